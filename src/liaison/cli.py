@@ -1,0 +1,89 @@
+"""The `liaison` command: every task a user or operator runs, plus all of Django's management commands."""
+
+import os
+import signal
+import subprocess
+import sys
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.config.settings")
+
+
+def serve(argv: list[str]) -> int:
+    """Serve the web app with gunicorn and run the task worker beside it until interrupted."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="liaison serve", description=serve.__doc__)
+    parser.add_argument("--bind", default=os.environ.get("LIAISON_BIND", "127.0.0.1:8000"))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("LIAISON_WEB_WORKERS", "2")))
+    parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+    args = parser.parse_args(argv)
+
+    _django_setup()
+    env = dict(os.environ)
+    exe = sys.executable
+    subprocess.run([exe, "-m", "liaison.cli", "collectstatic", "--no-input", "-v0"], check=True, env=env)
+    procs = []
+    if not args.no_worker:
+        procs.append(subprocess.Popen([exe, "-m", "liaison.cli", "worker"], env=env))
+    procs.append(
+        subprocess.Popen(
+            [exe, "-m", "gunicorn", "liaison.config.wsgi", "--bind", args.bind,
+             "--workers", str(args.workers), "--threads", "4", "--access-logfile", "-"],
+            env=env,
+        )
+    )
+    print(f"Liaison is serving on http://{args.bind}/ (Ctrl-C stops it)", flush=True)
+
+    def stop(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            try:
+                procs[-1].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    return 0
+
+
+ALIASES = {
+    "demo": ["demo"],
+    "worker": ["worker"],
+    "import-oneroster": ["import_oneroster"],
+    "import-households": ["import_households"],
+    "import-hsds": ["import_hsds"],
+    "export-hsds": ["export_hsds"],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "serve":
+        return serve(argv[1:])
+    if argv and argv[0] == "manage":
+        argv = argv[1:]
+    if argv and argv[0] in ALIASES:
+        argv = ALIASES[argv[0]] + argv[1:]
+    _django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["liaison", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

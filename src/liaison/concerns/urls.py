@@ -1,0 +1,4 @@
+"""URLs of the concerns app."""
+
+app_name = "concerns"
+urlpatterns = []

@@ -1,0 +1,36 @@
+"""Top-level URL map: each app mounts its own urls under its domain word."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from liaison.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("people/", include("liaison.people.urls")),
+    path("roster/", include("liaison.roster.urls")),
+    path("messages/", include("liaison.messaging.urls")),
+    path("language/", include("liaison.language.urls")),
+    path("concerns/", include("liaison.concerns.urls")),
+    path("resources/", include("liaison.resources.urls")),
+    path("events/", include("liaison.events.urls")),
+    path("family/", include("liaison.portal.urls")),
+    path("insights/", include("liaison.insights.urls")),
+    path("audit/", include("liaison.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,84 @@
+"""Validators and normalisers for the values families give us: language tags and phone numbers."""
+
+import langcodes
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_PHONE_REGION = getattr(settings, "LIAISON_PHONE_REGION", "US")
+
+
+def normalize_language_tag(value: str) -> str:
+    """A BCP 47 tag in its standard form ('es-419', 'zh-Hans'); ValidationError when not a real language."""
+    raw = (value or "").strip().replace("_", "-")
+    if not raw:
+        raise ValidationError(_("Enter a language."), code="required")
+    try:
+        lang = langcodes.Language.get(raw, normalize=True)
+    except (langcodes.tag_parser.LanguageTagError, ValueError):
+        raise ValidationError(_("“%(value)s” is not a language tag (BCP 47), e.g. es, ar, zh-Hans."),
+                              code="invalid", params={"value": value}) from None
+    if not lang.language or not lang.is_valid():
+        raise ValidationError(_("“%(value)s” is not a known language."), code="invalid", params={"value": value})
+    return lang.simplify_script().to_tag()
+
+
+def validate_language_tag(value: str) -> None:
+    normalize_language_tag(value)
+
+
+def language_name(tag: str, in_language: str = "en") -> str:
+    if not tag:
+        return ""
+    try:
+        return langcodes.Language.get(tag).display_name(in_language)
+    except (langcodes.tag_parser.LanguageTagError, ValueError):
+        return tag
+
+
+def normalize_phone(value: str, region: str | None = None) -> str:
+    """A phone number in E.164 ('+16175550123'); ValidationError naming what is wrong."""
+    raw = (value or "").strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, region or DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("“%(value)s” is not a phone number."), code="invalid", params={"value": value}) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("“%(value)s” is not a valid phone number; include the area code, or +country code for abroad."),
+            code="invalid", params={"value": value},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_e164(value: str) -> None:
+    if value and normalize_phone(value) != value:
+        raise ValidationError(_("Phone numbers are stored in E.164 form, e.g. +16175550123."), code="invalid")
+
+
+def format_phone(value: str) -> str:
+    """A stored E.164 number as people read it."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL
+           if phonenumbers.region_code_for_number(number) == DEFAULT_PHONE_REGION
+           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, fmt)
+
+
+def validate_time_zone(value: str) -> None:
+    import zoneinfo
+
+    if not value:
+        return
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("“%(value)s” is not a time zone, e.g. America/Chicago."), params={"value": value}) from None

@@ -1,0 +1,4 @@
+"""URLs of the insights app."""
+
+app_name = "insights"
+urlpatterns = []

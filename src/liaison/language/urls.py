@@ -1,0 +1,4 @@
+"""URLs of the language app."""
+
+app_name = "language"
+urlpatterns = []

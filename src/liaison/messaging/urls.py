@@ -1,0 +1,4 @@
+"""URLs of the messaging app."""
+
+app_name = "messaging"
+urlpatterns = []

@@ -1,0 +1,147 @@
+"""Forms for households, guardians and students: all input is checked here, field by field."""
+
+from django import forms
+from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core import policy
+from liaison.core.validators import normalize_language_tag, normalize_phone
+from liaison.people.choices import Channel, Programme
+from liaison.people.models import Guardian, Household, Site, Student, User
+
+COMMON_LANGUAGES = ["en", "es", "ar", "zh-Hans", "zh-Hant", "vi", "ht", "so", "pt", "ru", "fr", "ko", "hmn", "ur",
+                    "ps", "prs", "sw", "ne", "ti", "my"]
+
+
+class LanguageListField(forms.CharField):
+    """Comma-separated BCP 47 tags, each checked and normalised."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("Language tags separated by commas, e.g. es, en."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        tags, errors = [], []
+        for part in [p.strip() for p in (value or "").split(",") if p.strip()]:
+            try:
+                tags.append(normalize_language_tag(part))
+            except ValidationError as e:
+                errors.extend(e.messages)
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(tags))
+
+
+def sites_for(user):
+    access = policy.access_for(user)
+    sites = Site.objects.active().select_related("district")
+    if access.superuser:
+        return sites
+    q = Q(district_id__in=access.admin_district_ids) | Q(id__in=access.site_ids)
+    if access.is_liaison:
+        q |= Q(district_id__in=access.district_ids)
+    return sites.filter(q)
+
+
+class HouseholdForm(forms.ModelForm):
+    home_languages = LanguageListField(label=_("Home languages"), required=False)
+
+    class Meta:
+        model = Household
+        fields = ["name", "site", "home_languages", "street", "unit", "city", "region", "postal_code", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites_for(user)
+
+
+class GuardianForm(forms.ModelForm):
+    preferred_channels = forms.MultipleChoiceField(
+        label=_("Preferred channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Guardian
+        fields = ["given_name", "family_name", "preferred_name", "relationship", "preferred_language", "phone",
+                  "alt_phone", "email", "alt_email", "preferred_channels", "contact_restricted",
+                  "contact_restriction_reason"]
+        widgets = {
+            "contact_restriction_reason": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "alt_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "preferred_language": forms.TextInput(attrs={"list": "language-tags"}),
+        }
+
+    def _phone(self, field):
+        return normalize_phone(self.cleaned_data.get(field, ""))
+
+    def clean_phone(self):
+        return self._phone("phone")
+
+    def clean_alt_phone(self):
+        return self._phone("alt_phone")
+
+    def clean_preferred_language(self):
+        return normalize_language_tag(self.cleaned_data.get("preferred_language", ""))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("contact_restricted") and not (data.get("contact_restriction_reason") or "").strip():
+            self.add_error("contact_restriction_reason", _("Say why contact is restricted (e.g. court order)."))
+        if "sms" in (data.get("preferred_channels") or []) and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("Text messages need a mobile phone number."))
+        if "email" in (data.get("preferred_channels") or []) and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("Email needs an email address."))
+        return data
+
+    def validate_constraints(self, exclude=None):
+        # The restriction-reason rule is reported on its field by clean() above.
+        pass
+
+
+class StudentForm(forms.ModelForm):
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(),
+                                  help_text=_("Where the child is enrolled."))
+    programmes = forms.MultipleChoiceField(label=_("Programmes"), choices=Programme.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Student
+        fields = ["given_name", "family_name", "preferred_name", "date_of_birth", "grade"]
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites_for(user)
+        if self.instance.pk:
+            current = self.instance.enrolments.filter(is_active=True).first()
+            if current:
+                self.fields["site"].initial = current.site_id
+            self.fields["programmes"].initial = list(self.instance.programmes.values_list("programme", flat=True))
+
+
+class AssignForm(forms.Form):
+    staff = forms.ModelChoiceField(label=_("Liaison"), queryset=User.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = User.objects.filter(pk__in=[u.pk for u in candidates])
+        labels = {u.pk: f"{u} — {', '.join(u.language_names) or '—'} ({u.caseload})" for u in candidates}
+        self.fields["staff"].label_from_instance = lambda u: labels.get(u.pk, str(u))
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you opening this family's record?"), min_length=5, max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("This family is not on your caseload. Your reason is logged and visible to site leaders."),
+    )

@@ -1,0 +1,62 @@
+"""What other apps add to the household page: action buttons and panels, registered in AppConfig.ready().
+
+    panels.register_action(label, url_name, order=50, allowed=lambda user, household: True)
+    panels.register_panel("concerns/_household_panel.html", order=50,
+                          context=lambda request, household: {...}, allowed=lambda user, household: True)
+
+`url_name` is reversed with the household's pk. A panel's template gets the page context plus what
+its `context` callable returns; `allowed` asks the access policy.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    url_name: str
+    order: int
+    allowed: Callable
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    order: int
+    context: Callable | None
+    allowed: Callable
+
+
+_actions: list[Action] = []
+_panels: list[Panel] = []
+
+
+def _always(user, household):
+    return True
+
+
+def register_action(label, url_name: str, *, order: int = 50, allowed: Callable = _always) -> None:
+    if all(a.url_name != url_name for a in _actions):
+        _actions.append(Action(label, url_name, order, allowed))
+
+
+def register_panel(template: str, *, order: int = 50, context: Callable | None = None,
+                   allowed: Callable = _always) -> None:
+    if all(p.template != template for p in _panels):
+        _panels.append(Panel(template, order, context, allowed))
+
+
+def actions_for(request, household) -> list[dict]:
+    return [{"label": a.label, "url": reverse(a.url_name, args=[household.pk])}
+            for a in sorted(_actions, key=lambda a: a.order) if a.allowed(request.user, household)]
+
+
+def panels_for(request, household) -> list[dict]:
+    out = []
+    for p in sorted(_panels, key=lambda p: p.order):
+        if p.allowed(request.user, household):
+            out.append({"template": p.template, "context": p.context(request, household) if p.context else {}})
+    return out

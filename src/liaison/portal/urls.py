@@ -1,0 +1,4 @@
+"""URLs of the portal app."""
+
+app_name = "portal"
+urlpatterns = []

@@ -1,0 +1,4 @@
+"""URLs of the resources app."""
+
+app_name = "resources"
+urlpatterns = []

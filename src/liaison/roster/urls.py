@@ -1,0 +1,4 @@
+"""URLs of the roster app."""
+
+app_name = "roster"
+urlpatterns = []

@@ -1,0 +1,90 @@
+"""Shared fixtures: a small district with one family per relationship a staff member can have to it."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from liaison.people.choices import AssignmentRole, Role, SiteKind
+from tests import factories as f
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Real hashing costs ~0.3 s a password; tests create hundreds of accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    district: object
+    school: object
+    other_school: object
+    other_district: object
+    # households
+    caseload_family: object       # on the liaison's caseload, child at `school`
+    site_family: object           # child at `school`, on nobody's caseload
+    other_site_family: object     # child at `other_school` only
+    taught_family: object         # child in the teacher's class at `school`
+    interpreted_family: object    # assigned to the interpreter
+    foreign_family: object        # in another district
+    # staff
+    admin: object
+    leader: object
+    liaison: object
+    teacher: object
+    interpreter: object
+    outsider: object              # an account with no role at all
+
+
+def _family(district, site, name, language="es"):
+    household = f.HouseholdFactory(district=district, name=f"{name} household", home_languages=[language])
+    guardian = f.GuardianFactory(household=household, given_name=f"{name}Parent", family_name=name,
+                                 preferred_language=language)
+    student = f.StudentFactory(household=household, given_name=f"{name}Child", family_name=name)
+    f.EnrolmentFactory(student=student, site=site)
+    guardian.student_links.create(student=student)
+    return household
+
+
+@pytest.fixture
+def world(db) -> World:
+    district = f.DistrictFactory(name="Testville Schools", slug="testville")
+    school = f.SiteFactory(district=district, name="Alder Elementary")
+    other_school = f.SiteFactory(district=district, name="Birch Middle")
+    f.SiteFactory(district=district, name="Testville ECE", kind=SiteKind.EARLY_CHILDHOOD)
+    other_district = f.DistrictFactory(name="Elsewhere Schools", slug="elsewhere")
+    elsewhere_site = f.SiteFactory(district=other_district, name="Far School")
+
+    def staff(username, role, site=None, dist=district):
+        user = f.UserFactory(username=username)
+        f.MembershipFactory(user=user, district=dist, site=site, role=role)
+        return user
+
+    admin = staff("admin", Role.DISTRICT_ADMIN)
+    leader = staff("leader", Role.SITE_LEADER, school)
+    liaison = staff("liaison", Role.LIAISON, school)
+    teacher = staff("teacher", Role.TEACHER, school)
+    interpreter = staff("interpreter", Role.INTERPRETER)
+    outsider = f.UserFactory(username="outsider")
+
+    caseload_family = _family(district, school, "Caseload")
+    site_family = _family(district, school, "Sitefamily", "vi")
+    other_site_family = _family(district, other_school, "Othersite", "so")
+    taught_family = _family(district, school, "Taught", "ar")
+    interpreted_family = _family(district, other_school, "Interpreted", "ar")
+    foreign_family = _family(other_district, elsewhere_site, "Foreign", "en")
+
+    f.AssignmentFactory(staff=liaison, household=caseload_family)
+    f.AssignmentFactory(staff=interpreter, household=interpreted_family, role=AssignmentRole.INTERPRETER)
+    from liaison.people.models import ClassSection
+
+    section = ClassSection.objects.create(site=school, title="Grade 3")
+    section.teachers.add(teacher)
+    section.students.add(*taught_family.students.all())
+    return World(district, school, other_school, other_district, caseload_family, site_family, other_site_family,
+                 taught_family, interpreted_family, foreign_family, admin, leader, liaison, teacher, interpreter,
+                 outsider)

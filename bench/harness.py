@@ -52,10 +52,18 @@ def time_calls(fn: Callable[[], object], *, repeat: int, warmup: int = 3) -> lis
     return out
 
 
-def within(name: str, samples_ms: list[float], *, p: float, limit_ms: float, notes: str = "") -> Result:
+def within(
+    name: str, samples_ms: list[float], *, p: float, limit_ms: float, notes: str = ""
+) -> Result:
     value = percentile(samples_ms, p)
-    return Result(name=name, value=value, unit="ms", target=f"p{p:g} < {limit_ms:g} ms", ok=value < limit_ms,
-                  notes=notes)
+    return Result(
+        name=name,
+        value=value,
+        unit="ms",
+        target=f"p{p:g} < {limit_ms:g} ms",
+        ok=value < limit_ms,
+        notes=notes,
+    )
 
 
 def demo_district():

@@ -50,7 +50,10 @@ def child(db: str, only: list[str] | None, scale: float, out: Path) -> None:
     results = []
     for name in workload_names(only):
         module = importlib.import_module(f"bench.workloads.{name}")
-        print(f"[{db}] {name}: {module.__doc__.strip().splitlines()[0] if module.__doc__ else ''}", flush=True)
+        print(
+            f"[{db}] {name}: {module.__doc__.strip().splitlines()[0] if module.__doc__ else ''}",
+            flush=True,
+        )
         try:
             for result in module.run(ctx):
                 print(f"    {result.line()}", flush=True)
@@ -59,8 +62,17 @@ def child(db: str, only: list[str] | None, scale: float, out: Path) -> None:
             import traceback
 
             traceback.print_exc()
-            results.append({"workload": name, "name": f"{name} failed", "value": None, "unit": "",
-                            "target": "", "ok": False, "notes": f"{type(exc).__name__}: {exc}"})
+            results.append(
+                {
+                    "workload": name,
+                    "name": f"{name} failed",
+                    "value": None,
+                    "unit": "",
+                    "target": "",
+                    "ok": False,
+                    "notes": f"{type(exc).__name__}: {exc}",
+                }
+            )
     out.write_text(json.dumps(results, indent=1))
 
 
@@ -93,16 +105,27 @@ def machine() -> str:
 
 
 def write_report(all_results: dict[str, list[dict]]) -> Path:
-    lines = ["# Liaison benchmark report", "",
-             f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-             f"- Machine: {machine()}",
-             "- Command: `make bench` (bench/run.py); each database in a fresh database of its own.", ""]
+    lines = [
+        "# Liaison benchmark report",
+        "",
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        "- Command: `make bench` (bench/run.py); each database in a fresh database of its own.",
+        "",
+    ]
     for db, results in all_results.items():
-        lines += [f"## {db}", "", "| workload | figure | value | target | ok | notes |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {db}",
+            "",
+            "| workload | figure | value | target | ok | notes |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in results:
             value = "—" if r["value"] is None else f"{r['value']:,.2f} {r['unit']}".strip()
-            lines.append(f"| {r['workload']} | {r['name']} | {value} | {r['target']} | "
-                         f"{'yes' if r['ok'] else 'NO'} | {r.get('notes', '')} |")
+            lines.append(
+                f"| {r['workload']} | {r['name']} | {value} | {r['target']} | "
+                f"{'yes' if r['ok'] else 'NO'} | {r.get('notes', '')} |"
+            )
         lines.append("")
     report = HERE / "report.md"
     report.write_text("\n".join(lines))
@@ -113,7 +136,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--only", nargs="*", help="workload module names")
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply data sizes (0.1 for a quick run)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply data sizes (0.1 for a quick run)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -134,7 +159,16 @@ def main() -> int:
                 continue
             env["DATABASE_URL"] = url
         out = WORK / f"results-{db}.json"
-        cmd = [sys.executable, str(HERE / "run.py"), "--child", db, "--out", str(out), "--scale", str(args.scale)]
+        cmd = [
+            sys.executable,
+            str(HERE / "run.py"),
+            "--child",
+            db,
+            "--out",
+            str(out),
+            "--scale",
+            str(args.scale),
+        ]
         if args.only:
             cmd += ["--only", *args.only]
         subprocess.run(cmd, check=True, env=env, cwd=ROOT)

@@ -8,7 +8,9 @@ import pytest
 from liaison.people.choices import AssignmentRole, Role, SiteKind
 from tests import factories as f
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API runs an event loop
 
 
 @pytest.fixture(autouse=True)
@@ -25,25 +27,31 @@ class World:
     other_school: object
     other_district: object
     # households
-    caseload_family: object       # on the liaison's caseload, child at `school`
-    site_family: object           # child at `school`, on nobody's caseload
-    other_site_family: object     # child at `other_school` only
-    taught_family: object         # child in the teacher's class at `school`
-    interpreted_family: object    # assigned to the interpreter
-    foreign_family: object        # in another district
+    caseload_family: object  # on the liaison's caseload, child at `school`
+    site_family: object  # child at `school`, on nobody's caseload
+    other_site_family: object  # child at `other_school` only
+    taught_family: object  # child in the teacher's class at `school`
+    interpreted_family: object  # assigned to the interpreter
+    foreign_family: object  # in another district
     # staff
     admin: object
     leader: object
     liaison: object
     teacher: object
     interpreter: object
-    outsider: object              # an account with no role at all
+    outsider: object  # an account with no role at all
 
 
 def _family(district, site, name, language="es"):
-    household = f.HouseholdFactory(district=district, name=f"{name} household", home_languages=[language])
-    guardian = f.GuardianFactory(household=household, given_name=f"{name}Parent", family_name=name,
-                                 preferred_language=language)
+    household = f.HouseholdFactory(
+        district=district, name=f"{name} household", home_languages=[language]
+    )
+    guardian = f.GuardianFactory(
+        household=household,
+        given_name=f"{name}Parent",
+        family_name=name,
+        preferred_language=language,
+    )
     student = f.StudentFactory(household=household, given_name=f"{name}Child", family_name=name)
     f.EnrolmentFactory(student=student, site=site)
     guardian.student_links.create(student=student)
@@ -79,12 +87,29 @@ def world(db) -> World:
     foreign_family = _family(other_district, elsewhere_site, "Foreign", "en")
 
     f.AssignmentFactory(staff=liaison, household=caseload_family)
-    f.AssignmentFactory(staff=interpreter, household=interpreted_family, role=AssignmentRole.INTERPRETER)
+    f.AssignmentFactory(
+        staff=interpreter, household=interpreted_family, role=AssignmentRole.INTERPRETER
+    )
     from liaison.people.models import ClassSection
 
     section = ClassSection.objects.create(site=school, title="Grade 3")
     section.teachers.add(teacher)
     section.students.add(*taught_family.students.all())
-    return World(district, school, other_school, other_district, caseload_family, site_family, other_site_family,
-                 taught_family, interpreted_family, foreign_family, admin, leader, liaison, teacher, interpreter,
-                 outsider)
+    return World(
+        district,
+        school,
+        other_school,
+        other_district,
+        caseload_family,
+        site_family,
+        other_site_family,
+        taught_family,
+        interpreted_family,
+        foreign_family,
+        admin,
+        leader,
+        liaison,
+        teacher,
+        interpreter,
+        outsider,
+    )

@@ -1,5 +1,6 @@
 """The `liaison` command: every task a user or operator runs, plus all of Django's management commands."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,21 +17,37 @@ def serve(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="liaison serve", description=serve.__doc__)
     parser.add_argument("--bind", default=os.environ.get("LIAISON_BIND", "127.0.0.1:8000"))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("LIAISON_WEB_WORKERS", "2")))
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("LIAISON_WEB_WORKERS", "2"))
+    )
     parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
     args = parser.parse_args(argv)
 
     _django_setup()
     env = dict(os.environ)
     exe = sys.executable
-    subprocess.run([exe, "-m", "liaison.cli", "collectstatic", "--no-input", "-v0"], check=True, env=env)
+    subprocess.run(
+        [exe, "-m", "liaison.cli", "collectstatic", "--no-input", "-v0"], check=True, env=env
+    )
     procs = []
     if not args.no_worker:
         procs.append(subprocess.Popen([exe, "-m", "liaison.cli", "worker"], env=env))
     procs.append(
         subprocess.Popen(
-            [exe, "-m", "gunicorn", "liaison.config.wsgi", "--bind", args.bind,
-             "--workers", str(args.workers), "--threads", "4", "--access-logfile", "-"],
+            [
+                exe,
+                "-m",
+                "gunicorn",
+                "liaison.config.wsgi",
+                "--bind",
+                args.bind,
+                "--workers",
+                str(args.workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
             env=env,
         )
     )
@@ -44,10 +61,8 @@ def serve(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         while all(p.poll() is None for p in procs):
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 procs[-1].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
     except KeyboardInterrupt:
         pass
     finally:

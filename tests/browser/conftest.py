@@ -6,9 +6,16 @@ import shutil
 import pytest
 
 CHROMIUM = os.environ.get("LIAISON_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -21,7 +28,9 @@ def pytest_collection_modifyitems(config, items):
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         if os.environ.get("LIAISON_REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium is required for the browser tests but was not found at {CHROMIUM}")
+            pytest.fail(
+                f"Chromium is required for the browser tests but was not found at {CHROMIUM}"
+            )
         pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
@@ -45,8 +54,9 @@ def page(browser, live_server, transactional_db, settings):
 @pytest.fixture
 def phone_page(browser, live_server, transactional_db, settings):
     settings.ALLOWED_HOSTS = ["*"]
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.base_url = live_server.url
@@ -65,6 +75,13 @@ def axe_violations(page) -> list:
     """Accessibility violations (WCAG 2.2 AA rules) reported by axe-core on the current page."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
-                                                                              "wcag21aa", "wcag22aa"]}})
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {
+                "type": "tag",
+                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+            }
+        },
+    )
     return results.response["violations"]

@@ -28,7 +28,9 @@ def test_liaison_signs_in_searches_and_opens_a_household(page, world):
 def test_search_forgives_a_typo(page, world):
     sign_in(page, "liaison")
     page.goto(page.base_url + "/people/search/")
-    page.get_by_label("Name, phone, email, or a child's name").press_sequentially("Casload", delay=30)
+    page.get_by_label("Name, phone, email, or a child's name").press_sequentially(
+        "Casload", delay=30
+    )
     expect(page.locator("#results").get_by_role("link", name="Caseload household")).to_be_visible()
 
 
@@ -46,8 +48,12 @@ def test_contact_restriction_is_shown_prominently(page, world):
 
 def test_workspace_pages_have_no_accessibility_violations(page, world):
     sign_in(page, "liaison")
-    for path in ["/people/", "/people/search/?q=case", world.caseload_family.get_absolute_url(),
-                 f"/people/households/{world.caseload_family.pk}/edit/"]:
+    for path in [
+        "/people/",
+        "/people/search/?q=case",
+        world.caseload_family.get_absolute_url(),
+        f"/people/households/{world.caseload_family.pk}/edit/",
+    ]:
         page.goto(page.base_url + path)
         assert axe_violations(page) == [], path
 

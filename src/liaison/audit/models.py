@@ -34,7 +34,9 @@ class AccessLog(models.Model):
         EXPORT = "export", _("export")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     username = models.CharField(max_length=150)  # kept when the account is gone
     kind = models.CharField(max_length=16, choices=Kind.choices)
     object_id = models.BigIntegerField()
@@ -52,7 +54,9 @@ class AccessLog(models.Model):
         indexes = [models.Index(fields=["kind", "object_id"])]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.kind} {self.object_id}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.kind} {self.object_id}"
+        )
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

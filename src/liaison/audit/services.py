@@ -13,8 +13,15 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record_access(request, *, kind: str, object_id: int, household_id: int | None = None,
-                  action: str = "view", reason: str = "") -> AccessLog:
+def record_access(
+    request,
+    *,
+    kind: str,
+    object_id: int,
+    household_id: int | None = None,
+    action: str = "view",
+    reason: str = "",
+) -> AccessLog:
     """One row per view of a family record; a single insert so every page can afford it."""
     user = request.user
     return AccessLog.objects.create(

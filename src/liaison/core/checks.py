@@ -7,8 +7,9 @@ from django.core import checks
 @checks.register(checks.Tags.security, deploy=True)
 def csp_enabled(app_configs, **kwargs):
     errors = []
-    if "django.middleware.csp.ContentSecurityPolicyMiddleware" not in settings.MIDDLEWARE or not getattr(
-        settings, "SECURE_CSP", None
+    if (
+        "django.middleware.csp.ContentSecurityPolicyMiddleware" not in settings.MIDDLEWARE
+        or not getattr(settings, "SECURE_CSP", None)
     ):
         errors.append(
             checks.Error(

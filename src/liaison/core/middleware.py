@@ -25,8 +25,8 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if request.path.startswith("/static/"):
             return response
-        if getattr(request, "user", None) is not None and request.user.is_authenticated or getattr(
-            request, "family", None
-        ):
+        if (
+            getattr(request, "user", None) is not None and request.user.is_authenticated
+        ) or getattr(request, "family", None):
             response["Cache-Control"] = "no-store"
         return response

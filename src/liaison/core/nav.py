@@ -1,7 +1,7 @@
 """The staff navigation: each app registers its entries in AppConfig.ready()."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.urls import reverse
 
@@ -17,7 +17,9 @@ class NavItem:
 _items: list[NavItem] = []
 
 
-def register(label, url_name: str, *, order: int = 50, allowed: Callable = lambda access: True) -> None:
+def register(
+    label, url_name: str, *, order: int = 50, allowed: Callable = lambda access: True
+) -> None:
     if all(i.url_name != url_name for i in _items):
         _items.append(NavItem(label, url_name, order, allowed))
 
@@ -27,5 +29,11 @@ def items_for(access, current_path: str) -> list[dict]:
     for item in sorted(_items, key=lambda i: i.order):
         if item.allowed(access):
             url = reverse(item.url_name)
-            out.append({"label": item.label, "url": url, "current": current_path.startswith(url) and url != "/"})
+            out.append(
+                {
+                    "label": item.label,
+                    "url": url,
+                    "current": current_path.startswith(url) and url != "/",
+                }
+            )
     return out

@@ -17,10 +17,15 @@ def normalize_language_tag(value: str) -> str:
     try:
         lang = langcodes.Language.get(raw, normalize=True)
     except (langcodes.tag_parser.LanguageTagError, ValueError):
-        raise ValidationError(_("“%(value)s” is not a language tag (BCP 47), e.g. es, ar, zh-Hans."),
-                              code="invalid", params={"value": value}) from None
+        raise ValidationError(
+            _("“%(value)s” is not a language tag (BCP 47), e.g. es, ar, zh-Hans."),
+            code="invalid",
+            params={"value": value},
+        ) from None
     if not lang.language or not lang.is_valid():
-        raise ValidationError(_("“%(value)s” is not a known language."), code="invalid", params={"value": value})
+        raise ValidationError(
+            _("“%(value)s” is not a known language."), code="invalid", params={"value": value}
+        )
     return lang.simplify_script().to_tag()
 
 
@@ -45,18 +50,25 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(raw, region or DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException:
-        raise ValidationError(_("“%(value)s” is not a phone number."), code="invalid", params={"value": value}) from None
+        raise ValidationError(
+            _("“%(value)s” is not a phone number."), code="invalid", params={"value": value}
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            _("“%(value)s” is not a valid phone number; include the area code, or +country code for abroad."),
-            code="invalid", params={"value": value},
+            _(
+                "“%(value)s” is not a valid phone number; include the area code, or +country code for abroad."
+            ),
+            code="invalid",
+            params={"value": value},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def validate_e164(value: str) -> None:
     if value and normalize_phone(value) != value:
-        raise ValidationError(_("Phone numbers are stored in E.164 form, e.g. +16175550123."), code="invalid")
+        raise ValidationError(
+            _("Phone numbers are stored in E.164 form, e.g. +16175550123."), code="invalid"
+        )
 
 
 def format_phone(value: str) -> str:
@@ -67,9 +79,11 @@ def format_phone(value: str) -> str:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         return value
-    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL
-           if phonenumbers.region_code_for_number(number) == DEFAULT_PHONE_REGION
-           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == DEFAULT_PHONE_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, fmt)
 
 
@@ -81,4 +95,6 @@ def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(_("“%(value)s” is not a time zone, e.g. America/Chicago."), params={"value": value}) from None
+        raise ValidationError(
+            _("“%(value)s” is not a time zone, e.g. America/Chicago."), params={"value": value}
+        ) from None

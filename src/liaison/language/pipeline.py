@@ -5,7 +5,9 @@ cannot translate (never silently send text a family may not read)."""
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED, Rendering, same_language
 
 
-def render_message(*, district, subject, body, source_language, target_languages, template=None, context=None):
+def render_message(
+    *, district, subject, body, source_language, target_languages, template=None, context=None
+):
     out = {}
     for language in dict.fromkeys(target_languages):
         if same_language(language, source_language):

@@ -13,9 +13,9 @@ waiting and fall back to the original (it then returns method "untranslated").
 
 from dataclasses import dataclass
 
-ORIGINAL = "original"          # the recipient reads the language it was written in
-APPROVED = "approved"          # human-approved translation (memory or template)
-MACHINE = "machine"            # machine translated: families see a marker saying so
+ORIGINAL = "original"  # the recipient reads the language it was written in
+APPROVED = "approved"  # human-approved translation (memory or template)
+MACHINE = "machine"  # machine translated: families see a marker saying so
 UNTRANSLATED = "untranslated"  # no way to translate: original + translated note, flagged
 
 
@@ -39,10 +39,25 @@ def same_language(a: str, b: str) -> bool:
     return (a or "en").split("-")[0].lower() == (b or "en").split("-")[0].lower()
 
 
-def render_message(*, district, subject: str, body: str, source_language: str,
-                   target_languages, template=None, context: dict | None = None) -> dict[str, Rendering]:
+def render_message(
+    *,
+    district,
+    subject: str,
+    body: str,
+    source_language: str,
+    target_languages,
+    template=None,
+    context: dict | None = None,
+) -> dict[str, Rendering]:
     """One Rendering per target language. Replaced in full by the language app's pipeline."""
     from liaison.language import pipeline
 
-    return pipeline.render_message(district=district, subject=subject, body=body, source_language=source_language,
-                                   target_languages=target_languages, template=template, context=context)
+    return pipeline.render_message(
+        district=district,
+        subject=subject,
+        body=body,
+        source_language=source_language,
+        target_languages=target_languages,
+        template=template,
+        context=context,
+    )

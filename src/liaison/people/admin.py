@@ -13,8 +13,23 @@ class MembershipInline(admin.TabularInline):
 @admin.register(models.User)
 class StaffAdmin(UserAdmin):
     inlines = [MembershipInline]
-    fieldsets = [*UserAdmin.fieldsets, ("Liaison", {"fields": ["title", "phone", "languages", "interface_language",
-                                                                 "time_zone", "notify_channel", "photo"]})]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (
+            "Liaison",
+            {
+                "fields": [
+                    "title",
+                    "phone",
+                    "languages",
+                    "interface_language",
+                    "time_zone",
+                    "notify_channel",
+                    "photo",
+                ]
+            },
+        ),
+    ]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
 
 
@@ -45,7 +60,13 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 @admin.register(models.Guardian)
 class GuardianAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "household", "preferred_language", "contact_restricted", "is_active"]
+    list_display = [
+        "full_name",
+        "household",
+        "preferred_language",
+        "contact_restricted",
+        "is_active",
+    ]
     list_filter = ["contact_restricted", "is_active", "preferred_language"]
     search_fields = ["given_name", "family_name", "email", "phone"]
     raw_id_fields = ["household"]

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.people.choices import AssignmentRole, Channel, Grade, Programme, Relationship, Role, SiteKind
+from liaison.core.db import refresh_statistics
+from liaison.people.choices import (
+    AssignmentRole,
+    Channel,
+    Grade,
+    Programme,
+    Relationship,
+    Role,
+    SiteKind,
+)
 from liaison.people.models import (
     ClassSection,
     District,
@@ -26,52 +35,338 @@ from liaison.people.models import (
     StudentProgramme,
     User,
 )
-from liaison.core.db import refresh_statistics
 from liaison.people.search import reindex
 
 DEMO_SLUG = "riverton"
-DEMO_PASSWORD = "liaison-demo-2026"
+DEMO_PASSWORD = "liaison-demo-2026"  # noqa: S105  (printed for the synthetic demo only)
 
 # Home-language mix of the demo's guardians, close to a US district's: about a third not English.
 LANGUAGE_MIX = [
-    ("en", 65.0), ("es", 21.0), ("ar", 2.2), ("zh-Hans", 2.0), ("vi", 2.0), ("ht", 1.6), ("so", 1.5),
-    ("pt", 1.3), ("ru", 1.1), ("fr", 1.1), ("ko", 1.2),
+    ("en", 65.0),
+    ("es", 21.0),
+    ("ar", 2.2),
+    ("zh-Hans", 2.0),
+    ("vi", 2.0),
+    ("ht", 1.6),
+    ("so", 1.5),
+    ("pt", 1.3),
+    ("ru", 1.1),
+    ("fr", 1.1),
+    ("ko", 1.2),
 ]
 
 NAMES = {
-    "en": (["James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "David", "Linda", "Sarah", "Thomas",
-            "Emily", "Daniel", "Ashley", "Kevin", "Megan", "Brian", "Laura", "Jason", "Nicole", "Ryan"],
-           ["Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson", "Taylor",
-            "Moore", "Jackson", "Martin", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall"]),
-    "es": (["María", "José", "Guadalupe", "Juan", "Rosa", "Luis", "Carmen", "Carlos", "Ana", "Jorge", "Lucía",
-            "Miguel", "Sofía", "Pedro", "Isabel", "Alejandro", "Gabriela", "Fernando", "Elena", "Javier"],
-           ["García", "Rodríguez", "Martínez", "Hernández", "López", "González", "Pérez", "Sánchez", "Ramírez",
-            "Torres", "Flores", "Rivera", "Gómez", "Díaz", "Reyes", "Morales", "Cruz", "Ortiz", "Castillo", "Vargas"]),
-    "ar": (["Ahmed", "Fatima", "Mohammed", "Aisha", "Omar", "Layla", "Youssef", "Mariam", "Khaled", "Noor"],
-           ["Al-Sayed", "Haddad", "Khalil", "Mansour", "Nasser", "Saleh", "Hamdan", "Aziz", "Darwish", "Farouk"]),
-    "zh-Hans": (["Wei", "Fang", "Lei", "Xiu", "Jun", "Mei", "Hao", "Ying", "Tao", "Lan"],
-                ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"]),
-    "vi": (["Minh", "Lan", "Huong", "Tuan", "Thu", "Duc", "Mai", "Long", "Ngoc", "Hai"],
-           ["Nguyen", "Tran", "Le", "Pham", "Hoang", "Phan", "Vu", "Dang", "Bui", "Do"]),
-    "ht": (["Jean", "Marie", "Pierre", "Rose", "Jacques", "Nadège", "Wilner", "Guerline", "Frantz", "Mirlande"],
-           ["Joseph", "Pierre", "Jean-Baptiste", "Louis", "Charles", "Desir", "Étienne", "Alexis", "Paul", "Noël"]),
-    "so": (["Abdi", "Hodan", "Mohamed", "Amina", "Hassan", "Faadumo", "Ali", "Sahra", "Yusuf", "Hibo"],
-           ["Warsame", "Farah", "Abdullahi", "Osman", "Hussein", "Jama", "Mohamud", "Aden", "Ismail", "Nur"]),
-    "pt": (["João", "Ana", "Francisco", "Maria", "Paulo", "Beatriz", "Tiago", "Juliana", "Rafael", "Camila"],
-           ["Silva", "Santos", "Oliveira", "Souza", "Costa", "Ferreira", "Almeida", "Pereira", "Lima", "Gomes"]),
-    "ru": (["Ivan", "Olga", "Dmitri", "Natalia", "Sergei", "Irina", "Alexei", "Elena", "Pavel", "Svetlana"],
-           ["Ivanov", "Petrova", "Smirnov", "Kuznetsova", "Popov", "Volkova", "Sokolov", "Morozova", "Lebedev",
-            "Novikova"]),
-    "fr": (["Claire", "Luc", "Amélie", "Julien", "Camille", "Mathieu", "Chloé", "Antoine", "Léa", "Hugo"],
-           ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]),
-    "ko": (["Min-jun", "Seo-yeon", "Ji-ho", "Ha-eun", "Jun-seo", "Ji-woo", "Do-yun", "Soo-ah", "Hyun-woo", "Yuna"],
-           ["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim"]),
+    "en": (
+        [
+            "James",
+            "Mary",
+            "Robert",
+            "Patricia",
+            "Michael",
+            "Jennifer",
+            "David",
+            "Linda",
+            "Sarah",
+            "Thomas",
+            "Emily",
+            "Daniel",
+            "Ashley",
+            "Kevin",
+            "Megan",
+            "Brian",
+            "Laura",
+            "Jason",
+            "Nicole",
+            "Ryan",
+        ],
+        [
+            "Smith",
+            "Johnson",
+            "Williams",
+            "Brown",
+            "Jones",
+            "Miller",
+            "Davis",
+            "Wilson",
+            "Anderson",
+            "Taylor",
+            "Moore",
+            "Jackson",
+            "Martin",
+            "Thompson",
+            "White",
+            "Harris",
+            "Clark",
+            "Lewis",
+            "Walker",
+            "Hall",
+        ],
+    ),
+    "es": (
+        [
+            "María",
+            "José",
+            "Guadalupe",
+            "Juan",
+            "Rosa",
+            "Luis",
+            "Carmen",
+            "Carlos",
+            "Ana",
+            "Jorge",
+            "Lucía",
+            "Miguel",
+            "Sofía",
+            "Pedro",
+            "Isabel",
+            "Alejandro",
+            "Gabriela",
+            "Fernando",
+            "Elena",
+            "Javier",
+        ],
+        [
+            "García",
+            "Rodríguez",
+            "Martínez",
+            "Hernández",
+            "López",
+            "González",
+            "Pérez",
+            "Sánchez",
+            "Ramírez",
+            "Torres",
+            "Flores",
+            "Rivera",
+            "Gómez",
+            "Díaz",
+            "Reyes",
+            "Morales",
+            "Cruz",
+            "Ortiz",
+            "Castillo",
+            "Vargas",
+        ],
+    ),
+    "ar": (
+        [
+            "Ahmed",
+            "Fatima",
+            "Mohammed",
+            "Aisha",
+            "Omar",
+            "Layla",
+            "Youssef",
+            "Mariam",
+            "Khaled",
+            "Noor",
+        ],
+        [
+            "Al-Sayed",
+            "Haddad",
+            "Khalil",
+            "Mansour",
+            "Nasser",
+            "Saleh",
+            "Hamdan",
+            "Aziz",
+            "Darwish",
+            "Farouk",
+        ],
+    ),
+    "zh-Hans": (
+        ["Wei", "Fang", "Lei", "Xiu", "Jun", "Mei", "Hao", "Ying", "Tao", "Lan"],
+        ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou"],
+    ),
+    "vi": (
+        ["Minh", "Lan", "Huong", "Tuan", "Thu", "Duc", "Mai", "Long", "Ngoc", "Hai"],
+        ["Nguyen", "Tran", "Le", "Pham", "Hoang", "Phan", "Vu", "Dang", "Bui", "Do"],
+    ),
+    "ht": (
+        [
+            "Jean",
+            "Marie",
+            "Pierre",
+            "Rose",
+            "Jacques",
+            "Nadège",
+            "Wilner",
+            "Guerline",
+            "Frantz",
+            "Mirlande",
+        ],
+        [
+            "Joseph",
+            "Pierre",
+            "Jean-Baptiste",
+            "Louis",
+            "Charles",
+            "Desir",
+            "Étienne",
+            "Alexis",
+            "Paul",
+            "Noël",
+        ],
+    ),
+    "so": (
+        ["Abdi", "Hodan", "Mohamed", "Amina", "Hassan", "Faadumo", "Ali", "Sahra", "Yusuf", "Hibo"],
+        [
+            "Warsame",
+            "Farah",
+            "Abdullahi",
+            "Osman",
+            "Hussein",
+            "Jama",
+            "Mohamud",
+            "Aden",
+            "Ismail",
+            "Nur",
+        ],
+    ),
+    "pt": (
+        [
+            "João",
+            "Ana",
+            "Francisco",
+            "Maria",
+            "Paulo",
+            "Beatriz",
+            "Tiago",
+            "Juliana",
+            "Rafael",
+            "Camila",
+        ],
+        [
+            "Silva",
+            "Santos",
+            "Oliveira",
+            "Souza",
+            "Costa",
+            "Ferreira",
+            "Almeida",
+            "Pereira",
+            "Lima",
+            "Gomes",
+        ],
+    ),
+    "ru": (
+        [
+            "Ivan",
+            "Olga",
+            "Dmitri",
+            "Natalia",
+            "Sergei",
+            "Irina",
+            "Alexei",
+            "Elena",
+            "Pavel",
+            "Svetlana",
+        ],
+        [
+            "Ivanov",
+            "Petrova",
+            "Smirnov",
+            "Kuznetsova",
+            "Popov",
+            "Volkova",
+            "Sokolov",
+            "Morozova",
+            "Lebedev",
+            "Novikova",
+        ],
+    ),
+    "fr": (
+        [
+            "Claire",
+            "Luc",
+            "Amélie",
+            "Julien",
+            "Camille",
+            "Mathieu",
+            "Chloé",
+            "Antoine",
+            "Léa",
+            "Hugo",
+        ],
+        [
+            "Martin",
+            "Bernard",
+            "Dubois",
+            "Thomas",
+            "Robert",
+            "Richard",
+            "Petit",
+            "Durand",
+            "Leroy",
+            "Moreau",
+        ],
+    ),
+    "ko": (
+        [
+            "Min-jun",
+            "Seo-yeon",
+            "Ji-ho",
+            "Ha-eun",
+            "Jun-seo",
+            "Ji-woo",
+            "Do-yun",
+            "Soo-ah",
+            "Hyun-woo",
+            "Yuna",
+        ],
+        ["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim"],
+    ),
 }
-CHILD_NAMES = ["Mateo", "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Mia", "Lucas", "Amara", "Yusuf", "Sofia",
-               "Leo", "Zara", "Kai", "Layla", "Omar", "Isla", "Theo", "Nia", "Bao", "An", "Ji-ho", "Mei", "Idris",
-               "Nadia", "Samuel", "Aaliyah", "Diego", "Chloe"]
-STREETS = ["Maple St", "Oak Ave", "Elm St", "Cedar Rd", "Pine St", "Washington St", "River Rd", "Hill St",
-           "Park Ave", "Lincoln Ave", "Church St", "Spring St", "Union St", "Mill St", "Prospect St", "Franklin St"]
+CHILD_NAMES = [
+    "Mateo",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Elijah",
+    "Mia",
+    "Lucas",
+    "Amara",
+    "Yusuf",
+    "Sofia",
+    "Leo",
+    "Zara",
+    "Kai",
+    "Layla",
+    "Omar",
+    "Isla",
+    "Theo",
+    "Nia",
+    "Bao",
+    "An",
+    "Ji-ho",
+    "Mei",
+    "Idris",
+    "Nadia",
+    "Samuel",
+    "Aaliyah",
+    "Diego",
+    "Chloe",
+]
+STREETS = [
+    "Maple St",
+    "Oak Ave",
+    "Elm St",
+    "Cedar Rd",
+    "Pine St",
+    "Washington St",
+    "River Rd",
+    "Hill St",
+    "Park Ave",
+    "Lincoln Ave",
+    "Church St",
+    "Spring St",
+    "Union St",
+    "Mill St",
+    "Prospect St",
+    "Franklin St",
+]
 CITY, REGION, CENTRE = "Riverton", "MA", (42.3601, -71.0589)
 
 
@@ -84,10 +379,17 @@ class SiteSpec:
 
 
 SITES = [
-    SiteSpec("riverside", "Riverside Elementary School", SiteKind.SCHOOL, ("KG", "01", "02", "03", "04", "05")),
+    SiteSpec(
+        "riverside",
+        "Riverside Elementary School",
+        SiteKind.SCHOOL,
+        ("KG", "01", "02", "03", "04", "05"),
+    ),
     SiteSpec("lincoln", "Lincoln Middle School", SiteKind.SCHOOL, ("06", "07", "08")),
     SiteSpec("eastside", "Eastside High School", SiteKind.SCHOOL, ("09", "10", "11", "12")),
-    SiteSpec("sunflower", "Sunflower Early Learning Center", SiteKind.EARLY_CHILDHOOD, ("PR", "PK")),
+    SiteSpec(
+        "sunflower", "Sunflower Early Learning Center", SiteKind.EARLY_CHILDHOOD, ("PR", "PK")
+    ),
     SiteSpec("northgate", "Northgate Family Resource Center", SiteKind.COMMUNITY, ()),
     SiteSpec("welcome", "Newcomer Welcome Program", SiteKind.PROGRAMME, ()),
     SiteSpec("office", "Riverton Public Schools Central Office", SiteKind.DISTRICT_OFFICE, ()),
@@ -95,12 +397,44 @@ SITES = [
 
 # (username, first, last, role, site key or None, languages, title)
 STAFF = [
-    ("admin", "Dana", "Whitfield", Role.DISTRICT_ADMIN, None, ["en"], "Director of Family Engagement"),
+    (
+        "admin",
+        "Dana",
+        "Whitfield",
+        Role.DISTRICT_ADMIN,
+        None,
+        ["en"],
+        "Director of Family Engagement",
+    ),
     ("leader", "Marcus", "Bell", Role.SITE_LEADER, "riverside", ["en"], "Principal"),
     ("liaison", "Rosa", "Delgado", Role.LIAISON, "riverside", ["en", "es"], "Parent Liaison"),
-    ("liaison2", "Abdirahman", "Yusuf", Role.LIAISON, "lincoln", ["en", "so", "ar"], "Family Liaison"),
-    ("liaison3", "Thu", "Pham", Role.LIAISON, "eastside", ["en", "vi"], "Family Engagement Coordinator"),
-    ("liaison4", "Nadège", "Célestin", Role.LIAISON, "sunflower", ["en", "ht", "fr"], "Family Liaison"),
+    (
+        "liaison2",
+        "Abdirahman",
+        "Yusuf",
+        Role.LIAISON,
+        "lincoln",
+        ["en", "so", "ar"],
+        "Family Liaison",
+    ),
+    (
+        "liaison3",
+        "Thu",
+        "Pham",
+        Role.LIAISON,
+        "eastside",
+        ["en", "vi"],
+        "Family Engagement Coordinator",
+    ),
+    (
+        "liaison4",
+        "Nadège",
+        "Célestin",
+        Role.LIAISON,
+        "sunflower",
+        ["en", "ht", "fr"],
+        "Family Liaison",
+    ),
     ("teacher", "Grace", "Okafor", Role.TEACHER, "riverside", ["en"], "Grade 3 Teacher"),
     ("interpreter", "Layla", "Haddad", Role.INTERPRETER, None, ["ar", "en"], "Arabic Interpreter"),
     ("leader2", "Helen", "Park", Role.SITE_LEADER, "lincoln", ["en", "ko"], "Principal"),
@@ -119,7 +453,23 @@ def pick_weighted(rng: random.Random, table):
 
 
 def grade_for_age(age: int) -> str:
-    order = ["PR", "PK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
+    order = [
+        "PR",
+        "PK",
+        "KG",
+        "01",
+        "02",
+        "03",
+        "04",
+        "05",
+        "06",
+        "07",
+        "08",
+        "09",
+        "10",
+        "11",
+        "12",
+    ]
     return order[max(0, min(len(order) - 1, age - 3))]
 
 
@@ -135,8 +485,14 @@ def demo_exists() -> bool:
 
 
 def sign_ins() -> list[tuple[str, str, str]]:
-    return [(username, DEMO_PASSWORD, f"{Role(role).label}{' at ' + dict((s.key, s.name) for s in SITES)[site] if site else ''}")
-            for username, _, _, role, site, _, _ in STAFF]
+    return [
+        (
+            username,
+            DEMO_PASSWORD,
+            f"{Role(role).label}{' at ' + dict((s.key, s.name) for s in SITES)[site] if site else ''}",
+        )
+        for username, _, _, role, site, _, _ in STAFF
+    ]
 
 
 @transaction.atomic
@@ -149,37 +505,65 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
     now = timezone.now()
     today = timezone.localdate()
     district = District.objects.create(
-        name="Riverton Public Schools", slug=DEMO_SLUG, time_zone="America/New_York",
-        contact_phone="+16175550100", contact_email="families@riverton.example.org",
+        name="Riverton Public Schools",
+        slug=DEMO_SLUG,
+        time_zone="America/New_York",
+        contact_phone="+16175550100",
+        contact_email="families@riverton.example.org",
     )
     sites = {}
     for i, spec in enumerate(SITES):
         sites[spec.key] = Site.objects.create(
-            district=district, name=spec.name, kind=spec.kind, street=f"{100 + i * 25} {STREETS[i]}",
-            city=CITY, region=REGION, postal_code=f"0210{i}", phone=f"+161755501{10 + i:02d}",
-            latitude=CENTRE[0] + rng.uniform(-0.04, 0.04), longitude=CENTRE[1] + rng.uniform(-0.05, 0.05),
+            district=district,
+            name=spec.name,
+            kind=spec.kind,
+            street=f"{100 + i * 25} {STREETS[i]}",
+            city=CITY,
+            region=REGION,
+            postal_code=f"0210{i}",
+            phone=f"+161755501{10 + i:02d}",
+            latitude=CENTRE[0] + rng.uniform(-0.04, 0.04),
+            longitude=CENTRE[1] + rng.uniform(-0.05, 0.05),
         )
 
     staff = {}
     for username, first, last, role, site_key, languages, title in STAFF:
-        user = User(username=username, first_name=first, last_name=last, title=title, languages=languages,
-                    email=f"{username}@riverton.example.org", is_staff=(role == Role.DISTRICT_ADMIN),
-                    phone=f"+16175550{150 + len(staff):03d}")
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            title=title,
+            languages=languages,
+            email=f"{username}@riverton.example.org",
+            is_staff=(role == Role.DISTRICT_ADMIN),
+            phone=f"+16175550{150 + len(staff):03d}",
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
-        Membership.objects.create(user=user, district=district, site=sites[site_key] if site_key else None, role=role)
+        Membership.objects.create(
+            user=user, district=district, site=sites[site_key] if site_key else None, role=role
+        )
         staff[username] = user
     # The demo liaison also covers Lincoln Middle, where many of her families' older children go.
-    Membership.objects.create(user=staff["liaison"], district=district, site=sites["lincoln"], role=Role.LIAISON)
+    Membership.objects.create(
+        user=staff["liaison"], district=district, site=sites["lincoln"], role=Role.LIAISON
+    )
     # Teachers without a sign-in of their own, so that classes have teachers.
     teachers = {}
     for spec in SITES[:3]:
         for grade in spec.grades:
-            user = User(username=f"teacher-{spec.key}-{grade.lower()}", first_name=rng.choice(NAMES["en"][0]),
-                        last_name=rng.choice(NAMES["en"][1]), title=f"Grade {grade} teacher", is_active=True)
+            user = User(
+                username=f"teacher-{spec.key}-{grade.lower()}",
+                first_name=rng.choice(NAMES["en"][0]),
+                last_name=rng.choice(NAMES["en"][1]),
+                title=f"Grade {grade} teacher",
+                is_active=True,
+            )
             user.set_unusable_password()
             user.save()
-            Membership.objects.create(user=user, district=district, site=sites[spec.key], role=Role.TEACHER)
+            Membership.objects.create(
+                user=user, district=district, site=sites[spec.key], role=Role.TEACHER
+            )
             teachers[(spec.key, grade)] = user
 
     # Students per household: every household has at least one child, 3,000 children in all.
@@ -196,12 +580,21 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
         lang = pick_weighted(rng, LANGUAGE_MIX)
         given, family = NAMES[lang]
         surname = rng.choice(family)
-        household_rows.append(Household(
-            district=district, name=f"{surname} household", home_languages=[lang] if lang == "en" else [lang, "en"][: 1 + (rng.random() < 0.3)],
-            street=f"{rng.randint(1, 999)} {rng.choice(STREETS)}", city=CITY, region=REGION,
-            postal_code=f"021{rng.randint(10, 99)}", latitude=CENTRE[0] + rng.uniform(-0.06, 0.06),
-            longitude=CENTRE[1] + rng.uniform(-0.08, 0.08), created_at=now, updated_at=now,
-        ))
+        household_rows.append(
+            Household(
+                district=district,
+                name=f"{surname} household",
+                home_languages=[lang] if lang == "en" else [lang, "en"][: 1 + (rng.random() < 0.3)],
+                street=f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
+                city=CITY,
+                region=REGION,
+                postal_code=f"021{rng.randint(10, 99)}",
+                latitude=CENTRE[0] + rng.uniform(-0.06, 0.06),
+                longitude=CENTRE[1] + rng.uniform(-0.08, 0.08),
+                created_at=now,
+                updated_at=now,
+            )
+        )
         household_rows[-1]._demo = (lang, surname, h)
     Household.objects.bulk_create(household_rows, batch_size=1000)
 
@@ -213,35 +606,56 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
             first = rng.choice(given)
             restricted = rng.random() < 0.012 and g == 1
             channel_roll = rng.random()
-            channels = [Channel.SMS, Channel.EMAIL] if channel_roll < 0.6 else (
-                [Channel.EMAIL, Channel.SMS] if channel_roll < 0.85 else [Channel.SMS])
+            channels = (
+                [Channel.SMS, Channel.EMAIL]
+                if channel_roll < 0.6
+                else ([Channel.EMAIL, Channel.SMS] if channel_roll < 0.85 else [Channel.SMS])
+            )
             has_email = Channel.EMAIL in channels
-            guardian_rows.append(Guardian(
-                household=household, given_name=first, family_name=surname,
-                relationship=rng.choice([Relationship.MOTHER, Relationship.FATHER])
-                if g < 2 and rng.random() < 0.85 else rng.choice([Relationship.GRANDPARENT, Relationship.LEGAL_GUARDIAN]),
-                preferred_language=lang if lang == "en" or rng.random() < 0.92 else "en",
-                phone=f"+1{rng.choice(['617', '857', '781', '508'])}55501{rng.randint(0, 99):02d}",
-                email=f"{first.lower().replace(' ', '')}.{surname.lower().replace(' ', '')}{h}{g}@example.org".encode(
-                    "ascii", "ignore").decode() if has_email else "",
-                preferred_channels=channels,
-                contact_restricted=restricted,
-                contact_restriction_reason="Court order: no contact with the family or school records (synthetic)."
-                if restricted else "",
-                created_at=now, updated_at=now,
-            ))
+            guardian_rows.append(
+                Guardian(
+                    household=household,
+                    given_name=first,
+                    family_name=surname,
+                    relationship=rng.choice([Relationship.MOTHER, Relationship.FATHER])
+                    if g < 2 and rng.random() < 0.85
+                    else rng.choice([Relationship.GRANDPARENT, Relationship.LEGAL_GUARDIAN]),
+                    preferred_language=lang if lang == "en" or rng.random() < 0.92 else "en",
+                    phone=f"+1{rng.choice(['617', '857', '781', '508'])}55501{rng.randint(0, 99):02d}",
+                    email=f"{first.lower().replace(' ', '')}.{surname.lower().replace(' ', '')}{h}{g}@example.org".encode(
+                        "ascii", "ignore"
+                    ).decode()
+                    if has_email
+                    else "",
+                    preferred_channels=channels,
+                    contact_restricted=restricted,
+                    contact_restriction_reason="Court order: no contact with the family or school records (synthetic)."
+                    if restricted
+                    else "",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             guardian_meta.append(household)
     Guardian.objects.bulk_create(guardian_rows, batch_size=1000)
 
     enrol_rows, programme_rows = [], []
     for household, count in zip(household_rows, per_household, strict=True):
         lang, surname, h = household._demo
-        for c in range(count):
+        for _ in range(count):
             age = rng.randint(3, 17)
             grade = grade_for_age(age)
             birth = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
-            student = Student(district=district, household=household, given_name=rng.choice(CHILD_NAMES),
-                              family_name=surname, date_of_birth=birth, grade=grade, created_at=now, updated_at=now)
+            student = Student(
+                district=district,
+                household=household,
+                given_name=rng.choice(CHILD_NAMES),
+                family_name=surname,
+                date_of_birth=birth,
+                grade=grade,
+                created_at=now,
+                updated_at=now,
+            )
             student._demo = (lang, grade)
             student_rows.append(student)
     Student.objects.bulk_create(student_rows, batch_size=1000)
@@ -253,24 +667,49 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
     for student in student_rows:
         lang, grade = student._demo
         site = sites[site_for_grade(grade)]
-        enrol_rows.append(Enrolment(student=student, site=site, starts_on=dt.date(today.year - 1, 9, 1),
-                                    created_at=now, updated_at=now))
+        enrol_rows.append(
+            Enrolment(
+                student=student,
+                site=site,
+                starts_on=dt.date(today.year - 1, 9, 1),
+                created_at=now,
+                updated_at=now,
+            )
+        )
         roll = rng.random()
         if lang != "en" and rng.random() < 0.6:
-            programme_rows.append(StudentProgramme(student=student, programme=Programme.ENGLISH_LEARNER))
+            programme_rows.append(
+                StudentProgramme(student=student, programme=Programme.ENGLISH_LEARNER)
+            )
         if roll < 0.13:
             programme_rows.append(StudentProgramme(student=student, programme=Programme.IEP))
         elif roll < 0.16:
-            programme_rows.append(StudentProgramme(student=student, programme=Programme.SECTION_504))
+            programme_rows.append(
+                StudentProgramme(student=student, programme=Programme.SECTION_504)
+            )
         if rng.random() < 0.02:
-            programme_rows.append(StudentProgramme(student=student, programme=Programme.MCKINNEY_VENTO))
+            programme_rows.append(
+                StudentProgramme(student=student, programme=Programme.MCKINNEY_VENTO)
+            )
         if rng.random() < 0.005:
-            programme_rows.append(StudentProgramme(student=student, programme=Programme.FOSTER_CARE))
+            programme_rows.append(
+                StudentProgramme(student=student, programme=Programme.FOSTER_CARE)
+            )
         if grade in ("PR", "PK"):
-            programme_rows.append(StudentProgramme(student=student, programme=Programme.EARLY_CHILDHOOD))
+            programme_rows.append(
+                StudentProgramme(student=student, programme=Programme.EARLY_CHILDHOOD)
+            )
         for guardian in guardians_by_household[student.household_id]:
-            link_rows.append(GuardianStudent(guardian=guardian, student=student, relationship=guardian.relationship,
-                                             emergency_contact=True, created_at=now, updated_at=now))
+            link_rows.append(
+                GuardianStudent(
+                    guardian=guardian,
+                    student=student,
+                    relationship=guardian.relationship,
+                    emergency_contact=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
     Enrolment.objects.bulk_create(enrol_rows, batch_size=2000)
     StudentProgramme.objects.bulk_create(programme_rows, batch_size=2000)
     GuardianStudent.objects.bulk_create(link_rows, batch_size=2000)
@@ -278,16 +717,21 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
     # Some families are served by the community centre and the newcomer programme.
     for household in rng.sample(household_rows, 120):
         household.site = sites["northgate"] if rng.random() < 0.6 else sites["welcome"]
-    Household.objects.bulk_update([h for h in household_rows if h.site_id], ["site"], batch_size=500)
+    Household.objects.bulk_update(
+        [h for h in household_rows if h.site_id], ["site"], batch_size=500
+    )
 
     # Classes: one homeroom per grade at each school; the demo teacher has Grade 3 at Riverside.
     for (site_key, grade), teacher in teachers.items():
-        section = ClassSection.objects.create(site=sites[site_key], title=f"Homeroom {Grade(grade).label}",
-                                              course_code=f"HR-{grade}")
+        section = ClassSection.objects.create(
+            site=sites[site_key], title=f"Homeroom {Grade(grade).label}", course_code=f"HR-{grade}"
+        )
         section.teachers.add(teacher)
         if (site_key, grade) == ("riverside", "03"):
             section.teachers.add(staff["teacher"])
-        section.students.add(*[s for s in student_rows if s._demo[1] == grade and site_for_grade(grade) == site_key])
+        section.students.add(
+            *[s for s in student_rows if s._demo[1] == grade and site_for_grade(grade) == site_key]
+        )
 
     # Caseloads: each liaison takes families at their site, those speaking their languages first.
     assignment_rows = []
@@ -300,15 +744,34 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
     for username in ["liaison", "liaison2", "liaison3", "liaison4"]:
         user = staff[username]
         spoken = set(user.languages) - {"en"}
-        candidates = list(dict.fromkeys(
-            s.household_id for s in site_students.get(home_site[username], []) if s.household_id not in taken))
+        candidates = list(
+            dict.fromkeys(
+                s.household_id
+                for s in site_students.get(home_site[username], [])
+                if s.household_id not in taken
+            )
+        )
         chosen = sorted(candidates, key=lambda hid: language_of[hid] not in spoken)[:60]
         taken.update(chosen)
-        assignment_rows += [HouseholdAssignment(staff=user, household_id=hid, role=AssignmentRole.LIAISON,
-                                                started_on=dt.date(today.year - 1, 9, 1)) for hid in chosen]
+        assignment_rows += [
+            HouseholdAssignment(
+                staff=user,
+                household_id=hid,
+                role=AssignmentRole.LIAISON,
+                started_on=dt.date(today.year - 1, 9, 1),
+            )
+            for hid in chosen
+        ]
     arabic = [h.id for h in household_rows if h._demo[0] == "ar"][:12]
-    assignment_rows += [HouseholdAssignment(staff=staff["interpreter"], household_id=hid,
-                                            role=AssignmentRole.INTERPRETER, started_on=today) for hid in arabic]
+    assignment_rows += [
+        HouseholdAssignment(
+            staff=staff["interpreter"],
+            household_id=hid,
+            role=AssignmentRole.INTERPRETER,
+            started_on=today,
+        )
+        for hid in arabic
+    ]
     HouseholdAssignment.objects.bulk_create(assignment_rows, batch_size=1000)
 
     reindex([h.id for h in household_rows])

@@ -1,8 +1,8 @@
 """Forms for households, guardians and students: all input is checked here, field by field."""
 
 from django import forms
-from django.db.models import Q
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core import policy
@@ -10,8 +10,28 @@ from liaison.core.validators import normalize_language_tag, normalize_phone
 from liaison.people.choices import Channel, Programme
 from liaison.people.models import Guardian, Household, Site, Student, User
 
-COMMON_LANGUAGES = ["en", "es", "ar", "zh-Hans", "zh-Hant", "vi", "ht", "so", "pt", "ru", "fr", "ko", "hmn", "ur",
-                    "ps", "prs", "sw", "ne", "ti", "my"]
+COMMON_LANGUAGES = [
+    "en",
+    "es",
+    "ar",
+    "zh-Hans",
+    "zh-Hant",
+    "vi",
+    "ht",
+    "so",
+    "pt",
+    "ru",
+    "fr",
+    "ko",
+    "hmn",
+    "ur",
+    "ps",
+    "prs",
+    "sw",
+    "ne",
+    "ti",
+    "my",
+]
 
 
 class LanguageListField(forms.CharField):
@@ -55,7 +75,17 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
-        fields = ["name", "site", "home_languages", "street", "unit", "city", "region", "postal_code", "notes"]
+        fields = [
+            "name",
+            "site",
+            "home_languages",
+            "street",
+            "unit",
+            "city",
+            "region",
+            "postal_code",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user: User, **kwargs):
@@ -65,14 +95,28 @@ class HouseholdForm(forms.ModelForm):
 
 class GuardianForm(forms.ModelForm):
     preferred_channels = forms.MultipleChoiceField(
-        label=_("Preferred channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Preferred channels"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Guardian
-        fields = ["given_name", "family_name", "preferred_name", "relationship", "preferred_language", "phone",
-                  "alt_phone", "email", "alt_email", "preferred_channels", "contact_restricted",
-                  "contact_restriction_reason"]
+        fields = [
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "relationship",
+            "preferred_language",
+            "phone",
+            "alt_phone",
+            "email",
+            "alt_email",
+            "preferred_channels",
+            "contact_restricted",
+            "contact_restriction_reason",
+        ]
         widgets = {
             "contact_restriction_reason": forms.Textarea(attrs={"rows": 2}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
@@ -94,11 +138,24 @@ class GuardianForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("contact_restricted") and not (data.get("contact_restriction_reason") or "").strip():
-            self.add_error("contact_restriction_reason", _("Say why contact is restricted (e.g. court order)."))
-        if "sms" in (data.get("preferred_channels") or []) and not data.get("phone") and "phone" not in self.errors:
+        if (
+            data.get("contact_restricted")
+            and not (data.get("contact_restriction_reason") or "").strip()
+        ):
+            self.add_error(
+                "contact_restriction_reason", _("Say why contact is restricted (e.g. court order).")
+            )
+        if (
+            "sms" in (data.get("preferred_channels") or [])
+            and not data.get("phone")
+            and "phone" not in self.errors
+        ):
             self.add_error("phone", _("Text messages need a mobile phone number."))
-        if "email" in (data.get("preferred_channels") or []) and not data.get("email") and "email" not in self.errors:
+        if (
+            "email" in (data.get("preferred_channels") or [])
+            and not data.get("email")
+            and "email" not in self.errors
+        ):
             self.add_error("email", _("Email needs an email address."))
         return data
 
@@ -108,10 +165,15 @@ class GuardianForm(forms.ModelForm):
 
 
 class StudentForm(forms.ModelForm):
-    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none(),
-                                  help_text=_("Where the child is enrolled."))
-    programmes = forms.MultipleChoiceField(label=_("Programmes"), choices=Programme.choices, required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    site = forms.ModelChoiceField(
+        label=_("Site"), queryset=Site.objects.none(), help_text=_("Where the child is enrolled.")
+    )
+    programmes = forms.MultipleChoiceField(
+        label=_("Programmes"),
+        choices=Programme.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Student
@@ -125,7 +187,9 @@ class StudentForm(forms.ModelForm):
             current = self.instance.enrolments.filter(is_active=True).first()
             if current:
                 self.fields["site"].initial = current.site_id
-            self.fields["programmes"].initial = list(self.instance.programmes.values_list("programme", flat=True))
+            self.fields["programmes"].initial = list(
+                self.instance.programmes.values_list("programme", flat=True)
+            )
 
 
 class AssignForm(forms.Form):
@@ -135,13 +199,19 @@ class AssignForm(forms.Form):
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = User.objects.filter(pk__in=[u.pk for u in candidates])
-        labels = {u.pk: f"{u} — {', '.join(u.language_names) or '—'} ({u.caseload})" for u in candidates}
+        labels = {
+            u.pk: f"{u} — {', '.join(u.language_names) or '—'} ({u.caseload})" for u in candidates
+        }
         self.fields["staff"].label_from_instance = lambda u: labels.get(u.pk, str(u))
 
 
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why are you opening this family's record?"), min_length=5, max_length=500,
+        label=_("Why are you opening this family's record?"),
+        min_length=5,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("This family is not on your caseload. Your reason is logged and visible to site leaders."),
+        help_text=_(
+            "This family is not on your caseload. Your reason is logged and visible to site leaders."
+        ),
     )

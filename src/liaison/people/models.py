@@ -3,7 +3,6 @@
 import datetime as dt
 import zoneinfo
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -12,8 +11,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.models import TrackedModel
-from liaison.core.validators import format_phone, language_name, validate_e164, validate_language_tag, validate_time_zone
-from liaison.people.choices import AssignmentRole, Channel, Grade, Programme, Relationship, Role, SiteKind
+from liaison.core.validators import (
+    format_phone,
+    language_name,
+    validate_e164,
+    validate_language_tag,
+    validate_time_zone,
+)
+from liaison.people.choices import (
+    AssignmentRole,
+    Channel,
+    Grade,
+    Programme,
+    Relationship,
+    Role,
+    SiteKind,
+)
 
 
 class PostalAddress(models.Model):
@@ -31,8 +44,15 @@ class PostalAddress(models.Model):
     @property
     def address_lines(self) -> list[str]:
         first = " ".join(p for p in [self.street, self.unit] if p)
-        second = " ".join(p for p in [self.city + ("," if self.city and self.region else ""), self.region,
-                                      self.postal_code] if p)
+        second = " ".join(
+            p
+            for p in [
+                self.city + ("," if self.city and self.region else ""),
+                self.region,
+                self.postal_code,
+            ]
+            if p
+        )
         return [line for line in [first, second] if line]
 
     @property
@@ -44,12 +64,16 @@ class District(TrackedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), unique=True)
     sourced_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="America/New_York",
-                                 validators=[validate_time_zone])
-    contact_phone = models.CharField(_("family contact line"), max_length=20, blank=True, validators=[validate_e164])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    contact_phone = models.CharField(
+        _("family contact line"), max_length=20, blank=True, validators=[validate_e164]
+    )
     contact_email = models.EmailField(_("family contact email"), blank=True)
-    default_language = models.CharField(_("staff language"), max_length=35, default="en",
-                                        validators=[validate_language_tag])
+    default_language = models.CharField(
+        _("staff language"), max_length=35, default="en", validators=[validate_language_tag]
+    )
     quiet_hours_start = models.TimeField(_("quiet hours start"), default=dt.time(20, 0))
     quiet_hours_end = models.TimeField(_("quiet hours end"), default=dt.time(8, 0))
 
@@ -68,9 +92,13 @@ class SiteQuerySet(models.QuerySet):
 class Site(TrackedModel, PostalAddress):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="sites")
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=32, choices=SiteKind.choices, default=SiteKind.SCHOOL)
+    kind = models.CharField(
+        _("kind"), max_length=32, choices=SiteKind.choices, default=SiteKind.SCHOOL
+    )
     sourced_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_e164])
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -89,13 +117,16 @@ class Site(TrackedModel, PostalAddress):
 
 class UserQuerySet(models.QuerySet):
     def staff_of(self, district):
-        return self.filter(memberships__district=district, memberships__is_active=True, is_active=True).distinct()
+        return self.filter(
+            memberships__district=district, memberships__is_active=True, is_active=True
+        ).distinct()
 
     def with_role(self, role, *, site=None):
         q = Q(memberships__role=role, memberships__is_active=True)
         if site is not None:
-            q &= Q(memberships__site=site) | Q(memberships__site__isnull=True,
-                                                memberships__district_id=site.district_id)
+            q &= Q(memberships__site=site) | Q(
+                memberships__site__isnull=True, memberships__district_id=site.district_id
+            )
         return self.filter(q, is_active=True).distinct()
 
 
@@ -106,14 +137,23 @@ class StaffManager(UserManager.from_queryset(UserQuerySet)):
 class User(AbstractUser):
     """A member of staff. Families never have a User: they sign in to the portal without a password."""
 
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_e164])
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, validators=[validate_e164]
+    )
     title = models.CharField(_("job title"), max_length=120, blank=True)
-    languages = models.JSONField(_("languages spoken"), default=list, blank=True,
-                                 help_text=_("BCP 47 tags, e.g. es, so, zh-Hans"))
+    languages = models.JSONField(
+        _("languages spoken"),
+        default=list,
+        blank=True,
+        help_text=_("BCP 47 tags, e.g. es, so, zh-Hans"),
+    )
     interface_language = models.CharField(_("interface language"), max_length=35, default="en")
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
-    notify_channel = models.CharField(_("reminders by"), max_length=10, choices=Channel.choices,
-                                      default=Channel.EMAIL)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
+    notify_channel = models.CharField(
+        _("reminders by"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
     photo = models.FileField(_("photo"), upload_to="staff/", blank=True)
     sourced_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
@@ -137,16 +177,24 @@ class Membership(TrackedModel):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="memberships")
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "district", "site", "role"], name="membership_unique_site",
-                                    condition=Q(site__isnull=False)),
-            models.UniqueConstraint(fields=["user", "district", "role"], name="membership_unique_district",
-                                    condition=Q(site__isnull=True)),
+            models.UniqueConstraint(
+                fields=["user", "district", "site", "role"],
+                name="membership_unique_site",
+                condition=Q(site__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "district", "role"],
+                name="membership_unique_district",
+                condition=Q(site__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -163,17 +211,29 @@ class HouseholdQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def in_caseload_of(self, user):
-        return self.filter(assignments__staff=user, assignments__role=AssignmentRole.LIAISON,
-                           assignments__ended_on__isnull=True)
+        return self.filter(
+            assignments__staff=user,
+            assignments__role=AssignmentRole.LIAISON,
+            assignments__ended_on__isnull=True,
+        )
 
 
 class Household(TrackedModel, PostalAddress):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="households")
-    name = models.CharField(_("household name"), max_length=200,
-                            help_text=_("How staff refer to the family, e.g. “Nguyen – Tran household”."))
-    site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="households",
-                             verbose_name=_("home site"),
-                             help_text=_("The site that serves the family, when no child is enrolled yet."))
+    name = models.CharField(
+        _("household name"),
+        max_length=200,
+        help_text=_("How staff refer to the family, e.g. “Nguyen – Tran household”."),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name=_("home site"),
+        help_text=_("The site that serves the family, when no child is enrolled yet."),
+    )
     home_languages = models.JSONField(_("home languages"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -222,21 +282,39 @@ class Guardian(TrackedModel):
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
     preferred_name = models.CharField(_("goes by"), max_length=100, blank=True)
-    relationship = models.CharField(_("relationship"), max_length=32, choices=Relationship.choices,
-                                    default=Relationship.PARENT)
-    preferred_language = models.CharField(_("preferred language"), max_length=35, default="en",
-                                          validators=[validate_language_tag],
-                                          help_text=_("A language tag such as es, ar, so, zh-Hans, ht."))
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_e164])
-    alt_phone = models.CharField(_("other phone"), max_length=20, blank=True, validators=[validate_e164])
+    relationship = models.CharField(
+        _("relationship"), max_length=32, choices=Relationship.choices, default=Relationship.PARENT
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=35,
+        default="en",
+        validators=[validate_language_tag],
+        help_text=_("A language tag such as es, ar, so, zh-Hans, ht."),
+    )
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, validators=[validate_e164]
+    )
+    alt_phone = models.CharField(
+        _("other phone"), max_length=20, blank=True, validators=[validate_e164]
+    )
     email = models.EmailField(_("email"), blank=True)
     alt_email = models.EmailField(_("other email"), blank=True)
-    preferred_channels = models.JSONField(_("preferred channels"), default=list, blank=True,
-                                          help_text=_("In order of preference: sms, email, portal."))
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    preferred_channels = models.JSONField(
+        _("preferred channels"),
+        default=list,
+        blank=True,
+        help_text=_("In order of preference: sms, email, portal."),
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
     contact_restricted = models.BooleanField(
-        _("contact restriction"), default=False,
-        help_text=_("A court order or no-contact instruction: this guardian never receives messages or data."),
+        _("contact restriction"),
+        default=False,
+        help_text=_(
+            "A court order or no-contact instruction: this guardian never receives messages or data."
+        ),
     )
     contact_restriction_reason = models.TextField(_("reason for the restriction"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -276,8 +354,16 @@ class Guardian(TrackedModel):
     @property
     def channels(self) -> list[str]:
         """Channels to try, in order: the guardian's preference, then what we have an address for."""
-        have = {Channel.SMS: bool(self.phone), Channel.EMAIL: bool(self.email), Channel.PORTAL: True}
-        order = [c for c in self.preferred_channels if c in have] or [Channel.SMS, Channel.EMAIL, Channel.PORTAL]
+        have = {
+            Channel.SMS: bool(self.phone),
+            Channel.EMAIL: bool(self.email),
+            Channel.PORTAL: True,
+        }
+        order = [c for c in self.preferred_channels if c in have] or [
+            Channel.SMS,
+            Channel.EMAIL,
+            Channel.PORTAL,
+        ]
         return [c for c in order if have.get(c)]
 
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -304,8 +390,9 @@ class StudentQuerySet(models.QuerySet):
 
 class Student(TrackedModel):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="students")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="students")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="students"
+    )
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
     preferred_name = models.CharField(_("goes by"), max_length=100, blank=True)
@@ -343,8 +430,11 @@ class Enrolment(TrackedModel):
     class Meta:
         indexes = [models.Index(fields=["site", "is_active"])]
         constraints = [
-            models.UniqueConstraint(fields=["student", "site"], condition=Q(is_active=True),
-                                    name="one_active_enrolment_per_site"),
+            models.UniqueConstraint(
+                fields=["student", "site"],
+                condition=Q(is_active=True),
+                name="one_active_enrolment_per_site",
+            ),
         ]
 
     def __str__(self):
@@ -358,7 +448,11 @@ class StudentProgramme(TrackedModel):
     ends_on = models.DateField(_("until"), null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["student", "programme"], name="student_programme_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "programme"], name="student_programme_unique"
+            )
+        ]
         indexes = [models.Index(fields=["programme", "student"])]
 
     def __str__(self):
@@ -368,15 +462,20 @@ class StudentProgramme(TrackedModel):
 class GuardianStudent(TrackedModel):
     guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="student_links")
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardian_links")
-    relationship = models.CharField(_("relationship"), max_length=32, choices=Relationship.choices,
-                                    default=Relationship.PARENT)
+    relationship = models.CharField(
+        _("relationship"), max_length=32, choices=Relationship.choices, default=Relationship.PARENT
+    )
     lives_with = models.BooleanField(_("lives with the student"), default=True)
     educational_rights = models.BooleanField(_("holds educational rights"), default=True)
     emergency_contact = models.BooleanField(_("emergency contact"), default=False)
-    may_receive_communications = models.BooleanField(_("may receive school communications"), default=True)
+    may_receive_communications = models.BooleanField(
+        _("may receive school communications"), default=True
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["guardian", "student"], name="guardian_student_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["guardian", "student"], name="guardian_student_unique")
+        ]
 
     def __str__(self):
         return f"{self.guardian} → {self.student}"
@@ -408,7 +507,9 @@ class HouseholdAssignment(TrackedModel):
 
     staff = models.ForeignKey(User, on_delete=models.CASCADE, related_name="household_assignments")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assignments")
-    role = models.CharField(_("as"), max_length=16, choices=AssignmentRole.choices, default=AssignmentRole.LIAISON)
+    role = models.CharField(
+        _("as"), max_length=16, choices=AssignmentRole.choices, default=AssignmentRole.LIAISON
+    )
     started_on = models.DateField(_("from"), default=timezone.localdate)
     ended_on = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -417,8 +518,11 @@ class HouseholdAssignment(TrackedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["staff", "household", "role"], condition=Q(ended_on__isnull=True),
-                                    name="one_open_assignment"),
+            models.UniqueConstraint(
+                fields=["staff", "household", "role"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_assignment",
+            ),
         ]
         indexes = [models.Index(fields=["household", "role"])]
 
@@ -434,11 +538,17 @@ class SearchTerm(models.Model):
     district_id_copy = models.BigIntegerField(db_column="district_id")
 
     class Meta:
-        indexes = [models.Index(fields=["district_id_copy", "term"], name="searchterm_district_term")]
-        constraints = [models.UniqueConstraint(fields=["household", "term"], name="searchterm_unique")]
+        indexes = [
+            models.Index(fields=["district_id_copy", "term"], name="searchterm_district_term")
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "term"], name="searchterm_unique")
+        ]
+
+    def __str__(self):
+        return self.term
 
 
 def grade_sort_key(grade: str) -> int:
     order = [g.value for g in Grade]
     return order.index(grade) if grade in order else len(order)
-

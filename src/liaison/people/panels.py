@@ -43,20 +43,29 @@ def register_action(label, url_name: str, *, order: int = 50, allowed: Callable 
         _actions.append(Action(label, url_name, order, allowed))
 
 
-def register_panel(template: str, *, order: int = 50, context: Callable | None = None,
-                   allowed: Callable = _always) -> None:
+def register_panel(
+    template: str, *, order: int = 50, context: Callable | None = None, allowed: Callable = _always
+) -> None:
     if all(p.template != template for p in _panels):
         _panels.append(Panel(template, order, context, allowed))
 
 
 def actions_for(request, household) -> list[dict]:
-    return [{"label": a.label, "url": reverse(a.url_name, args=[household.pk])}
-            for a in sorted(_actions, key=lambda a: a.order) if a.allowed(request.user, household)]
+    return [
+        {"label": a.label, "url": reverse(a.url_name, args=[household.pk])}
+        for a in sorted(_actions, key=lambda a: a.order)
+        if a.allowed(request.user, household)
+    ]
 
 
 def panels_for(request, household) -> list[dict]:
     out = []
     for p in sorted(_panels, key=lambda p: p.order):
         if p.allowed(request.user, household):
-            out.append({"template": p.template, "context": p.context(request, household) if p.context else {}})
+            out.append(
+                {
+                    "template": p.template,
+                    "context": p.context(request, household) if p.context else {},
+                }
+            )
     return out

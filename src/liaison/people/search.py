@@ -51,7 +51,9 @@ def email_terms(email: str) -> list[str]:
     return list({email[:MAX_TERM], local[:MAX_TERM]})
 
 
-def household_terms(household: Household, guardians: Iterable[Guardian], students: Iterable[Student]) -> set[str]:
+def household_terms(
+    household: Household, guardians: Iterable[Guardian], students: Iterable[Student]
+) -> set[str]:
     terms = set(words(household.name))
     for g in guardians:
         terms.update(words(f"{g.given_name} {g.family_name} {g.preferred_name}"))
@@ -68,12 +70,20 @@ def reindex(household_ids: Iterable[int], batch_size: int = 500) -> None:
     """Rebuild the search terms of these households (after imports, edits and merges)."""
     ids = list(set(household_ids))
     for start in range(0, len(ids), batch_size):
-        chunk = ids[start:start + batch_size]
-        households = Household.objects.filter(id__in=chunk).prefetch_related("guardians", "students")
+        chunk = ids[start : start + batch_size]
+        households = Household.objects.filter(id__in=chunk).prefetch_related(
+            "guardians", "students"
+        )
         rows = []
         for household in households:
-            for term in household_terms(household, household.guardians.all(), household.students.all()):
-                rows.append(SearchTerm(household_id=household.id, term=term, district_id_copy=household.district_id))
+            for term in household_terms(
+                household, household.guardians.all(), household.students.all()
+            ):
+                rows.append(
+                    SearchTerm(
+                        household_id=household.id, term=term, district_id_copy=household.district_id
+                    )
+                )
         with transaction.atomic():
             SearchTerm.objects.filter(household_id__in=chunk).delete()
             SearchTerm.objects.bulk_create(rows, batch_size=2000)
@@ -99,7 +109,9 @@ def _fuzzy_terms(token: str, district_ids) -> list[str]:
     candidates = SearchTerm.objects.filter(district_id_copy__in=district_ids, **_prefix(token[0]))
     terms = list(candidates.values_list("term", flat=True).distinct()[:20000])
     heads = [t[: len(token)] for t in terms]
-    hits = process.extract(token, heads, scorer=Levenshtein.distance, score_cutoff=max_typos, limit=500)
+    hits = process.extract(
+        token, heads, scorer=Levenshtein.distance, score_cutoff=max_typos, limit=500
+    )
     return [terms[index] for _, _, index in hits]
 
 
@@ -111,9 +123,16 @@ def search_households(user, query: str, *, limit: int = 20) -> list[Household]:
     if not tokens or sum(len(t) for t in tokens) < 2:
         return []
     access = policy.access_for(user)
-    district_ids = list(District.objects.values_list("id", flat=True) if access.superuser else access.district_ids)
-    base = (Household.objects.visible_to(user).filter(district_id__in=district_ids)
-            .select_related("site").prefetch_related("guardians").order_by("-is_active", "name"))
+    district_ids = list(
+        District.objects.values_list("id", flat=True) if access.superuser else access.district_ids
+    )
+    base = (
+        Household.objects.visible_to(user)
+        .filter(district_id__in=district_ids)
+        .select_related("site")
+        .prefetch_related("guardians")
+        .order_by("-is_active", "name")
+    )
 
     def matching(fuzzy: bool):
         qs = base
@@ -122,7 +141,10 @@ def search_households(user, query: str, *, limit: int = 20) -> list[Household]:
             if fuzzy:
                 near = _fuzzy_terms(token, district_ids)
                 if near:
-                    terms = SearchTerm.objects.filter(district_id_copy__in=district_ids, term__in=near) | terms
+                    terms = (
+                        SearchTerm.objects.filter(district_id_copy__in=district_ids, term__in=near)
+                        | terms
+                    )
             qs = qs.filter(id__in=terms.values("household_id"))
         return qs
 

@@ -30,8 +30,11 @@ def save_student(*, student: Student, site, programmes: list[str], by: User) -> 
     StudentProgramme.objects.filter(student=student).exclude(programme__in=programmes).delete()
     have = set(student.programmes.values_list("programme", flat=True))
     StudentProgramme.objects.bulk_create(
-        [StudentProgramme(student=student, programme=p, created_by=by, updated_by=by)
-         for p in programmes if p not in have]
+        [
+            StudentProgramme(student=student, programme=p, created_by=by, updated_by=by)
+            for p in programmes
+            if p not in have
+        ]
     )
     return student
 
@@ -39,18 +42,35 @@ def save_student(*, student: Student, site, programmes: list[str], by: User) -> 
 def suggest_liaisons(household: Household):
     """Liaisons who may take this family, those who speak its languages first, then the least loaded."""
     site_ids = set(
-        Enrolment.objects.filter(student__household=household, is_active=True).values_list("site_id", flat=True)
+        Enrolment.objects.filter(student__household=household, is_active=True).values_list(
+            "site_id", flat=True
+        )
     )
     if household.site_id:
         site_ids.add(household.site_id)
     candidates = (
-        User.objects.filter(is_active=True, memberships__is_active=True, memberships__role=Role.LIAISON,
-                            memberships__district_id=household.district_id)
-        .filter(Q(memberships__site_id__in=site_ids) | Q(memberships__site__isnull=True) if site_ids else Q())
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.LIAISON,
+            memberships__district_id=household.district_id,
+        )
+        .filter(
+            Q(memberships__site_id__in=site_ids) | Q(memberships__site__isnull=True)
+            if site_ids
+            else Q()
+        )
         .distinct()
-        .annotate(caseload=Count("household_assignments", filter=Q(
-            household_assignments__role=AssignmentRole.LIAISON, household_assignments__ended_on__isnull=True),
-            distinct=True))
+        .annotate(
+            caseload=Count(
+                "household_assignments",
+                filter=Q(
+                    household_assignments__role=AssignmentRole.LIAISON,
+                    household_assignments__ended_on__isnull=True,
+                ),
+                distinct=True,
+            )
+        )
     )
     languages = [tag.split("-")[0] for tag in household.home_languages]
 
@@ -65,15 +85,28 @@ def suggest_liaisons(household: Household):
 
 
 @transaction.atomic
-def assign_household(*, household: Household, staff: User, by: User,
-                     role: str = AssignmentRole.LIAISON, note: str = "") -> HouseholdAssignment:
+def assign_household(
+    *,
+    household: Household,
+    staff: User,
+    by: User,
+    role: str = AssignmentRole.LIAISON,
+    note: str = "",
+) -> HouseholdAssignment:
     """Put a household on a liaison's caseload (ending the previous liaison's) or assign an interpreter."""
     today = timezone.localdate()
-    existing = HouseholdAssignment.objects.filter(household=household, role=role, ended_on__isnull=True)
+    existing = HouseholdAssignment.objects.filter(
+        household=household, role=role, ended_on__isnull=True
+    )
     if role == AssignmentRole.LIAISON:
-        existing.exclude(staff=staff).update(ended_on=today, updated_by=by, updated_at=timezone.now())
+        existing.exclude(staff=staff).update(
+            ended_on=today, updated_by=by, updated_at=timezone.now()
+        )
     assignment, _ = HouseholdAssignment.objects.get_or_create(
-        household=household, staff=staff, role=role, ended_on=None,
+        household=household,
+        staff=staff,
+        role=role,
+        ended_on=None,
         defaults={"note": note, "created_by": by, "updated_by": by},
     )
     policy.forget(staff)
@@ -91,8 +124,12 @@ def merge_households(*, keep: Household, merge: Household, by: User) -> Househol
     """Move every member of `merge` into `keep`; `merge` stays as an inactive record of what was joined."""
     if keep.pk == merge.pk or keep.district_id != merge.district_id:
         raise ValueError("Households to merge must be two different households of one district.")
-    Guardian.objects.filter(household=merge).update(household=keep, updated_by=by, updated_at=timezone.now())
-    Student.objects.filter(household=merge).update(household=keep, updated_by=by, updated_at=timezone.now())
+    Guardian.objects.filter(household=merge).update(
+        household=keep, updated_by=by, updated_at=timezone.now()
+    )
+    Student.objects.filter(household=merge).update(
+        household=keep, updated_by=by, updated_at=timezone.now()
+    )
     HouseholdAssignment.objects.filter(household=merge, ended_on__isnull=True).exclude(
         staff__in=keep.assignments.filter(ended_on__isnull=True).values("staff")
     ).update(household=keep)
@@ -111,12 +148,25 @@ def merge_households(*, keep: Household, merge: Household, by: User) -> Househol
 def split_household(*, household: Household, guardians, students, name: str, by: User) -> Household:
     """Move some members of a household into a new one (a family that lives in two homes)."""
     new = Household.objects.create(
-        district=household.district, name=name, site=household.site, home_languages=household.home_languages,
-        street=household.street, unit=household.unit, city=household.city, region=household.region,
-        postal_code=household.postal_code, arranged_by_hand=True, created_by=by, updated_by=by,
+        district=household.district,
+        name=name,
+        site=household.site,
+        home_languages=household.home_languages,
+        street=household.street,
+        unit=household.unit,
+        city=household.city,
+        region=household.region,
+        postal_code=household.postal_code,
+        arranged_by_hand=True,
+        created_by=by,
+        updated_by=by,
     )
-    Guardian.objects.filter(household=household, pk__in=[g.pk for g in guardians]).update(household=new)
-    Student.objects.filter(household=household, pk__in=[s.pk for s in students]).update(household=new)
+    Guardian.objects.filter(household=household, pk__in=[g.pk for g in guardians]).update(
+        household=new
+    )
+    Student.objects.filter(household=household, pk__in=[s.pk for s in students]).update(
+        household=new
+    )
     household.arranged_by_hand = True
     household.save()
     reindex([household.pk, new.pk])

@@ -36,15 +36,26 @@ def register(kind: str, label, provider: Provider) -> None:
     KIND_LABELS[kind] = label
 
 
-def entries_for(household, user, *, before: datetime | None = None, limit: int = 25,
-                kinds: Iterable[str] | None = None) -> list[TimelineEntry]:
+def entries_for(
+    household,
+    user,
+    *,
+    before: datetime | None = None,
+    limit: int = 25,
+    kinds: Iterable[str] | None = None,
+) -> list[TimelineEntry]:
     wanted = set(kinds or [])
     streams = []
     for kind, provider in _providers:
         if wanted and kind not in wanted:
             continue
-        streams.append(sorted(provider(household, user, before=before, limit=limit), key=lambda e: e.at,
-                              reverse=True))
+        streams.append(
+            sorted(
+                provider(household, user, before=before, limit=limit),
+                key=lambda e: e.at,
+                reverse=True,
+            )
+        )
     merged = heapq.merge(*streams, key=lambda e: e.at, reverse=True)
     out = []
     for entry in merged:
@@ -60,7 +71,10 @@ def _record_entries(household, user, *, before=None, limit=25):
 
     rows = [(household.created_at, _("Household record created"), household.name)]
     rows += [(g.created_at, _("Guardian added"), g.full_name) for g in household.guardians.all()]
-    rows += [(s.created_at, _("Student added"), s.full_name) for s in policy.visible_students(user, household)]
+    rows += [
+        (s.created_at, _("Student added"), s.full_name)
+        for s in policy.visible_students(user, household)
+    ]
     for at, title, summary in rows:
         if before is None or at < before:
             yield TimelineEntry(at=at, kind="record", title=str(title), summary=summary)

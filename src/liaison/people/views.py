@@ -8,13 +8,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
 from liaison.core import policy
 from liaison.people import panels, services, timeline
-from liaison.people.forms import AssignForm, BreakGlassForm, GuardianForm, HouseholdForm, StudentForm
+from liaison.people.forms import (
+    AssignForm,
+    BreakGlassForm,
+    GuardianForm,
+    HouseholdForm,
+    StudentForm,
+)
 from liaison.people.models import Guardian, Household, Student
 from liaison.people.search import search_households
 
@@ -22,7 +28,9 @@ GLASS_SESSION_KEY = "liaison_glass"
 
 
 def _household_or_404(user, pk) -> Household:
-    return get_object_or_404(Household.objects.visible_to(user).select_related("district", "site"), pk=pk)
+    return get_object_or_404(
+        Household.objects.visible_to(user).select_related("district", "site"), pk=pk
+    )
 
 
 def _glass_ok(request, household) -> bool:
@@ -44,7 +52,12 @@ def caseload(request):
     else:
         qs = Household.objects.visible_to(user)
         heading = _("Households")
-    qs = qs.filter(is_active=True).select_related("site").prefetch_related("guardians").order_by("name")
+    qs = (
+        qs.filter(is_active=True)
+        .select_related("site")
+        .prefetch_related("guardians")
+        .order_by("name")
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "people/caseload.html", {"page": page, "heading": heading})
 
@@ -53,7 +66,9 @@ def caseload(request):
 def search(request):
     query = request.GET.get("q", "")[:100]
     results = search_households(request.user, query) if query else []
-    template = "people/search.html#results" if request.headers.get("HX-Request") else "people/search.html"
+    template = (
+        "people/search.html#results" if request.headers.get("HX-Request") else "people/search.html"
+    )
     return render(request, template, {"query": query, "results": results})
 
 
@@ -67,18 +82,32 @@ def household(request, pk):
             reasons = request.session.get(GLASS_SESSION_KEY, {})
             reasons[str(household.pk)] = form.cleaned_data["reason"]
             request.session[GLASS_SESSION_KEY] = reasons
-            record_access(request, kind=AccessLog.Kind.HOUSEHOLD, object_id=household.pk,
-                          household_id=household.pk, action="break_glass", reason=form.cleaned_data["reason"])
+            record_access(
+                request,
+                kind=AccessLog.Kind.HOUSEHOLD,
+                object_id=household.pk,
+                household_id=household.pk,
+                action="break_glass",
+                reason=form.cleaned_data["reason"],
+            )
             return redirect(household)
         return render(request, "people/break_glass.html", {"household": household, "form": form})
     if request.method == "POST":
         return HttpResponse(status=405)
-    record_access(request, kind=AccessLog.Kind.HOUSEHOLD, object_id=household.pk, household_id=household.pk,
-                  reason=request.session.get(GLASS_SESSION_KEY, {}).get(str(household.pk), ""))
+    record_access(
+        request,
+        kind=AccessLog.Kind.HOUSEHOLD,
+        object_id=household.pk,
+        household_id=household.pk,
+        reason=request.session.get(GLASS_SESSION_KEY, {}).get(str(household.pk), ""),
+    )
     user = request.user
     full = policy.full_view(user, household)
-    students = (policy.visible_students(user, household)
-                .prefetch_related("enrolments__site", "programmes").order_by("family_name", "given_name"))
+    students = (
+        policy.visible_students(user, household)
+        .prefetch_related("enrolments__site", "programmes")
+        .order_by("family_name", "given_name")
+    )
     guardians = household.guardians.order_by("-is_active", "family_name", "given_name")
     assignments = household.assignments.current().select_related("staff")
     context = {
@@ -103,12 +132,21 @@ def household_timeline(request, pk):
     household = _household_or_404(request.user, pk)
     if not _glass_ok(request, household):
         return redirect(household)
-    before = parse_datetime(request.GET.get("before", "") or "") if request.GET.get("before") else None
+    before = (
+        parse_datetime(request.GET.get("before", "") or "") if request.GET.get("before") else None
+    )
     kinds = [k for k in request.GET.getlist("kind") if k in timeline.KIND_LABELS]
     entries = timeline.entries_for(household, request.user, before=before, limit=25, kinds=kinds)
-    return render(request, "people/household.html#timeline", {
-        "household": household, "entries": entries, "timeline_kinds": timeline.KIND_LABELS, "kinds": kinds,
-    })
+    return render(
+        request,
+        "people/household.html#timeline",
+        {
+            "household": household,
+            "entries": entries,
+            "timeline_kinds": timeline.KIND_LABELS,
+            "kinds": kinds,
+        },
+    )
 
 
 @login_required
@@ -130,7 +168,9 @@ def household_edit(request, pk=None):
         household = form.save(commit=False)
         if instance is None:
             site = form.cleaned_data.get("site")
-            household.district_id = site.district_id if site else next(iter(policy.access_for(user).district_ids))
+            household.district_id = (
+                site.district_id if site else next(iter(policy.access_for(user).district_ids))
+            )
         household.save()
         messages.success(request, _("Household saved."))
         return redirect(household)
@@ -148,25 +188,49 @@ def household_assign(request, pk):
     candidates = services.suggest_liaisons(household)
     form = AssignForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
-        services.assign_household(household=household, staff=form.cleaned_data["staff"], by=request.user,
-                                  note=form.cleaned_data["note"])
-        messages.success(request, _("Household assigned to %(name)s.") % {"name": form.cleaned_data["staff"]})
+        services.assign_household(
+            household=household,
+            staff=form.cleaned_data["staff"],
+            by=request.user,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(
+            request, _("Household assigned to %(name)s.") % {"name": form.cleaned_data["staff"]}
+        )
         return redirect(household)
-    return render(request, "people/assign.html", {"household": household, "form": form, "candidates": candidates})
+    return render(
+        request,
+        "people/assign.html",
+        {"household": household, "form": form, "candidates": candidates},
+    )
 
 
 @login_required
 def guardian(request, pk):
-    guardian = get_object_or_404(Guardian.objects.visible_to(request.user).select_related("household"), pk=pk)
+    guardian = get_object_or_404(
+        Guardian.objects.visible_to(request.user).select_related("household"), pk=pk
+    )
     if not _glass_ok(request, guardian.household):
         return redirect(guardian.household)
-    record_access(request, kind=AccessLog.Kind.GUARDIAN, object_id=guardian.pk, household_id=guardian.household_id)
-    links = guardian.student_links.filter(student__in=Student.objects.visible_to(request.user)).select_related(
-        "student")
-    return render(request, "people/guardian.html", {
-        "guardian": guardian, "links": links, "full": policy.full_view(request.user, guardian.household),
-        "can_edit": policy.can_edit_household(request.user, guardian.household),
-    })
+    record_access(
+        request,
+        kind=AccessLog.Kind.GUARDIAN,
+        object_id=guardian.pk,
+        household_id=guardian.household_id,
+    )
+    links = guardian.student_links.filter(
+        student__in=Student.objects.visible_to(request.user)
+    ).select_related("student")
+    return render(
+        request,
+        "people/guardian.html",
+        {
+            "guardian": guardian,
+            "links": links,
+            "full": policy.full_view(request.user, guardian.household),
+            "can_edit": policy.can_edit_household(request.user, guardian.household),
+        },
+    )
 
 
 @login_required
@@ -174,7 +238,9 @@ def guardian(request, pk):
 def guardian_edit(request, pk=None, household_pk=None):
     user = request.user
     if pk is not None:
-        instance = get_object_or_404(Guardian.objects.visible_to(user).select_related("household"), pk=pk)
+        instance = get_object_or_404(
+            Guardian.objects.visible_to(user).select_related("household"), pk=pk
+        )
         household = instance.household
     else:
         instance = None
@@ -191,26 +257,47 @@ def guardian_edit(request, pk=None, household_pk=None):
             guardian.save()
             if instance is None:
                 for student in household.students.all():
-                    guardian.student_links.get_or_create(student=student,
-                                                         defaults={"relationship": guardian.relationship})
+                    guardian.student_links.get_or_create(
+                        student=student, defaults={"relationship": guardian.relationship}
+                    )
         messages.success(request, _("Guardian saved."))
         return redirect(household)
-    return render(request, "people/guardian_form.html", {"form": form, "household": household, "guardian": instance})
+    return render(
+        request,
+        "people/guardian_form.html",
+        {"form": form, "household": household, "guardian": instance},
+    )
 
 
 @login_required
 def student(request, pk):
-    student = get_object_or_404(Student.objects.visible_to(request.user).select_related("household"), pk=pk)
+    student = get_object_or_404(
+        Student.objects.visible_to(request.user).select_related("household"), pk=pk
+    )
     if student.household_id and not _glass_ok(request, student.household):
         return redirect(student.household)
-    record_access(request, kind=AccessLog.Kind.STUDENT, object_id=student.pk, household_id=student.household_id)
-    return render(request, "people/student.html", {
-        "student": student,
-        "enrolments": student.enrolments.select_related("site").order_by("-is_active", "-starts_on"),
-        "programmes": student.programmes.all() if policy.can_see_programmes(request.user, student) else None,
-        "links": student.guardian_links.select_related("guardian"),
-        "can_edit": student.household_id and policy.can_edit_household(request.user, student.household),
-    })
+    record_access(
+        request,
+        kind=AccessLog.Kind.STUDENT,
+        object_id=student.pk,
+        household_id=student.household_id,
+    )
+    return render(
+        request,
+        "people/student.html",
+        {
+            "student": student,
+            "enrolments": student.enrolments.select_related("site").order_by(
+                "-is_active", "-starts_on"
+            ),
+            "programmes": student.programmes.all()
+            if policy.can_see_programmes(request.user, student)
+            else None,
+            "links": student.guardian_links.select_related("guardian"),
+            "can_edit": student.household_id
+            and policy.can_edit_household(request.user, student.household),
+        },
+    )
 
 
 @login_required
@@ -218,7 +305,9 @@ def student(request, pk):
 def student_edit(request, pk=None, household_pk=None):
     user = request.user
     if pk is not None:
-        instance = get_object_or_404(Student.objects.visible_to(user).select_related("household"), pk=pk)
+        instance = get_object_or_404(
+            Student.objects.visible_to(user).select_related("household"), pk=pk
+        )
         household = instance.household
     else:
         instance = None
@@ -233,14 +322,21 @@ def student_edit(request, pk=None, household_pk=None):
             student = form.save(commit=False)
             student.household = household
             student.district_id = household.district_id
-            services.save_student(student=student, site=form.cleaned_data["site"],
-                                  programmes=form.cleaned_data["programmes"], by=user)
+            services.save_student(
+                student=student,
+                site=form.cleaned_data["site"],
+                programmes=form.cleaned_data["programmes"],
+                by=user,
+            )
             if instance is None:
                 for guardian in household.guardians.filter(is_active=True):
-                    guardian.student_links.get_or_create(student=student,
-                                                         defaults={"relationship": guardian.relationship})
+                    guardian.student_links.get_or_create(
+                        student=student, defaults={"relationship": guardian.relationship}
+                    )
         messages.success(request, _("Student saved."))
         return redirect(household)
-    return render(request, "people/student_form.html", {"form": form, "household": household, "student": instance})
-
-
+    return render(
+        request,
+        "people/student_form.html",
+        {"form": form, "household": household, "student": instance},
+    )

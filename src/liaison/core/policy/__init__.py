@@ -112,11 +112,14 @@ def _site_households(site_ids) -> Q:
 
     from liaison.people.models import Enrolment, GuardianStudent
 
-    enrolled_here = Enrolment.objects.filter(student__household_id=OuterRef("pk"), site_id__in=site_ids,
-                                             is_active=True)
+    enrolled_here = Enrolment.objects.filter(
+        student__household_id=OuterRef("pk"), site_id__in=site_ids, is_active=True
+    )
     guardian_of_enrolled = GuardianStudent.objects.filter(
-        guardian__household_id=OuterRef("pk"), student__enrolments__site_id__in=site_ids,
-        student__enrolments__is_active=True)
+        guardian__household_id=OuterRef("pk"),
+        student__enrolments__site_id__in=site_ids,
+        student__enrolments__is_active=True,
+    )
     return Q(site_id__in=site_ids) | Q(Exists(enrolled_here)) | Q(Exists(guardian_of_enrolled))
 
 
@@ -131,8 +134,13 @@ def _assigned(user, role) -> Q:
 
     from liaison.people.models import HouseholdAssignment
 
-    return Q(Exists(HouseholdAssignment.objects.current().filter(household_id=OuterRef("pk"), staff=user,
-                                                                  role=role)))
+    return Q(
+        Exists(
+            HouseholdAssignment.objects.current().filter(
+                household_id=OuterRef("pk"), staff=user, role=role
+            )
+        )
+    )
 
 
 def household_filter(user) -> Q:
@@ -152,9 +160,16 @@ def household_filter(user) -> Q:
     if access.is_liaison:
         q |= _assigned(user, AssignmentRole.LIAISON)
     if access.is_teacher:
-        taught = Student.objects.filter(class_sections__teachers=user, class_sections__is_active=True)
-        q |= Q(Exists(taught.filter(household_id=OuterRef("pk")))) | Q(Exists(
-            GuardianStudent.objects.filter(guardian__household_id=OuterRef("pk"), student__in=taught)))
+        taught = Student.objects.filter(
+            class_sections__teachers=user, class_sections__is_active=True
+        )
+        q |= Q(Exists(taught.filter(household_id=OuterRef("pk")))) | Q(
+            Exists(
+                GuardianStudent.objects.filter(
+                    guardian__household_id=OuterRef("pk"), student__in=taught
+                )
+            )
+        )
     if access.is_interpreter:
         q |= _assigned(user, AssignmentRole.INTERPRETER)
     return q
@@ -217,6 +232,7 @@ def _student_ids(q):
 
 # --- what a person may do with a record they can see -------------------------------------
 
+
 def full_view(user, household) -> bool:
     """Everything about the family (notes, programmes, every child): admins, leaders, liaisons."""
     access = access_for(user)
@@ -249,7 +265,10 @@ def can_see_programmes(user, student) -> bool:
     """Programmes (IEP, 504, ...) are for those who work with the family, and the child's own teachers."""
     if access_for(user).is_admin or (student.household_id and full_view(user, student.household)):
         return True
-    return access_for(user).is_teacher and student.class_sections.filter(teachers=user, is_active=True).exists()
+    return (
+        access_for(user).is_teacher
+        and student.class_sections.filter(teachers=user, is_active=True).exists()
+    )
 
 
 def visible_students(user, household):
@@ -265,9 +284,11 @@ def visible_students(user, household):
 def on_caseload(user, household) -> bool:
     from liaison.people.models import HouseholdAssignment
 
-    return HouseholdAssignment.objects.current().filter(
-        staff=user, household=household, role=AssignmentRole.LIAISON
-    ).exists()
+    return (
+        HouseholdAssignment.objects.current()
+        .filter(staff=user, household=household, role=AssignmentRole.LIAISON)
+        .exists()
+    )
 
 
 def _in_sites(household, site_ids) -> bool:
@@ -279,7 +300,7 @@ def _in_sites(household, site_ids) -> bool:
 def needs_reason_to_open(user, household) -> bool:
     """Break the glass: a liaison opening a family that is not on their caseload says why."""
     access = access_for(user)
-    if access.is_admin or access.leader_site_ids and _in_sites(household, access.leader_site_ids):
+    if access.is_admin or (access.leader_site_ids and _in_sites(household, access.leader_site_ids)):
         return False
     if not access.is_liaison:
         return False

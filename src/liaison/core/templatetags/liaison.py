@@ -22,11 +22,19 @@ def language(tag):
 def text_direction(tag):
     """'rtl' for right-to-left languages (Arabic, Urdu, Pashto, Dari, Hebrew...), else 'ltr'."""
     base = (tag or "").split("-")[0].lower()
-    return "rtl" if base in {"ar", "ur", "ps", "prs", "fa", "he", "yi", "dv", "ckb", "sd", "ug"} else "ltr"
+    return (
+        "rtl"
+        if base in {"ar", "ur", "ps", "prs", "fa", "he", "yi", "dv", "ckb", "sd", "ug"}
+        else "ltr"
+    )
 
 
 @register.simple_tag(takes_context=True)
 def can(context, check, obj=None):
     """{% can "edit_household" household as allowed %}: asks the one access policy."""
     user = context["request"].user
-    return getattr(policy, f"can_{check}")(user, obj) if obj is not None else getattr(policy, f"can_{check}")(user)
+    return (
+        getattr(policy, f"can_{check}")(user, obj)
+        if obj is not None
+        else getattr(policy, f"can_{check}")(user)
+    )

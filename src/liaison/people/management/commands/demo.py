@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Build the synthetic demo district (Riverton Public Schools). Running it again changes nothing."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="only when the database has no district yet")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="only when the database has no district yet"
+        )
         parser.add_argument("--households", type=int, default=2000)
         parser.add_argument("--students", type=int, default=3000)
         parser.add_argument("--seed", type=int, default=None)
@@ -24,9 +26,14 @@ class Command(BaseCommand):
         if demo.demo_exists():
             self.stdout.write("The demo district is already there; nothing changed.")
         else:
-            self.stdout.write(f"Building the demo district ({households} households, {students} students)...")
-            demo.build_demo(seed=seed if seed is not None else settings.LIAISON_DEMO_SEED,
-                            households=households, students=students)
+            self.stdout.write(
+                f"Building the demo district ({households} households, {students} students)..."
+            )
+            demo.build_demo(
+                seed=seed if seed is not None else settings.LIAISON_DEMO_SEED,
+                households=households,
+                students=students,
+            )
             self.stdout.write(self.style.SUCCESS("Demo district built."))
         self.stdout.write("\nSign in at http://127.0.0.1:8000/ as:")
         for username, password, role in demo.sign_ins():

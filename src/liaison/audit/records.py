@@ -1,0 +1,33 @@
+"""Every app's part of a family's record, for the FERPA record-on-request export and for erasure.
+
+An app registers, in AppConfig.ready():
+    records.register(section="messages", export=fn, erase=fn, label=_("Messages"))
+- export(household) -> list[dict]: everything the app holds about the household, JSON-ready
+  (ISO dates, no model instances), excluding what the law restricts (e.g. confidential notes).
+- erase(household, *, keep_tombstone=True) -> int: remove the household's data the app owns
+  (called by erasure on request and retention; legal holds are checked before calling).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    label: str
+    export: Callable
+    erase: Callable | None
+
+
+_sections: dict[str, Section] = {}
+
+
+def register(
+    *, section: str, export: Callable, erase: Callable | None = None, label: str = ""
+) -> None:
+    _sections[section] = Section(section, label or section, export, erase)
+
+
+def sections() -> list[Section]:
+    return list(_sections.values())

@@ -1,0 +1,59 @@
+"""Every view of a family record is logged; the log cannot be edited or deleted."""
+
+import pytest
+from django.urls import reverse
+
+from liaison.audit.models import AccessLog, AppendOnlyError
+
+
+def test_breaking_the_glass_opens_the_record_and_logs_the_reason(client, world):
+    client.force_login(world.liaison)
+    url = reverse("people:household", args=[world.site_family.pk])
+    response = client.post(url, {"reason": "Mother called the front office about a bus problem"})
+    assert response.status_code == 302
+    response = client.get(url)
+    assert response.status_code == 200
+    assert world.site_family.guardians.first().given_name.encode() in response.content
+    entry = AccessLog.objects.filter(household_id=world.site_family.pk, action="break_glass").get()
+    assert entry.username == "liaison"
+    assert "bus problem" in entry.reason
+
+
+def test_a_too_short_reason_is_refused(client, world):
+    client.force_login(world.liaison)
+    url = reverse("people:household", args=[world.site_family.pk])
+    response = client.post(url, {"reason": "x"})
+    assert response.status_code == 200
+    assert b"at least 5 characters" in response.content
+    assert not AccessLog.objects.filter(action="break_glass").exists()
+
+
+def test_viewing_a_family_record_is_logged(client, world):
+    client.force_login(world.leader)
+    guardian = world.site_family.guardians.first()
+    client.get(reverse("people:guardian", args=[guardian.pk]))
+    entry = AccessLog.objects.get(kind="guardian", object_id=guardian.pk)
+    assert entry.username == "leader"
+    assert entry.household_id == world.site_family.pk
+    assert entry.ip == "127.0.0.1"
+
+
+def test_the_access_log_is_append_only(client, world):
+    client.force_login(world.admin)
+    client.get(reverse("people:household", args=[world.caseload_family.pk]))
+    entry = AccessLog.objects.get(kind="household")
+    entry.reason = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AccessLog.objects.all().delete()
+    with pytest.raises(AppendOnlyError):
+        AccessLog.objects.update(reason="x")
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, world):
+    response = client.get(reverse("people:household", args=[world.caseload_family.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

@@ -1,0 +1,44 @@
+"""Access rows for the people app's URLs."""
+
+from tests.access import EDIT, LEAD, SEE, Row, first_guardian_pk, first_student_pk, household_pk
+
+ROWS = {
+    "people:household": Row(household_pk, SEE),
+    "people:household_timeline": Row(household_pk, SEE),
+    "people:household_edit": Row(household_pk, EDIT),
+    "people:household_assign": Row(household_pk, LEAD),
+    "people:guardian_new": Row(household_pk, EDIT),
+    "people:student_new": Row(household_pk, EDIT),
+    "people:guardian": Row(first_guardian_pk, SEE),
+    "people:guardian_edit": Row(first_guardian_pk, EDIT),
+    "people:student": Row(first_student_pk, SEE),
+    "people:student_edit": Row(first_student_pk, EDIT),
+}
+# URLs that show no single family: what each role gets.
+NO_RECORD = {
+    "people:caseload": {
+        "admin": 200,
+        "leader": 200,
+        "liaison": 200,
+        "teacher": 200,
+        "interpreter": 200,
+        "outsider": 200,
+    },
+    "people:search": {
+        "admin": 200,
+        "leader": 200,
+        "liaison": 200,
+        "teacher": 200,
+        "interpreter": 200,
+        "outsider": 200,
+    },
+    "people:household_new": {
+        "admin": 200,
+        "leader": 200,
+        "liaison": 200,
+        "teacher": 404,
+        "interpreter": 404,
+        "outsider": 404,
+    },
+}
+EXEMPT = {}

@@ -23,6 +23,7 @@ TOKEN = "test-auth-token-0123456789abcdef"
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -32,8 +33,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        # Headers and body in one write: no delayed-ACK stall on keep-alive connections.
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
 
     def _authorised(self):
         expected = "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()

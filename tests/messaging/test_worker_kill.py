@@ -1,0 +1,168 @@
+"""A worker killed with SIGKILL mid-drain loses nothing and sends nothing twice.
+
+Everything runs in real processes against a database of its own (an SQLite file, or a fresh
+PostgreSQL database when the suite runs on PostgreSQL): `liaison migrate`, a setup script writing
+10,000 deliveries (100 guardians × 100 notices), a first `liaison deliver` killed with SIGKILL once
+the loopback gateway has seen a share of the texts, then a second worker that finishes after the
+lease expires.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.messaging.gateway import FakeGateway
+
+ROOT = Path(__file__).resolve().parents[2]
+GUARDIANS = 100
+NOTICES = 100
+
+
+def setup_data():
+    """Run in a subprocess: a district, 100 guardians (555-0100..0199), 100 notices to all of them."""
+    import django
+
+    django.setup()
+    from liaison.messaging import services
+    from liaison.people.models import District, Guardian, Household
+
+    district = District.objects.create(name="Killtown", slug="killtown")
+    guardians = []
+    for i in range(GUARDIANS):
+        household = Household.objects.create(district=district, name=f"Family {i}")
+        guardians.append(
+            Guardian.objects.create(
+                household=household,
+                given_name=f"Parent{i}",
+                family_name=f"Family{i}",
+                preferred_language="en",
+                phone=f"+1617555{100 + i:04d}",
+                preferred_channels=["sms"],
+            )
+        )
+    for n in range(NOTICES):
+        services.send_notice(
+            guardians=guardians,
+            subject="",
+            body=f"Notice {n}: school pictures are on Friday.",
+            by=None,
+            kind="other",
+            urgent=True,
+        )
+
+
+def report():
+    import django
+
+    django.setup()
+    from liaison.messaging.models import Delivery
+
+    print(
+        json.dumps(
+            {
+                "states": dict(Counter(Delivery.objects.values_list("state", flat=True))),
+                "ids": list(Delivery.objects.values_list("pk", flat=True)),
+                "provider_ids": list(
+                    Delivery.objects.exclude(provider_id="").values_list("provider_id", flat=True)
+                ),
+            }
+        )
+    )
+
+
+@pytest.fixture
+def own_database(tmp_path):
+    """A database the worker processes share (the test's own SQLite database is in memory)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        params = connection.settings_dict
+        name = f"{params['NAME']}_kill"
+        base = (
+            f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+        )
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        yield f"{base}/{name}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path / 'kill.sqlite3'}"
+
+
+@pytest.mark.slow
+def test_sigkill_mid_drain_loses_nothing_and_sends_nothing_twice(own_database, tmp_path):
+    with FakeGateway() as gateway:
+        env = {
+            **os.environ,
+            "DATABASE_URL": own_database,
+            "LIAISON_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
+            "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+            "LIAISON_SMS_BASE_URL": gateway.url,
+            "LIAISON_SMS_ACCOUNT_SID": gateway.account,
+            "LIAISON_SMS_AUTH_TOKEN": gateway.token,
+            "LIAISON_SMS_FROM": "+16175550199",
+            "LIAISON_MESSAGING_CONSOLE": "0",
+            "LIAISON_TASK_BACKEND": "database",  # tasks are queued, never run: `deliver` drains
+            "LIAISON_DELIVERY_LEASE_SECONDS": "3",
+            "LIAISON_LOG_LEVEL": "ERROR",
+        }
+        run = dict(cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+        manage = [sys.executable, "-m", "liaison.cli"]
+        subprocess.run([*manage, "migrate", "--no-input"], **run)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from tests.messaging.test_worker_kill import setup_data; setup_data()",
+            ],
+            **run,
+        )
+        assert gateway.sent == []
+
+        first = subprocess.Popen(
+            [*manage, "deliver", "--batch-size", "50", "--poll", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while len(gateway.requests) < 2500 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        seen_at_kill = len(gateway.requests)
+        assert 0 < seen_at_kill < GUARDIANS * NOTICES
+
+        subprocess.run(
+            [*manage, "deliver", "--batch-size", "200", "--poll", "0.5", "--until-done"], **run
+        )
+        result = json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from tests.messaging.test_worker_kill import report; report()",
+                ],
+                **run,
+            ).stdout
+        )
+
+    keys = Counter(r["key"] for r in gateway.requests)
+    expected = {f"liaison-delivery-{pk}" for pk in result["ids"]}
+    assert len(expected) == GUARDIANS * NOTICES
+    assert set(keys) == expected, "every delivery reached the gateway"
+    assert max(keys.values()) == 1, "no delivery reached the gateway twice"
+    assert result["states"] == {"sent": GUARDIANS * NOTICES}, "none lost, none left failed"
+    assert sorted(result["provider_ids"]) == sorted(m["sid"] for m in gateway.sent)

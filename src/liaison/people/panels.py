@@ -6,6 +6,7 @@
 
 `url_name` is reversed with the household's pk. A panel's template gets the page context plus what
 its `context` callable returns; `allowed` asks the access policy.
+`register_guardian_panel(...)` does the same on the guardian page (callables get the guardian).
 """
 
 from collections.abc import Callable
@@ -32,6 +33,7 @@ class Panel:
 
 _actions: list[Action] = []
 _panels: list[Panel] = []
+_guardian_panels: list[Panel] = []
 
 
 def _always(user, household):
@@ -48,6 +50,22 @@ def register_panel(
 ) -> None:
     if all(p.template != template for p in _panels):
         _panels.append(Panel(template, order, context, allowed))
+
+
+def register_guardian_panel(
+    template: str, *, order: int = 50, context: Callable | None = None, allowed: Callable = _always
+) -> None:
+    """A panel on the guardian page: allowed(user, guardian), context(request, guardian)."""
+    if all(p.template != template for p in _guardian_panels):
+        _guardian_panels.append(Panel(template, order, context, allowed))
+
+
+def guardian_panels_for(request, guardian) -> list[dict]:
+    return [
+        {"template": p.template, "context": p.context(request, guardian) if p.context else {}}
+        for p in sorted(_guardian_panels, key=lambda p: p.order)
+        if p.allowed(request.user, guardian)
+    ]
 
 
 def actions_for(request, household) -> list[dict]:

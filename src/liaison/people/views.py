@@ -229,6 +229,7 @@ def guardian(request, pk):
             "links": links,
             "full": policy.full_view(request.user, guardian.household),
             "can_edit": policy.can_edit_household(request.user, guardian.household),
+            "guardian_panels": panels.guardian_panels_for(request, guardian),
         },
     )
 

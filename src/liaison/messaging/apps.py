@@ -37,6 +37,12 @@ class MessagingConfig(AppConfig):
             context=household.panel_context,
             allowed=household.may_see,
         )
+        panels.register_guardian_panel(
+            "messaging/_guardian_panel.html",
+            order=20,
+            context=household.guardian_panel_context,
+            allowed=lambda user, guardian: household.may_see(user, guardian.household),
+        )
         timeline.register("message", _("Messages"), household.timeline_entries)
         records.register(
             section="messages",

@@ -48,6 +48,16 @@ def channel_status(guardians) -> list[dict]:
     return out
 
 
+def guardian_panel_context(request, guardian) -> dict:
+    row = channel_status([guardian])[0]
+    recent = (
+        Delivery.objects.filter(guardian=guardian)
+        .select_related("message")
+        .order_by("-created_at")[:5]
+    )
+    return {**row, "recent": list(recent)}
+
+
 def panel_context(request, household) -> dict:
     from liaison.messaging.models import Conversation
 

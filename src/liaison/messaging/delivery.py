@@ -12,6 +12,7 @@ just before the hand-over) → sent/delivered, or back to queued with backoff, o
 """
 
 import datetime as dt
+import functools
 import logging
 import os
 import random
@@ -92,6 +93,11 @@ def claim(owner: str, *, limit: int = 100, now=None) -> list[int]:
 # --- composing what a channel sends ----------------------------------------------------------------
 
 
+@functools.cache
+def _status_path() -> str:
+    return reverse("messaging:sms_status")
+
+
 def _public(path: str) -> str:
     return settings.PUBLIC_URL + path
 
@@ -124,13 +130,15 @@ def compose(delivery: Delivery, rendering) -> channels.Outgoing:
         reply_to=reply_address(message) if delivery.channel == Channel.EMAIL else "",
     )
     if delivery.channel == Channel.SMS:
-        out.status_callback = _public(reverse("messaging:sms_status"))
+        out.status_callback = _public(_status_path())
     if delivery.channel == Channel.EMAIL and message.kind == MessageKind.ANNOUNCEMENT:
         token = unsubscribe_token(delivery.channel, delivery.address)
         out.unsubscribe_url = _public(reverse("messaging:unsubscribe", args=[token]))
         out.unsubscribe_mailto = f"{settings.MESSAGING_REPLY_LOCALPART}+unsubscribe-{token}@{settings.MESSAGING_EMAIL_DOMAIN}"
     if delivery.channel == Channel.EMAIL:
-        for attachment in message.attachments.all():
+        if not hasattr(message, "_attachments"):
+            message._attachments = list(message.attachments.all())  # once per message, not per row
+        for attachment in message._attachments:
             try:
                 with attachment.file.open("rb") as fh:
                     out.attachments.append((attachment.name, fh.read(), attachment.content_type))
@@ -140,6 +148,16 @@ def compose(delivery: Delivery, rendering) -> channels.Outgoing:
 
 
 # --- processing a claimed batch ------------------------------------------------------------------
+
+
+def _household_zones(batch) -> dict[int, str]:
+    """Each household's zone name (its site's, else its district's), in one query."""
+    from liaison.people.models import Household
+
+    rows = Household.objects.filter(
+        pk__in={d.household_id_copy for d in batch if not d.urgent}
+    ).values_list("pk", "site__time_zone", "district__time_zone")
+    return {pk: site_tz or district_tz for pk, site_tz, district_tz in rows}
 
 
 def _finish(pk, owner, **fields) -> int:
@@ -156,14 +174,16 @@ def process(ids: list[int], owner: str) -> dict:
     now = timezone.now()
     batch = list(
         Delivery.objects.filter(pk__in=ids, lease_owner=owner, state=DeliveryState.LEASED)
-        .select_related(
-            "message__district",
-            "message__conversation",
-            "guardian__household__site",
-            "guardian__household__district",
-        )
+        .select_related("guardian")
         .order_by("pk")
     )
+    # A batch is usually one message to many guardians: load each message once, not per row.
+    messages = Message.objects.select_related("district", "conversation").in_bulk(
+        {d.message_id for d in batch}
+    )
+    for d in batch:
+        d.message = messages[d.message_id]
+    zones = _household_zones(batch) if quiet_channels() else {}
     blocked = set(
         Suppression.objects.filter(
             Q(channel=Channel.SMS, address__in=[d.address for d in batch if d.channel == "sms"])
@@ -186,11 +206,7 @@ def process(ids: list[int], owner: str) -> dict:
             continue
         if d.channel in quiet and not d.urgent:
             start, end = quiet_hours(d.message.district)
-            tz = zone(
-                g.time_zone
-                or (g.household.site.time_zone if g.household.site else "")
-                or g.household.district.time_zone
-            )
+            tz = zone(g.time_zone or zones.get(d.household_id_copy, ""))
             until = quiet_until(now, tz, start, end)
             if until:
                 held.append((d, until))
@@ -239,69 +255,100 @@ def process(ids: list[int], owner: str) -> dict:
         by_channel.setdefault(d.channel, []).append(d)
     for channel_name, rows in by_channel.items():
         backend = channels.get(channel_name)
+        # Compose here (it may read the database); only the provider calls run in threads.
+        work = []
         for d in rows:
             rendering = renderings[d.message_id].get(d.language)
-            attempts = d.attempts + 1
             try:
-                out = compose(d, rendering)
-                provider_id = backend.send(out)
-            except channels.TemporaryFailure as exc:
-                if attempts >= settings.MESSAGING_MAX_ATTEMPTS:
-                    outcomes.append((d, "failed", dict(attempts=attempts, error=str(exc)[:500])))
-                else:
-                    outcomes.append(
-                        (
-                            d,
-                            "retry",
-                            dict(
-                                attempts=attempts,
-                                error=str(exc)[:500],
-                                next_attempt_at=timezone.now() + backoff(attempts),
-                            ),
-                        )
-                    )
-                continue
-            except channels.PermanentFailure as exc:
-                outcomes.append((d, "failed", dict(attempts=attempts, error=str(exc)[:500])))
-                if exc.unreachable or exc.opted_out:
-                    mark_unreachable(
-                        channel=d.channel,
-                        address=d.address,
-                        reason=SuppressionReason.OPT_OUT
-                        if exc.opted_out
-                        else (
-                            SuppressionReason.BOUNCE
-                            if d.channel == Channel.EMAIL
-                            else SuppressionReason.REJECTED
-                        ),
-                        detail=str(exc)[:300],
-                    )
-                continue
-            except channels.Uncertain as exc:
-                # Leave it in "sending": the reconciler asks the provider once the lease runs out.
-                log.warning("delivery %s uncertain: %s", d.pk, exc)
-                _finish(d.pk, owner, attempts=attempts, error=str(exc)[:500])
-                continue
-            state = DeliveryState.DELIVERED if backend.delivers_immediately else DeliveryState.SENT
-            outcomes.append(
-                (
-                    d,
-                    "sent",
-                    dict(
-                        attempts=attempts,
-                        provider_id=provider_id,
-                        state=state,
-                        sent_at=timezone.now(),
-                        delivered_at=timezone.now() if backend.delivers_immediately else None,
-                        needs_follow_up=bool(rendering and rendering.needs_follow_up),
-                        error="",
-                    ),
-                )
-            )
+                work.append((d, rendering, compose(d, rendering)))
+            except Exception as exc:  # a message we cannot even compose fails with its reason
+                log.exception("could not compose delivery %s", d.pk)
+                outcomes.append((d, "failed", dict(attempts=d.attempts + 1, error=str(exc)[:500])))
+        results = _hand_over(backend, [out for _d, _r, out in work])
+        for (d, rendering, _out), (kind, value) in zip(work, results, strict=True):
+            outcomes.append(_outcome(d, rendering, backend, kind, value, owner))
+    outcomes = [o for o in outcomes if o is not None]
     _record(outcomes, owner)
     for _d, kind, _f in outcomes:
         counts[kind] += 1
     return counts
+
+
+def _send_one(backend, out):
+    try:
+        return "sent", backend.send(out)
+    except (channels.TemporaryFailure, channels.PermanentFailure, channels.Uncertain) as exc:
+        return type(exc).__name__, exc
+    except Exception as exc:  # an unexpected error in a channel is a temporary failure
+        log.exception("channel %s failed", backend.name)
+        return "TemporaryFailure", channels.TemporaryFailure(str(exc))
+
+
+_pool = None
+
+
+def _hand_over(backend, outs) -> list:
+    """Provider calls, concurrently for channels that allow it (each thread keeps its connection)."""
+    global _pool
+    threads = int(getattr(settings, "MESSAGING_SEND_THREADS", 1))
+    if threads <= 1 or len(outs) < 2 or not backend.concurrent:
+        return [_send_one(backend, out) for out in outs]
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deliver")
+    return list(_pool.map(lambda out: _send_one(backend, out), outs))
+
+
+def _outcome(d, rendering, backend, kind, value, owner):
+    attempts = d.attempts + 1
+    if kind == "TemporaryFailure":
+        if attempts >= settings.MESSAGING_MAX_ATTEMPTS:
+            return (d, "failed", dict(attempts=attempts, error=str(value)[:500]))
+        return (
+            d,
+            "retry",
+            dict(
+                attempts=attempts,
+                error=str(value)[:500],
+                next_attempt_at=timezone.now() + backoff(attempts),
+            ),
+        )
+    if kind == "PermanentFailure":
+        if value.unreachable or value.opted_out:
+            mark_unreachable(
+                channel=d.channel,
+                address=d.address,
+                reason=SuppressionReason.OPT_OUT
+                if value.opted_out
+                else (
+                    SuppressionReason.BOUNCE
+                    if d.channel == Channel.EMAIL
+                    else SuppressionReason.REJECTED
+                ),
+                detail=str(value)[:300],
+            )
+        return (d, "failed", dict(attempts=attempts, error=str(value)[:500]))
+    if kind == "Uncertain":
+        # Leave it in "sending": the reconciler asks the provider once the lease runs out.
+        log.warning("delivery %s uncertain: %s", d.pk, value)
+        _finish(d.pk, owner, attempts=attempts, error=str(value)[:500])
+        return None
+    now = timezone.now()
+    return (
+        d,
+        "sent",
+        dict(
+            pk=d.pk,
+            attempts=attempts,
+            provider_id=value,
+            state=DeliveryState.DELIVERED if backend.delivers_immediately else DeliveryState.SENT,
+            sent_at=now,
+            delivered_at=now if backend.delivers_immediately else None,
+            needs_follow_up=bool(rendering and rendering.needs_follow_up),
+            error="",
+        ),
+    )
 
 
 def _record(outcomes, owner) -> None:
@@ -310,36 +357,34 @@ def _record(outcomes, owner) -> None:
         return
     now = timezone.now()
     with transaction.atomic():
-        sent = [(d, f) for d, kind, f in outcomes if kind == "sent"]
+        sent = [f for _d, kind, f in outcomes if kind == "sent"]
         if sent:
-            objs = []
-            for d, f in sent:
-                for key, value in f.items():
-                    setattr(d, key, value)
-                d.updated_at = now
-                d.lease_owner = ""
-                objs.append(d)
-            # Only rows we still hold: another worker's reconcile may have taken one over.
-            held = set(
-                Delivery.objects.filter(pk__in=[d.pk for d in objs], lease_owner=owner).values_list(
-                    "pk", flat=True
+            # One statement per row through executemany (a CASE-per-row bulk_update is far slower);
+            # the lease_owner condition skips rows another worker's reconcile took over.
+            adapt = connection.ops.adapt_datetimefield_value
+            table = connection.ops.quote_name(Delivery._meta.db_table)
+            sql = (
+                f"UPDATE {table} SET state = %s, attempts = %s, provider_id = %s, sent_at = %s, "  # noqa: S608
+                "delivered_at = %s, needs_follow_up = %s, error = '', lease_owner = '', "
+                "updated_at = %s WHERE id = %s AND lease_owner = %s"
+            )
+            now_db = adapt(now)
+            params = [
+                (
+                    f["state"],
+                    f["attempts"],
+                    f["provider_id"][:100],
+                    adapt(f["sent_at"]),
+                    adapt(f["delivered_at"]) if f["delivered_at"] else None,
+                    f["needs_follow_up"],
+                    now_db,
+                    f["pk"],
+                    owner,
                 )
-            )
-            Delivery.objects.bulk_update(
-                [d for d in objs if d.pk in held],
-                [
-                    "attempts",
-                    "provider_id",
-                    "state",
-                    "sent_at",
-                    "delivered_at",
-                    "needs_follow_up",
-                    "error",
-                    "updated_at",
-                    "lease_owner",
-                ],
-                batch_size=500,
-            )
+                for f in sent
+            ]
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, params)
         for d, kind, f in outcomes:
             if kind == "retry":
                 _finish(d.pk, owner, state=DeliveryState.QUEUED, lease_owner="", **f)

@@ -38,6 +38,8 @@ class Outgoing:
 class ChannelBackend:
     # True when handing over is instant and final (portal, console): the row becomes "delivered".
     delivers_immediately = False
+    # True when send() may run in several threads at once (one connection per thread).
+    concurrent = False
 
     def __init__(self, name: str):
         self.name = name

@@ -29,6 +29,8 @@ OPTED_OUT_CODES = {21610}
 
 
 class TwilioSMS(ChannelBackend):
+    concurrent = True
+
     def __init__(self, name):
         super().__init__(name)
         self._local = threading.local()

@@ -1,0 +1,134 @@
+"""The delivery pipeline's care: quiet hours, translation delays, retries with backoff, reconciling."""
+
+import datetime as dt
+import zoneinfo
+
+import time_machine
+from django.utils import timezone
+
+from liaison.language import pipeline
+from liaison.language.rendering import TranslationDelayed
+from liaison.messaging import delivery, services
+from liaison.messaging.choices import DeliveryState
+from liaison.messaging.models import Delivery, Rendering
+from tests.messaging.factories import family
+
+NY = zoneinfo.ZoneInfo("America/New_York")
+
+
+def test_quiet_hours_hold_texts_until_morning_but_not_urgent_ones(world, gateway, settings):
+    settings.MESSAGING_QUIET_HOURS_CHANNELS = ["sms"]
+    household, (mum,) = family(world.district, guardians=1)
+    with time_machine.travel(dt.datetime(2026, 3, 10, 22, 30, tzinfo=NY), tick=False):
+        services.send_message(household=household, body="Tomorrow's trip", by=world.liaison)
+        services.send_notice(
+            guardians=[mum],
+            subject="",
+            body="School closed: water main break",
+            by=None,
+            kind="other",
+            urgent=True,
+        )
+        delivery.drain()
+        assert [m["body"] for m in gateway.sent] == ["School closed: water main break"]
+        held = Delivery.objects.get(message__body="Tomorrow's trip")
+        assert held.state == DeliveryState.QUEUED
+        assert held.next_attempt_at == dt.datetime(2026, 3, 11, 8, 0, tzinfo=NY)
+    with time_machine.travel(dt.datetime(2026, 3, 11, 8, 1, tzinfo=NY), tick=False):
+        delivery.drain()
+    assert [m["body"] for m in gateway.sent][-1] == "Tomorrow's trip"
+
+
+def test_quiet_hours_follow_the_guardians_own_zone(world, gateway, settings):
+    settings.MESSAGING_QUIET_HOURS_CHANNELS = ["sms"]
+    east, (_in_ny,) = family(world.district, guardians=1, name="East")
+    west, (in_la,) = family(
+        world.district, guardians=1, name="West", time_zone="America/Los_Angeles"
+    )
+    # 22:30 in New York is 19:30 in Los Angeles: quiet in the east only.
+    with time_machine.travel(dt.datetime(2026, 3, 10, 22, 30, tzinfo=NY), tick=False):
+        services.send_message(household=east, body="Hi east", by=world.liaison)
+        services.send_message(household=west, body="Hi west", by=world.liaison)
+        delivery.drain()
+    assert [m["to"] for m in gateway.sent] == [in_la.phone]
+
+
+def test_translation_delay_keeps_deliveries_queued_then_sends_each_language_once(
+    world, gateway, monkeypatch
+):
+    household, (_mum, _dad) = family(world.district, guardians=2, language="so")
+    original = pipeline.render_message
+    calls = []
+
+    def engine_down(**kwargs):
+        calls.append(kwargs["target_languages"])
+        raise TranslationDelayed(retry_after=1, reason="engine down")
+
+    monkeypatch.setattr(pipeline, "render_message", engine_down)
+    message = services.send_message(household=household, body="Meeting at 3", by=world.liaison)
+    delivery.drain()
+    assert gateway.sent == []
+    assert set(message.deliveries.values_list("state", flat=True)) == {DeliveryState.QUEUED}
+
+    monkeypatch.setattr(pipeline, "render_message", original)
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=5)):
+        delivery.drain()
+    assert len(gateway.sent) == 2
+    assert Rendering.objects.filter(message=message).count() == 1  # Somali, once for both
+    assert all(d.needs_follow_up for d in message.deliveries.all())  # untranslated: flagged
+
+
+def test_failures_retry_with_backoff_then_fail_with_the_reason(world, gateway, settings):
+    settings.MESSAGING_MAX_ATTEMPTS = 3
+    settings.MESSAGING_RETRY_BASE_SECONDS = 10
+    settings.MESSAGING_RETRY_MAX_SECONDS = 600
+    household, (mum,) = family(world.district, guardians=1)
+    gateway.fail_next(10)
+    services.send_message(household=household, body="Hello", by=world.liaison)
+    delivery.drain()
+    row = Delivery.objects.get(guardian=mum)
+    assert row.state == DeliveryState.QUEUED and row.attempts == 1
+    first_wait = row.next_attempt_at - timezone.now()
+    assert dt.timedelta(seconds=4) < first_wait <= dt.timedelta(seconds=10)
+    for _ in range(2):
+        with time_machine.travel(row.next_attempt_at + dt.timedelta(seconds=1)):
+            delivery.drain()
+        row.refresh_from_db()
+    assert row.state == DeliveryState.FAILED and row.attempts == 3
+    assert "503" in row.error
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_reconciled_not_resent(world, gateway):
+    household, (mum, dad) = family(world.district, guardians=2)
+    services.send_message(household=household, body="Reconcile me", by=world.liaison)
+    ids = delivery.claim("dead-worker")
+    Delivery.objects.filter(pk__in=ids).update(state=DeliveryState.SENDING)
+    # The dead worker had handed mum's text over before it died; dad's never left.
+    mum_row = Delivery.objects.get(guardian=mum)
+    from liaison.messaging import channels
+
+    sid = channels.get("sms").send(
+        channels.Outgoing(
+            delivery_id=mum_row.pk,
+            to=mum.phone,
+            subject="",
+            body="Reconcile me",
+            idempotency_key=f"liaison-delivery-{mum_row.pk}",
+        )
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        delivery.drain()
+    assert [m["to"] for m in gateway.sent].count(mum.phone) == 1
+    assert [m["to"] for m in gateway.sent].count(dad.phone) == 1
+    mum_row.refresh_from_db()
+    assert mum_row.state == DeliveryState.SENT and mum_row.provider_id == sid
+
+
+def test_the_same_send_twice_creates_no_second_delivery(world):
+    household, (mum,) = family(world.district, guardians=1)
+    message = services.send_message(household=household, body="Hi", by=world.liaison)
+    from liaison.messaging import outbox
+    from liaison.people.models import Guardian
+
+    outbox.write_deliveries(message, Guardian.objects.filter(pk=mum.pk), batched=True)
+    assert Delivery.objects.filter(message=message).count() == 1

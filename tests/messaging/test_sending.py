@@ -75,3 +75,19 @@ def test_an_empty_message_is_refused(world):
     household, _ = family(world.district, guardians=1)
     with pytest.raises(Exception, match="Write a message"):
         services.send_message(household=household, body="  ", by=world.liaison)
+
+
+def test_family_messages_show_the_guardian_their_thread_and_notices_in_their_language(world):
+    household, (mum, aunt) = family(world.district, guardians=2, language="es")
+    aunt.contact_restricted = True
+    aunt.contact_restriction_reason = "Court order"
+    aunt.save()
+    services.send_message(household=household, body="Hello from school", by=world.liaison)
+    services.send_notice(
+        guardians=[mum], subject="Invite", body="Family night", by=None, kind="event_invitation"
+    )
+    services.record_family_reply(guardian=mum, body="Gracias", channel="portal")
+    seen = services.family_messages(guardian=mum)
+    assert [m.text_body for m in seen] == ["Gracias", "Family night", "Hello from school"]
+    assert seen[1].needs_follow_up  # Spanish reader, no translation yet: flagged
+    assert services.family_messages(guardian=aunt) == []

@@ -61,6 +61,7 @@ __all__ = [
     "attach_unmatched",
     "audience_sources",
     "conversation_for",
+    "family_messages",
     "is_opted_out",
     "keyword_handlers",
     "mark_conversation_done",
@@ -587,6 +588,40 @@ def record_delivery_status(
         )
     delivery.refresh_from_db()
     return delivery
+
+
+def family_messages(*, guardian, limit: int = 50) -> list[Message]:
+    """What a guardian sees in the portal: the household thread and the notices and announcements
+    sent to them, newest first, each with `.text_subject` / `.text_body` in the guardian's language
+    (when a rendering exists) and `.needs_follow_up`. Nothing for a contact-restricted guardian."""
+    from django.db.models import Q
+
+    from liaison.messaging.models import Rendering
+
+    if guardian.contact_restricted or not guardian.is_active:
+        return []
+    messages = list(
+        Message.objects.filter(
+            Q(conversation__household_id=guardian.household_id, kind=MessageKind.CONVERSATION)
+            | Q(deliveries__guardian=guardian)
+        )
+        .exclude(notice_kind="consent")
+        .distinct()
+        .select_related("guardian", "sent_by")
+        .order_by("-created_at")[:limit]
+    )
+    renderings = {
+        r.message_id: r
+        for r in Rendering.objects.filter(
+            message__in=messages, language=guardian.preferred_language or "en"
+        )
+    }
+    for m in messages:
+        r = renderings.get(m.pk) if m.direction == Direction.OUT else None
+        m.text_subject = r.subject if r else m.subject
+        m.text_body = r.body if r else m.body
+        m.needs_follow_up = bool(r and r.needs_follow_up)
+    return messages
 
 
 def attach_unmatched(*, item, guardian, by) -> Message:

@@ -110,7 +110,7 @@ def test_start_opts_back_in(client, world, gateway):
     inbound(client, mum.phone, "START", "SM41")
     services.send_message(household=household, body="Welcome back", by=world.liaison)
     delivery.drain()
-    assert [m["body"] for m in gateway.sent if m["to"] == mum.phone][-1] == "Welcome back"
+    assert "Welcome back" in [m["body"] for m in gateway.sent if m["to"] == mum.phone]
 
 
 def test_help_answers_with_the_contact_line_in_the_guardians_language(client, world, gateway):

@@ -230,6 +230,13 @@ def household_write(request, pk):
         if not isinstance(result, MessageForm):
             return result
         form = result
+    record_access(
+        request,
+        kind=AccessLog.Kind.HOUSEHOLD,
+        object_id=household.pk,
+        household_id=household.pk,
+        action="messages",
+    )
     return render(
         request,
         "messaging/conversation.html",

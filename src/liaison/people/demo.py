@@ -715,7 +715,7 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
     GuardianStudent.objects.bulk_create(link_rows, batch_size=2000)
 
     # Some families are served by the community centre and the newcomer programme.
-    for household in rng.sample(household_rows, 120):
+    for household in rng.sample(household_rows, min(120, households // 10)):
         household.site = sites["northgate"] if rng.random() < 0.6 else sites["welcome"]
     Household.objects.bulk_update(
         [h for h in household_rows if h.site_id], ["site"], batch_size=500

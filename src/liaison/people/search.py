@@ -38,9 +38,13 @@ def phone_terms(e164: str) -> list[str]:
     digits = re.sub(r"\D", "", e164 or "")
     if not digits:
         return []
-    # Full international digits, and the national number (without a leading country code 1).
+    # Full international digits, the national number (without a leading country code 1), and the
+    # seven-digit local number people often give without the area code.
     national = digits[1:] if digits.startswith("1") and len(digits) == 11 else digits
-    return list({digits, national})
+    terms = {digits, national}
+    if len(national) == 10:
+        terms.add(national[3:])
+    return list(terms)
 
 
 def email_terms(email: str) -> list[str]:
@@ -103,8 +107,8 @@ def _prefix(term: str) -> dict:
 
 
 def _fuzzy_terms(token: str, district_ids) -> list[str]:
-    if len(token) < 3 or token.isdigit():
-        return []
+    if len(token) < 3 or any(ch.isdigit() or ch == "@" for ch in token):
+        return []  # phone numbers and addresses are matched exactly: a near miss is someone else
     max_typos = 1 if len(token) < 6 else 2
     candidates = SearchTerm.objects.filter(district_id_copy__in=district_ids, **_prefix(token[0]))
     terms = list(candidates.values_list("term", flat=True).distinct()[:20000])

@@ -180,3 +180,17 @@ def test_messages_and_deliveries_appear_on_the_household_timeline(client, world,
     client.force_login(world.liaison)
     page = client.get(household.get_absolute_url()).content.decode()
     assert "Welcome to Alder" in page and "Thank you" in page
+
+
+def test_other_apps_can_open_the_builder_with_their_audience_chosen(client, world):
+    registry.register_audience_source(
+        "test_list", "A list", lambda *, district, user, param: [int(param)]
+    )
+    try:
+        client.force_login(world.admin)
+        page = client.get(
+            reverse("messaging:announcement_new") + "?source=test_list&source_param=42"
+        ).content.decode()
+        assert '<option value="test_list" selected>' in page and 'value="42"' in page
+    finally:
+        registry._audience_sources.pop("test_list")

@@ -371,7 +371,9 @@ def announcement_new(request):
     district = _announcer_district(user)
     sites = _announcer_sites(user, district)
     saved = SavedAudience.objects.filter(district=district)
-    form = AnnouncementForm(request.POST or None, sites=sites, saved=saved)
+    # Other apps link here with an audience chosen (?source=insights&source_param=...).
+    initial = {k: request.GET[k] for k in ("source", "source_param", "subject") if k in request.GET}
+    form = AnnouncementForm(request.POST or None, initial=initial, sites=sites, saved=saved)
     preview = None
     if request.method == "POST" and form.is_valid():
         audience = form.audience()

@@ -284,10 +284,19 @@ def insert_rows(rows: list[tuple]) -> None:
         return
     table = connection.ops.quote_name(Delivery._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
-    marks = ", ".join(["%s"] * len(INSERT_COLUMNS))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    marks = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "sqlite":
+            # executemany runs in C on SQLite and keeps under its bound-parameter limit.
+            sql = f"INSERT INTO {table} ({columns}) VALUES {marks} ON CONFLICT DO NOTHING"  # noqa: S608
+            cursor.executemany(sql, rows)
+            return
+        # PostgreSQL: one statement per 1,000 rows rather than a round trip per row.
+        for i in range(0, len(rows), 1000):
+            chunk = rows[i : i + 1000]
+            values = ", ".join([marks] * len(chunk))
+            sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
+            cursor.execute(sql, [v for row in chunk for v in row])
 
 
 def write_deliveries(message: Message, guardians, *, batched: bool) -> int:

@@ -19,6 +19,7 @@ from liaison.audit.models import AccessLog, ErasureTombstone
 from liaison.core import policy
 from liaison.core.policy import audit as audit_policy
 from liaison.people.models import Household
+from liaison.people.views import _glass_ok
 
 
 @login_required
@@ -62,6 +63,8 @@ def _household_for(request, pk, allowed) -> Household:
 @require_http_methods(["GET", "POST"])
 def household_export(request, pk):
     household = _household_for(request, pk, audit_policy.can_export_household)
+    if not _glass_ok(request, household):
+        return redirect(household)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = services.export_household(

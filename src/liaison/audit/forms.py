@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.validators import validate_e164
+from liaison.core.validators import normalize_phone
 
 
 class ExportForm(forms.Form):
@@ -48,6 +48,8 @@ class ContactDetailsForm(forms.Form):
         label=_("Mobile phone"),
         required=False,
         max_length=20,
-        validators=[validate_e164],
-        help_text=_("In international form, e.g. +16175550123."),
+        help_text=_("With the area code, e.g. 617 555 0123, or +country code for abroad."),
     )
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])

@@ -1,6 +1,9 @@
-"""Deactivating a staff account ends every session it has, at once."""
+"""Deactivating a staff account ends every session it has, at once; sessions start their clock."""
+
+import time
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
@@ -26,3 +29,12 @@ def end_sessions(user) -> int:
             session.delete()
             ended += 1
     return ended
+
+
+@receiver(user_logged_in)
+def start_session_clock(sender, request, user, **kwargs):
+    """The absolute and idle timeouts count from sign-in (core.middleware.SessionTimeoutMiddleware)."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session["liaison_started"] = now
+        request.session["liaison_seen"] = now

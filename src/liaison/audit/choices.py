@@ -9,7 +9,10 @@ class LegalBasis(models.TextChoices):
 
     PARENT_REQUEST = "parent_request", _("Parent or eligible student's request (99.10)")
     CONSENT = "consent", _("Written consent of the parent (99.30)")
-    SCHOOL_OFFICIAL = "school_official", _("School official with a legitimate interest (99.31(a)(1))")
+    SCHOOL_OFFICIAL = (
+        "school_official",
+        _("School official with a legitimate interest (99.31(a)(1))"),
+    )
     DIRECTORY = "directory", _("Directory information (99.31(a)(11))")
     HEALTH_SAFETY = "health_safety", _("Health or safety emergency (99.31(a)(10))")
     SUBPOENA = "subpoena", _("Court order or subpoena (99.31(a)(9))")

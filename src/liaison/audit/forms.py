@@ -27,9 +27,7 @@ class EraseForm(forms.Form):
         min_length=5,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    confirm_name = forms.CharField(
-        label=_("Type the household's name to confirm"), max_length=200
-    )
+    confirm_name = forms.CharField(label=_("Type the household's name to confirm"), max_length=200)
 
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)

@@ -236,6 +236,7 @@ def erase_household(*, household, by=None, cause: str = ErasureCause.REQUEST) ->
     with transaction.atomic():
         if on_hold(household):
             raise LegalHoldError(_("This family's record is under a legal hold."))
+        household_id, district_id = household.pk, household.district_id
         student_ids = list(household.students.values_list("pk", flat=True))
         guardian_ids = list(household.guardians.values_list("pk", flat=True))
         counts = {}
@@ -244,8 +245,8 @@ def erase_household(*, household, by=None, cause: str = ErasureCause.REQUEST) ->
             if section.erase is not None:
                 counts[section.name] = section.erase(household, keep_tombstone=True)
         tombstone = ErasureTombstone.objects.create(
-            household_id=household.pk,
-            district_id=household.district_id,
+            household_id=household_id,
+            district_id=district_id,
             student_ids=student_ids,
             guardian_ids=guardian_ids,
             sections=counts,
@@ -312,7 +313,9 @@ class RetentionAction:
     erased: dict = field(default_factory=dict)
 
 
-def apply_retention(*, dry_run: bool = False, today: dt.date | None = None) -> list[RetentionAction]:
+def apply_retention(
+    *, dry_run: bool = False, today: dt.date | None = None
+) -> list[RetentionAction]:
     """Apply every district's active retention policies: what is due is erased (or only listed
     with dry_run). Households under a legal hold are left alone."""
     today = today or timezone.localdate()
@@ -324,7 +327,15 @@ def apply_retention(*, dry_run: bool = False, today: dt.date | None = None) -> l
     # The whole-family policy last: a section erased first is then counted in its own tombstone.
     for policy in sorted(policies, key=lambda p: p.section == "people"):
         cutoff = _years_before(today, policy.years_after_leaving)
-        for household in households_that_left(policy.district, before=cutoff):
+        due = households_that_left(policy.district, before=cutoff).exclude(
+            # A section already erased since the family left stays erased: nothing to redo.
+            Exists(
+                ErasureTombstone.objects.filter(
+                    household_id=OuterRef("pk"), sections__has_key=policy.section
+                )
+            )
+        )
+        for household in due:
             action = RetentionAction(policy, household.pk, household.name)
             if not dry_run:
                 tombstone = erase_section(

@@ -91,15 +91,15 @@ def household_erase(request, pk):
     form = EraseForm(request.POST or None, household=household)
     if request.method == "POST" and not held and form.is_valid():
         try:
-            services.erase_household(household=household, by=request.user, cause=ErasureCause.REQUEST)
+            services.erase_household(
+                household=household, by=request.user, cause=ErasureCause.REQUEST
+            )
         except services.LegalHoldError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The family's record was erased. A tombstone remains."))
             return redirect("people:caseload")
-    return render(
-        request, "audit/erase.html", {"household": household, "form": form, "held": held}
-    )
+    return render(request, "audit/erase.html", {"household": household, "form": form, "held": held})
 
 
 @login_required

@@ -82,9 +82,11 @@ class RequireSecondFactorMiddleware:
             return False
         from allauth.mfa.models import Authenticator
 
-        if Authenticator.objects.filter(user=user).exclude(
-            type=Authenticator.Type.RECOVERY_CODES
-        ).exists():
+        if (
+            Authenticator.objects.filter(user=user)
+            .exclude(type=Authenticator.Type.RECOVERY_CODES)
+            .exists()
+        ):
             session[_MFA_OK_KEY] = True
             return False
         return True

@@ -79,7 +79,7 @@ def record_pdf(household, data: dict) -> bytes:
     heading(f"Family record — {household.name}", 16)
     line(f"Generated {data['generated_at']} · household #{household.pk}")
     pdf.ln(3)
-    for name, section in data["sections"].items():
+    for section in data["sections"].values():
         heading(section["label"])
         if not section["entries"]:
             line("—")

@@ -91,6 +91,15 @@ def test_a_disclosure_is_recorded_and_shown_on_the_family_record(client, world):
     page = client.get(reverse("people:household", args=[world.caseload_family.pk]))
     assert b"Riverton Food Pantry" in page.content
     assert b"Referral for weekend meals" in page.content
+    page = client.get(reverse("people:student", args=[student.pk]))
+    assert b"Disclosures of this record" in page.content
+    assert b"Riverton Food Pantry" in page.content
+    # A teacher of another child sees no disclosure record.
+    client.force_login(world.teacher)
+    taught = world.taught_family.students.first()
+    assert b"Disclosures of this record" not in client.get(
+        reverse("people:student", args=[taught.pk])
+    ).content
 
 
 def test_a_disclosure_needs_recipient_purpose_and_basis(world):

@@ -36,6 +36,24 @@ class AuditConfig(AppConfig):
             context=_disclosures_context,
             allowed=_may_export,
         )
+        panels.register_student_panel(
+            "audit/_disclosures_panel.html",
+            order=90,
+            context=_student_disclosures_context,
+            allowed=_may_see_student_disclosures,
+        )
+
+
+def _may_see_student_disclosures(user, student):
+    from liaison.core.policy import full_view
+
+    return student.household_id is not None and full_view(user, student.household)
+
+
+def _student_disclosures_context(request, student):
+    from liaison.audit.models import Disclosure
+
+    return {"disclosures": list(Disclosure.objects.for_student(student.pk)[:20])}
 
 
 def _may_export(user, household):

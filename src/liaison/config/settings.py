@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "liaison.core.middleware.SessionTimeoutMiddleware",
     "liaison.core.middleware.RequireSecondFactorMiddleware",
+    "liaison.audit.middleware.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "liaison.core.middleware.CurrentUserMiddleware",

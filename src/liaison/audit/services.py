@@ -44,9 +44,13 @@ def record_access(
     action: str = "view",
     reason: str = "",
 ) -> AccessLog:
-    """One row per view of a family record; a single insert so every page can afford it."""
+    """One row per view of a family record.
+
+    Inside a request handled by AccessLogMiddleware the row is written by one INSERT once the
+    response has been sent (the person does not wait for the disk); elsewhere, and inside a
+    transaction, it is written at once."""
     user = request.user
-    return AccessLog.objects.create(
+    entry = AccessLog(
         user=user if user.is_authenticated else None,
         username=user.get_username() if user.is_authenticated else "",
         kind=kind,
@@ -58,6 +62,18 @@ def record_access(
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
         reason=reason,
     )
+    buffer = getattr(request, "_access_log", None)
+    if buffer is not None and not transaction.get_connection().in_atomic_block:
+        buffer.append(entry)
+    else:
+        entry.save()
+    return entry
+
+
+def flush_access_log(entries: list[AccessLog]) -> None:
+    if entries:
+        AccessLog.objects.bulk_create(entries)
+        entries.clear()
 
 
 # --- disclosures (FERPA 34 CFR 99.32) ------------------------------------------------------

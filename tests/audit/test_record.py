@@ -97,9 +97,10 @@ def test_a_disclosure_is_recorded_and_shown_on_the_family_record(client, world):
     # A teacher of another child sees no disclosure record.
     client.force_login(world.teacher)
     taught = world.taught_family.students.first()
-    assert b"Disclosures of this record" not in client.get(
-        reverse("people:student", args=[taught.pk])
-    ).content
+    assert (
+        b"Disclosures of this record"
+        not in client.get(reverse("people:student", args=[taught.pk])).content
+    )
 
 
 def test_a_disclosure_needs_recipient_purpose_and_basis(world):

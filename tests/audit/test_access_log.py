@@ -57,3 +57,20 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world):
     response = client.get(reverse("people:household", args=[world.caseload_family.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_access_row_is_written_once_the_response_is_sent(client, world):
+    client.force_login(world.admin)
+    response = client.get(reverse("people:household", args=[world.site_family.pk]))
+    assert response.status_code == 200
+    # The test client closes the response as a server does after sending it.
+    assert AccessLog.objects.filter(household_id=world.site_family.pk, kind="household").exists()
+
+
+def test_outside_a_request_cycle_the_row_is_written_at_once(world, rf):
+    from liaison.audit.services import record_access
+
+    request = rf.get("/")
+    request.user = world.admin
+    entry = record_access(request, kind="household", object_id=1, household_id=1)
+    assert entry.pk is not None

@@ -85,3 +85,17 @@ def axe_violations(page) -> list:
         },
     )
     return results.response["violations"]
+
+
+def sign_in_with_second_factor(page, username, totp_secret, password="correct-horse-battery"):
+    """Sign in as a role that needs a second factor (district admin, site leader): password,
+    then the current code of the authenticator app whose secret is `totp_secret`."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    sign_in(page, username, password)
+    page.get_by_label("Code").fill(
+        format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
+    )
+    page.get_by_role("button", name="Sign in").click()

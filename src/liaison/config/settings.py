@@ -54,6 +54,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    # Staff sign-in: accounts, second factors (TOTP, passkeys) and single sign-on (OIDC).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.openid_connect",
     "liaison.core",
     "liaison.people",
     "liaison.audit",
@@ -75,7 +82,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "liaison.core.middleware.SessionTimeoutMiddleware",
+    "liaison.core.middleware.RequireSecondFactorMiddleware",
+    "liaison.audit.middleware.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "liaison.core.middleware.CurrentUserMiddleware",
@@ -131,6 +142,70 @@ AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "people:caseload"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# django-allauth: staff sign in with their username and password (no self sign-up), then a second
+# factor (TOTP or a passkey) that district admins and site leaders must have (RequireSecondFactor).
+ACCOUNT_ADAPTER = "liaison.audit.signin.StaffAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "liaison.audit.signin.StaffSocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("LIAISON_REAUTH_SECONDS", 300))
+# Failed sign-ins are throttled per IP and per account (allauth's rate limits, kept in the cache).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("LIAISON_LOGIN_FAILED_LIMIT", "20/m/ip,5/5m/key"),
+    "login": "30/m/ip",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = os.environ.get("LIAISON_MFA_ISSUER", "Liaison")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Roles that may not use the workspace until they have a second factor.
+LIAISON_MFA_REQUIRED_ROLES = env_list("LIAISON_MFA_REQUIRED_ROLES", "district_admin,site_leader")
+# Single sign-on: Google Workspace and Microsoft Entra ID (OpenID Connect), each on only when its
+# client id and secret are set. Only existing staff accounts (matched by verified email) sign in.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_PROVIDERS = {}
+if os.environ.get("LIAISON_GOOGLE_CLIENT_ID") and os.environ.get("LIAISON_GOOGLE_SECRET"):
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [
+            {
+                "client_id": os.environ["LIAISON_GOOGLE_CLIENT_ID"],
+                "secret": os.environ["LIAISON_GOOGLE_SECRET"],
+                "settings": {"hd": os.environ.get("LIAISON_GOOGLE_DOMAIN", "")},
+            }
+        ],
+        "SCOPE": ["openid", "email", "profile"],
+        "AUTH_PARAMS": {"prompt": "select_account"},
+    }
+if os.environ.get("LIAISON_ENTRA_CLIENT_ID") and os.environ.get("LIAISON_ENTRA_SECRET"):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": "entra",
+                "name": "Microsoft",
+                "client_id": os.environ["LIAISON_ENTRA_CLIENT_ID"],
+                "secret": os.environ["LIAISON_ENTRA_SECRET"],
+                "settings": {
+                    "server_url": "https://login.microsoftonline.com/"
+                    + os.environ.get("LIAISON_ENTRA_TENANT", "organizations")
+                    + "/v2.0",
+                },
+            }
+        ]
+    }
+# Sessions end after LIAISON_IDLE_MINUTES without a request, and LIAISON_SESSION_SECONDS after
+# sign-in whatever happens (checked by core.middleware.SessionTimeoutMiddleware).
+LIAISON_IDLE_SECONDS = int(os.environ.get("LIAISON_IDLE_MINUTES", 30)) * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

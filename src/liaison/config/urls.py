@@ -1,5 +1,7 @@
 """Top-level URL map: each app mounts its own urls under its domain word."""
 
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -7,17 +9,16 @@ from django.urls import include, path
 
 from liaison.core import views as core_views
 
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    # Staff sign in through allauth (throttling, second factors, single sign-on); the Django admin
+    # sends its sign-in there too, so no path skips the second factor.
+    path("sign-in/", account_views.login, name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("allauth.urls")),
     path("people/", include("liaison.people.urls")),
     path("roster/", include("liaison.roster.urls")),
     path("messages/", include("liaison.messaging.urls")),

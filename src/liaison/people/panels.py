@@ -87,3 +87,22 @@ def panels_for(request, household) -> list[dict]:
                 }
             )
     return out
+
+
+# Panels on the student page (e.g. the disclosure record): same shape, with the student.
+_student_panels: list[Panel] = []
+
+
+def register_student_panel(
+    template: str, *, order: int = 50, context: Callable | None = None, allowed: Callable = _always
+) -> None:
+    if all(p.template != template for p in _student_panels):
+        _student_panels.append(Panel(template, order, context, allowed))
+
+
+def student_panels_for(request, student) -> list[dict]:
+    return [
+        {"template": p.template, "context": p.context(request, student) if p.context else {}}
+        for p in sorted(_student_panels, key=lambda p: p.order)
+        if p.allowed(request.user, student)
+    ]

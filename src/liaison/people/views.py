@@ -297,6 +297,7 @@ def student(request, pk):
             "links": student.guardian_links.select_related("guardian"),
             "can_edit": student.household_id
             and policy.can_edit_household(request.user, student.household),
+            "student_panels": panels.student_panels_for(request, student),
         },
     )
 

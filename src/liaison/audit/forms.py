@@ -1,0 +1,53 @@
+"""Forms of the audit app: producing a family's record, erasing it, changing contact details."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.validators import normalize_phone
+
+
+class ExportForm(forms.Form):
+    recipient = forms.CharField(
+        label=_("Who asked for the record"),
+        max_length=300,
+        help_text=_("The parent, guardian or eligible student the record is for."),
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=500,
+        initial=_("Family's request to inspect their record"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this family's record erased?"),
+        max_length=500,
+        min_length=5,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm_name = forms.CharField(label=_("Type the household's name to confirm"), max_length=200)
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.household = household
+
+    def clean_confirm_name(self):
+        value = self.cleaned_data["confirm_name"].strip()
+        if value != self.household.name:
+            raise forms.ValidationError(_("This is not the household's name."))
+        return value
+
+
+class ContactDetailsForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=20,
+        help_text=_("With the area code, e.g. 617 555 0123, or +country code for abroad."),
+    )
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data["phone"])

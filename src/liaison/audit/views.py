@@ -1,0 +1,120 @@
+"""Audit pages: break-the-glass log for leaders, a family's record on request, erasure, and a
+staff member's own contact details (behind a fresh sign-in)."""
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from liaison.audit import services
+from liaison.audit.choices import ErasureCause
+from liaison.audit.forms import ContactDetailsForm, EraseForm, ExportForm
+from liaison.audit.models import AccessLog, ErasureTombstone
+from liaison.core import policy
+from liaison.core.policy import audit as audit_policy
+from liaison.people.models import Household
+from liaison.people.views import _glass_ok
+
+
+@login_required
+def break_glass(request):
+    """Break-the-glass openings (and erasures) of families at the leader's sites."""
+    if not audit_policy.can_see_access_log(request.user):
+        raise Http404
+    households = audit_policy.access_log_households(request.user)
+    entries = (
+        AccessLog.objects.filter(action="break_glass")
+        .filter(Exists(households.filter(pk=OuterRef("household_id"))))
+        .order_by("-at")
+    )
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    names = dict(
+        Household.objects.filter(pk__in=[e.household_id for e in page]).values_list("pk", "name")
+    )
+    for entry in page:
+        entry.household_name = names.get(entry.household_id, "")
+    access = policy.access_for(request.user)
+    tombstones = (
+        ErasureTombstone.objects.filter(district_id__in=access.admin_district_ids)[:50]
+        if access.is_admin
+        else []
+    )
+    return render(
+        request,
+        "audit/break_glass.html",
+        {"page": page, "tombstones": tombstones},
+    )
+
+
+def _household_for(request, pk, allowed) -> Household:
+    household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
+    if not allowed(request.user, household):
+        raise Http404
+    return household
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_export(request, pk):
+    household = _household_for(request, pk, audit_policy.can_export_household)
+    if not _glass_ok(request, household):
+        return redirect(household)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = services.export_household(
+            household=household,
+            by=request.user,
+            request=request,
+            recipient=form.cleaned_data["recipient"],
+            purpose=form.cleaned_data["purpose"],
+        )
+        response = HttpResponse(data, content_type="application/zip")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = (
+            f'attachment; filename="family-record-{household.pk}-{stamp}.zip"'
+        )
+        return response
+    return render(request, "audit/export.html", {"household": household, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_erase(request, pk):
+    household = _household_for(request, pk, audit_policy.can_erase_household)
+    held = services.on_hold(household)
+    form = EraseForm(request.POST or None, household=household)
+    if request.method == "POST" and not held and form.is_valid():
+        try:
+            services.erase_household(
+                household=household, by=request.user, cause=ErasureCause.REQUEST
+            )
+        except services.LegalHoldError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The family's record was erased. A tombstone remains."))
+            return redirect("people:caseload")
+    return render(request, "audit/erase.html", {"household": household, "form": form, "held": held})
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def contact_details(request):
+    """A staff member's email and phone: changed only after signing in again (allauth)."""
+    user = request.user
+    form = ContactDetailsForm(
+        request.POST or None, initial={"email": user.email, "phone": user.phone}
+    )
+    if request.method == "POST" and form.is_valid():
+        user.email = form.cleaned_data["email"]
+        user.phone = form.cleaned_data["phone"]
+        user.save(update_fields=["email", "phone"])
+        messages.success(request, _("Your contact details were saved."))
+        return redirect("audit:contact_details")
+    return render(request, "audit/contact_details.html", {"form": form})

@@ -1,0 +1,35 @@
+"""Who may see the access log, produce a family's record and erase it (built on core.policy)."""
+
+from liaison.core.policy import access_for, full_view
+
+
+def can_export_household(user, household) -> bool:
+    """Staff who see the whole family: admins, its site leaders, its liaison (caseload)."""
+    return full_view(user, household)
+
+
+def can_erase_household(user, household) -> bool:
+    access = access_for(user)
+    return access.superuser or household.district_id in access.admin_district_ids
+
+
+def can_see_access_log(user) -> bool:
+    return access_for(user).is_leader
+
+
+def access_log_households(user):
+    """Households whose access-log entries this person (an admin or site leader) may read."""
+    from django.db.models import Q
+
+    from liaison.core.policy import NOTHING, _site_households
+    from liaison.people.models import Household
+
+    access = access_for(user)
+    if access.superuser:
+        return Household.objects.all()
+    q = NOTHING
+    if access.admin_district_ids:
+        q |= Q(district_id__in=access.admin_district_ids)
+    if access.leader_site_ids:
+        q |= _site_households(access.leader_site_ids)
+    return Household.objects.filter(q)

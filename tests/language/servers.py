@@ -53,7 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         if url.path == "/translate" and isinstance(body, dict):  # LibreTranslate
             target = body["target"]
-            if target not in server.targets:
+            if target not in server.targets and target != "en":
                 return self._json(400, {"error": f"{target} is not supported"})
             texts = body["q"] if isinstance(body["q"], list) else [body["q"]]
             out = [fake_translate(t, target) for t in texts]

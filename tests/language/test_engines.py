@@ -15,7 +15,7 @@ def test_libretranslate_request_shape(engine_server):
         "[zh] Hello",
         "[zh] Bye",
     ]
-    method, path, body, _ = engine_server.translate_calls()[0]
+    _method, path, body, _ = engine_server.translate_calls()[0]
     assert path == "/translate"
     assert body == {
         "q": ["Hello", "Bye"],
@@ -29,7 +29,7 @@ def test_libretranslate_request_shape(engine_server):
 def test_azure_request_shape(engine_server):
     engine = Azure(endpoint=engine_server.url, api_key="az-key", region="eastus")
     assert engine.translate(["Hello"], source="en", target="zh-Hans") == ["[zh-Hans] Hello"]
-    method, path, body, headers = engine_server.translate_calls()[0]
+    _method, path, body, headers = engine_server.translate_calls()[0]
     assert path.startswith("/translate?")
     assert "api-version=3.0" in path and "from=en" in path and "to=zh-Hans" in path
     assert body == [{"Text": "Hello"}]
@@ -40,7 +40,7 @@ def test_azure_request_shape(engine_server):
 def test_google_request_shape(engine_server):
     engine = Google(endpoint=engine_server.url, api_key="g-key")
     assert engine.translate(["Hello"], source="en", target="ht") == ["[ht] Hello"]
-    method, path, body, _ = engine_server.translate_calls()[0]
+    _method, path, body, _ = engine_server.translate_calls()[0]
     assert path == "/language/translate/v2?key=g-key"
     assert body == {"q": ["Hello"], "source": "en", "target": "ht", "format": "text"}
 
@@ -48,7 +48,7 @@ def test_google_request_shape(engine_server):
 def test_deepl_request_shape_and_languages_it_lacks(engine_server):
     engine = DeepL(endpoint=engine_server.url, api_key="d-key:fx")
     assert engine.translate(["Hello"], source="en", target="pt") == ["[pt-br] Hello"]
-    method, path, body, headers = engine_server.translate_calls()[0]
+    _method, path, body, headers = engine_server.translate_calls()[0]
     assert path == "/v2/translate"
     assert body == {"text": ["Hello"], "source_lang": "EN", "target_lang": "PT-BR"}
     assert headers["Authorization"] == "DeepL-Auth-Key d-key:fx"

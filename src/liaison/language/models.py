@@ -430,3 +430,19 @@ class InterpreterRequest(TrackedModel):
 
     def __str__(self):
         return f"{self.household} — {self.language} {self.starts_at:%Y-%m-%d}"
+
+
+class ReplyLanguage(models.Model):
+    """The language a family's reply was written in, as detected (messaging stores the reply)."""
+
+    message = models.OneToOneField(
+        "messaging.Message", on_delete=models.CASCADE, related_name="detected_language"
+    )
+    guardian = models.ForeignKey(
+        "people.Guardian", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detected_language = models.CharField(max_length=35, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.message_id}: {self.detected_language or '?'}"

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from liaison.core import policy
@@ -14,7 +13,6 @@ from liaison.language.choices import MemoryStatus, RequestStatus, TranslationSta
 from liaison.language.detection import detect_language
 from liaison.language.models import (
     LanguageSuggestion,
-    RenderRecord,
     TemplateTranslation,
     TranslationMemory,
     UnderstandingReport,
@@ -390,20 +388,18 @@ def _speaks(interpreter, language):
 
 
 def coverage(district, *, since=None, until=None) -> list[dict]:
-    """Per language: how many deliveries went out approved, machine translated, untranslated
-    (and in the original language). For the coverage page and the insights dashboard."""
-    qs = RenderRecord.objects.filter(district=district)
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
+    """Per language: how many deliveries went out (sent or delivered) approved, machine
+    translated, untranslated (and in the original language). For the coverage page and the
+    insights dashboard: `coverage(district, since=..., until=...)` -> list of dicts."""
+    from liaison.language.messaging_hooks import delivery_coverage
+
     table: dict[str, dict] = {}
-    for row in qs.values("language", "method").annotate(n=Sum("recipients")):
+    for language, method, n in delivery_coverage(district, since=since, until=until):
         entry = table.setdefault(
-            row["language"],
-            {"language": row["language"], ORIGINAL: 0, APPROVED: 0, MACHINE: 0, UNTRANSLATED: 0},
+            language,
+            {"language": language, ORIGINAL: 0, APPROVED: 0, MACHINE: 0, UNTRANSLATED: 0},
         )
-        entry[row["method"]] = entry.get(row["method"], 0) + row["n"]
+        entry[method or ORIGINAL] = entry.get(method or ORIGINAL, 0) + n
     out = []
     for entry in table.values():
         entry["total"] = sum(entry[m] for m in (ORIGINAL, APPROVED, MACHINE, UNTRANSLATED))

@@ -13,7 +13,11 @@ from liaison.messaging import delivery, inbound
 from liaison.messaging import services as messaging
 from liaison.messaging.choices import DeliveryState
 from liaison.messaging.models import Delivery
-from tests.messaging.conftest import _messaging_settings, gateway  # noqa: F401 (fixtures)
+from tests.messaging import conftest as messaging_fixtures
+
+# messaging's fixtures: its channels pointed at a loopback SMS gateway
+gateway = messaging_fixtures.gateway
+_messaging_settings = messaging_fixtures._messaging_settings
 
 BODY = "Picture day is on Friday. Please send your child in school clothes."
 

@@ -82,12 +82,26 @@ class PreviewForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    language = forms.CharField(max_length=35, widget=forms.HiddenInput)
+    """A staff correction of one language of a message (the source text travels with it)."""
+
+    language = forms.CharField(max_length=35)
+    source_language = forms.CharField(max_length=35)
+    source_subject = forms.CharField(max_length=300, required=False)
+    source_body = forms.CharField(required=False)
     subject = forms.CharField(label=_("Subject"), max_length=300, required=False)
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(label=_("Message"), required=False)
 
     def clean_language(self):
         return normalize_language_tag(self.cleaned_data["language"])
+
+    def clean_source_language(self):
+        return normalize_language_tag(self.cleaned_data["source_language"])
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("source_subject") or data.get("source_body")):
+            raise forms.ValidationError(_("There is no message to correct."))
+        return data
 
 
 class MemoryForm(forms.Form):

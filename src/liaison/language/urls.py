@@ -8,6 +8,7 @@ app_name = "language"
 urlpatterns = [
     path("", views.home, name="home"),
     path("preview/", views.preview, name="preview"),
+    path("preview/correct/", views.correct, name="correct"),
     path("memory/", views.memory, name="memory"),
     path("memory/<int:pk>/", views.memory_edit, name="memory_edit"),
     path("templates/", views.templates, name="templates"),

@@ -77,66 +77,74 @@ def home(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def preview(request):
-    """Compose or pick a template, see every language before sending, correct any of them."""
+    """Compose or pick a template and see every language before sending; correct any of them."""
     district = _district_or_404(request, rules.can_preview)
-    data = request.POST if request.method == "POST" else None
-    form = PreviewForm(data, district=district)
-    renderings = None
-    correction_errors = {}
-    if data is not None and form.is_valid():
-        source = form.cleaned_data["source_language"]
+    form = PreviewForm(request.POST or None, district=district)
+    context = {"form": form, "renderings": None}
+    if request.method == "POST" and form.is_valid():
         template = form.cleaned_data["template"]
         subject = form.cleaned_data["subject"]
         body = form.cleaned_data["body"]
         if template is not None and not (subject or body):
             subject, body = template.subject, template.body
-        if request.POST.get("action") == "correct":
-            correction = CorrectionForm(request.POST, prefix="fix")
-            if correction.is_valid():
-                services.correct_rendering(
-                    district=district,
-                    source_language=source,
-                    language=correction.cleaned_data["language"],
-                    source_subject=subject,
-                    source_body=body,
-                    subject=correction.cleaned_data["subject"],
-                    body=correction.cleaned_data["body"],
-                    by=request.user,
-                )
-                messages.success(
-                    request,
-                    _("Correction saved as the approved translation into %(language)s.")
-                    % {"language": services_language_name(correction.cleaned_data["language"])},
-                )
-            else:
-                correction_errors[request.POST.get("fix-language", "")] = correction
+        source = form.cleaned_data["source_language"]
         renderings = pipeline.preview_message(
             district=district,
             subject=subject,
             body=body,
             source_language=source,
             target_languages=form.targets,
-            template=template
-            if template and (subject, body) == (template.subject, template.body)
-            else None,
         )
-        renderings = [
-            {
-                "r": r,
-                "form": correction_errors.get(lang)
-                or CorrectionForm(
-                    initial={"language": lang, "subject": r.subject, "body": r.body}, prefix="fix"
-                ),
-            }
-            for lang, r in renderings.items()
-        ]
-    return render(request, "language/preview.html", {"form": form, "renderings": renderings})
+        context.update(
+            renderings=list(renderings.values()),
+            source_subject=subject,
+            source_body=body,
+            source_language=source,
+        )
+    return render(request, "language/preview.html", context)
 
 
-def services_language_name(tag):
-    from liaison.core.validators import language_name
-
-    return language_name(tag)
+@login_required
+@require_POST
+def correct(request):
+    """Save a staff correction of one language as approved memory; answers the updated card."""
+    district = _district_or_404(request, rules.can_preview)
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    data = form.cleaned_data
+    saved = bool(data["body"].strip())
+    if saved:
+        services.correct_rendering(
+            district=district,
+            source_language=data["source_language"],
+            language=data["language"],
+            source_subject=data["source_subject"],
+            source_body=data["source_body"],
+            subject=data["subject"],
+            body=data["body"],
+            by=request.user,
+        )
+    rendering = pipeline.preview_message(
+        district=district,
+        subject=data["source_subject"],
+        body=data["source_body"],
+        source_language=data["source_language"],
+        target_languages=[data["language"]],
+    )[data["language"]]
+    context = {
+        "r": rendering,
+        "saved": saved,
+        "errors": [] if saved else [_("Write the translation.")],
+        "source_subject": data["source_subject"],
+        "source_body": data["source_body"],
+        "source_language": data["source_language"],
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "language/_preview_card.html", context)
+    if saved:
+        messages.success(request, _("Correction saved as the approved translation."))
+    return redirect("language:preview")
 
 
 @login_required

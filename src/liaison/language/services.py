@@ -71,6 +71,21 @@ def approve_translation(
 
 
 @transaction.atomic
+def approve_memory(*, row: TranslationMemory, text: str, by) -> TranslationMemory:
+    """Approve (and possibly reword) a row of the memory under review."""
+    row.text = text.strip()
+    row.status = MemoryStatus.APPROVED
+    row.engine = ""
+    row.approved_by = by
+    row.approved_at = timezone.now()
+    row.needs_review = False
+    row.review_reason = ""
+    row.updated_by = by
+    row.save()
+    return row
+
+
+@transaction.atomic
 def correct_rendering(
     *,
     district,

@@ -169,14 +169,7 @@ def memory_edit(request, pk):
     row = get_object_or_404(TranslationMemory, pk=pk, district=district)
     form = MemoryForm(request.POST or None, initial={"text": row.text})
     if request.method == "POST" and form.is_valid():
-        services.approve_translation(
-            district=district,
-            source_language=row.source_language,
-            target_language=row.target_language,
-            source_text=row.source_text,
-            text=form.cleaned_data["text"],
-            by=request.user,
-        )
+        services.approve_memory(row=row, text=form.cleaned_data["text"], by=request.user)
         messages.success(request, _("Translation approved."))
         return redirect("language:memory")
     return render(request, "language/memory_edit.html", {"row": row, "form": form})

@@ -45,9 +45,7 @@ def send_and_prepare(page):
     return message
 
 
-def test_preview_three_languages_correct_one_send_and_the_correction_is_reused(
-    page, world, engine
-):
+def test_preview_three_languages_correct_one_send_and_the_correction_is_reused(page, world, engine):
     sign_in(page, "admin")
     compose(page)
     page.get_by_role("button", name="Preview").click()

@@ -116,3 +116,16 @@ def test_site_wide_engine_applies_to_districts_without_their_own_settings(world,
     settings.LIAISON_TRANSLATION_KEY = "abc"
     engine = engine_for(world.district)
     assert engine.kind == "deepl" and engine.api_key == "abc"
+
+
+def test_installing_models_without_argos_says_how_to_get_it(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    model = tmp_path / "translate-en_es.argosmodel"
+    model.write_bytes(b"not really a model")
+    with pytest.raises(CommandError, match=r"liaison\[argos\]"):
+        call_command("install_argos_models", str(tmp_path))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CommandError, match="No .argosmodel"):
+        call_command("install_argos_models", str(empty))

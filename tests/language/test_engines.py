@@ -127,5 +127,5 @@ def test_installing_models_without_argos_says_how_to_get_it(tmp_path):
         call_command("install_argos_models", str(tmp_path))
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(CommandError, match="No .argosmodel"):
+    with pytest.raises(CommandError, match=r"No \.argosmodel"):
         call_command("install_argos_models", str(empty))

@@ -115,3 +115,21 @@ def test_a_reply_in_another_language_is_detected_and_stored(
         )
     assert ReplyLanguage.objects.get(message_id=message.pk).detected_language == "so"
     assert guardian.language_suggestions.get().detected_language == "so"
+
+
+@pytest.mark.django_db
+def test_staff_read_a_reply_in_their_own_language_under_the_original(
+    client, world, libretranslate, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    guardian = world.caseload_family.guardians.get()
+    reply = "Buenos días, mi hija no pudo ir a la escuela hoy porque tiene fiebre."
+    with django_capture_on_commit_callbacks(execute=True):
+        message = messaging.record_family_reply(guardian=guardian, body=reply, channel="sms")
+    client.force_login(world.liaison)
+    page = client.get(reverse("messaging:conversation", args=[message.conversation_id]))
+    html = page.content.decode()
+    assert reply in html  # the original
+    assert f"[en] {reply}" in html  # and the liaison's language, from the engine
+    assert "Written in Spanish" in html

@@ -133,3 +133,44 @@ def test_staff_read_a_reply_in_their_own_language_under_the_original(
     assert reply in html  # the original
     assert f"[en] {reply}" in html  # and the liaison's language, from the engine
     assert "Written in Spanish" in html
+
+
+@pytest.mark.django_db
+def test_a_message_to_households_in_eleven_languages_renders_each_language_once(
+    world, gateway, libretranslate
+):
+    from tests import factories as f
+
+    languages = ["en", "es", "ar", "zh-Hans", "vi", "ht", "so", "pt", "ru", "fr", "ko"]
+    people = []
+    for tag in languages:
+        for n in range(2):
+            household = f.HouseholdFactory(district=world.district, home_languages=[tag])
+            people.append(f.GuardianFactory(household=household, preferred_language=tag))
+    language.approve_translation(
+        district=world.district,
+        source_language="en",
+        target_language="es",
+        source_text="Picture day",
+        text="Día de fotos",
+        by=world.admin,
+    )
+    language.approve_translation(
+        district=world.district,
+        source_language="en",
+        target_language="es",
+        source_text=BODY,
+        text="El día de fotos es el viernes.",
+        by=world.admin,
+    )
+    message = messaging.send_notice(
+        guardians=people, subject="Picture day", body=BODY, by=world.admin, kind="other"
+    )
+    delivery.drain()
+    renderings = {r.language: r for r in message.renderings.all()}
+    assert sorted(renderings) == sorted(languages)
+    targets = sorted(c[2]["target"] for c in libretranslate.translate_calls())
+    assert targets == ["ar", "fr", "ko", "pt", "ru", "vi", "zh"]  # es from memory: no call
+    assert renderings["es"].method == "approved"
+    assert {renderings[t].method for t in ("ht", "so")} == {"untranslated"}
+    assert len(gateway.sent) == 22

@@ -144,7 +144,7 @@ def test_a_message_to_households_in_eleven_languages_renders_each_language_once(
     languages = ["en", "es", "ar", "zh-Hans", "vi", "ht", "so", "pt", "ru", "fr", "ko"]
     people = []
     for tag in languages:
-        for n in range(2):
+        for _ in range(2):
             household = f.HouseholdFactory(district=world.district, home_languages=[tag])
             people.append(f.GuardianFactory(household=household, preferred_language=tag))
     language.approve_translation(

@@ -367,6 +367,17 @@ MESSAGING_INLINE_FANOUT = 500  # notices to more guardians than this are fanned 
 MESSAGING_QUIET_HOURS_CHANNELS = env_list("LIAISON_QUIET_HOURS_CHANNELS", "sms")
 
 # --- language: translation memory, engines, detection ---
+# The default engine for districts without their own settings row: none, argos, libretranslate,
+# azure, google or deepl. "none" sends approved translations only (and the original, flagged).
+LIAISON_TRANSLATION_ENGINE = os.environ.get("LIAISON_TRANSLATION_ENGINE", "none")
+LIAISON_TRANSLATION_URL = os.environ.get("LIAISON_TRANSLATION_URL", "")
+LIAISON_TRANSLATION_KEY = os.environ.get("LIAISON_TRANSLATION_KEY", "")
+LIAISON_TRANSLATION_REGION = os.environ.get("LIAISON_TRANSLATION_REGION", "")
+# Seconds one engine request may take; how long to retry an engine that is down before sending
+# the original with a translated note; and how soon the messaging queue should ask again.
+LIAISON_TRANSLATION_TIMEOUT = float(os.environ.get("LIAISON_TRANSLATION_TIMEOUT", "10"))
+LIAISON_TRANSLATION_MAX_WAIT = int(os.environ.get("LIAISON_TRANSLATION_MAX_WAIT", "1800"))
+LIAISON_TRANSLATION_RETRY = int(os.environ.get("LIAISON_TRANSLATION_RETRY", "60"))
 
 # --- concerns: service targets, reminders ---
 

@@ -28,6 +28,16 @@ class Rendering:
     needs_follow_up: bool = False
     note: str = ""  # e.g. the translated "we could not translate this message" note
 
+    @property
+    def family_text(self) -> str:
+        """The body as a family receives it: the untranslated note above the original, or the
+        "machine translated" marker (in the family's language) below a machine translation."""
+        if self.method == UNTRANSLATED and self.note:
+            return f"{self.note}\n\n{self.body}"
+        if self.method == MACHINE and self.note:
+            return f"{self.body}\n\n({self.note})"
+        return self.body
+
 
 class TranslationDelayed(Exception):
     def __init__(self, retry_after: int = 60, reason: str = ""):

@@ -366,7 +366,8 @@ class OneRosterImport:
             if sid in districts:
                 continue
             parent = self.orgs.get(r["parent"])
-            district_id = parent[2] if parent else (self.district.pk if self.district else None)
+            fallback = self.district.pk if self.district and not r["parent"] else None
+            district_id = parent[2] if parent else fallback
             if district_id is None:
                 self.reject(
                     name,

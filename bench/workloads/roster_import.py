@@ -37,7 +37,7 @@ def run(ctx):
         assert run.status == "done", run.message
         return time.perf_counter() - start, run
 
-    first, run1 = timed(bulk)
+    first, _run1 = timed(bulk)
     guardians = Guardian.objects.count()
     note = f"{size}; {Student.objects.count():,} students, {guardians:,} guardians stored"
     yield Result(

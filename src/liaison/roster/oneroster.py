@@ -1082,12 +1082,17 @@ class OneRosterImport:
             ):
                 if hid != first[sid] and not by_hand:
                     moves.append((pk, first[sid], hid))
-        for pk, hid, old in moves:
-            Student.objects.filter(pk=pk).update(
-                household_id=hid, updated_at=self.now, updated_by_id=self.by_id
-            )
+        Student.objects.bulk_update(
+            [
+                Student(pk=pk, household_id=hid, updated_at=self.now, updated_by_id=self.by_id)
+                for pk, hid, _old in moves
+            ],
+            ["household_id", "updated_at", "updated_by"],
+            batch_size=500,
+        )
+        for _pk, hid, old in moves:
             self.touched_households.update(x for x in (hid, old) if x)
-        self.out.counts["student"]["moved household"] += len(moves)
+        self.out.counts["student"]["moved household"] += sum(1 for m in moves if m[2])
 
     def import_programmes(self, students, student_ids):
         wanted = {

@@ -21,6 +21,8 @@ def report(command, run) -> None:
         f"rejected {c.get('rejected', 0)}, warnings {c.get('warnings', 0)}"
     )
     for kind, counts in sorted(c.get("by_kind", {}).items()):
+        if not any(counts.values()):
+            continue
         out.write(
             "  " + kind + ": " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v)
         )

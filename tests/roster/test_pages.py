@@ -92,6 +92,7 @@ def test_admin_activates_an_imported_teacher(client, world):
     client.post(reverse("roster:staff_activate", args=[tran.pk]))
     tran.refresh_from_db()
     assert tran.is_active and not tran.has_usable_password()
+    assert tran.memberships.filter(is_active=True, role="teacher").exists()
     client.force_login(world.leader)
     assert client.post(reverse("roster:staff_activate", args=[tran.pk])).status_code == 404
 

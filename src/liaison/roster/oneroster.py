@@ -174,6 +174,7 @@ class OneRosterImport:
         self.sessions: set[str] = set()
         self.touched_households: set[int] = set()
         self.changed: dict[str, set[str]] = defaultdict(set)
+        self.staff_gone: list[int] = []
 
     # helpers
     def reject(self, file, line, column, value, reason, severity=Severity.REJECTED):
@@ -730,7 +731,7 @@ class OneRosterImport:
                 "guardian",
             )
             self.touched_households.update(self.households_of(Guardian, off))
-            self.deactivate(
+            self.staff_gone += self.deactivate(
                 User.objects.filter(memberships__district_id__in=self.district_ids)
                 .exclude(sourced_id=None)
                 .exclude(sourced_id__in=keep)
@@ -747,11 +748,9 @@ class OneRosterImport:
                 student__is_active=False, is_active=True, student__district_id__in=self.district_ids
             )
         )
+        # Staff who left: their roles end too (pending accounts, inactive until activated, keep theirs).
         Membership.objects.filter(
-            user__is_active=False,
-            user__sourced_id__isnull=False,
-            is_active=True,
-            district_id__in=self.district_ids,
+            user_id__in=self.staff_gone, is_active=True, district_id__in=self.district_ids
         ).update(is_active=False, updated_at=self.now, updated_by_id=self.by_id)
         self.student_ids = student_ids
 
@@ -821,6 +820,7 @@ class OneRosterImport:
             if staff[sid]["status"] != "active" and u.is_active:
                 u.is_active = False
                 counts["deactivated"] += 1
+                self.staff_gone.append(u.pk)
                 changed.append("is_active")
             (updates.append(u) if changed else None)
             counts["unchanged" if not changed else "updated"] += 1

@@ -32,6 +32,12 @@ class Mapping:
 
     def language(self, value: str) -> str | None:
         """A BCP 47 tag for a language name, ISO 639-1/2/3 code or SIS code; None when unknown."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if value not in memo:
+            memo[value] = self._language(value)
+        return memo[value]
+
+    def _language(self, value: str) -> str | None:
         raw = (value or "").strip()
         if not raw:
             return None

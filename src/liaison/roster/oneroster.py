@@ -280,8 +280,12 @@ class OneRosterImport:
             counts["updated"] += len(updates)
         return ids
 
-    def deactivate(self, qs, kind: str) -> list[int]:
-        ids = list(qs.filter(is_active=True).values_list("pk", flat=True))
+    def deactivate(self, qs, kind: str, keep=None) -> list[int]:
+        """Deactivate the active rows of `qs` whose sourced_id is not in `keep` (compared here:
+        an IN list of every sourcedId of a large bundle is slow to build, and SQLite caps it)."""
+        rows = qs.filter(is_active=True).values_list("pk", "sourced_id")
+        keep = set(keep or ())
+        ids = [pk for pk, sid in rows if sid not in keep]
         stamp = {} if qs.model is User else {"updated_at": self.now, "updated_by_id": self.by_id}
         for start in range(0, len(ids), BATCH):
             qs.model.objects.filter(pk__in=ids[start : start + BATCH]).update(
@@ -718,25 +722,25 @@ class OneRosterImport:
         if self.bundle.mode(name) == "bulk":
             keep = set(people)
             off = self.deactivate(
-                Student.objects.filter(district_id__in=self.district_ids)
-                .exclude(sourced_id=None)
-                .exclude(sourced_id__in=keep),
+                Student.objects.filter(district_id__in=self.district_ids).exclude(sourced_id=None),
                 "student",
+                keep=keep,
             )
             self.touched_households.update(self.households_of(Student, off))
             off = self.deactivate(
-                Guardian.objects.filter(household__district_id__in=self.district_ids)
-                .exclude(sourced_id=None)
-                .exclude(sourced_id__in=keep),
+                Guardian.objects.filter(household__district_id__in=self.district_ids).exclude(
+                    sourced_id=None
+                ),
                 "guardian",
+                keep=keep,
             )
             self.touched_households.update(self.households_of(Guardian, off))
             self.staff_gone += self.deactivate(
                 User.objects.filter(memberships__district_id__in=self.district_ids)
                 .exclude(sourced_id=None)
-                .exclude(sourced_id__in=keep)
                 .distinct(),
                 "staff",
+                keep=keep,
             )
         self.touched_households.update(
             self.households_of(
@@ -1274,11 +1278,17 @@ class OneRosterImport:
         self.upsert(Enrolment, "enrolment", records, ["is_active", "ends_on", "starts_on"])
         # enrolments with no class left at their school end
         if bulk:
-            stale = (
-                Enrolment.objects.filter(student__district_id__in=self.district_ids, is_active=True)
+            keep = set(keys)
+            stale_ids = [
+                pk
+                for pk, sid in Enrolment.objects.filter(
+                    student__district_id__in=self.district_ids, is_active=True
+                )
                 .exclude(sourced_id=None)
-                .exclude(sourced_id__in=keys)
-            )
+                .values_list("pk", "sourced_id")
+                if sid not in keep
+            ]
+            stale = Enrolment.objects.filter(pk__in=stale_ids)
         else:
             site_of_class = {classes[c]: class_site[c] for c in class_site}
             pairs = {(u, site_of_class[c]) for (c, u) in drop_student}

@@ -688,34 +688,9 @@ class OneRosterImport:
         )
 
         # students
-        student_ids = self.upsert(
-            Student,
-            "student",
-            {
-                sid: {
-                    "district_id": r["district_id"],
-                    "given_name": r["given"],
-                    "family_name": r["family"],
-                    "preferred_name": r["preferred"],
-                    "grade": r["grade"],
-                    "is_active": r["status"] == "active",
-                    **({"date_of_birth": r["born"]} if "born" in r else {}),
-                }
-                for sid, r in students.items()
-            },
-            [
-                "district_id",
-                "given_name",
-                "family_name",
-                "preferred_name",
-                "grade",
-                "is_active",
-                "date_of_birth",
-            ],
-        )
         self.progress("users", 45)
         self.import_staff(staff)
-        self.import_guardians(guardians, students, links, student_ids)
+        student_ids = self.import_guardians(guardians, students, links)
         self.import_programmes(students, student_ids)
 
         # tobedeleted rows and bulk omissions
@@ -869,7 +844,7 @@ class OneRosterImport:
         Membership.objects.bulk_create(creates, batch_size=BATCH)
         self.out.counts["membership"]["created"] += len(creates)
 
-    def import_guardians(self, guardians, students, links, student_ids):
+    def import_guardians(self, guardians, students, links):
         """Form households from guardians linked to the same students at the same address."""
 
         # Union guardians who share a student and an address.
@@ -976,6 +951,51 @@ class OneRosterImport:
             household_of.update(dict.fromkeys(members, h.pk))
         self.out.counts["household"]["created"] += len(new_households)
 
+        # Students live with their first linked guardian's household (unless arranged by hand);
+        # new students are created in it.
+        first = {}
+        for g, st in sorted(links):
+            if g in household_of:
+                first.setdefault(st, household_of[g])
+        pinned_students = set()
+        in_file = list(students)
+        for start in range(0, len(in_file), BATCH):
+            pinned_students.update(
+                Student.objects.filter(
+                    sourced_id__in=in_file[start : start + BATCH], household__arranged_by_hand=True
+                ).values_list("sourced_id", flat=True)
+            )
+        student_ids = self.upsert(
+            Student,
+            "student",
+            {
+                sid: {
+                    "district_id": r["district_id"],
+                    "given_name": r["given"],
+                    "family_name": r["family"],
+                    "preferred_name": r["preferred"],
+                    "grade": r["grade"],
+                    "is_active": r["status"] == "active",
+                    **(
+                        {"household_id": first[sid]}
+                        if sid in first and sid not in pinned_students
+                        else {}
+                    ),
+                    **({"date_of_birth": r["born"]} if "born" in r else {}),
+                }
+                for sid, r in students.items()
+            },
+            [
+                "district_id",
+                "household_id",
+                "given_name",
+                "family_name",
+                "preferred_name",
+                "grade",
+                "is_active",
+                "date_of_birth",
+            ],
+        )
         records = {}
         for sid, r in guardians.items():
             values = {
@@ -1072,12 +1092,8 @@ class OneRosterImport:
         GuardianStudent.objects.bulk_create(creates, batch_size=BATCH)
         self.out.counts["guardian link"]["created"] += len(creates)
 
-        # students live with their first linked guardian's household (unless arranged by hand)
-        first = {}
-        for g, st in sorted(links):
-            if g in household_of:
-                first.setdefault(st, household_of[g])
-        sids = [s for s in first if s in all_students]
+        # students of the file are placed above; stored students linked to guardians of the file
+        sids = [s for s in first if s in all_students and s not in students]
         moves = []
         for start in range(0, len(sids), BATCH):
             chunk = sids[start : start + BATCH]
@@ -1097,6 +1113,7 @@ class OneRosterImport:
         for _pk, hid, old in moves:
             self.touched_households.update(x for x in (hid, old) if x)
         self.out.counts["student"]["moved household"] += sum(1 for m in moves if m[2])
+        return student_ids
 
     def import_programmes(self, students, student_ids):
         wanted = {

@@ -291,3 +291,31 @@ def test_rejected_rows_download_neutralises_spreadsheet_formulas(tmp_path):
     run = import_path(path=bundle)
     text = rejected_rows_csv(run)
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_a_mapping_file_names_other_metadata_columns(tmp_path, settings):
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        '[guardian]\npreferred_language = ["metadata.lang"]\n'
+        '[student]\nprogrammes = ["metadata.flags"]\n[programmes]\nmlp = "el"\n'
+        '[languages]\nXX1 = "ht"\n'
+    )
+    settings.LIAISON_ROSTER_MAPPING = str(mapping)
+    bundle = tmp_path / "b"
+    shutil.copytree(DATA / "small", bundle)
+    text = (bundle / "users.csv").read_text(encoding="utf-8-sig")
+    text = text.replace("metadata.preferredLanguage", "metadata.lang").replace(
+        "metadata.programs", "metadata.flags"
+    )
+    text = text.replace(",SOM,4 Oak", ",XX1,4 Oak").replace(",,,ELL,", ",,,MLP,")
+    (bundle / "users.csv").write_text(text, encoding="utf-8")
+    run_cli(bundle)
+    assert Guardian.objects.get(sourced_id="g3").preferred_language == "ht"
+    assert set(
+        Student.objects.get(sourced_id="s1").programmes.values_list("programme", flat=True)
+    ) == {"el"}
+    # no address columns are mapped now: guardians of one student share a household
+    assert (
+        Guardian.objects.get(sourced_id="g4").household
+        == Guardian.objects.get(sourced_id="g3").household
+    )

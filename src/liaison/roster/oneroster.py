@@ -9,6 +9,7 @@ nothing is deleted. See docs/roster.md for the field ownership and the household
 
 import datetime as dt
 import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ class Issue:
 class Outcome:
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     issues: list[Issue] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def totals(self) -> dict:
         total = Counter()
@@ -92,7 +94,11 @@ class Outcome:
             total.update(c)
         total["rejected"] = sum(1 for i in self.issues if i.severity == Severity.REJECTED)
         total["warnings"] = sum(1 for i in self.issues if i.severity == Severity.WARNING)
-        return {**total, "by_kind": {k: dict(v) for k, v in self.counts.items()}}
+        return {
+            **total,
+            "by_kind": {k: dict(v) for k, v in self.counts.items()},
+            "seconds": self.seconds,
+        }
 
 
 # -- value checks ---------------------------------------------------------------------------------
@@ -306,8 +312,10 @@ class OneRosterImport:
         ]
         for i, (label, stage) in enumerate(stages):
             self.progress(label, int(100 * i / len(stages)))
+            began = time.perf_counter()
             with transaction.atomic():
                 stage()
+            self.out.seconds[label] = round(time.perf_counter() - began, 2)
         self.progress("done", 100)
         return self.out
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from liaison.people.models import Guardian, Household, User
 from liaison.roster.models import ImportRun
 from liaison.roster.services import execute, import_path
+from liaison.roster.tasks import run_import_task
 
 DATA = Path(__file__).parent / "data"
 
@@ -36,7 +37,9 @@ def test_admin_uploads_a_bundle_and_follows_it_to_the_result(
     assert run.started_by == world.admin and run.status == "queued"
     page = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 1s"' in page and "<progress" in page  # the page polls while queued
-    execute(run, run.upload.path)  # what the background worker runs
+    stored = Path(run.upload.path)
+    run_import_task.call(run.pk)  # what the background worker runs
+    assert not stored.exists()  # the upload (family data) is not kept after the run
     page = client.get(reverse("roster:run", args=[run.pk])).content.decode()
     assert "hx-trigger" not in page
     assert "Rejected rows" in page and "nadia(at)example.org" in page and "s99" in page
@@ -128,3 +131,13 @@ def test_split_needs_someone_to_move(client, world):
 def test_only_district_admins_see_the_import_page(client, world, who):
     client.force_login(getattr(world, who))
     assert client.get(reverse("roster:imports")).status_code == 404
+
+
+def test_opening_the_split_page_is_logged_as_an_access_to_the_household(client, world):
+    from liaison.audit.models import AccessLog
+
+    client.force_login(world.admin)
+    client.get(reverse("roster:household_split", args=[world.site_family.pk]))
+    assert AccessLog.objects.filter(
+        user=world.admin, household_id=world.site_family.pk, kind="household"
+    ).exists()

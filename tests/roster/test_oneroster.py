@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from liaison.people.models import (
     ClassSection,
@@ -319,3 +320,22 @@ def test_a_mapping_file_names_other_metadata_columns(tmp_path, settings):
         Guardian.objects.get(sourced_id="g4").household
         == Guardian.objects.get(sourced_id="g3").household
     )
+
+
+def test_a_guardian_removed_from_the_sis_keeps_their_messages(client):
+    from liaison.messaging.models import Message
+    from liaison.messaging.services import record_family_reply
+
+    run_cli(DATA / "small")
+    jorge = Guardian.objects.get(sourced_id="g2")
+    reply = record_family_reply(guardian=jorge, body="Can we meet on Friday?", channel="sms")
+    run_cli(DATA / "delta")  # g2 tobedeleted
+    jorge.refresh_from_db()
+    assert not jorge.is_active
+    assert Message.objects.get(pk=reply.pk).guardian == jorge
+    admin = User.objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(admin)
+    page = client.get(jorge.household.get_absolute_url()).content.decode()
+    assert "Jorge Garcia" in page and "Inactive" in page
+    timeline = client.get(reverse("people:household_timeline", args=[jorge.household_id]))
+    assert "Can we meet on Friday?" in timeline.content.decode()

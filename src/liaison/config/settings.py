@@ -328,6 +328,8 @@ LIAISON_DEMO_SEED = int(os.environ.get("LIAISON_DEMO_SEED", "20261129"))
 # environment with a laptop-safe default.
 
 # --- roster: OneRoster and CSV imports ---
+# A TOML file mapping OneRoster metadata.* columns (see docs/roster.md); empty = the built-in default.
+LIAISON_ROSTER_MAPPING = os.environ.get("LIAISON_ROSTER_MAPPING", "")
 
 # --- messaging: channels, delivery, consent, quiet hours ---
 # SMS through a Twilio-compatible API (Twilio itself by default; any gateway speaking its format).

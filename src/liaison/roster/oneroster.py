@@ -1,0 +1,1358 @@
+"""The OneRoster 1.2 CSV import: read a bundle, check every row, upsert by sourcedId in batches.
+
+Each file is streamed; a row that fails a check is rejected whole (file, line, column, value,
+reason) and the rest goes on. Rows are compared with what is stored, and only rows whose
+SIS-owned fields changed are written (so re-importing a bundle changes nothing). Records missing
+from a bulk file, or sent with status=tobedeleted, are deactivated and their enrolments ended;
+nothing is deleted. See docs/roster.md for the field ownership and the household rule.
+"""
+
+import datetime as dt
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from liaison.core.db import refresh_statistics
+from liaison.core.validators import normalize_phone
+from liaison.people.choices import Grade, Relationship, Role, SiteKind
+from liaison.people.models import (
+    ClassSection,
+    District,
+    Enrolment,
+    Guardian,
+    GuardianStudent,
+    Household,
+    Membership,
+    Site,
+    Student,
+    StudentProgramme,
+    User,
+)
+from liaison.people.search import reindex
+from liaison.roster.bundle import Bundle
+from liaison.roster.choices import Severity
+from liaison.roster.mapping import Mapping
+
+BATCH = 2000
+STUDENT_ROLES = {"student"}
+GUARDIAN_ROLES = {
+    "parent": Relationship.PARENT,
+    "guardian": Relationship.LEGAL_GUARDIAN,
+    "relative": Relationship.RELATIVE,
+}
+STAFF_ROLES = {
+    "teacher": Role.TEACHER,
+    "aide": Role.TEACHER,
+    "proctor": Role.TEACHER,
+    "counselor": Role.TEACHER,
+    "principal": Role.SITE_LEADER,
+    "siteAdministrator": Role.SITE_LEADER,
+    "administrator": Role.SITE_LEADER,
+    "districtAdministrator": Role.DISTRICT_ADMIN,
+    "systemAdministrator": Role.DISTRICT_ADMIN,
+}
+ORG_TYPES = {"district", "school", "department", "local", "state", "national"}
+GRADES = set(Grade.values)
+_E164_US = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
+_email = EmailValidator()
+
+
+class RowError(Exception):
+    def __init__(self, column: str, value: str, reason: str):
+        super().__init__(reason)
+        self.column, self.value, self.reason = column, value, reason
+
+
+@dataclass
+class Issue:
+    severity: str
+    file: str
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Outcome:
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    issues: list[Issue] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def totals(self) -> dict:
+        total = Counter()
+        for c in self.counts.values():
+            total.update(c)
+        total["rejected"] = sum(1 for i in self.issues if i.severity == Severity.REJECTED)
+        total["warnings"] = sum(1 for i in self.issues if i.severity == Severity.WARNING)
+        return {
+            **total,
+            "by_kind": {k: dict(v) for k, v in self.counts.items()},
+            "seconds": self.seconds,
+        }
+
+
+# -- value checks ---------------------------------------------------------------------------------
+def parse_date(value: str, column: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return (
+            dt.date.fromisoformat(value[:10]) if len(value) >= 10 else dt.date.fromisoformat(value)
+        )
+    except ValueError:
+        raise RowError(column, value, "not a date (YYYY-MM-DD)") from None
+
+
+def parse_datetime(value: str, column: str) -> None:
+    value = (value or "").strip()
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowError(column, value, "not a date and time (ISO 8601)") from None
+
+
+def clean_phone(value: str, column: str) -> str:
+    value = (value or "").strip()
+    if not value or _E164_US.match(value):
+        return value
+    digits = re.sub(r"[\s().-]", "", value)
+    if (
+        len(digits) == 10
+        and digits.isdigit()
+        and digits[0] in "23456789"
+        and digits[3] in "23456789"
+    ):
+        return "+1" + digits
+    try:
+        return normalize_phone(value)
+    except ValidationError:
+        raise RowError(column, value, "not a valid phone number") from None
+
+
+def clean_email(value: str, column: str) -> str:
+    value = (value or "").strip()
+    if value:
+        try:
+            _email(value)
+        except ValidationError:
+            raise RowError(column, value, "not a valid email address") from None
+    return value
+
+
+def split_list(value: str) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+# -- the import ----------------------------------------------------------------------------------
+class OneRosterImport:
+    def __init__(
+        self,
+        *,
+        bundle: Bundle,
+        mapping: Mapping,
+        by: User | None,
+        district: District | None = None,
+        progress: Callable[[str, int], None] | None = None,
+    ):
+        self.bundle = bundle
+        self.mapping = mapping
+        self.by = by
+        self.by_id = by.pk if by else None
+        self.district = district
+        self.progress = progress or (lambda stage, pct: None)
+        self.out = Outcome()
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+        # sourcedId → (kind, pk, district_id) for orgs
+        self.orgs: dict[str, tuple[str, int, int]] = {}
+        self.district_ids: set[int] = set()
+        self.sessions: set[str] = set()
+        self.touched_households: set[int] = set()
+        self.changed: dict[str, set[str]] = defaultdict(set)
+        self.staff_gone: list[int] = []
+
+    # helpers
+    def reject(self, file, line, column, value, reason, severity=Severity.REJECTED):
+        self.out.issues.append(Issue(severity, file, line, column, str(value)[:500], reason))
+
+    def stamp_new(self, obj):
+        obj.created_at = obj.updated_at = self.now
+        obj.created_by_id = obj.updated_by_id = self.by_id
+        return obj
+
+    def row_status(self, name: str, row: dict) -> str:
+        """'active' or 'tobedeleted'; checks the delta-mode columns."""
+        status = (row.get("status") or "").strip()
+        if self.bundle.mode(name) == "delta":
+            if status not in ("active", "tobedeleted"):
+                raise RowError("status", status, "a delta file needs status active or tobedeleted")
+            parse_datetime(row.get("dateLastModified", ""), "dateLastModified")
+        if status in ("tobedeleted", "inactive"):
+            return "tobedeleted"
+        if status not in ("", "active"):
+            raise RowError("status", status, "status must be active or tobedeleted")
+        return "active"
+
+    def read(self, name: str, check: Callable[[int, dict, str], object]) -> dict:
+        """Stream a file; `check` returns the parsed record or raises RowError. Returns sid → record."""
+        seen: dict[str, object] = {}
+        key = "userSourcedId" if name == "roles.csv" else "sourcedId"
+        if not self.bundle.has(name):
+            return seen
+        for line, row in self.bundle.rows(name):
+            sid = (row.get(key) or "").strip()
+            if name == "roles.csv":
+                sid = f"{sid}|{row.get('orgSourcedId', '').strip()}|{row.get('role', '').strip()}"
+            try:
+                if not sid.strip("|"):
+                    raise RowError(key, "", "sourcedId is empty")
+                if sid in seen:
+                    raise RowError(key, sid, "duplicate sourcedId (already on an earlier line)")
+                status = self.row_status(name, row)
+                record = check(line, row, status)
+            except RowError as e:
+                self.reject(name, line, e.column, e.value, e.reason)
+                seen.setdefault(sid, None)  # a second row with this id is still a duplicate
+                continue
+            seen[sid] = record
+        return {k: v for k, v in seen.items() if v is not None}
+
+    def upsert(
+        self,
+        model,
+        kind: str,
+        records: dict[str, dict],
+        fields: list[str],
+        new: Callable[[str, dict], object] | None = None,
+    ) -> dict[str, int]:
+        """Create or update by sourced_id; only rows whose `fields` differ are written."""
+        ids: dict[str, int] = {}
+        sids = list(records)
+        counts = self.out.counts[kind]
+        for start in range(0, len(sids), BATCH):
+            chunk = sids[start : start + BATCH]
+            existing = {o.sourced_id: o for o in model.objects.filter(sourced_id__in=chunk)}
+            creates, updates = [], []
+            for sid in chunk:
+                values = records[sid]
+                obj = existing.get(sid)
+                if obj is None:
+                    obj = new(sid, values) if new else model(sourced_id=sid, **values)
+                    creates.append(self.stamp_new(obj))
+                    self.changed[kind].add(sid)
+                    continue
+                changed = False
+                was_active = getattr(obj, "is_active", True)
+                for name in fields:
+                    if name in values and getattr(obj, name) != values[name]:
+                        setattr(obj, name, values[name])
+                        changed = True
+                if changed:
+                    obj.updated_at, obj.updated_by_id = self.now, self.by_id
+                    updates.append(obj)
+                    self.changed[kind].add(sid)
+                    if was_active and values.get("is_active") is False:
+                        counts["deactivated"] += 1
+                        counts["updated"] -= 1
+                else:
+                    counts["unchanged"] += 1
+                ids[sid] = obj.pk
+            if creates:
+                model.objects.bulk_create(creates, batch_size=BATCH)
+                for obj in creates:
+                    ids[obj.sourced_id] = obj.pk
+                if creates[0].pk is None:  # backends without RETURNING
+                    ids.update(
+                        model.objects.filter(
+                            sourced_id__in=[o.sourced_id for o in creates]
+                        ).values_list("sourced_id", "pk")
+                    )
+            if updates:
+                model.objects.bulk_update(
+                    updates, [*fields, "updated_at", "updated_by"], batch_size=BATCH
+                )
+            counts["created"] += len(creates)
+            counts["updated"] += len(updates)
+        return ids
+
+    def deactivate(self, qs, kind: str, keep=None) -> list[int]:
+        """Deactivate the active rows of `qs` whose sourced_id is not in `keep` (compared here:
+        an IN list of every sourcedId of a large bundle is slow to build, and SQLite caps it)."""
+        rows = qs.filter(is_active=True).values_list("pk", "sourced_id")
+        keep = set(keep or ())
+        ids = [pk for pk, sid in rows if sid not in keep]
+        stamp = {} if qs.model is User else {"updated_at": self.now, "updated_by_id": self.by_id}
+        for start in range(0, len(ids), BATCH):
+            qs.model.objects.filter(pk__in=ids[start : start + BATCH]).update(
+                is_active=False, **stamp
+            )
+        self.out.counts[kind]["deactivated"] += len(ids)
+        return ids
+
+    # -- stages -------------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        stages = [
+            ("orgs", self.import_orgs),
+            ("academic sessions", self.import_sessions),
+            ("users", self.import_users),
+            ("classes", self.import_classes),
+            ("enrollments", self.import_enrollments),
+            ("households", self.finish),
+        ]
+        for i, (label, stage) in enumerate(stages):
+            self.progress(label, int(100 * i / len(stages)))
+            began = time.perf_counter()
+            with transaction.atomic():
+                stage()
+            self.out.seconds[label] = round(time.perf_counter() - began, 2)
+        self.progress("done", 100)
+        return self.out
+
+    # orgs.csv → District and Site
+    def import_orgs(self):
+        name = "orgs.csv"
+        for d in District.objects.exclude(sourced_id=None).values_list("sourced_id", "pk"):
+            self.orgs[d[0]] = ("district", d[1], d[1])
+        for s in Site.objects.exclude(sourced_id=None).values_list(
+            "sourced_id", "pk", "district_id"
+        ):
+            self.orgs[s[0]] = ("site", s[1], s[2])
+        if self.district:
+            self.district_ids.add(self.district.pk)
+
+        def check(line, row, status):
+            kind = row.get("type", "").strip()
+            if kind not in ORG_TYPES:
+                raise RowError("type", kind, "unknown org type")
+            if not row.get("name", "").strip():
+                raise RowError("name", "", "an org needs a name")
+            return {
+                "type": kind,
+                "name": row["name"].strip(),
+                "parent": row.get("parentSourcedId", "").strip(),
+                "identifier": row.get("identifier", "").strip(),
+                "status": status,
+                "line": line,
+            }
+
+        records = self.read(name, check)
+        districts = {
+            sid: r
+            for sid, r in records.items()
+            if r["type"] in ("district", "local", "state", "national")
+        }
+        for sid, r in districts.items():
+            existing = District.objects.filter(sourced_id=sid).first()
+            if existing is None and self.district and not self.district.sourced_id:
+                existing = self.district
+            if existing is None:
+                slug = base = slugify(r["identifier"] or r["name"])[:40] or "district"
+                n = 1
+                while District.objects.filter(slug=slug).exists():
+                    n += 1
+                    slug = f"{base}-{n}"
+                existing = self.stamp_new(District(name=r["name"], slug=slug, sourced_id=sid))
+                existing.save()
+                self.out.counts["district"]["created"] += 1
+            elif existing.name != r["name"] or existing.sourced_id != sid:
+                District.objects.filter(pk=existing.pk).update(
+                    name=r["name"], sourced_id=sid, updated_at=self.now, updated_by_id=self.by_id
+                )
+                self.out.counts["district"]["updated"] += 1
+            else:
+                self.out.counts["district"]["unchanged"] += 1
+            self.orgs[sid] = ("district", existing.pk, existing.pk)
+            self.district_ids.add(existing.pk)
+        sites = {}
+        for sid, r in records.items():
+            if sid in districts:
+                continue
+            parent = self.orgs.get(r["parent"])
+            fallback = self.district.pk if self.district and not r["parent"] else None
+            district_id = parent[2] if parent else fallback
+            if district_id is None:
+                self.reject(
+                    name,
+                    r["line"],
+                    "parentSourcedId",
+                    r["parent"],
+                    "unknown org: the parent district is neither in the bundle nor in Liaison",
+                )
+                continue
+            sites[sid] = {
+                "name": r["name"],
+                "district_id": district_id,
+                "kind": SiteKind.SCHOOL if r["type"] == "school" else SiteKind.PROGRAMME,
+                "is_active": r["status"] == "active",
+            }
+            self.district_ids.add(district_id)
+        ids = self.upsert(Site, "site", sites, ["name", "is_active"])
+        for sid, pk in ids.items():
+            self.orgs[sid] = ("site", pk, sites[sid]["district_id"])
+        if self.bundle.mode(name) == "bulk":
+            self.deactivate(
+                Site.objects.filter(district_id__in=self.district_ids)
+                .exclude(sourced_id=None)
+                .exclude(sourced_id__in=list(records)),
+                "site",
+            )
+
+    def import_sessions(self):
+        def check(line, row, status):
+            start = parse_date(row.get("startDate", ""), "startDate")
+            end = parse_date(row.get("endDate", ""), "endDate")
+            if start and end and end < start:
+                raise RowError("endDate", row["endDate"], "ends before it starts")
+            return status
+
+        self.sessions = set(self.read("academicSessions.csv", check))
+        self.out.counts["academic session"]["read"] += len(self.sessions)
+
+    # users.csv (+ roles.csv, demographics.csv) → Student, Guardian, staff User
+    def import_users(self):
+        roles: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+
+        def check_role(line, row, status):
+            org = row.get("orgSourcedId", "").strip()
+            if org not in self.orgs:
+                raise RowError("orgSourcedId", org, "unknown org")
+            role = row.get("role", "").strip()
+            if role not in STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES):
+                raise RowError("role", role, "unknown role")
+            parse_date(row.get("beginDate", ""), "beginDate")
+            parse_date(row.get("endDate", ""), "endDate")
+            if status == "active":
+                roles[row["userSourcedId"].strip()].append(
+                    (row.get("roleType", "").strip(), role, org)
+                )
+            return status
+
+        self.read("roles.csv", check_role)
+
+        births: dict[str, dt.date | None] = {}
+
+        def check_demo(line, row, status):
+            births[row["sourcedId"].strip()] = (
+                line,
+                parse_date(row.get("birthDate", ""), "birthDate"),
+            )
+            return status
+
+        self.read("demographics.csv", check_demo)
+
+        header = self.bundle.headers.get("users.csv", [])
+        col = {k: self.mapping.column("guardian", k, header) for k in self.mapping.guardian}
+        scol = {k: self.mapping.column("student", k, header) for k in self.mapping.student}
+        people: dict[str, dict] = {}
+        name = "users.csv"
+
+        def check_user(line, row, status):
+            sid = row["sourcedId"].strip()
+            user_roles = roles.get(sid, [])
+            role = next((r for t, r, _o in user_roles if t == "primary"), None) or (
+                user_roles[0][1] if user_roles else row.get("role", "").strip()
+            )
+            if not role and self.bundle.mode(name) == "delta":
+                role = "?"  # a user Liaison already has: resolved below
+            elif not role:
+                raise RowError("role", "", "no role for this user (roles.csv or users.csv)")
+            if role != "?" and role not in STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES):
+                raise RowError("role", role, "unknown role")
+            orgs = [o for _t, _r, o in user_roles] or split_list(row.get("orgSourcedIds", ""))
+            if row.get("primaryOrgSourcedId", "").strip():
+                orgs.insert(0, row["primaryOrgSourcedId"].strip())
+            for org in orgs:
+                if org not in self.orgs:
+                    raise RowError("orgSourcedIds", org, "unknown org")
+            given, family = row.get("givenName", "").strip(), row.get("familyName", "").strip()
+            if not given and not family:
+                raise RowError("givenName", "", "a user needs a name")
+            email = clean_email(row.get("email", ""), "email")
+            sms = clean_phone(row.get("sms", ""), "sms")
+            phone = clean_phone(row.get("phone", ""), "phone")
+            rec = {
+                "line": line,
+                "role": role,
+                "orgs": list(dict.fromkeys(orgs)),
+                "status": status,
+                "agents": split_list(row.get("agentSourcedIds", "")),
+                "given": given[:100],
+                "family": family[:100],
+                "preferred": row.get("preferredGivenName", "").strip()[:100],
+                "email": email,
+                "mobile": sms or phone,
+                "other": phone if sms else "",
+                "username": row.get("username", "").strip(),
+                "grades": split_list(row.get("grades", "")),
+                "warnings": [],
+            }
+            if role in GUARDIAN_ROLES or role == "?":
+                if col.get("preferred_language"):
+                    raw = row.get(col["preferred_language"], "").strip()
+                    tag = self.mapping.language(raw)
+                    if raw and tag is None:
+                        rec["warnings"].append((col["preferred_language"], raw, "unknown language"))
+                    rec["language"] = tag
+                if col.get("contact_restriction"):
+                    rec["restricted"] = self.mapping.restricted(
+                        row.get(col["contact_restriction"], "")
+                    )
+                rec["address"] = {
+                    k: row.get(col[k], "").strip() if col.get(k) else ""
+                    for k in ("street", "unit", "city", "region", "postal_code")
+                }
+            if role in STUDENT_ROLES or role == "?":
+                if scol.get("programmes"):
+                    progs, unknown = self.mapping.programme_list(row.get(scol["programmes"], ""))
+                    rec["programmes"] = progs
+                    for u in unknown:
+                        rec["warnings"].append((scol["programmes"], u, "unknown programme"))
+                if scol.get("home_language"):
+                    raw = row.get(scol["home_language"], "").strip()
+                    tag = self.mapping.language(raw)
+                    if raw and tag is None:
+                        rec["warnings"].append((scol["home_language"], raw, "unknown language"))
+                    rec["language"] = tag
+                grade = rec["grades"][0] if rec["grades"] else ""
+                if grade and grade not in GRADES:
+                    rec["warnings"].append(("grades", grade, "unknown grade code"))
+                    grade = ""
+                rec["grade"] = grade
+            return rec
+
+        people = self.read(name, check_user)
+        unknown_role = [sid for sid, r in people.items() if r["role"] == "?"]
+        for start in range(0, len(unknown_role), BATCH):
+            chunk = unknown_role[start : start + BATCH]
+            for model, role in ((Student, "student"), (Guardian, None), (User, None)):
+                rows = model.objects.filter(sourced_id__in=chunk)
+                if model is Guardian:
+                    for sid, rel in rows.values_list("sourced_id", "relationship"):
+                        people[sid]["role"] = (
+                            "guardian"
+                            if rel == Relationship.LEGAL_GUARDIAN
+                            else ("relative" if rel == Relationship.RELATIVE else "parent")
+                        )
+                elif model is User:
+                    for sid, r in rows.values_list("sourced_id", "memberships__role"):
+                        people[sid]["role"] = {
+                            Role.DISTRICT_ADMIN: "districtAdministrator",
+                            Role.SITE_LEADER: "principal",
+                        }.get(r, "teacher")
+                else:
+                    for sid in rows.values_list("sourced_id", flat=True):
+                        people[sid]["role"] = role
+        for sid in unknown_role:
+            rec = people[sid]
+            if rec["role"] == "?":
+                self.reject(
+                    name, rec["line"], "role", "", "no role for this user (roles.csv or users.csv)"
+                )
+                del people[sid]
+        self.progress("users", 35)
+
+        # demographics: birth dates of students, rejected when the user is unknown
+        known_students = (
+            set(
+                Student.objects.filter(sourced_id__in=list(births)).values_list(
+                    "sourced_id", flat=True
+                )
+            )
+            if births
+            else set()
+        )
+        for sid, (line, born) in births.items():
+            rec = people.get(sid)
+            if rec is not None and rec["role"] in STUDENT_ROLES:
+                rec["born"] = born
+            elif rec is None and sid not in known_students:
+                self.reject(
+                    "demographics.csv", line, "sourcedId", sid, "unknown user: not in users.csv"
+                )
+            elif rec is None:
+                Student.objects.filter(sourced_id=sid).exclude(date_of_birth=born).update(
+                    date_of_birth=born, updated_at=self.now, updated_by_id=self.by_id
+                )
+
+        # links: agentSourcedIds in either direction; an agent that is neither in the file nor in
+        # Liaison rejects the row that names it.
+        stored_students = set()
+        stored_guardians = set()
+        referenced = {a for r in people.values() for a in r["agents"]} - set(people)
+        if referenced:
+            ref = list(referenced)
+            for start in range(0, len(ref), BATCH):
+                chunk = ref[start : start + BATCH]
+                stored_students.update(
+                    Student.objects.filter(sourced_id__in=chunk).values_list(
+                        "sourced_id", flat=True
+                    )
+                )
+                stored_guardians.update(
+                    Guardian.objects.filter(sourced_id__in=chunk).values_list(
+                        "sourced_id", flat=True
+                    )
+                )
+        bad = set()
+        for sid, rec in people.items():
+            for agent in rec["agents"]:
+                other = people.get(agent)
+                if rec["role"] in GUARDIAN_ROLES:
+                    ok = (
+                        other is not None and other["role"] in STUDENT_ROLES
+                    ) or agent in stored_students
+                    what = "missing student for an agent: no student with this sourcedId"
+                elif rec["role"] in STUDENT_ROLES:
+                    ok = (
+                        other is not None and other["role"] in GUARDIAN_ROLES
+                    ) or agent in stored_guardians
+                    what = (
+                        "missing guardian for an agent: no parent or guardian with this sourcedId"
+                    )
+                else:
+                    ok, what = True, ""
+                if not ok:
+                    self.reject(name, rec["line"], "agentSourcedIds", agent, what)
+                    bad.add(sid)
+                    break
+        for sid in bad:
+            del people[sid]
+        for rec in people.values():
+            for column, value, reason in dict.fromkeys(rec["warnings"]):
+                self.reject(name, rec["line"], column, value, reason, Severity.WARNING)
+
+        # district of each person: their orgs, else their linked students', else --district
+        def org_district(rec):
+            for o in rec["orgs"]:
+                return self.orgs[o][2]
+            return None
+
+        links: set[tuple[str, str]] = set()
+        for sid, rec in people.items():
+            for agent in rec["agents"]:
+                if rec["role"] in GUARDIAN_ROLES:
+                    links.add((sid, agent))
+                elif rec["role"] in STUDENT_ROLES:
+                    links.add((agent, sid))
+        students = {s: r for s, r in people.items() if r["role"] in STUDENT_ROLES}
+        guardians = {s: r for s, r in people.items() if r["role"] in GUARDIAN_ROLES}
+        staff = {s: r for s, r in people.items() if r["role"] in STAFF_ROLES}
+        default_district = (
+            self.district.pk
+            if self.district
+            else (next(iter(self.district_ids)) if len(self.district_ids) == 1 else None)
+        )
+        stored_student_district = dict(
+            Student.objects.filter(
+                sourced_id__in=list({st for _g, st in links} - set(students))
+            ).values_list("sourced_id", "district_id")
+        )
+        for sid, rec in list(students.items()):
+            rec["district_id"] = org_district(rec) or default_district
+            if rec["district_id"] is None:
+                self.reject(
+                    name,
+                    rec["line"],
+                    "orgSourcedIds",
+                    "",
+                    "unknown org: no school or district given",
+                )
+                del students[sid]
+        by_guardian = defaultdict(list)
+        for g, st in links:
+            by_guardian[g].append(st)
+        for sid, rec in list(guardians.items()):
+            d = org_district(rec)
+            for st in by_guardian.get(sid, []):
+                d = d or (
+                    students[st]["district_id"]
+                    if st in students
+                    else stored_student_district.get(st)
+                )
+            rec["district_id"] = d or default_district
+            if rec["district_id"] is None:
+                self.reject(
+                    name,
+                    rec["line"],
+                    "orgSourcedIds",
+                    "",
+                    "unknown org: no school, district or student links this guardian to a district",
+                )
+                del guardians[sid]
+        links = {(g, st) for g, st in links if g in guardians or st in students}
+        self.district_ids.update(
+            r["district_id"] for r in [*students.values(), *guardians.values()]
+        )
+
+        # students
+        self.progress("users", 45)
+        self.import_staff(staff)
+        student_ids = self.import_guardians(guardians, students, links)
+        self.import_programmes(students, student_ids)
+
+        # tobedeleted rows and bulk omissions
+        if self.bundle.mode(name) == "bulk":
+            keep = set(people)
+            off = self.deactivate(
+                Student.objects.filter(district_id__in=self.district_ids).exclude(sourced_id=None),
+                "student",
+                keep=keep,
+            )
+            self.touched_households.update(self.households_of(Student, off))
+            off = self.deactivate(
+                Guardian.objects.filter(household__district_id__in=self.district_ids).exclude(
+                    sourced_id=None
+                ),
+                "guardian",
+                keep=keep,
+            )
+            self.touched_households.update(self.households_of(Guardian, off))
+            self.staff_gone += self.deactivate(
+                User.objects.filter(memberships__district_id__in=self.district_ids)
+                .exclude(sourced_id=None)
+                .distinct(),
+                "staff",
+                keep=keep,
+            )
+        self.touched_households.update(
+            self.households_of(
+                Student, [student_ids[s] for s in self.changed["student"] if s in student_ids]
+            )
+        )
+        self.end_enrolments(
+            Enrolment.objects.filter(
+                student__is_active=False, is_active=True, student__district_id__in=self.district_ids
+            )
+        )
+        # Staff who left: their roles end too (pending accounts, inactive until activated, keep theirs).
+        Membership.objects.filter(
+            user_id__in=self.staff_gone, is_active=True, district_id__in=self.district_ids
+        ).update(is_active=False, updated_at=self.now, updated_by_id=self.by_id)
+        self.student_ids = student_ids
+
+    def households_of(self, model, pks) -> set[int]:
+        out = set()
+        pks = list(pks)
+        for start in range(0, len(pks), BATCH):
+            out.update(
+                model.objects.filter(pk__in=pks[start : start + BATCH])
+                .exclude(household_id=None)
+                .values_list("household_id", flat=True)
+            )
+        return out
+
+    def end_enrolments(self, qs):
+        ids = list(qs.values_list("pk", flat=True))
+        for start in range(0, len(ids), BATCH):
+            Enrolment.objects.filter(pk__in=ids[start : start + BATCH]).update(
+                is_active=False, ends_on=self.today, updated_at=self.now, updated_by_id=self.by_id
+            )
+        self.out.counts["enrolment"]["ended"] += len(ids)
+
+    def import_staff(self, staff: dict):
+        def new(sid, values):
+            username = values.pop("username")
+            return User(
+                sourced_id=sid,
+                username=username,
+                password=make_password(None),
+                is_active=False,
+                **values,
+            )
+
+        existing_usernames = set(
+            User.objects.filter(
+                username__in=[r["username"] or f"sis-{s}" for s, r in staff.items()]
+            )
+            .exclude(sourced_id__in=list(staff))
+            .values_list("username", flat=True)
+        )
+        records = {}
+        for sid, r in staff.items():
+            username = (r["username"] or f"sis-{sid}")[:150]
+            if username in existing_usernames:
+                username = f"sis-{sid}"[:150]
+            records[sid] = {
+                "username": username,
+                "first_name": r["given"][:150],
+                "last_name": r["family"][:150],
+                "email": r["email"],
+                "phone": r["mobile"],
+            }
+        # User is not a TrackedModel: compare and write by hand.
+        ids = {}
+        counts = self.out.counts["staff"]
+        existing = {u.sourced_id: u for u in User.objects.filter(sourced_id__in=list(staff))}
+        creates, updates = [], []
+        fields = ["first_name", "last_name", "email", "phone"]
+        for sid, values in records.items():
+            u = existing.get(sid)
+            if u is None:
+                creates.append(new(sid, dict(values)))
+                continue
+            changed = [f for f in fields if getattr(u, f) != values[f]]
+            for f in changed:
+                setattr(u, f, values[f])
+            if staff[sid]["status"] != "active" and u.is_active:
+                u.is_active = False
+                counts["deactivated"] += 1
+                self.staff_gone.append(u.pk)
+                changed.append("is_active")
+            (updates.append(u) if changed else None)
+            counts["unchanged" if not changed else "updated"] += 1
+            ids[sid] = u.pk
+        User.objects.bulk_create(creates, batch_size=BATCH)
+        counts["created"] += len(creates)
+        if updates:
+            User.objects.bulk_update(updates, [*fields, "is_active"], batch_size=BATCH)
+        ids.update(
+            User.objects.filter(sourced_id__in=[u.sourced_id for u in creates]).values_list(
+                "sourced_id", "pk"
+            )
+        )
+        # memberships: the role at each org
+        wanted = set()
+        for sid, r in staff.items():
+            if sid not in ids:
+                continue
+            role = STAFF_ROLES[r["role"]]
+            for org in r["orgs"] or []:
+                kind, pk, district_id = self.orgs[org]
+                site_id = pk if kind == "site" else None
+                if role == Role.DISTRICT_ADMIN:
+                    site_id = None
+                wanted.add((ids[sid], district_id, site_id, role))
+        self.ensure_memberships(wanted)
+        self.staff_ids = ids
+
+    def ensure_memberships(self, wanted: set):
+        if not wanted:
+            return
+        have = {}
+        user_ids = list({w[0] for w in wanted})
+        for start in range(0, len(user_ids), BATCH):
+            for m in Membership.objects.filter(user_id__in=user_ids[start : start + BATCH]):
+                have[(m.user_id, m.district_id, m.site_id, m.role)] = m
+        creates = [
+            self.stamp_new(Membership(user_id=u, district_id=d, site_id=s, role=r))
+            for (u, d, s, r) in wanted
+            if (u, d, s, r) not in have
+        ]
+        Membership.objects.bulk_create(creates, batch_size=BATCH)
+        self.out.counts["membership"]["created"] += len(creates)
+
+    def import_guardians(self, guardians, students, links):
+        """Form households from guardians linked to the same students at the same address."""
+
+        # Union guardians who share a student and an address.
+        def addr_key(rec):
+            a = rec.get("address") or {}
+            return re.sub(
+                r"[^a-z0-9]",
+                "",
+                f"{a.get('street', '')}{a.get('unit', '')}{a.get('postal_code', '')}".lower(),
+            )
+
+        parent = {g: g for g in guardians}
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        by_student = defaultdict(list)
+        for g, st in links:
+            if g in guardians:
+                by_student[st].append(g)
+        for gs in by_student.values():
+            gs.sort()
+            for other in gs[1:]:
+                if addr_key(guardians[other]) == addr_key(guardians[gs[0]]):
+                    a, b = find(gs[0]), find(other)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+        groups = defaultdict(list)
+        for g in guardians:
+            groups[find(g)].append(g)
+
+        # Where each guardian lives now.
+        current: dict[str, tuple[int, bool, str]] = {}
+        sids = list(guardians)
+        for start in range(0, len(sids), BATCH):
+            for sid, hid, by_hand, key in Guardian.objects.filter(
+                sourced_id__in=sids[start : start + BATCH]
+            ).values_list(
+                "sourced_id", "household_id", "household__arranged_by_hand", "household__source_key"
+            ):
+                current[sid] = (hid, by_hand, key)
+        keys = {f"oneroster:{root}" for root in groups}
+        by_key = {}
+        keyl = list(keys)
+        for start in range(0, len(keyl), BATCH):
+            by_key.update(
+                Household.objects.filter(
+                    source_key__in=keyl[start : start + BATCH], arranged_by_hand=False
+                ).values_list("source_key", "pk")
+            )
+        household_of: dict[str, int] = {}
+        new_households = []
+        for root, members in groups.items():
+            pinned = {g: current[g][0] for g in members if g in current and current[g][1]}
+            household_of.update(pinned)
+            free = [g for g in members if g not in pinned]
+            if not free:
+                continue
+            # An existing imported household of a member keeps its identity (and its local edits).
+            hid = next(
+                (current[g][0] for g in sorted(free) if g in current and current[g][2]), None
+            )
+            hid = hid or by_key.get(f"oneroster:{root}")
+            if hid:
+                household_of.update(dict.fromkeys(free, hid))
+                continue
+            lead = guardians[root]
+            names = list(
+                dict.fromkeys(
+                    guardians[g]["family"] for g in sorted(free) if guardians[g]["family"]
+                )
+            )
+            langs = [
+                guardians[g].get("language") for g in sorted(free) if guardians[g].get("language")
+            ]
+            a = lead.get("address") or {}
+            h = self.stamp_new(
+                Household(
+                    district_id=lead["district_id"],
+                    name=(" – ".join(names[:3]) + " household")[:200],
+                    source_key=f"oneroster:{root}",
+                    home_languages=list(dict.fromkeys(langs)),
+                    street=a.get("street", "")[:200],
+                    unit=a.get("unit", "")[:50],
+                    city=a.get("city", "")[:100],
+                    region=a.get("region", "")[:50],
+                    postal_code=a.get("postal_code", "")[:20],
+                )
+            )
+            new_households.append((h, free))
+        Household.objects.bulk_create([h for h, _m in new_households], batch_size=BATCH)
+        if new_households and new_households[0][0].pk is None:
+            pks = dict(
+                Household.objects.filter(
+                    source_key__in=[h.source_key for h, _ in new_households]
+                ).values_list("source_key", "pk")
+            )
+            for h, _m in new_households:
+                h.pk = pks[h.source_key]
+        for h, members in new_households:
+            household_of.update(dict.fromkeys(members, h.pk))
+        self.out.counts["household"]["created"] += len(new_households)
+
+        # Students live with their first linked guardian's household (unless arranged by hand);
+        # new students are created in it.
+        first = {}
+        for g, st in sorted(links):
+            if g in household_of:
+                first.setdefault(st, household_of[g])
+        pinned_students = set()
+        in_file = list(students)
+        for start in range(0, len(in_file), BATCH):
+            pinned_students.update(
+                Student.objects.filter(
+                    sourced_id__in=in_file[start : start + BATCH], household__arranged_by_hand=True
+                ).values_list("sourced_id", flat=True)
+            )
+        student_ids = self.upsert(
+            Student,
+            "student",
+            {
+                sid: {
+                    "district_id": r["district_id"],
+                    "given_name": r["given"],
+                    "family_name": r["family"],
+                    "preferred_name": r["preferred"],
+                    "grade": r["grade"],
+                    "is_active": r["status"] == "active",
+                    **(
+                        {"household_id": first[sid]}
+                        if sid in first and sid not in pinned_students
+                        else {}
+                    ),
+                    **({"date_of_birth": r["born"]} if "born" in r else {}),
+                }
+                for sid, r in students.items()
+            },
+            [
+                "district_id",
+                "household_id",
+                "given_name",
+                "family_name",
+                "preferred_name",
+                "grade",
+                "is_active",
+                "date_of_birth",
+            ],
+        )
+        records = {}
+        for sid, r in guardians.items():
+            values = {
+                "household_id": household_of[sid],
+                "given_name": r["given"],
+                "family_name": r["family"],
+                "preferred_name": r["preferred"],
+                "email": r["email"],
+                "phone": r["mobile"],
+                "alt_phone": r["other"],
+                "relationship": GUARDIAN_ROLES[r["role"]],
+                "is_active": r["status"] == "active",
+            }
+            if r.get("language"):
+                values["preferred_language"] = r["language"]
+            if "restricted" in r:
+                values["contact_restricted"] = r["restricted"]
+                values["contact_restriction_reason"] = (
+                    "Contact restriction recorded in the student information system."
+                    if r["restricted"]
+                    else ""
+                )
+            records[sid] = values
+        before = dict((sid, v[0]) for sid, v in current.items())
+        guardian_ids = self.upsert(
+            Guardian,
+            "guardian",
+            records,
+            [
+                "household_id",
+                "given_name",
+                "family_name",
+                "preferred_name",
+                "email",
+                "phone",
+                "alt_phone",
+                "relationship",
+                "is_active",
+                "preferred_language",
+                "contact_restricted",
+                "contact_restriction_reason",
+            ],
+        )
+        for sid in self.changed["guardian"]:
+            self.touched_households.add(household_of[sid])
+            if sid in before:
+                self.touched_households.add(before[sid])
+
+        # links guardian ↔ student
+        stored = {}
+        other_students = list({st for _g, st in links} - set(student_ids))
+        for start in range(0, len(other_students), BATCH):
+            stored.update(
+                Student.objects.filter(
+                    sourced_id__in=other_students[start : start + BATCH]
+                ).values_list("sourced_id", "pk")
+            )
+        all_students = {**stored, **student_ids}
+        stored_g = {}
+        other_guardians = list({g for g, _st in links} - set(guardian_ids))
+        for start in range(0, len(other_guardians), BATCH):
+            stored_g.update(
+                Guardian.objects.filter(
+                    sourced_id__in=other_guardians[start : start + BATCH]
+                ).values_list("sourced_id", "pk")
+            )
+        all_guardians = {**stored_g, **guardian_ids}
+        pairs = {
+            (all_guardians[g], all_students[st], g)
+            for g, st in links
+            if g in all_guardians and st in all_students
+        }
+        gids = list({p[0] for p in pairs})
+        have = set()
+        for start in range(0, len(gids), BATCH):
+            have.update(
+                GuardianStudent.objects.filter(
+                    guardian_id__in=gids[start : start + BATCH]
+                ).values_list("guardian_id", "student_id")
+            )
+        creates = [
+            self.stamp_new(
+                GuardianStudent(
+                    guardian_id=g,
+                    student_id=s,
+                    relationship=GUARDIAN_ROLES[guardians[gs]["role"]]
+                    if gs in guardians
+                    else Relationship.PARENT,
+                )
+            )
+            for g, s, gs in pairs
+            if (g, s) not in have
+        ]
+        GuardianStudent.objects.bulk_create(creates, batch_size=BATCH)
+        self.out.counts["guardian link"]["created"] += len(creates)
+
+        # students of the file are placed above; stored students linked to guardians of the file
+        sids = [s for s in first if s in all_students and s not in students]
+        moves = []
+        for start in range(0, len(sids), BATCH):
+            chunk = sids[start : start + BATCH]
+            for sid, pk, hid, by_hand in Student.objects.filter(sourced_id__in=chunk).values_list(
+                "sourced_id", "pk", "household_id", "household__arranged_by_hand"
+            ):
+                if hid != first[sid] and not by_hand:
+                    moves.append((pk, first[sid], hid))
+        Student.objects.bulk_update(
+            [
+                Student(pk=pk, household_id=hid, updated_at=self.now, updated_by_id=self.by_id)
+                for pk, hid, _old in moves
+            ],
+            ["household_id", "updated_at", "updated_by"],
+            batch_size=500,
+        )
+        for _pk, hid, old in moves:
+            self.touched_households.update(x for x in (hid, old) if x)
+        self.out.counts["student"]["moved household"] += sum(1 for m in moves if m[2])
+        return student_ids
+
+    def import_programmes(self, students, student_ids):
+        wanted = {
+            student_ids[s]: r["programmes"]
+            for s, r in students.items()
+            if "programmes" in r and s in student_ids
+        }
+        if not wanted:
+            return
+        ids = list(wanted)
+        have = defaultdict(set)
+        for start in range(0, len(ids), BATCH):
+            for sid, prog in StudentProgramme.objects.filter(
+                student_id__in=ids[start : start + BATCH]
+            ).values_list("student_id", "programme"):
+                have[sid].add(prog)
+        creates, drops = [], []
+        for sid, progs in wanted.items():
+            for p in set(progs) - have[sid]:
+                creates.append(self.stamp_new(StudentProgramme(student_id=sid, programme=p)))
+            for p in have[sid] - set(progs):
+                drops.append((sid, p))
+        StudentProgramme.objects.bulk_create(creates, batch_size=BATCH)
+        for sid, p in drops:
+            StudentProgramme.objects.filter(student_id=sid, programme=p).delete()
+        self.out.counts["programme"]["created"] += len(creates)
+        self.out.counts["programme"]["ended"] += len(drops)
+
+    # classes.csv → ClassSection
+    def import_classes(self):
+        name = "classes.csv"
+
+        def check(line, row, status):
+            school = row.get("schoolSourcedId", "").strip()
+            org = self.orgs.get(school)
+            if org is None or org[0] != "site":
+                raise RowError(
+                    "schoolSourcedId", school, "unknown org: no school with this sourcedId"
+                )
+            for term in split_list(row.get("termSourcedIds", "")):
+                if self.bundle.has("academicSessions.csv") and term not in self.sessions:
+                    raise RowError("termSourcedIds", term, "unknown academic session")
+            return {
+                "site_id": org[1],
+                "title": row.get("title", "").strip()[:200] or school,
+                "course_code": row.get("classCode", "").strip()[:64],
+                "is_active": status == "active",
+            }
+
+        records = self.read(name, check)
+        self.class_ids = self.upsert(
+            ClassSection, "class", records, ["site_id", "title", "course_code", "is_active"]
+        )
+        self.class_sites = {sid: r["site_id"] for sid, r in records.items()}
+        if self.bundle.mode(name) == "bulk":
+            self.deactivate(
+                ClassSection.objects.filter(site__district_id__in=self.district_ids)
+                .exclude(sourced_id=None)
+                .exclude(sourced_id__in=list(records)),
+                "class",
+            )
+
+    # enrollments.csv → class rosters, teacher class links, student enrolments at sites
+    def import_enrollments(self):
+        name = "enrollments.csv"
+        if not self.bundle.has(name):
+            return
+        classes = dict(
+            ClassSection.objects.exclude(sourced_id=None).values_list("sourced_id", "pk")
+        )
+        class_site = dict(
+            ClassSection.objects.exclude(sourced_id=None).values_list("sourced_id", "site_id")
+        )
+        students = dict(
+            Student.objects.filter(district_id__in=self.district_ids)
+            .exclude(sourced_id=None)
+            .values_list("sourced_id", "pk")
+        )
+        staff = dict(User.objects.exclude(sourced_id=None).values_list("sourced_id", "pk"))
+        student_links, teacher_links = set(), set()
+        drop_student, drop_teacher = set(), set()
+        site_enrol: dict[tuple[int, int], dt.date | None] = {}
+        memberships = set()
+
+        def check(line, row, status):
+            cls = row.get("classSourcedId", "").strip()
+            if cls not in classes:
+                raise RowError("classSourcedId", cls, "unknown class")
+            school = row.get("schoolSourcedId", "").strip()
+            org = self.orgs.get(school)
+            if org is None or org[0] != "site":
+                raise RowError(
+                    "schoolSourcedId", school, "unknown org: no school with this sourcedId"
+                )
+            user = row.get("userSourcedId", "").strip()
+            role = row.get("role", "").strip()
+            begin = parse_date(row.get("beginDate", ""), "beginDate")
+            parse_date(row.get("endDate", ""), "endDate")
+            if role == "student":
+                if user not in students:
+                    raise RowError(
+                        "userSourcedId", user, "unknown user: no student with this sourcedId"
+                    )
+                pair = (classes[cls], students[user])
+                if status == "active":
+                    student_links.add(pair)
+                    key = (students[user], class_site[cls])
+                    if key not in site_enrol or (
+                        begin and (site_enrol[key] is None or begin < site_enrol[key])
+                    ):
+                        site_enrol[key] = begin
+                else:
+                    drop_student.add(pair)
+            elif role in STAFF_ROLES:
+                if user not in staff:
+                    raise RowError(
+                        "userSourcedId", user, "unknown user: no staff member with this sourcedId"
+                    )
+                pair = (classes[cls], staff[user])
+                if status == "active":
+                    teacher_links.add(pair)
+                    memberships.add((staff[user], org[2], class_site[cls], Role.TEACHER))
+                else:
+                    drop_teacher.add(pair)
+            else:
+                raise RowError("role", role, "unknown enrollment role")
+            return True
+
+        self.read(name, check)
+        self.progress("enrollments", 80)
+        bulk = self.bundle.mode(name) == "bulk"
+        through_s = ClassSection.students.through
+        through_t = ClassSection.teachers.through
+        cls_ids = list(classes.values())
+        for through, wanted, drops, col, kind in (
+            (through_s, student_links, drop_student, "student_id", "class roster"),
+            (through_t, teacher_links, drop_teacher, "user_id", "class teacher"),
+        ):
+            have = set()
+            for start in range(0, len(cls_ids), BATCH):
+                have.update(
+                    through.objects.filter(
+                        classsection_id__in=cls_ids[start : start + BATCH]
+                    ).values_list("classsection_id", col)
+                )
+            add = wanted - have
+            through.objects.bulk_create(
+                [through(classsection_id=c, **{col: u}) for c, u in add], batch_size=BATCH
+            )
+            remove = (have - wanted) if bulk else (drops & have)
+            for c, u in remove:
+                through.objects.filter(classsection_id=c, **{col: u}).delete()
+            self.out.counts[kind]["created"] += len(add)
+            self.out.counts[kind]["deactivated"] += len(remove)
+        self.ensure_memberships(memberships)
+
+        # one Enrolment per student and school, keyed "<student>@<school>"
+        sid_of_student = {pk: sid for sid, pk in students.items()}
+        site_sid = {pk: sid for sid, (kind, pk, _d) in self.orgs.items() if kind == "site"}
+        records = {}
+        for (stu, site), begin in site_enrol.items():
+            records[f"{sid_of_student[stu]}@{site_sid[site]}"] = {
+                "student_id": stu,
+                "site_id": site,
+                "is_active": True,
+                "ends_on": None,
+                **({"starts_on": begin} if begin else {}),
+            }
+        # adopt enrolments made by hand for the same student and school
+        keys = list(records)
+        for start in range(0, len(keys), BATCH):
+            chunk = [records[k] for k in keys[start : start + BATCH]]
+            for e in Enrolment.objects.filter(
+                sourced_id=None, is_active=True, student_id__in={r["student_id"] for r in chunk}
+            ):
+                key = f"{sid_of_student[e.student_id]}@{site_sid.get(e.site_id, '')}"
+                if key in records:
+                    Enrolment.objects.filter(pk=e.pk).update(sourced_id=key)
+        self.upsert(Enrolment, "enrolment", records, ["is_active", "ends_on", "starts_on"])
+        # enrolments with no class left at their school end
+        if bulk:
+            keep = set(keys)
+            stale_ids = [
+                pk
+                for pk, sid in Enrolment.objects.filter(
+                    student__district_id__in=self.district_ids, is_active=True
+                )
+                .exclude(sourced_id=None)
+                .values_list("pk", "sourced_id")
+                if sid not in keep
+            ]
+            stale = Enrolment.objects.filter(pk__in=stale_ids)
+        else:
+            site_of_class = {classes[c]: class_site[c] for c in class_site}
+            pairs = {(u, site_of_class[c]) for (c, u) in drop_student}
+            still = set(
+                ClassSection.students.through.objects.filter(
+                    student_id__in=[p[0] for p in pairs]
+                ).values_list("student_id", "classsection__site_id")
+            )
+            gone = pairs - still
+            q = Enrolment.objects.none()
+            for stu, site in gone:
+                q = q | Enrolment.objects.filter(student_id=stu, site_id=site, is_active=True)
+            stale = q
+        self.end_enrolments(stale)
+
+    def finish(self):
+        """Households: deactivate imported ones with nobody active, reactivate; then reindex."""
+        hids = list(self.touched_households)
+        if not hids:
+            return
+        for start in range(0, len(hids), BATCH):
+            chunk = hids[start : start + BATCH]
+            live = set(
+                Guardian.objects.filter(household_id__in=chunk, is_active=True).values_list(
+                    "household_id", flat=True
+                )
+            )
+            live |= set(
+                Student.objects.filter(household_id__in=chunk, is_active=True).values_list(
+                    "household_id", flat=True
+                )
+            )
+            off = Household.objects.filter(pk__in=chunk, is_active=True).exclude(pk__in=live)
+            n = off.update(is_active=False, updated_at=self.now, updated_by_id=self.by_id)
+            on = Household.objects.filter(
+                pk__in=live, is_active=False, arranged_by_hand=False
+            ).update(is_active=True, updated_at=self.now, updated_by_id=self.by_id)
+            self.out.counts["household"]["deactivated"] += n
+            self.out.counts["household"]["reactivated"] += on
+        self.progress("search index", 95)
+        reindex(hids)
+        refresh_statistics(Household, Guardian, Student, Enrolment, GuardianStudent, ClassSection)

@@ -1,0 +1,196 @@
+"""Roster operations: run an import (OneRoster or households CSV), record it, activate staff, arrange households."""
+
+import csv
+import io
+from pathlib import Path
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.people import services as people_services
+from liaison.people.models import District, Household, Membership, User
+from liaison.roster import mapping as roster_mapping
+from liaison.roster.bundle import Refused, open_bundle
+from liaison.roster.choices import RunKind, RunStatus
+from liaison.roster.models import ImportRun, RejectedRow
+from liaison.roster.oneroster import OneRosterImport, Outcome
+
+
+class _DryRun(Exception):
+    pass
+
+
+def start_import(
+    *, kind: str, upload, district: District | None, dry_run: bool, by: User
+) -> ImportRun:
+    """Record an uploaded file as a queued run and enqueue it once the upload is committed."""
+    from liaison.roster.tasks import run_import_task
+
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=kind,
+            district=district,
+            dry_run=dry_run,
+            started_by=by,
+            source_name=Path(upload.name).name[:255],
+        )
+        run.upload.save(f"run-{run.pk}-{Path(upload.name).name}", upload, save=True)
+        transaction.on_commit(lambda: run_import_task.enqueue(run.pk))
+    return run
+
+
+def _progress_writer(run: ImportRun):
+    def write(stage: str, pct: int):
+        if run.dry_run:
+            return  # a dry run's writes are all rolled back, progress included
+        ImportRun.objects.filter(pk=run.pk).update(stage=stage, progress=pct)
+
+    return write
+
+
+def execute(run: ImportRun, path: str | Path) -> ImportRun:
+    """Run the import the `run` row describes and record its outcome (counts, rejected rows)."""
+    ImportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    run.refresh_from_db()
+    outcome = Outcome()
+    try:
+        if run.kind == RunKind.HOUSEHOLDS:
+            from liaison.roster.households_csv import HouseholdsImport
+
+            def work():
+                return HouseholdsImport(
+                    path=path,
+                    district=run.district,
+                    by=run.started_by,
+                    progress=_progress_writer(run),
+                ).run()
+        else:
+            bundle = open_bundle(path)
+
+            def work():
+                try:
+                    return OneRosterImport(
+                        bundle=bundle,
+                        mapping=roster_mapping.load(),
+                        by=run.started_by,
+                        district=run.district,
+                        progress=_progress_writer(run),
+                    ).run()
+                finally:
+                    bundle.close()
+
+        if run.dry_run:
+            try:
+                with transaction.atomic():
+                    outcome = work()
+                    raise _DryRun
+            except _DryRun:
+                pass
+        else:
+            outcome = work()
+    except Refused as e:
+        run.status, run.message = RunStatus.REFUSED, str(e)
+    except Exception as e:  # recorded on the run so the page shows it; the log has the trace
+        run.status, run.message = RunStatus.FAILED, f"{type(e).__name__}: {e}"
+        import logging
+
+        logging.getLogger(__name__).exception("roster import %s failed", run.pk)
+    else:
+        run.status = RunStatus.DONE
+    run.counts = outcome.totals()
+    run.finished_at = timezone.now()
+    run.progress, run.stage = 100, ""
+    run.save()
+    RejectedRow.objects.bulk_create(
+        [
+            RejectedRow(
+                run=run,
+                severity=i.severity,
+                file=i.file,
+                line=i.line,
+                column=i.column,
+                value=i.value,
+                reason=i.reason,
+            )
+            for i in outcome.issues
+        ],
+        batch_size=2000,
+    )
+    return run
+
+
+def import_path(
+    *,
+    path: str | Path,
+    kind: str = RunKind.ONEROSTER,
+    district: District | None = None,
+    dry_run: bool = False,
+    by: User | None = None,
+) -> ImportRun:
+    """The command-line entry point: record a run for a local file or folder and execute it now."""
+    run = ImportRun.objects.create(
+        kind=kind, district=district, dry_run=dry_run, started_by=by, source_name=str(path)[-255:]
+    )
+    return execute(run, path)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula (OWASP CSV injection)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def rejected_rows_csv(run: ImportRun) -> str:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["severity", "file", "line", "column", "value", "reason"])
+    for r in run.rejected_rows.all().iterator():
+        w.writerow(
+            [safe_cell(x) for x in (r.severity, r.file, r.line, r.column, r.value, r.reason)]
+        )
+    return out.getvalue()
+
+
+@transaction.atomic
+def activate_staff(*, user: User, by: User) -> User:
+    """Let an imported staff member sign in (they set a password through the reset link)."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def deactivate_staff(*, user: User, by: User) -> User:
+    user.is_active = False
+    user.password = make_password(None)
+    user.save(update_fields=["is_active", "password"])
+    return user
+
+
+def pending_staff(district_ids):
+    return (
+        User.objects.filter(
+            is_active=False, sourced_id__isnull=False, memberships__district_id__in=district_ids
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def merge_households(*, keep: Household, merge: Household, by: User) -> Household:
+    return people_services.merge_households(keep=keep, merge=merge, by=by)
+
+
+def split_household(*, household: Household, guardians, students, name: str, by: User) -> Household:
+    if not guardians and not students:
+        raise ValueError("Choose at least one person to move.")
+    return people_services.split_household(
+        household=household, guardians=guardians, students=students, name=name, by=by
+    )
+
+
+__all__ = ["Membership"]

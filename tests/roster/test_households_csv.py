@@ -1,0 +1,165 @@
+"""The simple households CSV import for centres without a student information system."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from liaison.people.models import Enrolment, Guardian, Household, Student
+from liaison.roster.households_csv import TEMPLATE_HEADER
+
+ROWS = [
+    [
+        "H1",
+        "Garcia household",
+        "P1",
+        "guardian",
+        "Rosa",
+        "Garcia",
+        "mother",
+        "Spanish",
+        "617-555-0101",
+        "rosa@example.org",
+        "",
+        "",
+        "",
+        "12 Elm St",
+        "",
+        "Springfield",
+        "MA",
+        "01101",
+    ],
+    [
+        "H1",
+        "",
+        "P2",
+        "student",
+        "Maya",
+        "Garcia",
+        "",
+        "",
+        "",
+        "",
+        "2021-04-02",
+        "PK",
+        "Alder Elementary",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "H2",
+        "",
+        "P3",
+        "guardian",
+        "Abdi",
+        "Warsame",
+        "father",
+        "SOM",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "4 Oak St",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "H2",
+        "",
+        "P4",
+        "student",
+        "Ayan",
+        "Warsame",
+        "",
+        "",
+        "",
+        "",
+        "2022-02-30",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "H3",
+        "",
+        "P5",
+        "guardian",
+        "Jean",
+        "Pierre",
+        "uncle",
+        "ht",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+]
+
+
+def write(path, rows):
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(TEMPLATE_HEADER)
+        w.writerows(rows)
+    return path
+
+
+def run(path, district="testville"):
+    out = io.StringIO()
+    call_command("import_households", str(path), "--district", district, stdout=out)
+    return out.getvalue()
+
+
+def test_households_csv_imports_families_and_reports_bad_rows(world, tmp_path):
+    out = run(write(tmp_path / "h.csv", ROWS))
+    rosa = Guardian.objects.get(given_name="Rosa")
+    assert rosa.household.name == "Garcia household" and rosa.preferred_language == "es"
+    maya = Student.objects.get(given_name="Maya")
+    assert maya.household == rosa.household and rosa.students.get() == maya
+    assert Enrolment.objects.get(student=maya).site == world.school
+    assert "REJECTED households.csv:5 column date_of_birth value '2022-02-30'" in out
+    assert "REJECTED households.csv:6 column relationship value 'uncle'" in out
+    assert Guardian.objects.get(given_name="Abdi").preferred_language == "so"
+
+
+def test_households_csv_again_changes_nothing_and_omissions_deactivate(world, tmp_path):
+    path = write(tmp_path / "h.csv", ROWS)
+    run(path)
+    stamps = sorted(Guardian.objects.values_list("pk", "updated_at"))
+    assert "created 0, updated 0," in run(path)
+    assert sorted(Guardian.objects.values_list("pk", "updated_at")) == stamps
+    run(write(path, ROWS[:2]))
+    abdi = Guardian.objects.get(given_name="Abdi")
+    assert not abdi.is_active and not Household.objects.get(pk=abdi.household_id).is_active
+
+
+def test_a_file_that_is_not_a_households_csv_is_refused(world, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("name,phone\nA,1\n")
+    with pytest.raises(CommandError, match="not a households CSV"):
+        run(path)
+
+
+def test_template_download(client, world):
+    client.force_login(world.admin)
+    response = client.get(reverse("roster:households_template"))
+    assert response.content.decode().startswith(",".join(TEMPLATE_HEADER))

@@ -540,6 +540,8 @@ def update_meeting(*, meeting, by, **fields) -> MediationMeeting:
     guardians = fields.pop("guardians", None)
     staff = fields.pop("staff", None)
     with transaction.atomic():
+        # Compare with what is stored (a bound ModelForm has already changed the instance).
+        meeting = MediationMeeting.objects.select_related("concern").get(pk=meeting.pk)
         changed = []
         for name, value in fields.items():
             if getattr(meeting, name) != value:

@@ -76,6 +76,11 @@ def _workable_or_404(request, pk) -> Concern:
     return concern
 
 
+def _concern_glass_ok(request, concern) -> bool:
+    """The assignee opens their concern directly; anyone else off their caseload says why first."""
+    return concern.assignee_id == request.user.pk or _glass_ok(request, concern.household)
+
+
 def _record(request, concern):
     record_access(
         request,
@@ -409,7 +414,7 @@ def _detail_context(request, concern, **forms):
 @login_required
 def detail(request, pk):
     concern = _concern_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     _record(request, concern)
     return render(request, "concerns/detail.html", _detail_context(request, concern))
@@ -419,7 +424,7 @@ def detail(request, pk):
 def detail_json(request, pk):
     """The concern as JSON (for integrations): what this person may read, nothing more."""
     concern = _concern_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     _record(request, concern)
     notes = ConcernNote.objects.filter(concern=concern).filter(
@@ -461,7 +466,7 @@ def _rerender(request, concern, **forms):
 @require_POST
 def change_status(request, pk):
     concern = _workable_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -479,7 +484,7 @@ def change_status(request, pk):
 @require_POST
 def assign(request, pk):
     concern = _workable_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     form = AssignForm(request.POST, district=concern.district)
     if form.is_valid():
@@ -495,7 +500,7 @@ def assign(request, pk):
 @require_POST
 def edit(request, pk):
     concern = _workable_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     form = ConcernEditForm(request.POST, concern=concern)
     if form.is_valid():
@@ -509,7 +514,7 @@ def edit(request, pk):
 @require_POST
 def add_note(request, pk):
     concern = _workable_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -523,7 +528,7 @@ def add_note(request, pk):
 @require_POST
 def satisfaction(request, pk):
     concern = _workable_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     if request.POST.get("action") == "ask":
         try:
@@ -554,7 +559,7 @@ def satisfaction(request, pk):
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, pk):
     concern = _workable_or_404(request, pk)
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     form = MeetingForm(request.POST or None, concern=concern)
     if request.method == "POST" and form.is_valid():
@@ -581,7 +586,7 @@ def _meeting_or_404(request, pk) -> MediationMeeting:
 def meeting(request, pk):
     meeting = _meeting_or_404(request, pk)
     concern = meeting.concern
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     can_work = concern_policy.can_work_on(request.user, concern)
     if request.method == "POST" and not can_work:
@@ -618,7 +623,7 @@ def meeting_action(request, pk):
     concern = meeting.concern
     if not concern_policy.can_work_on(request.user, concern):
         raise Http404
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     form = FollowUpActionForm(request.POST, district=concern.district)
     if form.is_valid():
@@ -647,7 +652,7 @@ def meeting_send(request, pk):
     concern = meeting.concern
     if not concern_policy.can_work_on(request.user, concern):
         raise Http404
-    if not _glass_ok(request, concern.household):
+    if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
     try:
         sent = services.send_meeting_summary(meeting=meeting, by=request.user)

@@ -45,9 +45,12 @@ def test_portal_concern_walks_through_assignment_mediation_and_resolution(client
     # The liaison finds it in her queue, starts work and plans a mediation meeting.
     client.force_login(world.liaison)
     assert f"#{concern.pk} " in client.get(reverse("concerns:queue")).content.decode()
-    assert client.post(
-        reverse("concerns:status", args=[concern.pk]), {"status": "in_progress"}
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("concerns:status", args=[concern.pk]), {"status": "in_progress"}
+        ).status_code
+        == 302
+    )
     starts = timezone.localtime() + dt.timedelta(days=1)
     response = client.post(
         reverse("concerns:meeting_new", args=[concern.pk]),
@@ -82,7 +85,11 @@ def test_portal_concern_walks_through_assignment_mediation_and_resolution(client
     assert response.status_code == 302
     response = client.post(
         reverse("concerns:meeting_action", args=[meeting.pk]),
-        {"description": "Weekly call to the family", "owner": world.leader.pk, "due_on": "2030-02-01"},
+        {
+            "description": "Weekly call to the family",
+            "owner": world.leader.pk,
+            "due_on": "2030-02-01",
+        },
     )
     assert response.status_code == 302
     page = client.get(meeting.get_absolute_url()).content.decode()
@@ -93,14 +100,17 @@ def test_portal_concern_walks_through_assignment_mediation_and_resolution(client
     refused = client.post(reverse("concerns:status", args=[concern.pk]), {"status": "resolved"})
     assert refused.status_code == 400
     assert "Say how the concern was resolved." in refused.content.decode()
-    assert client.post(
-        reverse("concerns:status", args=[concern.pk]),
-        {
-            "status": "resolved",
-            "outcome": "Bus seating changed",
-            "resolution_summary": "Seat moved; no incidents for two weeks.",
-        },
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("concerns:status", args=[concern.pk]),
+            {
+                "status": "resolved",
+                "outcome": "Bus seating changed",
+                "resolution_summary": "Seat moved; no incidents for two weeks.",
+            },
+        ).status_code
+        == 302
+    )
     concern.refresh_from_db()
     assert concern.status == Status.RESOLVED and concern.resolved_at is not None
 
@@ -113,7 +123,14 @@ def test_portal_concern_walks_through_assignment_mediation_and_resolution(client
     actions = [a for a, _, _ in history]
     assert actions[0] == "raised" and history[0][1] == f"{guardian.full_name} (family)"
     assert ("assigned", str(world.leader), str(world.liaison)) in history
-    for expected in ["status", "meeting", "agreements", "follow_up_action", "resolution", "satisfaction"]:
+    for expected in [
+        "status",
+        "meeting",
+        "agreements",
+        "follow_up_action",
+        "resolution",
+        "satisfaction",
+    ]:
         assert expected in actions, expected
     assert ("status", str(world.liaison), "Resolved") in history
     assert actions[-1] == "satisfaction"
@@ -126,7 +143,9 @@ def test_invalid_transition_is_refused_with_the_allowed_moves(client, world):
 
     concern = cf.concern(world.caseload_family)
     client.force_login(world.liaison)
-    response = client.post(reverse("concerns:status", args=[concern.pk]), {"status": "waiting_family"})
+    response = client.post(
+        reverse("concerns:status", args=[concern.pk]), {"status": "waiting_family"}
+    )
     assert response.status_code == 400
     assert Concern.objects.get(pk=concern.pk).status == Status.NEW
     # The form only offers the moves the machine allows.
@@ -154,4 +173,7 @@ def test_access_to_a_concern_is_logged(client, world):
     client.force_login(world.liaison)
     client.get(concern.get_absolute_url())
     client.get(reverse("concerns:detail_json", args=[concern.pk]))
-    assert AccessLog.objects.filter(kind="concern", object_id=concern.pk, user=world.liaison).count() == 2
+    assert (
+        AccessLog.objects.filter(kind="concern", object_id=concern.pk, user=world.liaison).count()
+        == 2
+    )

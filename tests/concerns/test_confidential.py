@@ -74,7 +74,7 @@ def test_confidential_note_is_absent_for_teachers_and_interpreters_everywhere(
 
 
 def test_confidential_note_is_left_out_of_the_family_record_export(world):
-    concern, _, _ = _setup(world, world.caseload_family)
+    _setup(world, world.caseload_family)
     section = next(s for s in records.sections() if s.name == "concerns")
     exported = json.dumps(section.export(world.caseload_family))
     assert OPEN in exported and SECRET not in exported

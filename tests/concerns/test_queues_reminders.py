@@ -1,6 +1,7 @@
 """Queues (mine, due soon, overdue, unassigned, waiting), reassign-all, and reminders sent once."""
 
 import datetime as dt
+import io
 
 from django.core import mail
 from django.core.management import call_command
@@ -32,7 +33,7 @@ def test_overdue_concern_is_in_the_overdue_queue_and_its_assignee_gets_one_remin
     for _ in range(3):  # however often the check runs
         services.send_due_reminders()
     tasks.send_reminders.call()
-    call_command("concern_reminders", "--now", stdout=open("/dev/null", "w"))
+    call_command("concern_reminders", "--now", stdout=io.StringIO())
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

@@ -40,3 +40,10 @@ def test_pages_with_personal_data_are_not_cached(client, world):
     response = client.get(f"/people/households/{world.caseload_family.pk}/")
     assert response["Cache-Control"] == "no-store"
     assert "nonce-" in response["Content-Security-Policy"]
+
+
+def test_only_the_page_youre_on_is_marked_current_in_the_navigation(client, world):
+    client.force_login(world.liaison)
+    html = client.get("/people/search/").content.decode()
+    assert html.count('aria-current="page"') == 1
+    assert 'href="/people/search/" aria-current="page"' in html

@@ -10,10 +10,18 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from liaison.people.models import District, Guardian, Household, SearchTerm, Student
+from liaison.people.models import (
+    District,
+    Guardian,
+    Household,
+    HouseholdAssignment,
+    SearchTerm,
+    Student,
+)
 
 MAX_TERM = 64
 _WORD = re.compile(r"[\w@.+'-]+", re.UNICODE)
@@ -130,12 +138,17 @@ def search_households(user, query: str, *, limit: int = 20) -> list[Household]:
     district_ids = list(
         District.objects.values_list("id", flat=True) if access.superuser else access.district_ids
     )
+    # A liaison's own families come first: they are who the liaison is most likely looking for.
+    mine = Exists(
+        HouseholdAssignment.objects.current().filter(household_id=OuterRef("pk"), staff=user)
+    )
     base = (
         Household.objects.visible_to(user)
         .filter(district_id__in=district_ids)
+        .annotate(is_mine=mine)
         .select_related("site")
-        .prefetch_related("guardians")
-        .order_by("-is_active", "name")
+        .prefetch_related("guardians", "students")
+        .order_by("-is_mine", "-is_active", "name")
     )
 
     def matching(fuzzy: bool):

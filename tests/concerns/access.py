@@ -16,6 +16,13 @@ def meeting_pk(world, household):
     return [cf.meeting(cf.concern(household)).pk]
 
 
+def message_pk(world, household):
+    from liaison.messaging import services as messaging
+
+    guardian = household.guardians.first()
+    return [messaging.record_family_reply(guardian=guardian, body="Ayuda", channel="portal").pk]
+
+
 def _status_data(world, household):
     return {"status": "in_progress"}
 
@@ -48,6 +55,7 @@ ROWS = {
     "concerns:satisfaction": Row(
         concern_pk, EDIT, method="post", data=lambda w, h: {"answer": "yes"}
     ),
+    "concerns:from_message": Row(message_pk, EDIT),
     "concerns:meeting_new": Row(concern_pk, EDIT),
     "concerns:meeting": Row(meeting_pk, SEE),
     "concerns:meeting_action": Row(meeting_pk, EDIT, method="post", data=_action_data),

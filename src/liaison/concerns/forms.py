@@ -69,6 +69,18 @@ class ConcernForm(forms.Form):
         self.fields["language"].initial = household.primary_language
 
 
+class FromMessageForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=ConcernCategory.objects.none(), label=_("Category"))
+    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.NORMAL, label=_("Urgency"))
+    assign_to_me = forms.BooleanField(required=False, initial=True, label=_("Assign to me"))
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ConcernCategory.objects.filter(
+            district_id=household.district_id, is_active=True
+        )
+
+
 class ConcernEditForm(forms.Form):
     category = forms.ModelChoiceField(queryset=ConcernCategory.objects.none(), label=_("Category"))
     urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Urgency"))

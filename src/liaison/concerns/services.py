@@ -464,6 +464,7 @@ def ask_satisfaction(*, concern, by) -> bool:
             % {"category": concern.category.label},
             by=by,
             kind="concern_satisfaction",
+            source_language=concern.district.default_language,
             dedupe_key=f"concern-satisfaction-{concern.pk}",
             related=concern,
         )
@@ -579,8 +580,17 @@ def add_follow_up_action(*, meeting, description, owner, due_on, by) -> FollowUp
     return action
 
 
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def send_meeting_summary(*, meeting, by) -> bool:
     """Send the agreed summary to the family's participants in their language (via messaging)."""
+    meeting = MediationMeeting.objects.select_related(
+        "concern__household", "concern__district"
+    ).get(pk=meeting.pk)
     if not meeting.agreements.strip():
         raise ValidationError(_("Record the agreements before sending the summary."))
     messaging = _messaging()
@@ -594,15 +604,17 @@ def send_meeting_summary(*, meeting, by) -> bool:
     lines = [meeting.agreements.strip()]
     for action in meeting.actions.select_related("owner"):
         lines.append(f"- {action.description} ({action.owner}, {action.due_on:%Y-%m-%d})")
+    body = "\n".join(lines)
     with transaction.atomic():
         message = messaging.send_notice(
             guardians=guardians,
             subject=_("What we agreed at our meeting"),
-            body="\n".join(lines),
+            body=body,
             by=by,
             kind="mediation_summary",
-            source_language=meeting.language if by is None else "en",
-            dedupe_key=f"mediation-summary-{meeting.pk}-{meeting.updated_at:%s}",
+            source_language=concern.district.default_language,
+            # The same summary twice is sent once; a corrected one is sent again.
+            dedupe_key=f"mediation-summary-{meeting.pk}-{_digest(body)}",
             related=meeting,
         )
         meeting.summary_sent_at = timezone.now()
@@ -676,16 +688,32 @@ def log_contact(
 # --- reminders ----------------------------------------------------------------------------
 
 
-def notify_staff(user, *, subject: str, body: str) -> str:
-    """Tell a member of staff something through their channel of choice; returns the channel used."""
+def notify_staff(user, *, subject: str, body: str, key: str = "") -> str:
+    """Tell a member of staff something through their channel of choice; returns the channel used.
+
+    SMS goes through the messaging app's SMS channel; when it fails (or the person has no phone)
+    the reminder falls back to email, so it is never lost.
+    """
     from liaison.people.choices import Channel
 
-    if user.notify_channel == Channel.SMS and user.phone:
-        messaging = _messaging()
-        send_sms = getattr(messaging, "send_staff_sms", None) if messaging else None
-        if send_sms is not None:
-            send_sms(user=user, body=f"{subject}\n{body}")
+    if user.notify_channel == Channel.SMS and user.phone and _messaging() is not None:
+        from liaison.messaging import channels
+
+        try:
+            backend = channels.get("sms")
+            with backend.session():
+                backend.send(
+                    channels.Outgoing(
+                        delivery_id=0,
+                        to=user.phone,
+                        subject=subject,
+                        body=f"{subject}\n{body}",
+                        idempotency_key=key or f"staff-{user.pk}-{timezone.now().timestamp()}",
+                    )
+                )
             return Channel.SMS
+        except Exception:  # any gateway failure: fall back to email below
+            log.warning("SMS reminder to %s failed; sending email instead", user, exc_info=True)
     if user.email:
         send_mail(subject, body, None, [user.email])
         return Channel.EMAIL
@@ -745,7 +773,9 @@ def send_due_reminders(now=None) -> int:
                 "next": contact.next_step or "—",
                 "url": base + contact.household.get_absolute_url(),
             }
-        channel = notify_staff(reminder.staff, subject=subject, body=body)
+        channel = notify_staff(
+            reminder.staff, subject=subject, body=body, key=f"concern-reminder-{reminder.pk}"
+        )
         Reminder.objects.filter(pk=reminder.pk).update(channel=channel)
         sent += 1
     return sent

@@ -12,6 +12,7 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_concerns, name="household"),
     path("households/<int:pk>/new/", views.new, name="new"),
     path("households/<int:pk>/contacts/", views.contacts, name="contacts"),
+    path("from-message/<int:pk>/", views.from_message, name="from_message"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>.json", views.detail_json, name="detail_json"),
     path("<int:pk>/status/", views.change_status, name="status"),

@@ -22,6 +22,7 @@ from liaison.concerns.forms import (
     ConcernForm,
     ContactForm,
     FollowUpActionForm,
+    FromMessageForm,
     MeetingForm,
     NewCategoryForm,
     NoteForm,
@@ -367,6 +368,44 @@ def contacts(request, pk):
     ).get_page(request.GET.get("page"))
     return render(
         request, "concerns/contacts.html", {"household": household, "form": form, "page": page}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def from_message(request, pk):
+    """Turn a family's message in the household thread into a concern, in one step."""
+    from liaison.messaging.models import Message
+
+    message = get_object_or_404(
+        Message.objects.select_related("conversation__household", "guardian"),
+        pk=pk,
+        conversation__isnull=False,
+    )
+    household = _household_or_404(request.user, message.conversation.household_id)
+    if not concern_policy.can_raise(request.user, household):
+        raise Http404
+    if not _glass_ok(request, household):
+        return redirect(household)
+    existing = Concern.objects.filter(source_message_id=message.pk).first()
+    if existing is not None:
+        return redirect(existing)
+    form = FromMessageForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        concern = services.raise_concern_from_message(
+            message=message,
+            by=request.user,
+            category=form.cleaned_data["category"],
+            urgency=form.cleaned_data["urgency"],
+        )
+        if form.cleaned_data["assign_to_me"]:
+            services.assign_concern(concern=concern, assignee=request.user, by=request.user)
+        messages.success(request, _("The message is now a concern."))
+        return redirect(concern)
+    return render(
+        request,
+        "concerns/from_message.html",
+        {"form": form, "household": household, "message": message},
     )
 
 

@@ -4,6 +4,7 @@ Each provider runs one indexed query (household, newest first, `before`, `limit`
 viewer only what the policy lets them read; confidential notes are filtered in the query.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,7 +15,9 @@ from liaison.people.timeline import TimelineEntry
 
 
 def concern_entries(household, user, *, before=None, limit=25):
-    qs = Concern.objects.filter(household=household).filter(concern_policy.concern_filter(user))
+    qs = Concern.objects.filter(household=household).filter(
+        concern_policy.concern_filter_in(user, household)
+    )
     if before is not None:
         qs = qs.filter(created_at__lt=before)
     for c in qs.select_related("category").order_by("-created_at")[:limit]:
@@ -30,12 +33,11 @@ def concern_entries(household, user, *, before=None, limit=25):
 
 
 def note_entries(household, user, *, before=None, limit=25):
-    visible = Concern.objects.filter(household=household).filter(
-        concern_policy.concern_filter(user)
-    )
-    qs = ConcernNote.objects.filter(household=household, concern__in=visible).filter(
-        concern_policy.note_filter(user, household)
-    )
+    scope = concern_policy.concern_filter_in(user, household)
+    qs = ConcernNote.objects.filter(household=household)
+    if scope != Q():
+        qs = qs.filter(concern__in=Concern.objects.filter(scope, household=household))
+    qs = qs.filter(concern_policy.note_filter(user, household))
     if before is not None:
         qs = qs.filter(created_at__lt=before)
     for n in qs.select_related("author").order_by("-created_at")[:limit]:

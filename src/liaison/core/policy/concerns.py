@@ -51,7 +51,61 @@ def concern_filter(user) -> Q:
     return q
 
 
+def _memo(user, name, household_id, compute):
+    """Answers about one household, kept on the user object for the request (like access_for)."""
+    cache = user.__dict__.setdefault("_liaison_concern_memo", {})
+    key = (name, household_id)
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def full_view(user, household) -> bool:
+    """core.policy.full_view, asked once per request; a liaison's own caseload is checked first
+    (one indexed lookup) before the costlier site scope."""
+
+    def compute():
+        if access_for(user).is_liaison and policy.on_caseload(user, household):
+            return True
+        return policy.full_view(user, household)
+
+    return _memo(user, "full", household.pk, compute)
+
+
+def forget(user) -> None:
+    user.__dict__.pop("_liaison_concern_memo", None)
+    policy.forget(user)
+
+
+def concern_filter_in(user, household) -> Q:
+    """concern_filter for the concerns of one household the person can open: decided once."""
+    from liaison.concerns.models import Concern
+    from liaison.people.models import HouseholdAssignment
+
+    access = access_for(user)
+    if access.superuser or full_view(user, household):
+        return Q()
+    if (
+        access.is_interpreter
+        and HouseholdAssignment.objects.current()
+        .filter(household=household, staff=user, role=AssignmentRole.INTERPRETER)
+        .exists()
+    ):
+        return Q()
+    q = Q(assignee_id=access.user_id) if access.user_id else NOTHING
+    if access.is_teacher:
+        about_taught = Concern.students.through.objects.filter(
+            concern_id=OuterRef("pk"), student__in=_taught_students(user)
+        )
+        q |= Q(Exists(about_taught))
+    return q
+
+
 def _leads_household(user, household_id) -> bool:
+    return _memo(user, "leads", household_id, lambda: _leads(user, household_id))
+
+
+def _leads(user, household_id) -> bool:
     from liaison.people.models import Household
 
     access = access_for(user)
@@ -102,11 +156,11 @@ def can_work_on(user, concern) -> bool:
     access = access_for(user)
     if access.user_id and concern.assignee_id == access.user_id:
         return True
-    return policy.full_view(user, concern.household)
+    return full_view(user, concern.household)
 
 
 def can_raise(user, household) -> bool:
-    return policy.full_view(user, household)
+    return full_view(user, household)
 
 
 def can_assign(user, concern) -> bool:
@@ -124,11 +178,11 @@ def can_use_queues(user) -> bool:
 
 
 def can_see_contacts(user, household) -> bool:
-    return policy.full_view(user, household)
+    return full_view(user, household)
 
 
 def can_log_contact(user, household) -> bool:
-    return policy.full_view(user, household)
+    return full_view(user, household)
 
 
 def can_edit_categories(user) -> bool:

@@ -5,6 +5,7 @@ viewer only what the policy lets them read; confidential notes are filtered in t
 """
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -46,7 +47,7 @@ def note_entries(household, user, *, before=None, limit=25):
             kind="note",
             title=_("Confidential note") if n.restricted else _("Note"),
             summary=n.body,
-            url=f"/concerns/{n.concern_id}/#note-{n.pk}",
+            url=reverse("concerns:detail", args=[n.concern_id]) + f"#note-{n.pk}",
             actor=str(n.author or ""),
             badges=(_("Confidential"),) if n.restricted else (),
         )

@@ -56,7 +56,11 @@ def test_concern_pages_have_no_accessibility_violations(page, world):
 def test_concern_page_works_at_phone_width(phone_page, world):
     concern = cf.concern(world.caseload_family, assignee=world.liaison)
     sign_in(phone_page, "liaison")
-    for path in [concern.get_absolute_url(), "/concerns/", world.caseload_family.get_absolute_url()]:
+    for path in [
+        concern.get_absolute_url(),
+        "/concerns/",
+        world.caseload_family.get_absolute_url(),
+    ]:
         phone_page.goto(phone_page.base_url + path)
         width = phone_page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{path} scrolls sideways at 360 px ({width} px wide)"

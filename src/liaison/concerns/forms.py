@@ -1,0 +1,256 @@
+"""Forms of the concerns app: every input is validated here, with a message on the field."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liaison.concerns.choices import Satisfaction, Source, Status, Urgency
+from liaison.concerns.models import ConcernCategory, Contact, MediationMeeting, ServiceTarget
+from liaison.core.validators import validate_language_tag
+from liaison.people.choices import Role
+from liaison.people.models import User
+
+
+def staff_choices(district, roles=(Role.LIAISON, Role.SITE_LEADER, Role.DISTRICT_ADMIN)):
+    return (
+        User.objects.filter(
+            memberships__district=district,
+            memberships__is_active=True,
+            memberships__role__in=roles,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            value = timezone.localtime(value) if timezone.is_aware(value) else value
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ConcernForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=ConcernCategory.objects.none(), label=_("Category"))
+    students = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label=_("About")
+    )
+    guardian = forms.ModelChoiceField(queryset=None, required=False, label=_("Raised by"))
+    source = forms.ChoiceField(
+        choices=[c for c in Source.choices if c[0] != Source.PORTAL], label=_("How it came in")
+    )
+    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.NORMAL, label=_("Urgency"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), label=_("What the family said, in their words")
+    )
+    language = forms.CharField(
+        max_length=35, validators=[validate_language_tag], label=_("Language of the description")
+    )
+    contact_preference = forms.CharField(
+        max_length=200, required=False, label=_("How to reach the family")
+    )
+    assign_to_me = forms.BooleanField(required=False, initial=True, label=_("Assign to me"))
+
+    def __init__(self, *args, household, students, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ConcernCategory.objects.filter(
+            district_id=household.district_id, is_active=True
+        )
+        self.fields["students"].queryset = students
+        self.fields["guardian"].queryset = household.guardians.filter(is_active=True)
+        self.fields["language"].initial = household.primary_language
+
+
+class FromMessageForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=ConcernCategory.objects.none(), label=_("Category"))
+    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.NORMAL, label=_("Urgency"))
+    assign_to_me = forms.BooleanField(required=False, initial=True, label=_("Assign to me"))
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ConcernCategory.objects.filter(
+            district_id=household.district_id, is_active=True
+        )
+
+
+class ConcernEditForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=ConcernCategory.objects.none(), label=_("Category"))
+    urgency = forms.ChoiceField(choices=Urgency.choices, label=_("Urgency"))
+
+    def __init__(self, *args, concern, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = ConcernCategory.objects.filter(
+            district_id=concern.district_id
+        )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices, label=_("New status"))
+    outcome = forms.CharField(max_length=200, required=False, label=_("Outcome"))
+    resolution_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Resolution summary")
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, label=_("Assign to"))
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = staff_choices(district)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Note"))
+    restricted = forms.BooleanField(
+        required=False,
+        label=_("Confidential: only the assignee, site leaders and district admins can read it"),
+    )
+
+
+class SatisfactionForm(forms.Form):
+    answer = forms.ChoiceField(
+        choices=Satisfaction.choices, widget=forms.RadioSelect, label=_("Family's answer")
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Their comment")
+    )
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = MediationMeeting
+        fields = [
+            "starts_at",
+            "place",
+            "language",
+            "interpreter",
+            "guardians",
+            "staff",
+            "agenda",
+            "agreements",
+        ]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "guardians": forms.CheckboxSelectMultiple,
+            "staff": forms.CheckboxSelectMultiple,
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+            "agreements": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, concern, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardians"].queryset = concern.household.guardians.filter(is_active=True)
+        self.fields["staff"].queryset = staff_choices(
+            concern.district, roles=[r for r in Role.values if r != Role.INTERPRETER]
+        )
+        self.fields["interpreter"].queryset = staff_choices(
+            concern.district, roles=[Role.INTERPRETER]
+        )
+        if not self.instance.pk:
+            self.fields["language"].initial = concern.language
+
+
+class FollowUpActionForm(forms.Form):
+    description = forms.CharField(max_length=300, label=_("Action"))
+    owner = forms.ModelChoiceField(queryset=None, label=_("Owner"))
+    due_on = forms.DateField(widget=DateInput, label=_("Due"))
+
+    def __init__(self, *args, district, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_choices(
+            district, roles=[r for r in Role.values if r != Role.INTERPRETER]
+        )
+
+
+class ContactForm(forms.ModelForm):
+    """The short form on the household page: what happened, with whom, what next."""
+
+    class Meta:
+        model = Contact
+        fields = [
+            "kind",
+            "guardian",
+            "purpose",
+            "outcome",
+            "duration_minutes",
+            "at",
+            "language",
+            "interpreter",
+            "concern",
+            "next_step",
+            "follow_up_on",
+        ]
+        widgets = {
+            "at": DateTimeInput(),
+            "outcome": forms.Textarea(attrs={"rows": 2}),
+            "follow_up_on": DateInput(),
+        }
+
+    def __init__(self, *args, household, concerns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = household.guardians.filter(is_active=True)
+        self.fields["concern"].queryset = concerns
+        self.fields["interpreter"].queryset = staff_choices(
+            household.district, roles=[Role.INTERPRETER]
+        )
+        self.fields["at"].initial = timezone.now
+        self.fields["kind"].initial = "call"
+
+    def clean_at(self):
+        at = self.cleaned_data["at"]
+        if at and at > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError(_("A contact cannot be in the future."))
+        return at
+
+    def clean_follow_up_on(self):
+        day = self.cleaned_data.get("follow_up_on")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
+
+    def clean_language(self):
+        value = self.cleaned_data.get("language", "")
+        if value:
+            validate_language_tag(value)
+        return value
+
+
+class ReassignAllForm(forms.Form):
+    from_user = forms.ModelChoiceField(queryset=None, label=_("Away"))
+    to_user = forms.ModelChoiceField(queryset=None, label=_("Hand their open concerns to"))
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = staff
+        self.fields["to_user"].queryset = staff
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_user") and data.get("from_user") == data.get("to_user"):
+            self.add_error("to_user", _("Choose someone else."))
+        return data
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = ConcernCategory
+        fields = ["label", "order", "is_active"]
+
+
+class NewCategoryForm(forms.Form):
+    label = forms.CharField(max_length=100, label=_("New category"))
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = ServiceTarget
+        fields = ["hours"]

@@ -1,0 +1,781 @@
+"""Business operations on concerns, notes, meetings and the contact log. Other apps call these.
+
+Every function validates, writes in one transaction, records the change on the concern's history,
+and returns what it made. Errors a person can fix are raised as ValidationError with a message.
+"""
+
+import datetime as dt
+import logging
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liaison.concerns.choices import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_TARGET_HOURS,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    ReminderKind,
+    Satisfaction,
+    Source,
+    Status,
+    Urgency,
+)
+from liaison.concerns.models import (
+    Concern,
+    ConcernCategory,
+    ConcernChange,
+    ConcernNote,
+    Contact,
+    FollowUpAction,
+    MediationMeeting,
+    Reminder,
+    ServiceTarget,
+)
+
+log = logging.getLogger(__name__)
+
+
+# --- district settings ---------------------------------------------------------------------
+
+
+def ensure_district_defaults(district) -> None:
+    """Give a district the standard categories and service targets (idempotent)."""
+    ConcernCategory.objects.bulk_create(
+        [
+            ConcernCategory(district=district, code=code, label=str(label), order=i * 10)
+            for i, (code, label) in enumerate(DEFAULT_CATEGORIES)
+        ],
+        ignore_conflicts=True,
+    )
+    ServiceTarget.objects.bulk_create(
+        [
+            ServiceTarget(district=district, urgency=urgency, hours=hours)
+            for urgency, hours in DEFAULT_TARGET_HOURS.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def target_hours(district, urgency) -> int:
+    hours = (
+        ServiceTarget.objects.filter(district=district, urgency=urgency)
+        .values_list("hours", flat=True)
+        .first()
+    )
+    return hours or DEFAULT_TARGET_HOURS[Urgency(urgency)]
+
+
+def due_at_for(district, urgency, start=None) -> dt.datetime:
+    return (start or timezone.now()) + dt.timedelta(hours=target_hours(district, urgency))
+
+
+def _category(district, category) -> ConcernCategory:
+    if isinstance(category, ConcernCategory):
+        if category.district_id != district.pk:
+            raise ValidationError({"category": _("Choose a category of this district.")})
+        return category
+    ensure_district_defaults(district)
+    found = ConcernCategory.objects.filter(district=district, code=category, is_active=True).first()
+    if found is None:
+        raise ValidationError({"category": _("Unknown category “%(c)s”.") % {"c": category}})
+    return found
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def _actor_name(by, guardian=None) -> str:
+    if by is not None:
+        return str(by)
+    if guardian is not None:
+        return _("%(name)s (family)") % {"name": guardian.full_name}
+    return _("System")
+
+
+def _log(concern, *, by, action, field="", old="", new="", guardian=None, at=None):
+    return ConcernChange.objects.create(
+        concern=concern,
+        at=at or timezone.now(),
+        by=by,
+        by_name=_actor_name(by, guardian)[:150],
+        action=action,
+        field=field,
+        old=str(old or ""),
+        new=str(new or ""),
+    )
+
+
+# --- concerns -----------------------------------------------------------------------------
+
+
+def raise_concern(
+    *,
+    household,
+    category,
+    description: str,
+    source: str,
+    raised_by=None,
+    guardian=None,
+    students=(),
+    language: str | None = None,
+    urgency: str = Urgency.NORMAL,
+    contact_preference: str = "",
+    assignee=None,
+    source_message_id: int | None = None,
+) -> Concern:
+    """Open a concern for a household. The family portal calls this with raised_by=None, guardian set.
+
+    category: a ConcernCategory of the household's district, or its code ("bullying_safety").
+    The due date follows the district's service target for the urgency.
+    """
+    district = household.district
+    errors = {}
+    if not (description or "").strip():
+        errors["description"] = _("Describe the concern.")
+    if source not in Source.values:
+        errors["source"] = _("Unknown source.")
+    if urgency not in Urgency.values:
+        errors["urgency"] = _("Unknown urgency.")
+    if guardian is not None and guardian.household_id != household.pk:
+        errors["guardian"] = _("This guardian is not in the household.")
+    students = list(students)
+    if any(s.household_id != household.pk for s in students):
+        errors["students"] = _("Choose children of this household.")
+    if errors:
+        raise ValidationError(errors)
+    category = _category(district, category)
+    if language is None:
+        language = (
+            guardian.preferred_language if guardian is not None else household.primary_language
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        concern = Concern.objects.create(
+            district=district,
+            household=household,
+            guardian=guardian,
+            raised_by=raised_by,
+            category=category,
+            source=source,
+            description=description.strip(),
+            language=language,
+            urgency=urgency,
+            contact_preference=contact_preference,
+            due_at=due_at_for(district, urgency, now),
+            source_message_id=source_message_id,
+            created_at=now,
+            created_by=raised_by,
+        )
+        if students:
+            concern.students.set(students)
+        _log(
+            concern,
+            by=raised_by,
+            guardian=guardian,
+            action="raised",
+            new=f"{category.label} · {Urgency(urgency).label} · {Source(source).label}",
+            at=now,
+        )
+        if assignee is not None:
+            assign_concern(concern=concern, assignee=assignee, by=raised_by)
+    return concern
+
+
+def raise_concern_from_message(
+    *, message, by, category="other", urgency=Urgency.NORMAL, students=()
+) -> Concern:
+    """Turn a family's message (messaging.Message) into a concern in one step.
+
+    The description is the message in the family's words and language; a message becomes at most
+    one concern (the second call returns the first concern).
+    """
+    existing = Concern.objects.filter(source_message_id=message.pk).first()
+    if existing is not None:
+        return existing
+    household = message.conversation.household
+    try:
+        return raise_concern(
+            household=household,
+            category=category,
+            description=message.body,
+            source=Source.MESSAGE,
+            raised_by=by,
+            guardian=getattr(message, "guardian", None),
+            students=students,
+            language=getattr(message, "source_language", None) or household.primary_language,
+            urgency=urgency,
+            source_message_id=message.pk,
+        )
+    except IntegrityError:
+        return Concern.objects.get(source_message_id=message.pk)
+
+
+def assign_concern(*, concern, assignee, by) -> Concern:
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError({"assignee": _("This account is not active.")})
+    with transaction.atomic():
+        concern = Concern.objects.select_for_update().get(pk=concern.pk)
+        old = concern.assignee
+        if old == assignee:
+            return concern
+        concern.assignee = assignee
+        fields = ["assignee"]
+        _log(concern, by=by, action="assigned", field="assignee", old=old or "", new=assignee)
+        if concern.status == Status.NEW and assignee is not None:
+            concern.status = Status.ASSIGNED
+            fields.append("status")
+            _log(
+                concern,
+                by=by,
+                action="status",
+                field="status",
+                old=Status.NEW.label,
+                new=Status.ASSIGNED.label,
+            )
+        concern.save(update_fields=fields)
+    return concern
+
+
+def transition_refusal(concern, status, *, resolution_summary="") -> str | None:
+    """Why a concern may not move to `status` now, or None when it may."""
+    if status not in Status.values:
+        return _("Unknown status.")
+    current = Status(concern.status)
+    if status == current:
+        return _("The concern is already “%(s)s”.") % {"s": current.label}
+    if status not in TRANSITIONS[current]:
+        allowed = ", ".join(str(Status(s).label) for s in sorted(TRANSITIONS[current]))
+        return _(
+            "A concern that is “%(from)s” cannot become “%(to)s”; it can become: %(allowed)s."
+        ) % {
+            "from": current.label,
+            "to": Status(status).label,
+            "allowed": allowed,
+        }
+    if status != Status.CLOSED and concern.assignee_id is None and status != Status.ASSIGNED:
+        return _("Assign the concern to someone first.")
+    if status == Status.ASSIGNED and concern.assignee_id is None:
+        return _("Choose who the concern is assigned to.")
+    if status == Status.RESOLVED and not (resolution_summary or concern.resolution_summary).strip():
+        return _("Say how the concern was resolved.")
+    return None
+
+
+def change_status(*, concern, status, by, outcome="", resolution_summary="") -> Concern:
+    """Move a concern along the status machine; a refused move raises ValidationError with the reason."""
+    with transaction.atomic():
+        concern = Concern.objects.select_for_update().get(pk=concern.pk)
+        reason = transition_refusal(concern, status, resolution_summary=resolution_summary)
+        if reason:
+            raise ValidationError({"status": reason})
+        old = Status(concern.status)
+        now = timezone.now()
+        reopening = old in (Status.RESOLVED, Status.CLOSED) and status in OPEN_STATUSES
+        concern.status = status
+        fields = ["status"]
+        if outcome and outcome != concern.outcome:
+            _log(
+                concern, by=by, action="outcome", field="outcome", old=concern.outcome, new=outcome
+            )
+            concern.outcome = outcome
+            fields.append("outcome")
+        if resolution_summary and resolution_summary != concern.resolution_summary:
+            _log(
+                concern,
+                by=by,
+                action="resolution",
+                field="resolution_summary",
+                old=concern.resolution_summary,
+                new=resolution_summary,
+            )
+            concern.resolution_summary = resolution_summary
+            fields.append("resolution_summary")
+        if status == Status.RESOLVED:
+            concern.resolved_at = now
+            fields.append("resolved_at")
+        if reopening:
+            concern.resolved_at = None
+            concern.due_at = due_at_for(concern.district, concern.urgency, now)
+            fields += ["resolved_at", "due_at"]
+        _log(
+            concern,
+            by=by,
+            action="reopened" if reopening else "status",
+            field="status",
+            old=old.label,
+            new=Status(status).label,
+            at=now,
+        )
+        concern.save(update_fields=fields)
+    return concern
+
+
+def update_concern(*, concern, by, category=None, urgency=None, students=None) -> Concern:
+    """Correct a concern's category, urgency (which moves the due date) or children."""
+    with transaction.atomic():
+        concern = Concern.objects.select_for_update().get(pk=concern.pk)
+        fields = []
+        if category is not None and category != concern.category:
+            category = _category(concern.district, category)
+            _log(
+                concern,
+                by=by,
+                action="changed",
+                field="category",
+                old=concern.category.label,
+                new=category.label,
+            )
+            concern.category = category
+            fields.append("category")
+        if urgency is not None and urgency != concern.urgency:
+            if urgency not in Urgency.values:
+                raise ValidationError({"urgency": _("Unknown urgency.")})
+            _log(
+                concern,
+                by=by,
+                action="changed",
+                field="urgency",
+                old=Urgency(concern.urgency).label,
+                new=Urgency(urgency).label,
+            )
+            concern.urgency = urgency
+            concern.due_at = due_at_for(concern.district, urgency, concern.created_at)
+            fields += ["urgency", "due_at"]
+        if students is not None:
+            students = list(students)
+            if any(s.household_id != concern.household_id for s in students):
+                raise ValidationError({"students": _("Choose children of this household.")})
+            before = sorted(str(s) for s in concern.students.all())
+            after = sorted(str(s) for s in students)
+            if before != after:
+                concern.students.set(students)
+                _log(
+                    concern,
+                    by=by,
+                    action="changed",
+                    field="students",
+                    old=", ".join(before),
+                    new=", ".join(after),
+                )
+        if fields:
+            concern.save(update_fields=fields)
+    return concern
+
+
+def add_note(*, concern, body, by, restricted=False) -> ConcernNote:
+    if not (body or "").strip():
+        raise ValidationError({"body": _("Write the note.")})
+    with transaction.atomic():
+        note = ConcernNote.objects.create(
+            concern=concern,
+            household_id=concern.household_id,
+            author=by,
+            body=body.strip(),
+            restricted=restricted,
+        )
+        # The history says a note was added, never what it says (it may be confidential).
+        _log(concern, by=by, action="note", new=_("confidential note") if restricted else _("note"))
+    return note
+
+
+def reassign_all(*, from_user, to_user, by, concerns=None) -> int:
+    """Hand every open concern of an absent liaison to a colleague. Returns how many moved.
+
+    concerns: the queryset the caller may act on (the leader's scope); defaults to all.
+    """
+    if from_user == to_user:
+        raise ValidationError({"to_user": _("Choose someone else.")})
+    qs = (
+        (concerns if concerns is not None else Concern.objects.all())
+        .open()
+        .filter(assignee=from_user)
+    )
+    with transaction.atomic():
+        moved = list(qs.select_for_update().values_list("pk", flat=True))
+        now = timezone.now()
+        Concern.objects.filter(pk__in=moved).update(assignee=to_user, updated_at=now, updated_by=by)
+        ConcernChange.objects.bulk_create(
+            [
+                ConcernChange(
+                    concern_id=pk,
+                    at=now,
+                    by=by,
+                    by_name=str(by)[:150],
+                    action="reassigned",
+                    field="assignee",
+                    old=str(from_user),
+                    new=str(to_user),
+                )
+                for pk in moved
+            ]
+        )
+    return len(moved)
+
+
+# --- satisfaction -------------------------------------------------------------------------
+
+
+def _messaging():
+    """The messaging app's services when it is installed and built, else None."""
+    try:
+        from liaison.messaging import services as messaging_services
+    except ImportError:
+        return None
+    return messaging_services if hasattr(messaging_services, "send_notice") else None
+
+
+def _reachable_guardians(household, prefer=None):
+    qs = household.guardians.reachable()
+    if prefer is not None and qs.filter(pk=prefer.pk).exists():
+        return qs.filter(pk=prefer.pk)
+    return qs
+
+
+def ask_satisfaction(*, concern, by) -> bool:
+    """Ask the family, in their language, whether the concern was resolved to their satisfaction.
+
+    Sent once per concern through the messaging app; returns False when it cannot be sent
+    (no messaging, nobody reachable) so the liaison asks by phone and records the answer.
+    """
+    if concern.status not in (Status.RESOLVED, Status.CLOSED):
+        raise ValidationError(_("Ask only once the concern is resolved."))
+    messaging = _messaging()
+    guardians = _reachable_guardians(concern.household, concern.guardian)
+    if messaging is None or not guardians.exists():
+        return False
+    with transaction.atomic():
+        updated = Concern.objects.filter(pk=concern.pk, satisfaction_asked_at__isnull=True).update(
+            satisfaction_asked_at=timezone.now()
+        )
+        if not updated:
+            return True
+        messaging.send_notice(
+            guardians=guardians,
+            subject=_("Was your concern resolved?"),
+            body=_(
+                "We have worked on the concern you raised about %(category)s. Was it resolved to "
+                "your satisfaction? Please answer yes, partly or no in the family portal or by replying."
+            )
+            % {"category": concern.category.label},
+            by=by,
+            kind="concern_satisfaction",
+            source_language=concern.district.default_language,
+            dedupe_key=f"concern-satisfaction-{concern.pk}",
+            related=concern,
+        )
+        _log(concern, by=by, action="satisfaction_asked")
+    return True
+
+
+def record_satisfaction(*, concern, answer, comment="", guardian=None, by=None) -> Concern:
+    """Store the family's answer (the portal calls this with guardian set; staff with by set)."""
+    if answer not in Satisfaction.values:
+        raise ValidationError({"answer": _("Answer yes, partly or no.")})
+    if guardian is not None and guardian.household_id != concern.household_id:
+        raise ValidationError({"guardian": _("This guardian is not in the household.")})
+    with transaction.atomic():
+        concern = Concern.objects.select_for_update().get(pk=concern.pk)
+        old = concern.get_satisfaction_display() if concern.satisfaction else ""
+        concern.satisfaction = answer
+        concern.satisfaction_comment = comment
+        concern.satisfaction_answered_at = timezone.now()
+        concern.save(
+            update_fields=["satisfaction", "satisfaction_comment", "satisfaction_answered_at"]
+        )
+        _log(
+            concern,
+            by=by,
+            guardian=guardian,
+            action="satisfaction",
+            field="satisfaction",
+            old=old,
+            new=Satisfaction(answer).label,
+        )
+    return concern
+
+
+# --- mediation meetings -------------------------------------------------------------------
+
+
+def plan_meeting(
+    *,
+    concern,
+    by,
+    starts_at,
+    place,
+    language=None,
+    interpreter=None,
+    guardians=(),
+    staff=(),
+    agenda="",
+) -> MediationMeeting:
+    guardians = list(guardians)
+    if any(g.household_id != concern.household_id for g in guardians):
+        raise ValidationError({"guardians": _("Choose guardians of this household.")})
+    with transaction.atomic():
+        meeting = MediationMeeting.objects.create(
+            concern=concern,
+            starts_at=starts_at,
+            place=place,
+            language=language or concern.language,
+            interpreter=interpreter,
+            agenda=agenda,
+        )
+        meeting.guardians.set(guardians)
+        meeting.staff.set(list(staff))
+        _log(
+            concern,
+            by=by,
+            action="meeting",
+            new=f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M} · {place}",
+        )
+    return meeting
+
+
+def update_meeting(*, meeting, by, **fields) -> MediationMeeting:
+    guardians = fields.pop("guardians", None)
+    staff = fields.pop("staff", None)
+    with transaction.atomic():
+        # Compare with what is stored (a bound ModelForm has already changed the instance).
+        meeting = MediationMeeting.objects.select_related("concern").get(pk=meeting.pk)
+        changed = []
+        for name, value in fields.items():
+            if getattr(meeting, name) != value:
+                setattr(meeting, name, value)
+                changed.append(name)
+        meeting.save()
+        if guardians is not None:
+            meeting.guardians.set(guardians)
+        if staff is not None:
+            meeting.staff.set(staff)
+        if "agreements" in changed:
+            _log(
+                meeting.concern,
+                by=by,
+                action="agreements",
+                field="agreements",
+                new=meeting.agreements,
+            )
+        elif changed:
+            _log(meeting.concern, by=by, action="meeting_changed", field=", ".join(changed))
+    return meeting
+
+
+def add_follow_up_action(*, meeting, description, owner, due_on, by) -> FollowUpAction:
+    with transaction.atomic():
+        action = FollowUpAction.objects.create(
+            meeting=meeting, description=description, owner=owner, due_on=due_on
+        )
+        _log(
+            meeting.concern,
+            by=by,
+            action="follow_up_action",
+            new=f"{description} — {owner} — {due_on:%Y-%m-%d}",
+        )
+    return action
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def send_meeting_summary(*, meeting, by) -> bool:
+    """Send the agreed summary to the family's participants in their language (via messaging)."""
+    meeting = MediationMeeting.objects.select_related(
+        "concern__household", "concern__district"
+    ).get(pk=meeting.pk)
+    if not meeting.agreements.strip():
+        raise ValidationError(_("Record the agreements before sending the summary."))
+    messaging = _messaging()
+    concern = meeting.concern
+    guardians = concern.household.guardians.reachable()
+    chosen = meeting.guardians.filter(pk__in=guardians.values("pk"))
+    if chosen.exists():
+        guardians = chosen
+    if messaging is None or not guardians.exists():
+        return False
+    lines = [meeting.agreements.strip()]
+    for action in meeting.actions.select_related("owner"):
+        lines.append(f"- {action.description} ({action.owner}, {action.due_on:%Y-%m-%d})")
+    body = "\n".join(lines)
+    with transaction.atomic():
+        message = messaging.send_notice(
+            guardians=guardians,
+            subject=_("What we agreed at our meeting"),
+            body=body,
+            by=by,
+            kind="mediation_summary",
+            source_language=concern.district.default_language,
+            # The same summary twice is sent once; a corrected one is sent again.
+            dedupe_key=f"mediation-summary-{meeting.pk}-{_digest(body)}",
+            related=meeting,
+        )
+        meeting.summary_sent_at = timezone.now()
+        meeting.summary_message_id = getattr(message, "pk", None)
+        meeting.save(update_fields=["summary_sent_at", "summary_message_id"])
+        _log(concern, by=by, action="summary_sent")
+    return True
+
+
+# --- contact log --------------------------------------------------------------------------
+
+
+def _zone_for(user, household) -> zoneinfo.ZoneInfo:
+    if getattr(user, "time_zone", ""):
+        return zoneinfo.ZoneInfo(user.time_zone)
+    if household.site_id:
+        return household.site.zone
+    return zoneinfo.ZoneInfo(household.district.time_zone)
+
+
+def log_contact(
+    *,
+    household,
+    by,
+    kind,
+    purpose,
+    at=None,
+    guardian=None,
+    concern=None,
+    duration_minutes=None,
+    outcome="",
+    language="",
+    interpreter=None,
+    next_step="",
+    follow_up_on=None,
+) -> Contact:
+    """Record one interaction with a family. A follow-up date creates a reminder to the person logging."""
+    if guardian is not None and guardian.household_id != household.pk:
+        raise ValidationError({"guardian": _("This guardian is not in the household.")})
+    if concern is not None and concern.household_id != household.pk:
+        raise ValidationError({"concern": _("This concern is about another household.")})
+    at = at or timezone.now()
+    if at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"at": _("A contact cannot be in the future.")})
+    with transaction.atomic():
+        contact = Contact.objects.create(
+            household=household,
+            guardian=guardian,
+            concern=concern,
+            kind=kind,
+            at=at,
+            duration_minutes=duration_minutes,
+            purpose=purpose,
+            outcome=outcome,
+            language=language or (guardian.preferred_language if guardian else ""),
+            interpreter=interpreter,
+            next_step=next_step,
+            follow_up_on=follow_up_on,
+            by=by,
+        )
+        if follow_up_on is not None and by is not None:
+            due = dt.datetime.combine(follow_up_on, dt.time(8, 0), tzinfo=_zone_for(by, household))
+            Reminder.objects.create(
+                kind=ReminderKind.FOLLOW_UP, staff=by, contact=contact, due_at=due
+            )
+        if concern is not None:
+            _log(concern, by=by, action="contact", new=f"{contact.get_kind_display()}: {purpose}")
+    return contact
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+def notify_staff(user, *, subject: str, body: str, key: str = "") -> str:
+    """Tell a member of staff something through their channel of choice; returns the channel used.
+
+    SMS goes through the messaging app's SMS channel; when it fails (or the person has no phone)
+    the reminder falls back to email, so it is never lost.
+    """
+    from liaison.people.choices import Channel
+
+    if user.notify_channel == Channel.SMS and user.phone and _messaging() is not None:
+        from liaison.messaging import channels
+
+        try:
+            backend = channels.get("sms")
+            with backend.session():
+                backend.send(
+                    channels.Outgoing(
+                        delivery_id=0,
+                        to=user.phone,
+                        subject=subject,
+                        body=f"{subject}\n{body}",
+                        idempotency_key=key or f"staff-{user.pk}-{timezone.now().timestamp()}",
+                    )
+                )
+            return Channel.SMS
+        except Exception:  # any gateway failure: fall back to email below
+            log.warning("SMS reminder to %s failed; sending email instead", user, exc_info=True)
+    if user.email:
+        send_mail(subject, body, None, [user.email])
+        return Channel.EMAIL
+    log.warning("No way to reach %s for a reminder", user)
+    return ""
+
+
+def create_overdue_reminders(now=None) -> int:
+    """One reminder row per overdue, assigned concern and due date, however often this runs."""
+    now = now or timezone.now()
+    rows = [
+        Reminder(kind=ReminderKind.OVERDUE, staff_id=assignee_id, concern_id=pk, due_at=due_at)
+        for pk, assignee_id, due_at in Concern.objects.overdue(now)
+        .filter(assignee__isnull=False)
+        .values_list("pk", "assignee_id", "due_at")
+    ]
+    before = Reminder.objects.filter(kind=ReminderKind.OVERDUE).count()
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return Reminder.objects.filter(kind=ReminderKind.OVERDUE).count() - before
+
+
+def send_due_reminders(now=None) -> int:
+    """Send every reminder that is due and not yet sent; returns how many were sent.
+
+    A reminder is claimed (sent_at set) before it is sent, so two workers never send it twice.
+    """
+    from django.conf import settings
+
+    now = now or timezone.now()
+    create_overdue_reminders(now)
+    sent = 0
+    due = Reminder.objects.filter(sent_at__isnull=True, due_at__lte=now).select_related(
+        "staff", "concern__household", "concern__category", "contact__household"
+    )
+    base = getattr(settings, "LIAISON_PUBLIC_URL", "").rstrip("/")
+    for reminder in due:
+        if not Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=now):
+            continue
+        if reminder.kind == ReminderKind.OVERDUE:
+            concern = reminder.concern
+            if concern is None or not concern.is_open:
+                continue
+            subject = _("Overdue concern: %(household)s") % {"household": concern.household}
+            body = _("The %(category)s concern of %(household)s was due %(due)s.\n%(url)s") % {
+                "category": concern.category.label,
+                "household": concern.household,
+                "due": timezone.localtime(concern.due_at).strftime("%Y-%m-%d %H:%M"),
+                "url": base + concern.get_absolute_url(),
+            }
+        else:
+            contact = reminder.contact
+            subject = _("Follow up: %(household)s") % {"household": contact.household}
+            body = _("%(kind)s on %(date)s about “%(purpose)s”. Next step: %(next)s\n%(url)s") % {
+                "kind": contact.get_kind_display(),
+                "date": timezone.localtime(contact.at).strftime("%Y-%m-%d"),
+                "purpose": contact.purpose,
+                "next": contact.next_step or "—",
+                "url": base + contact.household.get_absolute_url(),
+            }
+        channel = notify_staff(
+            reminder.staff, subject=subject, body=body, key=f"concern-reminder-{reminder.pk}"
+        )
+        Reminder.objects.filter(pk=reminder.pk).update(channel=channel)
+        sent += 1
+    return sent

@@ -1,0 +1,707 @@
+"""Staff pages for concerns, meetings and the contact log. Thin: parse, ask the policy, call a service."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from liaison.audit.models import AccessLog
+from liaison.audit.services import record_access
+from liaison.concerns import services
+from liaison.concerns.choices import OPEN_STATUSES, TRANSITIONS, Status, Urgency
+from liaison.concerns.forms import (
+    AssignForm,
+    CategoryForm,
+    ConcernEditForm,
+    ConcernForm,
+    ContactForm,
+    FollowUpActionForm,
+    FromMessageForm,
+    MeetingForm,
+    NewCategoryForm,
+    NoteForm,
+    ReassignAllForm,
+    SatisfactionForm,
+    StatusForm,
+)
+from liaison.concerns.models import (
+    Concern,
+    ConcernCategory,
+    ConcernNote,
+    Contact,
+    MediationMeeting,
+    ServiceTarget,
+)
+from liaison.core import policy
+from liaison.core.policy import concerns as concern_policy
+from liaison.people.models import User
+from liaison.people.views import _glass_ok, _household_or_404
+
+QUEUES = {
+    "mine": _("My concerns"),
+    "due_soon": _("Due soon"),
+    "overdue": _("Overdue"),
+    "unassigned": _("Unassigned"),
+    "waiting": _("Waiting"),
+    "all": _("All open"),
+}
+
+
+def _apply_form_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+def _concern_or_404(request, pk) -> Concern:
+    return get_object_or_404(
+        Concern.objects.visible_to(request.user).select_related(
+            "household__district", "household__site", "category", "assignee", "guardian", "district"
+        ),
+        pk=pk,
+    )
+
+
+def _workable_or_404(request, pk) -> Concern:
+    concern = _concern_or_404(request, pk)
+    if not concern_policy.can_work_on(request.user, concern):
+        raise Http404
+    return concern
+
+
+def _concern_glass_ok(request, concern) -> bool:
+    """The assignee opens their concern directly; anyone else off their caseload says why first."""
+    return concern.assignee_id == request.user.pk or _glass_ok(request, concern.household)
+
+
+def _record(request, concern):
+    record_access(
+        request,
+        kind=AccessLog.Kind.CONCERN,
+        object_id=concern.pk,
+        household_id=concern.household_id,
+    )
+
+
+# --- queues -------------------------------------------------------------------------------
+
+
+@login_required
+def queue(request):
+    user = request.user
+    if not concern_policy.can_use_queues(user):
+        raise Http404
+    access = policy.access_for(user)
+    name = request.GET.get("queue") or ("mine" if access.is_liaison else "all")
+    if name not in QUEUES:
+        name = "all"
+    qs = Concern.objects.visible_to(user)
+    now = timezone.now()
+    qs = {
+        "mine": lambda: qs.open().assigned_to(user),
+        "due_soon": lambda: qs.due_soon(now),
+        "overdue": lambda: qs.overdue(now),
+        "unassigned": lambda: qs.unassigned(),
+        "waiting": lambda: qs.waiting(),
+        "all": lambda: qs.open(),
+    }[name]()
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        qs = qs.filter(Q(description__icontains=query) | Q(household__name__icontains=query))
+    qs = qs.select_related("household", "category", "assignee").order_by("due_at")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "concerns/queue.html",
+        {
+            "page": page,
+            "queue": name,
+            "queues": QUEUES,
+            "query": query,
+            "now": now,
+            "can_lead": concern_policy.can_lead(user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reassign_all(request):
+    user = request.user
+    if not concern_policy.can_lead(user):
+        raise Http404
+    access = policy.access_for(user)
+    staff = (
+        User.objects.filter(
+            memberships__district_id__in=access.district_ids or [0], memberships__is_active=True
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    if user.is_superuser:
+        staff = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+    form = ReassignAllForm(request.POST or None, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        moved = services.reassign_all(
+            from_user=form.cleaned_data["from_user"],
+            to_user=form.cleaned_data["to_user"],
+            by=user,
+            concerns=Concern.objects.visible_to(user),
+        )
+        messages.success(
+            request,
+            _("%(n)d open concern(s) handed to %(name)s.")
+            % {"n": moved, "name": form.cleaned_data["to_user"]},
+        )
+        return redirect("concerns:queue")
+    return render(request, "concerns/reassign_all.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def district_settings(request):
+    user = request.user
+    if not concern_policy.can_edit_categories(user):
+        raise Http404
+    access = policy.access_for(user)
+    from liaison.people.models import District
+
+    district_id = request.GET.get("district") or request.POST.get("district")
+    districts = (
+        District.objects.all()
+        if user.is_superuser
+        else District.objects.filter(pk__in=access.admin_district_ids)
+    )
+    district = (
+        districts.filter(pk=district_id).first() if district_id and district_id.isdigit() else None
+    ) or districts.first()
+    if district is None:
+        raise Http404
+    services.ensure_district_defaults(district)
+    new_form = NewCategoryForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "add" and new_form.is_valid():
+            from django.utils.text import slugify
+
+            label = new_form.cleaned_data["label"]
+            code = slugify(label)[:40] or "category"
+            if ConcernCategory.objects.filter(district=district, code=code).exists():
+                new_form.add_error("label", _("This category exists already."))
+            else:
+                ConcernCategory.objects.create(district=district, code=code, label=label, order=500)
+                messages.success(request, _("Category added."))
+                return redirect(f"{request.path}?district={district.pk}")
+        elif action == "toggle":
+            category = get_object_or_404(
+                ConcernCategory, district=district, pk=request.POST.get("category")
+            )
+            category.is_active = not category.is_active
+            category.save(update_fields=["is_active"])
+            return redirect(f"{request.path}?district={district.pk}")
+        elif action == "targets":
+            errors = {}
+            for target in ServiceTarget.objects.filter(district=district):
+                value = request.POST.get(f"hours-{target.urgency}", "")
+                if not value.isdigit() or int(value) < 1:
+                    errors[target.urgency] = _("Enter a whole number of hours, 1 or more.")
+                else:
+                    target.hours = int(value)
+                    target.save(update_fields=["hours"])
+            if not errors:
+                messages.success(request, _("Service targets saved."))
+                return redirect(f"{request.path}?district={district.pk}")
+            request.target_errors = errors
+    targets = [
+        {
+            "urgency": t.urgency,
+            "label": t.get_urgency_display(),
+            "hours": request.POST.get(f"hours-{t.urgency}", t.hours),
+            "error": getattr(request, "target_errors", {}).get(t.urgency, ""),
+        }
+        for t in sorted(
+            ServiceTarget.objects.filter(district=district),
+            key=lambda t: Urgency.values.index(t.urgency),
+        )
+    ]
+    return render(
+        request,
+        "concerns/settings.html",
+        {
+            "district": district,
+            "districts": districts,
+            "categories": ConcernCategory.objects.filter(district=district),
+            "new_form": new_form,
+            "targets": targets,
+            "category_form": CategoryForm,
+        },
+    )
+
+
+# --- a household's concerns and contacts --------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request, pk):
+    household = _household_or_404(request.user, pk)
+    if not concern_policy.can_raise(request.user, household):
+        raise Http404
+    if not _glass_ok(request, household):
+        return redirect(household)
+    students = policy.visible_students(request.user, household)
+    form = ConcernForm(request.POST or None, household=household, students=students)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            concern = services.raise_concern(
+                household=household,
+                category=data["category"],
+                description=data["description"],
+                source=data["source"],
+                raised_by=request.user,
+                guardian=data["guardian"],
+                students=data["students"],
+                language=data["language"],
+                urgency=data["urgency"],
+                contact_preference=data["contact_preference"],
+                assignee=request.user if data["assign_to_me"] else None,
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Concern recorded."))
+            return redirect(concern)
+    return render(request, "concerns/concern_form.html", {"form": form, "household": household})
+
+
+@login_required
+def household_concerns(request, pk):
+    household = _household_or_404(request.user, pk)
+    if not _glass_ok(request, household):
+        return redirect(household)
+    concerns = (
+        Concern.objects.visible_to(request.user)
+        .filter(household=household)
+        .select_related("category", "assignee")
+        .order_by("-created_at")
+    )
+    record_access(
+        request,
+        kind=AccessLog.Kind.HOUSEHOLD,
+        object_id=household.pk,
+        household_id=household.pk,
+        action="view_concerns",
+    )
+    return render(
+        request,
+        "concerns/household_concerns.html",
+        {
+            "household": household,
+            "concerns": concerns,
+            "can_raise": concern_policy.can_raise(request.user, household),
+        },
+    )
+
+
+def _contact_form(request, household, data=None):
+    concerns = Concern.objects.filter(household=household, status__in=OPEN_STATUSES).select_related(
+        "category"
+    )
+    return ContactForm(data, household=household, concerns=concerns, prefix="contact")
+
+
+def household_panel_context(request, household):
+    """The household page's panel: open concerns and the short contact form."""
+    return {
+        "form": _contact_form(request, household),
+        "open_concerns": Concern.objects.visible_to(request.user)
+        .filter(household=household, status__in=OPEN_STATUSES)
+        .select_related("category", "assignee")
+        .order_by("due_at")[:10],
+        "now": timezone.now(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contacts(request, pk):
+    household = _household_or_404(request.user, pk)
+    if not concern_policy.can_see_contacts(request.user, household):
+        raise Http404
+    if not _glass_ok(request, household):
+        return redirect(household)
+    form = _contact_form(request, household, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.log_contact(household=household, by=request.user, **data)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Contact logged."))
+            if data["follow_up_on"]:
+                messages.info(
+                    request,
+                    _("You will be reminded on %(day)s.")
+                    % {"day": data["follow_up_on"].strftime("%Y-%m-%d")},
+                )
+            return redirect((request.POST.get("next") == "household" and household) or request.path)
+    record_access(
+        request,
+        kind=AccessLog.Kind.HOUSEHOLD,
+        object_id=household.pk,
+        household_id=household.pk,
+        action="view_contacts",
+    )
+    page = Paginator(
+        Contact.objects.filter(household=household).select_related("by", "guardian", "interpreter"),
+        50,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "concerns/contacts.html", {"household": household, "form": form, "page": page}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def from_message(request, pk):
+    """Turn a family's message in the household thread into a concern, in one step."""
+    from liaison.messaging.models import Message
+
+    message = get_object_or_404(
+        Message.objects.select_related("conversation__household", "guardian"),
+        pk=pk,
+        conversation__isnull=False,
+    )
+    household = _household_or_404(request.user, message.conversation.household_id)
+    if not concern_policy.can_raise(request.user, household):
+        raise Http404
+    if not _glass_ok(request, household):
+        return redirect(household)
+    existing = Concern.objects.filter(source_message_id=message.pk).first()
+    if existing is not None:
+        return redirect(existing)
+    form = FromMessageForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        concern = services.raise_concern_from_message(
+            message=message,
+            by=request.user,
+            category=form.cleaned_data["category"],
+            urgency=form.cleaned_data["urgency"],
+        )
+        if form.cleaned_data["assign_to_me"]:
+            services.assign_concern(concern=concern, assignee=request.user, by=request.user)
+        messages.success(request, _("The message is now a concern."))
+        return redirect(concern)
+    return render(
+        request,
+        "concerns/from_message.html",
+        {"form": form, "household": household, "message": message},
+    )
+
+
+# --- one concern --------------------------------------------------------------------------
+
+
+def _detail_context(request, concern, **forms):
+    user = request.user
+    can_work = concern_policy.can_work_on(user, concern)
+    notes = (
+        ConcernNote.objects.filter(concern=concern)
+        .filter(concern_policy.note_filter(user, concern.household))
+        .select_related("author")
+    )
+    allowed = sorted(TRANSITIONS[Status(concern.status)], key=Status.values.index)
+    status_form = forms.get("status_form") or StatusForm(
+        initial={"resolution_summary": concern.resolution_summary, "outcome": concern.outcome}
+    )
+    status_form.fields["status"].choices = [(s, Status(s).label) for s in allowed]
+    return {
+        "concern": concern,
+        "household": concern.household,
+        "students": concern.students.filter(
+            pk__in=policy.visible_students(user, concern.household).values("pk")
+        ),
+        "notes": notes,
+        "meetings": concern.meetings.select_related("interpreter"),
+        "contacts": concern.contacts.select_related("by"),
+        "history": concern.changes.all(),
+        "can_work": can_work,
+        "status_form": status_form,
+        "assign_form": forms.get("assign_form")
+        or AssignForm(district=concern.district, initial={"assignee": concern.assignee_id}),
+        "edit_form": forms.get("edit_form")
+        or ConcernEditForm(
+            concern=concern, initial={"category": concern.category_id, "urgency": concern.urgency}
+        ),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "satisfaction_form": forms.get("satisfaction_form") or SatisfactionForm(),
+        "resolved": concern.status in (Status.RESOLVED, Status.CLOSED),
+        "now": timezone.now(),
+    }
+
+
+@login_required
+def detail(request, pk):
+    concern = _concern_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    _record(request, concern)
+    return render(request, "concerns/detail.html", _detail_context(request, concern))
+
+
+@login_required
+def detail_json(request, pk):
+    """The concern as JSON (for integrations): what this person may read, nothing more."""
+    concern = _concern_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    _record(request, concern)
+    notes = ConcernNote.objects.filter(concern=concern).filter(
+        concern_policy.note_filter(request.user, concern.household)
+    )
+    return JsonResponse(
+        {
+            "id": concern.pk,
+            "household": concern.household_id,
+            "category": concern.category.code,
+            "description": concern.description,
+            "language": concern.language,
+            "urgency": concern.urgency,
+            "status": concern.status,
+            "assignee": str(concern.assignee or ""),
+            "due_at": concern.due_at.isoformat(),
+            "resolution_summary": concern.resolution_summary,
+            "satisfaction": concern.satisfaction,
+            "notes": [
+                {
+                    "at": n.created_at.isoformat(),
+                    "author": str(n.author or ""),
+                    "body": n.body,
+                    "confidential": n.restricted,
+                }
+                for n in notes.select_related("author")
+            ],
+        }
+    )
+
+
+def _rerender(request, concern, **forms):
+    return render(
+        request, "concerns/detail.html", _detail_context(request, concern, **forms), status=400
+    )
+
+
+@login_required
+@require_POST
+def change_status(request, pk):
+    concern = _workable_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_status(concern=concern, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Status changed."))
+            return redirect(concern)
+    return _rerender(request, concern, status_form=form)
+
+
+@login_required
+@require_POST
+def assign(request, pk):
+    concern = _workable_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    form = AssignForm(request.POST, district=concern.district)
+    if form.is_valid():
+        services.assign_concern(
+            concern=concern, assignee=form.cleaned_data["assignee"], by=request.user
+        )
+        messages.success(request, _("Concern assigned."))
+        return redirect(concern)
+    return _rerender(request, concern, assign_form=form)
+
+
+@login_required
+@require_POST
+def edit(request, pk):
+    concern = _workable_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    form = ConcernEditForm(request.POST, concern=concern)
+    if form.is_valid():
+        services.update_concern(concern=concern, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Concern updated."))
+        return redirect(concern)
+    return _rerender(request, concern, edit_form=form)
+
+
+@login_required
+@require_POST
+def add_note(request, pk):
+    concern = _workable_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.add_note(concern=concern, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Note added."))
+        return redirect(concern)
+    return _rerender(request, concern, note_form=form)
+
+
+@login_required
+@require_POST
+def satisfaction(request, pk):
+    concern = _workable_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    if request.POST.get("action") == "ask":
+        try:
+            sent = services.ask_satisfaction(concern=concern, by=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            if sent:
+                messages.success(request, _("The family has been asked in their language."))
+            else:
+                messages.warning(
+                    request,
+                    _("The question could not be sent; ask the family and record their answer."),
+                )
+        return redirect(concern)
+    form = SatisfactionForm(request.POST)
+    if form.is_valid():
+        services.record_satisfaction(concern=concern, by=request.user, **form.cleaned_data)
+        messages.success(request, _("The family's answer is recorded."))
+        return redirect(concern)
+    return _rerender(request, concern, satisfaction_form=form)
+
+
+# --- mediation meetings -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request, pk):
+    concern = _workable_or_404(request, pk)
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    form = MeetingForm(request.POST or None, concern=concern)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        agreements = data.pop("agreements")
+        meeting = services.plan_meeting(concern=concern, by=request.user, **data)
+        if agreements:
+            services.update_meeting(meeting=meeting, by=request.user, agreements=agreements)
+        messages.success(request, _("Meeting saved."))
+        return redirect(meeting)
+    return render(request, "concerns/meeting_form.html", {"form": form, "concern": concern})
+
+
+def _meeting_or_404(request, pk) -> MediationMeeting:
+    meeting = get_object_or_404(
+        MediationMeeting.objects.select_related("concern", "interpreter"), pk=pk
+    )
+    meeting.concern = _concern_or_404(request, meeting.concern_id)
+    return meeting
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    concern = meeting.concern
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    can_work = concern_policy.can_work_on(request.user, concern)
+    if request.method == "POST" and not can_work:
+        raise Http404
+    form = (
+        MeetingForm(request.POST or None, instance=meeting, concern=concern) if can_work else None
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        services.update_meeting(meeting=meeting, by=request.user, **data)
+        messages.success(request, _("Meeting saved."))
+        return redirect(meeting)
+    if request.method == "GET":
+        _record(request, concern)
+    return render(
+        request,
+        "concerns/meeting.html",
+        {
+            "meeting": meeting,
+            "concern": concern,
+            "form": form,
+            "can_work": can_work,
+            "action_form": FollowUpActionForm(district=concern.district),
+            "actions": meeting.actions.select_related("owner"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def meeting_action(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    concern = meeting.concern
+    if not concern_policy.can_work_on(request.user, concern):
+        raise Http404
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    form = FollowUpActionForm(request.POST, district=concern.district)
+    if form.is_valid():
+        services.add_follow_up_action(meeting=meeting, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Follow-up action added."))
+        return redirect(meeting)
+    return render(
+        request,
+        "concerns/meeting.html",
+        {
+            "meeting": meeting,
+            "concern": concern,
+            "form": MeetingForm(instance=meeting, concern=concern),
+            "can_work": True,
+            "action_form": form,
+            "actions": meeting.actions.select_related("owner"),
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def meeting_send(request, pk):
+    meeting = _meeting_or_404(request, pk)
+    concern = meeting.concern
+    if not concern_policy.can_work_on(request.user, concern):
+        raise Http404
+    if not _concern_glass_ok(request, concern):
+        return redirect(concern.household)
+    try:
+        sent = services.send_meeting_summary(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if sent:
+            messages.success(request, _("The summary was sent to the family in their language."))
+        else:
+            messages.warning(
+                request, _("The summary could not be sent: nobody in the family can be messaged.")
+            )
+    return redirect(meeting)

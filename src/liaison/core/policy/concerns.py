@@ -1,0 +1,189 @@
+"""Access rules for concerns, confidential notes, meetings and the contact log, built on core.policy.
+
+- A concern is seen by whoever sees its family in full (admins, site leaders, liaisons), by its
+  assignee, by an interpreter assigned to the family, and by a teacher who teaches one of the
+  students it is about.
+- Work on it (status, notes, meetings) is for those with the family's full view and the assignee.
+- A confidential (restricted) note is read only by the concern's assignee, the site leaders of the
+  family's sites, district admins, and the note's own author. Never by teachers or interpreters
+  as such, in any page, timeline, search, export or API answer.
+- The contact log is for those with the family's full view.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+
+from liaison.core import policy
+from liaison.core.policy import (
+    NOTHING,
+    _assigned,
+    _in_sites,
+    _prefixed,
+    _site_households,
+    _taught_students,
+    access_for,
+)
+from liaison.people.choices import AssignmentRole
+
+
+def concern_filter(user) -> Q:
+    """A filter on Concern selecting what this person may open."""
+    from liaison.concerns.models import Concern
+
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    q = NOTHING
+    if access.admin_district_ids:
+        q |= Q(district_id__in=access.admin_district_ids)
+    if access.site_ids:
+        q |= _prefixed(_site_households(access.site_ids), "household_id")
+    if access.is_liaison:
+        q |= _prefixed(_assigned(user, AssignmentRole.LIAISON), "household_id")
+    if access.user_id:
+        q |= Q(assignee_id=access.user_id)
+    if access.is_interpreter:
+        q |= _prefixed(_assigned(user, AssignmentRole.INTERPRETER), "household_id")
+    if access.is_teacher:
+        about_taught = Concern.students.through.objects.filter(
+            concern_id=OuterRef("pk"), student__in=_taught_students(user)
+        )
+        q |= Q(Exists(about_taught))
+    return q
+
+
+def _memo(user, name, household_id, compute):
+    """Answers about one household, kept on the user object for the request (like access_for)."""
+    cache = user.__dict__.setdefault("_liaison_concern_memo", {})
+    key = (name, household_id)
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def full_view(user, household) -> bool:
+    """core.policy.full_view, asked once per request; a liaison's own caseload is checked first
+    (one indexed lookup) before the costlier site scope."""
+
+    def compute():
+        if access_for(user).is_liaison and policy.on_caseload(user, household):
+            return True
+        return policy.full_view(user, household)
+
+    return _memo(user, "full", household.pk, compute)
+
+
+def forget(user) -> None:
+    user.__dict__.pop("_liaison_concern_memo", None)
+    policy.forget(user)
+
+
+def concern_filter_in(user, household) -> Q:
+    """concern_filter for the concerns of one household the person can open: decided once."""
+    from liaison.concerns.models import Concern
+    from liaison.people.models import HouseholdAssignment
+
+    access = access_for(user)
+    if access.superuser or full_view(user, household):
+        return Q()
+    if (
+        access.is_interpreter
+        and HouseholdAssignment.objects.current()
+        .filter(household=household, staff=user, role=AssignmentRole.INTERPRETER)
+        .exists()
+    ):
+        return Q()
+    q = Q(assignee_id=access.user_id) if access.user_id else NOTHING
+    if access.is_teacher:
+        about_taught = Concern.students.through.objects.filter(
+            concern_id=OuterRef("pk"), student__in=_taught_students(user)
+        )
+        q |= Q(Exists(about_taught))
+    return q
+
+
+def _leads_household(user, household_id) -> bool:
+    return _memo(user, "leads", household_id, lambda: _leads(user, household_id))
+
+
+def _leads(user, household_id) -> bool:
+    from liaison.people.models import Household
+
+    access = access_for(user)
+    if access.superuser:
+        return True
+    if (
+        access.admin_district_ids
+        and Household.objects.filter(
+            pk=household_id, district_id__in=access.admin_district_ids
+        ).exists()
+    ):
+        return True
+    return bool(access.leader_site_ids) and _in_sites(
+        Household(pk=household_id), access.leader_site_ids
+    )
+
+
+def note_filter(user, household=None) -> Q:
+    """A filter on ConcernNote leaving out confidential notes this person may not read.
+
+    Pass `household` when all notes are of one family: the leader check is then made once.
+    """
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    if household is not None and _leads_household(user, household.pk):
+        return Q()
+    q = Q(restricted=False)
+    if access.user_id:
+        q |= Q(author_id=access.user_id) | Q(concern__assignee_id=access.user_id)
+    if household is None:
+        if access.admin_district_ids:
+            q |= Q(concern__district_id__in=access.admin_district_ids)
+        if access.leader_site_ids:
+            q |= _prefixed(_site_households(access.leader_site_ids), "household_id")
+    return q
+
+
+def can_read_restricted(user, concern) -> bool:
+    access = access_for(user)
+    if access.user_id and concern.assignee_id == access.user_id:
+        return True
+    return _leads_household(user, concern.household_id)
+
+
+def can_work_on(user, concern) -> bool:
+    """Change the status, add notes, hold meetings."""
+    access = access_for(user)
+    if access.user_id and concern.assignee_id == access.user_id:
+        return True
+    return full_view(user, concern.household)
+
+
+def can_raise(user, household) -> bool:
+    return full_view(user, household)
+
+
+def can_assign(user, concern) -> bool:
+    """Leaders and admins assign anyone; a liaison who works with the family may take it on."""
+    return can_work_on(user, concern)
+
+
+def can_lead(user) -> bool:
+    """Queues of the whole site or district, and reassign-all when a liaison is away."""
+    return policy.can_manage_caseloads(user)
+
+
+def can_use_queues(user) -> bool:
+    return access_for(user).works_with_families
+
+
+def can_see_contacts(user, household) -> bool:
+    return full_view(user, household)
+
+
+def can_log_contact(user, household) -> bool:
+    return full_view(user, household)
+
+
+def can_edit_categories(user) -> bool:
+    return access_for(user).is_admin

@@ -48,6 +48,6 @@ _OPEN = [
 ]
 # Forward through the open steps (skipping is fine: a family may call the service the same day),
 # or close from any open step. A closed referral stays closed: a new need is a new referral.
-TRANSITIONS = {
-    status: {s for s in _OPEN[i + 1 :]} | CLOSED for i, status in enumerate(_OPEN)
-} | {status: set() for status in CLOSED}
+TRANSITIONS = {status: {s for s in _OPEN[i + 1 :]} | CLOSED for i, status in enumerate(_OPEN)} | {
+    status: set() for status in CLOSED
+}

@@ -18,4 +18,4 @@ from liaison.resources.models.directory import (  # noqa: F401
     TaxonomyTerm,
 )
 from liaison.resources.models.referrals import Referral, ReferralEvent, UnmetNeed  # noqa: F401
-from liaison.resources.models.search import Listing, Opening  # noqa: F401
+from liaison.resources.models.search import HoursPattern, Listing  # noqa: F401

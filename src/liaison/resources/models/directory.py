@@ -104,7 +104,9 @@ class Service(TrackedModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="services"
     )
-    program_id = models.UUIDField(null=True, blank=True)  # kept for round trips; programs not modelled
+    program_id = models.UUIDField(
+        null=True, blank=True
+    )  # kept for round trips; programs not modelled
     name = models.CharField(_("name"), max_length=300)
     alternate_name = models.CharField(_("also known as"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)

@@ -61,7 +61,9 @@ class Referral(TrackedModel):
     shared_data = models.BooleanField(
         _("we share the family's details with the service"),
         default=False,
-        help_text=_("Only with the family's consent: this is a disclosure to an outside organisation."),
+        help_text=_(
+            "Only with the family's consent: this is a disclosure to an outside organisation."
+        ),
     )
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)

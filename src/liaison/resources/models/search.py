@@ -20,6 +20,7 @@ class Listing(models.Model):
     name_text = models.TextField()
     body_text = models.TextField()
     facet_text = models.TextField()
+    hours = models.ForeignKey("resources.HoursPattern", null=True, on_delete=models.SET_NULL)
 
     class Meta:
         indexes = [models.Index(fields=["latitude", "longitude"], name="listing_lat_lon")]
@@ -28,16 +29,26 @@ class Listing(models.Model):
         return self.name_text
 
 
-class Opening(models.Model):
-    """Weekly opening hours of a listing as minutes of the week (Monday 00:00 = 0) in its zone."""
+class HoursPattern(models.Model):
+    """A weekly opening pattern in one zone, shared by every listing open at those hours, so that
+    "open now" is one short list of pattern ids however large the directory is."""
 
-    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="openings")
     time_zone = models.CharField(max_length=64)
-    starts = models.PositiveIntegerField()
-    ends = models.PositiveIntegerField()
+    spec = models.CharField(max_length=500)  # "0:540-1020 1:540-1020": day:start-end, minutes
 
     class Meta:
-        indexes = [models.Index(fields=["listing", "starts"], name="opening_listing_starts")]
+        constraints = [
+            models.UniqueConstraint(fields=["time_zone", "spec"], name="hours_pattern_unique")
+        ]
 
     def __str__(self):
-        return f"{self.listing_id} {self.starts}-{self.ends}"
+        return f"{self.time_zone} {self.spec}"
+
+    def intervals(self) -> list[tuple[int, int]]:
+        """(start, end) minutes of the week, Monday 00:00 = 0."""
+        out = []
+        for part in self.spec.split():
+            day, span = part.split(":")
+            start, end = span.split("-")
+            out.append((int(day) * 1440 + int(start), int(day) * 1440 + int(end)))
+        return out

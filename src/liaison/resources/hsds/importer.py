@@ -222,7 +222,8 @@ def json_rows(data, filename: str) -> tuple[list[RawRow], list[str]]:
             return
         if not isinstance(obj, dict):
             return
-        envelope = [k for k in ENVELOPE if k in obj and isinstance(obj[k], list)]
+        # A page or a whole-directory document; a record (it has an id) is never an envelope.
+        envelope = [k for k in ENVELOPE if isinstance(obj.get(k), list) and "id" not in obj]
         if envelope:
             for key in envelope:
                 for i, item in enumerate(obj[key]):
@@ -329,6 +330,7 @@ def import_rows(rows: list[RawRow], *, skipped_files=(), source="", by=None) -> 
     report = Report(skipped_files=list(skipped_files))
     parsed: dict[str, dict] = {t.name: {} for t in TABLES}
     origin: dict[tuple[str, uuid.UUID], RawRow] = {}
+    failed: dict[str, set] = {t.name: set() for t in TABLES}  # ids of rows rejected on their own
 
     def problem(raw, column, value, reason, severity=ERROR):
         report.problems.append(Problem(raw.file, raw.label, column, _text(value), reason, severity))
@@ -356,6 +358,10 @@ def import_rows(rows: list[RawRow], *, skipped_files=(), source="", by=None) -> 
                     problem(raw, column, raw.values[column], exc.reason)
                     ok = False
         if not ok:
+            try:
+                failed[raw.table].add(uuid.UUID(str(raw.values.get("id", "")).strip()))
+            except ValueError:
+                pass
             continue
         if values.get("id") is None:
             problem(raw, "id", raw.values.get("id"), "every HSDS record needs an id")
@@ -392,7 +398,7 @@ def import_rows(rows: list[RawRow], *, skipped_files=(), source="", by=None) -> 
         t.name: set(t.model.objects.values_list("id", flat=True)) | set(parsed[t.name])
         for t in TABLES
     }
-    rejected: dict[str, set] = {t.name: set() for t in TABLES}
+    rejected: dict[str, set] = {t.name: set(failed[t.name]) for t in TABLES}
     for spec in TABLES:
         for record_id, values in list(parsed[spec.name].items()):
             raw = origin[(spec.name, record_id)]
@@ -416,7 +422,7 @@ def import_rows(rows: list[RawRow], *, skipped_files=(), source="", by=None) -> 
                 reason = f"{what}: no {target.replace('_', ' ')} with this id"
                 if ref in rejected[target]:
                     reason = f"{what}: the {target.replace('_', ' ')} it refers to was not imported"
-                if required:
+                if required or ref in rejected[target]:  # children of a rejected row go too
                     problem(raw, column, ref, reason)
                     parsed[spec.name].pop(record_id)
                     rejected[spec.name].add(record_id)
@@ -480,8 +486,12 @@ def _check_link(raw, values, known, rejected, parsed, problem):
         return
     tables = [entity] if entity in known else list(known)
     if not any(link in known[t] and link not in rejected[t] for t in tables):
-        where = f"no {entity.replace('_', ' ')}" if entity in known else "no record"
-        problem(raw, "link_id", link, f"broken reference: {where} with this id")
+        if any(link in rejected[t] for t in tables):
+            reason = "broken reference: the record it refers to was not imported"
+        else:
+            where = f"no {entity.replace('_', ' ')}" if entity in known else "no record"
+            reason = f"broken reference: {where} with this id"
+        problem(raw, "link_id", link, reason)
         parsed["attribute"].pop(values["id"])
         return
     if entity not in known:

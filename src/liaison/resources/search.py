@@ -403,9 +403,13 @@ def _fts5_match(words, groups) -> str:
     return " AND ".join(parts)
 
 
+def _pg_word(word: str) -> str:
+    return re.sub(r"\W", "", word)
+
+
 def _pg_queries(words, groups) -> tuple[str, str]:
     text = " & ".join(
-        "(" + " | ".join(f"{re.sub(r'[^\\w]', '', w)}:*" for w in [word, english] if w) + ")"
+        "(" + " | ".join(f"{_pg_word(w)}:*" for w in [word, english] if w and _pg_word(w)) + ")"
         for word, english in words
     )
     facets = " & ".join("(" + " | ".join(group) + ")" for group in groups)

@@ -44,13 +44,18 @@ def smtp_server(settings):
             self.messages.append(envelope)
             return "250 OK"
 
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     settings.MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": controller.server.sockets[0].getsockname()[1]},
+            "OPTIONS": {"host": "127.0.0.1", "port": port},
         }
     }
     yield handler

@@ -7,7 +7,14 @@ referrals belong to one household (ROWS): those who may edit the family make and
 from tests.access import EDIT, RELATIONSHIPS, ROLES, Row, household_pk
 
 STAFF = {role: 200 for role in ROLES} | {"outsider": 404}
-CURATORS = {"admin": 200, "leader": 200, "liaison": 200, "teacher": 404, "interpreter": 404, "outsider": 404}
+CURATORS = {
+    "admin": 200,
+    "leader": 200,
+    "liaison": 200,
+    "teacher": 404,
+    "interpreter": 404,
+    "outsider": 404,
+}
 
 
 def _constant(by_role):

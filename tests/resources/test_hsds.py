@@ -95,9 +95,7 @@ def _edit_csv(path, row_index, **changes):
 def test_malformed_rows_are_reported_precisely_and_the_rest_imports(db, sample_dir):
     _edit_csv(sample_dir / "locations.csv", 1, latitude="142.37")  # row 3
     _edit_csv(sample_dir / "attributes.csv", 2, taxonomy_term_id=str(sample_id("term-nope")))
-    _edit_csv(
-        sample_dir / "service_at_location.csv", 3, service_id=str(sample_id("svc-missing"))
-    )
+    _edit_csv(sample_dir / "service_at_location.csv", 3, service_id=str(sample_id("svc-missing")))
     _edit_csv(sample_dir / "services.csv", 4, minimum_age="five")  # counseling, row 6
     report = importer.import_path(sample_dir)
     found = {(p.file, p.row, p.field): p for p in report.problems}

@@ -113,7 +113,9 @@ def test_status_form_offers_only_allowed_steps_and_explains_refusals(client, wor
     client.force_login(world.liaison)
     page = client.get(referral.get_absolute_url()).content.decode()
     assert 'value="need_met"' in page and 'value="sent"' not in page
-    response = client.post(reverse("resources:referral_status", args=[referral.pk]), {"status": "sent"})
+    response = client.post(
+        reverse("resources:referral_status", args=[referral.pk]), {"status": "sent"}
+    )
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
 
@@ -148,7 +150,9 @@ def test_a_new_follow_up_date_gets_a_new_reminder_and_closed_referrals_none(
     assert len(smtp_server.messages) == 2
 
 
-def test_setting_a_follow_up_enqueues_the_reminder_task(world, pantry, django_capture_on_commit_callbacks):
+def test_setting_a_follow_up_enqueues_the_reminder_task(
+    world, pantry, django_capture_on_commit_callbacks
+):
     from django_tasks_db.models import DBTaskResult
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,7 +197,9 @@ def test_a_need_without_a_service_is_recorded_as_unmet(client, world, directory)
         reverse("resources:household_search", args=[household.pk]), {"q": "dentist"}
     ).content.decode()
     assert "No service matches." in search and url in search
-    response = client.post(url, {"description": "Dental care for a child", "searched_for": "dentist"})
+    response = client.post(
+        url, {"description": "Dental care for a child", "searched_for": "dentist"}
+    )
     assert response.status_code == 302
     need = UnmetNeed.objects.get()
     assert need.searched_for == "dentist" and need.household == household

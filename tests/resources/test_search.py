@@ -33,7 +33,9 @@ def test_a_need_near_a_household_lists_services_nearest_first_with_languages_and
     response = client.get(url, {"need": str(sample_id("term-food"))})
     page = response.content.decode()
     # Food, and the food pantries filed under it: nearest first.
-    order = [page.index(n) for n in ["Weekly Food Pantry", "Clinic Food Shelf", "Kids Summer Meals"]]
+    order = [
+        page.index(n) for n in ["Weekly Food Pantry", "Clinic Food Shelf", "Kids Summer Meals"]
+    ]
     assert order == sorted(order)
     assert "Immigration Legal Clinic" not in page
     assert "Tue, Thu 09:00–17:00" in page
@@ -95,7 +97,9 @@ def test_typing_a_prefix_finds_the_service(directory):
 
 def test_search_page_answers_htmx_with_the_results_only(client, world, directory):
     client.force_login(world.teacher)
-    response = client.get(reverse("resources:search"), {"q": "tenant"}, headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("resources:search"), {"q": "tenant"}, headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert "Tenant Rights Hotline" in body and "<html" not in body
     assert "Refer the family" not in body  # no household: nothing to refer

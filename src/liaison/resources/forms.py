@@ -25,9 +25,14 @@ LANGUAGE_CHOICES = [
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("What does the family need?"), required=False, max_length=100)
     need = forms.ModelChoiceField(
-        label=_("Need"), queryset=TaxonomyTerm.objects.all(), required=False, empty_label=_("Any need")
+        label=_("Need"),
+        queryset=TaxonomyTerm.objects.all(),
+        required=False,
+        empty_label=_("Any need"),
     )
-    language = forms.ChoiceField(label=_("Language spoken"), choices=LANGUAGE_CHOICES, required=False)
+    language = forms.ChoiceField(
+        label=_("Language spoken"), choices=LANGUAGE_CHOICES, required=False
+    )
     free = forms.BooleanField(label=_("Free only"), required=False)
     age = forms.IntegerField(label=_("Age"), min_value=0, max_value=120, required=False)
     open_now = forms.BooleanField(label=_("Open now"), required=False)
@@ -97,7 +102,9 @@ class ReferralForm(forms.ModelForm):
         fields = ["need", "consent_given", "consent_note", "shared_data", "follow_up_on"]
         widgets = {"follow_up_on": forms.DateInput(attrs={"type": "date"})}
 
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, service=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,9 +114,7 @@ class ReferralForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("shared_data") and not data.get("consent_given"):
-            self.add_error(
-                "shared_data", _("Share the family's details only with their consent.")
-            )
+            self.add_error("shared_data", _("Share the family's details only with their consent."))
         if data.get("consent_given") and not data.get("consent_note"):
             self.add_error("consent_note", _("Say how the family gave consent (e.g. by phone)."))
         return data

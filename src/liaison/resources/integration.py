@@ -24,9 +24,7 @@ def timeline_entries(household, user, *, before=None, limit=25):
             at=event.at,
             kind="referral",
             title=f"{_('Referral')}: {event.referral.service_name}",
-            summary=" — ".join(
-                str(x) for x in [event.get_status_display(), event.note] if x
-            ),
+            summary=" — ".join(str(x) for x in [event.get_status_display(), event.note] if x),
             url=reverse("resources:referral", args=[event.referral_id]),
             actor=str(event.by) if event.by else "",
         )

@@ -75,134 +75,164 @@ def cost_token(cost: str) -> str:
 # --- building the listings ---------------------------------------------------------------------
 
 
-def weekly_hours(schedules: Iterable[dict]) -> str:
-    """The weekly opening pattern ("0:540-1020 ...") of HSDS schedules with byday/opens_at/closes_at."""
-    today = timezone.localdate()
+def _minutes(value) -> int | None:
+    """Minutes after midnight of a time as the database hands it back (time or 'HH:MM[:SS]')."""
+    if value is None or value == "":
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    hours, minutes = text.split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
+@cache
+def _weekly_spec(rows: tuple) -> str:
     spans = set()
-    for s in schedules:
-        if s["freq"] not in ("", "WEEKLY") or not s["opens_at"] or not s["closes_at"]:
+    for freq, byday, opens, closes in rows:
+        if freq not in ("", None, "WEEKLY") or opens is None or closes is None:
             continue
-        if s["valid_to"] and s["valid_to"] < today:
-            continue
-        start = s["opens_at"].hour * 60 + s["opens_at"].minute
-        end = s["closes_at"].hour * 60 + s["closes_at"].minute
-        if end <= start:
-            end += 1440  # closes after midnight
-        days = [d.strip().upper() for d in (s["byday"] or "").split(",") if d.strip()]
+        end = closes if closes > opens else closes + 1440
+        days = [d.strip().upper() for d in (byday or "").split(",") if d.strip()]
         for day in days or DAYS:
             if day in DAYS:
-                spans.add((DAYS.index(day), start, end))
+                spans.add((DAYS.index(day), opens, end))
     return " ".join(f"{d}:{a}-{b}" for d, a, b in sorted(spans))
 
 
-def _listing_data(service_ids=None):
-    """Listing rows (unsaved) and their hours specs, from a handful of queries."""
-    from liaison.resources.models import (
-        Attribute,
-        Language,
-        Listing,
-        Location,
-        Phone,
-        Schedule,
-        Service,
-        ServiceAtLocation,
-        TaxonomyTerm,
-    )
-
-    services = Service.objects.searchable()
-    if service_ids is not None:
-        services = services.filter(id__in=list(service_ids))
-    service_rows = list(
-        services.values_list(
-            "id",
-            "name",
-            "alternate_name",
-            "description",
-            "eligibility_description",
-            "minimum_age",
-            "maximum_age",
-            "cost",
-            "organization__name",
+def weekly_hours(schedules: Iterable[dict]) -> str:
+    """The weekly opening pattern ("0:540-1020 ...") of HSDS schedules with byday/opens_at/closes_at."""
+    today = timezone.localdate().isoformat()
+    rows = tuple(
+        sorted(
+            (s["freq"] or "", s["byday"] or "", _minutes(s["opens_at"]), _minutes(s["closes_at"]))
+            for s in schedules
+            if not (s["valid_to"] and str(s["valid_to"]) < today)
         )
     )
-    ids = [r[0] for r in service_rows]
+    return _weekly_spec(rows) if rows else ""
 
-    def by_service(qs, *fields):
-        if service_ids is not None:
-            qs = qs.filter(service_id__in=ids)
-        return qs.values_list(*fields)
 
-    sal = {}
-    sal_ids = {}
-    for sal_id, service_id, location_id in by_service(
-        ServiceAtLocation.objects.all(), "id", "service_id", "location_id"
+def _rows(sql: str, ids=None, column: str = "") -> list:
+    """Raw rows (ids stay as the database returns them: fast, and consistent within a backend)."""
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute(sql)
+            return cursor.fetchall()
+        out = []
+        ids = list(ids)
+        # The filter joins the outer query's own WHERE, if it has one (not a subquery's).
+        glue = " AND " if " WHERE " in sql.rsplit(" FROM ", 1)[-1] else " WHERE "
+        for start in range(0, len(ids), 2000):
+            chunk = ids[start : start + 2000]
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(f"{sql}{glue}{column} IN ({marks})", chunk)
+            out += cursor.fetchall()
+        return out
+
+
+LISTING_COLUMNS = (
+    "service_id, location_id, latitude, longitude, time_zone, minimum_age, maximum_age, "
+    "name_text, body_text, facet_text"
+)
+
+
+def _listing_data(service_ids=None):
+    """Listing rows (tuples in LISTING_COLUMNS order) and their hours specs, from a few queries."""
+    from liaison.resources.models import Service
+
+    db_ids = None
+    if service_ids is not None:
+        pk = Service._meta.pk
+        db_ids = [pk.get_db_prep_value(v, connection) for v in service_ids]
+    services = _rows(
+        "SELECT s.id, s.name, s.alternate_name, s.description, s.eligibility_description, "
+        "s.minimum_age, s.maximum_age, s.cost, o.name FROM resources_service s "
+        "JOIN resources_organization o ON o.id = s.organization_id WHERE s.status = 'active'",
+        db_ids,
+        "s.id",
+    )
+    ids = [r[0] for r in services] if service_ids is not None else None
+    sal, sal_ids = {}, {}
+    for sal_id, service_id, location_id in _rows(
+        "SELECT id, service_id, location_id FROM resources_serviceatlocation", ids, "service_id"
     ):
         sal.setdefault(service_id, []).append(location_id)
         sal_ids[(service_id, location_id)] = sal_id
-    location_ids = {loc for locs in sal.values() for loc in locs}
-    locations_qs = Location.objects.all()
-    if service_ids is not None:
-        locations_qs = locations_qs.filter(id__in=location_ids)
+    location_ids = list({loc for locs in sal.values() for loc in locs}) if ids is not None else None
     locations = {
         r[0]: r
-        for r in locations_qs.values_list(
-            "id", "name", "latitude", "longitude", "time_zone", "addresses__city"
+        for r in _rows(
+            "SELECT l.id, l.name, l.latitude, l.longitude, l.time_zone, "
+            "(SELECT a.city FROM resources_address a WHERE a.location_id = l.id LIMIT 1) "
+            "FROM resources_location l",
+            location_ids,
+            "l.id",
         )
     }
-    parents = dict(TaxonomyTerm.objects.values_list("id", "parent_id"))
-    term_names = dict(TaxonomyTerm.objects.values_list("id", "name"))
+    parents, term_names = {}, {}
+    for term_id, parent_id, name in _rows("SELECT id, parent_id, name FROM resources_taxonomyterm"):
+        parents[term_id], term_names[term_id] = parent_id, name
     terms: dict = {}
-    attrs = Attribute.objects.filter(link_entity="service")
-    if service_ids is not None:
-        attrs = attrs.filter(link_id__in=ids)
-    for link_id, term_id in attrs.values_list("link_id", "taxonomy_term_id"):
+    for link_id, term_id in _rows(
+        "SELECT link_id, taxonomy_term_id FROM resources_attribute WHERE link_entity = 'service'",
+        ids,
+        "link_id",
+    ):
         seen = 0
         while term_id and seen < 10:
             terms.setdefault(link_id, set()).add(term_id)
             term_id, seen = parents.get(term_id), seen + 1
+    phone_owner = {
+        phone_id: service_id or location_id
+        for phone_id, service_id, location_id in _rows(
+            "SELECT p.id, p.service_id, p.location_id FROM resources_phone p "
+            "WHERE EXISTS (SELECT 1 FROM resources_language x WHERE x.phone_id = p.id)"
+        )
+    }
     langs: dict = {}
-    lang_qs = Language.objects.all()
-    phone_owner = {}
-    for phone_id, service_id, location_id in Phone.objects.values_list(
-        "id", "service_id", "location_id"
-    ):
-        phone_owner[phone_id] = service_id or location_id
-    for service_id, location_id, phone_id, code in lang_qs.values_list(
-        "service_id", "location_id", "phone_id", "code"
+    for service_id, location_id, phone_id, code in _rows(
+        "SELECT service_id, location_id, phone_id, code FROM resources_language"
     ):
         owner = service_id or location_id or phone_owner.get(phone_id)
         if owner and code:
             langs.setdefault(owner, set()).add(base_language(code))
     schedules: dict = {}
-    for row in Schedule.objects.values(
-        "service_id",
-        "location_id",
-        "service_at_location_id",
-        "freq",
-        "byday",
-        "opens_at",
-        "closes_at",
-        "valid_to",
+    for sid, lid, salid, freq, byday, opens, closes, valid_to in _rows(
+        "SELECT service_id, location_id, service_at_location_id, freq, byday, opens_at, "
+        "closes_at, valid_to FROM resources_schedule"
     ):
-        owner = row["service_at_location_id"] or row["service_id"] or row["location_id"]
-        schedules.setdefault(owner, []).append(row)
+        row = {
+            "freq": freq,
+            "byday": byday,
+            "opens_at": opens,
+            "closes_at": closes,
+            "valid_to": valid_to,
+        }
+        schedules.setdefault(salid or sid or lid, []).append(row)
 
     default_zone = settings.TIME_ZONE
     out = []
-    for sid, name, alt, description, eligibility, lo, hi, cost, org_name in service_rows:
-        service_terms = terms.get(sid, set())
-        words = [alt, org_name, description, eligibility]
-        words += [term_names.get(t, "") for t in service_terms]
+    for sid, name, alt, description, eligibility, lo, hi, cost, org_name in services:
+        service_terms = terms.get(sid, ())
+        words = " ".join(
+            w
+            for w in [
+                alt,
+                org_name,
+                description,
+                eligibility,
+                *(term_names.get(t, "") for t in service_terms),
+            ]
+            if w
+        )
+        base_facets = {term_token(t) for t in service_terms} | {"zall"}
+        if cost:
+            base_facets.add(cost_token(cost))
         for location_id in sal.get(sid) or [None]:
-            loc = locations.get(location_id)
+            loc = locations.get(location_id) if location_id else None
             spoken = langs.get(sid, set()) | (
                 langs.get(location_id, set()) if location_id else set()
             )
-            facets = {term_token(t) for t in service_terms}
-            facets |= {"zl" + _token(code) for code in spoken if code}
-            if cost:
-                facets.add(cost_token(cost))
-            facets.add("zall")
+            facets = base_facets | {"zl" + _token(code) for code in spoken if code}
             zone = (loc[4] if loc else "") or default_zone
             owner_schedules = (
                 schedules.get(sal_ids.get((sid, location_id)))
@@ -210,20 +240,22 @@ def _listing_data(service_ids=None):
                 or (schedules.get(location_id) if location_id else None)
                 or []
             )
-            body = " ".join(w for w in [*words, loc[1] if loc else "", loc[5] if loc else ""] if w)
+            body = words
+            if loc:
+                body = " ".join(w for w in [words, loc[1], loc[5]] if w)
             out.append(
                 (
-                    Listing(
-                        service_id=sid,
-                        location_id=location_id,
-                        latitude=loc[2] if loc else None,
-                        longitude=loc[3] if loc else None,
-                        time_zone=zone,
-                        minimum_age=lo,
-                        maximum_age=hi,
-                        name_text=name,
-                        body_text=body[:4000],
-                        facet_text=" ".join(sorted(facets)),
+                    (
+                        sid,
+                        location_id,
+                        loc[2] if loc else None,
+                        loc[3] if loc else None,
+                        zone,
+                        lo,
+                        hi,
+                        name,
+                        body[:4000],
+                        " ".join(sorted(facets)),
                     ),
                     weekly_hours(owner_schedules),
                 )
@@ -231,20 +263,23 @@ def _listing_data(service_ids=None):
     return out
 
 
-def _save_listings(pairs) -> list:
-    from liaison.resources.models import HoursPattern, Listing
+def _save_listings(pairs) -> None:
+    from liaison.resources.models import HoursPattern
 
-    wanted = {(lst.time_zone, spec) for lst, spec in pairs if spec}
+    wanted = {(row[4], spec) for row, spec in pairs if spec}
     patterns = {(p.time_zone, p.spec): p.id for p in HoursPattern.objects.all()}
     missing = [HoursPattern(time_zone=z, spec=s) for z, s in wanted if (z, s) not in patterns]
     if missing:
         HoursPattern.objects.bulk_create(missing, ignore_conflicts=True)
         patterns = {(p.time_zone, p.spec): p.id for p in HoursPattern.objects.all()}
-    listings = []
-    for lst, spec in pairs:
-        lst.hours_id = patterns.get((lst.time_zone, spec)) if spec else None
-        listings.append(lst)
-    return Listing.objects.bulk_create(listings, batch_size=2000)
+    rows = [(*row, patterns.get((row[4], spec)) if spec else None) for row, spec in pairs]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                f"INSERT INTO resources_listing ({LISTING_COLUMNS}, hours_id) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * 11)})",
+                rows[start : start + 5000],
+            )
 
 
 def _sqlite_fts_sync(cursor, *, listing_ids=None, removed_ids=()):
@@ -303,13 +338,11 @@ def reindex_services(service_ids) -> None:
     with transaction.atomic():
         old = list(Listing.objects.filter(service_id__in=service_ids).values_list("id", flat=True))
         Listing.objects.filter(id__in=old).delete()
-        made = _save_listings(_listing_data(service_ids))
+        _save_listings(_listing_data(service_ids))
         if connection.vendor == "sqlite":
-            ids = [m.pk for m in made]
-            if ids and ids[0] is None:
-                ids = list(
-                    Listing.objects.filter(service_id__in=service_ids).values_list("id", flat=True)
-                )
+            ids = list(
+                Listing.objects.filter(service_id__in=service_ids).values_list("id", flat=True)
+            )
             with connection.cursor() as cursor:
                 _sqlite_fts_sync(cursor, listing_ids=ids, removed_ids=old)
 
@@ -396,7 +429,9 @@ def _facets(q: Query) -> list[list[str]]:
 def _fts5_match(words, groups) -> str:
     parts = []
     for word, english in words:
-        alternatives = [f'"{word}"*'] + ([f'"{english}"*'] if english else [])
+        # Two letters match whole words only: "fo" as a prefix would match every "for".
+        alternatives = [f'"{word}"' + ("*" if len(word) > 2 else "")]
+        alternatives += [f'"{english}"*'] if english else []
         parts.append("{name body} : (" + " OR ".join(alternatives) + ")")
     for group in groups:
         parts.append("facets : (" + " OR ".join(group) + ")")
@@ -409,7 +444,11 @@ def _pg_word(word: str) -> str:
 
 def _pg_queries(words, groups) -> tuple[str, str]:
     text = " & ".join(
-        "(" + " | ".join(f"{_pg_word(w)}:*" for w in [word, english] if w and _pg_word(w)) + ")"
+        "("
+        + " | ".join(
+            _pg_word(w) + (":*" if len(w) > 2 else "") for w in [word, english] if w and _pg_word(w)
+        )
+        + ")"
         for word, english in words
     )
     facets = " & ".join("(" + " | ".join(group) + ")" for group in groups)
@@ -477,11 +516,13 @@ def _candidates(q: Query, limit: int) -> list[tuple]:
             return cursor.fetchall()
         match = _fts5_match(words, groups)
         rank = "-bm25(resources_listing_fts, 10.0, 2.0, 0.0)" if words else "1.0"
+        # bm25 once per match, in the inner query; the outer one weighs it by distance.
         sql = (
-            f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, {rank} AS rel "  # noqa: S608
-            f"FROM resources_listing_fts JOIN resources_listing l ON l.id = resources_listing_fts.rowid "
-            f"WHERE resources_listing_fts MATCH %s{extra} "
-            f"ORDER BY {rank} / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
+            f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, f.rel "  # noqa: S608
+            f"FROM (SELECT rowid AS id, {rank} AS rel FROM resources_listing_fts "
+            f"WHERE resources_listing_fts MATCH %s) f JOIN resources_listing l ON l.id = f.id "
+            f"WHERE 1=1{extra} "
+            f"ORDER BY f.rel / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
         )
         cursor.execute(sql, [match, *params, *dparams, limit])
         return cursor.fetchall()
@@ -497,7 +538,7 @@ def search_services(query: Query | None = None, *, limit: int = 20, **kwargs) ->
     q = query or Query(**kwargs)
     rows = _candidates(q, limit * 3)
     best: dict = {}
-    for _listing_id, service_id, location_id, lat, lon, rel in rows:
+    for listing_id, service_id, location_id, lat, lon, rel in rows:
         service_id = _uuid(service_id)  # SQLite hands back UUIDs as hex text
         location_id = _uuid(location_id) if location_id else None
         km = haversine_km(q.near[0], q.near[1], lat, lon) if q.near and lat is not None else None
@@ -508,7 +549,7 @@ def search_services(query: Query | None = None, *, limit: int = 20, **kwargs) ->
             else float(rel or 0)
         )
         if service_id not in best or score > best[service_id][0]:
-            best[service_id] = (score, location_id, km)
+            best[service_id] = (score, location_id, km, listing_id)
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
     return _hydrate(q, ranked)
 
@@ -518,14 +559,18 @@ def _hydrate(q: Query, ranked) -> list[Result]:
 
     if not ranked:
         return []
+    from liaison.resources.models import Listing, Schedule
+
     service_ids = [sid for sid, _ in ranked]
-    location_ids = [loc for _, (_, loc, _) in ranked if loc]
+    location_ids = [v[1] for _, v in ranked if v[1]]
+    facets = dict(
+        Listing.objects.filter(id__in=[v[3] for _, v in ranked]).values_list("id", "facet_text")
+    )
     services = {
         s.id: s
         for s in Service.objects.filter(id__in=service_ids)
         .select_related("organization")
         .prefetch_related(
-            "languages",
             "schedules",
             Prefetch("phones", queryset=Phone.objects.order_by("id")),
         )
@@ -533,38 +578,44 @@ def _hydrate(q: Query, ranked) -> list[Result]:
     locations = {
         loc.id: loc
         for loc in Location.objects.filter(id__in=location_ids).prefetch_related(
-            "languages",
-            "schedules",
             Prefetch("addresses", queryset=Address.objects.order_by("id")),
-            Prefetch("phones", queryset=Phone.objects.order_by("id")),
         )
     }
+    # Hours and phones of the location only where the service has none of its own.
+    bare = [
+        v[1] for sid, v in ranked if v[1] and sid in services and not services[sid].schedules.all()
+    ]
+    location_hours: dict = {}
+    for schedule in Schedule.objects.filter(location_id__in=bare) if bare else []:
+        location_hours.setdefault(schedule.location_id, []).append(schedule)
+    no_phone = [
+        v[1] for sid, v in ranked if v[1] and sid in services and not services[sid].phones.all()
+    ]
+    location_phones: dict = {}
+    for phone in Phone.objects.filter(location_id__in=no_phone).order_by("id") if no_phone else []:
+        location_phones.setdefault(phone.location_id, []).append(phone)
     wanted_needs = (
         {t.id: t for t in TaxonomyTerm.objects.filter(id__in=list(q.needs))} if q.needs else {}
     )
     words = query_words(q.text)
     now = q.at or timezone.now()
     out = []
-    for sid, (score, location_id, km) in ranked:
+    for sid, (score, location_id, km, listing_id) in ranked:
         service = services.get(sid)
         if service is None:
             continue
         location = locations.get(location_id)
         result = Result(service=service, location=location, distance_km=km, score=score)
-        spoken = {base_language(x.code) for x in service.languages.all() if x.code}
-        if location:
-            spoken |= {base_language(x.code) for x in location.languages.all() if x.code}
-        result.languages = sorted(c for c in spoken if c)
-        schedules = list(service.schedules.all()) or (
-            list(location.schedules.all()) if location else []
-        )
+        tokens = facets.get(listing_id, "").split()
+        result.languages = sorted(t[2:] for t in tokens if t.startswith("zl"))
+        schedules = list(service.schedules.all()) or location_hours.get(location_id, [])
         result.hours = describe_hours(schedules)
         zone = location.zone if location else zoneinfo.ZoneInfo(settings.TIME_ZONE)
         result.open_now = is_open(schedules, now.astimezone(zone)) if schedules else None
         if location:
             addresses = list(location.addresses.all())
             result.address = addresses[0].text if addresses else ""
-        phones = list(service.phones.all()) or (list(location.phones.all()) if location else [])
+        phones = list(service.phones.all()) or location_phones.get(location_id, [])
         result.phone = phones[0] if phones else None
         result.reasons = _reasons(q, words, service, result, wanted_needs)
         out.append(result)
@@ -612,6 +663,16 @@ def _reasons(q, words, service, result, wanted_needs) -> list[str]:
     if result.distance_km is not None:
         reasons.append(_("%(miles).1f miles away") % {"miles": result.distance_miles})
     return reasons
+
+
+@cache
+def _day_names(locale: str):
+    import babel.dates
+
+    try:
+        return babel.dates.get_day_names("abbreviated", locale=locale.replace("-", "_"))
+    except Exception:  # an unknown locale falls back to English
+        return babel.dates.get_day_names("abbreviated", locale="en")
 
 
 def describe_hours(schedules) -> list[str]:

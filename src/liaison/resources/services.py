@@ -78,9 +78,7 @@ def search_for_family(
     if household is not None and household.latitude is not None:
         near = (household.latitude, household.longitude)
     with translation.override(language):
-        return search.search_services(
-            search.Query(text=text, near=near, **filters), limit=limit
-        )
+        return search.search_services(search.Query(text=text, near=near, **filters), limit=limit)
 
 
 # --- referrals -----------------------------------------------------------------------------------
@@ -186,7 +184,7 @@ def _schedule_reminder(referral: Referral) -> None:
         task = tasks.send_referral_reminder
         try:
             task.using(run_after=at).enqueue(referral_id)
-        except Exception:  # noqa: BLE001 - a backend without deferral: the sweep catches it
+        except Exception:
             log.info("task backend cannot defer; referral %s waits for the sweep", referral_id)
 
     transaction.on_commit(enqueue)

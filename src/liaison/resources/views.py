@@ -62,7 +62,11 @@ def directory(request):
     _directory_user(request)
     form, results, searched = _run_search(request)
     context = {"form": form, "results": results, "searched": searched, "household": None}
-    template = "resources/search.html#results" if request.headers.get("HX-Request") else "resources/search.html"
+    template = (
+        "resources/search.html#results"
+        if request.headers.get("HX-Request")
+        else "resources/search.html"
+    )
     return render(request, template, context)
 
 
@@ -81,7 +85,11 @@ def household_search(request, pk):
         )
     form, results, searched = _run_search(request, household)
     context = {"form": form, "results": results, "searched": searched, "household": household}
-    template = "resources/search.html#results" if request.headers.get("HX-Request") else "resources/search.html"
+    template = (
+        "resources/search.html#results"
+        if request.headers.get("HX-Request")
+        else "resources/search.html"
+    )
     return render(request, template, context)
 
 
@@ -132,7 +140,9 @@ def service_verify(request, pk):
 @login_required
 def stale(request):
     _curator(request)
-    qs = Service.objects.unverified().select_related("organization").order_by("assured_date", "name")
+    qs = (
+        Service.objects.unverified().select_related("organization").order_by("assured_date", "name")
+    )
     return render(request, "resources/stale.html", {"services": qs[:200], "total": qs.count()})
 
 
@@ -199,7 +209,9 @@ def referral_new(request, pk, service_pk):
             messages.success(request, _("Referral recorded."))
             return redirect(referral)
     return render(
-        request, "resources/referral_form.html", {"form": form, "household": household, "service": svc}
+        request,
+        "resources/referral_form.html",
+        {"form": form, "household": household, "service": svc},
     )
 
 

@@ -5,6 +5,7 @@ value, reason) and the rest imports. Records are matched by their HSDS id: a re-
 HSDS fields and leaves Liaison's curation fields (notes, time zone, feedback) alone.
 """
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -358,10 +359,8 @@ def import_rows(rows: list[RawRow], *, skipped_files=(), source="", by=None) -> 
                     problem(raw, column, raw.values[column], exc.reason)
                     ok = False
         if not ok:
-            try:
+            with contextlib.suppress(ValueError):
                 failed[raw.table].add(uuid.UUID(str(raw.values.get("id", "")).strip()))
-            except ValueError:
-                pass
             continue
         if values.get("id") is None:
             problem(raw, "id", raw.values.get("id"), "every HSDS record needs an id")

@@ -54,6 +54,7 @@ ROWS = {
     "resources:referral_new": Row(household_and_service, EDIT),
     "resources:unmet_new": Row(household_pk, EDIT),
     "resources:referral": Row(a_referral, EDIT),
+    "resources:referral_send": Row(a_referral, EDIT, method="post"),
     "resources:referral_status": Row(a_referral, EDIT, method="post", data=_status_data),
 }
 NO_RECORD = {

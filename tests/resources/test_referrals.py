@@ -217,3 +217,36 @@ def test_referrals_are_part_of_the_family_record_export(world, pantry):
     assert exported[0]["consent_note"] == "in person"
     assert section.erase(world.caseload_family) == 2
     assert not Referral.objects.exists()
+
+
+def test_referral_is_sent_to_the_family_as_a_message_once(client, world, pantry):
+    from liaison.messaging.models import Delivery, Message
+
+    referral = refer(world, pantry, consent_given=True, consent_note="by phone")
+    client.force_login(world.liaison)
+    response = client.post(reverse("resources:referral_send", args=[referral.pk]))
+    assert response.status_code == 302
+    message = Message.objects.get()
+    assert message.notice_kind == "referral"
+    assert "Weekly Food Pantry" in message.body
+    assert "12 Harbor Street, Riverton, MA 02108" in message.body
+    assert "(617) 555-0110" in message.body and "Tue, Thu 09:00–17:00" in message.body
+    delivery = Delivery.objects.get()
+    assert delivery.guardian == world.caseload_family.guardians.get()
+    assert delivery.language == "es"  # the guardian's language
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SENT
+    client.post(reverse("resources:referral_send", args=[referral.pk]))
+    assert Message.objects.count() == 1
+
+
+def test_a_restricted_guardian_is_never_sent_the_referral(client, world, pantry):
+    guardian = world.caseload_family.guardians.get()
+    guardian.contact_restricted = True
+    guardian.contact_restriction_reason = "Court order"
+    guardian.save()
+    referral = refer(world, pantry)
+    with pytest.raises(ValidationError):
+        services.send_referral_to_family(referral=referral, by=world.liaison)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SUGGESTED

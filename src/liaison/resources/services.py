@@ -190,6 +190,84 @@ def _schedule_reminder(referral: Referral) -> None:
     transaction.on_commit(enqueue)
 
 
+def referral_notice_text(referral: Referral) -> tuple[str, str]:
+    """Subject and body (in English, the source language) with the service's name, address, phone
+    and hours; messaging puts it into each guardian's language through the language app."""
+    service = referral.service
+    lines = [service.name if service else referral.service_name]
+    if service is not None:
+        if service.organization_id:
+            lines.append(service.organization.name)
+        household = referral.household
+        sals = list(
+            service.at_locations.select_related("location").prefetch_related(
+                "location__addresses", "location__phones"
+            )
+        )
+        if household.latitude is not None:  # the family's nearest place first
+            sals.sort(
+                key=lambda x: (
+                    search.haversine_km(
+                        household.latitude,
+                        household.longitude,
+                        x.location.latitude,
+                        x.location.longitude,
+                    )
+                    if x.location.latitude is not None
+                    else 1e9
+                )
+            )
+        for x in sals[:3]:
+            lines += [a.text for a in x.location.addresses.all()]
+        sal = sals[0] if sals else None
+        phone = service.phones.first() or (sal.location.phones.first() if sal else None)
+        if phone:
+            lines.append(phone.display)
+        schedules = list(service.schedules.all()) or (
+            list(sal.location.schedules.all()) if sal else []
+        )
+        with translation.override("en"):
+            hours = search.describe_hours(schedules)
+        if hours:
+            lines.append("Hours: " + "; ".join(hours))
+        if service.application_process:
+            lines.append(service.application_process)
+    subject = f"A service that can help: {lines[0]}"
+    return subject, "\n".join(lines)
+
+
+def send_referral_to_family(*, referral: Referral, by):
+    """The service's details to the family's reachable guardians, in their languages (once per
+    referral). A suggested referral becomes "sent"."""
+    from liaison.messaging.choices import NoticeKind
+    from liaison.messaging.services import send_notice
+    from liaison.people.models import Guardian
+
+    guardians = Guardian.objects.reachable().filter(household_id=referral.household_id)
+    if not guardians.exists():
+        raise ValidationError(_("No guardian of this family can be sent messages."))
+    subject, body = referral_notice_text(referral)
+    with transaction.atomic():
+        message = send_notice(
+            guardians=guardians,
+            subject=subject,
+            body=body,
+            by=by,
+            kind=NoticeKind.REFERRAL,
+            source_language="en",
+            dedupe_key=f"resources.referral:{referral.pk}",
+            related=referral,
+        )
+        if referral.status == ReferralStatus.SUGGESTED:
+            change_status(
+                referral=referral,
+                status=ReferralStatus.SENT,
+                by=by,
+                note=_("Service details sent to the family."),
+            )
+    return message
+
+
 def send_follow_up_reminder(referral_id: int, *, today: dt.date | None = None) -> bool:
     """Remind the liaison on the follow-up day, once: the claim is one conditional UPDATE."""
     today = today or timezone.localdate()

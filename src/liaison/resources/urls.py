@@ -16,6 +16,7 @@ urlpatterns = [
     path("referrals/", views.referrals, name="referrals"),
     path("referrals/<int:pk>/", views.referral, name="referral"),
     path("referrals/<int:pk>/status/", views.referral_status, name="referral_status"),
+    path("referrals/<int:pk>/send/", views.referral_send, name="referral_send"),
     path("households/<int:pk>/", views.household_search, name="household_search"),
     path(
         "households/<int:pk>/refer/<uuid:service_pk>/",

@@ -279,6 +279,23 @@ def referral_status(request, pk):
 
 
 @login_required
+@require_POST
+def referral_send(request, pk):
+    ref = _referral_or_404(request, pk)
+    if not rpolicy.can_refer(request.user, ref.household):
+        raise Http404
+    if not _glass_ok(request, ref.household):
+        return redirect(ref.household)
+    try:
+        services.send_referral_to_family(referral=ref, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("The service's details are on their way to the family."))
+    return redirect(ref)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def unmet_new(request, pk):
     household, ok = _household_for_referrals(request, pk)

@@ -1,0 +1,38 @@
+"""What the resources app adds to other apps' pages: the household timeline, panel and action,
+and the family record export."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.policy import resources as rpolicy
+from liaison.people.timeline import TimelineEntry
+
+
+def timeline_entries(household, user, *, before=None, limit=25):
+    """Each referral step, newest first, for those who see the family's referrals."""
+    from liaison.resources.models import ReferralEvent
+
+    if not rpolicy.can_see_referrals(user, household):
+        return
+    qs = ReferralEvent.objects.filter(household_id_copy=household.pk).select_related(
+        "referral", "by"
+    )
+    if before is not None:
+        qs = qs.filter(at__lt=before)
+    for event in qs.order_by("-at", "-id")[:limit]:
+        yield TimelineEntry(
+            at=event.at,
+            kind="referral",
+            title=f"{_('Referral')}: {event.referral.service_name}",
+            summary=" — ".join(str(x) for x in [event.get_status_display(), event.note] if x),
+            url=reverse("resources:referral", args=[event.referral_id]),
+            actor=str(event.by) if event.by else "",
+        )
+
+
+def panel_context(request, household):
+    return {
+        "referrals": household.referrals.select_related("need").order_by("-created_at")[:10],
+        "unmet": household.unmet_needs.select_related("need").filter(resolved_at__isnull=True)[:10],
+        "can_refer": rpolicy.can_refer(request.user, household),
+    }

@@ -1,0 +1,721 @@
+"""Finding services: one function, `search_services`, over two full-text engines.
+
+Each active service gets one listing per location (or one with no location) carrying its words
+(name; description, organisation, needs, eligibility) and facet tokens for the filters (needs with
+their parent needs, languages spoken, cost). SQLite matches them with FTS5 and ranks with bm25;
+PostgreSQL with a generated tsvector, a GIN index and ts_rank. Both then weigh relevance by
+distance from the household (haversine on stored coordinates; nothing is geocoded at run time):
+score = relevance / (1 + (km / 10)²), so a good match across town still beats a poor one next door.
+Age and "open now" (weekly hours in the location's zone) are plain column filters.
+"""
+
+import datetime as dt
+import math
+import re
+import uuid
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Prefetch
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from liaison.resources import needs
+from liaison.resources.choices import Cost
+
+EARTH_KM = 6371.0088
+KM_PER_DEGREE = 111.195
+DISTANCE_SCALE_KM = 10.0
+NO_COORDINATES_KM = 20.0  # virtual services and unknown places rank as if this far
+DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def haversine_km(lat1, lon1, lat2, lon2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(a))
+
+
+@cache
+def base_language(code: str) -> str:
+    """'eng' → 'en', 'spa' → 'es', 'zh-Hant' → 'zh': the primary BCP 47 subtag."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    try:
+        import langcodes
+
+        return langcodes.Language.get(langcodes.standardize_tag(code)).language or ""
+    except (ValueError, LookupError):
+        return code.split("-")[0].lower()
+
+
+def _token(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def term_token(term_id) -> str:
+    return "zt" + str(term_id).replace("-", "")
+
+
+def language_token(code: str) -> str:
+    return "zl" + _token(base_language(code))
+
+
+def cost_token(cost: str) -> str:
+    return "zc" + _token(cost)
+
+
+# --- building the listings ---------------------------------------------------------------------
+
+
+def _minutes(value) -> int | None:
+    """Minutes after midnight of a time as the database hands it back (time or 'HH:MM[:SS]')."""
+    if value is None or value == "":
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    hours, minutes = text.split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
+@cache
+def _weekly_spec(rows: tuple) -> str:
+    spans = set()
+    for freq, byday, opens, closes in rows:
+        if freq not in ("", None, "WEEKLY") or opens is None or closes is None:
+            continue
+        end = closes if closes > opens else closes + 1440
+        days = [d.strip().upper() for d in (byday or "").split(",") if d.strip()]
+        for day in days or DAYS:
+            if day in DAYS:
+                spans.add((DAYS.index(day), opens, end))
+    return " ".join(f"{d}:{a}-{b}" for d, a, b in sorted(spans))
+
+
+def weekly_hours(schedules: Iterable[dict]) -> str:
+    """The weekly opening pattern ("0:540-1020 ...") of HSDS schedules with byday/opens_at/closes_at."""
+    today = timezone.localdate().isoformat()
+    rows = tuple(
+        sorted(
+            (s["freq"] or "", s["byday"] or "", _minutes(s["opens_at"]), _minutes(s["closes_at"]))
+            for s in schedules
+            if not (s["valid_to"] and str(s["valid_to"]) < today)
+        )
+    )
+    return _weekly_spec(rows) if rows else ""
+
+
+def _rows(sql: str, ids=None, column: str = "") -> list:
+    """Raw rows (ids stay as the database returns them: fast, and consistent within a backend)."""
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute(sql)
+            return cursor.fetchall()
+        out = []
+        ids = list(ids)
+        # The filter joins the outer query's own WHERE, if it has one (not a subquery's).
+        glue = " AND " if " WHERE " in sql.rsplit(" FROM ", 1)[-1] else " WHERE "
+        for start in range(0, len(ids), 2000):
+            chunk = ids[start : start + 2000]
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(f"{sql}{glue}{column} IN ({marks})", chunk)
+            out += cursor.fetchall()
+        return out
+
+
+LISTING_COLUMNS = (
+    "service_id, location_id, latitude, longitude, time_zone, minimum_age, maximum_age, "
+    "name_text, body_text, facet_text"
+)
+
+
+def _listing_data(service_ids=None):
+    """Listing rows (tuples in LISTING_COLUMNS order) and their hours specs, from a few queries."""
+    from liaison.resources.models import Service
+
+    db_ids = None
+    if service_ids is not None:
+        pk = Service._meta.pk
+        db_ids = [pk.get_db_prep_value(v, connection) for v in service_ids]
+    services = _rows(
+        "SELECT s.id, s.name, s.alternate_name, s.description, s.eligibility_description, "
+        "s.minimum_age, s.maximum_age, s.cost, o.name FROM resources_service s "
+        "JOIN resources_organization o ON o.id = s.organization_id WHERE s.status = 'active'",
+        db_ids,
+        "s.id",
+    )
+    ids = [r[0] for r in services] if service_ids is not None else None
+    sal, sal_ids = {}, {}
+    for sal_id, service_id, location_id in _rows(
+        "SELECT id, service_id, location_id FROM resources_serviceatlocation", ids, "service_id"
+    ):
+        sal.setdefault(service_id, []).append(location_id)
+        sal_ids[(service_id, location_id)] = sal_id
+    location_ids = list({loc for locs in sal.values() for loc in locs}) if ids is not None else None
+    locations = {
+        r[0]: r
+        for r in _rows(
+            "SELECT l.id, l.name, l.latitude, l.longitude, l.time_zone, "
+            "(SELECT a.city FROM resources_address a WHERE a.location_id = l.id LIMIT 1) "
+            "FROM resources_location l",
+            location_ids,
+            "l.id",
+        )
+    }
+    parents, term_names = {}, {}
+    for term_id, parent_id, name in _rows("SELECT id, parent_id, name FROM resources_taxonomyterm"):
+        parents[term_id], term_names[term_id] = parent_id, name
+    terms: dict = {}
+    for link_id, term_id in _rows(
+        "SELECT link_id, taxonomy_term_id FROM resources_attribute WHERE link_entity = 'service'",
+        ids,
+        "link_id",
+    ):
+        seen = 0
+        while term_id and seen < 10:
+            terms.setdefault(link_id, set()).add(term_id)
+            term_id, seen = parents.get(term_id), seen + 1
+    phone_owner = {
+        phone_id: service_id or location_id
+        for phone_id, service_id, location_id in _rows(
+            "SELECT p.id, p.service_id, p.location_id FROM resources_phone p "
+            "WHERE EXISTS (SELECT 1 FROM resources_language x WHERE x.phone_id = p.id)"
+        )
+    }
+    langs: dict = {}
+    for service_id, location_id, phone_id, code in _rows(
+        "SELECT service_id, location_id, phone_id, code FROM resources_language"
+    ):
+        owner = service_id or location_id or phone_owner.get(phone_id)
+        if owner and code:
+            langs.setdefault(owner, set()).add(base_language(code))
+    schedules: dict = {}
+    for sid, lid, salid, freq, byday, opens, closes, valid_to in _rows(
+        "SELECT service_id, location_id, service_at_location_id, freq, byday, opens_at, "
+        "closes_at, valid_to FROM resources_schedule"
+    ):
+        row = {
+            "freq": freq,
+            "byday": byday,
+            "opens_at": opens,
+            "closes_at": closes,
+            "valid_to": valid_to,
+        }
+        schedules.setdefault(salid or sid or lid, []).append(row)
+
+    default_zone = settings.TIME_ZONE
+    out = []
+    for sid, name, alt, description, eligibility, lo, hi, cost, org_name in services:
+        service_terms = terms.get(sid, ())
+        words = " ".join(
+            w
+            for w in [
+                alt,
+                org_name,
+                description,
+                eligibility,
+                *(term_names.get(t, "") for t in service_terms),
+            ]
+            if w
+        )
+        base_facets = {term_token(t) for t in service_terms} | {"zall"}
+        if cost:
+            base_facets.add(cost_token(cost))
+        for location_id in sal.get(sid) or [None]:
+            loc = locations.get(location_id) if location_id else None
+            spoken = langs.get(sid, set()) | (
+                langs.get(location_id, set()) if location_id else set()
+            )
+            facets = base_facets | {"zl" + _token(code) for code in spoken if code}
+            zone = (loc[4] if loc else "") or default_zone
+            owner_schedules = (
+                schedules.get(sal_ids.get((sid, location_id)))
+                or schedules.get(sid)
+                or (schedules.get(location_id) if location_id else None)
+                or []
+            )
+            body = words
+            if loc:
+                body = " ".join(w for w in [words, loc[1], loc[5]] if w)
+            out.append(
+                (
+                    (
+                        sid,
+                        location_id,
+                        loc[2] if loc else None,
+                        loc[3] if loc else None,
+                        zone,
+                        lo,
+                        hi,
+                        name,
+                        body[:4000],
+                        " ".join(sorted(facets)),
+                    ),
+                    weekly_hours(owner_schedules),
+                )
+            )
+    return out
+
+
+def _save_listings(pairs) -> None:
+    from liaison.resources.models import HoursPattern
+
+    wanted = {(row[4], spec) for row, spec in pairs if spec}
+    patterns = {(p.time_zone, p.spec): p.id for p in HoursPattern.objects.all()}
+    missing = [HoursPattern(time_zone=z, spec=s) for z, s in wanted if (z, s) not in patterns]
+    if missing:
+        HoursPattern.objects.bulk_create(missing, ignore_conflicts=True)
+        patterns = {(p.time_zone, p.spec): p.id for p in HoursPattern.objects.all()}
+    rows = [(*row, patterns.get((row[4], spec)) if spec else None) for row, spec in pairs]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                f"INSERT INTO resources_listing ({LISTING_COLUMNS}, hours_id) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * 11)})",
+                rows[start : start + 5000],
+            )
+
+
+def _sqlite_fts_sync(cursor, *, listing_ids=None, removed_ids=()):
+    if removed_ids:
+        for start in range(0, len(removed_ids), 500):
+            chunk = removed_ids[start : start + 500]
+            cursor.execute(
+                f"DELETE FROM resources_listing_fts WHERE rowid IN ({','.join('%s' for _ in chunk)})",  # noqa: S608
+                chunk,
+            )
+    insert = (
+        "INSERT INTO resources_listing_fts(rowid, name, body, facets) "
+        "SELECT id, name_text, body_text, facet_text FROM resources_listing"
+    )
+    if listing_ids is None:
+        cursor.execute(insert)
+    else:
+        for start in range(0, len(listing_ids), 500):
+            chunk = listing_ids[start : start + 500]
+            cursor.execute(f"{insert} WHERE id IN ({','.join('%s' for _ in chunk)})", chunk)
+
+
+def rebuild() -> int:
+    """Rebuild every listing and the text index; returns the number of listings."""
+    from liaison.resources.models import Listing
+
+    pairs = _listing_data()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("DELETE FROM resources_listing_fts")
+            cursor.execute("DELETE FROM resources_listing")
+        _save_listings(pairs)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                _sqlite_fts_sync(cursor)
+                cursor.execute(
+                    "INSERT INTO resources_listing_fts(resources_listing_fts) VALUES('optimize')"
+                )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE resources_listing")
+    return Listing.objects.count()
+
+
+def reindex_services(service_ids) -> None:
+    """Bring these services' listings up to date (after an edit or an import)."""
+    from liaison.resources.models import Listing
+
+    service_ids = list(set(service_ids))
+    if not service_ids:
+        return
+    if len(service_ids) > 5000:
+        rebuild()
+        return
+    with transaction.atomic():
+        old = list(Listing.objects.filter(service_id__in=service_ids).values_list("id", flat=True))
+        Listing.objects.filter(id__in=old).delete()
+        _save_listings(_listing_data(service_ids))
+        if connection.vendor == "sqlite":
+            ids = list(
+                Listing.objects.filter(service_id__in=service_ids).values_list("id", flat=True)
+            )
+            with connection.cursor() as cursor:
+                _sqlite_fts_sync(cursor, listing_ids=ids, removed_ids=old)
+
+
+# --- searching -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    text: str = ""
+    needs: tuple = ()  # TaxonomyTerm ids
+    languages: tuple = ()  # BCP 47 tags
+    cost: str = ""  # Cost.FREE to see only free services
+    age: int | None = None
+    open_now: bool = False
+    near: tuple[float, float] | None = None
+    within_km: float | None = None
+    at: dt.datetime | None = None  # "now", for tests
+
+
+@dataclass
+class Result:
+    service: object
+    location: object | None
+    distance_km: float | None
+    score: float
+    reasons: list = field(default_factory=list)
+    open_now: bool | None = None
+    languages: list = field(default_factory=list)
+    hours: list = field(default_factory=list)
+    address: str = ""
+    phone: object | None = None
+
+    @property
+    def distance_miles(self):
+        return None if self.distance_km is None else self.distance_km / 1.609344
+
+
+def query_words(text: str) -> list[tuple[str, str | None]]:
+    """(word, English need word or None) for each word typed, accents folded, at most six."""
+    out = []
+    for word in _WORD.findall(needs.fold(text))[:6]:
+        if len(word) < 2 and not word.isdigit():
+            continue
+        english = needs.english_for(word)
+        out.append((word, english if english and english != word else None))
+    return out
+
+
+def _open_patterns(now: dt.datetime) -> list[int]:
+    from liaison.resources.models import HoursPattern
+
+    ids = []
+    minute_cache = {}
+    for pattern in HoursPattern.objects.all():
+        if pattern.time_zone not in minute_cache:
+            try:
+                local = now.astimezone(zoneinfo.ZoneInfo(pattern.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+            minute_cache[pattern.time_zone] = (
+                local.weekday() * 1440 + local.hour * 60 + local.minute
+            )
+        minute = minute_cache[pattern.time_zone]
+        for start, end in pattern.intervals():
+            if start <= minute < end or start <= minute + 10080 < end:
+                ids.append(pattern.id)
+                break
+    return ids
+
+
+def _facets(q: Query) -> list[list[str]]:
+    """Groups of facet tokens: any token of a group, every group."""
+    groups = []
+    if q.needs:
+        groups.append([term_token(t) for t in q.needs])
+    if q.languages:
+        groups.append([language_token(code) for code in q.languages])
+    if q.cost == Cost.FREE:
+        groups.append([cost_token(Cost.FREE)])
+    return groups
+
+
+def _fts5_match(words, groups) -> str:
+    parts = []
+    for word, english in words:
+        # Two letters match whole words only: "fo" as a prefix would match every "for".
+        alternatives = [f'"{word}"' + ("*" if len(word) > 2 else "")]
+        alternatives += [f'"{english}"*'] if english else []
+        parts.append("{name body} : (" + " OR ".join(alternatives) + ")")
+    for group in groups:
+        parts.append("facets : (" + " OR ".join(group) + ")")
+    return " AND ".join(parts)
+
+
+def _pg_word(word: str) -> str:
+    return re.sub(r"\W", "", word)
+
+
+def _pg_queries(words, groups) -> tuple[str, str]:
+    text = " & ".join(
+        "("
+        + " | ".join(
+            _pg_word(w) + (":*" if len(w) > 2 else "") for w in [word, english] if w and _pg_word(w)
+        )
+        + ")"
+        for word, english in words
+    )
+    facets = " & ".join("(" + " | ".join(group) + ")" for group in groups)
+    return text, facets
+
+
+def _candidates(q: Query, limit: int) -> list[tuple]:
+    """(listing id, service id, location id, latitude, longitude, relevance) best first."""
+    words = query_words(q.text)
+    groups = _facets(q)
+    where, params = [], []
+    if q.age is not None:
+        where.append("(l.minimum_age IS NULL OR l.minimum_age <= %s)")
+        where.append("(l.maximum_age IS NULL OR l.maximum_age >= %s)")
+        params += [q.age, q.age]
+    if q.open_now:
+        open_ids = _open_patterns(q.at or timezone.now()) or [0]
+        where.append(f"l.hours_id IN ({','.join(str(int(i)) for i in open_ids)})")
+    distance = "0"
+    dparams: list = []
+    if q.near:
+        lat0, lon0 = q.near
+        kx = KM_PER_DEGREE * math.cos(math.radians(lat0))
+        distance = (
+            "COALESCE(((l.latitude - %s) * %s) * ((l.latitude - %s) * %s) + "
+            "((l.longitude - %s) * %s) * ((l.longitude - %s) * %s), %s)"
+        )
+        dparams = [lat0, KM_PER_DEGREE, lat0, KM_PER_DEGREE, lon0, kx, lon0, kx]
+        dparams.append(NO_COORDINATES_KM**2)
+        if q.within_km:
+            dlat = q.within_km / KM_PER_DEGREE
+            dlon = q.within_km / max(kx, 1e-6)
+            where.append("l.latitude BETWEEN %s AND %s AND l.longitude BETWEEN %s AND %s")
+            params += [lat0 - dlat, lat0 + dlat, lon0 - dlon, lon0 + dlon]
+    scale = DISTANCE_SCALE_KM**2
+    extra = "".join(f" AND {w}" for w in where)
+    with connection.cursor() as cursor:
+        if not words and not groups:
+            order = "l.name_text" if not q.near else f"{distance}"
+            sql = (
+                f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, 1.0 "  # noqa: S608
+                f"FROM resources_listing l WHERE 1=1{extra} ORDER BY {order} LIMIT %s"
+            )
+            cursor.execute(sql, [*params, *(dparams if q.near else []), limit])
+            return cursor.fetchall()
+        if connection.vendor == "postgresql":
+            text, facets = _pg_queries(words, groups)
+            tsq = []
+            qparams = []
+            if text:
+                tsq.append("to_tsquery('english', %s)")
+                qparams.append(text)
+            if facets:
+                tsq.append("to_tsquery('simple', %s)")
+                qparams.append(facets)
+            tsquery = " && ".join(tsq)
+            rank = "ts_rank('{0, 0.1, 0.4, 1.0}', l.document, q.q)" if text else "1.0"
+            sql = (
+                f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, {rank} AS rel "  # noqa: S608
+                f"FROM resources_listing l, (SELECT {tsquery} AS q) q "
+                f"WHERE l.document @@ q.q{extra} "
+                f"ORDER BY {rank} / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
+            )
+            cursor.execute(sql, [*qparams, *params, *dparams, limit])
+            return cursor.fetchall()
+        match = _fts5_match(words, groups)
+        rank = "-bm25(resources_listing_fts, 10.0, 2.0, 0.0)" if words else "1.0"
+        # bm25 once per match, in the inner query; the outer one weighs it by distance.
+        sql = (
+            f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, f.rel "  # noqa: S608
+            f"FROM (SELECT rowid AS id, {rank} AS rel FROM resources_listing_fts "
+            f"WHERE resources_listing_fts MATCH %s) f JOIN resources_listing l ON l.id = f.id "
+            f"WHERE 1=1{extra} "
+            f"ORDER BY f.rel / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
+        )
+        cursor.execute(sql, [match, *params, *dparams, limit])
+        return cursor.fetchall()
+
+
+def _uuid(value):
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def search_services(query: Query | None = None, *, limit: int = 20, **kwargs) -> list[Result]:
+    """Services matching the query, best first, one result per service (its nearest location),
+    each saying why it matched, with its languages, hours and whether it is open now."""
+    q = query or Query(**kwargs)
+    rows = _candidates(q, limit * 3)
+    best: dict = {}
+    for listing_id, service_id, location_id, lat, lon, rel in rows:
+        service_id = _uuid(service_id)  # SQLite hands back UUIDs as hex text
+        location_id = _uuid(location_id) if location_id else None
+        km = haversine_km(q.near[0], q.near[1], lat, lon) if q.near and lat is not None else None
+        score = (
+            float(rel or 0)
+            / (1 + ((km if km is not None else NO_COORDINATES_KM) / DISTANCE_SCALE_KM) ** 2)
+            if q.near
+            else float(rel or 0)
+        )
+        if service_id not in best or score > best[service_id][0]:
+            best[service_id] = (score, location_id, km, listing_id)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
+    return _hydrate(q, ranked)
+
+
+def _hydrate(q: Query, ranked) -> list[Result]:
+    from liaison.resources.models import Address, Location, Phone, Service, TaxonomyTerm
+
+    if not ranked:
+        return []
+    from liaison.resources.models import Listing, Schedule
+
+    service_ids = [sid for sid, _ in ranked]
+    location_ids = [v[1] for _, v in ranked if v[1]]
+    facets = dict(
+        Listing.objects.filter(id__in=[v[3] for _, v in ranked]).values_list("id", "facet_text")
+    )
+    services = {
+        s.id: s
+        for s in Service.objects.filter(id__in=service_ids)
+        .select_related("organization")
+        .prefetch_related(
+            "schedules",
+            Prefetch("phones", queryset=Phone.objects.order_by("id")),
+        )
+    }
+    locations = {
+        loc.id: loc
+        for loc in Location.objects.filter(id__in=location_ids).prefetch_related(
+            Prefetch("addresses", queryset=Address.objects.order_by("id")),
+        )
+    }
+    # Hours and phones of the location only where the service has none of its own.
+    bare = [
+        v[1] for sid, v in ranked if v[1] and sid in services and not services[sid].schedules.all()
+    ]
+    location_hours: dict = {}
+    for schedule in Schedule.objects.filter(location_id__in=bare) if bare else []:
+        location_hours.setdefault(schedule.location_id, []).append(schedule)
+    no_phone = [
+        v[1] for sid, v in ranked if v[1] and sid in services and not services[sid].phones.all()
+    ]
+    location_phones: dict = {}
+    for phone in Phone.objects.filter(location_id__in=no_phone).order_by("id") if no_phone else []:
+        location_phones.setdefault(phone.location_id, []).append(phone)
+    wanted_needs = (
+        {t.id: t for t in TaxonomyTerm.objects.filter(id__in=list(q.needs))} if q.needs else {}
+    )
+    words = query_words(q.text)
+    now = q.at or timezone.now()
+    out = []
+    for sid, (score, location_id, km, listing_id) in ranked:
+        service = services.get(sid)
+        if service is None:
+            continue
+        location = locations.get(location_id)
+        result = Result(service=service, location=location, distance_km=km, score=score)
+        tokens = facets.get(listing_id, "").split()
+        result.languages = sorted(t[2:] for t in tokens if t.startswith("zl"))
+        schedules = list(service.schedules.all()) or location_hours.get(location_id, [])
+        result.hours = describe_hours(schedules)
+        zone = location.zone if location else zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        result.open_now = is_open(schedules, now.astimezone(zone)) if schedules else None
+        if location:
+            addresses = list(location.addresses.all())
+            result.address = addresses[0].text if addresses else ""
+        phones = list(service.phones.all()) or location_phones.get(location_id, [])
+        result.phone = phones[0] if phones else None
+        result.reasons = _reasons(q, words, service, result, wanted_needs)
+        out.append(result)
+    return out
+
+
+def _reasons(q, words, service, result, wanted_needs) -> list[str]:
+    """Why this service is in the list, in the words a liaison or a family would use."""
+    from liaison.core.validators import language_name
+
+    reasons = []
+    name_words = _WORD.findall(needs.fold(f"{service.name} {service.alternate_name}"))
+    other_words = _WORD.findall(
+        needs.fold(
+            f"{service.description} {service.organization.name} {service.eligibility_description}"
+        )
+    )
+    for word, english in words:
+        for candidate in [word, english]:
+            if not candidate:
+                continue
+            if any(w.startswith(candidate) for w in name_words):
+                reasons.append(_("Name matches “%(word)s”") % {"word": candidate})
+                break
+            if any(w.startswith(candidate) for w in other_words):
+                reasons.append(_("Description mentions “%(word)s”") % {"word": candidate})
+                break
+        else:
+            reasons.append(_("Listed under a need matching “%(word)s”") % {"word": word})
+        if english:
+            reasons.append(
+                _("“%(word)s” read as “%(english)s”") % {"word": word, "english": english}
+            )
+    for term in wanted_needs.values():
+        reasons.append(_("Need: %(need)s") % {"need": term.name})
+    for code in q.languages:
+        if base_language(code) in result.languages:
+            reasons.append(_("Speaks %(language)s") % {"language": language_name(code)})
+    if q.cost == Cost.FREE:
+        reasons.append(_("Free"))
+    if q.age is not None:
+        reasons.append(_("Serves age %(age)s") % {"age": q.age})
+    if q.open_now and result.open_now:
+        reasons.append(_("Open now"))
+    if result.distance_km is not None:
+        reasons.append(_("%(miles).1f miles away") % {"miles": result.distance_miles})
+    return reasons
+
+
+@cache
+def _day_names(locale: str):
+    import babel.dates
+
+    try:
+        return babel.dates.get_day_names("abbreviated", locale=locale.replace("-", "_"))
+    except Exception:  # an unknown locale falls back to English
+        return babel.dates.get_day_names("abbreviated", locale="en")
+
+
+def describe_hours(schedules) -> list[str]:
+    """ "Mon–Fri 9:00–17:00" lines, in the active language's day names."""
+    import babel.dates
+
+    locale = translation.get_language() or "en"
+    try:
+        names = babel.dates.get_day_names("abbreviated", locale=locale.replace("-", "_"))
+    except Exception:
+        names = babel.dates.get_day_names("abbreviated", locale="en")
+    lines = []
+    for s in schedules:
+        if s.opens_at and s.closes_at:
+            days = [
+                d.strip().upper()
+                for d in (s.byday or "").split(",")
+                if d.strip() in DAYS or d.strip().upper() in DAYS
+            ]
+            day_text = ", ".join(names[DAYS.index(d)] for d in days) if days else _("Every day")
+            lines.append(f"{day_text} {s.opens_at:%H:%M}–{s.closes_at:%H:%M}")
+        elif s.description:
+            lines.append(s.description)
+    return lines
+
+
+def is_open(schedules, local: dt.datetime) -> bool:
+    minute = local.weekday() * 1440 + local.hour * 60 + local.minute
+    spec = weekly_hours(
+        [
+            {
+                "freq": s.freq,
+                "byday": s.byday,
+                "opens_at": s.opens_at,
+                "closes_at": s.closes_at,
+                "valid_to": s.valid_to,
+            }
+            for s in schedules
+        ]
+    )
+    for part in spec.split():
+        day, span = part.split(":")
+        start, end = (int(x) + int(day) * 1440 for x in span.split("-"))
+        if start <= minute < end or start <= minute + 10080 < end:
+            return True
+    return False

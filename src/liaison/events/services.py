@@ -285,6 +285,43 @@ def respond(
         raise ValidationError(_("Answer yes, no or maybe."))
     if party_size < 1 or party_size > settings.EVENTS_MAX_PARTY:
         raise ValidationError(_("Between 1 and %(n)d people.") % {"n": settings.EVENTS_MAX_PARTY})
+    _locked_retry(
+        lambda: _respond(
+            invitation,
+            answer,
+            party_size,
+            interpreter_language,
+            childcare_ages,
+            needs_transport,
+            channel,
+        )
+    )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def _locked_retry(fn, attempts: int = 50):
+    """SQLite answers "locked" instead of waiting in some modes (shared cache); try again.
+
+    PostgreSQL waits on the row lock itself and never gets here.
+    """
+    import random
+    import time
+
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 + random.random() * 0.05)
+
+
+def _respond(
+    invitation, answer, party_size, interpreter_language, childcare_ages, needs_transport, channel
+):
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=invitation.event_id)
         if event.is_cancelled:
@@ -316,8 +353,6 @@ def respond(
         inv.save()
         if was_confirmed and inv.seat != Seat.CONFIRMED:
             _promote_waitlist(event)
-    invitation.refresh_from_db()
-    return invitation
 
 
 def _promote_waitlist(event: Event) -> list[Invitation]:

@@ -22,7 +22,7 @@ def _race(invitations):
         try:
             barrier.wait()
             services.respond(invitation=inv, answer=Answer.YES, channel="link")
-        except Exception as exc:  # noqa: BLE001 — reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             conn.close()
@@ -41,7 +41,9 @@ def test_twenty_concurrent_rsvps_for_the_last_five_seats():
     event = EventFactory(district=district, capacity=25)
     # 20 seats are already taken by earlier answers.
     for _ in range(20):
-        inv = Invitation.objects.create(event=event, household=f.HouseholdFactory(district=district))
+        inv = Invitation.objects.create(
+            event=event, household=f.HouseholdFactory(district=district)
+        )
         services.respond(invitation=inv, answer=Answer.YES)
     racers = [
         Invitation.objects.create(event=event, household=f.HouseholdFactory(district=district))

@@ -1,28 +1,14 @@
 """Sending an event notice to a household, exactly once per (invitation, key).
 
 The sent-marker (Notice) is written in the same transaction as the send: a second run of the same
-reminder finds the marker (or collides on its unique constraint) and sends nothing. Messaging
-(`liaison.messaging.services.send_notice`) carries the notice in each guardian's language over
-their channels and respects quiet hours; until it is installed, notices go by email only.
+reminder finds the marker (or collides on its unique constraint) and sends nothing; messaging's
+dedupe_key is a second guard. Messaging (`liaison.messaging.services.send_notice`) renders the
+notice in each guardian's language, picks their channels and holds it through quiet hours.
 """
 
-import logging
-
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
 from liaison.events.models import Invitation, Notice
-
-log = logging.getLogger(__name__)
-
-
-def _messaging_send():
-    try:
-        from liaison.messaging.services import send_notice
-    except ImportError:
-        return None
-    return send_notice
 
 
 def recipients(invitation: Invitation):
@@ -54,34 +40,16 @@ def send(
 
 
 def _deliver(invitation, key, guardians, subject, body, by, kind, urgent):
-    event = invitation.event
-    send_notice = _messaging_send()
-    if send_notice is not None:
-        send_notice(
-            guardians=guardians,
-            subject=subject,
-            body=body,
-            by=by,
-            kind=kind,
-            urgent=urgent,
-            source_language=event.language,
-            dedupe_key=f"events:{invitation.pk}:{key}",
-            related=invitation,
-        )
-        return
-    from liaison.language.rendering import render_message
+    from liaison.messaging.services import send_notice
 
-    languages = sorted({g.preferred_language for g in guardians})
-    rendered = render_message(
-        district=event.district,
+    send_notice(
+        guardians=guardians,
         subject=subject,
         body=body,
-        source_language=event.language,
-        target_languages=languages,
+        by=by,
+        kind=kind,
+        urgent=urgent,
+        source_language=invitation.event.language,
+        dedupe_key=f"events:{invitation.pk}:{key}",
+        related=invitation,
     )
-    for guardian in guardians:
-        if not guardian.email:
-            continue
-        text = rendered[guardian.preferred_language]
-        with translation.override(guardian.preferred_language):
-            send_mail(text.subject, text.body, None, [guardian.email])

@@ -788,8 +788,11 @@ def audience(*, event: Event, user, audience: str, language: str = ""):
     return list(qs.distinct())
 
 
-def invitees_audience(event_id: int):
-    """For messaging's audience builder: the guardians invited to an event."""
+def invitees_audience(*, district, user, param):
+    """For messaging's audience builder: the guardians invited to an event (param: its id)."""
     from liaison.people.models import Guardian
 
-    return Guardian.objects.reachable().filter(household__event_invitations__event_id=event_id)
+    event = Event.objects.visible_to(user).filter(district=district, pk=param).first()
+    if event is None or not str(param).isdigit():
+        return Guardian.objects.none()
+    return Guardian.objects.reachable().filter(household__event_invitations__event=event)

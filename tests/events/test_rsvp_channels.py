@@ -114,3 +114,15 @@ def test_cancelled_event_refuses_answers(world, invited):
     with pytest.raises(ValidationError):
         services.respond(invitation=invited, answer=Answer.YES)
     assert timezone.now() < invited.event.starts_at + dt.timedelta(days=1)
+
+
+def test_spanish_reply_through_the_sms_inbound_path_answers_the_event(world, invited):
+    from liaison.messaging.inbound import handle_inbound_sms
+
+    guardian = world.caseload_family.guardians.get()
+    result = handle_inbound_sms(
+        sender=guardian.phone, body=f"SI {invited.event.code} 2", provider_id="SM-test-1"
+    )
+    assert result["outcome"] != "duplicate"
+    invited.refresh_from_db()
+    assert (invited.answer, invited.party_size, invited.channel) == (Answer.YES, 2, "sms")

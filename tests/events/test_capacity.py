@@ -88,3 +88,30 @@ def test_a_larger_party_than_the_seats_left_waits():
     b = Invitation.objects.create(event=event, household=f.HouseholdFactory())
     assert services.respond(invitation=a, answer=Answer.YES, party_size=2).seat == Seat.CONFIRMED
     assert services.respond(invitation=b, answer=Answer.YES, party_size=2).seat == Seat.WAITLISTED
+
+
+def test_the_race_on_the_production_sqlite_file_configuration(tmp_path):
+    """The same race on a real SQLite file (WAL, busy timeout, IMMEDIATE), not the test suite's
+    in-memory database: run in a fresh process with LIAISON_DATA_DIR pointing at a temp folder."""
+    import json
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = {**os.environ, "LIAISON_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    out = subprocess.run(
+        [sys.executable, str(root / "tests/events/race_sqlite_file.py")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["vendor"] == "sqlite" and result["database"].startswith(str(tmp_path))
+    assert result["errors"] == []
+    assert (result["confirmed"], result["waitlisted"], result["taken"]) == (5, 15, 25)

@@ -64,6 +64,11 @@ def test_household_feed_by_signed_token_lists_its_events_without_sign_in(
     household = world.caseload_family
     services.invite_households(event=chicago_event, households=[household], send=False)
     other = EventFactory(district=world.district, title="Not invited")
+    # Another family saying no does not take the event out of this family's feed.
+    services.invite_households(event=chicago_event, households=[world.site_family], send=False)
+    services.respond(
+        invitation=chicago_event.invitations.get(household=world.site_family), answer="no"
+    )
     token = services.feed_token("household", household.pk)
     cal = Calendar.from_ical(client.get(reverse("events:feed", args=[token])).content)
     titles = [str(v["SUMMARY"]) for v in cal.walk("VEVENT")]

@@ -10,11 +10,18 @@ def timeline_entries(household, user, *, before=None, limit=25):
     """Answers and attendance; the caller has already checked the user may see the household."""
     from liaison.events.models import Invitation
 
-    qs = Invitation.objects.filter(household=household).select_related("event")
+    from django.db.models.functions import Coalesce
+
+    # Dated by what happened: the check-in, else the answer, else the invitation.
+    qs = (
+        Invitation.objects.filter(household=household)
+        .select_related("event")
+        .annotate(at=Coalesce("checked_in_at", "answered_at", "created_at"))
+    )
     if before is not None:
-        qs = qs.filter(event__starts_at__lt=before)
+        qs = qs.filter(at__lt=before)
     url = reverse("events:household_events", args=[household.pk])
-    for inv in qs.order_by("-event__starts_at")[:limit]:
+    for inv in qs.order_by("-at")[:limit]:
         if inv.checked_in_at:
             title = _("Came to %(title)s") % {"title": inv.event.title}
             badges = (_("attended"),)
@@ -27,9 +34,7 @@ def timeline_entries(household, user, *, before=None, limit=25):
         else:
             title = _("Invited to %(title)s") % {"title": inv.event.title}
             badges = ()
-        yield TimelineEntry(
-            at=inv.event.starts_at, kind="event", title=title, url=url, badges=badges
-        )
+        yield TimelineEntry(at=inv.at, kind="event", title=title, url=url, badges=badges)
 
 
 def export_household(household) -> list[dict]:

@@ -203,11 +203,10 @@ def feed(request, token):
     kind, pk = services.feed_target(token)
     if kind == "household":
         household = get_object_or_404(Household, pk=pk)
-        events = (
-            Event.objects.filter(invitations__household=household)
-            .exclude(invitations__answer=Answer.NO)
-            .select_related("district", "site")
-            .distinct()
+        # Every event the family is invited to, except those it said no to.
+        wanted = Invitation.objects.filter(household=household).exclude(answer=Answer.NO)
+        events = Event.objects.filter(pk__in=wanted.values("event_id")).select_related(
+            "district", "site"
         )
         name = household.name
     elif kind == "site":

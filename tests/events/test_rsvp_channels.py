@@ -126,3 +126,16 @@ def test_spanish_reply_through_the_sms_inbound_path_answers_the_event(world, inv
     assert result["outcome"] != "duplicate"
     invited.refresh_from_db()
     assert (invited.answer, invited.party_size, invited.channel) == (Answer.YES, 2, "sms")
+
+
+def test_a_plain_no_by_sms_declines_without_opting_the_family_out(world, invited):
+    from liaison.messaging.inbound import handle_inbound_sms
+    from liaison.messaging.services import is_opted_out
+
+    guardian = world.caseload_family.guardians.get()
+    services.respond(invitation=invited, answer=Answer.YES)
+    handle_inbound_sms(sender=guardian.phone, body="No", provider_id="SM-test-2")
+    invited.refresh_from_db()
+    assert invited.answer == Answer.NO and invited.seat == Seat.NONE
+    assert not is_opted_out(channel="sms", address=guardian.phone)
+    assert list(services.open_invitations(world.caseload_family)) == [invited]

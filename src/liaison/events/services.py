@@ -186,6 +186,16 @@ def invite_households(*, event: Event, households, by=None, send=True) -> list[I
     return made
 
 
+def open_invitations(household):
+    """For the family portal: the household's invitations to events still to come, soonest first."""
+    return (
+        Invitation.objects.open()
+        .filter(household=household)
+        .select_related("event__site", "event__district")
+        .order_by("event__starts_at")
+    )
+
+
 def rsvp_token(invitation: Invitation) -> str:
     return signing.dumps({"i": invitation.pk, "n": invitation.link_nonce}, salt=RSVP_SALT)
 

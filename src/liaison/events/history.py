@@ -8,9 +8,9 @@ from liaison.people.timeline import TimelineEntry
 
 def timeline_entries(household, user, *, before=None, limit=25):
     """Answers and attendance; the caller has already checked the user may see the household."""
-    from liaison.events.models import Invitation
-
     from django.db.models.functions import Coalesce
+
+    from liaison.events.models import Invitation
 
     # Dated by what happened: the check-in, else the answer, else the invitation.
     qs = (

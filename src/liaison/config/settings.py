@@ -386,6 +386,14 @@ LIAISON_TRANSLATION_RETRY = int(os.environ.get("LIAISON_TRANSLATION_RETRY", "60"
 # --- resources: directory, search, referrals ---
 
 # --- events: reminders, calendars, check-in ---
+# Minutes before an event that reminders go out (default: a day and two hours).
+EVENTS_REMINDER_MINUTES = [
+    int(m) for m in os.environ.get("LIAISON_EVENTS_REMINDERS", "1440,120").split(",") if m.strip()
+]
+EVENTS_RSVP_LINK_MAX_AGE = int(os.environ.get("LIAISON_EVENTS_RSVP_LINK_DAYS", "60")) * 86400
+EVENTS_MAX_PARTY = int(os.environ.get("LIAISON_EVENTS_MAX_PARTY", "12"))
+# A Unicode TTF for flyers in non-Latin scripts (e.g. /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf).
+EVENTS_FLYER_FONT = os.environ.get("LIAISON_EVENTS_FLYER_FONT", "")
 
 # --- portal: family sign-in, languages ---
 

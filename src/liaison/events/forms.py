@@ -1,0 +1,226 @@
+"""Forms of the events app: every field the user types is validated here, with a message on it."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.validators import validate_language_tag
+from liaison.events.choices import Answer, GroupRole
+from liaison.events.models import Event, Group, GroupAsk
+from liaison.events.services import occurrences
+
+LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _languages(value: str) -> list[str]:
+    tags = [t.strip() for t in (value or "").replace(";", ",").split(",") if t.strip()]
+    for tag in tags:
+        try:
+            validate_language_tag(tag)
+        except ValidationError as exc:
+            raise ValidationError(_("“%(tag)s” is not a language tag.") % {"tag": tag}) from exc
+    return tags
+
+
+class EventForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=LOCAL)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=LOCAL)
+    interpretation = forms.CharField(
+        label=_("Interpretation offered in"),
+        required=False,
+        help_text=_("Language tags separated by commas, e.g. es, so, ar."),
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "kind",
+            "title",
+            "description",
+            "language",
+            "site",
+            "group",
+            "starts_at",
+            "ends_at",
+            "recurrence",
+            "place",
+            "video_url",
+            "capacity",
+            "interpretation",
+            "childcare_offered",
+            "transport_offered",
+        ]
+
+    def __init__(self, *args, sites, groups, district, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.district = district
+        self.fields["site"].queryset = sites
+        self.fields["group"].queryset = groups
+        self.fields["group"].required = False
+        self.fields["description"].widget.attrs["rows"] = 4
+        if editing:
+            del self.fields["recurrence"]
+        if self.instance.pk:
+            zone = self.instance.zone
+            self.initial["starts_at"] = self.instance.starts_at.astimezone(zone).replace(
+                tzinfo=None
+            )
+            self.initial["ends_at"] = self.instance.ends_at.astimezone(zone).replace(tzinfo=None)
+            self.initial["interpretation"] = ", ".join(self.instance.interpretation)
+
+    def _zone(self):
+        import zoneinfo
+
+        site = self.cleaned_data.get("site")
+        return site.zone if site else zoneinfo.ZoneInfo(self.district.time_zone)
+
+    def clean_interpretation(self):
+        return _languages(self.cleaned_data["interpretation"])
+
+    def clean(self):
+        data = super().clean()
+        zone = self._zone()
+        for name in ("starts_at", "ends_at"):
+            value = data.get(name)
+            if value is not None:
+                # The time typed is wall-clock time at the event's site.
+                data[name] = value.replace(tzinfo=None).replace(tzinfo=zone)
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", _("The event must end after it starts."))
+        if not data.get("place") and not data.get("video_url"):
+            self.add_error("place", _("Give a place or a video link."))
+        rule = data.get("recurrence")
+        if rule and start:
+            try:
+                occurrences(starts_at=start, rule=rule, zone=zone)
+            except ValidationError as exc:
+                self.add_error("recurrence", exc)
+        return data
+
+    def _post_clean(self):
+        # create_event/update_event validate the model; here only the form's own checks.
+        pass
+
+
+class InviteForm(forms.Form):
+    AUDIENCES = [
+        ("site", _("Families with a child at the event's school")),
+        ("caseload", _("My caseload")),
+        ("group", _("Members of the event's committee")),
+    ]
+    audience = forms.ChoiceField(label=_("Who"), choices=AUDIENCES, widget=forms.RadioSelect)
+    language = forms.CharField(
+        label=_("Only families who speak"),
+        required=False,
+        help_text=_("Optional language tag, e.g. so."),
+        validators=[validate_language_tag],
+    )
+
+
+class RsvpForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Coming?"),
+        choices=[(Answer.YES, _("Yes")), (Answer.NO, _("No")), (Answer.MAYBE, _("Maybe"))],
+        widget=forms.RadioSelect,
+    )
+    party_size = forms.IntegerField(
+        label=_("How many people"), min_value=1, max_value=12, initial=1
+    )
+    interpreter_language = forms.CharField(
+        label=_("Interpreter needed for"),
+        required=False,
+        help_text=_("Language tag, e.g. so for Somali. Leave empty if none."),
+        validators=[validate_language_tag],
+    )
+    childcare_ages = forms.CharField(
+        label=_("Childcare: ages of the children"),
+        required=False,
+        help_text=_("e.g. 3, 5"),
+    )
+    needs_transport = forms.BooleanField(label=_("We need a ride"), required=False)
+
+    def clean_childcare_ages(self):
+        raw = self.cleaned_data["childcare_ages"]
+        ages = []
+        for part in raw.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or not 0 <= int(part) <= 17:
+                raise ValidationError(_("Write ages in years between 0 and 17, e.g. 3, 5."))
+            ages.append(int(part))
+        return ages
+
+
+class CheckInForm(forms.Form):
+    token = forms.CharField(label=_("Scan the QR code or type its code"), max_length=80, strip=True)
+
+
+class WalkInForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    party_size = forms.IntegerField(
+        label=_("How many people"), min_value=1, max_value=30, initial=1
+    )
+
+
+class SlotsForm(forms.Form):
+    first = forms.DateTimeField(label=_("First slot starts"), widget=LOCAL)
+    last = forms.DateTimeField(label=_("Last slot ends"), widget=LOCAL)
+    minutes = forms.IntegerField(
+        label=_("Minutes per slot"), min_value=5, max_value=120, initial=15
+    )
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean(self):
+        data = super().clean()
+        for name in ("first", "last"):
+            if data.get(name):
+                data[name] = data[name].replace(tzinfo=None).replace(tzinfo=self.zone)
+        if data.get("first") and data.get("last") and data["last"] <= data["first"]:
+            self.add_error("last", _("The last slot must end after the first starts."))
+        if (
+            data.get("first")
+            and data.get("last")
+            and data["last"] - data["first"] > dt.timedelta(hours=12)
+        ):
+            self.add_error("last", _("At most twelve hours of slots at once."))
+        return data
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name", "kind", "site", "language", "purpose"]
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+class MemberForm(forms.Form):
+    guardian = forms.IntegerField(widget=forms.HiddenInput)
+    role = forms.ChoiceField(label=_("Role"), choices=GroupRole.choices)
+
+
+class AskForm(forms.ModelForm):
+    class Meta:
+        model = GroupAsk
+        fields = ["text", "meeting", "status", "response"]
+
+    def __init__(self, *args, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings
+        self.fields["text"].widget.attrs["rows"] = 3
+        self.fields["response"].widget.attrs["rows"] = 3
+
+
+class MinutesForm(forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = ["minutes"]

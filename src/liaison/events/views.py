@@ -1,0 +1,648 @@
+"""Staff pages for events, the kiosk at the door, and the family's no-sign-in RSVP link."""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from liaison.audit.models import AccessLog
+from liaison.audit.services import record_access
+from liaison.core import policy
+from liaison.core.policy import events as event_policy
+from liaison.events import calendars, services
+from liaison.events.choices import Answer, EventKind, RsvpChannel
+from liaison.events.forms import (
+    AskForm,
+    CheckInForm,
+    EventForm,
+    GroupForm,
+    InviteForm,
+    MinutesForm,
+    RsvpForm,
+    SlotsForm,
+    WalkInForm,
+)
+from liaison.events.models import ConferenceSlot, Event, Group, GroupMember, Invitation
+from liaison.people.models import Guardian, Household, Site
+from liaison.people.views import _glass_ok
+
+
+def _event_or_404(user, pk) -> Event:
+    return get_object_or_404(
+        Event.objects.visible_to(user).select_related("district", "site", "group"), pk=pk
+    )
+
+
+def _managed_or_404(user, pk) -> Event:
+    event = _event_or_404(user, pk)
+    if not event_policy.can_manage(user, event):
+        raise Http404
+    return event
+
+
+def _district(user):
+    access = policy.access_for(user)
+    from liaison.people.models import District
+
+    ids = access.admin_district_ids or access.district_ids
+    district = District.objects.filter(pk__in=ids).order_by("pk").first()
+    if district is None and access.superuser:
+        district = District.objects.order_by("pk").first()
+    return district
+
+
+def _sites(user):
+    access = policy.access_for(user)
+    if access.superuser:
+        return Site.objects.active()
+    return Site.objects.active().filter(
+        Q(district_id__in=access.admin_district_ids) | Q(pk__in=access.site_ids)
+    )
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@login_required
+def event_list(request):
+    events = Event.objects.visible_to(request.user).upcoming().select_related("site", "group")[:200]
+    return render(
+        request,
+        "events/list.html",
+        {"events": events, "can_create": event_policy.can_run_events(request.user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request, pk=None):
+    user = request.user
+    if pk is None:
+        if not event_policy.can_run_events(user):
+            raise Http404
+        event, district = None, _district(user)
+    else:
+        event = _managed_or_404(user, pk)
+        district = event.district
+    form = EventForm(
+        request.POST or None,
+        instance=event,
+        sites=_sites(user).filter(district=district),
+        groups=Group.objects.filter(district=district),
+        district=district,
+        editing=event is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items()}
+        try:
+            if event is None:
+                rule = data.pop("recurrence", "")
+                made = services.create_event(district=district, by=user, recurrence=rule, **data)
+                messages.success(
+                    request,
+                    _("Event created (%(n)d occurrences).") % {"n": len(made)}
+                    if len(made) > 1
+                    else _("Event created."),
+                )
+                return redirect(made[0])
+            services.update_event(event=event, by=user, **data)
+            messages.success(request, _("Saved. Invited families are told of any change."))
+            return redirect(event)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+def _invitations_visible(user, event):
+    return (
+        event.invitations.filter(
+            Q(household__isnull=True) | Q(household__in=Household.objects.visible_to(user))
+        )
+        .select_related("household")
+        .order_by("household__name", "walk_in_name")
+    )
+
+
+@login_required
+def event_detail(request, pk):
+    event = _event_or_404(request.user, pk)
+    manage = event_policy.can_manage(request.user, event)
+    context = {
+        "event": event,
+        "manage": manage,
+        "counts": services.live_counts(event),
+        "when": services.when_text(event),
+        "invitations": _invitations_visible(request.user, event)[:500] if manage else [],
+        "occurrences": event.occurrences.all()[:60],
+        "site_feed": services.feed_token("site", event.site_id) if event.site_id else "",
+    }
+    return render(request, "events/event.html", context)
+
+
+@login_required
+def event_counts(request, pk):
+    """The live counts, polled by htmx every few seconds on the event page."""
+    event = _event_or_404(request.user, pk)
+    return render(
+        request,
+        "events/event.html#counts",
+        {"event": event, "counts": services.live_counts(event)},
+    )
+
+
+@login_required
+@require_POST
+def event_cancel(request, pk):
+    event = _managed_or_404(request.user, pk)
+    services.cancel_event(event=event, by=request.user)
+    messages.success(request, _("Cancelled. Everyone invited is being told."))
+    return redirect(event)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_invite(request, pk):
+    event = _managed_or_404(request.user, pk)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        households = services.audience(
+            event=event,
+            user=request.user,
+            audience=form.cleaned_data["audience"],
+            language=form.cleaned_data["language"],
+        )
+        try:
+            made = services.invite_households(event=event, households=households, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(n)d families invited.") % {"n": len(made)})
+            return redirect(event)
+    return render(request, "events/invite.html", {"event": event, "form": form})
+
+
+@login_required
+def event_ics(request, pk):
+    event = _event_or_404(request.user, pk)
+    return _ics(calendars.event_ics(event), f"event-{event.pk}.ics")
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def feed(request, token):
+    """A subscribable feed (household or site), by signed token: calendar apps cannot sign in."""
+    kind, pk = services.feed_target(token)
+    if kind == "household":
+        household = get_object_or_404(Household, pk=pk)
+        # Every event the family is invited to, except those it said no to.
+        wanted = Invitation.objects.filter(household=household).exclude(answer=Answer.NO)
+        events = Event.objects.filter(pk__in=wanted.values("event_id")).select_related(
+            "district", "site"
+        )
+        name = household.name
+    elif kind == "site":
+        site = get_object_or_404(Site, pk=pk)
+        events = Event.objects.filter(site=site, group__isnull=True).select_related(
+            "district", "site"
+        )
+        name = site.name
+    else:
+        raise Http404
+    return _ics(calendars.calendar_for(events, name=name), "liaison.ics")
+
+
+@login_required
+def event_flyer(request, pk):
+    from liaison.events.flyer import flyer_pdf
+    from liaison.language.rendering import render_message
+
+    event = _event_or_404(request.user, pk)
+    languages = [t for t in request.GET.getlist("lang") if t][:8] or [event.language]
+    rendered = render_message(
+        district=event.district,
+        subject=event.title,
+        body=event.description,
+        source_language=event.language,
+        target_languages=languages,
+    )
+    pdf, skipped = flyer_pdf(
+        event,
+        {tag: (r.subject, r.body) for tag, r in rendered.items()},
+        when=services.when_text(event),
+        where=services.where_text(event),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="flyer-{event.pk}.pdf"'
+    if skipped:
+        response["X-Liaison-Skipped-Languages"] = ",".join(skipped)
+    return response
+
+
+# --- a family's invitations (household-level records) -------------------------------------
+
+
+def _household_or_404(user, pk) -> Household:
+    return get_object_or_404(Household.objects.visible_to(user), pk=pk)
+
+
+@login_required
+def household_events(request, pk):
+    household = _household_or_404(request.user, pk)
+    if not _glass_ok(request, household):
+        return redirect(household)
+    record_access(
+        request, kind=AccessLog.Kind.HOUSEHOLD, object_id=household.pk, household_id=household.pk
+    )
+    invitations = (
+        Invitation.objects.filter(household=household)
+        .select_related("event__site")
+        .order_by("-event__starts_at")
+    )
+    slots = household.conference_slots.select_related("teacher", "event").order_by("starts_at")
+    return render(
+        request,
+        "events/household.html",
+        {
+            "household": household,
+            "invitations": invitations,
+            "slots": slots,
+            "feed": services.feed_token("household", household.pk),
+            "can_edit": policy.can_edit_household(request.user, household),
+        },
+    )
+
+
+def _invitation_for_edit(request, pk):
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("event__site", "event__district", "household"),
+        pk=pk,
+        household__in=Household.objects.visible_to(request.user),
+    )
+    if not policy.can_edit_household(request.user, invitation.household):
+        raise Http404
+    return invitation
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_rsvp(request, pk):
+    """A liaison records the family's answer (on the phone, at a meeting)."""
+    invitation = _invitation_for_edit(request, pk)
+    household = invitation.household
+    if not _glass_ok(request, household):
+        return redirect(household)
+    form = RsvpForm(request.POST or None, initial=_rsvp_initial(invitation))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.respond(
+                invitation=invitation,
+                channel=RsvpChannel.STAFF,
+                by=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Answer saved."))
+            return redirect("events:household_events", household.pk)
+    return render(
+        request,
+        "events/rsvp_staff.html",
+        {"invitation": invitation, "form": form, "household": household},
+    )
+
+
+def _rsvp_initial(invitation):
+    return {
+        "answer": invitation.answer or None,
+        "party_size": invitation.party_size,
+        "interpreter_language": invitation.interpreter_language,
+        "childcare_ages": ", ".join(str(a) for a in invitation.childcare_ages),
+        "needs_transport": invitation.needs_transport,
+    }
+
+
+# --- the family's link (no sign-in) --------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def rsvp_link(request, token):
+    try:
+        invitation = services.invitation_from_token(token)
+    except services.LinkRefused as exc:
+        return render(request, "events/rsvp_refused.html", {"reason": str(exc)}, status=410)
+    form = RsvpForm(request.POST or None, initial=_rsvp_initial(invitation))
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.respond(
+                invitation=invitation, channel=RsvpChannel.LINK, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(
+                request,
+                "events/rsvp_done.html",
+                {
+                    "invitation": invitation,
+                    "when": services.when_text(invitation.event),
+                    "next_link": services.rsvp_url(invitation),
+                },
+            )
+    return render(
+        request,
+        "events/rsvp_link.html",
+        {
+            "invitation": invitation,
+            "event": invitation.event,
+            "form": form,
+            "when": services.when_text(invitation.event),
+        },
+    )
+
+
+def invitation_qr(request, token):
+    """The check-in QR as an SVG image (an image URL keeps the strict CSP happy)."""
+    invitation = get_object_or_404(Invitation, token=token)
+    svg = segno.make(services.qr_payload(invitation), error="m").svg_inline(scale=6, border=2)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- the kiosk at the door ------------------------------------------------------------------
+
+
+@login_required
+def kiosk(request, pk):
+    event = _managed_or_404(request.user, pk)
+    return render(
+        request,
+        "events/kiosk.html",
+        {
+            "event": event,
+            "form": CheckInForm(),
+            "walk_in": WalkInForm(),
+            "counts": services.live_counts(event),
+        },
+    )
+
+
+@login_required
+@require_POST
+def kiosk_check_in(request, pk):
+    event = _managed_or_404(request.user, pk)
+    form = CheckInForm(request.POST)
+    result = {"event": event, "form": CheckInForm()}
+    invitation_pk = request.POST.get("invitation")
+    try:
+        if invitation_pk:
+            invitation = get_object_or_404(Invitation, pk=invitation_pk, event=event)
+            result["invitation"] = services.check_in(
+                event=event, invitation=invitation, by=request.user
+            )
+        elif form.is_valid():
+            result["invitation"] = services.check_in(
+                event=event, token=form.cleaned_data["token"], by=request.user
+            )
+        else:
+            result["error"] = _("Scan the QR code or type its code.")
+    except services.NotFound as exc:
+        result["error"] = str(exc)
+    template = (
+        "events/kiosk.html#result" if request.headers.get("HX-Request") else "events/kiosk.html"
+    )
+    if template == "events/kiosk.html":
+        result.update({"walk_in": WalkInForm(), "counts": services.live_counts(event)})
+    return render(request, template, result, status=200 if "invitation" in result else 422)
+
+
+@login_required
+def kiosk_search(request, pk):
+    event = _managed_or_404(request.user, pk)
+    q = request.GET.get("q", "").strip()[:60]
+    found = []
+    if len(q) >= 2:
+        found = (
+            event.invitations.filter(
+                Q(household__name__icontains=q)
+                | Q(household__guardians__given_name__icontains=q)
+                | Q(household__guardians__family_name__icontains=q)
+                | Q(walk_in_name__icontains=q)
+            )
+            .select_related("household")
+            .distinct()[:20]
+        )
+    return render(request, "events/kiosk.html#found", {"event": event, "found": found, "q": q})
+
+
+@login_required
+@require_POST
+def kiosk_walk_in(request, pk):
+    event = _managed_or_404(request.user, pk)
+    form = WalkInForm(request.POST)
+    if form.is_valid():
+        invitation = services.add_walk_in(
+            event=event,
+            name=form.cleaned_data["name"],
+            party_size=form.cleaned_data["party_size"],
+            by=request.user,
+        )
+        messages.success(request, _("Welcome, %(name)s!") % {"name": invitation.display_name})
+        return redirect("events:kiosk", event.pk)
+    return render(
+        request,
+        "events/kiosk.html",
+        {
+            "event": event,
+            "form": CheckInForm(),
+            "walk_in": form,
+            "counts": services.live_counts(event),
+        },
+        status=422,
+    )
+
+
+# --- conference slots ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def slots(request, pk):
+    event = _event_or_404(request.user, pk)
+    if event.kind != EventKind.CONFERENCE or not event_policy.can_publish_slots(
+        request.user, event
+    ):
+        raise Http404
+    manage = event_policy.can_manage(request.user, event)
+    form = SlotsForm(request.POST or None, zone=event.zone)
+    if request.method == "POST" and form.is_valid():
+        teacher = request.user
+        if manage and request.POST.get("teacher"):
+            from liaison.people.models import User
+
+            teacher = get_object_or_404(
+                User.objects.staff_of(event.district), pk=request.POST["teacher"]
+            )
+        try:
+            made = services.publish_slots(
+                event=event, teacher=teacher, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(n)d slots published.") % {"n": len(made)})
+            return redirect("events:slots", event.pk)
+    all_slots = event.slots.select_related("teacher", "household")
+    if not manage:
+        all_slots = all_slots.filter(teacher=request.user)
+    return render(
+        request,
+        "events/slots.html",
+        {"event": event, "form": form, "slots": all_slots, "manage": manage, "zone": event.zone},
+    )
+
+
+@login_required
+def slots_print(request, pk, teacher_pk):
+    event = _event_or_404(request.user, pk)
+    if not event_policy.can_publish_slots(request.user, event):
+        raise Http404
+    if not event_policy.can_manage(request.user, event) and teacher_pk != request.user.pk:
+        raise Http404
+    rows = event.slots.filter(teacher_id=teacher_pk).select_related("teacher", "household")
+    if not rows:
+        raise Http404
+    return render(
+        request,
+        "events/slots_print.html",
+        {"event": event, "slots": rows, "teacher": rows[0].teacher, "zone": event.zone},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_slot(request, pk, event_pk):
+    """A liaison books (or moves) a family's conference slot."""
+    household = _household_or_404(request.user, pk)
+    if not policy.can_edit_household(request.user, household):
+        raise Http404
+    if not _glass_ok(request, household):
+        return redirect(household)
+    event = get_object_or_404(
+        Event, pk=event_pk, kind=EventKind.CONFERENCE, district=household.district
+    )
+    free = event.slots.filter(household__isnull=True).select_related("teacher")
+    mine = event.slots.filter(household=household).select_related("teacher")
+    if request.method == "POST":
+        slot = get_object_or_404(
+            ConferenceSlot, pk=request.POST.get("slot"), event=event, household__isnull=True
+        )
+        current = mine.filter(teacher=slot.teacher).first()
+        try:
+            if current:
+                services.reschedule_slot(old=current, new=slot, by=request.user)
+            else:
+                services.book_slot(slot=slot, household=household, by=request.user)
+        except services.SlotTaken as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Conference booked."))
+            return redirect("events:household_events", household.pk)
+    return render(
+        request,
+        "events/household_slot.html",
+        {"household": household, "event": event, "free": free, "mine": mine, "zone": event.zone},
+    )
+
+
+# --- groups and committees -------------------------------------------------------------------
+
+
+def _groups_for(user):
+    access = policy.access_for(user)
+    if access.superuser:
+        return Group.objects.all()
+    return Group.objects.filter(
+        Q(district_id__in=access.admin_district_ids)
+        | Q(site_id__in=access.site_ids)
+        | Q(site__isnull=True, district_id__in=access.district_ids if access.site_ids else [])
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_list(request):
+    if not event_policy.can_see_groups(request.user):
+        raise Http404
+    district = _district(request.user)
+    form = GroupForm(request.POST or None, sites=_sites(request.user))
+    if request.method == "POST" and form.is_valid():
+        group = form.save(commit=False)
+        group.district = district
+        group.save()
+        return redirect(group)
+    return render(
+        request,
+        "events/groups.html",
+        {"groups": _groups_for(request.user).select_related("site"), "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_detail(request, pk):
+    if not event_policy.can_see_groups(request.user):
+        raise Http404
+    group = get_object_or_404(_groups_for(request.user), pk=pk)
+    meetings = group.meetings.order_by("-starts_at")
+    ask_form = AskForm(request.POST or None, meetings=meetings, prefix="ask")
+    if request.method == "POST" and "ask-text" in request.POST and ask_form.is_valid():
+        ask = ask_form.save(commit=False)
+        ask.group = group
+        ask.save()
+        messages.success(request, _("Recorded."))
+        return redirect(group)
+    if request.method == "POST" and request.POST.get("guardian"):
+        guardian = get_object_or_404(
+            Guardian.objects.visible_to(request.user), pk=request.POST["guardian"]
+        )
+        GroupMember.objects.get_or_create(
+            group=group, guardian=guardian, defaults={"role": request.POST.get("role", "member")}
+        )
+        return redirect(group)
+    members = group.members.select_related("guardian__household").filter(
+        guardian__in=Guardian.objects.visible_to(request.user)
+    )
+    return render(
+        request,
+        "events/group.html",
+        {
+            "group": group,
+            "members": members,
+            "meetings": meetings,
+            "asks": group.asks.select_related("meeting"),
+            "ask_form": ask_form,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_minutes(request, pk):
+    event = _managed_or_404(request.user, pk)
+    form = MinutesForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Minutes saved."))
+        return redirect(event)
+    return render(request, "events/minutes.html", {"event": event, "form": form})

@@ -265,6 +265,41 @@ LIAISON_DEMO_SEED = int(os.environ.get("LIAISON_DEMO_SEED", "20261129"))
 # --- events: reminders, calendars, check-in ---
 
 # --- portal: family sign-in, languages ---
+# Codes and links: how long they live, how many a number/address/IP may ask for or get wrong.
+LIAISON_PORTAL_CODE_MINUTES = int(os.environ.get("LIAISON_PORTAL_CODE_MINUTES", "10"))
+LIAISON_PORTAL_LINK_MINUTES = int(os.environ.get("LIAISON_PORTAL_LINK_MINUTES", "30"))
+LIAISON_PORTAL_REQUESTS_PER_HOUR = int(os.environ.get("LIAISON_PORTAL_REQUESTS_PER_HOUR", "5"))
+LIAISON_PORTAL_IP_REQUESTS_PER_HOUR = int(
+    os.environ.get("LIAISON_PORTAL_IP_REQUESTS_PER_HOUR", "30")
+)
+LIAISON_PORTAL_MAX_FAILURES = int(os.environ.get("LIAISON_PORTAL_MAX_FAILURES", "5"))
+LIAISON_PORTAL_IP_MAX_FAILURES = int(os.environ.get("LIAISON_PORTAL_IP_MAX_FAILURES", "20"))
+LIAISON_PORTAL_LOCKOUT_MINUTES = int(os.environ.get("LIAISON_PORTAL_LOCKOUT_MINUTES", "30"))
+LIAISON_PORTAL_REMEMBER_DAYS = int(os.environ.get("LIAISON_PORTAL_REMEMBER_DAYS", "30"))
+LIAISON_PORTAL_DEEP_LINK_DAYS = int(os.environ.get("LIAISON_PORTAL_DEEP_LINK_DAYS", "14"))
+# The SMS gateway for sign-in codes (Twilio-compatible REST API) until messaging's channels exist;
+# the shared LIAISON_SMS_* names are read first so one gateway serves both.
+LIAISON_PORTAL_SMS_API_URL = os.environ.get(
+    "LIAISON_SMS_API_URL", os.environ.get("LIAISON_PORTAL_SMS_API_URL", "https://api.twilio.com")
+).rstrip("/")
+LIAISON_PORTAL_SMS_ACCOUNT_SID = os.environ.get(
+    "LIAISON_SMS_ACCOUNT_SID", os.environ.get("LIAISON_PORTAL_SMS_ACCOUNT_SID", "")
+)
+LIAISON_PORTAL_SMS_AUTH_TOKEN = os.environ.get(
+    "LIAISON_SMS_AUTH_TOKEN", os.environ.get("LIAISON_PORTAL_SMS_AUTH_TOKEN", "")
+)
+LIAISON_PORTAL_SMS_FROM = os.environ.get(
+    "LIAISON_SMS_FROM", os.environ.get("LIAISON_PORTAL_SMS_FROM", "")
+)
+# Django has no locale data for Haitian Creole and Somali: name them so the switcher can.
+from django.conf.locale import LANG_INFO as _LANG_INFO  # noqa: E402
+
+_LANG_INFO.setdefault(
+    "ht", {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"}
+)
+_LANG_INFO.setdefault(
+    "so", {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"}
+)
 
 # --- insights: rollups, dashboards, exports ---
 

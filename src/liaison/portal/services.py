@@ -69,11 +69,16 @@ def parse_destination(raw: str) -> Destination:
 
 def destination_key(channel: str, value: str) -> str:
     """A keyed hash of a number or address, so throttles and challenges hold no contact details."""
-    return salted_hmac("liaison.portal.destination", f"{channel}:{value}").hexdigest()
+    return salted_hmac(
+        "liaison.portal.destination", f"{channel}:{value}", algorithm="sha256"
+    ).hexdigest()
 
 
 def ip_key(ip: str) -> str:
-    return "ip:" + salted_hmac("liaison.portal.ip", ip or "unknown").hexdigest()[:60]
+    return (
+        "ip:"
+        + salted_hmac("liaison.portal.ip", ip or "unknown", algorithm="sha256").hexdigest()[:60]
+    )
 
 
 def _digest(token: str) -> str:

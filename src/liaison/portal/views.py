@@ -67,7 +67,7 @@ def sign_in_view(request):
     if current_family(request) is not None and not request.session.get("portal_scope"):
         return redirect(_safe_next(request, request.GET.get("next", "")))
     next_path = request.POST.get("next") or request.GET.get("next", "")
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         destination = form.cleaned_data["contact"]
         try:
@@ -97,7 +97,7 @@ def verify(request):
     if not pending or pending.get("channel") != "sms":
         return redirect("portal:sign_in")
     destination = services.Destination(pending["channel"], pending["value"])
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     locked = False
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +143,7 @@ def link_sent(request):
 @portal_page
 def link(request, token):
     """A one-time link from an email. Opening it asks for one tap, so mail scanners cannot spend it."""
-    form = RememberForm(request.POST or None)
+    form = RememberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             challenge = services.redeem_link(token=token, ip=client_ip(request))
@@ -283,7 +283,7 @@ def preferences(request):
         "opt_out_events": pref.opt_out_events,
         "opt_out_reminders": pref.opt_out_reminders,
     }
-    form = PreferencesForm(request.POST or None, initial=initial)
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.update_preferences(

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liaison.people.choices import Channel
 from liaison.portal import services
@@ -64,7 +65,9 @@ def language_choices():
 
 
 class LanguageForm(forms.Form):
-    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
+    language = forms.ChoiceField(
+        label=pgettext_lazy("family portal", "Language"), choices=language_choices
+    )
 
 
 class PreferencesForm(forms.Form):
@@ -74,9 +77,9 @@ class PreferencesForm(forms.Form):
     channels = forms.MultipleChoiceField(
         label=_("How the school may reach me"),
         choices=[
-            (Channel.SMS, _("Text message")),
-            (Channel.EMAIL, _("Email")),
-            (Channel.PORTAL, _("This website")),
+            (Channel.SMS, pgettext_lazy("family portal", "Text message")),
+            (Channel.EMAIL, pgettext_lazy("family portal", "Email")),
+            (Channel.PORTAL, pgettext_lazy("family portal", "This website")),
         ],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one way to reach you.")},

@@ -175,6 +175,11 @@ def deep_link(request, purpose, token):
 @require_POST
 def sign_out_view(request):
     response = redirect("portal:sign_in")
+    family = current_family(request)
+    if family is not None:  # the sign-in page that follows stays in the family's language
+        request.session.setdefault(
+            LANGUAGE_KEY, services.portal_language(family.preferred_language)
+        )
     token = request.COOKIES.get(DEVICE_COOKIE, "")
     if token:
         services.forget_device(token)

@@ -28,12 +28,12 @@ def items_for(access, current_path: str) -> list[dict]:
     out = []
     for item in sorted(_items, key=lambda i: i.order):
         if item.allowed(access):
-            url = reverse(item.url_name)
-            out.append(
-                {
-                    "label": item.label,
-                    "url": url,
-                    "current": current_path.startswith(url) and url != "/",
-                }
-            )
+            out.append({"label": item.label, "url": reverse(item.url_name), "current": False})
+    # The current page is the entry with the longest URL that starts the path (/people/search/
+    # is "Find a family", not also "Caseload" at /people/).
+    matches = [
+        entry for entry in out if current_path.startswith(entry["url"]) and entry["url"] != "/"
+    ]
+    if matches:
+        max(matches, key=lambda entry: len(entry["url"]))["current"] = True
     return out

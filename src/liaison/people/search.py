@@ -10,10 +10,18 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from liaison.people.models import District, Guardian, Household, SearchTerm, Student
+from liaison.people.models import (
+    District,
+    Guardian,
+    Household,
+    HouseholdAssignment,
+    SearchTerm,
+    Student,
+)
 
 MAX_TERM = 64
 _WORD = re.compile(r"[\w@.+'-]+", re.UNICODE)
@@ -38,9 +46,13 @@ def phone_terms(e164: str) -> list[str]:
     digits = re.sub(r"\D", "", e164 or "")
     if not digits:
         return []
-    # Full international digits, and the national number (without a leading country code 1).
+    # Full international digits, the national number (without a leading country code 1), and the
+    # seven-digit local number people often give without the area code.
     national = digits[1:] if digits.startswith("1") and len(digits) == 11 else digits
-    return list({digits, national})
+    terms = {digits, national}
+    if len(national) == 10:
+        terms.add(national[3:])
+    return list(terms)
 
 
 def email_terms(email: str) -> list[str]:
@@ -103,8 +115,8 @@ def _prefix(term: str) -> dict:
 
 
 def _fuzzy_terms(token: str, district_ids) -> list[str]:
-    if len(token) < 3 or token.isdigit():
-        return []
+    if len(token) < 3 or any(ch.isdigit() or ch == "@" for ch in token):
+        return []  # phone numbers and addresses are matched exactly: a near miss is someone else
     max_typos = 1 if len(token) < 6 else 2
     candidates = SearchTerm.objects.filter(district_id_copy__in=district_ids, **_prefix(token[0]))
     terms = list(candidates.values_list("term", flat=True).distinct()[:20000])
@@ -126,12 +138,17 @@ def search_households(user, query: str, *, limit: int = 20) -> list[Household]:
     district_ids = list(
         District.objects.values_list("id", flat=True) if access.superuser else access.district_ids
     )
+    # A liaison's own families come first: they are who the liaison is most likely looking for.
+    mine = Exists(
+        HouseholdAssignment.objects.current().filter(household_id=OuterRef("pk"), staff=user)
+    )
     base = (
         Household.objects.visible_to(user)
         .filter(district_id__in=district_ids)
+        .annotate(is_mine=mine)
         .select_related("site")
-        .prefetch_related("guardians")
-        .order_by("-is_active", "name")
+        .prefetch_related("guardians", "students")
+        .order_by("-is_mine", "-is_active", "name")
     )
 
     def matching(fuzzy: bool):

@@ -1,0 +1,49 @@
+"""Production settings pass Django's deployment checks; the CSP check guards against turning CSP off."""
+
+import os
+import subprocess
+import sys
+
+from django.test import override_settings
+
+from liaison.core.checks import csp_enabled
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "LIAISON_HTTPS": "1",
+        "SECRET_KEY": "x" * 60 + "production-secret-key-for-the-test",
+        "ALLOWED_HOSTS": "liaison.example.org",
+        "LIAISON_DATA_DIR": str(tmp_path),
+        "DEBUG": "",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for Playwright in tests only
+    result = subprocess.run(
+        [sys.executable, "-m", "liaison.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_system_check_fails_when_csp_is_off():
+    with override_settings(SECURE_CSP={}):
+        assert [e.id for e in csp_enabled(None)] == ["liaison.E001"]
+
+
+def test_pages_with_personal_data_are_not_cached(client, world):
+    client.force_login(world.liaison)
+    response = client.get(f"/people/households/{world.caseload_family.pk}/")
+    assert response["Cache-Control"] == "no-store"
+    assert "nonce-" in response["Content-Security-Policy"]
+
+
+def test_only_the_page_youre_on_is_marked_current_in_the_navigation(client, world):
+    client.force_login(world.liaison)
+    html = client.get("/people/search/").content.decode()
+    assert html.count('aria-current="page"') == 1
+    assert 'href="/people/search/" aria-current="page"' in html

@@ -17,7 +17,7 @@ class SignInChallengeQuerySet(models.QuerySet):
 class SignInChallenge(models.Model):
     """A six-digit code (SMS) or one-time link (email) sent to a number or address on file.
 
-    Only hashes are kept: the code is salted and hashed like a password, the link token by SHA-256
+    Only hashes are kept: the code salted and keyed (HMAC-SHA256), the link token by SHA-256
     (it is long and random, so it can be looked up by its hash).
     """
 

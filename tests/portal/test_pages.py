@@ -162,3 +162,18 @@ def test_pages_are_small(family_client):
     for name in MAIN_PAGES:
         body = family_client.get(reverse(name)).content
         assert len(gzip.compress(body)) < 20_000, name
+
+
+def test_the_familys_portal_choices_are_in_its_record_and_can_be_erased(family_client, world):
+    from liaison.audit import records
+
+    family_client.post(
+        reverse("portal:preferences"),
+        {"language": "es", "channels": ["sms"], "opt_out_reminders": "on"},
+    )
+    section = next(s for s in records.sections() if s.name == "portal")
+    [row] = section.export(world.caseload_family)
+    assert row["opt_out_reminders"] is True
+    assert section.export(world.site_family) == []
+    assert section.erase(world.caseload_family) == 1
+    assert section.export(world.caseload_family) == []

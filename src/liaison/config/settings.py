@@ -255,6 +255,38 @@ LIAISON_DEMO_SEED = int(os.environ.get("LIAISON_DEMO_SEED", "20261129"))
 # --- roster: OneRoster and CSV imports ---
 
 # --- messaging: channels, delivery, consent, quiet hours ---
+# SMS through a Twilio-compatible API (Twilio itself by default; any gateway speaking its format).
+MESSAGING_SMS_BASE_URL = os.environ.get("LIAISON_SMS_BASE_URL", "https://api.twilio.com")
+MESSAGING_SMS_ACCOUNT_SID = os.environ.get("LIAISON_SMS_ACCOUNT_SID", "")
+MESSAGING_SMS_AUTH_TOKEN = os.environ.get("LIAISON_SMS_AUTH_TOKEN", "")
+MESSAGING_SMS_FROM = os.environ.get("LIAISON_SMS_FROM", "")
+MESSAGING_SMS_TIMEOUT = float(os.environ.get("LIAISON_SMS_TIMEOUT", "10"))
+# Channel backends: LIAISON_MESSAGING_CONSOLE=1 prints every SMS and email instead (demo, laptop).
+MESSAGING_CHANNELS = (
+    {
+        "sms": "liaison.messaging.channels.console.Console",
+        "email": "liaison.messaging.channels.console.Console",
+    }
+    if env_bool("LIAISON_MESSAGING_CONSOLE", not MESSAGING_SMS_ACCOUNT_SID)
+    else {}
+)
+MESSAGING_MAILER = "default"
+MESSAGING_EMAIL_DOMAIN = os.environ.get("LIAISON_EMAIL_DOMAIN", "liaison.example.org")
+MESSAGING_REPLY_LOCALPART = os.environ.get("LIAISON_REPLY_LOCALPART", "reply")
+MESSAGING_DEFAULT_SUBJECT = "Message from your school"
+# Inbound email posted by the mail server (raw RFC 5322) carries this token; empty disables it.
+MESSAGING_INBOUND_EMAIL_TOKEN = os.environ.get("LIAISON_INBOUND_EMAIL_TOKEN", "")
+MESSAGING_MAX_ATTACHMENT_BYTES = int(os.environ.get("LIAISON_MAX_ATTACHMENT_BYTES", 10_000_000))
+# Delivery: leases, retries with exponential backoff and jitter, fan-out batches.
+MESSAGING_LEASE_SECONDS = int(os.environ.get("LIAISON_DELIVERY_LEASE_SECONDS", "60"))
+MESSAGING_MAX_ATTEMPTS = int(os.environ.get("LIAISON_DELIVERY_MAX_ATTEMPTS", "6"))
+MESSAGING_RETRY_BASE_SECONDS = float(os.environ.get("LIAISON_RETRY_BASE_SECONDS", "30"))
+MESSAGING_RETRY_MAX_SECONDS = float(os.environ.get("LIAISON_RETRY_MAX_SECONDS", "3600"))
+MESSAGING_FANOUT_BATCH = int(os.environ.get("LIAISON_FANOUT_BATCH", "2000"))
+MESSAGING_FANOUT_PAUSE = float(os.environ.get("LIAISON_FANOUT_PAUSE", "0.02"))
+MESSAGING_INLINE_FANOUT = 500  # notices to more guardians than this are fanned out by a task
+# Quiet hours (the district's start/end, in each guardian's zone) hold these channels.
+MESSAGING_QUIET_HOURS_CHANNELS = env_list("LIAISON_QUIET_HOURS_CHANNELS", "sms")
 
 # --- language: translation memory, engines, detection ---
 

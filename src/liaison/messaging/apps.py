@@ -1,6 +1,46 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MessagingConfig(AppConfig):
     name = "liaison.messaging"
     label = "messaging"
+    verbose_name = _("Messaging")
+
+    def ready(self):
+        from liaison.audit import records
+        from liaison.core import nav
+        from liaison.messaging import family_record, household
+        from liaison.people import panels, timeline
+
+        nav.register(
+            _("Inbox"),
+            "messaging:inbox",
+            order=20,
+            allowed=lambda access: access.works_with_families or access.is_interpreter,
+        )
+        nav.register(
+            _("Announcements"),
+            "messaging:announcements",
+            order=25,
+            allowed=lambda access: access.is_admin or bool(access.leader_site_ids),
+        )
+        panels.register_action(
+            _("Write to family"),
+            "messaging:household_write",
+            order=10,
+            allowed=household.may_write,
+        )
+        panels.register_panel(
+            "messaging/_household_panel.html",
+            order=20,
+            context=household.panel_context,
+            allowed=household.may_see,
+        )
+        timeline.register("message", _("Messages"), household.timeline_entries)
+        records.register(
+            section="messages",
+            label=_("Messages"),
+            export=family_record.export,
+            erase=family_record.erase,
+        )

@@ -1,0 +1,441 @@
+"""Draining the outbox: claim due deliveries under a lease, hand each to its channel once, record the outcome.
+
+States: queued → leased (a worker holds it; nothing handed over yet) → sending (written and committed
+just before the hand-over) → sent/delivered, or back to queued with backoff, or failed.
+- A worker killed while a row is "leased" loses nothing: the lease expires and another claims it.
+- A row found in "sending" with an expired lease may or may not be at the provider: it is reconciled
+  (the channel asks the provider), never simply sent again.
+- The claim is one statement: on PostgreSQL `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`;
+  on SQLite the same UPDATE inside an IMMEDIATE transaction, which holds the single write lock.
+- Opt-outs, contact restrictions and quiet hours are checked again at hand-over time, so they hold
+  for rows queued before they changed.
+"""
+
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import uuid
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from liaison.messaging import channels, registry
+from liaison.messaging.choices import Channel, DeliveryState, MessageKind, SuppressionReason
+from liaison.messaging.models import Delivery, Message, Suppression
+from liaison.messaging.outbox import (
+    ensure_renderings,
+    quiet_channels,
+    quiet_hours,
+    quiet_until,
+    zone,
+)
+
+log = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "MESSAGING_LEASE_SECONDS", 60))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Exponential backoff with full jitter between half and the whole step, capped."""
+    base = float(settings.MESSAGING_RETRY_BASE_SECONDS)
+    cap = float(settings.MESSAGING_RETRY_MAX_SECONDS)
+    step = min(cap, base * (2 ** max(0, attempts - 1)))
+    return dt.timedelta(seconds=random.uniform(step / 2, step))
+
+
+# --- claiming ------------------------------------------------------------------------------------
+
+
+def claim(owner: str, *, limit: int = 100, now=None) -> list[int]:
+    """Lease up to `limit` due deliveries for `owner`. Safe with any number of concurrent workers."""
+    now = now or timezone.now()
+    until = now + dt.timedelta(seconds=lease_seconds())
+    table = Delivery._meta.db_table
+    skip_locked = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    sql = f"""
+        UPDATE {table} SET state = %s, lease_owner = %s, lease_until = %s, updated_at = %s
+        WHERE id IN (
+            SELECT id FROM {table}
+            WHERE (state = %s AND next_attempt_at <= %s) OR (state = %s AND lease_until < %s)
+            ORDER BY next_attempt_at
+            LIMIT %s {skip_locked}
+        )
+        RETURNING id
+    """  # noqa: S608 - table name from the model, values bound
+    params = [
+        DeliveryState.LEASED,
+        owner,
+        until,
+        now,
+        DeliveryState.QUEUED,
+        now,
+        DeliveryState.LEASED,
+        now,
+        limit,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- composing what a channel sends ----------------------------------------------------------------
+
+
+def _public(path: str) -> str:
+    return settings.PUBLIC_URL + path
+
+
+def reply_address(message: Message) -> str:
+    if message.conversation_id is None:
+        return ""
+    token = message.conversation.reply_token
+    return f"{settings.MESSAGING_REPLY_LOCALPART}+{token}@{settings.MESSAGING_EMAIL_DOMAIN}"
+
+
+def compose(delivery: Delivery, rendering) -> channels.Outgoing:
+    from liaison.messaging.tokens import unsubscribe_token
+
+    message = delivery.message
+    body = rendering.body if rendering else message.body
+    subject = rendering.subject if rendering else message.subject
+    if rendering and rendering.note:
+        body = f"{rendering.note}\n\n{body}"
+    purpose = message.kind if message.kind != MessageKind.CONVERSATION else "conversation"
+    link = registry.portal_link(delivery.guardian, purpose, message)
+    if link and delivery.channel in (Channel.SMS, Channel.EMAIL):
+        body = f"{body}\n\n{link}"
+    out = channels.Outgoing(
+        delivery_id=delivery.pk,
+        to=delivery.address,
+        subject=subject,
+        body=body,
+        idempotency_key=f"liaison-delivery-{delivery.pk}",
+        reply_to=reply_address(message) if delivery.channel == Channel.EMAIL else "",
+    )
+    if delivery.channel == Channel.SMS:
+        out.status_callback = _public(reverse("messaging:sms_status"))
+    if delivery.channel == Channel.EMAIL and message.kind == MessageKind.ANNOUNCEMENT:
+        token = unsubscribe_token(delivery.channel, delivery.address)
+        out.unsubscribe_url = _public(reverse("messaging:unsubscribe", args=[token]))
+        out.unsubscribe_mailto = f"{settings.MESSAGING_REPLY_LOCALPART}+unsubscribe-{token}@{settings.MESSAGING_EMAIL_DOMAIN}"
+    if delivery.channel == Channel.EMAIL:
+        for attachment in message.attachments.all():
+            try:
+                with attachment.file.open("rb") as fh:
+                    out.attachments.append((attachment.name, fh.read(), attachment.content_type))
+            except OSError:
+                log.warning("attachment %s is missing", attachment.pk)
+    return out
+
+
+# --- processing a claimed batch ------------------------------------------------------------------
+
+
+def _finish(pk, owner, **fields) -> int:
+    """Write an outcome, only while we still hold the row (a lease taken over by another worker wins)."""
+    fields["updated_at"] = timezone.now()
+    return Delivery.objects.filter(pk=pk, lease_owner=owner).update(**fields)
+
+
+def process(ids: list[int], owner: str) -> dict:
+    """Hand every leased delivery in `ids` to its channel. Returns counts by outcome."""
+    counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0, "held": 0}
+    if not ids:
+        return counts
+    now = timezone.now()
+    batch = list(
+        Delivery.objects.filter(pk__in=ids, lease_owner=owner, state=DeliveryState.LEASED)
+        .select_related(
+            "message__district",
+            "message__conversation",
+            "guardian__household__site",
+            "guardian__household__district",
+        )
+        .order_by("pk")
+    )
+    blocked = set(
+        Suppression.objects.filter(
+            Q(channel=Channel.SMS, address__in=[d.address for d in batch if d.channel == "sms"])
+            | Q(
+                channel=Channel.EMAIL,
+                address__in=[d.address for d in batch if d.channel == "email"],
+            )
+        ).values_list("channel", "address")
+    )
+    quiet = quiet_channels()
+    renderings: dict[int, dict] = {}
+    ready, suppressed, held = [], [], []
+    for d in batch:
+        g = d.guardian
+        if g.contact_restricted or not g.is_active:
+            suppressed.append((d, "contact restriction" if g.contact_restricted else "inactive"))
+            continue
+        if (d.channel, d.address) in blocked and d.message.notice_kind != "consent":
+            suppressed.append((d, "opted out or unreachable on this channel"))
+            continue
+        if d.channel in quiet and not d.urgent:
+            start, end = quiet_hours(d.message.district)
+            tz = zone(
+                g.time_zone
+                or (g.household.site.time_zone if g.household.site else "")
+                or g.household.district.time_zone
+            )
+            until = quiet_until(now, tz, start, end)
+            if until:
+                held.append((d, until))
+                continue
+        ready.append(d)
+    # Render each message's languages once for the whole batch (usually already stored).
+    by_message: dict[int, set] = {}
+    for d in ready:
+        by_message.setdefault(d.message_id, set()).add(d.language)
+    delayed: dict[int, int] = {}
+    for message_id, languages in by_message.items():
+        message = next(d.message for d in ready if d.message_id == message_id)
+        have, retry_after = ensure_renderings(message, languages)
+        renderings[message_id] = have
+        if retry_after:
+            delayed[message_id] = retry_after
+    with transaction.atomic():
+        for d, reason in suppressed:
+            _finish(d.pk, owner, state=DeliveryState.SUPPRESSED, error=reason, lease_owner="")
+        for d, until in held:
+            _finish(d.pk, owner, state=DeliveryState.QUEUED, next_attempt_at=until, lease_owner="")
+        for d in ready:
+            if d.message_id in delayed and d.language not in renderings[d.message_id]:
+                _finish(
+                    d.pk,
+                    owner,
+                    state=DeliveryState.QUEUED,
+                    next_attempt_at=now + dt.timedelta(seconds=delayed[d.message_id]),
+                    error="waiting for translation",
+                    lease_owner="",
+                )
+    counts["suppressed"] = len(suppressed)
+    counts["held"] = len(held) + sum(
+        1 for d in ready if d.message_id in delayed and d.language not in renderings[d.message_id]
+    )
+    ready = [d for d in ready if d.language in renderings.get(d.message_id, {})]
+    if not ready:
+        return counts
+    # Commit "sending" before any hand-over: from here a lost worker means reconcile, not resend.
+    Delivery.objects.filter(pk__in=[d.pk for d in ready], lease_owner=owner).update(
+        state=DeliveryState.SENDING, updated_at=timezone.now()
+    )
+    outcomes = []
+    by_channel: dict[str, list] = {}
+    for d in ready:
+        by_channel.setdefault(d.channel, []).append(d)
+    for channel_name, rows in by_channel.items():
+        backend = channels.get(channel_name)
+        for d in rows:
+            rendering = renderings[d.message_id].get(d.language)
+            attempts = d.attempts + 1
+            try:
+                out = compose(d, rendering)
+                provider_id = backend.send(out)
+            except channels.TemporaryFailure as exc:
+                if attempts >= settings.MESSAGING_MAX_ATTEMPTS:
+                    outcomes.append((d, "failed", dict(attempts=attempts, error=str(exc)[:500])))
+                else:
+                    outcomes.append(
+                        (
+                            d,
+                            "retry",
+                            dict(
+                                attempts=attempts,
+                                error=str(exc)[:500],
+                                next_attempt_at=timezone.now() + backoff(attempts),
+                            ),
+                        )
+                    )
+                continue
+            except channels.PermanentFailure as exc:
+                outcomes.append((d, "failed", dict(attempts=attempts, error=str(exc)[:500])))
+                if exc.unreachable or exc.opted_out:
+                    mark_unreachable(
+                        channel=d.channel,
+                        address=d.address,
+                        reason=SuppressionReason.OPT_OUT
+                        if exc.opted_out
+                        else (
+                            SuppressionReason.BOUNCE
+                            if d.channel == Channel.EMAIL
+                            else SuppressionReason.REJECTED
+                        ),
+                        detail=str(exc)[:300],
+                    )
+                continue
+            except channels.Uncertain as exc:
+                # Leave it in "sending": the reconciler asks the provider once the lease runs out.
+                log.warning("delivery %s uncertain: %s", d.pk, exc)
+                _finish(d.pk, owner, attempts=attempts, error=str(exc)[:500])
+                continue
+            state = DeliveryState.DELIVERED if backend.delivers_immediately else DeliveryState.SENT
+            outcomes.append(
+                (
+                    d,
+                    "sent",
+                    dict(
+                        attempts=attempts,
+                        provider_id=provider_id,
+                        state=state,
+                        sent_at=timezone.now(),
+                        delivered_at=timezone.now() if backend.delivers_immediately else None,
+                        needs_follow_up=bool(rendering and rendering.needs_follow_up),
+                        error="",
+                    ),
+                )
+            )
+    _record(outcomes, owner)
+    for _d, kind, _f in outcomes:
+        counts[kind] += 1
+    return counts
+
+
+def _record(outcomes, owner) -> None:
+    """Write every outcome of the batch in one transaction (provider ids before any retry happens)."""
+    if not outcomes:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        sent = [(d, f) for d, kind, f in outcomes if kind == "sent"]
+        if sent:
+            objs = []
+            for d, f in sent:
+                for key, value in f.items():
+                    setattr(d, key, value)
+                d.updated_at = now
+                d.lease_owner = ""
+                objs.append(d)
+            # Only rows we still hold: another worker's reconcile may have taken one over.
+            held = set(
+                Delivery.objects.filter(pk__in=[d.pk for d in objs], lease_owner=owner).values_list(
+                    "pk", flat=True
+                )
+            )
+            Delivery.objects.bulk_update(
+                [d for d in objs if d.pk in held],
+                [
+                    "attempts",
+                    "provider_id",
+                    "state",
+                    "sent_at",
+                    "delivered_at",
+                    "needs_follow_up",
+                    "error",
+                    "updated_at",
+                    "lease_owner",
+                ],
+                batch_size=500,
+            )
+        for d, kind, f in outcomes:
+            if kind == "retry":
+                _finish(d.pk, owner, state=DeliveryState.QUEUED, lease_owner="", **f)
+            elif kind == "failed":
+                _finish(d.pk, owner, state=DeliveryState.FAILED, lease_owner="", **f)
+
+
+def mark_unreachable(*, channel: str, address: str, reason: str, detail: str = "") -> Suppression:
+    """Stop using an address on a channel, and stop what is already queued for it."""
+    suppression, _ = Suppression.objects.get_or_create(
+        channel=channel, address=address, defaults={"reason": reason, "detail": detail}
+    )
+    Delivery.objects.filter(channel=channel, address=address, state=DeliveryState.QUEUED).exclude(
+        message__notice_kind="consent"
+    ).update(
+        state=DeliveryState.SUPPRESSED,
+        error=str(suppression.get_reason_display()),
+        updated_at=timezone.now(),
+    )
+    return suppression
+
+
+# --- reconciling rows a dead worker left in "sending" --------------------------------------------
+
+
+def reconcile_interrupted(*, now=None, limit: int = 500) -> int:
+    now = now or timezone.now()
+    stale = list(
+        Delivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now)
+        .select_related("message__district", "message__conversation", "guardian")
+        .order_by("pk")[:limit]
+    )
+    done = 0
+    for d in stale:
+        have, _ = ensure_renderings(d.message, [d.language])
+        try:
+            out = compose(d, have.get(d.language))
+        except Exception:  # composing is only for matching; never block the reconcile
+            out = None
+        verdict, provider_id = channels.get(d.channel).reconcile(d, out)
+        base = Delivery.objects.filter(pk=d.pk, state=DeliveryState.SENDING, lease_until__lt=now)
+        if verdict == "sent":
+            done += base.update(
+                state=DeliveryState.SENT,
+                provider_id=provider_id,
+                sent_at=now,
+                lease_owner="",
+                updated_at=now,
+            )
+        elif verdict == "not_sent":
+            done += base.update(
+                state=DeliveryState.QUEUED, next_attempt_at=now, lease_owner="", updated_at=now
+            )
+        else:
+            done += base.update(
+                state=DeliveryState.FAILED,
+                error="The worker stopped while handing this to the provider; it may have arrived. "
+                "Check with the family before retrying.",
+                lease_owner="",
+                updated_at=now,
+            )
+    return done
+
+
+# --- the loop ------------------------------------------------------------------------------------
+
+
+def drain(
+    *, owner: str | None = None, batch_size: int = 100, max_batches: int | None = None
+) -> int:
+    """Deliver everything due now, then return how many rows were handled."""
+    owner = owner or worker_name()
+    total = 0
+    batches = 0
+    reconcile_interrupted()
+    while max_batches is None or batches < max_batches:
+        ids = claim(owner, limit=batch_size)
+        if not ids:
+            break
+        counts = process(ids, owner)
+        total += sum(counts.values())
+        batches += 1
+    return total
+
+
+def next_due_at():
+    row = (
+        Delivery.objects.filter(state=DeliveryState.QUEUED)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    lease = (
+        Delivery.objects.filter(state__in=[DeliveryState.LEASED, DeliveryState.SENDING])
+        .order_by("lease_until")
+        .values_list("lease_until", flat=True)
+        .first()
+    )
+    return min([t for t in (row, lease) if t is not None], default=None)

@@ -1,0 +1,136 @@
+"""Forms of the messaging app: all input is validated here, with a message on the field."""
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.validators import validate_language_tag
+from liaison.messaging.audiences import Audience
+from liaison.messaging.choices import Channel
+from liaison.messaging.registry import audience_sources
+from liaison.people.choices import Grade, Programme
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+    attachment = forms.FileField(label=_("Attachment"), required=False)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write a message."))
+        return body
+
+    def clean_attachment(self):
+        f = self.cleaned_data.get("attachment")
+        if f and f.size > settings.MESSAGING_MAX_ATTACHMENT_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large (at most %(mb)s MB).")
+                % {"mb": settings.MESSAGING_MAX_ATTACHMENT_BYTES // 1_000_000}
+            )
+        return f
+
+
+class AssignForm(forms.Form):
+    staff = forms.ModelChoiceField(label=_("Assign to"), queryset=None, required=False)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = candidates
+
+
+class SwitchChannelForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Send by"),
+        choices=[(c.value, c.label) for c in (Channel.SMS, Channel.EMAIL, Channel.PORTAL)],
+    )
+
+
+class AnnouncementForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Announcement"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
+    sites = forms.ModelMultipleChoiceField(label=_("Sites"), queryset=None, required=False)
+    grades = forms.MultipleChoiceField(label=_("Grades"), choices=Grade.choices, required=False)
+    programmes = forms.MultipleChoiceField(
+        label=_("Programmes"), choices=Programme.choices, required=False
+    )
+    languages = forms.CharField(
+        label=_("Languages"),
+        required=False,
+        help_text=_("Language tags separated by commas, e.g. es, ar, so. Empty: every language."),
+    )
+    not_reached_days = forms.IntegerField(
+        label=_("Only households not reached in the last … days"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+    )
+    saved = forms.ModelChoiceField(label=_("Saved list"), queryset=None, required=False)
+    source = forms.ChoiceField(label=_("Other audience"), required=False)
+    source_param = forms.CharField(label=_("Which one"), required=False, max_length=100)
+    urgent = forms.BooleanField(
+        label=_("Urgent (closure, safety): send even in quiet hours"), required=False
+    )
+    send_at = forms.DateTimeField(
+        label=_("Send at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: send now."),
+    )
+
+    def __init__(self, *args, sites, saved, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sites"].queryset = sites
+        self.fields["saved"].queryset = saved
+        self.fields["source"].choices = [("", "—")] + [
+            (s.name, s.label) for s in audience_sources().values()
+        ]
+
+    def clean_languages(self):
+        tags = [t.strip() for t in self.cleaned_data["languages"].split(",") if t.strip()]
+        for tag in tags:
+            try:
+                validate_language_tag(tag)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(
+                    _("“%(tag)s” is not a language tag.") % {"tag": tag}
+                ) from exc
+        return tags
+
+    def clean_send_at(self):
+        at = self.cleaned_data.get("send_at")
+        if at and at < timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future."))
+        return at
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source_param") and not data.get("source"):
+            self.add_error("source", _("Choose which kind of audience this is."))
+        return data
+
+    def audience(self) -> Audience:
+        d = self.cleaned_data
+        return Audience(
+            sites=[s.pk for s in d.get("sites") or []],
+            grades=list(d.get("grades") or []),
+            programmes=list(d.get("programmes") or []),
+            languages=list(d.get("languages") or []),
+            not_reached_days=d.get("not_reached_days"),
+            saved=d["saved"].pk if d.get("saved") else None,
+            source=d.get("source") or "",
+            source_param=d.get("source_param") or "",
+        )
+
+
+class AttachForm(forms.Form):
+    guardian = forms.ModelChoiceField(label=_("Guardian who sent it"), queryset=None)
+
+    def __init__(self, *args, guardians, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = guardians

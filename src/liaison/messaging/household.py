@@ -1,0 +1,122 @@
+"""Messaging on the household page: the panel, the action, and the timeline entries."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from liaison.core import policy
+from liaison.messaging.choices import Channel, Direction
+from liaison.messaging.models import Delivery, Message, Suppression
+
+
+def may_see(user, household) -> bool:
+    """Whoever sees the family in full, and the interpreter assigned to it, sees its messages."""
+    if policy.full_view(user, household):
+        return True
+    return policy.access_for(user).is_interpreter and _interprets(user, household)
+
+
+def _interprets(user, household) -> bool:
+    from liaison.people.choices import AssignmentRole
+    from liaison.people.models import HouseholdAssignment
+
+    return (
+        HouseholdAssignment.objects.current()
+        .filter(staff=user, household=household, role=AssignmentRole.INTERPRETER)
+        .exists()
+    )
+
+
+def may_write(user, household) -> bool:
+    return may_see(user, household)
+
+
+def channel_status(guardians) -> list[dict]:
+    """Per guardian: the channels we may use, and the opt-outs and bounces that stop the others."""
+    guardians = list(guardians)
+    phones = [g.phone for g in guardians if g.phone]
+    emails = [g.email.lower() for g in guardians if g.email]
+    found = {
+        (s.channel, s.address): s
+        for s in Suppression.objects.filter(channel=Channel.SMS, address__in=phones)
+        | Suppression.objects.filter(channel=Channel.EMAIL, address__in=emails)
+    }
+    out = []
+    for g in guardians:
+        sms = found.get((Channel.SMS, g.phone)) if g.phone else None
+        email = found.get((Channel.EMAIL, g.email.lower())) if g.email else None
+        out.append({"guardian": g, "sms": sms, "email": email})
+    return out
+
+
+def panel_context(request, household) -> dict:
+    from liaison.messaging.models import Conversation
+
+    guardians = household.guardians.filter(is_active=True).order_by("family_name", "given_name")
+    conversation = Conversation.objects.filter(household=household).first()
+    recent = []
+    if conversation:
+        recent = list(
+            conversation.messages.select_related("guardian", "sent_by").order_by("-created_at")[:3]
+        )
+    return {
+        "channel_status": channel_status(guardians),
+        "conversation": conversation,
+        "recent": recent,
+    }
+
+
+def timeline_entries(household, user, *, before=None, limit=25):
+    """Messages to and from the household, each with how its deliveries went (no query per entry)."""
+    from liaison.people.timeline import TimelineEntry
+
+    if not may_see(user, household):
+        return
+    deliveries = Delivery.objects.filter(household_id_copy=household.pk)
+    if before is not None:
+        deliveries = deliveries.filter(created_at__lt=before)
+    message_ids = list(
+        deliveries.order_by("-created_at").values_list("message_id", flat=True).distinct()[:limit]
+    )
+    inbound = Message.objects.filter(conversation__household=household, direction=Direction.IN)
+    if before is not None:
+        inbound = inbound.filter(created_at__lt=before)
+    inbound_ids = list(inbound.order_by("-created_at").values_list("pk", flat=True)[:limit])
+    messages = Message.objects.filter(pk__in=[*message_ids, *inbound_ids]).select_related(
+        "sent_by", "guardian"
+    )
+    states: dict[int, list] = {}
+    for mid, state, channel, name in Delivery.objects.filter(
+        household_id_copy=household.pk, message_id__in=message_ids
+    ).values_list("message_id", "state", "channel", "guardian__given_name"):
+        states.setdefault(mid, []).append(f"{name}: {channel} {state}")
+    entries = []
+    for m in messages:
+        if m.direction == Direction.IN:
+            title = _("Message from %(name)s") % {
+                "name": m.guardian.full_name if m.guardian else "?"
+            }
+            actor = m.guardian.full_name if m.guardian else ""
+        else:
+            title = {
+                "conversation": _("Message to the family"),
+                "notice": _("Notice: %(subject)s") % {"subject": m.subject or m.notice_kind},
+                "announcement": _("Announcement: %(subject)s") % {"subject": m.subject},
+            }[m.kind]
+            actor = str(m.sent_by) if m.sent_by else ""
+        url = ""
+        if m.conversation_id:
+            url = reverse("messaging:conversation", args=[m.conversation_id])
+        entries.append(
+            TimelineEntry(
+                at=m.created_at,
+                kind="message",
+                title=str(title),
+                summary=m.body[:200],
+                url=url,
+                actor=actor,
+                badges=tuple(states.get(m.pk, ())),
+                language=m.source_language,
+            )
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    yield from entries[:limit]

@@ -1,0 +1,359 @@
+"""Messages that arrive from families: SMS (with the STOP/START/HELP keywords) and email replies."""
+
+import email
+import email.policy
+import re
+import unicodedata
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from liaison.messaging import registry
+from liaison.messaging.choices import Channel, ConversationStatus, SuppressionReason
+from liaison.messaging.models import Conversation, InboundReceipt, Suppression, UnmatchedInbound
+
+# FCC 24-18: any reasonable way of saying stop, in other languages too. Compared to the whole
+# text, casefolded, accents and punctuation removed.
+STOP_WORDS = {
+    "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "opt out", "optout",
+    "stop all", "remove", "no more",
+    # Spanish, Portuguese, French, Haitian Creole, Vietnamese, Somali
+    "no mas", "parar", "para", "alto", "baja", "cancelar", "sair", "pare",
+    "arreter", "arrete", "desabonner", "kanpe", "sispann", "dung", "dung lai", "huy", "jooji",
+    # Arabic, Chinese, Russian, Korean
+    "توقف", "الغاء", "停止", "退订", "取消", "стоп", "отписаться", "중지", "그만",
+}  # fmt: skip
+START_WORDS = {"start", "unstop", "yes", "si", "comenzar", "inicio", "demarrer", "bat dau"}
+HELP_WORDS = {"help", "info", "ayuda", "aide", "ajuda", "ed", "tro giup", "caawin", "مساعدة", "帮助", "помощь", "도움"}  # fmt: skip
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKD", (text or "").strip().casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^\w\s]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def keyword_of(text: str) -> str | None:
+    word = normalise(text)
+    if word in {normalise(w) for w in STOP_WORDS}:
+        return "stop"
+    if word in {normalise(w) for w in START_WORDS}:
+        return "start"
+    if word in {normalise(w) for w in HELP_WORDS}:
+        return "help"
+    return None
+
+
+def guardians_with_number(number: str):
+    from liaison.people.models import Guardian
+
+    return (
+        Guardian.objects.filter(Q(phone=number) | Q(alt_phone=number), is_active=True)
+        .select_related("household__district")
+        .order_by("-household__conversations__last_message_at", "pk")
+    )
+
+
+def _consent_reply(guardian, number: str, text: str, *, district) -> None:
+    """A consent confirmation or HELP answer: by SMS to this number only, in the guardian's language.
+
+    It is the one text that may go to a number that has just opted out (its confirmation), and it is
+    sent at once, quiet hours or not: it answers what the family just sent.
+    """
+    from liaison.messaging import tasks
+    from liaison.messaging.choices import DeliveryState, Direction, MessageKind
+    from liaison.messaging.models import Delivery, Message
+
+    if guardian is None:
+        return
+    with transaction.atomic():
+        message = Message.objects.create(
+            district=district,
+            direction=Direction.OUT,
+            kind=MessageKind.NOTICE,
+            notice_kind="consent",
+            body=text,
+            source_language="en",
+            urgent=True,
+            recipient_count=1,
+        )
+        Delivery.objects.create(
+            message=message,
+            guardian=guardian,
+            household_id_copy=guardian.household_id,
+            channel=Channel.SMS,
+            address=number,
+            language=guardian.preferred_language or "en",
+            state=DeliveryState.QUEUED,
+            urgent=True,
+        )
+        transaction.on_commit(tasks.enqueue_delivery)
+
+
+def _help_text(district) -> str:
+    phone = district.contact_phone or ""
+    name = district.name
+    return (
+        f"{name} family messages. Help: {phone}. Msg frequency varies. "
+        "Msg & data rates may apply. Reply STOP to stop."
+    )
+
+
+def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=()) -> dict:
+    """Store a text from a family (or queue it as unmatched) and act on STOP/START/HELP and keywords.
+
+    Returns {"outcome": "...", "message": Message | None}. A provider retrying the same webhook
+    (same MessageSid) stores nothing new.
+    """
+    from liaison.messaging import services
+
+    if provider_id:
+        try:
+            with transaction.atomic():
+                InboundReceipt.objects.create(provider_id=provider_id)
+        except IntegrityError:
+            return {"outcome": "duplicate", "message": None}
+    keyword = keyword_of(body)
+    guardians = list(guardians_with_number(sender))
+    guardian = guardians[0] if guardians else None
+    if keyword == "stop":
+        suppression, _created = _opt_out_number(sender)
+        message = _store(guardian, body, media, consumed=True)
+        # One confirmation, then nothing: never confirm twice for the same opt-out.
+        claimed = Suppression.objects.filter(pk=suppression.pk, confirmed_at__isnull=True).update(
+            confirmed_at=timezone.now()
+        )
+        if claimed and guardian is not None:
+            district = guardian.household.district
+            with translation.override(guardian.preferred_language):
+                text = (
+                    f"{district.name}: you will get no more text messages from us. "
+                    "Reply START to receive them again."
+                )
+            _consent_reply(guardian, sender, text, district=district)
+        return {"outcome": "stop", "message": message}
+    if keyword == "start" and normalise(body) == "yes" and not _opted_out(sender):
+        keyword = None  # "YES" from a number that never opted out is an answer (an RSVP), not START
+    if keyword == "start":
+        services.opt_in(channel=Channel.SMS, address=sender)
+        message = _store(guardian, body, media, consumed=True)
+        if guardian is not None:
+            district = guardian.household.district
+            _consent_reply(
+                guardian,
+                sender,
+                f"{district.name}: you will receive our text messages again. Reply STOP to stop.",
+                district=district,
+            )
+        return {"outcome": "start", "message": message}
+    if keyword == "help":
+        message = _store(guardian, body, media, consumed=True)
+        if guardian is not None:
+            _consent_reply(
+                guardian,
+                sender,
+                _help_text(guardian.household.district),
+                district=guardian.household.district,
+            )
+        return {"outcome": "help", "message": message}
+    if guardian is None:
+        UnmatchedInbound.objects.create(
+            sender=sender, body=body, provider_id=provider_id, channel=Channel.SMS
+        )
+        return {"outcome": "unmatched", "message": None}
+    message = services.record_family_reply(
+        guardian=guardian, body=body, channel=Channel.SMS, attachments=media
+    )
+    for handler in registry.keyword_handlers():
+        if handler(guardian, body, message):
+            _not_awaiting(message)
+            return {"outcome": "handled", "message": message}
+    return {"outcome": "stored", "message": message}
+
+
+def _opted_out(number: str) -> bool:
+    return Suppression.objects.filter(
+        channel=Channel.SMS, address=number, reason=SuppressionReason.OPT_OUT
+    ).exists()
+
+
+def _opt_out_number(number: str):
+    from liaison.messaging.delivery import mark_unreachable
+
+    with transaction.atomic():
+        existed = Suppression.objects.filter(channel=Channel.SMS, address=number).exists()
+        suppression = mark_unreachable(
+            channel=Channel.SMS, address=number, reason=SuppressionReason.OPT_OUT, detail="STOP"
+        )
+        if suppression.reason != SuppressionReason.OPT_OUT:
+            suppression.reason = SuppressionReason.OPT_OUT
+            suppression.save(update_fields=["reason"])
+    return suppression, not existed
+
+
+def _store(guardian, body, media, *, consumed):
+    from liaison.messaging import services
+
+    if guardian is None:
+        return None
+    message = services.record_family_reply(
+        guardian=guardian, body=body, channel=Channel.SMS, attachments=media
+    )
+    if consumed:
+        _not_awaiting(message)
+    return message
+
+
+def _not_awaiting(message) -> None:
+    """A text that a keyword answered needs no staff reply (unless something else was waiting)."""
+    Conversation.objects.filter(
+        pk=message.conversation_id, awaiting_since=message.created_at
+    ).update(awaiting_since=None)
+
+
+# --- email ---------------------------------------------------------------------------------------
+
+QUOTE_HEADERS = [
+    re.compile(r"^\s*On .{0,300}wrote:\s*$", re.I | re.M),
+    re.compile(r"^\s*El .{0,300}escribi[oó]:\s*$", re.I | re.M),
+    re.compile(r"^\s*Le .{0,300}a [ée]crit\s*:\s*$", re.I | re.M),
+    re.compile(r"^\s*Em .{0,300}escreveu:\s*$", re.I | re.M),
+    re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$", re.I | re.M),
+    re.compile(r"^\s*From: .+$", re.M),
+    re.compile(r"^_{10,}\s*$", re.M),
+]
+SIGNATURES = [
+    re.compile(r"^-- ?$", re.M),
+    re.compile(r"^Sent from my .+$", re.I | re.M),
+    re.compile(r"^Enviado desde mi .+$", re.I | re.M),
+    re.compile(r"^Get Outlook for .+$", re.I | re.M),
+]
+
+
+def strip_reply(text: str) -> str:
+    """The new part of an email reply: quoted text and signatures removed."""
+    text = (text or "").replace("\r\n", "\n")
+    cut = len(text)
+    for pattern in QUOTE_HEADERS + SIGNATURES:
+        m = pattern.search(text)
+        if m and m.start() < cut:
+            cut = m.start()
+    text = text[:cut]
+    lines = [line for line in text.split("\n") if not line.lstrip().startswith(">")]
+    return "\n".join(lines).strip()
+
+
+def _text_of(msg) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    content = part.get_content()
+    if part.get_content_type() == "text/html":
+        content = re.sub(r"<(br|/p|/div)[^>]*>", "\n", content, flags=re.I)
+        content = re.sub(r"<blockquote.*?</blockquote>", "", content, flags=re.I | re.S)
+        content = re.sub(r"<[^>]+>", "", content)
+    return content
+
+
+def conversation_for_address(address: str) -> Conversation | None:
+    local = (address or "").split("@")[0]
+    prefix = settings.MESSAGING_REPLY_LOCALPART + "+"
+    if not local.startswith(prefix):
+        return None
+    token = local[len(prefix) :]
+    return Conversation.objects.filter(reply_token=token).select_related("household").first()
+
+
+def handle_inbound_email(raw: bytes) -> dict:
+    """Parse a raw email sent to a reply address; store it in that household's thread.
+
+    Bounces (RFC 3464 delivery-status reports) mark the address unreachable when permanent (5.x.x).
+    Attachments over MESSAGING_MAX_ATTACHMENT_BYTES are dropped (the message says so).
+    """
+    from email.utils import getaddresses, parseaddr
+
+    from liaison.messaging import services
+    from liaison.people.models import Guardian
+
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    if msg.get_content_type() == "multipart/report":
+        return _handle_bounce(msg)
+    recipients = [a for _, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))]
+    recipients += [a for _, a in getaddresses(msg.get_all("Delivered-To", []))]
+    for address in recipients:
+        local = address.split("@")[0]
+        if local.startswith(settings.MESSAGING_REPLY_LOCALPART + "+unsubscribe-"):
+            from liaison.messaging.tokens import read_unsubscribe_token
+
+            parsed = read_unsubscribe_token(local.split("+unsubscribe-", 1)[1])
+            if parsed:
+                services.opt_out(channel=parsed[0], address=parsed[1])
+                return {"outcome": "unsubscribed", "message": None}
+    conversation = next(
+        (c for c in (conversation_for_address(a) for a in recipients) if c is not None), None
+    )
+    sender = parseaddr(msg.get("From", ""))[1].lower()
+    if conversation is None:
+        return {"outcome": "unknown_address", "message": None}
+    guardian = (
+        Guardian.objects.filter(household=conversation.household, is_active=True)
+        .filter(Q(email__iexact=sender) | Q(alt_email__iexact=sender))
+        .first()
+    )
+    if guardian is None:
+        UnmatchedInbound.objects.create(
+            district_id=conversation.district_id,
+            channel=Channel.EMAIL,
+            sender=sender,
+            body=strip_reply(_text_of(msg)),
+            provider_id=(msg.get("Message-ID") or "")[:100],
+        )
+        return {"outcome": "unmatched", "message": None}
+    limit = settings.MESSAGING_MAX_ATTACHMENT_BYTES
+    attachments, dropped = [], []
+    for part in msg.iter_attachments():
+        content = part.get_payload(decode=True) or b""
+        name = part.get_filename() or "attachment"
+        if len(content) > limit:
+            dropped.append(name)
+            continue
+        attachments.append((name, content, part.get_content_type()))
+    body = strip_reply(_text_of(msg))
+    if dropped:
+        body += "\n\n[" + ", ".join(dropped) + ": too large, not kept]"
+    message = services.record_family_reply(
+        guardian=guardian,
+        body=body,
+        channel=Channel.EMAIL,
+        attachments=attachments,
+        provider_id=(msg.get("Message-ID") or "").strip()[:100],
+    )
+    if conversation.status == ConversationStatus.DONE:
+        Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.OPEN)
+    return {"outcome": "stored", "message": message}
+
+
+def _handle_bounce(msg) -> dict:
+    from liaison.messaging.delivery import mark_unreachable
+
+    status = ""
+    recipient = ""
+    for part in msg.walk():
+        if part.get_content_type() == "message/delivery-status":
+            text = part.as_string()
+            m = re.search(r"^Status:\s*([245]\.\d+\.\d+)", text, re.M | re.I)
+            r = re.search(r"^Final-Recipient:\s*[^;]+;\s*(\S+)", text, re.M | re.I)
+            status = m.group(1) if m else status
+            recipient = r.group(1).lower() if r else recipient
+    if status.startswith("5") and recipient:
+        mark_unreachable(
+            channel=Channel.EMAIL,
+            address=recipient,
+            reason=SuppressionReason.BOUNCE,
+            detail=f"bounce {status}",
+        )
+        return {"outcome": "bounce", "message": None}
+    return {"outcome": "report", "message": None}

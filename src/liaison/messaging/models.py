@@ -1,0 +1,314 @@
+"""Conversations, messages, their renderings per language, deliveries (the outbox) and consent."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liaison.messaging.choices import (
+    OPEN_DELIVERY_STATES,
+    Channel,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    MessageKind,
+    MessageState,
+    SuppressionReason,
+)
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class ConversationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from liaison.core import policy
+
+        return self.filter(policy._prefixed(policy.household_filter(user), "household_id"))
+
+    def awaiting_reply(self):
+        return self.filter(awaiting_since__isnull=False, status=ConversationStatus.OPEN)
+
+
+class Conversation(models.Model):
+    """The thread between staff and one household (one per household)."""
+
+    district = models.ForeignKey(
+        "people.District", on_delete=models.CASCADE, related_name="conversations"
+    )
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, related_name="conversations"
+    )
+    reply_token = models.CharField(max_length=32, unique=True, default=_token)
+    status = models.CharField(
+        max_length=8, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+        verbose_name=_("assigned to"),
+    )
+    # Set when the family wrote last and no one has answered yet: the inbox sorts by it.
+    awaiting_since = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["household"], name="one_conversation_per_household")
+        ]
+        indexes = [models.Index(fields=["district", "status", "awaiting_since"])]
+
+    def __str__(self):
+        return str(self.household)
+
+    def get_absolute_url(self):
+        return reverse("messaging:conversation", args=[self.pk])
+
+
+class ConversationRead(models.Model):
+    """How far a member of staff has read a thread (for unread counts)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="conversation_read_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.conversation_id} at {self.read_at}"
+
+
+class Message(models.Model):
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.OUT)
+    kind = models.CharField(
+        max_length=16, choices=MessageKind.choices, default=MessageKind.CONVERSATION
+    )
+    notice_kind = models.CharField(max_length=40, blank=True)
+    state = models.CharField(
+        max_length=10, choices=MessageState.choices, default=MessageState.QUEUED
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"))
+    source_language = models.CharField(max_length=35, default="en")
+    template = models.CharField(max_length=100, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    urgent = models.BooleanField(
+        _("urgent"), default=False, help_text=_("Closures and safety: sent even in quiet hours.")
+    )
+    send_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Inbound: who wrote, how, and when we received it.
+    guardian = models.ForeignKey(
+        "people.Guardian", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    # One-way notices called twice with the same key make one message ("sent once").
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    related_type = models.CharField(max_length=60, blank=True)
+    related_id = models.CharField(max_length=60, blank=True)
+    audience = models.JSONField(default=dict, blank=True)  # announcements: the frozen spec
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+    def __str__(self):
+        return self.subject or self.body[:60]
+
+
+class Rendering(models.Model):
+    """A message's text in one language, made once per language (never once per guardian)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="renderings")
+    language = models.CharField(max_length=35)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    method = models.CharField(max_length=16)
+    needs_follow_up = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "language"], name="rendering_once")
+        ]
+
+    def __str__(self):
+        return f"{self.message_id} [{self.language}]"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="messaging/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_DELIVERY_STATES)
+
+    def due(self, now=None):
+        now = now or timezone.now()
+        return self.filter(
+            Q(state=DeliveryState.QUEUED, next_attempt_at__lte=now)
+            | Q(state=DeliveryState.LEASED, lease_until__lt=now)
+        )
+
+
+class Delivery(models.Model):
+    """One message to one guardian on one channel: the outbox row and the truth about it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    guardian = models.ForeignKey(
+        "people.Guardian", on_delete=models.CASCADE, related_name="message_deliveries"
+    )
+    household_id_copy = models.BigIntegerField(db_column="household_id", db_index=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=254, blank=True)
+    language = models.CharField(max_length=35, default="en")
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    error = models.CharField(max_length=500, blank=True)
+    needs_follow_up = models.BooleanField(default=False)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "guardian", "channel"], name="delivery_once_per_channel"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due",
+                condition=Q(state="queued"),
+            ),
+            models.Index(fields=["state", "lease_until"], name="delivery_state_lease"),
+            models.Index(fields=["guardian", "state"], name="delivery_guardian_state"),
+        ]
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self):
+        return f"{self.message_id} → {self.guardian_id} ({self.channel}: {self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_DELIVERY_STATES
+
+
+class Suppression(models.Model):
+    """An address or number we must not use on a channel: an opt-out, a hard bounce, a rejection."""
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    reason = models.CharField(max_length=12, choices=SuppressionReason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The one confirmation an opt-out earns: set when it was sent, never sent twice.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="suppression_once")
+        ]
+
+    def __str__(self):
+        return f"{self.channel}:{self.address} ({self.reason})"
+
+
+class UnmatchedInbound(models.Model):
+    """A text from a number we don't know, waiting for a liaison to attach it to a household."""
+
+    district = models.ForeignKey(
+        "people.District", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
+    sender = models.CharField(max_length=254)
+    body = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    resolved_message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                condition=~Q(provider_id=""),
+                name="unmatched_inbound_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.sender}: {self.body[:40]}"
+
+
+class InboundReceipt(models.Model):
+    """Provider ids of inbound messages already stored: a webhook retried by the provider stores nothing new."""
+
+    provider_id = models.CharField(max_length=100, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.provider_id
+
+
+class SavedAudience(models.Model):
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    spec = models.JSONField(default=dict)
+    guardian_ids = models.JSONField(default=list, blank=True)  # a fixed list, when it is one
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

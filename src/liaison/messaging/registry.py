@@ -1,0 +1,66 @@
+"""Extension points other apps plug into (in their AppConfig.ready()): keywords, audiences, portal links."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_keyword_handlers: list[Callable] = []
+_audience_sources: dict[str, "AudienceSource"] = {}
+_portal_link_builder: list[Callable | None] = [None]
+
+
+@dataclass(frozen=True)
+class AudienceSource:
+    name: str
+    label: str
+    fn: Callable  # fn(*, district, user, param) -> Guardian queryset or iterable of guardian ids
+
+
+def register_keyword_handler(fn: Callable) -> None:
+    """fn(guardian, text, message) -> bool, called for every inbound SMS that is not STOP/START/HELP.
+
+    Return True when the text was yours (an RSVP "YES 2", "I didn't understand"): the message stays
+    in the household's thread but does not wait for a staff reply. Handlers run in registration order
+    and the first True wins.
+    """
+    if fn not in _keyword_handlers:
+        _keyword_handlers.append(fn)
+
+
+def keyword_handlers() -> list[Callable]:
+    return list(_keyword_handlers)
+
+
+def register_audience_source(name: str, label, fn: Callable) -> None:
+    """Add a named audience ("invitees of event X", "this unreached list") to the announcement builder.
+
+    fn(*, district, user, param) returns a Guardian queryset (preferred) or an iterable of guardian
+    ids; `param` is the string the source was chosen with (e.g. the event's id). The builder still
+    applies the district, the sender's scope and every consent rule on top.
+    """
+    _audience_sources[name] = AudienceSource(name, label, fn)
+
+
+def audience_sources() -> dict[str, AudienceSource]:
+    return dict(_audience_sources)
+
+
+def set_portal_link_builder(fn: Callable | None) -> None:
+    """fn(guardian, purpose, obj) -> url | None: a signed sign-in link put into outgoing messages.
+
+    `purpose` is "conversation", "notice" or "announcement"; `obj` is the Message. Called once per
+    delivery when the text is handed to a channel (never stored), so links are fresh.
+    """
+    _portal_link_builder[0] = fn
+
+
+def portal_link(guardian, purpose: str, obj) -> str | None:
+    fn = _portal_link_builder[0]
+    if fn is None:
+        return None
+    try:
+        return fn(guardian, purpose, obj)
+    except Exception:  # a broken link builder must not stop a delivery
+        import logging
+
+        logging.getLogger(__name__).exception("portal link builder failed")
+        return None

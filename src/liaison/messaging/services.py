@@ -1,0 +1,601 @@
+"""Messaging's public API: every other app sends and receives family messages through these functions.
+
+Staff → family:       send_message(household=, body=, by=)            the household's thread
+Family → staff:       record_family_reply(guardian=, body=, channel=)  SMS/email inbound, the portal
+One-way notices:      send_notice(guardians=, subject=, body=, by=, kind=, dedupe_key=...)
+Announcements:        preview_announcement(...), send_announcement(...) with an Audience
+Consent:              opt_out(...), opt_in(...), is_opted_out(...)
+Delivery care:        retry_delivery(...), switch_channel(...), record_delivery_status(...)
+Extension points:     register_keyword_handler, register_audience_source, set_portal_link_builder
+                      (re-exported from liaison.messaging.registry)
+
+Every send writes the message and its deliveries (the outbox) and enqueues the delivery task on
+commit; the delivery table, not the task queue, is the truth (see delivery.py). Contact-restricted
+and inactive guardians never get a delivery; opt-outs, quiet hours and restrictions are checked
+again when each delivery is handed to its channel.
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liaison.messaging import outbox
+from liaison.messaging.audiences import UNREACHABLE_REASONS, Audience
+from liaison.messaging.choices import (
+    Channel,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    MessageKind,
+    MessageState,
+    SuppressionReason,
+)
+from liaison.messaging.delivery import mark_unreachable
+from liaison.messaging.models import (
+    Attachment,
+    Conversation,
+    ConversationRead,
+    Delivery,
+    Message,
+    Suppression,
+)
+from liaison.messaging.registry import (
+    audience_sources,
+    keyword_handlers,
+    register_audience_source,
+    register_keyword_handler,
+    set_portal_link_builder,
+)
+
+__all__ = [
+    "Audience",
+    "Preview",
+    "assign_conversation",
+    "attach_unmatched",
+    "audience_sources",
+    "conversation_for",
+    "is_opted_out",
+    "keyword_handlers",
+    "mark_conversation_done",
+    "mark_read",
+    "opt_in",
+    "opt_out",
+    "preview_announcement",
+    "record_delivery_status",
+    "record_family_reply",
+    "register_audience_source",
+    "register_keyword_handler",
+    "retry_delivery",
+    "send_announcement",
+    "send_message",
+    "send_notice",
+    "set_portal_link_builder",
+    "switch_channel",
+]
+
+
+def _kick_delivery() -> None:
+    """Enqueue the delivery task once the transaction commits (a lost task is harmless: see tasks)."""
+    from liaison.messaging import tasks
+
+    transaction.on_commit(tasks.enqueue_delivery)
+
+
+def _kick_fanout(message_id: int) -> None:
+    from liaison.messaging import tasks
+
+    transaction.on_commit(lambda: tasks.prepare_message.enqueue(message_id))
+
+
+def _save_attachments(message: Message, attachments) -> None:
+    """attachments: UploadedFile objects, or (name, bytes, content_type) tuples."""
+    limit = settings.MESSAGING_MAX_ATTACHMENT_BYTES
+    for item in attachments or ():
+        if isinstance(item, tuple):
+            name, content, content_type = item
+            size = len(content)
+            if size > limit:
+                continue
+            file = ContentFile(content, name=name)
+        else:
+            name, size, content_type = item.name, item.size, getattr(item, "content_type", "")
+            if size > limit:
+                continue
+            file = item
+        Attachment.objects.create(
+            message=message, file=file, name=name[:200], content_type=content_type or "", size=size
+        )
+
+
+# --- conversations -------------------------------------------------------------------------------
+
+
+def conversation_for(household) -> Conversation:
+    """The household's thread, made on first use (safe when two requests make it at once)."""
+    conversation = Conversation.objects.filter(household=household).first()
+    if conversation:
+        return conversation
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(
+                household=household, district_id=household.district_id
+            )
+    except IntegrityError:
+        return Conversation.objects.get(household=household)
+
+
+def send_message(*, household, body: str, by, subject: str = "", attachments=()) -> Message:
+    """Staff write to a household: one delivery per reachable guardian, on that guardian's channel.
+
+    Contact-restricted and inactive guardians get nothing. Returns the Message (its deliveries are
+    already written when this returns).
+    """
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message.")})
+    from liaison.people.models import Guardian
+
+    with transaction.atomic():
+        conversation = conversation_for(household)
+        message = Message.objects.create(
+            district_id=household.district_id,
+            conversation=conversation,
+            direction=Direction.OUT,
+            kind=MessageKind.CONVERSATION,
+            subject=subject[:200],
+            body=body,
+            source_language=_staff_language(by, household),
+            sent_by=by,
+        )
+        _save_attachments(message, attachments)
+        guardians = Guardian.objects.filter(household=household)
+        message.recipient_count = outbox.write_deliveries(message, guardians, batched=False)
+        message.save(update_fields=["recipient_count"])
+        now = timezone.now()
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=now, awaiting_since=None, status=ConversationStatus.OPEN
+        )
+        if by is not None:
+            mark_read(conversation=conversation, user=by, at=now)
+        _kick_delivery()
+    return message
+
+
+def _staff_language(user, household=None) -> str:
+    return (getattr(user, "interface_language", "") or "en") if user else "en"
+
+
+def record_family_reply(
+    *, guardian, body: str, channel: str, attachments=(), received_at=None, provider_id: str = ""
+) -> Message:
+    """A family member wrote (SMS, email or portal): it lands in the household's thread, awaiting staff.
+
+    `provider_id` (the SMS/email id) makes a webhook the provider retries store nothing new.
+    Keyword handlers (RSVPs, "I didn't understand") see SMS texts; see handle_inbound_sms.
+    """
+    received_at = received_at or timezone.now()
+    with transaction.atomic():
+        if provider_id:
+            from liaison.messaging.models import InboundReceipt
+
+            try:
+                with transaction.atomic():
+                    InboundReceipt.objects.create(provider_id=provider_id)
+            except IntegrityError:
+                existing = Message.objects.filter(
+                    guardian=guardian, direction=Direction.IN, related_id=provider_id
+                ).first()
+                if existing:
+                    return existing
+        conversation = conversation_for(guardian.household)
+        message = Message.objects.create(
+            district_id=guardian.household.district_id,
+            conversation=conversation,
+            direction=Direction.IN,
+            kind=MessageKind.CONVERSATION,
+            state=MessageState.RECEIVED,
+            body=(body or "").strip(),
+            source_language=guardian.preferred_language,
+            guardian=guardian,
+            channel=channel,
+            related_type="provider" if provider_id else "",
+            related_id=provider_id[:60],
+            created_at=received_at,
+        )
+        _save_attachments(message, attachments)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=received_at,
+            awaiting_since=conversation.awaiting_since or received_at,
+            status=ConversationStatus.OPEN,
+        )
+    return message
+
+
+def mark_read(*, conversation, user, at=None) -> None:
+    at = at or timezone.now()
+    updated = ConversationRead.objects.filter(conversation=conversation, user=user).update(
+        read_at=at
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                ConversationRead.objects.create(conversation=conversation, user=user, read_at=at)
+        except IntegrityError:
+            pass
+
+
+def assign_conversation(*, conversation, to, by) -> Conversation:
+    conversation.assigned_to = to
+    conversation.save(update_fields=["assigned_to"])
+    return conversation
+
+
+def mark_conversation_done(*, conversation, by) -> Conversation:
+    conversation.status = ConversationStatus.DONE
+    conversation.awaiting_since = None
+    conversation.save(update_fields=["status", "awaiting_since"])
+    return conversation
+
+
+# --- one-way notices -----------------------------------------------------------------------------
+
+
+def send_notice(
+    *,
+    guardians,
+    subject: str,
+    body: str,
+    by,
+    kind: str,
+    urgent: bool = False,
+    send_at=None,
+    source_language: str = "en",
+    template=None,
+    context: dict | None = None,
+    dedupe_key: str | None = None,
+    related=None,
+) -> Message:
+    """A one-way notice (invitation, reminder, referral details...) to a set of guardians.
+
+    guardians: a Guardian queryset or an iterable of Guardians / ids, all in one district.
+    dedupe_key: the same key twice returns the first Message and writes nothing (a unique constraint
+    on Message.dedupe_key decides, so two concurrent calls cannot both send).
+    related: any model instance the notice is about (kept as type + id, shown on the timeline).
+    template/context: passed to the language app's render_message (rendered once per language).
+    """
+    from liaison.people.models import Guardian
+
+    if hasattr(guardians, "values_list"):
+        ids = list(guardians.values_list("pk", flat=True))
+    else:
+        ids = [g if isinstance(g, int) else g.pk for g in guardians]
+    if not ids:
+        raise ValidationError(_("A notice needs at least one guardian."))
+    if dedupe_key:
+        existing = Message.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
+    district_id = (
+        Guardian.objects.filter(pk__in=ids[:1]).values_list("household__district_id", flat=True)
+    )[0]
+    qs = Guardian.objects.filter(pk__in=ids, household__district_id=district_id)
+    big = len(ids) > settings.MESSAGING_INLINE_FANOUT
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                district_id=district_id,
+                direction=Direction.OUT,
+                kind=MessageKind.NOTICE,
+                notice_kind=str(kind)[:40],
+                state=MessageState.PREPARING if big else MessageState.QUEUED,
+                subject=(subject or "")[:200],
+                body=body,
+                source_language=source_language or "en",
+                template=str(getattr(template, "pk", template) or "")[:100],
+                context=context or {},
+                urgent=urgent,
+                send_at=send_at,
+                sent_by=by,
+                dedupe_key=dedupe_key or None,
+                related_type=_related_type(related),
+                related_id=str(getattr(related, "pk", "") or "")[:60],
+                audience={"guardian_ids": ids},
+            )
+            if big:
+                _kick_fanout(message.pk)
+            else:
+                message.recipient_count = outbox.write_deliveries(message, qs, batched=False)
+                message.save(update_fields=["recipient_count"])
+                _kick_delivery()
+    except IntegrityError:
+        if dedupe_key:
+            return Message.objects.get(dedupe_key=dedupe_key)
+        raise
+    return message
+
+
+def _related_type(obj) -> str:
+    if obj is None:
+        return ""
+    meta = obj._meta
+    return f"{meta.app_label}.{meta.model_name}"
+
+
+# --- announcements -------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    total: int = 0
+    reachable: int = 0
+    by_language: list = field(default_factory=list)  # [(tag, count)] most first
+    by_channel: list = field(default_factory=list)  # [(channel, count)]
+    unreachable: list = field(default_factory=list)  # [(reason label, count, [guardian sample])]
+    quiet_now: int = 0  # SMS recipients in quiet hours now (held until morning unless urgent)
+
+
+def preview_announcement(*, district, audience: Audience, user=None, urgent=False) -> Preview:
+    """How many guardians an announcement reaches, in which language, on which channel, and who not and why."""
+    qs = audience.guardians(district=district, user=user)
+    rows = list(qs.values_list(*outbox.GUARDIAN_FIELDS))
+    preview = Preview(total=len(rows))
+    reachable = [r for r in rows if not r[7] and r[8]]
+    restricted = [r for r in rows if r[7]]
+    inactive = [r for r in rows if not r[7] and not r[8]]
+    blocked_sms, blocked_email = outbox.blocked_addresses(
+        [r[2] for r in reachable], [r[3] for r in reachable]
+    )
+    languages, chans = Counter(), Counter()
+    portal_only = []
+    start, end = outbox.quiet_hours(district)
+    now = timezone.now()
+    for r in reachable:
+        channel, _address = outbox.choose_channel(r[4], r[2], r[3], blocked_sms, blocked_email)
+        chans[channel] += 1
+        languages[r[5] or "en"] += 1
+        if channel == Channel.PORTAL:
+            portal_only.append(r[0])
+        tz = outbox.zone(r[6] or r[9] or r[10])
+        if channel == Channel.SMS and not urgent and outbox.quiet_until(now, tz, start, end):
+            preview.quiet_now += 1
+    preview.reachable = len(reachable)
+    preview.by_language = languages.most_common()
+    preview.by_channel = chans.most_common()
+    from liaison.people.models import Guardian
+
+    def sample(ids):
+        return list(Guardian.objects.filter(pk__in=ids[:20]).select_related("household"))
+
+    if restricted:
+        preview.unreachable.append(
+            (UNREACHABLE_REASONS["restricted"], len(restricted), sample([r[0] for r in restricted]))
+        )
+    if inactive:
+        preview.unreachable.append(
+            (UNREACHABLE_REASONS["inactive"], len(inactive), sample([r[0] for r in inactive]))
+        )
+    if portal_only:
+        preview.unreachable.append(
+            (
+                _("Portal only: no phone or email we may use (opted out, bounced or missing)"),
+                len(portal_only),
+                sample(portal_only),
+            )
+        )
+    return preview
+
+
+def send_announcement(
+    *,
+    district,
+    audience: Audience,
+    subject: str,
+    body: str,
+    by,
+    urgent: bool = False,
+    send_at=None,
+    source_language: str = "en",
+) -> Message:
+    """Write the announcement now; its deliveries are written in short batches by a task.
+
+    Urgent announcements (closures, safety) are sent in quiet hours too. `send_at` in the future
+    schedules it: deliveries are written at once but not handed over before then.
+    """
+    if not (body or "").strip():
+        raise ValidationError({"body": _("Write the announcement.")})
+    if send_at and send_at < timezone.now() - dt.timedelta(minutes=5):
+        raise ValidationError({"send_at": _("Choose a time in the future.")})
+    with transaction.atomic():
+        message = Message.objects.create(
+            district=district,
+            direction=Direction.OUT,
+            kind=MessageKind.ANNOUNCEMENT,
+            state=MessageState.PREPARING,
+            subject=(subject or "")[:200],
+            body=body.strip(),
+            source_language=source_language or "en",
+            urgent=urgent,
+            send_at=send_at,
+            sent_by=by,
+            audience=audience.as_dict() | {"sender_id": getattr(by, "pk", None)},
+        )
+        _kick_fanout(message.pk)
+    return message
+
+
+def prepare_message(message_id: int) -> Message:
+    """Write a large message's deliveries in batches (the task behind send_announcement). Re-runnable."""
+    from liaison.people.models import Guardian, User
+
+    message = Message.objects.select_related("district").get(pk=message_id)
+    if message.state != MessageState.PREPARING:
+        return message
+    spec = dict(message.audience or {})
+    if message.kind == MessageKind.NOTICE:
+        qs = Guardian.objects.filter(
+            pk__in=spec.get("guardian_ids", []), household__district_id=message.district_id
+        )
+    else:
+        sender = User.objects.filter(pk=spec.pop("sender_id", None)).first()
+        qs = Audience.from_dict(spec).guardians(district=message.district, user=sender)
+    outbox.write_deliveries(message, qs, batched=True)
+    outbox.finish_preparing(message)
+    from liaison.messaging import tasks
+
+    tasks.enqueue_delivery()
+    return message
+
+
+def cancel_message(*, message, by) -> int:
+    """Stop what has not been handed over yet (a scheduled announcement changed its mind)."""
+    with transaction.atomic():
+        n = Delivery.objects.filter(message=message, state=DeliveryState.QUEUED).update(
+            state=DeliveryState.CANCELLED, updated_at=timezone.now()
+        )
+        Message.objects.filter(pk=message.pk).update(state=MessageState.CANCELLED)
+    return n
+
+
+# --- consent -------------------------------------------------------------------------------------
+
+
+def opt_out(*, channel: str, address: str, reason: str = SuppressionReason.OPT_OUT, detail=""):
+    """Opt an address out of a channel now; queued deliveries to it are stopped too."""
+    address = address.lower() if channel == Channel.EMAIL else address
+    with transaction.atomic():
+        return mark_unreachable(channel=channel, address=address, reason=reason, detail=detail)
+
+
+def opt_in(*, channel: str, address: str) -> bool:
+    """START/UNSTOP: only an opt-out is lifted this way (a bounce or a rejection stays)."""
+    address = address.lower() if channel == Channel.EMAIL else address
+    n, _ = Suppression.objects.filter(
+        channel=channel, address=address, reason=SuppressionReason.OPT_OUT
+    ).delete()
+    return bool(n)
+
+
+def is_opted_out(*, channel: str, address: str) -> bool:
+    address = address.lower() if channel == Channel.EMAIL else address
+    return Suppression.objects.filter(channel=channel, address=address).exists()
+
+
+def suppression_for(*, channel: str, address: str) -> Suppression | None:
+    if not address:
+        return None
+    address = address.lower() if channel == Channel.EMAIL else address
+    return Suppression.objects.filter(channel=channel, address=address).first()
+
+
+# --- delivery care -------------------------------------------------------------------------------
+
+
+def retry_delivery(*, delivery, by) -> Delivery:
+    """Staff send a failed delivery again on the same channel."""
+    if delivery.state not in (DeliveryState.FAILED, DeliveryState.SUPPRESSED):
+        raise ValidationError(_("Only a failed delivery can be retried."))
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
+            state=DeliveryState.QUEUED,
+            next_attempt_at=timezone.now(),
+            attempts=0,
+            error="",
+            lease_owner="",
+            updated_at=timezone.now(),
+        )
+        _kick_delivery()
+    delivery.refresh_from_db()
+    return delivery
+
+
+def switch_channel(*, delivery, channel: str, by) -> Delivery:
+    """Staff send a failed delivery on another channel: a new row, the failed one stays as it was."""
+    guardian = delivery.guardian
+    address = {Channel.SMS: guardian.phone, Channel.EMAIL: guardian.email.lower()}.get(channel, "")
+    if channel in (Channel.SMS, Channel.EMAIL) and not address:
+        raise ValidationError(_("This guardian has no address for that channel."))
+    if guardian.contact_restricted:
+        raise ValidationError(_("This guardian is under a contact restriction."))
+    if channel in (Channel.SMS, Channel.EMAIL) and is_opted_out(channel=channel, address=address):
+        raise ValidationError(_("This guardian has opted out of that channel."))
+    with transaction.atomic():
+        new, _created = Delivery.objects.get_or_create(
+            message=delivery.message,
+            guardian=guardian,
+            channel=channel,
+            defaults={
+                "household_id_copy": delivery.household_id_copy,
+                "address": address,
+                "language": delivery.language,
+                "urgent": delivery.urgent,
+                "needs_follow_up": delivery.needs_follow_up,
+            },
+        )
+        if not _created and new.state in (DeliveryState.FAILED, DeliveryState.SUPPRESSED):
+            return retry_delivery(delivery=new, by=by)
+        _kick_delivery()
+    return new
+
+
+# Twilio MessageStatus values, and what they make of a delivery.
+_STATUS = {
+    "delivered": DeliveryState.DELIVERED,
+    "read": DeliveryState.DELIVERED,
+    "undelivered": DeliveryState.FAILED,
+    "failed": DeliveryState.FAILED,
+}
+_PERMANENT_CODES = {"21211", "21612", "21614", "30003", "30005", "30006"}
+
+
+def record_delivery_status(
+    *, provider_id: str, status: str, error_code: str = "", detail: str = ""
+) -> Delivery | None:
+    """A provider status callback (delivered, undelivered, failed, bounced): update the row.
+
+    A carrier rejection (permanent error code) or a hard bounce marks the address unreachable.
+    """
+    delivery = Delivery.objects.filter(provider_id=provider_id).first()
+    if delivery is None:
+        return None
+    status = (status or "").lower()
+    now = timezone.now()
+    new_state = DeliveryState.FAILED if status == "bounced" else _STATUS.get(status)
+    if new_state is None:
+        return delivery
+    fields = {"state": new_state, "updated_at": now}
+    if new_state == DeliveryState.DELIVERED:
+        fields["delivered_at"] = now
+    else:
+        fields["error"] = (detail or f"{status} {error_code}").strip()[:500]
+    Delivery.objects.filter(pk=delivery.pk).exclude(state=DeliveryState.DELIVERED).update(**fields)
+    permanent = status == "bounced" or str(error_code) in _PERMANENT_CODES
+    if new_state == DeliveryState.FAILED and permanent and delivery.address:
+        mark_unreachable(
+            channel=delivery.channel,
+            address=delivery.address,
+            reason=SuppressionReason.BOUNCE
+            if delivery.channel == Channel.EMAIL
+            else SuppressionReason.REJECTED,
+            detail=fields.get("error", ""),
+        )
+    delivery.refresh_from_db()
+    return delivery
+
+
+def attach_unmatched(*, item, guardian, by) -> Message:
+    """A liaison decides which guardian an unknown number's text came from: it joins their thread."""
+    with transaction.atomic():
+        message = record_family_reply(
+            guardian=guardian, body=item.body, channel=item.channel, received_at=item.received_at
+        )
+        item.resolved_message = message
+        item.resolved_by = by
+        item.save(update_fields=["resolved_message", "resolved_by"])
+    return message

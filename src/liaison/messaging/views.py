@@ -1,0 +1,476 @@
+"""Staff pages: the inbox, a household's thread, announcements, the unmatched-number queue."""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from liaison.audit.models import AccessLog
+from liaison.audit.services import record_access
+from liaison.core import policy
+from liaison.core.policy import messaging as mpolicy
+from liaison.messaging import services
+from liaison.messaging.choices import (
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    MessageKind,
+)
+from liaison.messaging.forms import (
+    AnnouncementForm,
+    AssignForm,
+    AttachForm,
+    MessageForm,
+    SwitchChannelForm,
+)
+from liaison.messaging.models import (
+    Conversation,
+    ConversationRead,
+    Delivery,
+    Message,
+    SavedAudience,
+    UnmatchedInbound,
+)
+from liaison.people.models import Guardian, Household, Site, User
+from liaison.people.views import _glass_ok
+
+
+def _household_or_404(user, pk) -> Household:
+    household = get_object_or_404(
+        Household.objects.visible_to(user).select_related("district", "site"), pk=pk
+    )
+    if not mpolicy.can_message(user, household):
+        raise Http404
+    return household
+
+
+def _conversation_or_404(user, pk) -> Conversation:
+    conversation = get_object_or_404(
+        Conversation.objects.visible_to(user).select_related("household__district", "assigned_to"),
+        pk=pk,
+    )
+    if not mpolicy.can_message(user, conversation.household):
+        raise Http404
+    return conversation
+
+
+# --- inbox ---------------------------------------------------------------------------------------
+
+
+def _inbox_rows(user, *, show: str):
+    last_read = ConversationRead.objects.filter(conversation=OuterRef("pk"), user=user).values(
+        "read_at"
+    )[:1]
+    qs = (
+        Conversation.objects.visible_to(user)
+        .select_related("household", "assigned_to")
+        .annotate(my_read_at=Subquery(last_read))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__direction=Direction.IN)
+                & (Q(my_read_at__isnull=True) | Q(messages__created_at__gt=F("my_read_at"))),
+            )
+        )
+        .filter(last_message_at__isnull=False)
+    )
+    if show == "mine":
+        qs = qs.filter(assigned_to=user)
+    if show == "done":
+        qs = qs.filter(status=ConversationStatus.DONE)
+    else:
+        qs = qs.filter(status=ConversationStatus.OPEN)
+    # Threads awaiting a staff reply first, oldest wait first; then the most recent.
+    return qs.order_by(F("awaiting_since").asc(nulls_last=True), "-last_message_at")
+
+
+@login_required
+def inbox(request):
+    if not mpolicy.can_use_inbox(request.user):
+        raise Http404
+    show = request.GET.get("show", "open")
+    if show not in ("open", "mine", "done"):
+        show = "open"
+    page = Paginator(_inbox_rows(request.user, show=show), 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "show": show,
+        "now": timezone.now(),
+        "unmatched_count": UnmatchedInbound.objects.filter(resolved_message__isnull=True).count()
+        if mpolicy.can_handle_unmatched(request.user)
+        else 0,
+    }
+    template = (
+        "messaging/inbox.html#rows" if request.headers.get("HX-Request") else "messaging/inbox.html"
+    )
+    return render(request, template, context)
+
+
+# --- a thread ------------------------------------------------------------------------------------
+
+
+def _thread_context(request, conversation, form=None):
+    household = conversation.household
+    items = list(
+        conversation.messages.select_related("guardian", "sent_by")
+        .prefetch_related("attachments")
+        .order_by("-created_at")[:100]
+    )
+    items.reverse()
+    deliveries: dict[int, list] = {}
+    for d in (
+        Delivery.objects.filter(message__in=[m for m in items if m.direction == Direction.OUT])
+        .select_related("guardian")
+        .order_by("pk")
+    ):
+        deliveries.setdefault(d.message_id, []).append(d)
+    for m in items:
+        m.delivery_list = deliveries.get(m.pk, [])
+    staff = (
+        User.objects.filter(is_active=True)
+        .staff_of(household.district)
+        .order_by("last_name", "first_name")
+    )
+    return {
+        "conversation": conversation,
+        "household": household,
+        "items": items,
+        "form": form or MessageForm(),
+        "assign_form": AssignForm(initial={"staff": conversation.assigned_to_id}, candidates=staff),
+        "switch_form": SwitchChannelForm(),
+        "restricted": list(household.guardians.filter(contact_restricted=True)),
+        "latest": items[-1].pk if items else 0,
+    }
+
+
+def _write(request, household, conversation):
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.send_message(
+                household=household,
+                body=form.cleaned_data["body"],
+                by=request.user,
+                attachments=[form.cleaned_data["attachment"]]
+                if form.cleaned_data.get("attachment")
+                else (),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if request.headers.get("HX-Request"):
+                conversation = services.conversation_for(household)
+                return render(
+                    request,
+                    "messaging/conversation.html#thread",
+                    _thread_context(request, conversation),
+                )
+            flash.success(request, _("Message sent."))
+            return redirect(services.conversation_for(household))
+    return form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation(request, pk):
+    conversation = _conversation_or_404(request.user, pk)
+    household = conversation.household
+    if not _glass_ok(request, household):
+        return redirect(household)
+    form = None
+    if request.method == "POST":
+        result = _write(request, household, conversation)
+        if not isinstance(result, MessageForm):
+            return result
+        form = result
+    record_access(
+        request,
+        kind=AccessLog.Kind.HOUSEHOLD,
+        object_id=household.pk,
+        household_id=household.pk,
+        action="messages",
+    )
+    services.mark_read(conversation=conversation, user=request.user)
+    return render(
+        request,
+        "messaging/conversation.html",
+        _thread_context(request, conversation, form),
+        status=400 if form is not None else 200,
+    )
+
+
+@login_required
+def conversation_messages(request, pk):
+    """The thread's messages (polled by htmx so a family's reply appears without a reload)."""
+    conversation = _conversation_or_404(request.user, pk)
+    if not _glass_ok(request, conversation.household):
+        return redirect(conversation.household)
+    services.mark_read(conversation=conversation, user=request.user)
+    return render(
+        request, "messaging/conversation.html#thread", _thread_context(request, conversation)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_write(request, pk):
+    household = _household_or_404(request.user, pk)
+    if not _glass_ok(request, household):
+        return redirect(household)
+    conversation = services.conversation_for(household)
+    form = None
+    if request.method == "POST":
+        result = _write(request, household, conversation)
+        if not isinstance(result, MessageForm):
+            return result
+        form = result
+    return render(
+        request,
+        "messaging/conversation.html",
+        _thread_context(request, conversation, form),
+        status=400 if form is not None else 200,
+    )
+
+
+@login_required
+@require_POST
+def conversation_assign(request, pk):
+    conversation = _conversation_or_404(request.user, pk)
+    if not _glass_ok(request, conversation.household):
+        return redirect(conversation.household)
+    staff = User.objects.filter(is_active=True).staff_of(conversation.household.district)
+    form = AssignForm(request.POST, candidates=staff)
+    if form.is_valid():
+        services.assign_conversation(
+            conversation=conversation, to=form.cleaned_data["staff"], by=request.user
+        )
+        flash.success(request, _("Thread assigned."))
+    else:
+        flash.error(request, _("Choose a colleague from the list."))
+    return redirect(conversation)
+
+
+@login_required
+@require_POST
+def conversation_done(request, pk):
+    conversation = _conversation_or_404(request.user, pk)
+    if not _glass_ok(request, conversation.household):
+        return redirect(conversation.household)
+    services.mark_conversation_done(conversation=conversation, by=request.user)
+    flash.success(request, _("Marked done."))
+    return redirect("messaging:inbox")
+
+
+def _delivery_or_404(user, pk) -> Delivery:
+    delivery = get_object_or_404(
+        Delivery.objects.select_related("message", "guardian__household"), pk=pk
+    )
+    household = delivery.guardian.household
+    if not Household.objects.visible_to(user).filter(pk=household.pk).exists():
+        raise Http404
+    if not mpolicy.can_message(user, household):
+        raise Http404
+    return delivery
+
+
+@login_required
+@require_POST
+def delivery_retry(request, pk):
+    delivery = _delivery_or_404(request.user, pk)
+    household = delivery.guardian.household
+    if not _glass_ok(request, household):
+        return redirect(household)
+    try:
+        services.retry_delivery(delivery=delivery, by=request.user)
+        flash.success(request, _("Sending again."))
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    return redirect(services.conversation_for(household))
+
+
+@login_required
+@require_POST
+def delivery_switch(request, pk):
+    delivery = _delivery_or_404(request.user, pk)
+    household = delivery.guardian.household
+    if not _glass_ok(request, household):
+        return redirect(household)
+    form = SwitchChannelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.switch_channel(
+                delivery=delivery, channel=form.cleaned_data["channel"], by=request.user
+            )
+            flash.success(request, _("Sending on the other channel."))
+        except ValidationError as exc:
+            flash.error(request, " ".join(exc.messages))
+    else:
+        flash.error(request, _("Choose a channel."))
+    return redirect(services.conversation_for(household))
+
+
+# --- announcements -------------------------------------------------------------------------------
+
+
+def _announcer_district(user):
+    if not mpolicy.can_announce(user):
+        raise Http404
+    from liaison.people.models import District
+
+    ids = policy.access_for(user).district_ids
+    district = District.objects.filter(pk__in=ids).order_by("pk").first()
+    if district is None:
+        raise Http404
+    return district
+
+
+def _announcer_sites(user, district):
+    access = policy.access_for(user)
+    sites = Site.objects.filter(district=district, is_active=True)
+    if not access.is_admin:
+        sites = sites.filter(pk__in=access.leader_site_ids)
+    return sites
+
+
+@login_required
+def announcements(request):
+    district = _announcer_district(request.user)
+    items = (
+        Message.objects.filter(district=district, kind=MessageKind.ANNOUNCEMENT)
+        .select_related("sent_by")
+        .annotate(
+            sent=Count(
+                "deliveries",
+                filter=Q(deliveries__state__in=[DeliveryState.SENT, DeliveryState.DELIVERED]),
+            ),
+            failed=Count("deliveries", filter=Q(deliveries__state=DeliveryState.FAILED)),
+        )
+        .order_by("-created_at")
+    )
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return render(request, "messaging/announcements.html", {"page": page, "district": district})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def announcement_new(request):
+    user = request.user
+    district = _announcer_district(user)
+    sites = _announcer_sites(user, district)
+    saved = SavedAudience.objects.filter(district=district)
+    form = AnnouncementForm(request.POST or None, sites=sites, saved=saved)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        audience = form.audience()
+        if not policy.access_for(user).is_admin and not audience.sites:
+            audience.sites = list(sites.values_list("pk", flat=True))
+        if "send" in request.POST:
+            message = services.send_announcement(
+                district=district,
+                audience=audience,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                by=user,
+                urgent=form.cleaned_data["urgent"],
+                send_at=form.cleaned_data.get("send_at"),
+                source_language=user.interface_language or "en",
+            )
+            flash.success(
+                request,
+                _("Announcement scheduled.")
+                if form.cleaned_data.get("send_at")
+                else _("Announcement is being sent."),
+            )
+            return redirect("messaging:announcement", message.pk)
+        preview = services.preview_announcement(
+            district=district, audience=audience, user=user, urgent=form.cleaned_data["urgent"]
+        )
+    template = "messaging/announcement_form.html"
+    if request.headers.get("HX-Request") and preview is not None:
+        template += "#preview"
+    return render(request, template, {"form": form, "preview": preview, "district": district})
+
+
+@login_required
+def announcement(request, pk):
+    district = _announcer_district(request.user)
+    message = get_object_or_404(
+        Message.objects.select_related("sent_by"),
+        pk=pk,
+        district=district,
+        kind=MessageKind.ANNOUNCEMENT,
+    )
+    by_state = dict(
+        message.deliveries.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    by_channel = dict(
+        message.deliveries.values_list("channel")
+        .annotate(n=Count("pk"))
+        .values_list("channel", "n")
+    )
+    failed = message.deliveries.filter(state=DeliveryState.FAILED).select_related(
+        "guardian__household"
+    )[:50]
+    return render(
+        request,
+        "messaging/announcement.html",
+        {
+            "message": message,
+            "by_state": sorted(by_state.items()),
+            "by_channel": sorted(by_channel.items()),
+            "failed": failed,
+            "states": DeliveryState,
+        },
+    )
+
+
+# --- unmatched numbers ---------------------------------------------------------------------------
+
+
+@login_required
+def unmatched(request):
+    if not mpolicy.can_handle_unmatched(request.user):
+        raise Http404
+    items = UnmatchedInbound.objects.filter(resolved_message__isnull=True).order_by("-received_at")
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    return render(request, "messaging/unmatched.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unmatched_attach(request, pk):
+    if not mpolicy.can_handle_unmatched(request.user):
+        raise Http404
+    item = get_object_or_404(UnmatchedInbound, pk=pk, resolved_message__isnull=True)
+    guardians = (
+        Guardian.objects.visible_to(request.user)
+        .filter(is_active=True, contact_restricted=False)
+        .select_related("household")
+        .order_by("family_name", "given_name")
+    )
+    query = request.GET.get("q", "")[:100]
+    shown = guardians
+    if query:
+        shown = guardians.filter(
+            Q(family_name__icontains=query)
+            | Q(given_name__icontains=query)
+            | Q(household__name__icontains=query)
+        )
+    form = AttachForm(request.POST or None, guardians=guardians)
+    if request.method == "POST" and form.is_valid():
+        message = services.attach_unmatched(
+            item=item, guardian=form.cleaned_data["guardian"], by=request.user
+        )
+        flash.success(request, _("Added to the family's thread."))
+        return redirect("messaging:conversation", message.conversation_id)
+    return render(
+        request,
+        "messaging/unmatched_attach.html",
+        {"item": item, "form": form, "query": query, "shown": shown[:50]},
+    )

@@ -1,0 +1,84 @@
+"""Endpoints providers and families' mail clients call: inbound SMS, status callbacks, inbound email, unsubscribe."""
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from twilio.request_validator import RequestValidator
+
+from liaison.messaging import inbound, services
+from liaison.messaging.tokens import read_unsubscribe_token
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _public_url(request) -> str:
+    """The URL the provider signed: our public base (behind a proxy the request's host is not it)."""
+    return settings.PUBLIC_URL + request.get_full_path()
+
+
+def _twilio_signature_ok(request) -> bool:
+    token = settings.MESSAGING_SMS_AUTH_TOKEN
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    validator = RequestValidator(token)
+    params = {k: request.POST.get(k) for k in request.POST}
+    return validator.validate(_public_url(request), params, signature)
+
+
+@csrf_exempt
+@require_POST
+def sms_inbound(request):
+    if not _twilio_signature_ok(request):
+        return HttpResponseForbidden("bad signature")
+    media = []
+    inbound.handle_inbound_sms(
+        sender=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+        provider_id=request.POST.get("MessageSid", ""),
+        media=media,
+    )
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def sms_status(request):
+    if not _twilio_signature_ok(request):
+        return HttpResponseForbidden("bad signature")
+    services.record_delivery_status(
+        provider_id=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=request.POST.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def email_inbound(request):
+    """The mail server posts the raw message (RFC 5322) with the shared token in `Authorization: Bearer`."""
+    expected = settings.MESSAGING_INBOUND_EMAIL_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(expected, given):
+        return HttpResponseForbidden("bad token")
+    result = inbound.handle_inbound_email(request.body)
+    return HttpResponse(result["outcome"], content_type="text/plain", status=202)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """RFC 8058: a POST with the token alone unsubscribes (no sign-in, no redirect); GET asks first."""
+    parsed = read_unsubscribe_token(token)
+    if parsed is None:
+        return HttpResponse(status=404)
+    channel, address = parsed
+    if request.method == "POST":
+        services.opt_out(channel=channel, address=address, detail="List-Unsubscribe")
+        return render(request, "messaging/unsubscribed.html", {"done": True})
+    return render(request, "messaging/unsubscribed.html", {"done": False})

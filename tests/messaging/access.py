@@ -1,0 +1,57 @@
+"""Access rows for the messaging app's URLs."""
+
+from tests.access import EDIT, SEE, Row, household_pk
+
+# A household's thread: those who see the family in full (a liaison outside their caseload breaks
+# the glass first) and the interpreter assigned to it; teachers do not read family threads.
+MESSAGES = {**EDIT, "interpreter": dict(SEE["interpreter"])}
+
+
+def conversation_pk(world, household):
+    from liaison.messaging.services import conversation_for
+
+    return [conversation_for(household).pk]
+
+
+def delivery_pk(world, household):
+    from liaison.messaging.services import send_message
+
+    message = send_message(household=household, body="Hello", by=world.admin)
+    return [message.deliveries.first().pk]
+
+
+ROWS = {
+    "messaging:conversation": Row(conversation_pk, MESSAGES),
+    "messaging:conversation_messages": Row(conversation_pk, MESSAGES),
+    "messaging:household_write": Row(household_pk, MESSAGES),
+    "messaging:conversation_assign": Row(
+        conversation_pk, MESSAGES, method="post", data=lambda w, h: {"staff": ""}
+    ),
+    "messaging:conversation_done": Row(conversation_pk, MESSAGES, method="post"),
+    "messaging:delivery_retry": Row(delivery_pk, MESSAGES, method="post"),
+    "messaging:delivery_switch": Row(
+        delivery_pk, MESSAGES, method="post", data=lambda w, h: {"channel": "portal"}
+    ),
+}
+_FAMILY_STAFF = {
+    "admin": 200,
+    "leader": 200,
+    "liaison": 200,
+    "teacher": 404,
+    "interpreter": 404,
+    "outsider": 404,
+}
+NO_RECORD = {
+    "messaging:inbox": {**_FAMILY_STAFF, "interpreter": 200},
+    "messaging:unmatched": _FAMILY_STAFF,
+    "messaging:announcements": {**_FAMILY_STAFF, "liaison": 404},
+    "messaging:announcement_new": {**_FAMILY_STAFF, "liaison": 404},
+}
+EXEMPT = {
+    "messaging:sms_inbound": "provider webhook, signature-checked: tests/messaging/test_inbound_sms.py",
+    "messaging:sms_status": "provider webhook, signature-checked: tests/messaging/test_inbound_sms.py",
+    "messaging:email_inbound": "mail server webhook, token-checked: tests/messaging/test_inbound_email.py",
+    "messaging:unsubscribe": "families' one-click unsubscribe, signed token: tests/messaging/test_email.py",
+    "messaging:announcement": "district-level page (no family): tests/messaging/test_announcements.py",
+    "messaging:unmatched_attach": "district queue (no family yet): tests/messaging/test_inbound_sms.py",
+}

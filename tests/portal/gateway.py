@@ -50,14 +50,22 @@ class SmsGateway:
         return re.search(r"\b(\d{6})\b", messages[-1]["Body"]).group(1)
 
     def close(self):
+        from liaison.messaging import channels
+
+        channels.reset()
         self.server.shutdown()
         self.server.server_close()
 
 
 def use_gateway(settings):
+    """Point messaging's SMS channel (which texts the codes) at a new loopback gateway."""
+    from liaison.messaging import channels
+
     gateway = SmsGateway()
-    settings.LIAISON_PORTAL_SMS_API_URL = gateway.url
-    settings.LIAISON_PORTAL_SMS_ACCOUNT_SID = "ACtest"
-    settings.LIAISON_PORTAL_SMS_AUTH_TOKEN = "secret"
-    settings.LIAISON_PORTAL_SMS_FROM = "+16175550199"
+    settings.MESSAGING_SMS_BASE_URL = gateway.url
+    settings.MESSAGING_SMS_ACCOUNT_SID = "ACtest"
+    settings.MESSAGING_SMS_AUTH_TOKEN = "secret"
+    settings.MESSAGING_SMS_FROM = "+16175550199"
+    settings.MESSAGING_CHANNELS = {}
+    channels.reset()
     return gateway

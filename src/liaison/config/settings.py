@@ -309,20 +309,6 @@ LIAISON_PORTAL_IP_MAX_FAILURES = int(os.environ.get("LIAISON_PORTAL_IP_MAX_FAILU
 LIAISON_PORTAL_LOCKOUT_MINUTES = int(os.environ.get("LIAISON_PORTAL_LOCKOUT_MINUTES", "30"))
 LIAISON_PORTAL_REMEMBER_DAYS = int(os.environ.get("LIAISON_PORTAL_REMEMBER_DAYS", "30"))
 LIAISON_PORTAL_DEEP_LINK_DAYS = int(os.environ.get("LIAISON_PORTAL_DEEP_LINK_DAYS", "14"))
-# The SMS gateway for sign-in codes (Twilio-compatible REST API) until messaging's channels exist;
-# the shared LIAISON_SMS_* names are read first so one gateway serves both.
-LIAISON_PORTAL_SMS_API_URL = os.environ.get(
-    "LIAISON_SMS_API_URL", os.environ.get("LIAISON_PORTAL_SMS_API_URL", "https://api.twilio.com")
-).rstrip("/")
-LIAISON_PORTAL_SMS_ACCOUNT_SID = os.environ.get(
-    "LIAISON_SMS_ACCOUNT_SID", os.environ.get("LIAISON_PORTAL_SMS_ACCOUNT_SID", "")
-)
-LIAISON_PORTAL_SMS_AUTH_TOKEN = os.environ.get(
-    "LIAISON_SMS_AUTH_TOKEN", os.environ.get("LIAISON_PORTAL_SMS_AUTH_TOKEN", "")
-)
-LIAISON_PORTAL_SMS_FROM = os.environ.get(
-    "LIAISON_SMS_FROM", os.environ.get("LIAISON_PORTAL_SMS_FROM", "")
-)
 # Django has no locale data for Haitian Creole and Somali: name them so the switcher can.
 from django.conf.locale import LANG_INFO as _LANG_INFO  # noqa: E402
 

@@ -1,14 +1,9 @@
 """Family sign-in without a password: codes by SMS, links by email, deep links, remembered devices."""
 
-import base64
 import datetime as dt
 import hashlib
-import json
 import logging
 import secrets
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -190,7 +185,7 @@ def request_sign_in(*, destination: Destination, ip: str, next_path: str = "") -
         SignInChallenge.objects.live().filter(destination_key=destination.key).update(used_at=now)
         if destination.channel == SignInChannel.SMS:
             code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
-            SignInChallenge.objects.create(
+            challenge = SignInChallenge.objects.create(
                 guardian=guardian,
                 channel=destination.channel,
                 destination_key=destination.key,
@@ -198,7 +193,9 @@ def request_sign_in(*, destination: Destination, ip: str, next_path: str = "") -
                 next_path=next_path,
                 expires_at=now + dt.timedelta(minutes=settings.LIAISON_PORTAL_CODE_MINUTES),
             )
-            transaction.on_commit(lambda: _send_code(guardian, destination.value, code))
+            transaction.on_commit(
+                lambda: _send_code(guardian, destination.value, code, challenge.pk)
+            )
         else:
             token = secrets.token_urlsafe(32)
             SignInChallenge.objects.create(
@@ -213,34 +210,27 @@ def request_sign_in(*, destination: Destination, ip: str, next_path: str = "") -
             transaction.on_commit(lambda: _send_link(guardian, destination.value, token))
 
 
-def _send_code(guardian: Guardian, phone: str, code: str) -> None:
+def _send_code(guardian: Guardian, phone: str, code: str, challenge_id: int) -> None:
+    """Text the code through messaging's SMS channel (the same gateway as every other text)."""
+    from liaison.messaging import channels
+
     with translation.override(portal_language(guardian.preferred_language)):
         body = _(
             "%(code)s is your school family portal code. It expires in %(minutes)s minutes."
-        ) % {
-            "code": code,
-            "minutes": settings.LIAISON_PORTAL_CODE_MINUTES,
-        }
-    try:
-        send_sms(to=phone, body=body)
-    except OSError:
-        log.exception("portal: the sign-in code for guardian %s could not be sent", guardian.pk)
-
-
-def send_sms(*, to: str, body: str) -> str:
-    """Post one text message to the Twilio-compatible gateway in settings; returns its message id."""
-    sid = settings.LIAISON_PORTAL_SMS_ACCOUNT_SID
-    url = f"{settings.LIAISON_PORTAL_SMS_API_URL}/2010-04-01/Accounts/{sid}/Messages.json"
-    data = urllib.parse.urlencode(
-        {"To": to, "From": settings.LIAISON_PORTAL_SMS_FROM, "Body": body}
-    ).encode()
-    auth = base64.b64encode(f"{sid}:{settings.LIAISON_PORTAL_SMS_AUTH_TOKEN}".encode()).decode()
-    req = urllib.request.Request(  # noqa: S310 (the gateway URL comes from settings)
-        url, data=data, method="POST", headers={"Authorization": f"Basic {auth}"}
+        ) % {"code": code, "minutes": settings.LIAISON_PORTAL_CODE_MINUTES}
+    backend = channels.get("sms")
+    outgoing = channels.Outgoing(
+        delivery_id=0,
+        to=phone,
+        subject="",
+        body=body,
+        idempotency_key=f"liaison-portal-code-{challenge_id}",
     )
-    with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 (configured URL)
-        payload = json.loads(response.read() or b"{}")
-    return str(payload.get("sid", ""))
+    try:
+        with backend.session():
+            backend.send(outgoing)
+    except (channels.TemporaryFailure, channels.PermanentFailure, channels.Uncertain, OSError):
+        log.warning("portal: the sign-in code for guardian %s could not be sent", guardian.pk)
 
 
 def _send_link(guardian: Guardian, email: str, token: str) -> None:

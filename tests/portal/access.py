@@ -16,5 +16,10 @@ EXEMPT = {
         "portal:children",
         "portal:liaison_photo",
         "portal:preferences",
+        "portal:conversations",
+        "portal:conversation",
+        "portal:announcements",
+        "portal:announcement",
+        "portal:attachment",
     ]
 }

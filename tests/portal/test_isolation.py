@@ -15,7 +15,56 @@ FAMILY_PAGES = {
     "portal:children": lambda world: [],
     "portal:preferences": lambda world: [],
     "portal:liaison_photo": lambda world: [world.interpreter.pk],
+    "portal:conversations": lambda world: [],
+    "portal:conversation": lambda world: [_other_conversation(world).pk],
+    "portal:announcements": lambda world: [],
+    "portal:announcement": lambda world: [_other_notice(world).pk],
+    "portal:attachment": lambda world: [_other_attachment(world).pk],
 }
+
+
+def _other_conversation(world):
+    from liaison.messaging import services as messaging
+
+    return messaging.conversation_for(world.site_family)
+
+
+def _other_notice(world):
+    from liaison.messaging import services as messaging
+
+    return messaging.send_notice(
+        guardians=list(world.site_family.guardians.all()),
+        subject="Theirs",
+        body="Theirs",
+        by=world.admin,
+        kind="reminder",
+    )
+
+
+def _other_attachment(world):
+    from liaison.messaging import services as messaging
+
+    message = messaging.send_message(
+        household=world.site_family,
+        body="Theirs",
+        by=world.admin,
+        attachments=[("theirs.txt", b"private", "text/plain")],
+    )
+    return message.attachments.get()
+
+
+@pytest.mark.parametrize("url_name", sorted(FAMILY_PAGES))
+def test_another_households_ids_answer_404(client, world, url_name):
+    """Signed in as the caseload family, every page naming the site family's records is 404."""
+    args = FAMILY_PAGES[url_name](world)
+    sign_in_as(client, world.caseload_family.guardians.first())
+    response = client.get(reverse(url_name, args=args))
+    if args:
+        assert response.status_code == 404, url_name
+    else:
+        assert response.status_code in (200, 302), url_name
+
+
 # Pages anyone may open (signing in), or that only take a POST.
 OPEN_PAGES = {
     "portal:sign_in",

@@ -8,8 +8,10 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from liaison.audit import records
+        from liaison.messaging import registry
         from liaison.portal import services
 
+        registry.set_portal_link_builder(services.portal_link_for)
         records.register(
             section="portal",
             label=_("Family portal choices"),

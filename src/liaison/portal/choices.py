@@ -16,4 +16,5 @@ class ThrottleKind(models.TextChoices):
 
 class DeepLinkPurpose(models.TextChoices):
     THREAD = "thread", _("Conversation")
+    MESSAGE = "message", _("Message")
     INVITATION = "invitation", _("Invitation")

@@ -107,3 +107,32 @@ class PreferencesForm(forms.Form):
             field = "quiet_hours_end" if start else "quiet_hours_start"
             self.add_error(field, _("Give both the start and the end of your quiet hours."))
         return data
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write your reply first.")},
+    )
+    attachment = forms.FileField(
+        label=_("Add a photo or document (optional)"),
+        required=False,
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError(_("Write your reply first."), code="required")
+        return body
+
+    def clean_attachment(self):
+        file = self.cleaned_data.get("attachment")
+        if file and file.size > settings.MESSAGING_MAX_ATTACHMENT_BYTES:
+            raise ValidationError(
+                _("This file is too large. Send one under %(mb)s MB.")
+                % {"mb": settings.MESSAGING_MAX_ATTACHMENT_BYTES // 1_000_000},
+                code="too_large",
+            )
+        return file

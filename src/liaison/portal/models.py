@@ -106,3 +106,15 @@ class FamilyPreference(models.Model):
         if start is None or end is None:
             return False
         return start <= at < end if start < end else at >= start or at < end
+
+
+class ThreadSeen(models.Model):
+    """When a guardian last opened their household's conversation (for "new messages" on home)."""
+
+    guardian = models.OneToOneField(
+        "people.Guardian", on_delete=models.CASCADE, related_name="portal_thread_seen"
+    )
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"guardian {self.guardian_id} read the thread at {self.seen_at:%Y-%m-%d %H:%M}"

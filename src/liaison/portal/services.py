@@ -25,6 +25,7 @@ from liaison.portal.models import (
     RememberedDevice,
     SignInChallenge,
     SignInThrottle,
+    ThreadSeen,
 )
 
 log = logging.getLogger(__name__)
@@ -362,6 +363,7 @@ def open_deep_link(*, purpose: str, token: str) -> tuple[Guardian, int] | None:
 
 DEEP_LINK_VIEWS = {
     DeepLinkPurpose.THREAD: "portal:conversation",
+    DeepLinkPurpose.MESSAGE: "portal:announcement",
     DeepLinkPurpose.INVITATION: "portal:event",
 }
 
@@ -386,6 +388,27 @@ def portal_language(tag: str) -> str:
         return "zh-hans" if "zh-hans" in codes else settings.LANGUAGE_CODE
     base = tag.split("-")[0]
     return base if base in codes else settings.LANGUAGE_CODE
+
+
+def thread_seen_at(guardian: Guardian):
+    return ThreadSeen.objects.filter(guardian=guardian).values_list("seen_at", flat=True).first()
+
+
+def mark_thread_seen(*, guardian: Guardian) -> None:
+    ThreadSeen.objects.update_or_create(guardian=guardian, defaults={"seen_at": timezone.now()})
+
+
+def portal_link_for(guardian: Guardian, purpose: str, message) -> str | None:
+    """Messaging's link builder: a deep link that opens this message's thread or notice."""
+    if purpose == "conversation" and message.conversation_id:
+        return deep_link_url(
+            guardian=guardian, purpose=DeepLinkPurpose.THREAD, target_id=message.conversation_id
+        )
+    if purpose in ("notice", "announcement"):
+        return deep_link_url(
+            guardian=guardian, purpose=DeepLinkPurpose.MESSAGE, target_id=message.pk
+        )
+    return None
 
 
 def preference_for(guardian: Guardian) -> FamilyPreference:

@@ -17,4 +17,9 @@ urlpatterns = [
     path("children/", views.children, name="children"),
     path("liaison/<int:pk>/photo/", views.liaison_photo, name="liaison_photo"),
     path("preferences/", views.preferences, name="preferences"),
+    path("messages/", views.conversations, name="conversations"),
+    path("messages/<int:pk>/", views.conversation, name="conversation"),
+    path("news/", views.announcements, name="announcements"),
+    path("news/<int:pk>/", views.announcement, name="announcement"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
 ]

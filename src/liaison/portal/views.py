@@ -5,15 +5,24 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.messaging import services as messaging
+from liaison.messaging.choices import Channel as MessagingChannel
 from liaison.people.choices import AssignmentRole
 from liaison.people.models import HouseholdAssignment, Student
-from liaison.portal import services
-from liaison.portal.forms import CodeForm, LanguageForm, PreferencesForm, RememberForm, SignInForm
+from liaison.portal import inbox, services
+from liaison.portal.choices import DeepLinkPurpose
+from liaison.portal.forms import (
+    CodeForm,
+    LanguageForm,
+    PreferencesForm,
+    RememberForm,
+    ReplyForm,
+    SignInForm,
+)
 from liaison.portal.session import (
     DEVICE_COOKIE,
     LANGUAGE_KEY,
@@ -241,6 +250,8 @@ def _district_contact(guardian):
 @family_required
 def home(request):
     guardian = request.family
+    conv = inbox.conversation_of(guardian)
+    seen = services.thread_seen_at(guardian)
     return render(
         request,
         "portal/home.html",
@@ -249,7 +260,9 @@ def home(request):
             "children": _children(guardian),
             "liaisons": _liaisons(guardian.household),
             "contact": _district_contact(guardian),
-            "now": timezone.now(),
+            "conversation": conv,
+            "new_messages": inbox.new_in_thread(guardian, conv, seen),
+            "latest_news": inbox.announcements(guardian, limit=3),
         },
     )
 
@@ -306,3 +319,66 @@ def preferences(request):
         messages.success(request, _("Your choices are saved."))
         return redirect("portal:preferences")
     return render(request, "portal/preferences.html", {"form": form})
+
+
+# --- messages from the school ------------------------------------------------------------------
+
+
+@family_required
+def conversations(request):
+    """The family's conversation with the school (one per household)."""
+    conversation = inbox.conversation_of(request.family)
+    if conversation is not None:
+        return redirect("portal:conversation", pk=conversation.pk)
+    return render(request, "portal/conversation.html", {"conversation": None, "items": []})
+
+
+@family_required(scope=DeepLinkPurpose.THREAD)
+def conversation(request, pk):
+    guardian = request.family
+    conv = inbox.conversation_of(guardian)
+    if conv is None or conv.pk != pk:
+        raise Http404
+    form = ReplyForm()
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            file = form.cleaned_data["attachment"]
+            messaging.record_family_reply(
+                guardian=guardian,
+                body=form.cleaned_data["body"],
+                channel=MessagingChannel.PORTAL,
+                attachments=[file] if file else (),
+            )
+            messages.success(request, _("Your reply was sent to the school."))
+            return redirect(reverse("portal:conversation", args=[pk]) + "#latest")
+    items = inbox.thread(guardian, conv)
+    services.mark_thread_seen(guardian=guardian)
+    return render(
+        request, "portal/conversation.html", {"conversation": conv, "items": items, "form": form}
+    )
+
+
+@family_required
+def announcements(request):
+    return render(
+        request, "portal/announcements.html", {"items": inbox.announcements(request.family)}
+    )
+
+
+@family_required(scope=DeepLinkPurpose.MESSAGE)
+def announcement(request, pk):
+    item = inbox.announcement(request.family, pk)
+    if item is None:
+        raise Http404
+    return render(request, "portal/announcement.html", {"item": item})
+
+
+@family_required
+def attachment(request, pk):
+    from django.http import FileResponse
+
+    found = inbox.attachment(request.family, pk)
+    if found is None:
+        raise Http404
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)

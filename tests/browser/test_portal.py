@@ -5,7 +5,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations as _axe
+
+
+def axe_violations(page) -> list:
+    """axe-core violations, each with the elements it names (so a failure says where)."""
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in _axe(page)]
 from tests.portal.gateway import use_gateway
 
 
@@ -29,8 +34,20 @@ def sign_in_by_text(page, gateway, phone, *, remember=False):
     page.locator("form:not(.portal-lang):not(.portal-out) button[type=submit]").click()
 
 
-def test_a_vietnamese_guardian_signs_in_with_a_texted_code(phone_page, world, sms_gateway):
+def test_a_vietnamese_guardian_signs_in_reads_and_replies(phone_page, world, sms_gateway):
+    from liaison.messaging import services as messaging
+    from liaison.messaging.models import Message, Rendering
+
     guardian = world.site_family.guardians.first()  # prefers Vietnamese
+    message = messaging.send_message(
+        household=world.site_family, body="Conference is on Tuesday at 3 pm.", by=world.admin
+    )
+    # The language app's approved translation (stands in until the language app is merged).
+    Rendering.objects.update_or_create(
+        message=message,
+        language="vi",
+        defaults={"body": "Buổi họp phụ huynh vào thứ Ba lúc 3 giờ chiều.", "method": "approved"},
+    )
     sign_in_by_text(phone_page, sms_gateway, guardian.phone)
     expect(phone_page).to_have_url(re.compile(r"/family/$"))
     expect(phone_page.get_by_role("heading", level=1)).to_have_text(
@@ -42,6 +59,25 @@ def test_a_vietnamese_guardian_signs_in_with_a_texted_code(phone_page, world, sm
     ).to_be_visible()
     # The text message itself was in Vietnamese.
     assert "cổng thông tin gia đình" in sms_gateway.to(guardian.phone)[-1]["Body"]
+
+    # Home says there is a new message; the family reads it in Vietnamese, original one tap away.
+    expect(phone_page.get_by_text("1 tin nhắn mới từ nhà trường")).to_be_visible()
+    phone_page.get_by_role("link", name="Đọc và trả lời").click()
+    expect(phone_page.get_by_text("Buổi họp phụ huynh vào thứ Ba lúc 3 giờ chiều.")).to_be_visible()
+    original = phone_page.get_by_text("Conference is on Tuesday at 3 pm.")
+    expect(original).to_be_hidden()
+    phone_page.get_by_text("Xem bản gốc").click()
+    expect(original).to_be_visible()
+    assert axe_violations(phone_page) == []
+
+    phone_page.get_by_label("Nội dung trả lời").fill("Vâng, tôi sẽ đến.")
+    phone_page.get_by_role("button", name="Gửi").click()
+    expect(
+        phone_page.get_by_text("Câu trả lời của quý vị đã được gửi đến nhà trường.")
+    ).to_be_visible()
+    expect(phone_page.get_by_text("Vâng, tôi sẽ đến.")).to_be_visible()
+    reply = Message.objects.get(direction="in")
+    assert reply.guardian == guardian and reply.body == "Vâng, tôi sẽ đến."
 
 
 def test_guessing_codes_is_stopped_in_the_browser(phone_page, world, sms_gateway, settings):
@@ -88,10 +124,27 @@ def test_arabic_portal_is_right_to_left(phone_page, world, sms_gateway, tmp_path
     assert (tmp_path / "portal-ar.png").stat().st_size > 1000
 
 
-PAGES = ["/family/", "/family/children/", "/family/preferences/"]
+PAGES = [
+    "/family/",
+    "/family/children/",
+    "/family/preferences/",
+    "/family/messages/",
+    "/family/news/",
+]
 
 
 def test_every_portal_page_is_accessible(phone_page, world, sms_gateway):
+    from liaison.messaging import services as messaging
+
+    messaging.send_message(household=world.caseload_family, body="Hello", by=world.admin)
+    notice = messaging.send_notice(
+        guardians=list(world.caseload_family.guardians.all()),
+        subject="Picture day",
+        body="Bring a smile.",
+        by=world.admin,
+        kind="reminder",
+    )
+    pages = [*PAGES, f"/family/news/{notice.pk}/"]
     phone_page.goto(phone_page.base_url + "/family/sign-in/")
     assert axe_violations(phone_page) == [], "sign-in"
     guardian = world.caseload_family.guardians.first()
@@ -105,7 +158,7 @@ def test_every_portal_page_is_accessible(phone_page, world, sms_gateway):
     assert axe_violations(phone_page) == [], "code with an error"
     phone_page.locator("#id_code").fill(sms_gateway.last_code(guardian.phone))
     phone_page.locator("form:not(.portal-lang) button[type=submit]").click()
-    for path in PAGES:
+    for path in pages:
         phone_page.goto(phone_page.base_url + path)
         assert axe_violations(phone_page) == [], path
     phone_page.goto(phone_page.base_url + "/family/sign-in/email-sent/")

@@ -6,12 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations as _axe
+from tests.portal.gateway import use_gateway
 
 
 def axe_violations(page) -> list:
     """axe-core violations, each with the elements it names (so a failure says where)."""
     return [(v["id"], [n["target"] for n in v["nodes"]]) for v in _axe(page)]
-from tests.portal.gateway import use_gateway
 
 
 @pytest.fixture

@@ -177,3 +177,17 @@ def test_the_familys_portal_choices_are_in_its_record_and_can_be_erased(family_c
     assert section.export(world.site_family) == []
     assert section.erase(world.caseload_family) == 1
     assert section.export(world.caseload_family) == []
+
+
+def test_senders_can_read_what_the_family_opted_out_of(family_client):
+    from liaison.portal import services
+
+    guardian = family_client.guardian
+    family_client.post(
+        reverse("portal:preferences"),
+        {"language": "es", "channels": ["sms"], "opt_out_announcements": "on"},
+    )
+    pref = services.family_choices([guardian.pk])[guardian.pk]
+    assert not services.family_accepts(pref, kind="announcement")
+    assert services.family_accepts(pref, kind="notice", notice_kind="event_invitation")
+    assert services.family_accepts(pref, kind="conversation")

@@ -416,6 +416,27 @@ def preference_for(guardian: Guardian) -> FamilyPreference:
     return pref or FamilyPreference(guardian=guardian)
 
 
+def family_choices(guardian_ids) -> dict[int, FamilyPreference]:
+    """Each guardian's portal choices (quiet hours, opt-outs) for senders to honour, by guardian id.
+
+    Guardians who never chose have no entry: send as usual.
+    """
+    return {p.guardian_id: p for p in FamilyPreference.objects.filter(guardian_id__in=guardian_ids)}
+
+
+def family_accepts(pref: FamilyPreference | None, *, kind: str, notice_kind: str = "") -> bool:
+    """Whether a guardian's opt-outs let a message of this kind through (conversations always do)."""
+    if pref is None or kind == "conversation":
+        return True
+    if kind == "announcement":
+        return not pref.opt_out_announcements
+    if notice_kind.startswith("event") or "invitation" in notice_kind:
+        return not pref.opt_out_events
+    if "reminder" in notice_kind:
+        return not pref.opt_out_reminders
+    return True
+
+
 def update_preferences(
     *,
     guardian: Guardian,

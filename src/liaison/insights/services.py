@@ -1,0 +1,534 @@
+"""Keeping the rollups current (collect, refresh, roll up) and reading them for dashboards and lists."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from liaison.insights import metrics, sources
+from liaison.insights.choices import Dimension, Scope
+from liaison.insights.models import (
+    AtRiskRules,
+    ContactFact,
+    HouseholdDimension,
+    HouseholdEngagement,
+    ResponseFact,
+    Rollup,
+    SourceCursor,
+)
+
+BATCH = 5_000
+
+
+# --- collection ------------------------------------------------------------------------------
+
+
+def collect_facts(*, batch: int = BATCH) -> set[int]:
+    """Read every source past its cursor; returns the households that got new facts."""
+    touched: set[int] = set()
+    for name, fn in sources.all_sources().items():
+        cursor, _ = SourceCursor.objects.get_or_create(name=name)
+        while True:
+            facts = fn(cursor.last_id, batch)
+            if not facts:
+                break
+            with transaction.atomic():
+                ContactFact.objects.bulk_create(facts, ignore_conflicts=True, batch_size=2_000)
+                cursor.last_id = facts[-1].source_id
+                cursor.updated_at = timezone.now()
+                cursor.save(update_fields=["last_id", "updated_at"])
+            touched.update(f.household_id for f in facts)
+            if len(facts) < batch:
+                break
+    return touched
+
+
+def collect_responses(*, batch: int = BATCH) -> set[int]:
+    """Family messages become ResponseFacts; those still waiting get their first staff reply filled in."""
+    from liaison.messaging.choices import Direction, MessageKind
+    from liaison.messaging.models import Message
+
+    touched: set[int] = set()
+    cursor, _ = SourceCursor.objects.get_or_create(name="responses")
+    while True:
+        rows = list(
+            Message.objects.filter(
+                direction=Direction.IN, id__gt=cursor.last_id, conversation__isnull=False
+            )
+            .order_by("id")
+            .values_list(
+                "id", "conversation_id", "district_id", "conversation__household_id", "created_at"
+            )[:batch]
+        )
+        if not rows:
+            break
+        with transaction.atomic():
+            ResponseFact.objects.bulk_create(
+                [
+                    ResponseFact(
+                        message_id=pk,
+                        conversation_id=conv,
+                        district_id=district,
+                        engagement_id=household,
+                        received_at=at,
+                    )
+                    for pk, conv, district, household, at in rows
+                ],
+                ignore_conflicts=True,
+                batch_size=2_000,
+            )
+            cursor.last_id = rows[-1][0]
+            cursor.save(update_fields=["last_id"])
+        touched.update(r[3] for r in rows)
+        if len(rows) < batch:
+            break
+    first_reply = (
+        Message.objects.filter(
+            conversation_id=OuterRef("conversation_id"),
+            direction=Direction.OUT,
+            kind=MessageKind.CONVERSATION,
+            created_at__gt=OuterRef("received_at"),
+        )
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    waiting = ResponseFact.objects.filter(replied_at__isnull=True)
+    answered = list(
+        waiting.annotate(first=Subquery(first_reply))
+        .filter(first__isnull=False)
+        .values_list("pk", "first", "received_at", "engagement_id")
+    )
+    updates = [
+        ResponseFact(pk=pk, replied_at=first, seconds=int((first - received).total_seconds()))
+        for pk, first, received, _ in answered
+    ]
+    ResponseFact.objects.bulk_update(updates, ["replied_at", "seconds"], batch_size=2_000)
+    touched.update(r[3] for r in answered)
+    return touched
+
+
+def _delivery_state_by_household(household_ids, since):
+    from liaison.messaging.choices import DeliveryState
+    from liaison.messaging.models import Delivery
+
+    ok_states = [DeliveryState.SENT, DeliveryState.DELIVERED]
+    rows = (
+        Delivery.objects.filter(household_id_copy__in=household_ids, created_at__gte=since)
+        .values("household_id_copy")
+        .annotate(
+            ok=Count("pk", filter=Q(state__in=ok_states)),
+            failed=Count("pk", filter=Q(state=DeliveryState.FAILED)),
+            last_ok=Max("sent_at", filter=Q(state__in=ok_states)),
+            last_failed=Max("updated_at", filter=Q(state=DeliveryState.FAILED)),
+        )
+    )
+    return {r["household_id_copy"]: r for r in rows}
+
+
+def refresh_engagement(household_ids=None, *, now=None) -> int:
+    """Recompute HouseholdEngagement and HouseholdDimension for these households (all when None)."""
+    from liaison.people.models import Household
+
+    now = now or timezone.now()
+    qs = Household.objects.all()
+    if household_ids is not None:
+        qs = qs.filter(id__in=list(household_ids))
+    ids = list(qs.values_list("id", flat=True))
+    for start in range(0, len(ids), 2_000):
+        _refresh_chunk(ids[start : start + 2_000], now)
+    return len(ids)
+
+
+def _refresh_chunk(ids, now):
+    from liaison.people.choices import AssignmentRole
+    from liaison.people.models import (
+        Enrolment,
+        Guardian,
+        Household,
+        HouseholdAssignment,
+        Student,
+        StudentProgramme,
+    )
+
+    households = {
+        h["id"]: h
+        for h in Household.objects.filter(id__in=ids).values(
+            "id", "district_id", "is_active", "site_id", "home_languages"
+        )
+    }
+    facts = {
+        r["household_id"]: r
+        for r in ContactFact.objects.filter(household_id__in=ids)
+        .values("household_id")
+        .annotate(two_way=Max("at", filter=Q(two_way=True)), any=Max("at"))
+    }
+    deliveries = _delivery_state_by_household(
+        ids, now - dt.timedelta(days=metrics.FAILURE_WINDOW_DAYS)
+    )
+    rows, dims = [], []
+    for hid, h in households.items():
+        f = facts.get(hid, {})
+        d = deliveries.get(hid, {})
+        rows.append(
+            HouseholdEngagement(
+                household_id=hid,
+                district_id=h["district_id"],
+                is_active=h["is_active"],
+                last_two_way_at=f.get("two_way"),
+                last_contact_at=f.get("any"),
+                last_delivered_at=d.get("last_ok"),
+                last_failed_at=d.get("last_failed"),
+                all_channels_failing=bool(d) and d["failed"] > 0 and d["ok"] == 0,
+                updated_at=now,
+            )
+        )
+        if h["site_id"]:
+            dims.append((hid, Dimension.SITE, str(h["site_id"])))
+        languages = h["home_languages"][:1]
+        dims += [(hid, Dimension.LANGUAGE, lang) for lang in languages]
+    for hid, site_id in Enrolment.objects.filter(
+        student__household_id__in=ids, is_active=True
+    ).values_list("student__household_id", "site_id"):
+        dims.append((hid, Dimension.SITE, str(site_id)))
+    for hid, grade in (
+        Student.objects.filter(household_id__in=ids, is_active=True)
+        .exclude(grade="")
+        .values_list("household_id", "grade")
+    ):
+        dims.append((hid, Dimension.GRADE, grade))
+    for hid, programme in StudentProgramme.objects.filter(
+        student__household_id__in=ids
+    ).values_list("student__household_id", "programme"):
+        dims.append((hid, Dimension.PROGRAMME, programme))
+    for hid, staff_id in (
+        HouseholdAssignment.objects.current()
+        .filter(household_id__in=ids, role=AssignmentRole.LIAISON)
+        .values_list("household_id", "staff_id")
+    ):
+        dims.append((hid, Dimension.LIAISON, str(staff_id)))
+    # Households without a recorded home language are counted under their guardians' language.
+    with_language = {d[0] for d in dims if d[1] == Dimension.LANGUAGE}
+    for hid, lang in Guardian.objects.filter(
+        household_id__in=set(ids) - with_language, is_active=True
+    ).values_list("household_id", "preferred_language"):
+        if hid not in with_language:
+            dims.append((hid, Dimension.LANGUAGE, lang))
+            with_language.add(hid)
+    for hid in households:
+        dims.append((hid, Dimension.ALL, "all"))
+    with transaction.atomic():
+        HouseholdEngagement.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["household_id"],
+            update_fields=[
+                "district_id",
+                "is_active",
+                "last_two_way_at",
+                "last_contact_at",
+                "last_delivered_at",
+                "last_failed_at",
+                "all_channels_failing",
+                "updated_at",
+            ],
+            batch_size=2_000,
+        )
+        HouseholdDimension.objects.filter(engagement_id__in=ids).delete()
+        HouseholdDimension.objects.bulk_create(
+            [HouseholdDimension(engagement_id=h, dimension=d, value=v) for h, d, v in set(dims)],
+            batch_size=5_000,
+        )
+
+
+# --- rollups ----------------------------------------------------------------------------------
+
+BREAKDOWNS = [
+    Dimension.ALL,
+    Dimension.SITE,
+    Dimension.LANGUAGE,
+    Dimension.PROGRAMME,
+    Dimension.GRADE,
+]
+
+
+def unreached_days(district_id) -> int:
+    rules = AtRiskRules.objects.filter(district_id=district_id).first()
+    return rules.no_contact_days if rules else 60
+
+
+def _scopes(district_id):
+    """(scope, scope_id, filter on HouseholdEngagement) for the district, each site and each caseload."""
+    yield Scope.DISTRICT, district_id, Q()
+    for dimension, scope in ((Dimension.SITE, Scope.SITE), (Dimension.LIAISON, Scope.CASELOAD)):
+        values = (
+            HouseholdDimension.objects.filter(
+                dimension=dimension, engagement__district_id=district_id
+            )
+            .values_list("value", flat=True)
+            .distinct()
+        )
+        for value in values:
+            members = HouseholdDimension.objects.filter(dimension=dimension, value=value).values(
+                "engagement_id"
+            )
+            yield scope, int(value), Q(household_id__in=members)
+
+
+def rebuild_rollups(*, district_id, now=None) -> int:
+    """Today's figures for every scope of a district, from the engagement table (no raw history)."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    n_days = unreached_days(district_id)
+    cut = {
+        30: now - dt.timedelta(days=30),
+        90: now - dt.timedelta(days=90),
+        "n": now - dt.timedelta(days=n_days),
+    }
+    out = []
+
+    def add(scope, scope_id, metric, dimension, value, number):
+        out.append(
+            Rollup(
+                district_id=district_id,
+                scope=scope,
+                scope_id=scope_id,
+                day=day,
+                metric=metric,
+                dimension=dimension,
+                value=value,
+                number=number,
+            )
+        )
+
+    for scope, scope_id, q in _scopes(district_id):
+        engaged = HouseholdEngagement.objects.filter(q, district_id=district_id, is_active=True)
+        for dimension in BREAKDOWNS:
+            rows = (
+                HouseholdDimension.objects.filter(dimension=dimension, engagement__in=engaged)
+                .values("value")
+                .annotate(
+                    households=Count("engagement_id"),
+                    r30=Count("engagement_id", filter=Q(engagement__last_two_way_at__gte=cut[30])),
+                    r90=Count("engagement_id", filter=Q(engagement__last_two_way_at__gte=cut[90])),
+                    unreached=Count(
+                        "engagement_id",
+                        filter=Q(engagement__last_two_way_at__lt=cut["n"])
+                        | Q(engagement__last_two_way_at__isnull=True),
+                    ),
+                    failing=Count("engagement_id", filter=Q(engagement__all_channels_failing=True)),
+                )
+            )
+            for r in rows:
+                add(scope, scope_id, "households", dimension, r["value"], r["households"])
+                add(
+                    scope,
+                    scope_id,
+                    "reach_30",
+                    dimension,
+                    r["value"],
+                    metrics.share(r["r30"], r["households"]),
+                )
+                add(
+                    scope,
+                    scope_id,
+                    "reach_90",
+                    dimension,
+                    r["value"],
+                    metrics.share(r["r90"], r["households"]),
+                )
+                add(scope, scope_id, "unreached", dimension, r["value"], r["unreached"])
+                add(
+                    scope,
+                    scope_id,
+                    "all_channels_failing",
+                    dimension,
+                    r["value"],
+                    int(r["failing"]),
+                )
+        _response_rollups(add, scope, scope_id, engaged, since=cut[30])
+        _delivery_rollups(
+            add,
+            scope,
+            scope_id,
+            district_id,
+            engaged if scope != Scope.DISTRICT else None,
+            since=cut[30],
+        )
+    with transaction.atomic():
+        Rollup.objects.filter(district_id=district_id, day=day).delete()
+        Rollup.objects.bulk_create(out, batch_size=5_000)
+    return len(out)
+
+
+def _response_rollups(add, scope, scope_id, engaged, *, since):
+    by_value = defaultdict(list)
+    rows = ResponseFact.objects.filter(
+        engagement__in=engaged, received_at__gte=since, seconds__isnull=False
+    ).values_list("seconds", "engagement__dimensions__dimension", "engagement__dimensions__value")
+    for seconds, dimension, value in rows:
+        if dimension in BREAKDOWNS:
+            by_value[(dimension, value)].append(seconds / 3600)
+    for (dimension, value), hours in by_value.items():
+        add(scope, scope_id, "response_median", dimension, value, metrics.median(hours))
+        add(scope, scope_id, "response_p90", dimension, value, metrics.percentile(hours, 90))
+        add(scope, scope_id, "responses", dimension, value, len(hours))
+
+
+def _delivery_rollups(add, scope, scope_id, district_id, engaged, *, since):
+    from liaison.messaging.choices import DeliveryState
+    from liaison.messaging.models import Delivery, Rendering
+
+    finished = [DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.FAILED]
+    qs = Delivery.objects.filter(message__district_id=district_id, created_at__gte=since)
+    if engaged is not None:
+        qs = qs.filter(household_id_copy__in=engaged.values("household_id"))
+    for dimension, field in ((Dimension.CHANNEL, "channel"), (Dimension.LANGUAGE, "language")):
+        for r in (
+            qs.filter(state__in=finished)
+            .values(field)
+            .annotate(total=Count("pk"), failed=Count("pk", filter=Q(state=DeliveryState.FAILED)))
+        ):
+            add(
+                scope,
+                scope_id,
+                "delivery_failure_rate",
+                dimension,
+                r[field],
+                metrics.share(r["failed"], r["total"]),
+            )
+            add(scope, scope_id, "deliveries", dimension, r[field], r["total"])
+    method = Rendering.objects.filter(
+        message_id=OuterRef("message_id"), language=OuterRef("language")
+    ).values("method")[:1]
+    for r in (
+        qs.annotate(method=Subquery(method)).values("language", "method").annotate(n=Count("pk"))
+    ):
+        add(
+            scope,
+            scope_id,
+            f"translation_{r['method'] or 'original'}",
+            Dimension.LANGUAGE,
+            r["language"],
+            r["n"],
+        )
+
+
+def refresh_all(*, now=None) -> dict:
+    """Collect new facts, refresh the households they touch, rebuild today's rollups for every district."""
+    from liaison.people.models import District
+
+    touched = collect_facts() | collect_responses()
+    if not HouseholdEngagement.objects.exists():
+        refreshed = refresh_engagement(now=now)
+    else:
+        refreshed = refresh_engagement(touched, now=now) if touched else 0
+        # Time passes for households with no new facts too; reach windows are computed from the
+        # stored timestamps, so they need no refresh — but deliveries change: refresh those updated lately.
+        refreshed += refresh_engagement(_households_with_recent_deliveries(), now=now)
+    rollups = sum(
+        rebuild_rollups(district_id=d, now=now)
+        for d in District.objects.values_list("id", flat=True)
+    )
+    return {"households": refreshed, "rollups": rollups}
+
+
+def _households_with_recent_deliveries():
+    from liaison.messaging.models import Delivery
+
+    cursor, _ = SourceCursor.objects.get_or_create(name="deliveries")
+    since = cursor.last_time or timezone.now() - dt.timedelta(days=metrics.FAILURE_WINDOW_DAYS)
+    now = timezone.now()
+    ids = set(
+        Delivery.objects.filter(updated_at__gte=since).values_list("household_id_copy", flat=True)
+    )
+    cursor.last_time = now
+    cursor.save(update_fields=["last_time"])
+    return ids
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def latest_day(scope, scope_id):
+    return (
+        Rollup.objects.filter(scope=scope, scope_id=scope_id)
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
+    )
+
+
+def figures(scope, scope_id, *, day=None) -> dict:
+    """{metric: {dimension: {value: number}}} for one scope and day (the latest by default)."""
+    day = day or latest_day(scope, scope_id)
+    out: dict = defaultdict(lambda: defaultdict(dict))
+    if day is None:
+        return out
+    for metric, dimension, value, number in Rollup.objects.filter(
+        scope=scope, scope_id=scope_id, day=day
+    ).values_list("metric", "dimension", "value", "number"):
+        out[metric][dimension][value] = number
+    return out
+
+
+def trend(scope, scope_id, metric="reach_30", *, days=84) -> list[tuple[dt.date, float]]:
+    since = timezone.localdate() - dt.timedelta(days=days)
+    return list(
+        Rollup.objects.filter(
+            scope=scope, scope_id=scope_id, metric=metric, dimension=Dimension.ALL, day__gte=since
+        )
+        .order_by("day")
+        .values_list("day", "number")
+    )
+
+
+def households_behind(
+    *, user, scope, scope_id, metric, dimension=Dimension.ALL, value="all", now=None
+):
+    """The households behind a figure (drill-down), visible to the user, least recently reached first."""
+    from liaison.people.models import Household
+
+    now = now or timezone.now()
+    engaged = HouseholdEngagement.objects.filter(is_active=True)
+    if scope == Scope.SITE:
+        engaged = engaged.filter(
+            dimensions__dimension=Dimension.SITE, dimensions__value=str(scope_id)
+        )
+    elif scope == Scope.CASELOAD:
+        engaged = engaged.filter(
+            dimensions__dimension=Dimension.LIAISON, dimensions__value=str(scope_id)
+        )
+    else:
+        engaged = engaged.filter(district_id=scope_id)
+    if dimension != Dimension.ALL:
+        engaged = engaged.filter(
+            household_id__in=HouseholdDimension.objects.filter(
+                dimension=dimension, value=value
+            ).values("engagement_id")
+        )
+    if metric == "unreached":
+        districts = set(engaged.values_list("district_id", flat=True)[:1])
+        n = unreached_days(next(iter(districts))) if districts else 60
+        engaged = engaged.filter(
+            Q(last_two_way_at__lt=now - dt.timedelta(days=n)) | Q(last_two_way_at__isnull=True)
+        )
+    elif metric == "all_channels_failing":
+        engaged = engaged.filter(all_channels_failing=True)
+    elif metric in ("reach_30", "reach_90"):
+        days = 30 if metric == "reach_30" else 90
+        engaged = engaged.filter(last_two_way_at__gte=now - dt.timedelta(days=days))
+    last = HouseholdEngagement.objects.filter(household_id=OuterRef("pk"))
+    return (
+        Household.objects.visible_to(user)
+        .filter(id__in=engaged.values("household_id"))
+        .annotate(
+            last_two_way_at=Subquery(last.values("last_two_way_at")[:1]),
+            all_failing=Subquery(last.values("all_channels_failing")[:1]),
+        )
+        .select_related("site")
+        .prefetch_related("guardians")
+        .order_by(Coalesce("last_two_way_at", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), "name")
+    )

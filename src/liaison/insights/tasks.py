@@ -1,0 +1,10 @@
+"""Background refresh of the insights rollups."""
+
+from django.tasks import task
+
+from liaison.insights import services
+
+
+@task()
+def refresh_insights():
+    return services.refresh_all()

@@ -1,0 +1,147 @@
+"""Each metric on a small data set whose answers were worked out by hand.
+
+Testville, five active households (languages in brackets):
+  caseload (es):    family wrote 10 and 3 days ago; staff replied after 1 h and 10 h
+  other_site (so):  family wrote 5 days ago; staff replied after 2 h
+  site (vi):        family wrote 70 days ago, no reply
+  taught (ar):      never wrote; the one message sent to them failed
+  interpreted (ar): never wrote, never sent anything
+"""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from liaison.insights import metrics, services
+from liaison.insights.choices import Dimension, Scope
+from liaison.messaging import services as messaging
+from liaison.messaging.models import Delivery
+
+NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+
+
+def _reply(household, days_ago, staff, after_hours=None):
+    guardian = household.guardians.first()
+    at = NOW - dt.timedelta(days=days_ago)
+    with time_machine.travel(at, tick=False):
+        messaging.record_family_reply(
+            guardian=guardian, body="Hola, tengo una pregunta", channel="sms", received_at=at
+        )
+    if after_hours is not None:
+        with time_machine.travel(at + dt.timedelta(hours=after_hours), tick=False):
+            messaging.send_message(
+                household=household, body="Thanks, I will call you today.", by=staff
+            )
+
+
+@pytest.fixture
+def data(world):
+    _reply(world.caseload_family, 10, world.liaison, after_hours=1)
+    _reply(world.caseload_family, 3, world.liaison, after_hours=10)
+    _reply(world.other_site_family, 5, world.admin, after_hours=2)
+    _reply(world.site_family, 70, world.liaison)
+    with time_machine.travel(NOW - dt.timedelta(days=2), tick=False):
+        messaging.send_message(
+            household=world.taught_family, body="Can we meet on Tuesday?", by=world.leader
+        )
+    sms = Delivery.objects.filter(channel="sms").order_by("id")
+    Delivery.objects.filter(pk=sms[0].pk).update(state="sent", sent_at=NOW - dt.timedelta(days=9))
+    Delivery.objects.filter(pk=sms[1].pk).update(state="sent", sent_at=NOW - dt.timedelta(days=3))
+    Delivery.objects.filter(pk=sms[2].pk).update(state="sent", sent_at=NOW - dt.timedelta(days=5))
+    Delivery.objects.filter(household_id_copy=world.taught_family.pk).update(
+        state="failed", updated_at=NOW
+    )
+    services.refresh_all(now=NOW)
+    return world
+
+
+def test_reach_in_30_and_90_days(data):
+    figures = services.figures(Scope.DISTRICT, data.district.pk)
+    assert figures["households"][Dimension.ALL]["all"] == 5
+    assert figures["reach_30"][Dimension.ALL]["all"] == pytest.approx(2 / 5)
+    assert figures["reach_90"][Dimension.ALL]["all"] == pytest.approx(3 / 5)
+
+
+def test_reach_per_language_site_and_caseload(data):
+    district = services.figures(Scope.DISTRICT, data.district.pk)
+    assert district["reach_30"][Dimension.LANGUAGE] == {"es": 1.0, "so": 1.0, "vi": 0.0, "ar": 0.0}
+    assert district["unreached"][Dimension.LANGUAGE]["ar"] == 2
+    school = services.figures(Scope.SITE, data.school.pk)
+    assert school["households"][Dimension.ALL]["all"] == 3
+    assert school["reach_90"][Dimension.ALL]["all"] == pytest.approx(2 / 3)
+    caseload = services.figures(Scope.CASELOAD, data.liaison.pk)
+    assert caseload["households"][Dimension.ALL]["all"] == 1
+    assert caseload["reach_30"][Dimension.ALL]["all"] == 1.0
+
+
+def test_unreached_uses_the_districts_number_of_days(data):
+    figures = services.figures(Scope.DISTRICT, data.district.pk)
+    assert figures["unreached"][Dimension.ALL]["all"] == 3  # site (70 days), taught, interpreted
+    from liaison.insights.models import AtRiskRules
+
+    AtRiskRules.objects.create(district=data.district, no_contact_days=90)
+    services.rebuild_rollups(district_id=data.district.pk, now=NOW)
+    assert (
+        services.figures(Scope.DISTRICT, data.district.pk)["unreached"][Dimension.ALL]["all"] == 2
+    )
+
+
+def test_households_whose_every_channel_fails(data):
+    figures = services.figures(Scope.DISTRICT, data.district.pk)
+    assert figures["all_channels_failing"][Dimension.ALL]["all"] == 1
+    behind = list(
+        services.households_behind(
+            user=data.admin,
+            scope=Scope.DISTRICT,
+            scope_id=data.district.pk,
+            metric="all_channels_failing",
+        )
+    )
+    assert behind == [data.taught_family]
+
+
+def test_time_to_first_staff_reply(data):
+    figures = services.figures(Scope.DISTRICT, data.district.pk)
+    assert figures["response_median"][Dimension.ALL]["all"] == pytest.approx(2.0)
+    assert figures["response_p90"][Dimension.ALL]["all"] == pytest.approx(8.4)  # 2 + 0.8 × (10 − 2)
+    assert figures["responses"][Dimension.ALL]["all"] == 3
+
+
+def test_delivery_failure_rate_by_channel_and_translation_coverage(data):
+    figures = services.figures(Scope.DISTRICT, data.district.pk)
+    # four SMS deliveries in the period: three sent, the taught family's failed
+    assert figures["delivery_failure_rate"][Dimension.CHANNEL]["sms"] == pytest.approx(1 / 4)
+    assert figures["translation_untranslated"][Dimension.LANGUAGE]["es"] == 2
+
+
+def test_the_unreached_list_is_least_recently_reached_first(data):
+    behind = list(
+        services.households_behind(
+            user=data.admin, scope=Scope.DISTRICT, scope_id=data.district.pk, metric="unreached"
+        )
+    )
+    assert set(behind) == {data.site_family, data.taught_family, data.interpreted_family}
+    assert behind[-1] == data.site_family  # reached once, 70 days ago: after the never-reached
+
+
+def test_new_facts_are_collected_incrementally(data):
+    first = services.collect_facts()
+    assert first == set()  # nothing new since the refresh
+    _reply(data.interpreted_family, 1, data.admin)
+    assert services.collect_facts() == {data.interpreted_family.pk}
+
+
+def test_percentile_matches_spreadsheets():
+    assert metrics.percentile([1, 2, 10], 90) == pytest.approx(8.4)
+    assert metrics.percentile([], 50) is None
+    assert metrics.median([3.0]) == 3.0
+
+
+def test_rollups_never_read_raw_history_in_a_request(client, data, django_assert_max_num_queries):
+    client.force_login(data.admin)
+    with django_assert_max_num_queries(25):
+        response = client.get("/insights/")
+    assert response.status_code == 200
+    assert timezone.localdate() >= NOW.date()

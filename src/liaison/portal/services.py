@@ -404,6 +404,12 @@ def portal_link_for(guardian: Guardian, purpose: str, message) -> str | None:
         return deep_link_url(
             guardian=guardian, purpose=DeepLinkPurpose.THREAD, target_id=message.conversation_id
         )
+    if purpose == "notice" and message.related_type == "events.invitation" and message.related_id:
+        return deep_link_url(
+            guardian=guardian,
+            purpose=DeepLinkPurpose.INVITATION,
+            target_id=int(message.related_id),
+        )
     if purpose in ("notice", "announcement"):
         return deep_link_url(
             guardian=guardian, purpose=DeepLinkPurpose.MESSAGE, target_id=message.pk

@@ -6,7 +6,7 @@ shown in their language when a rendering exists, with the original beside it.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from liaison.messaging.choices import DeliveryState, Direction, MessageKind, MessageState
@@ -18,12 +18,15 @@ HIDDEN_MESSAGE_STATES = [MessageState.CANCELLED, MessageState.PREPARING, Message
 def _delivered_to(guardian) -> Q:
     """Messages with a delivery to this guardian that is due (not cancelled, not scheduled later)."""
     now = timezone.now()
-    handed = Delivery.objects.filter(message=OuterRef("pk"), guardian=guardian).exclude(
-        state=DeliveryState.CANCELLED
+    # Start from this guardian's deliveries (indexed by guardian), not from every message.
+    handed = (
+        Delivery.objects.filter(guardian=guardian)
+        .exclude(state=DeliveryState.CANCELLED)
+        .values("message_id")
     )
     return (
         Q(direction=Direction.OUT)
-        & Q(Exists(handed))
+        & Q(pk__in=handed)
         & ~Q(state__in=HIDDEN_MESSAGE_STATES)
         & (Q(send_at__isnull=True) | Q(send_at__lte=now))
     )

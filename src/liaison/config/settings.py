@@ -396,6 +396,27 @@ EVENTS_MAX_PARTY = int(os.environ.get("LIAISON_EVENTS_MAX_PARTY", "12"))
 EVENTS_FLYER_FONT = os.environ.get("LIAISON_EVENTS_FLYER_FONT", "")
 
 # --- portal: family sign-in, languages ---
+# Codes and links: how long they live, how many a number/address/IP may ask for or get wrong.
+LIAISON_PORTAL_CODE_MINUTES = int(os.environ.get("LIAISON_PORTAL_CODE_MINUTES", "10"))
+LIAISON_PORTAL_LINK_MINUTES = int(os.environ.get("LIAISON_PORTAL_LINK_MINUTES", "30"))
+LIAISON_PORTAL_REQUESTS_PER_HOUR = int(os.environ.get("LIAISON_PORTAL_REQUESTS_PER_HOUR", "5"))
+LIAISON_PORTAL_IP_REQUESTS_PER_HOUR = int(
+    os.environ.get("LIAISON_PORTAL_IP_REQUESTS_PER_HOUR", "30")
+)
+LIAISON_PORTAL_MAX_FAILURES = int(os.environ.get("LIAISON_PORTAL_MAX_FAILURES", "5"))
+LIAISON_PORTAL_IP_MAX_FAILURES = int(os.environ.get("LIAISON_PORTAL_IP_MAX_FAILURES", "20"))
+LIAISON_PORTAL_LOCKOUT_MINUTES = int(os.environ.get("LIAISON_PORTAL_LOCKOUT_MINUTES", "30"))
+LIAISON_PORTAL_REMEMBER_DAYS = int(os.environ.get("LIAISON_PORTAL_REMEMBER_DAYS", "30"))
+LIAISON_PORTAL_DEEP_LINK_DAYS = int(os.environ.get("LIAISON_PORTAL_DEEP_LINK_DAYS", "14"))
+# Django has no locale data for Haitian Creole and Somali: name them so the switcher can.
+from django.conf.locale import LANG_INFO as _LANG_INFO  # noqa: E402
+
+_LANG_INFO.setdefault(
+    "ht", {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"}
+)
+_LANG_INFO.setdefault(
+    "so", {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"}
+)
 
 # --- insights: rollups, dashboards, exports ---
 

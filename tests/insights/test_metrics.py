@@ -145,3 +145,42 @@ def test_rollups_never_read_raw_history_in_a_request(client, data, django_assert
         response = client.get("/insights/")
     assert response.status_code == 200
     assert timezone.localdate() >= NOW.date()
+
+
+def test_a_logged_call_and_an_event_check_in_count_as_reaching_the_family(world):
+    from liaison.concerns.models import Contact
+    from liaison.events.models import Event, Invitation
+
+    Contact.objects.create(
+        household=world.taught_family,
+        kind="call",
+        at=NOW - dt.timedelta(days=4),
+        purpose="Attendance follow-up",
+        by=world.liaison,
+    )
+    Contact.objects.create(
+        household=world.site_family,
+        kind="email",
+        at=NOW - dt.timedelta(days=4),
+        purpose="Sent the newsletter",
+        by=world.liaison,
+    )
+    event = Event.objects.create(
+        district=world.district,
+        site=world.school,
+        kind="workshop",
+        title="Family math night",
+        starts_at=NOW - dt.timedelta(days=6),
+        ends_at=NOW - dt.timedelta(days=6) + dt.timedelta(hours=2),
+    )
+    Invitation.objects.create(
+        event=event, household=world.interpreted_family, checked_in_at=NOW - dt.timedelta(days=6)
+    )
+    services.refresh_all(now=NOW)
+    figures = services.figures(Scope.DISTRICT, world.district.pk)
+    assert figures["reach_30"][Dimension.ALL]["all"] == pytest.approx(
+        2 / 5
+    )  # the call and the check-in
+    assert (
+        figures["reach_30"][Dimension.LANGUAGE]["vi"] == 0.0
+    )  # an email the liaison sent is one-way

@@ -43,6 +43,16 @@ def collect_facts(*, batch: int = BATCH) -> set[int]:
             touched.update(f.household_id for f in facts)
             if len(facts) < batch:
                 break
+    for name, fn in sources.timed_sources().items():
+        cursor, _ = SourceCursor.objects.get_or_create(name=name)
+        facts = fn(cursor.last_time, batch * 10)
+        if facts:
+            with transaction.atomic():
+                ContactFact.objects.bulk_create(facts, ignore_conflicts=True, batch_size=2_000)
+                cursor.last_time = facts[-1].at
+                cursor.updated_at = timezone.now()
+                cursor.save(update_fields=["last_time", "updated_at"])
+            touched.update(f.household_id for f in facts)
     return touched
 
 

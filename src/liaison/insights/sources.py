@@ -11,14 +11,25 @@ from liaison.insights.choices import ContactKind
 from liaison.insights.models import ContactFact
 
 _sources: dict[str, Callable] = {}
+_timed_sources: dict[str, Callable] = {}
 
 
 def register(name: str, fn: Callable) -> None:
     _sources[name] = fn
 
 
+def register_timed(name: str, fn: Callable) -> None:
+    """A source whose rows change after they are made (a check-in): fn(since, limit) -> facts with
+    `at` >= since, oldest first; the newest `at` becomes the cursor (duplicates are ignored)."""
+    _timed_sources[name] = fn
+
+
 def all_sources() -> dict[str, Callable]:
     return dict(_sources)
+
+
+def timed_sources() -> dict[str, Callable]:
+    return dict(_timed_sources)
 
 
 def family_replies(last_id: int, limit: int) -> list[ContactFact]:
@@ -45,5 +56,61 @@ def family_replies(last_id: int, limit: int) -> list[ContactFact]:
     ]
 
 
+# Contact-log kinds in which the family took part; a text or email a liaison logged is one-way.
+TWO_WAY_CONTACTS = {
+    "call": ContactKind.CALL,
+    "home_visit": ContactKind.VISIT,
+    "meeting": ContactKind.MEETING,
+    "walk_in": ContactKind.WALK_IN,
+}
+
+
+def logged_contacts(last_id: int, limit: int) -> list[ContactFact]:
+    from liaison.concerns.models import Contact
+
+    rows = (
+        Contact.objects.filter(id__gt=last_id)
+        .order_by("id")
+        .values_list("id", "household__district_id", "household_id", "at", "kind")[:limit]
+    )
+    return [
+        ContactFact(
+            district_id=district_id,
+            household_id=household_id,
+            at=at,
+            kind=TWO_WAY_CONTACTS.get(kind, ContactKind.OTHER),
+            two_way=kind in TWO_WAY_CONTACTS,
+            source="concerns.contact",
+            source_id=pk,
+        )
+        for pk, district_id, household_id, at, kind in rows
+    ]
+
+
+def event_check_ins(since, limit: int) -> list[ContactFact]:
+    from liaison.events.models import Invitation
+
+    qs = Invitation.objects.filter(checked_in_at__isnull=False, household__isnull=False)
+    if since is not None:
+        qs = qs.filter(checked_in_at__gte=since)
+    rows = qs.order_by("checked_in_at").values_list(
+        "id", "household__district_id", "household_id", "checked_in_at"
+    )[:limit]
+    return [
+        ContactFact(
+            district_id=district_id,
+            household_id=household_id,
+            at=at,
+            kind=ContactKind.EVENT_ATTENDED,
+            two_way=True,
+            source="events.invitation",
+            source_id=pk,
+        )
+        for pk, district_id, household_id, at in rows
+    ]
+
+
 def register_builtin_sources() -> None:
     register("messaging.message", family_replies)
+    register("concerns.contact", logged_contacts)
+    register_timed("events.invitation", event_check_ins)

@@ -107,7 +107,7 @@ def test_pages_with_personal_data_are_not_stored(client, world):
     assert response["Cache-Control"] == "no-store"
 
 
-def test_the_csp_check_fails_when_csp_is_off(settings):
+def test_the_csp_check_fails_when_csp_is_off(settings, db):  # some apps' checks read the database
     assert not [
         e for e in checks.run_checks(include_deployment_checks=True) if e.id == "liaison.E001"
     ]

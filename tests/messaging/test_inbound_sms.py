@@ -84,10 +84,9 @@ def test_stop_stops_every_later_sms_including_queued_announcements(client, world
 
     to_mum = [m["body"] for m in gateway.sent if m["to"] == mum.phone]
     assert len(to_mum) == 1 and "no more text messages" in to_mum[0]
-    assert [m["body"] for m in gateway.sent if m["to"] == dad.phone] == [
-        "No school tomorrow",
-        "Conference reminder",
-    ]
+    to_dad = [m["body"] for m in gateway.sent if m["to"] == dad.phone]
+    assert len(to_dad) == 2
+    assert "No school tomorrow" in to_dad[0] and "Conference reminder" in to_dad[1]
     assert (
         Delivery.objects.get(message=announcement, guardian=mum).state == DeliveryState.SUPPRESSED
     )
@@ -110,7 +109,7 @@ def test_start_opts_back_in(client, world, gateway):
     inbound(client, mum.phone, "START", "SM41")
     services.send_message(household=household, body="Welcome back", by=world.liaison)
     delivery.drain()
-    assert "Welcome back" in [m["body"] for m in gateway.sent if m["to"] == mum.phone]
+    assert any("Welcome back" in m["body"] for m in gateway.sent if m["to"] == mum.phone)
 
 
 def test_help_answers_with_the_contact_line_in_the_guardians_language(client, world, gateway):

@@ -32,6 +32,14 @@ from liaison.people.models import Guardian, Household, Site
 from liaison.people.views import _glass_ok
 
 
+def _posted_pk(request, name):
+    """An id chosen in a form: anything but a whole number is a record that does not exist (404)."""
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
 def _event_or_404(user, pk) -> Event:
     return get_object_or_404(
         Event.objects.visible_to(user).select_related("district", "site", "group"), pk=pk
@@ -406,7 +414,9 @@ def kiosk_check_in(request, pk):
     invitation_pk = request.POST.get("invitation")
     try:
         if invitation_pk:
-            invitation = get_object_or_404(Invitation, pk=invitation_pk, event=event)
+            invitation = get_object_or_404(
+                Invitation, pk=_posted_pk(request, "invitation"), event=event
+            )
             result["invitation"] = services.check_in(
                 event=event, invitation=invitation, by=request.user
             )
@@ -491,7 +501,7 @@ def slots(request, pk):
             from liaison.people.models import User
 
             teacher = get_object_or_404(
-                User.objects.staff_of(event.district), pk=request.POST["teacher"]
+                User.objects.staff_of(event.district), pk=_posted_pk(request, "teacher")
             )
         try:
             made = services.publish_slots(
@@ -545,7 +555,7 @@ def household_slot(request, pk, event_pk):
     mine = event.slots.filter(household=household).select_related("teacher")
     if request.method == "POST":
         slot = get_object_or_404(
-            ConferenceSlot, pk=request.POST.get("slot"), event=event, household__isnull=True
+            ConferenceSlot, pk=_posted_pk(request, "slot"), event=event, household__isnull=True
         )
         current = mine.filter(teacher=slot.teacher).first()
         try:
@@ -614,7 +624,7 @@ def group_detail(request, pk):
         return redirect(group)
     if request.method == "POST" and request.POST.get("guardian"):
         guardian = get_object_or_404(
-            Guardian.objects.visible_to(request.user), pk=request.POST["guardian"]
+            Guardian.objects.visible_to(request.user), pk=_posted_pk(request, "guardian")
         )
         GroupMember.objects.get_or_create(
             group=group, guardian=guardian, defaults={"role": request.POST.get("role", "member")}

@@ -99,3 +99,12 @@ def sign_in_with_second_factor(page, username, totp_secret, password="correct-ho
         format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
     )
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in_as_admin(page, world):
+    """Sign in as the world's district admin, who must use a second factor."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(world.admin, secret)
+    sign_in_with_second_factor(page, "admin", secret)

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, sign_in_as_admin
 from tests.language.servers import EngineServer
 
 SUBJECT = "Family night"
@@ -46,7 +46,7 @@ def send_and_prepare(page):
 
 
 def test_preview_three_languages_correct_one_send_and_the_correction_is_reused(page, world, engine):
-    sign_in(page, "admin")
+    sign_in_as_admin(page, world)
     compose(page)
     page.get_by_role("button", name="Preview").click()
 

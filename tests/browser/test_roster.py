@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, sign_in_as_admin
 
 DATA = Path(__file__).parent.parent / "roster" / "data"
 
@@ -17,7 +17,7 @@ def test_admin_uploads_a_bundle_and_reads_the_rejected_rows(page, world, setting
     with zipfile.ZipFile(archive, "w") as z:
         for f in (DATA / "broken").iterdir():
             z.write(f, f.name)
-    sign_in(page, "admin")
+    sign_in_as_admin(page, world)
     page.get_by_role("link", name="Imports").first.click()
     expect(page.get_by_role("heading", name="Imports from the school's system")).to_be_visible()
     assert axe_violations(page) == []

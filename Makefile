@@ -25,6 +25,7 @@ install: $(STAMP)
 
 install-test: $(TEST_STAMP)
 	@scripts/ensure-chromium
+	@scripts/ensure-fonts
 
 ## make run: install, migrate, build the demo district if empty, serve on :8000 with the worker
 run: install

@@ -114,3 +114,73 @@ def test_an_unbounded_series_is_refused(world):
         services.occurrences(
             starts_at=dt.datetime(2027, 1, 1, tzinfo=CHICAGO), rule="FREQ=WEEKLY", zone=CHICAGO
         )
+
+
+# --- printed flyers in every script --------------------------------------------------------
+
+FLYER_TEXTS = {
+    "en": ("Family night", "Come with your children.", "Tuesday"),
+    "vi": ("Đêm gia đình", "Hãy đến cùng con em của quý vị.", "Thứ Ba"),
+    "ru": ("Семейный вечер", "Приходите с детьми.", "вторник"),
+    "ar": ("ليلة العائلة", "تعالوا مع أطفالكم إلى المدرسة.", "الثلاثاء"),
+    "zh-Hans": ("家庭之夜", "欢迎带孩子来学校。", "星期二"),
+    "ko": ("가족의 밤", "아이들과 함께 오세요.", "화요일"),
+}
+
+
+def _pages(pdf: bytes) -> int:
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+def _cjk_installed():
+    from liaison.events.flyer import installed_fonts
+
+    if not any("CJK" in f.regular for f in installed_fonts()):
+        pytest.skip("Noto Sans CJK is not installed (scripts/ensure-fonts installs it)")
+
+
+def test_flyer_prints_arabic_chinese_korean_vietnamese_and_russian(settings):
+    from liaison.events.flyer import flyer_pdf
+
+    _cjk_installed()
+    pdf, skipped = flyer_pdf(None, FLYER_TEXTS, where="Room 4")
+    assert skipped == []
+    assert _pages(pdf) == len(FLYER_TEXTS)
+
+
+def test_chinese_and_korean_print_with_the_face_drawn_for_their_language():
+    from liaison.events.flyer import font_for
+
+    _cjk_installed()
+    assert font_for("zh-Hans", *FLYER_TEXTS["zh-Hans"]).leads == ("zh",)
+    assert font_for("ko", *FLYER_TEXTS["ko"]).leads == ("ko",)
+    assert font_for("vi", *FLYER_TEXTS["vi"]).leads == ()
+
+
+def test_a_language_no_font_can_print_is_left_out_and_named_on_the_last_page():
+    from liaison.events.flyer import flyer_pdf
+
+    amharic = ("የቤተሰብ ምሽት", "ከልጆቻችሁ ጋር ኑ።", "ማክሰኞ")
+    pdf, skipped = flyer_pdf(None, {"en": FLYER_TEXTS["en"], "am": amharic}, where="")
+    assert skipped == ["am"]
+    assert _pages(pdf) == 2  # English, then the note naming Amharic
+
+
+def test_an_operator_font_is_tried_first(settings, tmp_path):
+    from liaison.events.flyer import installed_fonts
+
+    font = tmp_path / "District.ttf"
+    font.write_bytes(b"")
+    settings.EVENTS_FLYER_FONTS = [f"{font}#0"]
+    assert installed_fonts()[0].regular == str(font)
+
+
+def test_the_event_page_offers_a_flyer_in_the_interpreted_languages(client, world, chicago_event):
+    chicago_event.interpretation = ["so", "ar"]
+    chicago_event.save()
+    client.force_login(world.liaison)
+    page = client.get(chicago_event.get_absolute_url()).content.decode()
+    for tag in ("so", "ar"):
+        assert f'name="lang" value="{tag}"' in page

@@ -393,7 +393,12 @@ EVENTS_REMINDER_MINUTES = [
 EVENTS_RSVP_LINK_MAX_AGE = int(os.environ.get("LIAISON_EVENTS_RSVP_LINK_DAYS", "60")) * 86400
 EVENTS_MAX_PARTY = int(os.environ.get("LIAISON_EVENTS_MAX_PARTY", "12"))
 # A Unicode TTF for flyers in non-Latin scripts (e.g. /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf).
-EVENTS_FLYER_FONT = os.environ.get("LIAISON_EVENTS_FLYER_FONT", "")
+# Extra Unicode fonts for printed flyers ("path" or "path#face" for a .ttc), tried before the
+# DejaVu/Noto fonts found in the usual system places.
+EVENTS_FLYER_FONTS = [
+    *os.environ.get("LIAISON_EVENTS_FLYER_FONTS", "").split(os.pathsep),
+    os.environ.get("LIAISON_EVENTS_FLYER_FONT", ""),
+]
 
 # --- portal: family sign-in, languages ---
 # Codes and links: how long they live, how many a number/address/IP may ask for or get wrong.

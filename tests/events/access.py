@@ -84,6 +84,25 @@ def group_pk(world, household):
     return [Group.objects.get_or_create(district=world.district, name="ELAC", kind="elac")[0].pk]
 
 
+def _walk_in(world, household):
+    from liaison.events import services
+
+    walk_in = services.add_walk_in(event=_event(world), name="Visitor at the door")
+    return [walk_in.event_id, walk_in.pk]
+
+
+# Matching a walk-in changes the family's record: event managers who may edit that family (a
+# liaison at the door matches any family of their site, no break-the-glass reason asked).
+MATCH = {
+    role: (
+        {r: ("404" if EDIT[role][r] == "404" else "ok") for r in RELATIONSHIPS}
+        if role in ("admin", "leader", "liaison")
+        else dict.fromkeys(RELATIONSHIPS, "404")
+    )
+    for role in ROLES
+}
+
+
 def _token(world, household):
     return {"token": _invitation(world, household).token}
 
@@ -101,6 +120,9 @@ ROWS = {
     "events:kiosk_check_in": Row(event_pk, MANAGERS, method="post", data=_token),
     "events:kiosk_walk_in": Row(
         event_pk, MANAGERS, method="post", data=lambda w, h: {"name": "Visitor", "party_size": 1}
+    ),
+    "events:walk_in_match": Row(
+        _walk_in, MATCH, method="post", data=lambda w, h: {"household": h.pk}
     ),
     "events:cancel": Row(event_pk, MANAGERS, method="post"),
     "events:slots": Row(conference_pk, CONFERENCE_STAFF),

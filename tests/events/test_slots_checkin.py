@@ -117,3 +117,47 @@ def test_walk_in_and_attendance_reach_timeline_and_record_export(client, world):
     section = next(s for s in records.sections() if s.name == "events")
     assert section.export(world.caseload_family)[0]["checked_in_count"] == 1
     assert services.live_counts(event)["checked_in"] == 3
+
+
+def test_a_walk_in_matched_to_a_family_counts_on_its_timeline(client, world):
+    from liaison.people import timeline
+
+    event = EventFactory(district=world.district, site=world.school, title="Math night")
+    walk_in = services.add_walk_in(event=event, name="Ana at the door", party_size=3)
+    client.force_login(world.liaison)
+    url = reverse("events:walk_in_match", args=[event.pk, walk_in.pk])
+    page = client.get(url, {"q": world.caseload_family.name})
+    assert f'value="{world.caseload_family.pk}"' in page.content.decode()
+    response = client.post(url, {"household": world.caseload_family.pk})
+    assert response.status_code == 302
+    walk_in.refresh_from_db()
+    assert walk_in.household == world.caseload_family
+    assert walk_in.walk_in_name == "Ana at the door"
+    entries = timeline.entries_for(world.caseload_family, world.liaison, kinds=["event"])
+    assert entries[0].title == "Came to Math night"
+    # Matched once: the link to match it again is gone.
+    assert client.get(url).status_code == 404
+
+
+def test_a_walk_in_from_an_invited_family_checks_in_its_invitation(world):
+    event = EventFactory(district=world.district, site=world.school)
+    invited = services.invite_households(
+        event=event, households=[world.caseload_family], send=False
+    )[0]
+    walk_in = services.add_walk_in(event=event, name="Came without the QR", party_size=2)
+    kept = services.match_walk_in(walk_in=walk_in, household=world.caseload_family)
+    assert kept.pk == invited.pk
+    assert kept.checked_in_at is not None and kept.checked_in_count == 2
+    assert not event.invitations.filter(pk=walk_in.pk).exists()
+    assert services.live_counts(event)["checked_in"] == 2
+
+
+def test_a_walk_in_cannot_be_matched_to_a_family_of_another_site(client, world):
+    event = EventFactory(district=world.district, site=world.school)
+    walk_in = services.add_walk_in(event=event, name="Visitor")
+    client.force_login(world.liaison)
+    url = reverse("events:walk_in_match", args=[event.pk, walk_in.pk])
+    assert client.post(url, {"household": world.other_site_family.pk}).status_code == 404
+    assert client.post(url, {"household": "x"}).status_code == 404
+    walk_in.refresh_from_db()
+    assert walk_in.household is None

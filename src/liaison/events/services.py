@@ -144,10 +144,28 @@ def _schedule_reminders(event: Event) -> None:
 # --- wording ------------------------------------------------------------------------------
 
 
-def when_text(event: Event) -> str:
+def when_text(event: Event, language: str | None = None) -> str:
+    """The date and times in the site's zone, worded in `language` (else the active one)."""
     local = event.starts_at.astimezone(event.zone)
     end = event.ends_at.astimezone(event.zone)
-    return f"{date_format(local, 'l j F Y')}, {date_format(local, 'TIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')}"
+    with translation.override(language or translation.get_language()):
+        return f"{date_format(local, 'l j F Y')}, {date_format(local, 'TIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')}"
+
+
+def flyer_languages(event: Event) -> list[str]:
+    """Languages worth printing a flyer in: the event's own, those interpreted, the invitees'."""
+    from liaison.people.models import Guardian
+
+    invited = (
+        Guardian.objects.filter(household__event_invitations__event=event)
+        .values_list("preferred_language", flat=True)
+        .distinct()[:30]
+    )
+    seen = []
+    for tag in [event.language, *(event.interpretation or []), *sorted(invited)]:
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen[:12]
 
 
 def where_text(event: Event) -> str:
@@ -617,6 +635,40 @@ def add_walk_in(*, event: Event, name: str = "", household=None, party_size: int
     )
     invitation.refresh_from_db()
     return invitation
+
+
+@transaction.atomic
+def match_walk_in(*, walk_in: Invitation, household, by=None) -> Invitation:
+    """Say which family a walk-in was, so the visit counts on its timeline and in engagement.
+
+    A family that had been invited keeps its invitation, which takes the check-in; the walk-in
+    row, whose only content was the name typed at the door, is then removed. Otherwise the
+    walk-in row becomes the family's.
+    """
+    walk_in = Invitation.objects.select_for_update().get(pk=walk_in.pk)
+    if walk_in.household_id is not None:
+        raise ValidationError(_("This walk-in is already matched to a family."))
+    existing = (
+        Invitation.objects.select_for_update()
+        .filter(event_id=walk_in.event_id, household=household)
+        .first()
+    )
+    if existing is None:
+        walk_in.household = household
+        walk_in.guardian = household.guardians.order_by("pk").first()
+        walk_in.updated_by = by
+        walk_in.save(update_fields=["household", "guardian", "updated_by", "updated_at"])
+        return walk_in
+    if existing.checked_in_at is None:
+        existing.checked_in_at = walk_in.checked_in_at
+        existing.checked_in_count = walk_in.checked_in_count
+        existing.checked_in_by = walk_in.checked_in_by
+    else:
+        existing.checked_in_count += walk_in.checked_in_count
+    existing.updated_by = by
+    existing.save()
+    walk_in.delete()
+    return existing
 
 
 def qr_payload(invitation: Invitation) -> str:

@@ -20,6 +20,11 @@ urlpatterns = [
     path("<int:pk>/kiosk/check-in/", views.kiosk_check_in, name="kiosk_check_in"),
     path("<int:pk>/kiosk/search/", views.kiosk_search, name="kiosk_search"),
     path("<int:pk>/kiosk/walk-in/", views.kiosk_walk_in, name="kiosk_walk_in"),
+    path(
+        "<int:pk>/walk-ins/<int:invitation_pk>/",
+        views.walk_in_match,
+        name="walk_in_match",
+    ),
     path("<int:pk>/slots/", views.slots, name="slots"),
     path("<int:pk>/slots/<int:teacher_pk>/print/", views.slots_print, name="slots_print"),
     path("households/<int:pk>/", views.household_events, name="household_events"),

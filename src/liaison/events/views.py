@@ -148,6 +148,7 @@ def event_detail(request, pk):
         "invitations": _invitations_visible(request.user, event)[:500] if manage else [],
         "occurrences": event.occurrences.all()[:60],
         "site_feed": services.feed_token("site", event.site_id) if event.site_id else "",
+        "flyer_languages": services.flyer_languages(event),
     }
     return render(request, "events/event.html", context)
 
@@ -244,8 +245,7 @@ def event_flyer(request, pk):
     )
     pdf, skipped = flyer_pdf(
         event,
-        {tag: (r.subject, r.body) for tag, r in rendered.items()},
-        when=services.when_text(event),
+        {tag: (r.subject, r.body, services.when_text(event, tag)) for tag, r in rendered.items()},
         where=services.where_text(event),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -479,6 +479,42 @@ def kiosk_walk_in(request, pk):
             "counts": services.live_counts(event),
         },
         status=422,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def walk_in_match(request, pk, invitation_pk):
+    """Staff say which family a walk-in was: searched by the name typed at the door."""
+    event = _managed_or_404(request.user, pk)
+    walk_in = get_object_or_404(
+        event.invitations, pk=invitation_pk, household__isnull=True, checked_in_at__isnull=False
+    )
+    if request.method == "POST":
+        household = get_object_or_404(
+            Household.objects.visible_to(request.user), pk=_posted_pk(request, "household")
+        )
+        if not policy.can_edit_household(request.user, household):
+            raise Http404
+        services.match_walk_in(walk_in=walk_in, household=household, by=request.user)
+        messages.success(
+            request,
+            _("%(name)s is now recorded as %(family)s.")
+            % {"name": walk_in.walk_in_name, "family": household.name},
+        )
+        return redirect(event)
+    from liaison.people.search import search_households
+
+    q = request.GET.get("q", walk_in.walk_in_name).strip()[:100]
+    found = [
+        h
+        for h in (search_households(request.user, q, limit=20) if q else [])
+        if policy.can_edit_household(request.user, h)
+    ]
+    return render(
+        request,
+        "events/walk_in_match.html",
+        {"event": event, "walk_in": walk_in, "q": q, "found": found},
     )
 
 

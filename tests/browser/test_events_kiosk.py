@@ -29,6 +29,27 @@ def test_kiosk_checks_in_a_family_by_qr_code(page, world):
     assert field.input_value() == ""
 
 
+def test_a_walk_in_added_at_the_kiosk_is_matched_to_its_family(page, world):
+    event = EventFactory(district=world.district, site=world.school, title="Math night")
+    sign_in(page, "liaison")
+    page.goto(page.base_url + reverse("events:kiosk", args=[event.pk]))
+    walk_in_form = page.locator("form[action$='/kiosk/walk-in/']")
+    walk_in_form.get_by_label("Name").fill("Ana at the door")
+    walk_in_form.get_by_label("How many people").fill("2")
+    page.get_by_role("button", name="Add and check in").click()
+    page.get_by_text("Welcome, Ana at the door!").wait_for()
+    page.goto(page.base_url + reverse("events:event", args=[event.pk]))
+    page.get_by_role("link", name="Which family?").click()
+    assert axe_violations(page) == []
+    page.get_by_label("Family or guardian name, phone or email").fill("Caseload")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="It was Caseload household").click()
+    page.get_by_text("Ana at the door is now recorded as Caseload household.").wait_for()
+    walk_in = event.invitations.get()
+    assert walk_in.household == world.caseload_family
+    assert walk_in.checked_in_count == 2
+
+
 def test_event_page_shows_live_needs_and_is_accessible(page, world):
     event = EventFactory(
         district=world.district,

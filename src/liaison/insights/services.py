@@ -8,7 +8,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from liaison.insights import metrics, sources
+from liaison.insights import activity, metrics, sources
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.models import (
     AtRiskRules,
@@ -367,6 +367,7 @@ def rebuild_rollups(*, district_id, now=None) -> int:
             engaged if scope != Scope.DISTRICT else None,
             since=cut[30],
         )
+    activity.activity_rollups(add, district_id=district_id, now=now)
     with transaction.atomic():
         Rollup.objects.filter(district_id=district_id, day=day).delete()
         Rollup.objects.bulk_create(out, batch_size=5_000)

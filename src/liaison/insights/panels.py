@@ -91,8 +91,9 @@ def concerns_panel(data, district_id) -> dict:
         {"label": outcome_label(o), "resolved": _int(n), "median": hours(outcome_median.get(o))}
         for o, n in sorted(by_outcome.items(), key=lambda kv: -_int(kv[1]))
     ]
+    bars = [charts.Bar(str(r["label"]), r["opened"], str(r["opened"])) for r in rows]
     svg = charts.bar_chart(
-        [charts.Bar(r["label"], r["opened"], str(r["opened"])) for r in rows],
+        bars,
         title=_("Concerns raised in the last 90 days, by category"),
         description=_("Number of concerns raised per category; the table below lists the same."),
     )
@@ -110,6 +111,7 @@ def concerns_panel(data, district_id) -> dict:
             },
         ],
         "svg": svg if rows else "",
+        "bars": bars,
         "rows": rows,
         "outcomes": outcomes,
     }
@@ -135,8 +137,9 @@ def referrals_panel(data) -> dict:
         ),
         key=lambda r: (-r["unmet"], -r["sent"], r["label"]),
     )
+    bars = [charts.Bar(str(r["label"]), r["unmet"], str(r["unmet"])) for r in rows if r["unmet"]]
     svg = charts.bar_chart(
-        [charts.Bar(r["label"], r["unmet"], str(r["unmet"])) for r in rows if r["unmet"]],
+        bars,
         title=_("Unmet needs in the last 90 days, by need"),
         description=_(
             "Needs with no service found or referrals closed with the need not met; the table "
@@ -155,7 +158,8 @@ def referrals_panel(data) -> dict:
             },
             {"label": _("Unmet needs"), "value": _int(_overall(data, "unmet_needs"))},
         ],
-        "svg": svg if any(r["unmet"] for r in rows) else "",
+        "svg": svg if bars else "",
+        "bars": bars,
         "rows": rows,
     }
 
@@ -180,8 +184,9 @@ def events_panel(data) -> dict:
         {"label": language_name(lang), "asked": _int(n), "met": _int(met.get(lang))}
         for lang, n in sorted(asked.items(), key=lambda kv: -_int(kv[1]))
     ]
+    bars = [charts.Bar(str(r["label"]), r["rate"], pct(r["rate"])) for r in rows]
     svg = charts.bar_chart(
-        [charts.Bar(r["label"], r["rate"], pct(r["rate"])) for r in rows],
+        bars,
         title=_("Invited families who came, last 90 days, by home language"),
         description=_("Share of invitations checked in at the door; the table lists the counts."),
         max_value=1.0,
@@ -201,6 +206,7 @@ def events_panel(data) -> dict:
             },
         ],
         "svg": svg if rows else "",
+        "bars": bars,
         "rows": rows,
         "interpreters": interpreters,
     }

@@ -496,6 +496,18 @@ def trend(scope, scope_id, metric="reach_30", *, days=84) -> list[tuple[dt.date,
     )
 
 
+def engaged_in_scope(scope, scope_id):
+    """The active households' engagement rows of a district, a site or a liaison's caseload."""
+    engaged = HouseholdEngagement.objects.filter(is_active=True)
+    if scope == Scope.SITE:
+        return engaged.filter(dimensions__dimension=Dimension.SITE, dimensions__value=str(scope_id))
+    if scope == Scope.CASELOAD:
+        return engaged.filter(
+            dimensions__dimension=Dimension.LIAISON, dimensions__value=str(scope_id)
+        )
+    return engaged.filter(district_id=scope_id)
+
+
 def households_behind(
     *, user, scope, scope_id, metric, dimension=Dimension.ALL, value="all", now=None
 ):
@@ -503,17 +515,7 @@ def households_behind(
     from liaison.people.models import Household
 
     now = now or timezone.now()
-    engaged = HouseholdEngagement.objects.filter(is_active=True)
-    if scope == Scope.SITE:
-        engaged = engaged.filter(
-            dimensions__dimension=Dimension.SITE, dimensions__value=str(scope_id)
-        )
-    elif scope == Scope.CASELOAD:
-        engaged = engaged.filter(
-            dimensions__dimension=Dimension.LIAISON, dimensions__value=str(scope_id)
-        )
-    else:
-        engaged = engaged.filter(district_id=scope_id)
+    engaged = engaged_in_scope(scope, scope_id)
     if dimension != Dimension.ALL:
         engaged = engaged.filter(
             household_id__in=HouseholdDimension.objects.filter(

@@ -425,43 +425,35 @@ def _delivery_rollups(add, district_id, *, since):
     with connection.cursor() as cursor:
         for scope, join, dimension in scopes:
             key = "hd.value, " if join else ""
-            join_params = [str(dimension)] if join else []
-            for dim, field in ((Dimension.CHANNEL, "channel"), (Dimension.LANGUAGE, "language")):
-                cursor.execute(
-                    f"SELECT {key}d.{field}, COUNT(*), "  # noqa: S608 - names from the models
-                    "SUM(CASE WHEN d.state = 'failed' THEN 1 ELSE 0 END) "
-                    f"FROM {delivery} d JOIN {message} m ON m.id = d.message_id {join} "
-                    "WHERE m.district_id = %s AND d.created_at >= %s "
-                    "AND d.state IN ('sent', 'delivered', 'failed') "
-                    f"GROUP BY {key}d.{field}",
-                    [*join_params, district_id, since_db],
-                )
-                for row in cursor.fetchall():
-                    scope_id = int(row[0]) if join else district_id
-                    value, total, failed = row[-3:]
-                    rate = metrics.share(int(failed or 0), int(total))
-                    add(scope, scope_id, "delivery_failure_rate", dim, value, rate)
-                    add(scope, scope_id, "deliveries", dim, value, int(total))
+            # One scan per kind of scope; the few thousand groups are summed up below.
             cursor.execute(
-                f"SELECT {key}d.language, r.method, COUNT(*) "  # noqa: S608 - names from the models
+                f"SELECT {key}d.channel, d.language, r.method, COUNT(*), "  # noqa: S608 - names from the models
+                "SUM(CASE WHEN d.state IN ('sent', 'delivered', 'failed') THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN d.state = 'failed' THEN 1 ELSE 0 END) "
                 f"FROM {delivery} d JOIN {message} m ON m.id = d.message_id "
                 f"LEFT JOIN {rendering} r ON r.message_id = d.message_id "
                 f"AND r.language = d.language {join} "
                 "WHERE m.district_id = %s AND d.created_at >= %s "
-                f"GROUP BY {key}d.language, r.method",
-                [*join_params, district_id, since_db],
+                f"GROUP BY {key}d.channel, d.language, r.method",
+                [*([str(dimension)] if join else []), district_id, since_db],
             )
+            finished = defaultdict(int)
+            failed = defaultdict(int)
+            methods = defaultdict(int)
             for row in cursor.fetchall():
                 scope_id = int(row[0]) if join else district_id
-                language, method, n = row[-3:]
-                add(
-                    scope,
-                    scope_id,
-                    f"translation_{method or 'original'}",
-                    Dimension.LANGUAGE,
-                    language,
-                    int(n),
-                )
+                channel, language, method, n, done, bad = row[-6:]
+                for dim, value in ((Dimension.CHANNEL, channel), (Dimension.LANGUAGE, language)):
+                    finished[(scope_id, dim, value)] += int(done or 0)
+                    failed[(scope_id, dim, value)] += int(bad or 0)
+                methods[(scope_id, language, method or "original")] += int(n)
+            for (scope_id, dim, value), total in finished.items():
+                if total:
+                    rate = metrics.share(failed[(scope_id, dim, value)], total)
+                    add(scope, scope_id, "delivery_failure_rate", dim, value, rate)
+                    add(scope, scope_id, "deliveries", dim, value, total)
+            for (scope_id, language, method), n in methods.items():
+                add(scope, scope_id, f"translation_{method}", Dimension.LANGUAGE, language, n)
 
 
 def refresh_all(*, now=None) -> dict:

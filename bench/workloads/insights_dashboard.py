@@ -17,7 +17,7 @@ SITES = 40
 
 def _series(vendor, n):
     if vendor == "postgresql":
-        return f"(SELECT generate_series(1, {int(n)}) AS i) AS seq"
+        return f"(SELECT generate_series(1::bigint, {int(n)}::bigint) AS i) AS seq"
     return (
         f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {int(n)}) "
         "SELECT i FROM s) AS seq"

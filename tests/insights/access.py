@@ -14,6 +14,10 @@ NO_RECORD = {
     "insights:call_list": ROLE_PAGES,
     "insights:outreach": dict.fromkeys(ROLE_PAGES, 405),  # POST only
     "insights:refresh": dict.fromkeys(ROLE_PAGES, 405),  # POST only
+    "insights:at_risk": ROLE_PAGES,
+    "insights:at_risk_rules": dict.fromkeys(ROLE_PAGES, 405),  # POST only
+    "insights:advocacy": {**ROLE_PAGES, "liaison": 404},  # committees: leaders and admins
+    "insights:summary_pdf": ROLE_PAGES,
 }
 ROWS = {}
 EXEMPT = {}

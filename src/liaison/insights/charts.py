@@ -30,8 +30,10 @@ def bar_chart(
         "chart-"
         + hashlib.md5(f"{title}|{description}".encode(), usedforsecurity=False).hexdigest()[:8]
     )
+    # An image may not hold links: a chart whose bars drill down is a labelled group instead.
+    role = "group" if any(b.href for b in bars) else "img"
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="{role}" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-t">{escape(title)}</title><desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
@@ -48,7 +50,12 @@ def bar_chart(
             f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length:.1f}" height="{BAR_HEIGHT - 8}" '
             f'fill="{PALETTE}" rx="2"/>'
         )
-        parts.append(f'<a href="{escape(bar.href)}">{rect}</a>' if bar.href else rect)
+        link_name = escape(f"{bar.label}: {bar.text}")
+        parts.append(
+            f'<a href="{escape(bar.href)}" aria-label="{link_name}">{rect}</a>'
+            if bar.href
+            else rect
+        )
         parts.append(
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 17}" font-size="13" fill="#1b1f24">'
             f"{escape(bar.text)}</text>"

@@ -28,4 +28,5 @@ class Dimension(models.TextChoices):
     GRADE = "grade", _("Grade")
     CHANNEL = "channel", _("Channel")
     CATEGORY = "category", _("Category")
+    OUTCOME = "outcome", _("Outcome")
     LIAISON = "liaison", _("Liaison's caseload")

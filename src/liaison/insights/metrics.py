@@ -10,7 +10,27 @@
 - delivery_failure_rate: failed ÷ finished deliveries in the period, by channel and by language.
 - translation coverage: deliveries in the period by how the text was put into the family's
   language (approved, machine, untranslated, original).
-Concerns, referral and event figures are read from those apps' tables in the same way.
+
+Concerns, referrals and events, over the last PERIOD_DAYS (90) days, counted for the district,
+each site and each caseload the household belongs to:
+- concerns_opened: concerns raised in the period, by category.
+- concerns_resolved: concerns marked resolved in the period, by category and by outcome (the
+  family's answer to "was it resolved to your satisfaction?": yes, partly, no, or no answer).
+- concern_resolve_median / _p90: hours from a concern being raised to it being resolved, over the
+  concerns resolved in the period, by category and outcome.
+- referrals_sent: referrals made in the period that went past "suggested" (given to the family),
+  by need.
+- referrals_closed / referrals_need_met: referrals closed in the period, and those closed with the
+  need met; need_met_rate = need met ÷ closed.
+- unmet_needs: needs the directory had no service for (recorded in the period) plus referrals
+  closed in the period with the need not met, by need.
+- event_invited / event_rsvp_yes / event_attended: invitations to events held in the period (not
+  cancelled) by the household's home language; answered yes; checked in at the door.
+- interpreter_requested / interpreter_met: invitations that asked for an interpreter, by the
+  language asked for; met when the event offered interpretation in that language or an
+  interpreter was booked for that family at that event.
+- advocacy_concerns / advocacy_unmet: concerns and unmet needs of the last ADVOCACY_DAYS (365)
+  days by theme, for the district and each site (the advocacy summary; small counts suppressed).
 """
 
 import statistics
@@ -21,6 +41,11 @@ from django.utils.translation import gettext_lazy as _
 
 REACH_WINDOWS = (30, 90)
 FAILURE_WINDOW_DAYS = 90
+PERIOD_DAYS = 90
+ADVOCACY_DAYS = 365
+NO_ANSWER = "no_answer"
+# The advocacy summary shows counts below this as "<10" so that no family can be recognised.
+SUPPRESS_BELOW = 10
 
 
 @dataclass(frozen=True)
@@ -83,8 +108,90 @@ METRICS = {
             "count",
             _("Deliveries in the last 30 days by how the text reached the family's language."),
         ),
+        Metric(
+            "concerns_opened",
+            _("Concerns raised"),
+            "count",
+            _("Concerns raised in the last 90 days."),
+        ),
+        Metric(
+            "concerns_resolved",
+            _("Concerns resolved"),
+            "count",
+            _("Concerns resolved in the last 90 days."),
+        ),
+        Metric(
+            "concern_resolve_median",
+            _("Median time to resolve"),
+            "hours",
+            _("Median time from a concern being raised to it being resolved, last 90 days."),
+        ),
+        Metric(
+            "concern_resolve_p90",
+            _("90th percentile time to resolve"),
+            "hours",
+            _("90th percentile of the same."),
+        ),
+        Metric(
+            "referrals_sent",
+            _("Referrals made"),
+            "count",
+            _("Referrals given to families in the last 90 days."),
+        ),
+        Metric(
+            "referrals_need_met",
+            _("Referrals closed with the need met"),
+            "count",
+            _("Referrals closed in the last 90 days with the family's need met."),
+        ),
+        Metric(
+            "referrals_closed",
+            _("Referrals closed"),
+            "count",
+            _("Referrals closed in the last 90 days, whatever the outcome."),
+        ),
+        Metric(
+            "unmet_needs",
+            _("Unmet needs"),
+            "count",
+            _(
+                "Needs with no service in the directory, and referrals closed with the need not "
+                "met, in the last 90 days."
+            ),
+        ),
+        Metric(
+            "event_invited",
+            _("Invited to events"),
+            "count",
+            _("Invitations to events held in the last 90 days."),
+        ),
+        Metric("event_rsvp_yes", _("Said yes"), "count", _("Invitations answered yes.")),
+        Metric("event_attended", _("Came"), "count", _("Invitations checked in at the door.")),
+        Metric(
+            "interpreter_requested",
+            _("Interpreter requests"),
+            "count",
+            _("Invitations that asked for an interpreter, by language asked for."),
+        ),
+        Metric(
+            "interpreter_met",
+            _("Interpreter requests met"),
+            "count",
+            _("Of those, events that offered that language or booked an interpreter."),
+        ),
     ]
 }
+
+
+def base_language(tag: str) -> str:
+    """The primary language subtag, lower case ("es-MX" -> "es"): what an interpreter speaks."""
+    return (tag or "").split("-")[0].lower()
+
+
+def suppress(count) -> str:
+    """A count as the advocacy summary shows it: 1-9 as "<10" (0 is safe to show)."""
+    n = int(count or 0)
+    return "<10" if 0 < n < SUPPRESS_BELOW else str(n)
 
 
 def reached(last_two_way_at: datetime | None, now: datetime, days: int) -> bool:

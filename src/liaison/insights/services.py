@@ -8,7 +8,7 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from liaison.insights import metrics, sources
+from liaison.insights import activity, metrics, sources
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.models import (
     AtRiskRules,
@@ -269,26 +269,14 @@ def unreached_days(district_id) -> int:
     return rules.no_contact_days if rules else 60
 
 
-def _scopes(district_id):
-    """(scope, scope_id, filter on HouseholdEngagement) for the district, each site and each caseload."""
-    yield Scope.DISTRICT, district_id, Q()
-    for dimension, scope in ((Dimension.SITE, Scope.SITE), (Dimension.LIAISON, Scope.CASELOAD)):
-        values = (
-            HouseholdDimension.objects.filter(
-                dimension=dimension, engagement__district_id=district_id
-            )
-            .values_list("value", flat=True)
-            .distinct()
-        )
-        for value in values:
-            members = HouseholdDimension.objects.filter(dimension=dimension, value=value).values(
-                "engagement_id"
-            )
-            yield scope, int(value), Q(household_id__in=members)
+SCOPE_DIMENSIONS = {Scope.SITE: Dimension.SITE, Scope.CASELOAD: Dimension.LIAISON}
 
 
 def rebuild_rollups(*, district_id, now=None) -> int:
-    """Today's figures for every scope of a district, from the engagement table (no raw history)."""
+    """Today's figures for every scope of a district, from the engagement table (no raw history).
+
+    Each figure is one grouped query for all scopes of a kind (the district, every site, every
+    caseload) rather than a query per scope, so the rebuild stays flat as sites are added."""
     now = now or timezone.now()
     day = timezone.localdate(now)
     n_days = unreached_days(district_id)
@@ -313,117 +301,159 @@ def rebuild_rollups(*, district_id, now=None) -> int:
             )
         )
 
-    for scope, scope_id, q in _scopes(district_id):
-        engaged = HouseholdEngagement.objects.filter(q, district_id=district_id, is_active=True)
-        for dimension in BREAKDOWNS:
-            rows = (
-                HouseholdDimension.objects.filter(dimension=dimension, engagement__in=engaged)
-                .values("value")
-                .annotate(
-                    households=Count("engagement_id"),
-                    r30=Count("engagement_id", filter=Q(engagement__last_two_way_at__gte=cut[30])),
-                    r90=Count("engagement_id", filter=Q(engagement__last_two_way_at__gte=cut[90])),
-                    unreached=Count(
-                        "engagement_id",
-                        filter=Q(engagement__last_two_way_at__lt=cut["n"])
-                        | Q(engagement__last_two_way_at__isnull=True),
-                    ),
-                    failing=Count("engagement_id", filter=Q(engagement__all_channels_failing=True)),
-                )
-            )
-            for r in rows:
-                add(scope, scope_id, "households", dimension, r["value"], r["households"])
-                add(
-                    scope,
-                    scope_id,
-                    "reach_30",
-                    dimension,
-                    r["value"],
-                    metrics.share(r["r30"], r["households"]),
-                )
-                add(
-                    scope,
-                    scope_id,
-                    "reach_90",
-                    dimension,
-                    r["value"],
-                    metrics.share(r["r90"], r["households"]),
-                )
-                add(scope, scope_id, "unreached", dimension, r["value"], r["unreached"])
-                add(
-                    scope,
-                    scope_id,
-                    "all_channels_failing",
-                    dimension,
-                    r["value"],
-                    int(r["failing"]),
-                )
-        _response_rollups(add, scope, scope_id, engaged, since=cut[30])
-        _delivery_rollups(
-            add,
-            scope,
-            scope_id,
-            district_id,
-            engaged if scope != Scope.DISTRICT else None,
-            since=cut[30],
-        )
+    _reach_rollups(add, district_id, cut)
+    _response_rollups(add, district_id, since=cut[30])
+    _delivery_rollups(add, district_id, since=cut[30])
+    activity.activity_rollups(add, district_id=district_id, now=now)
     with transaction.atomic():
         Rollup.objects.filter(district_id=district_id, day=day).delete()
         Rollup.objects.bulk_create(out, batch_size=5_000)
     return len(out)
 
 
-def _response_rollups(add, scope, scope_id, engaged, *, since):
+def _reach_rollups(add, district_id, cut):
+    base = HouseholdDimension.objects.filter(
+        engagement__district_id=district_id,
+        engagement__is_active=True,
+        dimension__in=BREAKDOWNS,
+    )
+    counts = {
+        "households": Count("engagement_id"),
+        "r30": Count("engagement_id", filter=Q(engagement__last_two_way_at__gte=cut[30])),
+        "r90": Count("engagement_id", filter=Q(engagement__last_two_way_at__gte=cut[90])),
+        "unreached": Count(
+            "engagement_id",
+            filter=Q(engagement__last_two_way_at__lt=cut["n"])
+            | Q(engagement__last_two_way_at__isnull=True),
+        ),
+        "failing": Count("engagement_id", filter=Q(engagement__all_channels_failing=True)),
+    }
+    grouped = [(Scope.DISTRICT, None, base.values("dimension", "value").annotate(**counts))]
+    for scope, dimension in SCOPE_DIMENSIONS.items():
+        # The same household's scope row (its site, its liaison) joined beside each breakdown row.
+        rows = (
+            base.filter(engagement__dimensions__dimension=dimension)
+            .values("engagement__dimensions__value", "dimension", "value")
+            .annotate(**counts)
+        )
+        grouped.append((scope, "engagement__dimensions__value", rows))
+    for scope, key, rows in grouped:
+        for r in rows:
+            scope_id = district_id if key is None else int(r[key])
+            dimension, value = r["dimension"], r["value"]
+            add(scope, scope_id, "households", dimension, value, r["households"])
+            add(
+                scope,
+                scope_id,
+                "reach_30",
+                dimension,
+                value,
+                metrics.share(r["r30"], r["households"]),
+            )
+            add(
+                scope,
+                scope_id,
+                "reach_90",
+                dimension,
+                value,
+                metrics.share(r["r90"], r["households"]),
+            )
+            add(scope, scope_id, "unreached", dimension, value, r["unreached"])
+            add(scope, scope_id, "all_channels_failing", dimension, value, int(r["failing"]))
+
+
+def _scope_members(household_ids):
+    """household id -> [(scope, scope_id)] for its sites and liaisons' caseloads."""
+    out = defaultdict(list)
+    ids = list(household_ids)
+    kinds = {v: k for k, v in SCOPE_DIMENSIONS.items()}
+    for start in range(0, len(ids), 5_000):
+        for hid, dimension, value in HouseholdDimension.objects.filter(
+            engagement_id__in=ids[start : start + 5_000], dimension__in=list(kinds)
+        ).values_list("engagement_id", "dimension", "value"):
+            out[hid].append((kinds[dimension], int(value)))
+    return out
+
+
+def _response_rollups(add, district_id, *, since):
+    rows = list(
+        ResponseFact.objects.filter(
+            district_id=district_id,
+            engagement__is_active=True,
+            received_at__gte=since,
+            seconds__isnull=False,
+        ).values_list(
+            "engagement_id",
+            "seconds",
+            "engagement__dimensions__dimension",
+            "engagement__dimensions__value",
+        )
+    )
+    members = _scope_members({r[0] for r in rows})
     by_value = defaultdict(list)
-    rows = ResponseFact.objects.filter(
-        engagement__in=engaged, received_at__gte=since, seconds__isnull=False
-    ).values_list("seconds", "engagement__dimensions__dimension", "engagement__dimensions__value")
-    for seconds, dimension, value in rows:
-        if dimension in BREAKDOWNS:
-            by_value[(dimension, value)].append(seconds / 3600)
-    for (dimension, value), hours in by_value.items():
+    for hid, seconds, dimension, value in rows:
+        if dimension not in BREAKDOWNS:
+            continue
+        for scope, scope_id in [(Scope.DISTRICT, district_id), *members.get(hid, ())]:
+            by_value[(scope, scope_id, dimension, value)].append(seconds / 3600)
+    for (scope, scope_id, dimension, value), hours in by_value.items():
         add(scope, scope_id, "response_median", dimension, value, metrics.median(hours))
         add(scope, scope_id, "response_p90", dimension, value, metrics.percentile(hours, 90))
         add(scope, scope_id, "responses", dimension, value, len(hours))
 
 
-def _delivery_rollups(add, scope, scope_id, district_id, engaged, *, since):
-    from liaison.messaging.choices import DeliveryState
-    from liaison.messaging.models import Delivery, Rendering
+def _delivery_rollups(add, district_id, *, since):
+    """Failure rate by channel and language, and translation coverage, for every scope at once.
 
-    finished = [DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.FAILED]
-    qs = Delivery.objects.filter(message__district_id=district_id, created_at__gte=since)
-    if engaged is not None:
-        qs = qs.filter(household_id_copy__in=engaged.values("household_id"))
-    for dimension, field in ((Dimension.CHANNEL, "channel"), (Dimension.LANGUAGE, "language")):
-        for r in (
-            qs.filter(state__in=finished)
-            .values(field)
-            .annotate(total=Count("pk"), failed=Count("pk", filter=Q(state=DeliveryState.FAILED)))
-        ):
-            add(
-                scope,
-                scope_id,
-                "delivery_failure_rate",
-                dimension,
-                r[field],
-                metrics.share(r["failed"], r["total"]),
-            )
-            add(scope, scope_id, "deliveries", dimension, r[field], r["total"])
-    method = Rendering.objects.filter(
-        message_id=OuterRef("message_id"), language=OuterRef("language")
-    ).values("method")[:1]
-    for r in (
-        qs.annotate(method=Subquery(method)).values("language", "method").annotate(n=Count("pk"))
-    ):
-        add(
+    Plain SQL (the same on SQLite and PostgreSQL): deliveries joined to the household's scope rows,
+    which the ORM cannot express without a relation between the two tables."""
+    from django.db import connection
+
+    from liaison.messaging.models import Delivery, Message, Rendering
+
+    delivery, message = Delivery._meta.db_table, Message._meta.db_table
+    rendering, dims = Rendering._meta.db_table, HouseholdDimension._meta.db_table
+    since_db = connection.ops.adapt_datetimefield_value(since)
+    scopes = [(Scope.DISTRICT, "", None)] + [
+        (
             scope,
-            scope_id,
-            f"translation_{r['method'] or 'original'}",
-            Dimension.LANGUAGE,
-            r["language"],
-            r["n"],
+            f"JOIN {dims} hd ON hd.household_id = d.household_id AND hd.dimension = %s",
+            dimension,
         )
+        for scope, dimension in SCOPE_DIMENSIONS.items()
+    ]
+    with connection.cursor() as cursor:
+        for scope, join, dimension in scopes:
+            key = "hd.value, " if join else ""
+            # One scan per kind of scope; the few thousand groups are summed up below.
+            cursor.execute(
+                f"SELECT {key}d.channel, d.language, r.method, COUNT(*), "  # noqa: S608 - names from the models
+                "SUM(CASE WHEN d.state IN ('sent', 'delivered', 'failed') THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN d.state = 'failed' THEN 1 ELSE 0 END) "
+                f"FROM {delivery} d JOIN {message} m ON m.id = d.message_id "
+                f"LEFT JOIN {rendering} r ON r.message_id = d.message_id "
+                f"AND r.language = d.language {join} "
+                "WHERE m.district_id = %s AND d.created_at >= %s "
+                f"GROUP BY {key}d.channel, d.language, r.method",
+                [*([str(dimension)] if join else []), district_id, since_db],
+            )
+            finished = defaultdict(int)
+            failed = defaultdict(int)
+            methods = defaultdict(int)
+            for row in cursor.fetchall():
+                scope_id = int(row[0]) if join else district_id
+                channel, language, method, n, done, bad = row[-6:]
+                for dim, value in ((Dimension.CHANNEL, channel), (Dimension.LANGUAGE, language)):
+                    finished[(scope_id, dim, value)] += int(done or 0)
+                    failed[(scope_id, dim, value)] += int(bad or 0)
+                methods[(scope_id, language, method or "original")] += int(n)
+            for (scope_id, dim, value), total in finished.items():
+                if total:
+                    rate = metrics.share(failed[(scope_id, dim, value)], total)
+                    add(scope, scope_id, "delivery_failure_rate", dim, value, rate)
+                    add(scope, scope_id, "deliveries", dim, value, total)
+            for (scope_id, language, method), n in methods.items():
+                add(scope, scope_id, f"translation_{method}", Dimension.LANGUAGE, language, n)
 
 
 def refresh_all(*, now=None) -> dict:
@@ -495,6 +525,18 @@ def trend(scope, scope_id, metric="reach_30", *, days=84) -> list[tuple[dt.date,
     )
 
 
+def engaged_in_scope(scope, scope_id):
+    """The active households' engagement rows of a district, a site or a liaison's caseload."""
+    engaged = HouseholdEngagement.objects.filter(is_active=True)
+    if scope == Scope.SITE:
+        return engaged.filter(dimensions__dimension=Dimension.SITE, dimensions__value=str(scope_id))
+    if scope == Scope.CASELOAD:
+        return engaged.filter(
+            dimensions__dimension=Dimension.LIAISON, dimensions__value=str(scope_id)
+        )
+    return engaged.filter(district_id=scope_id)
+
+
 def households_behind(
     *, user, scope, scope_id, metric, dimension=Dimension.ALL, value="all", now=None
 ):
@@ -502,17 +544,7 @@ def households_behind(
     from liaison.people.models import Household
 
     now = now or timezone.now()
-    engaged = HouseholdEngagement.objects.filter(is_active=True)
-    if scope == Scope.SITE:
-        engaged = engaged.filter(
-            dimensions__dimension=Dimension.SITE, dimensions__value=str(scope_id)
-        )
-    elif scope == Scope.CASELOAD:
-        engaged = engaged.filter(
-            dimensions__dimension=Dimension.LIAISON, dimensions__value=str(scope_id)
-        )
-    else:
-        engaged = engaged.filter(district_id=scope_id)
+    engaged = engaged_in_scope(scope, scope_id)
     if dimension != Dimension.ALL:
         engaged = engaged.filter(
             household_id__in=HouseholdDimension.objects.filter(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from liaison.insights import views
+from liaison.insights import report_views, views
 
 app_name = "insights"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("call-list/", views.call_list, name="call_list"),
     path("outreach/", views.outreach, name="outreach"),
     path("refresh/", views.refresh, name="refresh"),
+    path("at-risk/", report_views.at_risk, name="at_risk"),
+    path("at-risk/rules/", report_views.at_risk_rules, name="at_risk_rules"),
+    path("advocacy/", report_views.advocacy_summary, name="advocacy"),
+    path("summary.pdf", report_views.summary_pdf, name="summary_pdf"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.core.policy import insights as insights_policy
 from liaison.core.validators import language_name
-from liaison.insights import charts, exports, services
+from liaison.insights import charts, exports, panels, services
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.metrics import METRICS
 from liaison.insights.models import Rollup
@@ -256,6 +256,13 @@ def dashboard(request):
         description=_("Share of households reached in the previous 30 days, per day."),
     )
     scopes = _scope_choices(request.user, sites)
+    district_id = (
+        scope_id
+        if scope == Scope.DISTRICT
+        else Rollup.objects.filter(scope=scope, scope_id=scope_id)
+        .values_list("district_id", flat=True)
+        .first()
+    )
     return render(
         request,
         "insights/dashboard.html",
@@ -272,6 +279,9 @@ def dashboard(request):
             "latest": latest,
             "stale": stale,
             "scopes": scopes,
+            "concerns": panels.concerns_panel(data, district_id),
+            "referrals": panels.referrals_panel(data),
+            "events": panels.events_panel(data),
         },
     )
 

@@ -1,0 +1,98 @@
+"""The at-risk list: the families a district's rules flag, each with the reasons why.
+
+Rules (AtRiskRules, tunable per district): no two-way contact in N days (default 60), every
+channel failing, an urgent concern open past its target. Attendance is not imported into Liaison
+(the roster carries no attendance flag), so there is no attendance rule yet.
+"""
+
+import datetime as dt
+
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from liaison.insights.models import AtRiskRules, HouseholdEngagement
+from liaison.insights.services import engaged_in_scope
+
+
+def rules_for(district_id) -> AtRiskRules:
+    """The district's rules, or the defaults (unsaved) when it has not tuned them."""
+    return AtRiskRules.objects.filter(district_id=district_id).first() or AtRiskRules(
+        district_id=district_id
+    )
+
+
+def _overdue_urgent(district_id, now):
+    from liaison.concerns.choices import Urgency
+    from liaison.concerns.models import Concern
+
+    return Concern.objects.overdue(now).filter(district_id=district_id, urgency=Urgency.URGENT)
+
+
+def at_risk_households(*, user, scope, scope_id, district_id, now=None):
+    """Households in scope, visible to the user, that any of the district's rules flags."""
+    from liaison.people.models import Household
+
+    now = now or timezone.now()
+    rules = rules_for(district_id)
+    overdue = _overdue_urgent(district_id, now)
+    flags = Q(last_two_way_at__lt=now - dt.timedelta(days=rules.no_contact_days)) | Q(
+        last_two_way_at__isnull=True
+    )
+    if rules.flag_all_channels_failing:
+        flags |= Q(all_channels_failing=True)
+    if rules.flag_overdue_urgent_concerns:
+        flags |= Q(household_id__in=overdue.values("household_id"))
+    flagged = engaged_in_scope(scope, scope_id).filter(flags)
+    last = HouseholdEngagement.objects.filter(household_id=OuterRef("pk"))
+    overdue_count = (
+        overdue.filter(household_id=OuterRef("pk"))
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Household.objects.visible_to(user)
+        .filter(id__in=flagged.values("household_id"))
+        .annotate(
+            last_two_way_at=Subquery(last.values("last_two_way_at")[:1]),
+            all_failing=Subquery(last.values("all_channels_failing")[:1]),
+            overdue_urgent=Coalesce(Subquery(overdue_count), Value(0)),
+        )
+        .select_related("site")
+        .order_by(
+            "-overdue_urgent",
+            "-all_failing",
+            Coalesce("last_two_way_at", Value(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))),
+            "name",
+        )
+    )
+
+
+def reasons(household, rules: AtRiskRules, now=None) -> list[str]:
+    """Why this household is on the list, in the liaison's words."""
+    now = now or timezone.now()
+    out = []
+    if household.last_two_way_at is None:
+        out.append(_("No two-way contact on record"))
+    elif household.last_two_way_at < now - dt.timedelta(days=rules.no_contact_days):
+        days = (now - household.last_two_way_at).days
+        out.append(
+            _("No two-way contact in %(days)d days (limit %(limit)d)")
+            % {"days": days, "limit": rules.no_contact_days}
+        )
+    if rules.flag_all_channels_failing and household.all_failing:
+        out.append(_("Every channel failing"))
+    if rules.flag_overdue_urgent_concerns and household.overdue_urgent:
+        out.append(
+            ngettext(
+                "%(n)d urgent concern open past its target",
+                "%(n)d urgent concerns open past their target",
+                household.overdue_urgent,
+            )
+            % {"n": household.overdue_urgent}
+        )
+    return out

@@ -1,6 +1,6 @@
 """The messages part of a family's record: export on request, erasure."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from liaison.messaging.models import Conversation, Delivery, Message
 
@@ -55,20 +55,24 @@ def texts_of_this_family_only(household) -> set[str]:
         return set()
     rows = Message.objects.filter(pk__in=mine).values_list("subject", "body")
     texts = {t for row in rows for t in row if t.strip()}
-    shared_ids = set(
-        Delivery.objects.filter(message_id__in=mine)
-        .exclude(household_id_copy=household.pk)
-        .values_list("message_id", flat=True)
+    # An announcement reached thousands: ask only whether one other delivery exists.
+    to_others = Delivery.objects.filter(message=OuterRef("pk")).exclude(
+        household_id_copy=household.pk
     )
-    shared_ids |= set(
+    shared_ids = set(
         Message.objects.filter(pk__in=mine)
-        .exclude(conversation__household=household)
-        .exclude(conversation=None)
+        .filter(
+            Exists(to_others)
+            | (Q(conversation__isnull=False) & ~Q(conversation__household=household))
+        )
         .values_list("pk", flat=True)
     )
     # The same words in any other message (another family's, or one that reached others) stay.
-    elsewhere = Message.objects.filter(Q(subject__in=texts) | Q(body__in=texts)).exclude(
-        pk__in=mine - shared_ids
+    # (The translation memory is per district, so only this district's messages matter.)
+    elsewhere = (
+        Message.objects.filter(district_id=household.district_id)
+        .filter(Q(subject__in=texts) | Q(body__in=texts))
+        .exclude(pk__in=mine - shared_ids)
     )
     for row in elsewhere.values_list("subject", "body"):
         texts.difference_update(row)

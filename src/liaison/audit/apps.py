@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditConfig(AppConfig):
     name = "liaison.audit"
     label = "audit"
-    verbose_name = "Access and disclosure records"
+    verbose_name = _("Access and disclosure records")
 
     def ready(self):
         from liaison.audit import people_record, records, signals  # noqa: F401

@@ -9,6 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.audit.models import AccessLog
@@ -43,13 +44,14 @@ from liaison.core.policy import concerns as concern_policy
 from liaison.people.models import User
 from liaison.people.views import _glass_ok, _household_or_404
 
+# Lazy: read in the language of each request, not of the process at import.
 QUEUES = {
-    "mine": _("My concerns"),
-    "due_soon": _("Due soon"),
-    "overdue": _("Overdue"),
-    "unassigned": _("Unassigned"),
-    "waiting": _("Waiting"),
-    "all": _("All open"),
+    "mine": gettext_lazy("My concerns"),
+    "due_soon": gettext_lazy("Due soon"),
+    "overdue": gettext_lazy("Overdue"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "waiting": gettext_lazy("Waiting"),
+    "all": gettext_lazy("All open"),
 }
 
 

@@ -1,4 +1,9 @@
-"""Request middleware: who is acting, and no caching of pages that carry personal data."""
+"""Request middleware: who is acting, in which language staff read, and no caching of personal pages."""
+
+import functools
+
+from django.urls import reverse
+from django.utils import translation
 
 from liaison.core.current import _current_user
 
@@ -125,3 +130,40 @@ class SessionTimeoutMiddleware:
             if now - seen >= 60 or "liaison_seen" not in session:
                 session["liaison_seen"] = now
         return self.get_response(request)
+
+
+@functools.cache
+def _family_prefix() -> str:
+    return reverse("portal:home")
+
+
+class StaffLanguageMiddleware:
+    """A signed-in staff member reads the workspace in their interface_language; left blank (or a
+    language the interface lacks), the browser's language chosen by LocaleMiddleware stands.
+
+    Sits after AuthenticationMiddleware. The family portal picks its own language
+    (portal.session.activate_language), so its pages are left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        lang = self.staff_language(request)
+        if lang:
+            translation.activate(lang)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+    @staticmethod
+    def staff_language(request) -> str | None:
+        if request.path_info.startswith(_family_prefix()):
+            return None
+        user = getattr(request, "user", None)
+        tag = getattr(user, "interface_language", "") if user is not None else ""
+        if not tag or not user.is_authenticated:
+            return None
+        try:
+            return translation.get_supported_language_variant(tag.lower())
+        except LookupError:
+            return None

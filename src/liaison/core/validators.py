@@ -4,6 +4,7 @@ import langcodes
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_PHONE_REGION = getattr(settings, "LIAISON_PHONE_REGION", "US")
@@ -33,11 +34,14 @@ def validate_language_tag(value: str) -> None:
     normalize_language_tag(value)
 
 
-def language_name(tag: str, in_language: str = "en") -> str:
+def language_name(tag: str, in_language: str | None = None) -> str:
+    """The language's name, in `in_language` or else the language of the page being made."""
     if not tag:
         return ""
     try:
-        return langcodes.Language.get(tag).display_name(in_language)
+        return langcodes.Language.get(tag).display_name(
+            in_language or translation.get_language() or "en"
+        )
     except (langcodes.tag_parser.LanguageTagError, ValueError):
         return tag
 

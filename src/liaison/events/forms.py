@@ -52,6 +52,7 @@ class EventForm(forms.ModelForm):
             "childcare_offered",
             "transport_offered",
         ]
+        labels = {"site": _("Site"), "group": _("Group")}
 
     def __init__(self, *args, sites, groups, district, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,6 +198,7 @@ class GroupForm(forms.ModelForm):
     class Meta:
         model = Group
         fields = ["name", "kind", "site", "language", "purpose"]
+        labels = {"site": _("Site")}
 
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,6 +214,7 @@ class AskForm(forms.ModelForm):
     class Meta:
         model = GroupAsk
         fields = ["text", "meeting", "status", "response"]
+        labels = {"meeting": _("Meeting")}
 
     def __init__(self, *args, meetings, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class InsightsConfig(AppConfig):
     name = "liaison.insights"
     label = "insights"
-    verbose_name = "Insights"
+    verbose_name = _("Insights")
 
     def ready(self):
         from liaison.core import nav

@@ -41,7 +41,7 @@ class PreviewForm(forms.Form):
     source_language = forms.CharField(label=_("Written in"), max_length=35, initial="en")
     languages = forms.MultipleChoiceField(
         label=_("Preview in"),
-        choices=language_choices(),
+        choices=language_choices,  # called per form: names in the reader's language
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -70,6 +70,15 @@ def approve_translation(
     return row
 
 
+def forget_texts(*, district, texts) -> int:
+    """Erase the translation memory's copies of these texts (a family's messages being erased):
+    every row, approved or machine, whose source is one of them. Returns how many went."""
+    hashes = {text_hash(t) for t in texts if (t or "").strip()}
+    if not hashes:
+        return 0
+    return TranslationMemory.objects.filter(district=district, source_hash__in=hashes).delete()[0]
+
+
 @transaction.atomic
 def approve_memory(*, row: TranslationMemory, text: str, by) -> TranslationMemory:
     """Approve (and possibly reword) a row of the memory under review."""

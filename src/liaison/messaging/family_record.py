@@ -1,5 +1,7 @@
 """The messages part of a family's record: export on request, erasure."""
 
+from django.db.models import Exists, OuterRef, Q
+
 from liaison.messaging.models import Conversation, Delivery, Message
 
 
@@ -32,6 +34,46 @@ def export(household) -> list[dict]:
 
 
 def erase(household, *, keep_tombstone=True) -> int:
-    n = Delivery.objects.filter(household_id_copy=household.pk).delete()[0]
+    from liaison.language.services import forget_texts
+
+    # The translation memory keeps copies of what was translated: those of this family's words
+    # go with the messages (an announcement's text, which other families got too, stays).
+    n = forget_texts(district=household.district, texts=texts_of_this_family_only(household))
+    n += Delivery.objects.filter(household_id_copy=household.pk).delete()[0]
     n += Conversation.objects.filter(household=household).delete()[0]
     return n
+
+
+def texts_of_this_family_only(household) -> set[str]:
+    """Subjects and bodies of the household's messages that reached no other household."""
+    mine = set(
+        Message.objects.filter(
+            Q(conversation__household=household) | Q(deliveries__household_id_copy=household.pk)
+        ).values_list("pk", flat=True)
+    )
+    if not mine:
+        return set()
+    rows = Message.objects.filter(pk__in=mine).values_list("subject", "body")
+    texts = {t for row in rows for t in row if t.strip()}
+    # An announcement reached thousands: ask only whether one other delivery exists.
+    to_others = Delivery.objects.filter(message=OuterRef("pk")).exclude(
+        household_id_copy=household.pk
+    )
+    shared_ids = set(
+        Message.objects.filter(pk__in=mine)
+        .filter(
+            Exists(to_others)
+            | (Q(conversation__isnull=False) & ~Q(conversation__household=household))
+        )
+        .values_list("pk", flat=True)
+    )
+    # The same words in any other message (another family's, or one that reached others) stay.
+    # (The translation memory is per district, so only this district's messages matter.)
+    elsewhere = (
+        Message.objects.filter(district_id=household.district_id)
+        .filter(Q(subject__in=texts) | Q(body__in=texts))
+        .exclude(pk__in=mine - shared_ids)
+    )
+    for row in elsewhere.values_list("subject", "body"):
+        texts.difference_update(row)
+    return texts

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "liaison.people"
     label = "people"
-    verbose_name = "People and places"
+    verbose_name = _("People and places")
 
     def ready(self):
         from liaison.core import nav

@@ -147,7 +147,13 @@ class User(AbstractUser):
         blank=True,
         help_text=_("BCP 47 tags, e.g. es, so, zh-Hans"),
     )
-    interface_language = models.CharField(_("interface language"), max_length=35, default="en")
+    interface_language = models.CharField(
+        _("interface language"),
+        max_length=35,
+        blank=True,
+        default="",
+        help_text=_("The language of the staff pages for this person; blank follows the browser."),
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
     )

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liaison.core import policy
 from liaison.people.choices import AssignmentRole, Role
@@ -102,7 +103,7 @@ def assign_household(
         existing.exclude(staff=staff).update(
             ended_on=today, updated_by=by, updated_at=timezone.now()
         )
-    assignment, _ = HouseholdAssignment.objects.get_or_create(
+    assignment, _created = HouseholdAssignment.objects.get_or_create(
         household=household,
         staff=staff,
         role=role,
@@ -123,7 +124,7 @@ def end_assignment(*, assignment: HouseholdAssignment, by: User) -> None:
 def merge_households(*, keep: Household, merge: Household, by: User) -> Household:
     """Move every member of `merge` into `keep`; `merge` stays as an inactive record of what was joined."""
     if keep.pk == merge.pk or keep.district_id != merge.district_id:
-        raise ValueError("Households to merge must be two different households of one district.")
+        raise ValueError(_("Households to merge must be two different households of one district."))
     Guardian.objects.filter(household=merge).update(
         household=keep, updated_by=by, updated_at=timezone.now()
     )

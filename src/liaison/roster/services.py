@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liaison.people import services as people_services
 from liaison.people.models import District, Household, Membership, User
@@ -187,7 +188,7 @@ def merge_households(*, keep: Household, merge: Household, by: User) -> Househol
 
 def split_household(*, household: Household, guardians, students, name: str, by: User) -> Household:
     if not guardians and not students:
-        raise ValueError("Choose at least one person to move.")
+        raise ValueError(_("Choose at least one person to move."))
     return people_services.split_household(
         household=household, guardians=guardians, students=students, name=name, by=by
     )

@@ -8,6 +8,11 @@ document.addEventListener("htmx:responseError", (event) => {
   const box = document.createElement("p");
   box.className = "flash-error";
   box.setAttribute("role", "alert");
-  box.textContent = status === 404 ? "Not found." : "Something went wrong; please try again.";
+  // The words come translated from the page (data-text-* on <body>); English if a page lacks them.
+  const text = document.body.dataset;
+  box.textContent =
+    status === 404
+      ? text.textNotFound || "Not found."
+      : text.textError || "Something went wrong; please try again.";
   (event.detail.target || document.body).prepend(box);
 });

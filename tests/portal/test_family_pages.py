@@ -188,3 +188,35 @@ def test_concerns_staff_raised_about_the_family_are_not_shown(family_client, wor
 def test_new_pages_are_small(family_client, invitation, name):
     body = family_client.get(reverse(name)).content
     assert len(gzip.compress(body)) < 20_000, name
+
+
+@pytest.mark.parametrize("lang", ["es", "ar", "zh-hans", "vi", "ht", "so", "pt", "ru", "fr", "ko"])
+def test_event_help_and_concern_pages_have_no_english_left(family_client, invitation, lang):
+    import re
+
+    from tests.portal.test_pages import english_left_for, visible_text
+
+    family_client.post(reverse("portal:language"), {"language": lang})
+    concern = family_client.post(
+        reverse("portal:concern_new"),
+        {"category": "other", "description": "Texto de la familia", "reach": "portal"},
+    )
+    invitation.event.interpretation = ["vi"]
+    invitation.event.transport_offered = True
+    invitation.event.save()
+    family_client.post(
+        reverse("portal:event", args=[invitation.pk]), {"answer": "yes", "party_size": "2"}
+    )
+    english = english_left_for(lang)
+    for url in [
+        reverse("portal:event", args=[invitation.pk]),
+        concern["Location"],
+        reverse("portal:find_help") + "?need=food",
+        reverse("portal:find_help") + "?q=",
+    ]:
+        response = family_client.get(url)
+        assert response["Content-Language"] == lang
+        # The event's own title, place and description are the school's words, not ours.
+        text = visible_text(response.content.decode()).replace("Family math night", "")
+        left = [m for m in english if re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text)]
+        assert left == [], (url, left)

@@ -220,3 +220,25 @@ def test_event_help_and_concern_pages_have_no_english_left(family_client, invita
         text = visible_text(response.content.decode()).replace("Family math night", "")
         left = [m for m in english if re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text)]
         assert left == [], (url, left)
+
+
+def test_the_link_in_an_invitation_text_opens_that_event_and_takes_the_answer(client, invitation):
+    from liaison.portal import services
+
+    guardian = invitation.household.guardians.first()
+    link = services.deep_link_url(guardian=guardian, purpose="invitation", target_id=invitation.pk)
+    response = client.get(link.removeprefix(settings_public_url()))
+    url = reverse("portal:event", args=[invitation.pk])
+    assert response["Location"] == url
+    assert client.get(url).status_code == 200
+    client.post(url, {"answer": "maybe", "party_size": "1"})
+    invitation.refresh_from_db()
+    assert invitation.answer == "maybe" and invitation.channel == "portal"
+    # Signed in for that one invitation only: the rest asks for a code.
+    assert client.get(reverse("portal:events"))["Location"].startswith(reverse("portal:sign_in"))
+
+
+def settings_public_url():
+    from django.conf import settings
+
+    return settings.PUBLIC_URL

@@ -11,6 +11,14 @@ from liaison.messaging.models import Message, Rendering
 from tests.events.factories import EventFactory
 
 
+@pytest.fixture(autouse=True)
+def _in_english(request):
+    """These tests read the page in English (the caseload family's own language is Spanish)."""
+    if "family_client" in request.fixturenames:
+        client = request.getfixturevalue("family_client")
+        client.post(reverse("portal:language"), {"language": "en"})
+
+
 @pytest.fixture
 def invitation(world):
     event = EventFactory(
@@ -101,10 +109,11 @@ def test_the_event_reads_in_the_familys_language_with_the_original(family_client
             "note": "",
         },
     )
-    from liaison.portal.session import SESSION_KEY
+    from liaison.portal.session import LANGUAGE_KEY, SESSION_KEY
 
     session = family_client.session
     session[SESSION_KEY] = guardian.pk
+    session.pop(LANGUAGE_KEY, None)  # her own language, as when she signs in
     session.save()
     page = family_client.get(reverse("portal:event", args=[invitation.pk])).content.decode()
     assert "<h1>Đêm toán học gia đình</h1>" in page

@@ -79,6 +79,74 @@ def test_a_vietnamese_guardian_signs_in_reads_and_replies(phone_page, world, sms
     reply = Message.objects.get(direction="in")
     assert reply.guardian == guardian and reply.body == "Vâng, tôi sẽ đến."
 
+    # An invitation, as events sent it and messaging put it into Vietnamese: she answers yes, for
+    # two, and asks for a Vietnamese interpreter.
+    invitation = invite_with_vietnamese_text(world)
+    phone_page.get_by_role("navigation").get_by_role("link", name="Sự kiện").click()
+    phone_page.get_by_role("link", name="Đêm toán học gia đình").click()
+    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Đêm toán học gia đình")
+    expect(phone_page.get_by_text("Trò chơi và đồ ăn nhẹ, hãy mang theo các cháu.")).to_be_visible()
+    assert axe_violations(phone_page) == []
+    phone_page.get_by_label("Có", exact=True).check()
+    phone_page.get_by_label("Có bao nhiêu người sẽ đến, kể cả quý vị?").fill("2")
+    phone_page.get_by_label("Tôi cần thông dịch viên tiếng").select_option("vi")
+    phone_page.get_by_role("button", name="Gửi câu trả lời").click()
+    expect(
+        phone_page.get_by_text("Câu trả lời của quý vị đã được lưu. Cảm ơn quý vị.")
+    ).to_be_visible()
+    expect(phone_page.get_by_text("Quý vị đã trả lời có, cho 2 người.")).to_be_visible()
+    invitation.refresh_from_db()
+    assert (invitation.answer, invitation.party_size, invitation.interpreter_language) == (
+        "yes",
+        2,
+        "vi",
+    )
+    assert invitation.channel == "portal"
+
+    # She looks for a food bank near home.
+    import_directory()
+    phone_page.get_by_role("navigation").get_by_role("link", name="Tìm trợ giúp").click()
+    phone_page.get_by_label("Quý vị cần gì?").select_option("food")
+    phone_page.get_by_role("button", name="Tìm kiếm").click()
+    expect(phone_page.get_by_role("heading", name="Weekly Food Pantry")).to_be_visible()
+    expect(phone_page.get_by_role("heading", level=2)).to_contain_text("Tìm thấy")
+    assert axe_violations(phone_page) == []
+
+
+def invite_with_vietnamese_text(world):
+    """The site family invited to math night; the notice rendered in Vietnamese (approved)."""
+    from liaison.events import services as events
+    from liaison.messaging.models import Message, Rendering
+    from tests.events.factories import EventFactory
+
+    event = EventFactory(
+        district=world.district,
+        site=world.school,
+        title="Family math night",
+        description="Games and snacks; bring the children.",
+        interpretation=["vi"],
+    )
+    [invitation] = events.invite_households(event=event, households=[world.site_family], send=False)
+    events.send_invitations([invitation.pk])
+    Rendering.objects.update_or_create(
+        message=Message.objects.get(dedupe_key=f"events:{invitation.pk}:invite"),
+        language="vi",
+        defaults={
+            "subject": "Thư mời: Đêm toán học gia đình",
+            "body": "Đêm toán học gia đình\nTrò chơi và đồ ăn nhẹ, hãy mang theo các cháu.",
+            "method": "approved",
+            "note": "",
+        },
+    )
+    return invitation
+
+
+def import_directory():
+    from liaison.resources.hsds import importer
+    from tests.resources.conftest import DATA
+
+    assert not importer.import_path(DATA / "sample").problems
+
 
 def test_guessing_codes_is_stopped_in_the_browser(phone_page, world, sms_gateway, settings):
     settings.LIAISON_PORTAL_MAX_FAILURES = 3
@@ -130,6 +198,9 @@ PAGES = [
     "/family/preferences/",
     "/family/messages/",
     "/family/news/",
+    "/family/events/",
+    "/family/help/?need=food",
+    "/family/concerns/new/",
 ]
 
 
@@ -144,7 +215,30 @@ def test_every_portal_page_is_accessible(phone_page, world, sms_gateway):
         by=world.admin,
         kind="reminder",
     )
-    pages = [*PAGES, f"/family/news/{notice.pk}/"]
+    from liaison.concerns import services as concerns
+    from liaison.events import services as events
+    from tests.events.factories import EventFactory
+
+    import_directory()
+    event = EventFactory(
+        district=world.district, site=world.school, interpretation=["es"], childcare_offered=True
+    )
+    [invitation] = events.invite_households(
+        event=event, households=[world.caseload_family], send=False
+    )
+    concern = concerns.raise_concern(
+        household=world.caseload_family,
+        guardian=world.caseload_family.guardians.first(),
+        category="health",
+        description="Necesita sus medicinas en la escuela.",
+        source="portal",
+    )
+    pages = [
+        *PAGES,
+        f"/family/news/{notice.pk}/",
+        f"/family/events/{invitation.pk}/",
+        f"/family/concerns/{concern.pk}/",
+    ]
     phone_page.goto(phone_page.base_url + "/family/sign-in/")
     assert axe_violations(phone_page) == [], "sign-in"
     guardian = world.caseload_family.guardians.first()
@@ -161,6 +255,21 @@ def test_every_portal_page_is_accessible(phone_page, world, sms_gateway):
     for path in pages:
         phone_page.goto(phone_page.base_url + path)
         assert axe_violations(phone_page) == [], path
+    # Forms sent back with their errors (the caseload family reads Spanish).
+    phone_page.goto(phone_page.base_url + f"/family/events/{invitation.pk}/")
+    phone_page.get_by_role("button", name="Enviar mi respuesta").click()
+    expect(phone_page.get_by_role("alert")).to_be_visible()
+    assert axe_violations(phone_page) == [], "RSVP with errors"
+    phone_page.get_by_label("Sí", exact=True).check()
+    phone_page.get_by_role("button", name="Enviar mi respuesta").click()
+    expect(phone_page.get_by_text("Su respuesta quedó guardada. Gracias.")).to_be_visible()
+    assert axe_violations(phone_page) == [], "RSVP saved, with the check-in code"
+    phone_page.goto(phone_page.base_url + "/family/concerns/new/")
+    phone_page.get_by_role("button", name="Enviar a la escuela").click()
+    expect(phone_page.get_by_role("alert")).to_be_visible()
+    assert axe_violations(phone_page) == [], "concern with errors"
+    phone_page.goto(phone_page.base_url + "/family/help/?q=")
+    assert axe_violations(phone_page) == [], "search with an error"
     phone_page.goto(phone_page.base_url + "/family/sign-in/email-sent/")
     assert axe_violations(phone_page) == [], "email sent"
 
@@ -183,7 +292,21 @@ def test_pages_fit_a_320_pixel_screen(browser, live_server, world, settings, lan
     context.add_cookies(
         [{"name": "sessionid", "value": store.session_key, "domain": host, "path": "/"}]
     )
-    for path in [*PAGES, "/family/sign-in/"]:
+    from liaison.events import services as events
+    from tests.events.factories import EventFactory
+
+    event = EventFactory(
+        district=world.district,
+        site=world.school,
+        interpretation=["es", "ar"],
+        childcare_offered=True,
+        transport_offered=True,
+        video_url="https://video.example.org/a-rather-long-meeting-link-that-must-wrap",
+    )
+    [invitation] = events.invite_households(
+        event=event, households=[world.caseload_family], send=False
+    )
+    for path in [*PAGES, f"/family/events/{invitation.pk}/", "/family/sign-in/"]:
         page.goto(live_server.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         offenders = []

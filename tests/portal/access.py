@@ -21,5 +21,10 @@ EXEMPT = {
         "portal:announcements",
         "portal:announcement",
         "portal:attachment",
+        "portal:events",
+        "portal:event",
+        "portal:find_help",
+        "portal:concern_new",
+        "portal:concern",
     ]
 }

@@ -23,3 +23,14 @@ def family_client(client, world):
     session.save()
     client.guardian = guardian
     return client
+
+
+@pytest.fixture
+def directory(db):
+    """The resources app's hand-checked HSDS sample, imported."""
+    from liaison.resources.hsds import importer
+    from tests.resources.conftest import DATA
+
+    report = importer.import_path(DATA / "sample")
+    assert not report.problems
+    return report

@@ -20,7 +20,32 @@ FAMILY_PAGES = {
     "portal:announcements": lambda world: [],
     "portal:announcement": lambda world: [_other_notice(world).pk],
     "portal:attachment": lambda world: [_other_attachment(world).pk],
+    "portal:events": lambda world: [],
+    "portal:event": lambda world: [_other_invitation(world).pk],
+    "portal:find_help": lambda world: [],
+    "portal:concern_new": lambda world: [],
+    "portal:concern": lambda world: [_other_concern(world).pk],
 }
+
+
+def _other_invitation(world):
+    from liaison.events import services as events
+    from tests.events.factories import EventFactory
+
+    event = EventFactory(district=world.district, site=world.school, title="Their night")
+    return events.invite_households(event=event, households=[world.site_family], send=False)[0]
+
+
+def _other_concern(world):
+    from liaison.concerns import services as concerns
+
+    return concerns.raise_concern(
+        household=world.site_family,
+        guardian=world.site_family.guardians.first(),
+        category="other",
+        description="Theirs",
+        source="portal",
+    )
 
 
 def _other_conversation(world):

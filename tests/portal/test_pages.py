@@ -9,7 +9,14 @@ from liaison.portal.models import FamilyPreference
 from liaison.portal.session import SESSION_KEY
 
 LANGUAGES = ["es", "ar", "zh-hans", "vi", "ht", "so", "pt", "ru", "fr", "ko"]
-MAIN_PAGES = ["portal:home", "portal:children", "portal:preferences"]
+MAIN_PAGES = [
+    "portal:home",
+    "portal:children",
+    "portal:preferences",
+    "portal:events",
+    "portal:find_help",
+    "portal:concern_new",
+]
 OPEN_PAGES = ["portal:sign_in", "portal:link_sent"]
 
 

@@ -183,7 +183,10 @@ def process(ids: list[int], owner: str) -> dict:
     )
     for d in batch:
         d.message = messages[d.message_id]
-    zones = _household_zones(batch) if quiet_channels() else {}
+    # The guardians' own choices (portal): kinds they refused, their own quiet hours.
+    choices = registry.family_choices({d.guardian_id for d in batch})
+    own_hours = any(getattr(c, "quiet_hours_start", None) for c in choices.values())
+    zones = _household_zones(batch) if quiet_channels() or own_hours else {}
     blocked = set(
         Suppression.objects.filter(
             Q(channel=Channel.SMS, address__in=[d.address for d in batch if d.channel == "sms"])
@@ -204,10 +207,23 @@ def process(ids: list[int], owner: str) -> dict:
         if (d.channel, d.address) in blocked and d.message.notice_kind != "consent":
             suppressed.append((d, "opted out or unreachable on this channel"))
             continue
-        if d.channel in quiet and not d.urgent:
-            start, end = quiet_hours(d.message.district)
+        choice = choices.get(d.guardian_id)
+        if d.channel != Channel.PORTAL and not registry.family_accepts(
+            choice, kind=d.message.kind, notice_kind=d.message.notice_kind
+        ):
+            # The message still shows in the portal; only the text or email is not sent.
+            suppressed.append((d, "the family asked not to get this kind of message"))
+            continue
+        if (d.channel in quiet or d.channel == Channel.SMS) and not d.urgent:
             tz = zone(g.time_zone or zones.get(d.household_id_copy, ""))
-            until = quiet_until(now, tz, start, end)
+            until = None
+            if d.channel in quiet:
+                until = quiet_until(now, tz, *quiet_hours(d.message.district))
+            own_start = getattr(choice, "quiet_hours_start", None)
+            own_end = getattr(choice, "quiet_hours_end", None)
+            if own_start is not None and own_end is not None:
+                own = quiet_until(now, tz, own_start, own_end)
+                until = max(until, own) if until and own else until or own
             if until:
                 held.append((d, until))
                 continue

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 _keyword_handlers: list[Callable] = []
 _audience_sources: dict[str, "AudienceSource"] = {}
 _portal_link_builder: list[Callable | None] = [None]
+_family_choices: list[tuple[Callable, Callable] | None] = [None]
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,28 @@ def portal_link(guardian, purpose: str, obj) -> str | None:
 
         logging.getLogger(__name__).exception("portal link builder failed")
         return None
+
+
+def set_family_choices(choices: Callable | None, accepts: Callable | None = None) -> None:
+    """Let guardians' own choices (the portal keeps them) hold at hand-over time.
+
+    choices(guardian_ids) -> {guardian_id: choice} (no entry: send as usual); a choice may carry
+    quiet_hours_start/quiet_hours_end (datetime.time, both or neither) that hold texts like the
+    district's quiet hours. accepts(choice, kind=, notice_kind=) -> bool says whether the guardian
+    wants this kind of message at all.
+    """
+    _family_choices[0] = (choices, accepts) if choices is not None else None
+
+
+def family_choices(guardian_ids) -> dict:
+    hooks = _family_choices[0]
+    if hooks is None or not guardian_ids:
+        return {}
+    return hooks[0](list(guardian_ids))
+
+
+def family_accepts(choice, *, kind: str, notice_kind: str = "") -> bool:
+    hooks = _family_choices[0]
+    if hooks is None or choice is None or hooks[1] is None:
+        return True
+    return hooks[1](choice, kind=kind, notice_kind=notice_kind)

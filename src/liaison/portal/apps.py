@@ -12,6 +12,7 @@ class PortalConfig(AppConfig):
         from liaison.portal import services
 
         registry.set_portal_link_builder(services.portal_link_for)
+        registry.set_family_choices(services.family_choices, services.family_accepts)
         records.register(
             section="portal",
             label=_("Family portal choices"),

@@ -136,3 +136,168 @@ class ReplyForm(forms.Form):
                 code="too_large",
             )
         return file
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def interpreter_choices():
+    """Languages by their own names (readable whatever the page's language), none first."""
+    return [("", _("No interpreter needed")), *language_choices()]
+
+
+class RsvpForm(forms.Form):
+    """The family's answer to an invitation, in the portal's words (events.services.respond)."""
+
+    answer = forms.ChoiceField(
+        label=_("Will you come?"),
+        choices=[
+            ("yes", pgettext_lazy("family portal", "Yes")),
+            ("no", pgettext_lazy("family portal", "No")),
+            ("maybe", pgettext_lazy("family portal", "Maybe")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose yes, no or maybe.")},
+    )
+    party_size = forms.IntegerField(
+        label=_("How many people will come, with you?"),
+        min_value=1,
+        initial=1,
+        error_messages={"invalid": _("Write a number of people, for example 2.")},
+    )
+    interpreter_language = forms.ChoiceField(
+        label=_("I would like an interpreter for"), choices=interpreter_choices, required=False
+    )
+    childcare_ages = forms.CharField(
+        label=_("Childcare: ages of the children who need it"),
+        help_text=_("For example: 3, 5. Leave empty if you do not need childcare."),
+        required=False,
+        max_length=60,
+    )
+    needs_transport = forms.BooleanField(label=_("We need a ride"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        most = settings.EVENTS_MAX_PARTY
+        field = self.fields["party_size"]
+        field.validators.append(_max_people(most))
+        field.widget.attrs.update({"max": most, "inputmode": "numeric"})
+        field.error_messages["min_value"] = _("At least 1 person.")
+
+    def clean_childcare_ages(self):
+        ages = []
+        for part in self.cleaned_data["childcare_ages"].replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or not 0 <= int(part) <= 17:
+                raise ValidationError(
+                    _("Write each age in years from 0 to 17, for example: 3, 5."), code="invalid"
+                )
+            ages.append(int(part))
+        return ages
+
+
+def _max_people(most: int):
+    def check(value):
+        if value is not None and value > most:
+            raise ValidationError(
+                _("At most %(n)s people. Call the school for a larger group.") % {"n": most},
+                code="max_value",
+            )
+
+    return check
+
+
+# --- finding help ------------------------------------------------------------------------------
+
+
+# The directory's need words (resources.needs) with the family's words for them.
+NEEDS = [
+    ("food", _("Food")),
+    ("housing", _("Housing")),
+    ("health", _("Health care")),
+    ("counseling", _("Counseling")),
+    ("clothing", _("Clothing")),
+    ("employment", _("Jobs")),
+    ("childcare", _("Childcare")),
+    ("transportation", _("Transportation")),
+    ("utilities", _("Bills: electricity, gas, water")),
+    ("legal", _("Legal help")),
+    ("immigration", _("Immigration")),
+]
+
+
+class HelpSearchForm(forms.Form):
+    need = forms.ChoiceField(
+        label=_("What do you need?"),
+        choices=[("", _("Choose a need")), *NEEDS],
+        required=False,
+    )
+    q = forms.CharField(
+        label=_("Or type a word"),
+        help_text=_("In your language or in English, for example: food bank."),
+        required=False,
+        max_length=100,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("need") and not (data.get("q") or "").strip():
+            raise ValidationError(_("Choose a need or type a word."), code="required")
+        return data
+
+    def search_text(self) -> str:
+        data = self.cleaned_data
+        return " ".join(p for p in [data.get("need") or "", (data.get("q") or "").strip()] if p)
+
+
+# --- concerns ----------------------------------------------------------------------------------
+
+
+# Ways to reach the family, and the words the liaison reads on the concern (in English).
+REACH = [
+    ("call", _("Call me"), "Phone call"),
+    ("text", _("Send me a text message"), "Text message"),
+    ("email", _("Email me"), "Email"),
+    ("portal", _("Answer me on this website"), "Family portal"),
+]
+
+
+class ConcernForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("What is it about?"),
+        error_messages={"required": _("Choose what it is about.")},
+    )
+    description = forms.CharField(
+        label=_("Tell us what happened"),
+        help_text=_("Write in your own language. Only the school staff who help you will read it."),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Tell us what happened.")},
+    )
+    reach = forms.ChoiceField(
+        label=_("How should we reach you?"),
+        choices=[(code, label) for code, label, _staff in REACH],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how we should reach you.")},
+    )
+    reach_note = forms.CharField(
+        label=_("Best time or number to reach you (optional)"), required=False, max_length=120
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Choose one")), *categories]
+
+    def clean_description(self):
+        text = self.cleaned_data["description"].strip()
+        if not text:
+            raise ValidationError(_("Tell us what happened."), code="required")
+        return text
+
+    def contact_preference(self) -> str:
+        """What the liaison reads: the way chosen, in English, and the family's own note."""
+        staff = {code: words for code, _label, words in REACH}[self.cleaned_data["reach"]]
+        note = self.cleaned_data.get("reach_note", "").strip()
+        return f"{staff}: {note}"[:200] if note else staff

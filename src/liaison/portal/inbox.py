@@ -159,3 +159,20 @@ def attachment(guardian, pk) -> Attachment | None:
         _delivered_to(guardian) | Q(direction=Direction.IN, guardian=guardian)
     )
     return Attachment.objects.filter(pk=pk, message__in=visible.values("pk")).first()
+
+
+def invitation_notices(guardian, invitation_ids) -> dict[int, Shown]:
+    """Each invitation as events sent it to this guardian (in their language), by invitation id.
+
+    Events sends one notice per invitation (dedupe key "events:<id>:invite") through messaging,
+    which renders it in each guardian's language; the portal shows that same text.
+    """
+    keys = {f"events:{pk}:invite": pk for pk in invitation_ids}
+    if not keys:
+        return {}
+    notices = _with_texts(
+        Message.objects.filter(kind=MessageKind.NOTICE, dedupe_key__in=list(keys))
+        .filter(_delivered_to(guardian))
+        .distinct()
+    )
+    return {keys[m.dedupe_key]: shown(m, guardian) for m in notices}

@@ -22,4 +22,9 @@ urlpatterns = [
     path("news/", views.announcements, name="announcements"),
     path("news/<int:pk>/", views.announcement, name="announcement"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
+    path("events/", views.events, name="events"),
+    path("events/<int:pk>/", views.event, name="event"),
+    path("help/", views.find_help, name="find_help"),
+    path("concerns/new/", views.concern_new, name="concern_new"),
+    path("concerns/<int:pk>/", views.concern, name="concern"),
 ]

@@ -13,14 +13,17 @@ from liaison.messaging import services as messaging
 from liaison.messaging.choices import Channel as MessagingChannel
 from liaison.people.choices import AssignmentRole
 from liaison.people.models import HouseholdAssignment, Student
-from liaison.portal import inbox, services
+from liaison.portal import family, inbox, services
 from liaison.portal.choices import DeepLinkPurpose
 from liaison.portal.forms import (
     CodeForm,
+    ConcernForm,
+    HelpSearchForm,
     LanguageForm,
     PreferencesForm,
     RememberForm,
     ReplyForm,
+    RsvpForm,
     SignInForm,
 )
 from liaison.portal.session import (
@@ -263,6 +266,11 @@ def home(request):
             "conversation": conv,
             "new_messages": inbox.new_in_thread(guardian, conv, seen),
             "latest_news": inbox.announcements(guardian, limit=3),
+            "invitations": family.upcoming_invitations(guardian, limit=3),
+            "concerns": [
+                (c, family.category_words(c.category), family.status_words(c))
+                for c in family.family_concerns(guardian, open_only=True)[:5]
+            ],
         },
     )
 
@@ -382,3 +390,126 @@ def attachment(request, pk):
     if found is None:
         raise Http404
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@family_required
+def events(request):
+    return render(
+        request, "portal/events.html", {"items": family.upcoming_invitations(request.family)}
+    )
+
+
+def _rsvp_initial(invitation):
+    return {
+        "answer": invitation.answer or None,
+        "party_size": invitation.party_size,
+        "interpreter_language": invitation.interpreter_language,
+        "childcare_ages": ", ".join(str(a) for a in invitation.childcare_ages),
+        "needs_transport": invitation.needs_transport,
+    }
+
+
+@family_required(scope=DeepLinkPurpose.INVITATION)
+def event(request, pk):
+    """One invitation: the event in the family's language and their answer (yes/no/maybe, needs)."""
+    from django.core.exceptions import ValidationError
+
+    from liaison.events import services as events_services
+    from liaison.events.choices import RsvpChannel
+
+    item = family.household_invitation(request.family, pk)
+    if item is None:
+        raise Http404
+    form = RsvpForm(
+        request.POST if request.method == "POST" else None,
+        initial=_rsvp_initial(item.invitation),
+    )
+    if request.method == "POST" and item.is_open and form.is_valid():
+        try:
+            events_services.respond(
+                invitation=item.invitation, channel=RsvpChannel.PORTAL, **form.cleaned_data
+            )
+        except ValidationError:
+            # Cancelled between the page and the answer: the page now says so.
+            form.add_error(None, _("This event was cancelled. Your answer was not needed."))
+        else:
+            messages.success(request, _("Your answer is saved. Thank you."))
+            return redirect("portal:event", pk=pk)
+    return render(
+        request,
+        "portal/event.html",
+        {
+            "item": item,
+            "event": item.event,
+            "invitation": item.invitation,
+            "when": events_services.when_text(item.event),
+            "interpreting": [
+                family.language_words(tag, request.LANGUAGE_CODE)
+                for tag in item.event.interpretation
+            ],
+            "form": form,
+        },
+    )
+
+
+# --- finding help ------------------------------------------------------------------------------
+
+
+@family_required
+def find_help(request):
+    """The staff's directory search, for the family: their language, nearest to home first."""
+    form = HelpSearchForm(request.GET or None)
+    places = None
+    if form.is_valid():
+        places = family.find_help(
+            request.family, text=form.search_text(), language=request.LANGUAGE_CODE
+        )
+    return render(request, "portal/help.html", {"form": form, "places": places})
+
+
+# --- concerns ----------------------------------------------------------------------------------
+
+
+@family_required
+def concern_new(request):
+    from django.core.exceptions import ValidationError
+
+    guardian = request.family
+    form = ConcernForm(
+        request.POST if request.method == "POST" else None,
+        categories=family.concern_categories(guardian.household.district),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            concern = family.raise_concern(
+                guardian=guardian,
+                category=form.cleaned_data["category"],
+                description=form.cleaned_data["description"],
+                contact_preference=form.contact_preference(),
+            )
+        except ValidationError:
+            form.add_error("category", _("Choose what it is about."))
+        else:
+            return redirect("portal:concern", pk=concern.pk)
+    return render(request, "portal/concern_new.html", {"form": form})
+
+
+@family_required
+def concern(request, pk):
+    found = family.family_concerns(request.family).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return render(
+        request,
+        "portal/concern.html",
+        {
+            "concern": found,
+            "category": family.category_words(found.category),
+            "status": family.status_words(found),
+            "liaisons": _liaisons(request.family.household),
+            "contact": _district_contact(request.family),
+        },
+    )

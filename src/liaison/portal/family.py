@@ -1,0 +1,201 @@
+"""What a family sees of events, the resource directory and concerns (those apps own the tables).
+
+The portal reads through their services and querysets and writes only through their services.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from liaison.portal import inbox
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FamilyInvitation:
+    """An invitation as the family reads it: the event's words in their language when we have them."""
+
+    invitation: object
+    title: str
+    text: str  # the invitation's words (rendered for the family, links left out)
+    translated: bool
+    machine: bool
+
+    @property
+    def event(self):
+        return self.invitation.event
+
+    @property
+    def pk(self):
+        return self.invitation.pk
+
+    @property
+    def is_open(self) -> bool:
+        event = self.invitation.event
+        return not event.is_cancelled and event.ends_at >= timezone.now()
+
+
+def _readable(text: str) -> list[str]:
+    # The notice's RSVP link is for families who are not signed in; here the form is on the page.
+    return [line for line in (text or "").splitlines() if "://" not in line]
+
+
+def _family_invitation(invitation, notice) -> FamilyInvitation:
+    event = invitation.event
+    if notice is None or not notice.translated:
+        return FamilyInvitation(invitation, event.title, event.description, False, False)
+    lines = _readable(notice.body)
+    # The notice starts with the event's title (events.services.invitation_text).
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    title = lines[first].strip() if first is not None else event.title
+    rest = "\n".join(lines[first + 1 :] if first is not None else lines).strip()
+    return FamilyInvitation(invitation, title, rest, True, notice.machine)
+
+
+def upcoming_invitations(guardian, *, limit=None) -> list[FamilyInvitation]:
+    from liaison.events import services as events
+
+    invitations = events.open_invitations(guardian.household)
+    if limit:
+        invitations = invitations[:limit]
+    invitations = list(invitations)
+    notices = inbox.invitation_notices(guardian, [i.pk for i in invitations])
+    return [_family_invitation(i, notices.get(i.pk)) for i in invitations]
+
+
+def household_invitation(guardian, pk) -> FamilyInvitation | None:
+    """One invitation of the guardian's household (past or cancelled too), or None."""
+    from liaison.events.models import Invitation
+
+    invitation = (
+        Invitation.objects.filter(household_id=guardian.household_id, pk=pk)
+        .select_related("event__site", "event__district")
+        .first()
+    )
+    if invitation is None:
+        return None
+    notice = inbox.invitation_notices(guardian, [invitation.pk]).get(invitation.pk)
+    return _family_invitation(invitation, notice)
+
+
+# --- concerns ----------------------------------------------------------------------------------
+
+# The standard categories in the family's words; a district's own categories show their label.
+CATEGORY_WORDS = {
+    "academic": _("School work"),
+    "attendance": _("Attendance"),
+    "behaviour": _("Behaviour"),
+    "bullying_safety": _("Bullying or safety"),
+    "special_education": _("Special education"),
+    "health": _("Health"),
+    "basic_needs": _("Food, housing or other basic needs"),
+    "conflict_staff": _("A problem with school staff"),
+    "transport": pgettext_lazy("family portal", "Transport"),
+    "other": _("Something else"),
+}
+
+STATUS_WORDS = {
+    "new": _("Received"),
+    "assigned": _("Your liaison is working on it"),
+    "in_progress": _("Your liaison is working on it"),
+    "waiting_school": _("Your liaison is working on it"),
+    "waiting_family": _("Waiting for your answer"),
+    "resolved": _("Resolved"),
+    "closed": _("Closed"),
+}
+
+
+def category_words(category) -> str:
+    return str(CATEGORY_WORDS.get(category.code, category.label))
+
+
+def concern_categories(district) -> list[tuple[str, str]]:
+    """The district's categories in use, as (code, the family's words)."""
+    from liaison.concerns.choices import DEFAULT_CATEGORIES
+    from liaison.concerns.models import ConcernCategory
+
+    rows = list(ConcernCategory.objects.filter(district=district, is_active=True))
+    if not rows:  # raise_concern gives the district the standard list on first use
+        return [(code, str(CATEGORY_WORDS[code])) for code, _label in DEFAULT_CATEGORIES]
+    return [(c.code, category_words(c)) for c in rows]
+
+
+def family_concerns(guardian, *, open_only=False):
+    """Concerns this guardian brought to the school (not referrals staff made about the family)."""
+    from liaison.concerns.choices import OPEN_STATUSES, Source
+    from liaison.concerns.models import Concern
+
+    qs = (
+        Concern.objects.filter(household_id=guardian.household_id, guardian=guardian)
+        .exclude(source__in=[Source.TEACHER, Source.STAFF])
+        .select_related("category")
+        .order_by("-created_at")
+    )
+    if open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    return qs
+
+
+def status_words(concern) -> str:
+    return str(STATUS_WORDS.get(concern.status, concern.get_status_display()))
+
+
+def raise_concern(*, guardian, category: str, description: str, contact_preference: str):
+    from liaison.concerns import services as concerns
+    from liaison.concerns.choices import Source
+
+    return concerns.raise_concern(
+        household=guardian.household,
+        guardian=guardian,
+        category=category,
+        description=description,
+        source=Source.PORTAL,
+        contact_preference=contact_preference,
+    )
+
+
+# --- finding help ------------------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    """A directory result with only what a family needs (never the liaisons' own notes)."""
+
+    name: str
+    address: str
+    phone: str
+    phone_e164: str
+    hours: list
+    languages: list
+    open_now: bool | None
+    miles: float | None
+
+
+def language_words(code: str, language: str) -> str:
+    from liaison.core.validators import language_name
+
+    return language_name(code, language) or code
+
+
+def find_help(guardian, *, text: str, language: str, limit: int = 10) -> list[Place]:
+    from liaison.resources import services as resources
+
+    results = resources.search_for_family(
+        household=guardian.household, text=text, language=language, limit=limit
+    )
+    return [
+        Place(
+            name=r.service.name,
+            address=r.address,
+            phone=r.phone.display if r.phone else "",
+            phone_e164=r.phone.e164 if r.phone else "",
+            hours=r.hours,
+            languages=[language_words(code, language) for code in r.languages],
+            open_now=r.open_now,
+            miles=r.distance_miles,
+        )
+        for r in results
+    ]

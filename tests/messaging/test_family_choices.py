@@ -29,13 +29,14 @@ def choose(guardian, **choices):
     return portal.update_preferences(guardian=guardian, **(defaults | choices))
 
 
-def announce(world, guardians, body):
+def announce(world, guardians, body, urgent=False):
     message = services.send_announcement(
         district=world.district,
         audience=Audience(guardian_ids=[g.pk for g in guardians]),
         subject="",
         body=body,
         by=world.admin,
+        urgent=urgent,
     )
     services.prepare_message(message.pk)
     return message
@@ -51,6 +52,14 @@ def test_a_guardian_who_opted_out_of_announcements_gets_no_announcement_text(wor
     refused = Delivery.objects.get(message=message, guardian=mum)
     assert refused.state == DeliveryState.SUPPRESSED
     assert "asked not to" in refused.error
+
+
+def test_an_urgent_closure_still_reaches_a_guardian_who_opted_out_of_announcements(world, gateway):
+    _household, (mum,) = family(world.district, guardians=1)
+    choose(mum, opt_out_announcements=True)
+    announce(world, [mum], "All schools are closed today: snow", urgent=True)
+    delivery.drain()
+    assert [m["to"] for m in gateway.sent] == [mum.phone]
 
 
 def test_opting_out_of_announcements_still_lets_the_liaisons_messages_through(world, gateway):

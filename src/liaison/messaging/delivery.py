@@ -208,8 +208,14 @@ def process(ids: list[int], owner: str) -> dict:
             suppressed.append((d, "opted out or unreachable on this channel"))
             continue
         choice = choices.get(d.guardian_id)
-        if d.channel != Channel.PORTAL and not registry.family_accepts(
-            choice, kind=d.message.kind, notice_kind=d.message.notice_kind
+        # Urgent notices (a closure, a safety alert) pass the family's kind opt-outs, as they pass
+        # quiet hours; a STOP or a bounce (the suppression list above) still stops them.
+        if (
+            d.channel != Channel.PORTAL
+            and not d.urgent
+            and not registry.family_accepts(
+                choice, kind=d.message.kind, notice_kind=d.message.notice_kind
+            )
         ):
             # The message still shows in the portal; only the text or email is not sent.
             suppressed.append((d, "the family asked not to get this kind of message"))

@@ -95,7 +95,9 @@ class PreferencesForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     opt_out_announcements = forms.BooleanField(
-        label=_("Do not send me school announcements"), required=False
+        label=_("Do not send me school announcements"),
+        help_text=_("Urgent notices, such as a school closure, still reach you."),
+        required=False,
     )
     opt_out_events = forms.BooleanField(label=_("Do not send me event invitations"), required=False)
     opt_out_reminders = forms.BooleanField(label=_("Do not send me reminders"), required=False)

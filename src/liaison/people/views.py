@@ -74,6 +74,7 @@ def search(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@policy.answers_kept()
 def household(request, pk):
     household = _household_or_404(request.user, pk)
     if not _glass_ok(request, household):
@@ -128,6 +129,7 @@ def household(request, pk):
 
 
 @login_required
+@policy.answers_kept()
 def household_timeline(request, pk):
     household = _household_or_404(request.user, pk)
     if not _glass_ok(request, household):

@@ -273,8 +273,10 @@ def full_view(user, household) -> bool:
         return True
     return _kept(
         ("full", access.user_id, household.pk),
-        lambda: bool(access.site_ids and _in_sites(household, access.site_ids))
-        or (access.is_liaison and on_caseload(user, household)),
+        lambda: (
+            bool(access.site_ids and _in_sites(household, access.site_ids))
+            or (access.is_liaison and on_caseload(user, household))
+        ),
     )
 
 
@@ -321,9 +323,11 @@ def on_caseload(user, household) -> bool:
 
     return _kept(
         ("caseload", user.pk, household.pk),
-        lambda: HouseholdAssignment.objects.current()
-        .filter(staff=user, household=household, role=AssignmentRole.LIAISON)
-        .exists(),
+        lambda: (
+            HouseholdAssignment.objects.current()
+            .filter(staff=user, household=household, role=AssignmentRole.LIAISON)
+            .exists()
+        ),
     )
 
 

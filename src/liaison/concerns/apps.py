@@ -12,8 +12,8 @@ class ConcernsConfig(AppConfig):
         from liaison.concerns import records, services, signals, timeline  # noqa: F401
         from liaison.concerns.views import household_panel_context, thread_message_actions
         from liaison.core import nav
-        from liaison.messaging import registry as messaging
         from liaison.core.policy import concerns as concern_policy
+        from liaison.messaging import registry as messaging
         from liaison.people import panels
 
         timeline.register()

@@ -29,8 +29,13 @@ def _concern_url_pattern() -> str:
 
 
 def _user_columns(prefix):
-    """What str(user) reads, for .only() across a relation."""
+    """What str(user) reads, for values_list() across a relation."""
     return [f"{prefix}__{f}" for f in ("first_name", "last_name", "username")]
+
+
+def _staff_name(first_name, last_name, username) -> str:
+    """str(user) from its columns (get_full_name() or the username); "" when there is no user."""
+    return f"{first_name or ''} {last_name or ''}".strip() or (username or "")
 
 
 def concern_entries(household, user, *, before=None, limit=25):
@@ -64,19 +69,19 @@ def note_entries(household, user, *, before=None, limit=25):
     qs = qs.filter(concern_policy.note_filter(user, household))
     if before is not None:
         qs = qs.filter(created_at__lt=before)
-    notes = qs.select_related("author").only(
-        "concern_id", "body", "restricted", "created_at", *_user_columns("author")
-    )
+    rows = qs.order_by("-created_at").values_list(
+        "pk", "concern_id", "body", "restricted", "created_at", *_user_columns("author")
+    )[:limit]
     url = _concern_url_pattern()
-    for n in notes.order_by("-created_at")[:limit]:
+    for pk, concern_id, body, restricted, at, *author in rows:
         yield TimelineEntry(
-            at=n.created_at,
+            at=at,
             kind="note",
-            title=_("Confidential note") if n.restricted else _("Note"),
-            summary=n.body,
-            url=url.format(n.concern_id) + f"#note-{n.pk}",
-            actor=str(n.author or ""),
-            badges=(_("Confidential"),) if n.restricted else (),
+            title=_("Confidential note") if restricted else _("Note"),
+            summary=body,
+            url=url.format(concern_id) + f"#note-{pk}",
+            actor=_staff_name(*author),
+            badges=(_("Confidential"),) if restricted else (),
         )
 
 
@@ -86,7 +91,7 @@ def contact_entries(household, user, *, before=None, limit=25):
     qs = Contact.objects.filter(household=household)
     if before is not None:
         qs = qs.filter(at__lt=before)
-    contacts = qs.select_related("by", "guardian").only(
+    rows = qs.order_by("-at").values_list(
         "at",
         "kind",
         "duration_minutes",
@@ -98,20 +103,32 @@ def contact_entries(household, user, *, before=None, limit=25):
         "guardian__preferred_name",
         "guardian__family_name",
         *_user_columns("by"),
-    )
+    )[:limit]
     kinds = _labels(ContactKind)
-    for c in contacts.order_by("-at")[:limit]:
-        title = kinds.get(c.kind, c.kind)
-        if c.guardian_id:
-            title = f"{title} — {c.guardian.full_name}"
+    for (
+        at,
+        kind,
+        minutes,
+        purpose,
+        outcome,
+        next_step,
+        language,
+        given,
+        preferred,
+        family,
+        *by,
+    ) in rows:
+        title = kinds.get(kind, kind)
+        if given is not None:  # Guardian.full_name
+            title = f"{title} — {f'{preferred or given} {family}'.strip()}"
         yield TimelineEntry(
-            at=c.at,
+            at=at,
             kind="contact",
             title=title,
-            summary=" · ".join(p for p in [c.purpose, c.outcome, c.next_step] if p),
-            actor=str(c.by or ""),
-            badges=(f"{c.duration_minutes} min",) if c.duration_minutes else (),
-            language=c.language,
+            summary=" · ".join(p for p in [purpose, outcome, next_step] if p),
+            actor=_staff_name(*by),
+            badges=(f"{minutes} min",) if minutes else (),
+            language=language,
         )
 
 

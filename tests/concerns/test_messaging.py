@@ -116,3 +116,96 @@ def test_sms_reminder_falls_back_to_email_when_the_gateway_fails(world, gateway)
     Concern.objects.filter(pk=concern.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     assert services.send_due_reminders() == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [world.liaison.email]
+
+
+def test_thread_page_offers_each_family_message_as_a_concern_then_links_to_it(client, world):
+    guardian = world.caseload_family.guardians.first()
+    message = messaging.record_family_reply(
+        guardian=guardian, body="Mi hija no tiene asiento en el autobús.", channel="sms"
+    )
+    client.force_login(world.liaison)
+    thread = reverse("messaging:conversation", args=[message.conversation_id])
+    make = reverse("concerns:from_message", args=[message.pk])
+    page = client.get(thread).content.decode()
+    assert f'href="{make}"' in page and "Make this a concern" in page
+    category = world.district.concern_categories.get(code="transport")
+    response = client.post(make, {"category": category.pk, "urgency": "normal"})
+    concern = Concern.objects.get(source_message_id=message.pk)
+    assert response["Location"] == concern.get_absolute_url()
+    page = client.get(thread).content.decode()
+    assert f'href="{concern.get_absolute_url()}"' in page and f'href="{make}"' not in page
+
+
+def test_interpreter_reads_the_thread_without_the_make_a_concern_link(client, world):
+    guardian = world.interpreted_family.guardians.first()
+    message = messaging.record_family_reply(guardian=guardian, body="مرحبا", channel="sms")
+    client.force_login(world.interpreter)
+    page = client.get(reverse("messaging:conversation", args=[message.conversation_id]))
+    assert page.status_code == 200 and "مرحبا" in page.content.decode()
+    assert reverse("concerns:from_message", args=[message.pk]) not in page.content.decode()
+
+
+def _asked(world):
+    concern = cf.concern(world.caseload_family, assignee=world.liaison)
+    services.change_status(
+        concern=concern, status="resolved", by=world.liaison, resolution_summary="Fixed."
+    )
+    concern.refresh_from_db()
+    assert services.ask_satisfaction(concern=concern, by=world.liaison)
+    return concern, world.caseload_family.guardians.get()
+
+
+def test_family_answers_the_satisfaction_question_by_texting_its_number(world):
+    from liaison.messaging.inbound import handle_inbound_sms
+
+    concern, guardian = _asked(world)
+    question = Message.objects.get(notice_kind="concern_satisfaction")
+    assert "Reply 1 for yes" in question.body
+    result = handle_inbound_sms(sender=guardian.phone, body="1", provider_id="SM-sat-1")
+    assert result["outcome"] == "handled"
+    concern.refresh_from_db()
+    assert concern.satisfaction == "yes" and concern.satisfaction_answered_at is not None
+    assert concern.changes.filter(action="satisfaction", by_name__contains="Caseload").exists()
+
+
+def test_a_spanish_partly_with_words_is_stored_and_left_for_the_liaison(world):
+    from liaison.messaging.inbound import handle_inbound_sms
+
+    concern, guardian = _asked(world)
+    body = "En parte, el autobús todavía llega tarde"
+    result = handle_inbound_sms(sender=guardian.phone, body=body, provider_id="SM-sat-2")
+    assert result["outcome"] == "stored"  # the thread still waits for a person
+    concern.refresh_from_db()
+    assert concern.satisfaction == "partly"
+    assert concern.satisfaction_comment == "el autobús todavía llega tarde"
+
+
+def test_a_bare_spanish_no_answers_the_question(world):
+    from liaison.messaging.inbound import handle_inbound_sms
+
+    concern, guardian = _asked(world)
+    result = handle_inbound_sms(sender=guardian.phone, body="No.", provider_id="SM-sat-4")
+    assert result["outcome"] == "handled"
+    concern.refresh_from_db()
+    assert concern.satisfaction == "no"
+
+
+def test_satisfaction_replies_are_read_in_english_and_spanish_words_and_numbers():
+    parse = services.parse_satisfaction_reply
+    assert parse("Sí, gracias") == ("yes", "gracias")
+    assert parse("más o menos") == ("partly", "")
+    assert parse("Partly - thanks") == ("partly", "thanks")
+    assert parse("3 still late") == ("no", "still late")
+    assert parse("Nothing changed") is None and parse("12 de mayo") is None
+
+
+def test_a_no_after_another_message_is_not_taken_as_the_answer(world):
+    from liaison.messaging.inbound import handle_inbound_sms
+
+    concern, guardian = _asked(world)
+    messaging.send_message(
+        household=world.caseload_family, body="¿Puede venir el martes?", by=world.liaison
+    )
+    handle_inbound_sms(sender=guardian.phone, body="No", provider_id="SM-sat-3")
+    concern.refresh_from_db()
+    assert concern.satisfaction == ""

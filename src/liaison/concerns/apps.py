@@ -9,13 +9,16 @@ class ConcernsConfig(AppConfig):
 
     def ready(self):
         from liaison.audit import records as audit_records
-        from liaison.concerns import records, signals, timeline  # noqa: F401
-        from liaison.concerns.views import household_panel_context
+        from liaison.concerns import records, services, signals, timeline  # noqa: F401
+        from liaison.concerns.views import household_panel_context, thread_message_actions
         from liaison.core import nav
         from liaison.core.policy import concerns as concern_policy
+        from liaison.messaging import registry as messaging
         from liaison.people import panels
 
         timeline.register()
+        messaging.register_message_actions(thread_message_actions)
+        messaging.register_keyword_handler(services.answer_satisfaction_by_sms)
         audit_records.register(
             section="concerns",
             export=records.export_household,

@@ -88,6 +88,45 @@ class Satisfaction(models.TextChoices):
     NO = "no", _("No")
 
 
+# What a family may text back to the satisfaction question, by language (the question is sent in
+# theirs). Folded to capitals without accents before matching; every language's words are accepted.
+# The question asks for 1, 2 or 3: a bare "YES"/"SÍ" is messaging's START (opt back in) keyword
+# and never reaches us, and digits read the same in every language.
+SATISFACTION_KEYWORDS = {
+    "*": {Satisfaction.YES: ["1"], Satisfaction.PARTLY: ["2"], Satisfaction.NO: ["3"]},
+    "en": {
+        Satisfaction.YES: ["YES", "Y", "YEP"],
+        Satisfaction.PARTLY: ["PARTLY", "PARTIALLY", "SOMEWHAT", "SORT OF"],
+        Satisfaction.NO: ["NO", "N", "NOPE"],
+    },
+    "es": {
+        Satisfaction.YES: ["SI", "S"],
+        Satisfaction.PARTLY: ["EN PARTE", "PARCIALMENTE", "MAS O MENOS", "UN POCO"],
+        Satisfaction.NO: ["NO"],
+    },
+    "pt": {
+        Satisfaction.YES: ["SIM"],
+        Satisfaction.PARTLY: ["EM PARTE", "PARCIALMENTE", "MAIS OU MENOS"],
+        Satisfaction.NO: ["NAO"],
+    },
+    "fr": {
+        Satisfaction.YES: ["OUI"],
+        Satisfaction.PARTLY: ["EN PARTIE", "PARTIELLEMENT"],
+        Satisfaction.NO: ["NON"],
+    },
+    "ht": {
+        Satisfaction.YES: ["WI"],
+        Satisfaction.PARTLY: ["AN PATI"],
+        Satisfaction.NO: ["NON"],
+    },
+    "vi": {
+        Satisfaction.YES: ["CO"],
+        Satisfaction.PARTLY: ["MOT PHAN"],
+        Satisfaction.NO: ["KHONG"],
+    },
+}
+
+
 class ContactKind(models.TextChoices):
     CALL = "call", _("Phone call")
     TEXT = "text", _("Text message")

@@ -18,6 +18,7 @@ from liaison.concerns.choices import (
     DEFAULT_CATEGORIES,
     DEFAULT_TARGET_HOURS,
     OPEN_STATUSES,
+    SATISFACTION_KEYWORDS,
     TRANSITIONS,
     ReminderKind,
     Satisfaction,
@@ -459,7 +460,8 @@ def ask_satisfaction(*, concern, by) -> bool:
             subject=_("Was your concern resolved?"),
             body=_(
                 "We have worked on the concern you raised about %(category)s. Was it resolved to "
-                "your satisfaction? Please answer yes, partly or no in the family portal or by replying."
+                "your satisfaction? Reply 1 for yes, 2 for partly or 3 for no; you may add a few "
+                "words after the number."
             )
             % {"category": concern.category.label},
             by=by,
@@ -497,6 +499,77 @@ def record_satisfaction(*, concern, answer, comment="", guardian=None, by=None) 
             new=Satisfaction(answer).label,
         )
     return concern
+
+
+def _fold(text: str) -> str:
+    """Capitals, no accents, single spaces: "Sí, en parte." -> "SI, EN PARTE." """
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.upper().split())
+
+
+def parse_satisfaction_reply(text: str) -> tuple[str, str] | None:
+    """(answer, comment) from a text that starts with a satisfaction keyword in any language we
+    ask in ("Sí", "EN PARTE: el bus llega tarde"), else None. The comment keeps the family's words."""
+    import re
+
+    folded = _fold(text)
+    words = sorted(
+        (
+            (word, answer)
+            for table in SATISFACTION_KEYWORDS.values()
+            for answer, options in table.items()
+            for word in options
+        ),
+        key=lambda pair: -len(pair[0]),
+    )
+    for word, answer in words:
+        if re.fullmatch(rf"{re.escape(word)}(?:[\s.,;:!?¡¿-].*)?", folded, flags=re.S):
+            # The comment is what follows the keyword in the text as the family wrote it.
+            original = " ".join((text or "").split())
+            comment = original[len(word) :].strip(" .,;:!?¡¿-")
+            return str(answer), comment
+    return None
+
+
+def answer_satisfaction_by_sms(guardian, text: str, message=None) -> bool:
+    """messaging's keyword registry: "SÍ" / "EN PARTE" / "NO" answers the satisfaction question.
+
+    Only when the question is the last thing we sent this guardian and it is still unanswered, so
+    a "NO" meant for an event invitation or a person is left to them. A bare keyword is consumed
+    (True); an answer with words after it is stored and also left in the thread for a staff reply
+    (False), since the family said more than the keyword.
+    """
+    from liaison.messaging.choices import Direction
+    from liaison.messaging.models import Delivery
+
+    parsed = parse_satisfaction_reply(text)
+    if parsed is None:
+        return False
+    last = (
+        Delivery.objects.filter(guardian=guardian, message__direction=Direction.OUT)
+        .select_related("message")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if (
+        last is None
+        or last.message.notice_kind != "concern_satisfaction"
+        or last.message.related_type != "concerns.concern"
+    ):
+        return False
+    concern = Concern.objects.filter(
+        pk=last.message.related_id,
+        household_id=guardian.household_id,
+        satisfaction_answered_at__isnull=True,
+    ).first()
+    if concern is None:
+        return False
+    answer, comment = parsed
+    record_satisfaction(concern=concern, answer=answer, comment=comment, guardian=guardian)
+    return not comment
 
 
 # --- mediation meetings -------------------------------------------------------------------

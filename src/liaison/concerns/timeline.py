@@ -1,7 +1,9 @@
 """The concerns app's feeds for the household timeline: concerns, notes and contacts.
 
 Each provider runs one indexed query (household, newest first, `before`, `limit`) and shows each
-viewer only what the policy lets them read; confidential notes are filtered in the query.
+viewer only what the policy lets them read; confidential notes are filtered in the query. The
+first page is on every household page, so per-row work is kept small: choice labels are looked up
+once per call and only the columns an entry shows are read.
 """
 
 from django.db.models import Q
@@ -9,10 +11,31 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from liaison.concerns.choices import ContactKind, Status, Urgency
 from liaison.concerns.models import Concern, ConcernNote, Contact
 from liaison.core.policy import concerns as concern_policy
 from liaison.people import timeline
 from liaison.people.timeline import TimelineEntry
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _concern_url_pattern() -> str:
+    """The concern page's address with {} for the id: one reverse() per call, not per row."""
+    marker = 987654321
+    return reverse("concerns:detail", args=[marker]).replace(str(marker), "{}")
+
+
+def _user_columns(prefix):
+    """What str(user) reads, for values_list() across a relation."""
+    return [f"{prefix}__{f}" for f in ("first_name", "last_name", "username")]
+
+
+def _staff_name(first_name, last_name, username) -> str:
+    """str(user) from its columns (get_full_name() or the username); "" when there is no user."""
+    return f"{first_name or ''} {last_name or ''}".strip() or (username or "")
 
 
 def concern_entries(household, user, *, before=None, limit=25):
@@ -21,15 +44,20 @@ def concern_entries(household, user, *, before=None, limit=25):
     )
     if before is not None:
         qs = qs.filter(created_at__lt=before)
-    for c in qs.select_related("category").order_by("-created_at")[:limit]:
+    rows = qs.order_by("-created_at").values_list(
+        "pk", "created_at", "category__label", "description", "status", "urgency", "language"
+    )[:limit]
+    statuses, urgencies = _labels(Status), _labels(Urgency)
+    url = _concern_url_pattern()
+    for pk, at, category, description, status, urgency, language in rows:
         yield TimelineEntry(
-            at=c.created_at,
+            at=at,
             kind="concern",
-            title=_("Concern: %(category)s") % {"category": c.category.label},
-            summary=c.description,
-            url=c.get_absolute_url(),
-            badges=(c.get_status_display(), c.get_urgency_display()),
-            language=c.language,
+            title=_("Concern: %(category)s") % {"category": category},
+            summary=description,
+            url=url.format(pk),
+            badges=(statuses.get(status, status), urgencies.get(urgency, urgency)),
+            language=language,
         )
 
 
@@ -41,15 +69,19 @@ def note_entries(household, user, *, before=None, limit=25):
     qs = qs.filter(concern_policy.note_filter(user, household))
     if before is not None:
         qs = qs.filter(created_at__lt=before)
-    for n in qs.select_related("author").order_by("-created_at")[:limit]:
+    rows = qs.order_by("-created_at").values_list(
+        "pk", "concern_id", "body", "restricted", "created_at", *_user_columns("author")
+    )[:limit]
+    url = _concern_url_pattern()
+    for pk, concern_id, body, restricted, at, *author in rows:
         yield TimelineEntry(
-            at=n.created_at,
+            at=at,
             kind="note",
-            title=_("Confidential note") if n.restricted else _("Note"),
-            summary=n.body,
-            url=reverse("concerns:detail", args=[n.concern_id]) + f"#note-{n.pk}",
-            actor=str(n.author or ""),
-            badges=(_("Confidential"),) if n.restricted else (),
+            title=_("Confidential note") if restricted else _("Note"),
+            summary=body,
+            url=url.format(concern_id) + f"#note-{pk}",
+            actor=_staff_name(*author),
+            badges=(_("Confidential"),) if restricted else (),
         )
 
 
@@ -59,18 +91,44 @@ def contact_entries(household, user, *, before=None, limit=25):
     qs = Contact.objects.filter(household=household)
     if before is not None:
         qs = qs.filter(at__lt=before)
-    for c in qs.select_related("by", "guardian").order_by("-at")[:limit]:
-        title = c.get_kind_display()
-        if c.guardian_id:
-            title = f"{title} — {c.guardian.full_name}"
+    rows = qs.order_by("-at").values_list(
+        "at",
+        "kind",
+        "duration_minutes",
+        "purpose",
+        "outcome",
+        "next_step",
+        "language",
+        "guardian__given_name",
+        "guardian__preferred_name",
+        "guardian__family_name",
+        *_user_columns("by"),
+    )[:limit]
+    kinds = _labels(ContactKind)
+    for (
+        at,
+        kind,
+        minutes,
+        purpose,
+        outcome,
+        next_step,
+        language,
+        given,
+        preferred,
+        family,
+        *by,
+    ) in rows:
+        title = kinds.get(kind, kind)
+        if given is not None:  # Guardian.full_name
+            title = f"{title} — {f'{preferred or given} {family}'.strip()}"
         yield TimelineEntry(
-            at=c.at,
+            at=at,
             kind="contact",
             title=title,
-            summary=" · ".join(p for p in [c.purpose, c.outcome, c.next_step] if p),
-            actor=str(c.by or ""),
-            badges=(f"{c.duration_minutes} min",) if c.duration_minutes else (),
-            language=c.language,
+            summary=" · ".join(p for p in [purpose, outcome, next_step] if p),
+            actor=_staff_name(*by),
+            badges=(f"{minutes} min",) if minutes else (),
+            language=language,
         )
 
 

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -409,6 +410,26 @@ def from_message(request, pk):
         "concerns/from_message.html",
         {"form": form, "household": household, "message": message},
     )
+
+
+def thread_message_actions(user, conversation, messages) -> dict[int, list[tuple[str, str]]]:
+    """Beside each family message on the staff thread page: make it a concern, or open the one it
+    became. One policy answer and one query for the whole thread."""
+    if not concern_policy.can_raise(user, conversation.household):
+        return {}
+    made = dict(
+        Concern.objects.filter(source_message_id__in=[m.pk for m in messages]).values_list(
+            "source_message_id", "pk"
+        )
+    )
+    out = {}
+    for m in messages:
+        if m.pk in made:
+            label = _("Concern #%(number)s") % {"number": made[m.pk]}
+            out[m.pk] = [(label, reverse("concerns:detail", args=[made[m.pk]]))]
+        else:
+            out[m.pk] = [(_("Make this a concern"), reverse("concerns:from_message", args=[m.pk]))]
+    return out
 
 
 # --- one concern --------------------------------------------------------------------------

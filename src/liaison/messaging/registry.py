@@ -7,6 +7,7 @@ _keyword_handlers: list[Callable] = []
 _audience_sources: dict[str, "AudienceSource"] = {}
 _portal_link_builder: list[Callable | None] = [None]
 _family_choices: list[tuple[Callable, Callable] | None] = [None]
+_message_actions: list[Callable] = []
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,27 @@ def register_keyword_handler(fn: Callable) -> None:
 
 def keyword_handlers() -> list[Callable]:
     return list(_keyword_handlers)
+
+
+def register_message_actions(fn: Callable) -> None:
+    """fn(user, conversation, messages) -> {message_id: [(label, url), ...]}: links shown beside a
+    family's message on the staff thread page ("Make this a concern").
+
+    Called once per render of the thread with the family's messages on it: ask the policy and the
+    database once for them all, not once per message.
+    """
+    if fn not in _message_actions:
+        _message_actions.append(fn)
+
+
+def message_actions(user, conversation, messages) -> dict[int, list[tuple[str, str]]]:
+    out: dict[int, list[tuple[str, str]]] = {}
+    if not messages:
+        return out
+    for fn in _message_actions:
+        for message_id, actions in fn(user, conversation, messages).items():
+            out.setdefault(message_id, []).extend(actions)
+    return out
 
 
 def register_audience_source(name: str, label, fn: Callable) -> None:

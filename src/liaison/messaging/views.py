@@ -15,7 +15,7 @@ from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
 from liaison.core import policy
 from liaison.core.policy import messaging as mpolicy
-from liaison.messaging import services
+from liaison.messaging import registry, services
 from liaison.messaging.choices import (
     ConversationStatus,
     DeliveryState,
@@ -130,8 +130,12 @@ def _thread_context(request, conversation, form=None):
         .order_by("pk")
     ):
         deliveries.setdefault(d.message_id, []).append(d)
+    actions = registry.message_actions(
+        request.user, conversation, [m for m in items if m.direction == Direction.IN]
+    )
     for m in items:
         m.delivery_list = deliveries.get(m.pk, [])
+        m.actions = actions.get(m.pk, [])
     staff = (
         User.objects.filter(is_active=True)
         .staff_of(household.district)

@@ -44,18 +44,22 @@ def entries_for(
     limit: int = 25,
     kinds: Iterable[str] | None = None,
 ) -> list[TimelineEntry]:
+    from liaison.core import policy
+
     wanted = set(kinds or [])
     streams = []
-    for kind, provider in _providers:
-        if wanted and kind not in wanted:
-            continue
-        streams.append(
-            sorted(
-                provider(household, user, before=before, limit=limit),
-                key=lambda e: e.at,
-                reverse=True,
+    # Every feed asks whether the viewer sees the family in full: the database is asked once.
+    with policy.answers_kept():
+        for kind, provider in _providers:
+            if wanted and kind not in wanted:
+                continue
+            streams.append(
+                sorted(
+                    provider(household, user, before=before, limit=limit),
+                    key=lambda e: e.at,
+                    reverse=True,
+                )
             )
-        )
     merged = heapq.merge(*streams, key=lambda e: e.at, reverse=True)
     out = []
     for entry in merged:

@@ -11,6 +11,9 @@ Anything outside a person's scope answers 404, as if it did not exist.
 Other apps add their rules in sibling modules (policy/concerns.py ...) built on these scopes.
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -101,6 +104,36 @@ def forget(user) -> None:
     user.__dict__.pop("_liaison_access", None)
 
 
+_answers: ContextVar[dict | None] = ContextVar("liaison_policy_answers", default=None)
+
+
+@contextmanager
+def answers_kept() -> Iterator[None]:
+    """Within this block each yes/no about a person and a household goes to the database once.
+
+    A page that many apps feed (the household timeline: messages, concerns, referrals ... each
+    asking whether the viewer sees the family in full) wraps its read-only work in this; the answers
+    are dropped when the block ends, so a later change of caseload or site is seen at once.
+    """
+    if _answers.get() is not None:
+        yield
+        return
+    token = _answers.set({})
+    try:
+        yield
+    finally:
+        _answers.reset(token)
+
+
+def _kept(key: tuple, compute: Callable[[], bool]) -> bool:
+    answers = _answers.get()
+    if answers is None:
+        return compute()
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
 NOTHING = Q(pk__in=[])
 
 # The scopes are correlated EXISTS tests rather than IN (subquery): a search or a list first narrows
@@ -175,6 +208,21 @@ def household_filter(user) -> Q:
     return q
 
 
+def may_skip_scope_filter(user) -> bool:
+    """Whether in_scope_cheaply can say yes for this person (admins, liaisons)."""
+    access = access_for(user)
+    return access.superuser or bool(access.admin_district_ids) or access.is_liaison
+
+
+def in_scope_cheaply(user, household) -> bool:
+    """True when household_filter(user) certainly selects this family, by the cheap parts of it:
+    an admin's district, a liaison's caseload. False means "ask household_filter", not "no"."""
+    access = access_for(user)
+    if access.superuser or household.district_id in access.admin_district_ids:
+        return True
+    return access.is_liaison and on_caseload(user, household)
+
+
 def _prefixed(q: Q, prefix: str) -> Q:
     """Re-root a Household filter onto a model that points at households through `prefix`."""
     from liaison.people.models import Household
@@ -238,9 +286,14 @@ def full_view(user, household) -> bool:
     access = access_for(user)
     if access.is_admin:
         return True
-    if access.site_ids and _in_sites(household, access.site_ids):
-        return True
-    return access.is_liaison and on_caseload(user, household)
+    # A liaison's own caseload first: one indexed lookup, often already answered (break the glass).
+    return _kept(
+        ("full", access.user_id, household.pk),
+        lambda: (
+            (access.is_liaison and on_caseload(user, household))
+            or bool(access.site_ids and _in_sites(household, access.site_ids))
+        ),
+    )
 
 
 def can_edit_household(user, household) -> bool:
@@ -284,17 +337,23 @@ def visible_students(user, household):
 def on_caseload(user, household) -> bool:
     from liaison.people.models import HouseholdAssignment
 
-    return (
-        HouseholdAssignment.objects.current()
-        .filter(staff=user, household=household, role=AssignmentRole.LIAISON)
-        .exists()
+    return _kept(
+        ("caseload", user.pk, household.pk),
+        lambda: (
+            HouseholdAssignment.objects.current()
+            .filter(staff=user, household=household, role=AssignmentRole.LIAISON)
+            .exists()
+        ),
     )
 
 
 def _in_sites(household, site_ids) -> bool:
     from liaison.people.models import Household
 
-    return Household.objects.filter(_site_households(site_ids), pk=household.pk).exists()
+    return _kept(
+        ("sites", household.pk, frozenset(site_ids)),
+        lambda: Household.objects.filter(_site_households(site_ids), pk=household.pk).exists(),
+    )
 
 
 def needs_reason_to_open(user, household) -> bool:

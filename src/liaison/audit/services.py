@@ -46,9 +46,9 @@ def record_access(
 ) -> AccessLog:
     """One row per view of a family record.
 
-    Inside a request handled by AccessLogMiddleware the row is written by one INSERT once the
-    response has been sent (the person does not wait for the disk); elsewhere, and inside a
-    transaction, it is written at once."""
+    Inside a request handled by AccessLogMiddleware the request's rows are written together by one
+    INSERT when the view returns, before the response leaves; elsewhere, and inside a transaction
+    (where the row commits or rolls back with the view's own writes), it is written at once."""
     user = request.user
     entry = AccessLog(
         user=user if user.is_authenticated else None,
@@ -71,9 +71,25 @@ def record_access(
 
 
 def flush_access_log(entries: list[AccessLog]) -> None:
-    if entries:
+    """Write a request's rows in one INSERT and one transaction.
+
+    On PostgreSQL the transaction does not wait for its WAL record to reach the disk
+    (synchronous_commit off, for this transaction only): the commit is then a fraction of a
+    millisecond instead of an fsync (7 ms at p50 on the bench machine). The row is committed
+    and visible at once and survives any crash of the application; only a crash of the database
+    server itself within about 3 × wal_writer_delay (0.6 s by default) can lose it, the same
+    window SQLite's synchronous=NORMAL (settings.py) gives every write in WAL mode."""
+    if not entries:
+        return
+    connection = transaction.get_connection()
+    # Inside a caller's transaction the setting would apply to the caller's writes too: leave it.
+    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         AccessLog.objects.bulk_create(entries)
-        entries.clear()
+    entries.clear()
 
 
 # --- disclosures (FERPA 34 CFR 99.32) ------------------------------------------------------

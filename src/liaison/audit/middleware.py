@@ -12,8 +12,7 @@ class AccessLogMiddleware:
     writing the row (a timeout, the OOM killer, a deploy) would have shown a family's record and
     left no trace of it. Written first, no page with a record leaves unless its row is committed;
     if the INSERT fails, the person gets an error page instead of the record (fail closed). The
-    cost is one commit on the person's path, kept small on PostgreSQL by not waiting for the WAL
-    flush (see flush_access_log and the figures in bench/workloads/audit_access_log.py)."""
+    cost is one commit on the person's path (bench/workloads/audit_access_log.py times it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

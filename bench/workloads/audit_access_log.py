@@ -1,4 +1,5 @@
-"""The cost of the access log: one insert per view of a family record (target p95 < 2 ms)."""
+"""The cost of the access log: one insert per request that views a family record, written before
+the response leaves (target p95 < 2 ms)."""
 
 from bench.harness import Result, demo_district, percentile, time_calls, within
 
@@ -25,28 +26,41 @@ def run(ctx):
         state["i"] += 1
 
     # As in a request: AccessLogMiddleware gives the request a buffer, record_access() adds the
-    # row to it, and the row is written once the response has been sent.
-    request._access_log = []
-    yield within(
-        "access log, per-request overhead before the response",
-        time_calls(one, repeat=2000, warmup=20),
-        p=95,
-        limit_ms=2,
-        notes="record_access() with the middleware's buffer",
-    )
+    # row to it, and the middleware writes the buffer (one INSERT, durable) before the
+    # response leaves. That write is on the person's path: it is the figure with the target.
     from liaison.audit.services import flush_access_log
 
-    def flushed():
+    def request_cycle():
+        request._access_log = []
         one()
         flush_access_log(request._access_log)
 
-    after = time_calls(flushed, repeat=1000, warmup=20)
+    cycle = time_calls(request_cycle, repeat=1000, warmup=20)
+    yield within(
+        "access log, per request: record_access() and the INSERT before the response",
+        cycle,
+        p=95,
+        limit_ms=2,
+        notes=f"p50 {percentile(cycle, 50):.2f} ms; one durable commit per request",
+    )
+
+    # For comparison: many requests' rows written together (what a per-process buffer would
+    # save, at the price of losing the buffer if the worker dies).
+    batch = 20
+
+    def batched():
+        request._access_log = []
+        for _ in range(batch):
+            one()
+        flush_access_log(request._access_log)
+
+    per_row = [t / batch for t in time_calls(batched, repeat=100, warmup=5)]
     yield Result(
-        name="access log, the INSERT after the response (worker time, not the person's)",
-        value=percentile(after, 95),
+        name=f"access log, {batch} requests' rows in one INSERT, per row",
+        value=percentile(per_row, 95),
         unit="ms",
         target="(context)",
-        notes=f"p50 {percentile(after, 50):.2f} ms; one durable commit each",
+        notes=f"p50 {percentile(per_row, 50):.2f} ms; not used: a killed worker would lose them",
     )
     del request._access_log
 

@@ -1,6 +1,7 @@
 """Every view of a family record is logged; the log cannot be edited or deleted."""
 
 import pytest
+from django.http import HttpResponse
 from django.urls import reverse
 
 from liaison.audit.models import AccessLog, AppendOnlyError
@@ -59,11 +60,48 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, world):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_the_access_row_is_written_once_the_response_is_sent(client, world):
+def test_the_access_row_is_committed_before_the_page_leaves(transactional_db, world, rf):
+    """No page with a family's record leaves the server unless its row is written: a worker killed
+    right after sending the page can no longer lose it."""
+    from liaison.audit.middleware import AccessLogMiddleware
+    from liaison.audit.services import record_access
+
+    seen = {}
+
+    def view(request):
+        record_access(request, kind="household", object_id=7, household_id=7)
+        record_access(request, kind="guardian", object_id=8, household_id=7)
+        seen["before"] = AccessLog.objects.filter(household_id=7).count()
+        return HttpResponse("the record")
+
+    request = rf.get("/people/households/7/")
+    request.user = world.admin
+    response = AccessLogMiddleware(view)(request)
+    # Written when the view returned, before anything was sent and without closing the response.
+    assert seen["before"] == 0
+    assert AccessLog.objects.filter(household_id=7).count() == 2
+    assert response.content == b"the record"
+
+
+def test_a_view_that_fails_still_leaves_its_rows(transactional_db, world, rf):
+    from liaison.audit.middleware import AccessLogMiddleware
+    from liaison.audit.services import record_access
+
+    def view(request):
+        record_access(request, kind="household", object_id=9, household_id=9)
+        raise RuntimeError("the page broke after reading the record")
+
+    request = rf.get("/people/households/9/")
+    request.user = world.admin
+    with pytest.raises(RuntimeError):
+        AccessLogMiddleware(view)(request)
+    assert AccessLog.objects.filter(household_id=9).exists()
+
+
+def test_the_household_page_logs_its_view(client, world):
     client.force_login(world.admin)
     response = client.get(reverse("people:household", args=[world.site_family.pk]))
     assert response.status_code == 200
-    # The test client closes the response as a server does after sending it.
     assert AccessLog.objects.filter(household_id=world.site_family.pk, kind="household").exists()
 
 

@@ -46,9 +46,9 @@ def record_access(
 ) -> AccessLog:
     """One row per view of a family record.
 
-    Inside a request handled by AccessLogMiddleware the row is written by one INSERT once the
-    response has been sent (the person does not wait for the disk); elsewhere, and inside a
-    transaction, it is written at once."""
+    Inside a request handled by AccessLogMiddleware the request's rows are written together by one
+    INSERT when the view returns, before the response leaves; elsewhere, and inside a transaction
+    (where the row commits or rolls back with the view's own writes), it is written at once."""
     user = request.user
     entry = AccessLog(
         user=user if user.is_authenticated else None,
@@ -71,9 +71,17 @@ def record_access(
 
 
 def flush_access_log(entries: list[AccessLog]) -> None:
-    if entries:
+    """Write a request's rows: one INSERT (a plain save for the usual single row, one round trip;
+    bulk_create, in one transaction, for several), fully durable like every other write.
+
+    Measured on the bench machine, the commit's cost is the database round trips, not the disk:
+    relaxing PostgreSQL's synchronous_commit for this transaction made it slower (two more round
+    trips), and batching rows from many requests would lose them with a killed worker."""
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    elif entries:
         AccessLog.objects.bulk_create(entries)
-        entries.clear()
+    entries.clear()
 
 
 # --- disclosures (FERPA 34 CFR 99.32) ------------------------------------------------------

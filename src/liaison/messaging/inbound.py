@@ -255,7 +255,7 @@ def _text_of(msg) -> str:
         content = re.sub(r"<(br|/p|/div)[^>]*>", "\n", content, flags=re.I)
         content = re.sub(r"<blockquote.*?</blockquote>", "", content, flags=re.I | re.S)
         content = re.sub(r"<[^>]+>", "", content)
-    return content
+    return content.replace("\x00", "")  # not text, and PostgreSQL cannot store it
 
 
 def conversation_for_address(address: str) -> Conversation | None:
@@ -295,7 +295,7 @@ def handle_inbound_email(raw: bytes) -> dict:
     conversation = next(
         (c for c in (conversation_for_address(a) for a in recipients) if c is not None), None
     )
-    sender = parseaddr(msg.get("From", ""))[1].lower()
+    sender = parseaddr(msg.get("From", ""))[1].lower().replace("\x00", "")[:254]
     if conversation is None:
         return {"outcome": "unknown_address", "message": None}
     guardian = (
@@ -309,7 +309,7 @@ def handle_inbound_email(raw: bytes) -> dict:
             channel=Channel.EMAIL,
             sender=sender,
             body=strip_reply(_text_of(msg)),
-            provider_id=(msg.get("Message-ID") or "")[:100],
+            provider_id=(msg.get("Message-ID") or "").replace("\x00", "")[:100],
         )
         return {"outcome": "unmatched", "message": None}
     limit = settings.MESSAGING_MAX_ATTACHMENT_BYTES
@@ -329,7 +329,7 @@ def handle_inbound_email(raw: bytes) -> dict:
         body=body,
         channel=Channel.EMAIL,
         attachments=attachments,
-        provider_id=(msg.get("Message-ID") or "").strip()[:100],
+        provider_id=(msg.get("Message-ID") or "").replace("\x00", "").strip()[:100],
     )
     if conversation.status == ConversationStatus.DONE:
         Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.OPEN)

@@ -30,6 +30,13 @@ def _twilio_signature_ok(request) -> bool:
     return validator.validate(_public_url(request), params, signature)
 
 
+def _field(request, name: str, limit: int | None = None) -> str:
+    """A posted value as text the database keeps: no NUL bytes (PostgreSQL refuses them), and no
+    longer than its column (a signed request from a misbehaving provider is still no reason for a 500)."""
+    value = request.POST.get(name, "").replace("\x00", "")
+    return value[:limit] if limit else value
+
+
 @csrf_exempt
 @require_POST
 def sms_inbound(request):
@@ -37,9 +44,9 @@ def sms_inbound(request):
         return HttpResponseForbidden("bad signature")
     media = []
     inbound.handle_inbound_sms(
-        sender=request.POST.get("From", ""),
-        body=request.POST.get("Body", ""),
-        provider_id=request.POST.get("MessageSid", ""),
+        sender=_field(request, "From", 254),
+        body=_field(request, "Body"),
+        provider_id=_field(request, "MessageSid", 100),
         media=media,
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
@@ -51,9 +58,9 @@ def sms_status(request):
     if not _twilio_signature_ok(request):
         return HttpResponseForbidden("bad signature")
     services.record_delivery_status(
-        provider_id=request.POST.get("MessageSid", ""),
-        status=request.POST.get("MessageStatus", ""),
-        error_code=request.POST.get("ErrorCode", ""),
+        provider_id=_field(request, "MessageSid", 100),
+        status=_field(request, "MessageStatus", 40),
+        error_code=_field(request, "ErrorCode", 40),
     )
     return HttpResponse(status=204)
 
@@ -64,7 +71,8 @@ def email_inbound(request):
     """The mail server posts the raw message (RFC 5322) with the shared token in `Authorization: Bearer`."""
     expected = settings.MESSAGING_INBOUND_EMAIL_TOKEN
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(expected, given):
+    # As bytes: a header with characters outside ASCII is a wrong token, not a server error.
+    if not expected or not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
         return HttpResponseForbidden("bad token")
     result = inbound.handle_inbound_email(request.body)
     return HttpResponse(result["outcome"], content_type="text/plain", status=202)

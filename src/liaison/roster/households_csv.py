@@ -27,8 +27,10 @@ from liaison.roster.bundle import Refused, _check_utf8
 from liaison.roster.choices import Severity
 from liaison.roster.mapping import load as load_mapping
 from liaison.roster.oneroster import (
+    SOURCED_ID_MAX,
     OneRosterImport,
     RowError,
+    check_text,
     clean_email,
     clean_phone,
     parse_date,
@@ -55,6 +57,9 @@ TEMPLATE_HEADER = [
     "postal_code",
 ]
 REQUIRED = ["household_id", "person_id", "role", "given_name", "family_name"]
+# Ids are stored behind the prefix csv:<district slug>: (at most 55 characters) in columns of
+# SOURCED_ID_MAX characters.
+ID_MAX = min(100, SOURCED_ID_MAX - 55)
 TEMPLATE_ROWS = [
     [
         "H1",
@@ -142,9 +147,13 @@ class HouseholdsImport(OneRosterImport):
 
     def check(self, line, row, sites, seen):
         get = lambda k: (row.get(k) or "").strip()  # noqa: E731
+        check_text(row)
         for col in REQUIRED:
             if not get(col):
                 raise RowError(col, "", _("this column is required"))
+        for col in ("household_id", "person_id"):
+            if len(get(col)) > ID_MAX:
+                raise RowError(col, get(col), f"longer than {ID_MAX} characters")
         pid = get("person_id")
         if pid in seen:
             raise RowError("person_id", pid, "duplicate person_id (already on an earlier line)")
@@ -376,7 +385,8 @@ class HouseholdsImport(OneRosterImport):
 def _issue(line, e: RowError):
     from liaison.roster.oneroster import Issue
 
-    return Issue(Severity.REJECTED, FILE, line, e.column, e.value, str(e.reason))
+    value = str(e.value).replace("\x00", "\ufffd")[:500]  # shown as it came, never the byte
+    return Issue(Severity.REJECTED, FILE, line, e.column, value, str(e.reason))
 
 
 def template_csv() -> str:

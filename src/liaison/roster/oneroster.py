@@ -43,6 +43,7 @@ from liaison.roster.choices import Severity
 from liaison.roster.mapping import Mapping
 
 BATCH = 2000
+SOURCED_ID_MAX = 255  # the length of sourced_id on every rostered table
 STUDENT_ROLES = {"student"}
 GUARDIAN_ROLES = {
     "parent": Relationship.PARENT,
@@ -150,6 +151,13 @@ def clean_email(value: str, column: str) -> str:
     return value
 
 
+def check_text(row: dict) -> None:
+    """Refuse a row with a NUL character in it: that is not text, and PostgreSQL cannot store it."""
+    for column, value in row.items():
+        if value and "\x00" in value:
+            raise RowError(column or "", value, "contains a NUL character, which is not text")
+
+
 def split_list(value: str) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -184,7 +192,8 @@ class OneRosterImport:
 
     # helpers
     def reject(self, file, line, column, value, reason, severity=Severity.REJECTED):
-        self.out.issues.append(Issue(severity, file, line, column, str(value)[:500], reason))
+        value = str(value).replace("\x00", "\ufffd")[:500]  # shown as it came, never the byte
+        self.out.issues.append(Issue(severity, file, line, column, value, reason))
 
     def stamp_new(self, obj):
         obj.created_at = obj.updated_at = self.now
@@ -215,8 +224,11 @@ class OneRosterImport:
             if name == "roles.csv":
                 sid = f"{sid}|{row.get('orgSourcedId', '').strip()}|{row.get('role', '').strip()}"
             try:
+                check_text(row)
                 if not sid.strip("|"):
                     raise RowError(key, "", "sourcedId is empty")
+                if len(sid) > SOURCED_ID_MAX and key == "sourcedId":
+                    raise RowError(key, sid, f"longer than {SOURCED_ID_MAX} characters")
                 if sid in seen:
                     raise RowError(key, sid, "duplicate sourcedId (already on an earlier line)")
                 status = self.row_status(name, row)

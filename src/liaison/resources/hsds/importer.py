@@ -77,8 +77,21 @@ class Rejected(Exception):
 # --- reading sources ---------------------------------------------------------------------------
 
 
-def read_source(path) -> tuple[list[RawRow], list[str]]:
-    """Rows from a data package folder, a zip of one, or a JSON file."""
+class NotUtf8(ValueError):
+    """A file of the package is not UTF-8 text (most often a spreadsheet saved in its own encoding)."""
+
+    def __init__(self, name: str, data: bytes, exc: UnicodeDecodeError):
+        self.name = name
+        self.line = data[: exc.start].count(b"\n") + 1
+        super().__init__(
+            f"{name} is not UTF-8 text (the first bad byte is on line {self.line}); "
+            "save it as UTF-8 and import it again"
+        )
+
+
+def read_source(path) -> tuple[list[RawRow], list[str], list[Problem]]:
+    """Rows from a data package folder, a zip of one, or a JSON file; and a problem for each
+    file of a package that could not be read (its rows are left out, the other files import)."""
     path = Path(path)
     if path.is_dir():
         files = {p.name: p.read_bytes() for p in path.iterdir() if p.is_file()}
@@ -87,11 +100,16 @@ def read_source(path) -> tuple[list[RawRow], list[str]]:
         with zipfile.ZipFile(path) as z:
             files = {Path(n).name: z.read(n) for n in z.namelist() if not n.endswith("/")}
         return _csv_rows(files)
-    return json_rows(json.loads(path.read_text(encoding="utf-8-sig")), path.name)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(path.name, data, exc) from None
+    return (*json_rows(json.loads(text), path.name), [])
 
 
-def _csv_rows(files: dict[str, bytes]) -> tuple[list[RawRow], list[str]]:
-    rows, skipped = [], []
+def _csv_rows(files: dict[str, bytes]) -> tuple[list[RawRow], list[str], list[Problem]]:
+    rows, skipped, unreadable = [], [], []
     for name in sorted(files):
         if not name.endswith(".csv"):
             continue
@@ -99,12 +117,17 @@ def _csv_rows(files: dict[str, bytes]) -> tuple[list[RawRow], list[str]]:
         if table is None:
             skipped.append(name)
             continue
-        text = files[name].decode("utf-8-sig")
+        try:
+            text = files[name].decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            error = NotUtf8(name, files[name], exc)
+            unreadable.append(Problem(name, str(error.line), "", "", str(error)))
+            continue
         reader = csv.DictReader(io.StringIO(text, newline=""))
         for number, record in enumerate(reader, start=2):
             values = {k.strip(): (v or "") for k, v in record.items() if k}
             rows.append(RawRow(table.name, name, str(number), values))
-    return rows, skipped
+    return rows, skipped, unreadable
 
 
 # Where nested JSON objects go: key -> (table, column on the child naming the parent) or, with
@@ -251,6 +274,8 @@ def _text(value) -> str:
 
 def _parse(model_field, value):
     """The Python value of one cell, or Rejected with a reason a curator understands."""
+    if isinstance(value, str) and "\x00" in value:
+        raise Rejected("contains a NUL character, which is not text")
     if isinstance(value, str):
         value = value.strip() if not isinstance(model_field, models.TextField) else value
     if value in (None, ""):
@@ -324,17 +349,18 @@ def _model_field(model, attname):
 # --- the import ------------------------------------------------------------------------------------
 
 
-def import_rows(rows: list[RawRow], *, skipped_files=(), source="", by=None) -> Report:
+def import_rows(rows: list[RawRow], *, skipped_files=(), problems=(), source="", by=None) -> Report:
     from liaison.resources import search
     from liaison.resources.models import HsdsImport
 
-    report = Report(skipped_files=list(skipped_files))
+    report = Report(skipped_files=list(skipped_files), problems=list(problems))
     parsed: dict[str, dict] = {t.name: {} for t in TABLES}
     origin: dict[tuple[str, uuid.UUID], RawRow] = {}
     failed: dict[str, set] = {t.name: set() for t in TABLES}  # ids of rows rejected on their own
 
     def problem(raw, column, value, reason, severity=ERROR):
-        report.problems.append(Problem(raw.file, raw.label, column, _text(value), reason, severity))
+        shown = _text(value).replace("\x00", "\ufffd")  # as it came, never the byte itself
+        report.problems.append(Problem(raw.file, raw.label, column, shown, reason, severity))
 
     # 1. Each row on its own: ids, types, required values, coordinates.
     for raw in rows:
@@ -601,5 +627,5 @@ def _derive_cost(service_ids) -> None:
 
 
 def import_path(path, *, by=None) -> Report:
-    rows, skipped = read_source(path)
-    return import_rows(rows, skipped_files=skipped, source=str(path), by=by)
+    rows, skipped, unreadable = read_source(path)
+    return import_rows(rows, skipped_files=skipped, problems=unreadable, source=str(path), by=by)

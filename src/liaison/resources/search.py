@@ -417,6 +417,11 @@ def _sqlite_fts_sync(cursor, *, listing_ids=None, removed_ids=()):
             cursor.execute(f"{insert} WHERE id IN ({marks})", chunk)
 
 
+# As migration 0003 makes them.
+SQLITE_TEXT_INDEX = (
+    "CREATE VIRTUAL TABLE resources_listing_fts USING fts5("
+    "name, body, facets, prefix='2 3 4 5', tokenize='porter unicode61 remove_diacritics 2')"
+)
 PG_TEXT_INDEX = (
     "CREATE INDEX resources_listing_document ON resources_listing USING GIN (document) "
     "WITH (fastupdate = off)"
@@ -438,8 +443,9 @@ def rebuild() -> int:
             if postgres:
                 cursor.execute("DROP INDEX IF EXISTS resources_listing_document")
                 cursor.execute("TRUNCATE resources_listing")
-            else:
-                cursor.execute("DELETE FROM resources_listing_fts")
+            else:  # a new FTS5 table is quicker than emptying the old one
+                cursor.execute("DROP TABLE IF EXISTS resources_listing_fts")
+                cursor.execute(SQLITE_TEXT_INDEX)
                 cursor.execute("DELETE FROM resources_listing")
         _save_listings(pairs)
         with connection.cursor() as cursor:
@@ -623,7 +629,7 @@ def _pool(q: Query, words, groups, km: float | None, limit: int) -> list[tuple]:
     where, params = _filters(q)
     distance, dparams = _distance_sql(q)
     scale = DISTANCE_SCALE_KM**2
-    columns = "l.id, l.service_id, l.location_id, l.latitude, l.longitude"
+    columns = "l.id, l.service_id, l.location_id, l.latitude, l.longitude, l.facet_text"
     near, nowhere = "", False
     nparams: list = []
     ranges: list = []
@@ -693,8 +699,8 @@ def _fetch(sql: str, params: list) -> list[tuple]:
 
 
 def _candidates(q: Query, limit: int) -> list[tuple]:
-    """Stage 1: (listing id, service id, location id, latitude, longitude, relevance) of at most
-    `limit` listings, best first. Near a household it looks in widening rings (the cells
+    """Stage 1: (listing id, service id, location id, latitude, longitude, facets, relevance) of
+    at most `limit` listings, best first. Near a household it looks in widening rings (the cells
     around it) and stops at the first ring that fills the pool, so a common word costs the
     listings of one neighbourhood, not of the whole directory."""
     words = query_words(q.text)
@@ -725,7 +731,7 @@ def search_services(query: Query | None = None, *, limit: int = 20, **kwargs) ->
     q = query or Query(**kwargs)
     rows = _candidates(q, limit * 3)
     best: dict = {}
-    for listing_id, service_id, location_id, lat, lon, rel in rows:
+    for _listing, service_id, location_id, lat, lon, facets, rel in rows:
         service_id = _uuid(service_id)  # SQLite hands back UUIDs as hex text
         location_id = _uuid(location_id) if location_id else None
         km = haversine_km(q.near[0], q.near[1], lat, lon) if q.near and lat is not None else None
@@ -738,7 +744,7 @@ def search_services(query: Query | None = None, *, limit: int = 20, **kwargs) ->
             else float(rel or 0)
         )
         if service_id not in best or score > best[service_id][0]:
-            best[service_id] = (score, location_id, km, listing_id)
+            best[service_id] = (score, location_id, km, facets)
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
     return _hydrate(q, ranked)
 
@@ -747,7 +753,6 @@ def _hydrate(q: Query, ranked) -> list[Result]:
     """Stage 2's second half: load the page's rows only, a fixed handful of queries."""
     from liaison.resources.models import (
         Address,
-        Listing,
         Location,
         Phone,
         Schedule,
@@ -759,9 +764,6 @@ def _hydrate(q: Query, ranked) -> list[Result]:
         return []
     service_ids = [sid for sid, _ in ranked]
     location_ids = [v[1] for _, v in ranked if v[1]]
-    facets = dict(
-        Listing.objects.filter(id__in=[v[3] for _, v in ranked]).values_list("id", "facet_text")
-    )
     services = {
         s.id: s for s in Service.objects.filter(id__in=service_ids).select_related("organization")
     }
@@ -786,13 +788,13 @@ def _hydrate(q: Query, ranked) -> list[Result]:
     words = query_words(q.text)
     now = q.at or timezone.now()
     out = []
-    for sid, (score, location_id, km, listing_id) in ranked:
+    for sid, (score, location_id, km, facets) in ranked:
         service = services.get(sid)
         if service is None:
             continue
         location = locations.get(location_id)
         result = Result(service=service, location=location, distance_km=km, score=score)
-        tokens = facets.get(listing_id, "").split()
+        tokens = (facets or "").split()
         result.languages = sorted(t[2:] for t in tokens if t.startswith("zl"))
         schedules = hours.get(sid) or hours.get(location_id, [])
         result.hours = describe_hours(schedules)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class ResourcesConfig(AppConfig):
     name = "liaison.resources"
     label = "resources"
-    verbose_name = "Community resources and referrals"
+    verbose_name = _("Community resources and referrals")
 
     def ready(self):
         from liaison.audit import records

@@ -438,6 +438,26 @@ def rebuild() -> int:
 
     pairs = _listing_data()
     postgres = connection.vendor == "postgresql"
+    if not postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            cache_size = cursor.fetchone()[0]
+            # Room for the whole new index in memory: pages are written once, at commit, rather
+            # than spilled to the log and written again each time a later row touches them.
+            cursor.execute("PRAGMA cache_size = -262144")
+    try:
+        _replace_listings(pairs, postgres)
+    finally:
+        if not postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE resources_listing")
+    return Listing.objects.count()
+
+
+def _replace_listings(pairs, postgres: bool) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             if postgres:
@@ -457,10 +477,6 @@ def rebuild() -> int:
                 cursor.execute(
                     "INSERT INTO resources_listing_fts(resources_listing_fts) VALUES('optimize')"
                 )
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE resources_listing")
-    return Listing.objects.count()
 
 
 def reindex_services(service_ids) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -787,17 +787,19 @@ def _hydrate(q: Query, ranked) -> list[Result]:
     addresses: dict = {}
     for address in Address.objects.filter(location_id__in=location_ids).order_by("id"):
         addresses.setdefault(address.location_id, address)
-    # Hours and phones of the service, or else of its location: one query each for both.
+    # Hours and phones of the service, or else (only where it has none) of its location.
     hours: dict = {}
-    for schedule in Schedule.objects.filter(
-        models.Q(service_id__in=service_ids) | models.Q(location_id__in=location_ids)
-    ).order_by("id"):
-        hours.setdefault(schedule.service_id or schedule.location_id, []).append(schedule)
+    for schedule in Schedule.objects.filter(service_id__in=service_ids).order_by("id"):
+        hours.setdefault(schedule.service_id, []).append(schedule)
     phones: dict = {}
-    for phone in Phone.objects.filter(
-        models.Q(service_id__in=service_ids) | models.Q(location_id__in=location_ids)
-    ).order_by("id"):
-        phones.setdefault(phone.service_id or phone.location_id, phone)
+    for phone in Phone.objects.filter(service_id__in=service_ids).order_by("id"):
+        phones.setdefault(phone.service_id, phone)
+    bare = [v[1] for sid, v in ranked if v[1] and sid not in hours]
+    for schedule in Schedule.objects.filter(location_id__in=bare).order_by("id") if bare else []:
+        hours.setdefault(schedule.location_id, []).append(schedule)
+    no_phone = [v[1] for sid, v in ranked if v[1] and sid not in phones]
+    for phone in Phone.objects.filter(location_id__in=no_phone).order_by("id") if no_phone else []:
+        phones.setdefault(phone.location_id, phone)
     wanted_needs = (
         {t.id: t for t in TaxonomyTerm.objects.filter(id__in=list(q.needs))} if q.needs else {}
     )

@@ -20,7 +20,6 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -60,6 +59,7 @@ def _token(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+@cache
 def term_token(term_id) -> str:
     return "zt" + str(term_id).replace("-", "")
 
@@ -68,6 +68,7 @@ def language_token(code: str) -> str:
     return "zl" + _token(base_language(code))
 
 
+@cache
 def cost_token(cost: str) -> str:
     return "zc" + _token(cost)
 
@@ -98,9 +99,9 @@ def _weekly_spec(rows: tuple) -> str:
     return " ".join(f"{d}:{a}-{b}" for d, a, b in sorted(spans))
 
 
-def weekly_hours(schedules: Iterable[dict]) -> str:
+def weekly_hours(schedules: Iterable[dict], today: str = "") -> str:
     """The weekly opening pattern ("0:540-1020 ...") of HSDS schedules with byday/opens_at/closes_at."""
-    today = timezone.localdate().isoformat()
+    today = today or timezone.localdate().isoformat()
     rows = tuple(
         sorted(
             (s["freq"] or "", s["byday"] or "", _minutes(s["opens_at"]), _minutes(s["closes_at"]))
@@ -200,14 +201,18 @@ def _listing_data(service_ids=None):
         "SELECT service_id, location_id, service_at_location_id, freq, byday, opens_at, "
         "closes_at, valid_to FROM resources_schedule"
     ):
-        row = {
-            "freq": freq,
-            "byday": byday,
-            "opens_at": opens,
-            "closes_at": closes,
-            "valid_to": valid_to,
-        }
+        row = (freq, byday, opens, closes, valid_to)
         schedules.setdefault(salid or sid or lid, []).append(row)
+    today = timezone.localdate().isoformat()
+    fields = ("freq", "byday", "opens_at", "closes_at", "valid_to")
+
+    @cache
+    def hours_of(rows: tuple) -> str:  # most services share a handful of opening patterns
+        return weekly_hours([dict(zip(fields, r, strict=True)) for r in rows], today)
+
+    @cache
+    def facet_tokens(spoken: frozenset) -> set:
+        return {"zl" + _token(code) for code in spoken if code}
 
     default_zone = settings.TIME_ZONE
     out = []
@@ -232,7 +237,7 @@ def _listing_data(service_ids=None):
             spoken = langs.get(sid, set()) | (
                 langs.get(location_id, set()) if location_id else set()
             )
-            facets = base_facets | {"zl" + _token(code) for code in spoken if code}
+            facets = base_facets | facet_tokens(frozenset(spoken))
             zone = (loc[4] if loc else "") or default_zone
             owner_schedules = (
                 schedules.get(sal_ids.get((sid, location_id)))
@@ -257,13 +262,108 @@ def _listing_data(service_ids=None):
                         body[:4000],
                         " ".join(sorted(facets)),
                     ),
-                    weekly_hours(owner_schedules),
+                    hours_of(tuple(owner_schedules)),
                 )
             )
     return out
 
 
-def _save_listings(pairs) -> None:
+# --- where a listing sits: its id says which map cell it is in ------------------------------------
+# A listing's id is its cell number times SLOT plus a serial number within the cell, with cells
+# numbered row by row (south to north, west to east, CELL_DEG on a side). The listings near a
+# household are then a few id ranges, which the text index (FTS5 rowids, or the primary key beside
+# the GIN index on PostgreSQL) can skip to without reading the rest of the directory.
+
+CELL_DEG = 0.02  # about 2.2 km north-south
+GRID_COLUMNS = round(360 / CELL_DEG)
+GRID_ROWS = round(180 / CELL_DEG) + 1
+SLOT = 1 << 20  # listings one cell can hold
+NOWHERE_CELL = GRID_ROWS * GRID_COLUMNS  # listings without coordinates (virtual services)
+RINGS_KM = (5.0, 45.0)  # stage 1 looks this near first, and this far at most before everywhere
+
+
+def cell_of(latitude, longitude) -> int:
+    if latitude is None or longitude is None:
+        return NOWHERE_CELL
+    row = min(max(int((latitude + 90) // CELL_DEG), 0), GRID_ROWS - 1)
+    column = int((longitude + 180) // CELL_DEG) % GRID_COLUMNS
+    return row * GRID_COLUMNS + column
+
+
+def area_sql(column: str, near: tuple[float, float], km: float) -> tuple[str, list]:
+    """A condition on a listing id column: the listing lies in a cell within `km` of `near`.
+
+    One id range for the band of cell rows (which the index seeks to) and, unless the box spans
+    the globe, a test of each id's cell column."""
+    lat0, lon0 = near
+    dlat = km / KM_PER_DEGREE
+    first_row = min(max(int((lat0 - dlat + 90) // CELL_DEG), 0), GRID_ROWS - 1)
+    last_row = min(max(int((lat0 + dlat + 90) // CELL_DEG), 0), GRID_ROWS - 1)
+    sql = f"{column} BETWEEN %s AND %s"
+    params: list = [first_row * GRID_COLUMNS * SLOT, (last_row + 1) * GRID_COLUMNS * SLOT - 1]
+    kx = KM_PER_DEGREE * math.cos(math.radians(min(abs(lat0) + dlat, 90.0)))
+    dlon = km / kx if kx > 1e-6 else 360.0
+    if dlon < 180:
+        west = int((lon0 - dlon + 180) // CELL_DEG)
+        east = int((lon0 + dlon + 180) // CELL_DEG)
+        cell_column = f"({column} / {SLOT}) %% {GRID_COLUMNS}"
+        if west < 0 or east >= GRID_COLUMNS:  # across the antimeridian
+            sql += f" AND {cell_column} NOT BETWEEN %s AND %s"
+            params += [east % GRID_COLUMNS + 1, west % GRID_COLUMNS - 1]
+        else:
+            sql += f" AND {cell_column} BETWEEN %s AND %s"
+            params += [west, east]
+    return sql, params
+
+
+def id_ranges(near: tuple[float, float], km: float) -> list[tuple[int, int]]:
+    """Inclusive listing id ranges covering the cells within `km` of `near`: one per row of
+    cells (fewer where whole rows run together), for a B-tree on the id to OR together."""
+    lat0, lon0 = near
+    dlat = km / KM_PER_DEGREE
+    first_row = min(max(int((lat0 - dlat + 90) // CELL_DEG), 0), GRID_ROWS - 1)
+    last_row = min(max(int((lat0 + dlat + 90) // CELL_DEG), 0), GRID_ROWS - 1)
+    kx = KM_PER_DEGREE * math.cos(math.radians(min(abs(lat0) + dlat, 90.0)))
+    dlon = km / kx if kx > 1e-6 else 360.0
+    if dlon >= 180:
+        spans = [(0, GRID_COLUMNS - 1)]
+    else:
+        west = int((lon0 - dlon + 180) // CELL_DEG)
+        east = int((lon0 + dlon + 180) // CELL_DEG)
+        if west < 0 or east >= GRID_COLUMNS:  # across the antimeridian
+            spans = [(0, east % GRID_COLUMNS), (west % GRID_COLUMNS, GRID_COLUMNS - 1)]
+        else:
+            spans = [(west, east)]
+    ranges: list[tuple[int, int]] = []
+    for row in range(first_row, last_row + 1):
+        for west, east in spans:
+            low = (row * GRID_COLUMNS + west) * SLOT
+            high = (row * GRID_COLUMNS + east + 1) * SLOT - 1
+            if ranges and ranges[-1][1] + 1 >= low:
+                ranges[-1] = (ranges[-1][0], high)
+            else:
+                ranges.append((low, high))
+    return ranges
+
+
+def _next_serials(cursor, cells: set[int]) -> dict[int, int]:
+    """The first free serial number in each of these cells."""
+    if len(cells) > 200:
+        cursor.execute(f"SELECT id / {SLOT}, MAX(id) FROM resources_listing GROUP BY id / {SLOT}")  # noqa: S608
+        top = dict(cursor.fetchall())
+    else:
+        top = {}
+        for cell in cells:
+            cursor.execute(
+                "SELECT MAX(id) FROM resources_listing WHERE id BETWEEN %s AND %s",
+                [cell * SLOT, (cell + 1) * SLOT - 1],
+            )
+            top[cell] = cursor.fetchone()[0]
+    return {cell: (top[cell] % SLOT + 1) if top.get(cell) is not None else 0 for cell in cells}
+
+
+def _save_listings(pairs) -> list[int]:
+    """Insert listings, numbered by cell; returns their ids."""
     from liaison.resources.models import HoursPattern
 
     wanted = {(row[4], spec) for row, spec in pairs if spec}
@@ -272,14 +372,25 @@ def _save_listings(pairs) -> None:
     if missing:
         HoursPattern.objects.bulk_create(missing, ignore_conflicts=True)
         patterns = {(p.time_zone, p.spec): p.id for p in HoursPattern.objects.all()}
-    rows = [(*row, patterns.get((row[4], spec)) if spec else None) for row, spec in pairs]
+    placed = sorted(
+        ((cell_of(row[2], row[3]), row, spec) for row, spec in pairs), key=lambda x: x[0]
+    )
+    rows = []
     with connection.cursor() as cursor:
+        serial = _next_serials(cursor, {cell for cell, _, _ in placed})
+        for cell, row, spec in placed:
+            n = serial[cell]
+            if n >= SLOT:
+                raise ValueError(f"More than {SLOT} listings in map cell {cell}")
+            serial[cell] = n + 1
+            rows.append((cell * SLOT + n, *row, patterns.get((row[4], spec)) if spec else None))
         for start in range(0, len(rows), 5000):
             cursor.executemany(
-                f"INSERT INTO resources_listing ({LISTING_COLUMNS}, hours_id) "  # noqa: S608
-                f"VALUES ({', '.join(['%s'] * 11)})",
+                f"INSERT INTO resources_listing (id, {LISTING_COLUMNS}, hours_id) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * 12)})",
                 rows[start : start + 5000],
             )
+    return [row[0] for row in rows]
 
 
 def _sqlite_fts_sync(cursor, *, listing_ids=None, removed_ids=()):
@@ -299,30 +410,73 @@ def _sqlite_fts_sync(cursor, *, listing_ids=None, removed_ids=()):
     else:
         for start in range(0, len(listing_ids), 500):
             chunk = listing_ids[start : start + 500]
-            cursor.execute(f"{insert} WHERE id IN ({','.join('%s' for _ in chunk)})", chunk)
+            marks = ",".join("%s" for _ in chunk)
+            # A listing deleted with its service (a cascade) leaves its text behind, and ids are
+            # reused within a cell: clear the way first.
+            cursor.execute(f"DELETE FROM resources_listing_fts WHERE rowid IN ({marks})", chunk)  # noqa: S608
+            cursor.execute(f"{insert} WHERE id IN ({marks})", chunk)
+
+
+# As migration 0003 makes them.
+SQLITE_TEXT_INDEX = (
+    "CREATE VIRTUAL TABLE resources_listing_fts USING fts5("
+    "name, body, facets, prefix='2 3 4 5', tokenize='porter unicode61 remove_diacritics 2')"
+)
+PG_TEXT_INDEX = (
+    "CREATE INDEX resources_listing_document ON resources_listing USING GIN (document) "
+    "WITH (fastupdate = off)"
+)
 
 
 def rebuild() -> int:
-    """Rebuild every listing and the text index; returns the number of listings."""
+    """Rebuild every listing and the text index; returns the number of listings.
+
+    Bulk SQL throughout: the listings go in by executemany, the FTS5 index is filled by one
+    INSERT ... SELECT; PostgreSQL builds its GIN index once over the new rows rather than row by
+    row (and leaves no pending list for every search to read through)."""
     from liaison.resources.models import Listing
 
     pairs = _listing_data()
+    postgres = connection.vendor == "postgresql"
+    if not postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            cache_size = cursor.fetchone()[0]
+            # Room for the whole new index in memory: pages are written once, at commit, rather
+            # than spilled to the log and written again each time a later row touches them.
+            cursor.execute("PRAGMA cache_size = -262144")
+    try:
+        _replace_listings(pairs, postgres)
+    finally:
+        if not postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE resources_listing")
+    return Listing.objects.count()
+
+
+def _replace_listings(pairs, postgres: bool) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                cursor.execute("DELETE FROM resources_listing_fts")
-            cursor.execute("DELETE FROM resources_listing")
+            if postgres:
+                cursor.execute("DROP INDEX IF EXISTS resources_listing_document")
+                cursor.execute("TRUNCATE resources_listing")
+            else:  # a new FTS5 table is quicker than emptying the old one
+                cursor.execute("DROP TABLE IF EXISTS resources_listing_fts")
+                cursor.execute(SQLITE_TEXT_INDEX)
+                cursor.execute("DELETE FROM resources_listing")
         _save_listings(pairs)
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if postgres:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the new rows' keys now
+                cursor.execute(PG_TEXT_INDEX)
+            else:
                 _sqlite_fts_sync(cursor)
                 cursor.execute(
                     "INSERT INTO resources_listing_fts(resources_listing_fts) VALUES('optimize')"
                 )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE resources_listing")
-    return Listing.objects.count()
 
 
 def reindex_services(service_ids) -> None:
@@ -338,11 +492,8 @@ def reindex_services(service_ids) -> None:
     with transaction.atomic():
         old = list(Listing.objects.filter(service_id__in=service_ids).values_list("id", flat=True))
         Listing.objects.filter(id__in=old).delete()
-        _save_listings(_listing_data(service_ids))
+        ids = _save_listings(_listing_data(service_ids))
         if connection.vendor == "sqlite":
-            ids = list(
-                Listing.objects.filter(service_id__in=service_ids).values_list("id", flat=True)
-            )
             with connection.cursor() as cursor:
                 _sqlite_fts_sync(cursor, listing_ids=ids, removed_ids=old)
 
@@ -426,12 +577,19 @@ def _facets(q: Query) -> list[list[str]]:
     return groups
 
 
-def _fts5_match(words, groups) -> str:
+def _typing(words, text: str) -> list[bool]:
+    """Which words to match as prefixes: the one being typed (the last, unless a space follows it),
+    and never two letters ("fo" as a prefix would match every "for"). Earlier words are whole,
+    which also spares the index merging every word that starts like a common one."""
+    typing = bool(text) and not text[-1].isspace()
+    return [typing and i == len(words) - 1 for i in range(len(words))]
+
+
+def _fts5_match(words, groups, text: str = "") -> str:
     parts = []
-    for word, english in words:
-        # Two letters match whole words only: "fo" as a prefix would match every "for".
-        alternatives = [f'"{word}"' + ("*" if len(word) > 2 else "")]
-        alternatives += [f'"{english}"*'] if english else []
+    for (word, english), prefix in zip(words, _typing(words, text), strict=True):
+        alternatives = [f'"{word}"' + ("*" if prefix and len(word) > 2 else "")]
+        alternatives += [f'"{english}"' + ("*" if prefix else "")] if english else []
         parts.append("{name body} : (" + " OR ".join(alternatives) + ")")
     for group in groups:
         parts.append("facets : (" + " OR ".join(group) + ")")
@@ -442,23 +600,22 @@ def _pg_word(word: str) -> str:
     return re.sub(r"\W", "", word)
 
 
-def _pg_queries(words, groups) -> tuple[str, str]:
-    text = " & ".join(
-        "("
-        + " | ".join(
-            _pg_word(w) + (":*" if len(w) > 2 else "") for w in [word, english] if w and _pg_word(w)
-        )
-        + ")"
-        for word, english in words
-    )
+def _pg_queries(words, groups, text: str = "") -> tuple[str, str]:
+    ored = []
+    for (word, english), prefix in zip(words, _typing(words, text), strict=True):
+        terms = [
+            _pg_word(w) + (":*" if prefix and len(w) > 2 else "")
+            for w in [word, english]
+            if w and _pg_word(w)
+        ]
+        if terms:
+            ored.append("(" + " | ".join(terms) + ")")
     facets = " & ".join("(" + " | ".join(group) + ")" for group in groups)
-    return text, facets
+    return " & ".join(ored), facets
 
 
-def _candidates(q: Query, limit: int) -> list[tuple]:
-    """(listing id, service id, location id, latitude, longitude, relevance) best first."""
-    words = query_words(q.text)
-    groups = _facets(q)
+def _filters(q: Query) -> tuple[list[str], list]:
+    """Conditions on the listing columns (age, opening hours) that every stage-1 query adds."""
     where, params = [], []
     if q.age is not None:
         where.append("(l.minimum_age IS NULL OR l.minimum_age <= %s)")
@@ -467,65 +624,117 @@ def _candidates(q: Query, limit: int) -> list[tuple]:
     if q.open_now:
         open_ids = _open_patterns(q.at or timezone.now()) or [0]
         where.append(f"l.hours_id IN ({','.join(str(int(i)) for i in open_ids)})")
-    distance = "0"
-    dparams: list = []
-    if q.near:
-        lat0, lon0 = q.near
-        kx = KM_PER_DEGREE * math.cos(math.radians(lat0))
-        distance = (
-            "COALESCE(((l.latitude - %s) * %s) * ((l.latitude - %s) * %s) + "
-            "((l.longitude - %s) * %s) * ((l.longitude - %s) * %s), %s)"
-        )
-        dparams = [lat0, KM_PER_DEGREE, lat0, KM_PER_DEGREE, lon0, kx, lon0, kx]
-        dparams.append(NO_COORDINATES_KM**2)
-        if q.within_km:
-            dlat = q.within_km / KM_PER_DEGREE
-            dlon = q.within_km / max(kx, 1e-6)
-            where.append("l.latitude BETWEEN %s AND %s AND l.longitude BETWEEN %s AND %s")
-            params += [lat0 - dlat, lat0 + dlat, lon0 - dlon, lon0 + dlon]
+    return where, params
+
+
+def _distance_sql(q: Query) -> tuple[str, list]:
+    """Squared kilometres from the household (flat-earth: fine for ordering a nearby pool)."""
+    if not q.near:
+        return "0", []
+    lat0, lon0 = q.near
+    kx = KM_PER_DEGREE * math.cos(math.radians(lat0))
+    sql = (
+        "COALESCE(((l.latitude - %s) * %s) * ((l.latitude - %s) * %s) + "
+        "((l.longitude - %s) * %s) * ((l.longitude - %s) * %s), %s)"
+    )
+    return sql, [lat0, KM_PER_DEGREE, lat0, KM_PER_DEGREE, lon0, kx, lon0, kx, NO_COORDINATES_KM**2]
+
+
+def _pool(q: Query, words, groups, km: float | None, limit: int) -> list[tuple]:
+    """Stage 1 within `km` of the household (None: everywhere): the `limit` best listings."""
+    where, params = _filters(q)
+    distance, dparams = _distance_sql(q)
     scale = DISTANCE_SCALE_KM**2
-    extra = "".join(f" AND {w}" for w in where)
-    with connection.cursor() as cursor:
-        if not words and not groups:
-            order = "l.name_text" if not q.near else f"{distance}"
-            sql = (
-                f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, 1.0 "  # noqa: S608
-                f"FROM resources_listing l WHERE 1=1{extra} ORDER BY {order} LIMIT %s"
-            )
-            cursor.execute(sql, [*params, *(dparams if q.near else []), limit])
-            return cursor.fetchall()
-        if connection.vendor == "postgresql":
-            text, facets = _pg_queries(words, groups)
-            tsq = []
-            qparams = []
-            if text:
-                tsq.append("to_tsquery('english', %s)")
-                qparams.append(text)
-            if facets:
-                tsq.append("to_tsquery('simple', %s)")
-                qparams.append(facets)
-            tsquery = " && ".join(tsq)
-            rank = "ts_rank('{0, 0.1, 0.4, 1.0}', l.document, q.q)" if text else "1.0"
-            sql = (
-                f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, {rank} AS rel "  # noqa: S608
-                f"FROM resources_listing l, (SELECT {tsquery} AS q) q "
-                f"WHERE l.document @@ q.q{extra} "
-                f"ORDER BY {rank} / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
-            )
-            cursor.execute(sql, [*qparams, *params, *dparams, limit])
-            return cursor.fetchall()
-        match = _fts5_match(words, groups)
-        rank = "-bm25(resources_listing_fts, 10.0, 2.0, 0.0)" if words else "1.0"
-        # bm25 once per match, in the inner query; the outer one weighs it by distance.
+    columns = "l.id, l.service_id, l.location_id, l.latitude, l.longitude, l.facet_text"
+    near, nowhere = "", False
+    nparams: list = []
+    ranges: list = []
+    if km is not None and q.near:
+        near, nparams = area_sql("{id}", q.near, km)
+        ranges = id_ranges(q.near, km)
+        nowhere = km >= NO_COORDINATES_KM  # virtual services rank as if this far away
+        if nowhere:
+            ranges.append((NOWHERE_CELL * SLOT, (NOWHERE_CELL + 1) * SLOT - 1))
+
+    def around(column: str) -> tuple[list[str], list]:
+        """The area as id ranges ORed: PostgreSQL ANDs their bitmap with the text index's."""
+        if not ranges:
+            return [], []
+        sql = " OR ".join(f"{column} BETWEEN %s AND %s" for _ in ranges)
+        return [f"({sql})"], [bound for pair in ranges for bound in pair]
+
+    if not words and not groups:
+        area, aparams = around("l.id")
+        order = f"{distance}, l.id" if q.near else "l.name_text, l.id"
         sql = (
-            f"SELECT l.id, l.service_id, l.location_id, l.latitude, l.longitude, f.rel "  # noqa: S608
-            f"FROM (SELECT rowid AS id, {rank} AS rel FROM resources_listing_fts "
-            f"WHERE resources_listing_fts MATCH %s) f JOIN resources_listing l ON l.id = f.id "
-            f"WHERE 1=1{extra} "
-            f"ORDER BY f.rel / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
+            f"SELECT {columns}, 1.0 FROM resources_listing l "  # noqa: S608
+            f"WHERE {' AND '.join([*area, *where]) or '1=1'} ORDER BY {order} LIMIT %s"
         )
-        cursor.execute(sql, [match, *params, *dparams, limit])
+        return _fetch(sql, [*aparams, *params, *(dparams if q.near else []), limit])
+    if connection.vendor == "postgresql":
+        text, facets = _pg_queries(words, groups, q.text)
+        tsq = ["to_tsquery('english', %s)"] * bool(text) + ["to_tsquery('simple', %s)"] * bool(
+            facets
+        )
+        rank = "ts_rank('{0, 0.1, 0.4, 1.0}', l.document, q.q)" if text else "1.0"
+        area, aparams = around("l.id")
+        sql = (
+            f"SELECT {columns}, {rank} FROM resources_listing l, "  # noqa: S608
+            f"(SELECT {' && '.join(tsq)} AS q) q "
+            f"WHERE {' AND '.join(['l.document @@ q.q', *area, *where])} "
+            f"ORDER BY {rank} / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
+        )
+        qparams = [text] * bool(text) + [facets] * bool(facets)
+        return _fetch(sql, [*qparams, *aparams, *params, *dparams, limit])
+    # FTS5 seeks to the band of rows by rowid and tests each match's cell column before it
+    # scores it, so bm25 runs for the listings near the household only.
+    match = _fts5_match(words, groups, q.text)
+    rank = "-bm25(resources_listing_fts, 10.0, 2.0, 0.0)" if words else "1.0"
+    scan = (
+        f"SELECT rowid AS id, {rank} AS rel FROM resources_listing_fts "  # noqa: S608
+        "WHERE resources_listing_fts MATCH %s"
+    )
+    inner, iparams = scan, [match]
+    if near:
+        inner, iparams = f"{scan} AND {near.format(id='rowid')}", [match, *nparams]
+        if nowhere:  # a separate scan: an OR would hide the rowid range from FTS5
+            inner += f" UNION ALL {scan} AND rowid >= %s"
+            iparams += [match, NOWHERE_CELL * SLOT]
+    sql = (
+        f"SELECT {columns}, f.rel FROM ({inner}) f "  # noqa: S608
+        f"JOIN resources_listing l ON l.id = f.id WHERE {' AND '.join(where) or '1=1'} "
+        f"ORDER BY f.rel / (1.0 + {distance} / {scale}) DESC, l.id LIMIT %s"
+    )
+    return _fetch(sql, [*iparams, *params, *dparams, limit])
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _candidates(q: Query, limit: int) -> list[tuple]:
+    """Stage 1: (listing id, service id, location id, latitude, longitude, facets, relevance) of
+    at most `limit` listings, best first. Near a household it looks in widening rings (the cells
+    around it) and stops at the first ring that fills the pool, so a common word costs the
+    listings of one neighbourhood, not of the whole directory."""
+    words = query_words(q.text)
+    groups = _facets(q)
+    if not q.near:
+        return _pool(q, words, groups, None, limit)
+    last = q.within_km or None
+    km = min(RINGS_KM[0], q.within_km or RINGS_KM[0])
+    while True:
+        rows = _pool(q, words, groups, km, limit)
+        if len(rows) >= limit or km == last:
+            return rows
+        # Widen as far as the matches found so far suggest the pool needs (they thin out as the
+        # square of the distance), at least threefold; past the last ring, look everywhere.
+        wanted = km * math.sqrt(1.5 * limit / len(rows)) if rows else math.inf
+        km = max(km * 3, wanted)
+        if km > RINGS_KM[-1] or (q.within_km and km >= q.within_km):
+            km = last
 
 
 def _uuid(value):
@@ -538,10 +747,12 @@ def search_services(query: Query | None = None, *, limit: int = 20, **kwargs) ->
     q = query or Query(**kwargs)
     rows = _candidates(q, limit * 3)
     best: dict = {}
-    for listing_id, service_id, location_id, lat, lon, rel in rows:
+    for _listing, service_id, location_id, lat, lon, facets, rel in rows:
         service_id = _uuid(service_id)  # SQLite hands back UUIDs as hex text
         location_id = _uuid(location_id) if location_id else None
         km = haversine_km(q.near[0], q.near[1], lat, lon) if q.near and lat is not None else None
+        if q.within_km and (km is None or km > q.within_km):
+            continue
         score = (
             float(rel or 0)
             / (1 + ((km if km is not None else NO_COORDINATES_KM) / DISTANCE_SCALE_KM) ** 2)
@@ -549,74 +760,67 @@ def search_services(query: Query | None = None, *, limit: int = 20, **kwargs) ->
             else float(rel or 0)
         )
         if service_id not in best or score > best[service_id][0]:
-            best[service_id] = (score, location_id, km, listing_id)
+            best[service_id] = (score, location_id, km, facets)
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:limit]
     return _hydrate(q, ranked)
 
 
 def _hydrate(q: Query, ranked) -> list[Result]:
-    from liaison.resources.models import Address, Location, Phone, Service, TaxonomyTerm
+    """Stage 2's second half: load the page's rows only, a fixed handful of queries."""
+    from liaison.resources.models import (
+        Address,
+        Location,
+        Phone,
+        Schedule,
+        Service,
+        TaxonomyTerm,
+    )
 
     if not ranked:
         return []
-    from liaison.resources.models import Listing, Schedule
-
     service_ids = [sid for sid, _ in ranked]
     location_ids = [v[1] for _, v in ranked if v[1]]
-    facets = dict(
-        Listing.objects.filter(id__in=[v[3] for _, v in ranked]).values_list("id", "facet_text")
-    )
     services = {
-        s.id: s
-        for s in Service.objects.filter(id__in=service_ids)
-        .select_related("organization")
-        .prefetch_related(
-            "schedules",
-            Prefetch("phones", queryset=Phone.objects.order_by("id")),
-        )
+        s.id: s for s in Service.objects.filter(id__in=service_ids).select_related("organization")
     }
-    locations = {
-        loc.id: loc
-        for loc in Location.objects.filter(id__in=location_ids).prefetch_related(
-            Prefetch("addresses", queryset=Address.objects.order_by("id")),
-        )
-    }
-    # Hours and phones of the location only where the service has none of its own.
-    bare = [
-        v[1] for sid, v in ranked if v[1] and sid in services and not services[sid].schedules.all()
-    ]
-    location_hours: dict = {}
-    for schedule in Schedule.objects.filter(location_id__in=bare) if bare else []:
-        location_hours.setdefault(schedule.location_id, []).append(schedule)
-    no_phone = [
-        v[1] for sid, v in ranked if v[1] and sid in services and not services[sid].phones.all()
-    ]
-    location_phones: dict = {}
+    locations = {loc.id: loc for loc in Location.objects.filter(id__in=location_ids)}
+    addresses: dict = {}
+    for address in Address.objects.filter(location_id__in=location_ids).order_by("id"):
+        addresses.setdefault(address.location_id, address)
+    # Hours and phones of the service, or else (only where it has none) of its location.
+    hours: dict = {}
+    for schedule in Schedule.objects.filter(service_id__in=service_ids).order_by("id"):
+        hours.setdefault(schedule.service_id, []).append(schedule)
+    phones: dict = {}
+    for phone in Phone.objects.filter(service_id__in=service_ids).order_by("id"):
+        phones.setdefault(phone.service_id, phone)
+    bare = [v[1] for sid, v in ranked if v[1] and sid not in hours]
+    for schedule in Schedule.objects.filter(location_id__in=bare).order_by("id") if bare else []:
+        hours.setdefault(schedule.location_id, []).append(schedule)
+    no_phone = [v[1] for sid, v in ranked if v[1] and sid not in phones]
     for phone in Phone.objects.filter(location_id__in=no_phone).order_by("id") if no_phone else []:
-        location_phones.setdefault(phone.location_id, []).append(phone)
+        phones.setdefault(phone.location_id, phone)
     wanted_needs = (
         {t.id: t for t in TaxonomyTerm.objects.filter(id__in=list(q.needs))} if q.needs else {}
     )
     words = query_words(q.text)
     now = q.at or timezone.now()
     out = []
-    for sid, (score, location_id, km, listing_id) in ranked:
+    for sid, (score, location_id, km, facets) in ranked:
         service = services.get(sid)
         if service is None:
             continue
         location = locations.get(location_id)
         result = Result(service=service, location=location, distance_km=km, score=score)
-        tokens = facets.get(listing_id, "").split()
+        tokens = (facets or "").split()
         result.languages = sorted(t[2:] for t in tokens if t.startswith("zl"))
-        schedules = list(service.schedules.all()) or location_hours.get(location_id, [])
+        schedules = hours.get(sid) or hours.get(location_id, [])
         result.hours = describe_hours(schedules)
         zone = location.zone if location else zoneinfo.ZoneInfo(settings.TIME_ZONE)
         result.open_now = is_open(schedules, now.astimezone(zone)) if schedules else None
-        if location:
-            addresses = list(location.addresses.all())
-            result.address = addresses[0].text if addresses else ""
-        phones = list(service.phones.all()) or location_phones.get(location_id, [])
-        result.phone = phones[0] if phones else None
+        if location_id in addresses:
+            result.address = addresses[location_id].text
+        result.phone = phones.get(sid) or phones.get(location_id)
         result.reasons = _reasons(q, words, service, result, wanted_needs)
         out.append(result)
     return out
@@ -624,8 +828,6 @@ def _hydrate(q: Query, ranked) -> list[Result]:
 
 def _reasons(q, words, service, result, wanted_needs) -> list[str]:
     """Why this service is in the list, in the words a liaison or a family would use."""
-    from liaison.core.validators import language_name
-
     reasons = []
     name_words = _WORD.findall(needs.fold(f"{service.name} {service.alternate_name}"))
     other_words = _WORD.findall(
@@ -666,6 +868,13 @@ def _reasons(q, words, service, result, wanted_needs) -> list[str]:
 
 
 @cache
+def language_name(tag: str) -> str:
+    from liaison.core.validators import language_name
+
+    return language_name(tag)
+
+
+@cache
 def _day_names(locale: str):
     import babel.dates
 
@@ -677,13 +886,8 @@ def _day_names(locale: str):
 
 def describe_hours(schedules) -> list[str]:
     """ "Mon–Fri 9:00–17:00" lines, in the active language's day names."""
-    import babel.dates
 
-    locale = translation.get_language() or "en"
-    try:
-        names = babel.dates.get_day_names("abbreviated", locale=locale.replace("-", "_"))
-    except Exception:
-        names = babel.dates.get_day_names("abbreviated", locale="en")
+    names = _day_names(translation.get_language() or "en")
     lines = []
     for s in schedules:
         if s.opens_at and s.closes_at:

@@ -33,7 +33,7 @@ class Taxonomy(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "taxonomies"
+        verbose_name_plural = _("taxonomies")
 
     def __str__(self):
         return self.name

@@ -1,5 +1,5 @@
 """Search listings: one row per service at a location (or per service with no location), denormalised
-for the full-text index. The text index itself is backend-specific (see resources/search.py and
+for the full-text index. A listing's id says which map cell it lies in (search.cell_of). The text index itself is backend-specific (see resources/search.py and
 migration 0002): an FTS5 table on SQLite, a generated tsvector column with a GIN index on PostgreSQL."""
 
 from django.db import models
@@ -20,10 +20,11 @@ class Listing(models.Model):
     name_text = models.TextField()
     body_text = models.TextField()
     facet_text = models.TextField()
-    hours = models.ForeignKey("resources.HoursPattern", null=True, on_delete=models.SET_NULL)
-
-    class Meta:
-        indexes = [models.Index(fields=["latitude", "longitude"], name="listing_lat_lon")]
+    # No index on hours or coordinates: searches find listings by id (see search.area_sql), and
+    # every index here is one more to write 50,000 times in a rebuild.
+    hours = models.ForeignKey(
+        "resources.HoursPattern", null=True, on_delete=models.SET_NULL, db_index=False
+    )
 
     def __str__(self):
         return self.name_text

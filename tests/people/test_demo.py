@@ -59,3 +59,34 @@ def test_demo_is_deterministic(db):
 
     first = build_and_read()
     assert first and first == build_and_read()
+
+
+def test_demo_has_services_an_upcoming_event_and_concerns_for_the_liaisons_caseload(db):
+    from django.utils import timezone
+
+    from liaison.concerns.models import Concern, ConcernNote, Contact
+    from liaison.events.models import Event, Invitation
+    from liaison.resources.models import Service
+
+    district = demo.build_demo(seed=7, households=60, students=90)
+    liaison = User.objects.get(username="liaison")
+    caseload = set(
+        Household.objects.filter(assignments__staff=liaison).values_list("pk", flat=True)
+    )
+    assert Service.objects.exists()
+    upcoming = Event.objects.filter(district=district, starts_at__gt=timezone.now()).get()
+    assert upcoming.capacity == 40 and upcoming.childcare_offered
+    assert set(upcoming.interpretation) == {"es", "ar"}
+    invited = set(Invitation.objects.filter(event=upcoming).values_list("household_id", flat=True))
+    assert invited == caseload
+    assert Invitation.objects.filter(event=upcoming, answer__in=["yes", "maybe"]).count() >= 3
+    past = Event.objects.filter(district=district, ends_at__lt=timezone.now()).get()
+    assert Invitation.objects.filter(event=past, checked_in_at__isnull=False).exists()
+    concerns = Concern.objects.filter(district=district)
+    assert {c.household_id for c in concerns} <= caseload
+    assert {"new", "in_progress", "resolved"} <= set(concerns.values_list("status", flat=True))
+    assert ConcernNote.objects.filter(concern__in=concerns, restricted=True).exists()
+    assert {"call", "home_visit"} <= set(Contact.objects.values_list("kind", flat=True))
+    # Built once: a second build adds nothing.
+    demo.build_demo(seed=7, households=60, students=90)
+    assert Event.objects.count() == 2 and concerns.count() == 4

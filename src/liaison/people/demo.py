@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.concerns import demo as concerns_demo
 from liaison.core.db import refresh_statistics
+from liaison.events import demo as events_demo
 from liaison.people.choices import (
     AssignmentRole,
     Channel,
@@ -37,6 +39,7 @@ from liaison.people.models import (
     User,
 )
 from liaison.people.search import reindex
+from liaison.resources import demo as resources_demo
 
 DEMO_SLUG = "riverton"
 DEMO_PASSWORD = "liaison-demo-2026"  # noqa: S105  (printed for the synthetic demo only)
@@ -783,6 +786,11 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
         for hid in arabic
     ]
     HouseholdAssignment.objects.bulk_create(assignment_rows, batch_size=1000)
+
+    # Something on every page: community services, events and concerns, each from its own app.
+    resources_demo.add_demo_activity(district, staff)
+    events_demo.add_demo_activity(district, staff)
+    concerns_demo.add_demo_activity(district, staff)
 
     reindex([h.id for h in household_rows])
     refresh_statistics()

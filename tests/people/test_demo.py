@@ -90,3 +90,13 @@ def test_demo_has_services_an_upcoming_event_and_concerns_for_the_liaisons_casel
     # Built once: a second build adds nothing.
     demo.build_demo(seed=7, households=60, students=90)
     assert Event.objects.count() == 2 and concerns.count() == 4
+
+
+def test_the_shipped_demo_directory_is_the_tested_synthetic_sample():
+    from pathlib import Path
+
+    from liaison.resources.demo import DEMO_PACKAGE
+
+    sample = Path(__file__).resolve().parents[1] / "resources" / "data" / "sample"
+    shipped = {p.name: p.read_bytes() for p in DEMO_PACKAGE.glob("*.csv")}
+    assert shipped and shipped == {p.name: p.read_bytes() for p in sample.glob("*.csv")}

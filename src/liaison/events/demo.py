@@ -43,7 +43,7 @@ def add_demo_activity(district, staff):
         ),
         starts_at=_at(site, today + dt.timedelta(days=7), 18),
         ends_at=_at(site, today + dt.timedelta(days=7), 19, 30),
-        place="Riverside Elementary School, library",
+        place="Library",
         capacity=40,
         interpretation=["es", "ar"],
         childcare_offered=True,
@@ -73,7 +73,7 @@ def add_demo_activity(district, staff):
         title="Coffee with the principal",
         starts_at=_at(site, past_day, 8, 30),
         ends_at=_at(site, past_day, 9, 30),
-        place="Riverside Elementary School, cafeteria",
+        place="Cafeteria",
         interpretation=["es"],
     )[0]
     past = services.invite_households(

@@ -254,7 +254,7 @@ def summary_pdf(request):
         % {"day": latest.isoformat() if latest else "—"},
         sections=sections,
     )
-    _record_export(request, "export_summary_pdf")
+    _record_export(request, "export_summary")
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="engagement-summary.pdf"'
     return response

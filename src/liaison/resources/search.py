@@ -462,7 +462,11 @@ def _replace_listings(pairs, postgres: bool) -> None:
         with connection.cursor() as cursor:
             if postgres:
                 cursor.execute("DROP INDEX IF EXISTS resources_listing_document")
+                # TRUNCATE is refused while the transaction has deferred foreign-key checks
+                # pending (rows written earlier in it): run them now, then defer again.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("TRUNCATE resources_listing")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             else:  # a new FTS5 table is quicker than emptying the old one
                 cursor.execute("DROP TABLE IF EXISTS resources_listing_fts")
                 cursor.execute(SQLITE_TEXT_INDEX)

@@ -288,7 +288,7 @@ def insert_rows(rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One array per column, unnested on the server: a single set-based statement with 16
-            # parameters. (A multi-row VALUES list made psycopg parse 16,000 placeholders a batch;
+            # parameters. (A multi-row VALUES list made psycopg parse 16,000 bound parameters a batch;
             # executemany still executes once per row.)
             arrays = ", ".join(f"%s::{t}[]" for t in _column_types())
             sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608

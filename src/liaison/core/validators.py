@@ -30,6 +30,29 @@ def normalize_language_tag(value: str) -> str:
     return lang.simplify_script().to_tag()
 
 
+def language_from_name(value: str) -> str | None:
+    """A BCP 47 tag for a language's name in any language ('Farsi', 'Kreyòl ayisyen', 'Chinese
+    (Mandarin)', 'Spanish language'); None when the text names no language.
+
+    langcodes' own lookup also matches a known name that is merely the start of a word, so it
+    reads 'javascript:…' as Javanese ('Java…'); here a name must be the whole text or end at a
+    space, so only extra words ('… dialect', '… language') are forgiven."""
+    from language_data.names import TRIES, name_to_code, normalize_name
+
+    lookup = normalize_name(value or "")
+    if not lookup:
+        return None
+    name_to_code("language", "english")  # loads the name index into TRIES
+    names = TRIES["und/name_to_language"]
+    whole = [p for p in names.prefixes(lookup) if len(p) == len(lookup) or lookup[len(p)] == " "]
+    if not whole or (whole[-1] != lookup and len(whole[-1]) < 4):
+        return None
+    try:
+        return normalize_language_tag(names[whole[-1]][0].decode())
+    except ValidationError:
+        return None
+
+
 def validate_language_tag(value: str) -> None:
     normalize_language_tag(value)
 

@@ -5,11 +5,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import langcodes
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from liaison.core.validators import normalize_language_tag
+from liaison.core.validators import language_from_name, normalize_language_tag
 from liaison.people.choices import Programme
 
 DEFAULT = Path(__file__).with_name("default_mapping.toml")
@@ -48,10 +47,7 @@ class Mapping:
             return normalize_language_tag(raw)
         except ValidationError:
             pass
-        try:
-            return normalize_language_tag(langcodes.find(raw).to_tag())
-        except (LookupError, ValidationError, ValueError):
-            return None
+        return language_from_name(raw)
 
     def programme_list(self, value: str) -> tuple[list[str], list[str]]:
         """(programmes, unknown values) for a comma- or semicolon-separated list."""

@@ -142,6 +142,24 @@ def test_keyword_handlers_take_their_texts(client, world, gateway):
         registry._keyword_handlers.remove(rsvp)
 
 
+@pytest.mark.parametrize("answer", ["YES", "Sí", "si"])
+def test_a_bare_yes_from_a_number_that_never_opted_out_is_an_answer(client, world, gateway, answer):
+    _household, (mum,) = family(world.district, guardians=1, language="es")
+    seen = []
+
+    def survey(guardian, text, message):
+        seen.append(text)
+        return True
+
+    registry.register_keyword_handler(survey)
+    try:
+        inbound(client, mum.phone, answer, "SM62")
+    finally:
+        registry._keyword_handlers.remove(survey)
+    assert seen == [answer]
+    assert not gateway.sent  # no "you will receive our texts again" to a number that never left
+
+
 def test_an_unknown_number_waits_for_a_liaison_to_attach_it(client, world, gateway):
     inbound(client, "+16175550177", "This is Maria, Ana's mum", "SM70")
     item = UnmatchedInbound.objects.get()

@@ -26,6 +26,7 @@ STOP_WORDS = {
     "توقف", "الغاء", "停止", "退订", "取消", "стоп", "отписаться", "중지", "그만",
 }  # fmt: skip
 START_WORDS = {"start", "unstop", "yes", "si", "comenzar", "inicio", "demarrer", "bat dau"}
+AFFIRMATIVES = {"yes", "si"}  # START words that are also plain answers (an RSVP, a survey)
 HELP_WORDS = {"help", "info", "ayuda", "aide", "ajuda", "ed", "tro giup", "caawin", "مساعدة", "帮助", "помощь", "도움"}  # fmt: skip
 
 
@@ -135,8 +136,8 @@ def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=(
                 )
             _consent_reply(guardian, sender, text, district=district)
         return {"outcome": "stop", "message": message}
-    if keyword == "start" and normalise(body) == "yes" and not _opted_out(sender):
-        keyword = None  # "YES" from a number that never opted out is an answer (an RSVP), not START
+    if keyword == "start" and normalise(body) in AFFIRMATIVES and not _opted_out(sender):
+        keyword = None  # "YES"/"SÍ" from a number that never opted out is an answer, not START
     if keyword == "start":
         services.opt_in(channel=Channel.SMS, address=sender)
         message = _store(guardian, body, media, consumed=True)

@@ -172,6 +172,40 @@ def test_a_family_raises_a_concern_and_sees_it_on_home(family_client, world):
     assert reverse("portal:concern", args=[concern.pk]) in home
 
 
+def test_a_family_with_two_children_says_which_one_the_concern_is_about(family_client, world):
+    from tests import factories as f
+
+    guardian = family_client.guardian
+    first = world.caseload_family.students.get()
+    second = f.StudentFactory(household=world.caseload_family, given_name="Lucía")
+    guardian.student_links.create(student=second)
+    other_child = world.taught_family.students.first()
+    page = family_client.get(reverse("portal:concern_new")).content.decode()
+    assert "Which child is it about?" in page and "Lucía" in page
+    assert other_child.given_name not in page
+
+    refused = family_client.post(
+        reverse("portal:concern_new"),
+        {"category": "health", "description": "Fiebre", "reach": "portal",
+         "children": [str(other_child.pk)]},
+    )  # fmt: skip
+    assert refused.status_code == 200 and "Choose among your children." in refused.content.decode()
+    assert "Fiebre" in refused.content.decode() and not Concern.objects.exists()
+
+    family_client.post(
+        reverse("portal:concern_new"),
+        {"category": "health", "description": "Fiebre", "reach": "portal",
+         "children": [str(second.pk)]},
+    )  # fmt: skip
+    assert list(Concern.objects.get().students.all()) == [second]
+    assert first.given_name  # the first child was offered but not chosen
+
+
+def test_a_family_with_one_child_is_not_asked_which(family_client):
+    page = family_client.get(reverse("portal:concern_new")).content.decode()
+    assert "Which child is it about?" not in page
+
+
 def test_a_concern_without_a_description_is_explained_and_kept(family_client):
     family_client.post(reverse("portal:language"), {"language": "en"})
     response = family_client.post(
@@ -203,8 +237,11 @@ def test_new_pages_are_small(family_client, invitation, name):
 def test_event_help_and_concern_pages_have_no_english_left(family_client, invitation, lang):
     import re
 
+    from tests import factories as f
     from tests.portal.test_pages import english_left_for, visible_text
 
+    second = f.StudentFactory(household=family_client.guardian.household, given_name="Lucía")
+    family_client.guardian.student_links.create(student=second)  # "which child?" is asked
     family_client.post(reverse("portal:language"), {"language": lang})
     concern = family_client.post(
         reverse("portal:concern_new"),
@@ -220,6 +257,7 @@ def test_event_help_and_concern_pages_have_no_english_left(family_client, invita
     for url in [
         reverse("portal:event", args=[invitation.pk]),
         concern["Location"],
+        reverse("portal:concern_new"),
         reverse("portal:find_help") + "?need=food",
         reverse("portal:find_help") + "?q=",
     ]:

@@ -143,7 +143,9 @@ def status_words(concern) -> str:
     return str(STATUS_WORDS.get(concern.status, concern.get_status_display()))
 
 
-def raise_concern(*, guardian, category: str, description: str, contact_preference: str):
+def raise_concern(
+    *, guardian, category: str, description: str, contact_preference: str, students=()
+):
     from liaison.concerns import services as concerns
     from liaison.concerns.choices import Source
 
@@ -154,6 +156,7 @@ def raise_concern(*, guardian, category: str, description: str, contact_preferen
         description=description,
         source=Source.PORTAL,
         contact_preference=contact_preference,
+        students=students,
     )
 
 

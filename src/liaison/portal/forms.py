@@ -278,6 +278,12 @@ class ConcernForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Tell us what happened.")},
     )
+    children = forms.MultipleChoiceField(
+        label=_("Which child is it about? (optional)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose among your children.")},
+    )
     reach = forms.ChoiceField(
         label=_("How should we reach you?"),
         choices=[(code, label) for code, label, _staff in REACH],
@@ -288,9 +294,18 @@ class ConcernForm(forms.Form):
         label=_("Best time or number to reach you (optional)"), required=False, max_length=120
     )
 
-    def __init__(self, *args, categories=(), **kwargs):
+    def __init__(self, *args, categories=(), children=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Choose one")), *categories]
+        self._children = {str(child.pk): child for child in children}
+        self.fields["children"].choices = [
+            (pk, child.preferred_name or child.given_name) for pk, child in self._children.items()
+        ]
+        if len(self._children) < 2:  # one child (or none): nothing to choose
+            del self.fields["children"]
+
+    def chosen_children(self) -> list:
+        return [self._children[pk] for pk in self.cleaned_data.get("children", [])]
 
     def clean_description(self):
         text = self.cleaned_data["description"].strip()

@@ -481,6 +481,7 @@ def concern_new(request):
     form = ConcernForm(
         request.POST if request.method == "POST" else None,
         categories=family.concern_categories(guardian.household.district),
+        children=_children(guardian),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -489,6 +490,7 @@ def concern_new(request):
                 category=form.cleaned_data["category"],
                 description=form.cleaned_data["description"],
                 contact_preference=form.contact_preference(),
+                students=form.chosen_children(),
             )
         except ValidationError:
             form.add_error("category", _("Choose what it is about."))

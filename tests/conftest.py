@@ -18,6 +18,12 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.3 s a password; tests create hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    # A request served in another language leaves it active in this thread (LocaleMiddleware
+    # does not undo it); the next test starts in the default language.
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @dataclass

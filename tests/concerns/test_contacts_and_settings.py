@@ -157,3 +157,36 @@ def test_timeline_merges_concerns_notes_and_contacts_newest_first_in_few_queries
     assert older and older[0].at < entries[-1].at
     only_contacts = timeline.entries_for(household, world.liaison, kinds=["contact"], limit=5)
     assert {e.kind for e in only_contacts} == {"contact"}
+
+
+def test_standard_categories_read_in_the_staff_language_renamed_ones_as_the_district_wrote(
+    client, world
+):
+    from django.utils import translation
+
+    concern = cf.concern(world.caseload_family, category="bullying_safety")
+    health = ConcernCategory.objects.get(district=world.district, code="health")
+    health.label = "Salud y bienestar (enfermería)"
+    health.save()
+    with translation.override("es"):
+        assert str(concern.category) == "Acoso escolar o seguridad"
+        assert str(health) == "Salud y bienestar (enfermería)"
+    with translation.override("en"):
+        assert str(concern.category) == "Bullying or safety"
+    world.liaison.interface_language = "es"
+    world.liaison.save(update_fields=["interface_language"])
+    client.force_login(world.liaison)
+    page = client.get(concern.get_absolute_url()).content.decode()
+    assert f"Inquietud n.º {concern.pk}: Acoso escolar o seguridad" in page
+    # History lines name the action in the reader's language; the values are as written then.
+    assert "raised →" not in page
+
+
+def test_a_district_created_by_a_spanish_reader_stores_the_standard_labels_in_english(db):
+    from django.utils import translation
+
+    with translation.override("es"):
+        district = f.DistrictFactory(slug="villanueva")
+        health = ConcernCategory.objects.get(district=district, code="health")
+        assert str(health) == "Salud"
+    assert health.label == "Health" and str(health) == "Health"

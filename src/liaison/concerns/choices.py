@@ -142,6 +142,19 @@ class ReminderKind(models.TextChoices):
 
 
 # The district's starting list of categories (a district can edit it).
+def category_label(code: str, label: str) -> str:
+    """A category's name for the reader: a standard category in the reader's language, unless the
+    district renamed it (then the district's own words, as stored)."""
+    from django.utils import translation
+
+    standard = _STANDARD_LABELS.get(code)
+    if standard is None:
+        return label
+    with translation.override("en"):
+        english = str(standard)
+    return str(standard) if label == english else label
+
+
 DEFAULT_CATEGORIES = [
     ("academic", _("Academic")),
     ("attendance", _("Attendance")),
@@ -154,3 +167,4 @@ DEFAULT_CATEGORIES = [
     ("transport", _("Transport")),
     ("other", _("Other")),
 ]
+_STANDARD_LABELS = dict(DEFAULT_CATEGORIES)

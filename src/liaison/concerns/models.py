@@ -1,6 +1,7 @@
 """Concerns and their history, confidential notes, mediation meetings, the contact log, reminders."""
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -16,6 +17,7 @@ from liaison.concerns.choices import (
     Source,
     Status,
     Urgency,
+    category_label,
 )
 from liaison.core.models import TrackedModel
 from liaison.core.validators import validate_language_tag
@@ -42,7 +44,11 @@ class ConcernCategory(models.Model):
         ]
 
     def __str__(self):
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        return category_label(self.code, self.label)
 
 
 class ServiceTarget(models.Model):
@@ -202,6 +208,59 @@ class ConcernChange(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.by_name} {self.action} {self.field}"
+
+    ACTIONS = {
+        "raised": _("raised"),
+        "assigned": _("assigned"),
+        "reassigned": _("reassigned"),
+        "status": _("status"),
+        "reopened": _("reopened"),
+        "changed": _("changed"),
+        "outcome": _("outcome"),
+        "resolution": _("resolution"),
+        "note": _("note"),
+        "contact": _("contact"),
+        "meeting": _("meeting"),
+        "meeting_changed": _("meeting changed"),
+        "agreements": _("agreements"),
+        "follow_up_action": _("follow-up action"),
+        "satisfaction": _("satisfaction"),
+        "satisfaction_asked": _("satisfaction asked"),
+        "summary_sent": _("summary sent"),
+    }
+    FIELDS = {
+        "assignee": _("assignee"),
+        "status": _("status"),
+        "category": _("category"),
+        "urgency": _("urgency"),
+        "students": _("children"),
+        "outcome": _("outcome"),
+        "resolution_summary": _("resolution summary"),
+        "satisfaction": _("satisfaction"),
+        "agreements": _("agreements"),
+    }
+
+    @property
+    def action_display(self) -> str:
+        """The action in the reader's language (stored as a code)."""
+        return str(self.ACTIONS.get(self.action, self.action))
+
+    @property
+    def field_display(self) -> str:
+        """The fields in the reader's language: ours, else the verbose name of a concern's or a
+        meeting's field (a meeting's changes list its own field names)."""
+
+        def name(field: str) -> str:
+            if field in self.FIELDS:
+                return str(self.FIELDS[field])
+            for model in (MediationMeeting, Concern):
+                try:
+                    return str(model._meta.get_field(field).verbose_name)
+                except FieldDoesNotExist:
+                    continue
+            return field
+
+        return ", ".join(name(f) for f in self.field.split(", ") if f)
 
 
 class NoteQuerySet(models.QuerySet):

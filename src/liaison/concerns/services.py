@@ -11,7 +11,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liaison.concerns.choices import (
@@ -45,14 +45,16 @@ log = logging.getLogger(__name__)
 
 
 def ensure_district_defaults(district) -> None:
-    """Give a district the standard categories and service targets (idempotent)."""
-    ConcernCategory.objects.bulk_create(
-        [
+    """Give a district the standard categories and service targets (idempotent).
+
+    Labels are stored in English whoever is signed in: a standard label is shown in each reader's
+    language (ConcernCategory.display_label) until the district renames it."""
+    with translation.override("en"):
+        categories = [
             ConcernCategory(district=district, code=code, label=str(label), order=i * 10)
             for i, (code, label) in enumerate(DEFAULT_CATEGORIES)
-        ],
-        ignore_conflicts=True,
-    )
+        ]
+    ConcernCategory.objects.bulk_create(categories, ignore_conflicts=True)
     ServiceTarget.objects.bulk_create(
         [
             ServiceTarget(district=district, urgency=urgency, hours=hours)

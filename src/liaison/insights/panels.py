@@ -36,11 +36,15 @@ def _int(value):
 
 
 def concern_category_labels(district_id) -> dict[str, str]:
+    from liaison.concerns.choices import category_label
     from liaison.concerns.models import ConcernCategory
 
-    labels = dict(
-        ConcernCategory.objects.filter(district_id=district_id).values_list("code", "label")
-    )
+    labels = {
+        code: category_label(code, label)
+        for code, label in ConcernCategory.objects.filter(district_id=district_id).values_list(
+            "code", "label"
+        )
+    }
     labels[UNSPECIFIED] = _("Not given")
     return labels
 

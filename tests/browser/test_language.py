@@ -56,14 +56,15 @@ def test_preview_three_languages_correct_one_send_and_the_correction_is_reused(p
     arabic = previews.locator("#rendering-ar .family-text")
     expect(arabic).to_have_attribute("dir", "rtl")
     spanish = previews.locator("#rendering-es")
-    expect(spanish.get_by_text("Machine translated")).to_be_visible()
+    expect(spanish.get_by_text("Machine translated", exact=True)).to_be_visible()
     assert axe_violations(page) == []
 
     spanish.get_by_text("Correct the Spanish translation").click()
     spanish.get_by_label("Message").fill(CORRECTED)
     spanish.get_by_role("button", name="Save as approved translation").click()
     spanish = previews.locator("#rendering-es")
-    expect(spanish.get_by_text("Approved translation")).to_be_visible()
+    # The badge itself (exact), not the "Save as approved translation" button that also matches.
+    expect(spanish.get_by_text("Approved translation", exact=True)).to_be_visible()
     expect(spanish.locator(".family-text")).to_contain_text(CORRECTED)
 
     first = send_and_prepare(page)

@@ -20,7 +20,21 @@ def delivery_pk(world, household):
     return [message.deliveries.first().pk]
 
 
+def attachment_pk(world, household):
+    from liaison.messaging.services import record_family_reply
+
+    guardian = household.guardians.first()
+    message = record_family_reply(
+        guardian=guardian,
+        body="See the note",
+        channel="email",
+        attachments=[("note.txt", b"from the doctor", "text/plain")],
+    )
+    return [message.attachments.get().pk]
+
+
 ROWS = {
+    "messaging:attachment": Row(attachment_pk, MESSAGES),
     "messaging:conversation": Row(conversation_pk, MESSAGES),
     "messaging:conversation_messages": Row(conversation_pk, MESSAGES),
     "messaging:household_write": Row(household_pk, MESSAGES),

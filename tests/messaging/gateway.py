@@ -80,6 +80,17 @@ class _Handler(BaseHTTPRequestHandler):
         gw = self.server.gateway
         if not self._authorised():
             return self._json(401, {"code": 20003, "message": "Authenticate"})
+        path = urlsplit(self.path).path
+        if "/Media/" in path:
+            if path not in gw.media:
+                return self._json(404, {"code": 20404, "message": "not found"})
+            content, content_type = gw.media[path]
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+            return None
         query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
         with gw.lock:
             items = [m for m in gw.sent if not query.get("To") or m["to"] == query["To"]]
@@ -95,6 +106,7 @@ class FakeGateway:
         self.sent: list[dict] = []
         self.requests: list[dict] = []
         self.reject: set[str] = set()
+        self.media: dict[str, tuple[bytes, str]] = {}  # path → (content, type) of MMS items
         self._fail = 0
         self._fail_status = 503
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -102,6 +114,12 @@ class FakeGateway:
         self.server.gateway = self
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def add_media(self, content: bytes, content_type: str) -> str:
+        """An MMS item the gateway holds, as the URL a webhook would name."""
+        path = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{uuid.uuid4().hex}/Media/ME{uuid.uuid4().hex}"
+        self.media[path] = (content, content_type)
+        return self.url + path
 
     def fail_next(self, n: int, status: int = 503) -> None:
         with self.lock:

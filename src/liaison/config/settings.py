@@ -339,6 +339,8 @@ MESSAGING_SMS_ACCOUNT_SID = os.environ.get("LIAISON_SMS_ACCOUNT_SID", "")
 MESSAGING_SMS_AUTH_TOKEN = os.environ.get("LIAISON_SMS_AUTH_TOKEN", "")
 MESSAGING_SMS_FROM = os.environ.get("LIAISON_SMS_FROM", "")
 MESSAGING_SMS_TIMEOUT = float(os.environ.get("LIAISON_SMS_TIMEOUT", "10"))
+# Hosts MMS pictures may be fetched from, besides the SMS API's own host.
+MESSAGING_SMS_MEDIA_HOSTS = env_list("LIAISON_SMS_MEDIA_HOSTS", "api.twilio.com")
 # Channel backends: LIAISON_MESSAGING_CONSOLE=1 prints every SMS and email instead (demo, laptop).
 MESSAGING_CHANNELS = (
     {

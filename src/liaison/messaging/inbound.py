@@ -162,7 +162,11 @@ def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=(
         return {"outcome": "help", "message": message}
     if guardian is None:
         UnmatchedInbound.objects.create(
-            sender=sender, body=body, provider_id=provider_id, channel=Channel.SMS
+            sender=sender,
+            body=body,
+            provider_id=provider_id,
+            channel=Channel.SMS,
+            media=[item.as_pair() for item in media],
         )
         return {"outcome": "unmatched", "message": None}
     message = services.record_family_reply(

@@ -160,13 +160,21 @@ class Rendering(models.Model):
 
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="messaging/%Y/%m/")
+    file = models.FileField(upload_to="messaging/%Y/%m/", blank=True)
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
+    # A picture sent by text (MMS) is fetched from the provider after the webhook has answered:
+    # until then the row holds where it is; a fetch that fails says why.
+    source_url = models.URLField(max_length=1000, blank=True)
+    fetch_error = models.CharField(max_length=300, blank=True)
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_pending(self) -> bool:
+        return not self.file and bool(self.source_url) and not self.fetch_error
 
 
 class DeliveryQuerySet(models.QuerySet):
@@ -279,6 +287,7 @@ class UnmatchedInbound(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
     sender = models.CharField(max_length=254)
     body = models.TextField(blank=True)
+    media = models.JSONField(default=list, blank=True)  # [[url, content type]] of an MMS, unfetched
     provider_id = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     resolved_message = models.ForeignKey(

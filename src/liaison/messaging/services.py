@@ -96,9 +96,15 @@ def _kick_fanout(message_id: int) -> None:
 
 
 def _save_attachments(message: Message, attachments) -> None:
-    """attachments: UploadedFile objects, or (name, bytes, content_type) tuples."""
+    """attachments: UploadedFile objects, (name, bytes, content_type) tuples, or RemoteMedia (an
+    MMS item the provider holds, fetched after the commit)."""
+    from liaison.messaging.media import RemoteMedia, keep
+
     limit = settings.MESSAGING_MAX_ATTACHMENT_BYTES
     for item in attachments or ():
+        if isinstance(item, RemoteMedia):
+            keep(message, [item])
+            continue
         if isinstance(item, tuple):
             name, content, content_type = item
             size = len(content)
@@ -627,8 +633,14 @@ def family_messages(*, guardian, limit: int = 50) -> list[Message]:
 def attach_unmatched(*, item, guardian, by) -> Message:
     """A liaison decides which guardian an unknown number's text came from: it joins their thread."""
     with transaction.atomic():
+        from liaison.messaging.media import RemoteMedia
+
         message = record_family_reply(
-            guardian=guardian, body=item.body, channel=item.channel, received_at=item.received_at
+            guardian=guardian,
+            body=item.body,
+            channel=item.channel,
+            received_at=item.received_at,
+            attachments=[RemoteMedia(url, content_type) for url, content_type in item.media],
         )
         item.resolved_message = message
         item.resolved_by = by

@@ -46,5 +46,22 @@ def enqueue_delivery(at=None) -> None:
         log.exception("could not enqueue the delivery task")
 
 
+@task()
+def fetch_media(attachment_id: int) -> bool:
+    """Fetch a picture or file a family sent by text (see messaging.media)."""
+    from liaison.messaging import media
+
+    return media.fetch(attachment_id)
+
+
+def enqueue_media_fetch(attachment_id: int) -> None:
+    """Ask a worker to fetch an MMS item. Never fails the webhook: `liaison fetch-media` (or the
+    next worker pass) picks up what is still pending."""
+    try:
+        fetch_media.enqueue(attachment_id)
+    except Exception:
+        log.exception("could not enqueue the media fetch for attachment %s", attachment_id)
+
+
 def enqueue_delivery_on_commit() -> None:
     transaction.on_commit(enqueue_delivery)

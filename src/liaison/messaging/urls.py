@@ -11,6 +11,7 @@ urlpatterns = [
     path("threads/<int:pk>/messages/", views.conversation_messages, name="conversation_messages"),
     path("threads/<int:pk>/assign/", views.conversation_assign, name="conversation_assign"),
     path("threads/<int:pk>/done/", views.conversation_done, name="conversation_done"),
+    path("files/<int:pk>/", views.attachment, name="attachment"),
     path("households/<int:pk>/write/", views.household_write, name="household_write"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
     path("deliveries/<int:pk>/switch/", views.delivery_switch, name="delivery_switch"),

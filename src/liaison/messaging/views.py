@@ -30,6 +30,7 @@ from liaison.messaging.forms import (
     SwitchChannelForm,
 )
 from liaison.messaging.models import (
+    Attachment,
     Conversation,
     ConversationRead,
     Delivery,
@@ -58,6 +59,28 @@ def _conversation_or_404(user, pk) -> Conversation:
     if not mpolicy.can_message(user, conversation.household):
         raise Http404
     return conversation
+
+
+def attachment(request, pk):
+    """A file in a household's thread (an email attachment, an MMS picture), for those who may
+    read the thread; the download is logged like opening the thread."""
+    from django.http import FileResponse
+
+    found = get_object_or_404(Attachment.objects.select_related("message").exclude(file=""), pk=pk)
+    if found.message.conversation_id is None:
+        raise Http404
+    conversation = _conversation_or_404(request.user, found.message.conversation_id)
+    household = conversation.household
+    if not _glass_ok(request, household):
+        return redirect(household)
+    record_access(
+        request,
+        kind=AccessLog.Kind.HOUSEHOLD,
+        object_id=household.pk,
+        household_id=household.pk,
+        action="attachment",
+    )
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
 
 
 # --- inbox ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from twilio.request_validator import RequestValidator
 
 from liaison.messaging import inbound, services
+from liaison.messaging.media import from_webhook
 from liaison.messaging.tokens import read_unsubscribe_token
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -42,7 +43,7 @@ def _field(request, name: str, limit: int | None = None) -> str:
 def sms_inbound(request):
     if not _twilio_signature_ok(request):
         return HttpResponseForbidden("bad signature")
-    media = []
+    media = from_webhook(request.POST)  # fetched by a task once the message is stored
     inbound.handle_inbound_sms(
         sender=_field(request, "From", 254),
         body=_field(request, "Body"),

@@ -65,7 +65,7 @@ class Shown:
 
     @property
     def attachments(self):
-        return list(self.message.attachments.all())
+        return [a for a in self.message.attachments.all() if a.file]  # not a pending MMS item
 
 
 def _language_matches(tag: str, wanted: str) -> bool:
@@ -158,7 +158,11 @@ def attachment(guardian, pk) -> Attachment | None:
     visible = Message.objects.filter(
         _delivered_to(guardian) | Q(direction=Direction.IN, guardian=guardian)
     )
-    return Attachment.objects.filter(pk=pk, message__in=visible.values("pk")).first()
+    return (
+        Attachment.objects.filter(pk=pk, message__in=visible.values("pk"))
+        .exclude(file="")  # an MMS picture not fetched (yet) has nothing to give
+        .first()
+    )
 
 
 def invitation_notices(guardian, invitation_ids) -> dict[int, Shown]:

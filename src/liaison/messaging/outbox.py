@@ -7,6 +7,7 @@ them; the unique key message × guardian × channel makes a re-run (a crash, a r
 only what is missing.
 """
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -250,6 +251,26 @@ def _channels(raw: str) -> tuple:
     return tuple(json.loads(raw or "[]"))
 
 
+@contextlib.contextmanager
+def bulk_cursor():
+    """A cursor for the few statements that carry thousands of values in one parameter.
+
+    PostgreSQL: a psycopg cursor with server-side binding on Django's own connection (so inside its
+    transaction), so that arrays travel in binary, dumped in C. Django's cursors bind on the client,
+    which quotes every array element in Python: that quoting was half the time of an announcement.
+    It bypasses Django's query logging (and assertNumQueries). SQLite: Django's cursor.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
 def guardian_rows(ids) -> list[tuple]:
     """GUARDIAN_FIELDS for these guardians, in one plain query (the ORM costs more than the insert)."""
     from liaison.people.models import District, Household, Site
@@ -257,16 +278,20 @@ def guardian_rows(ids) -> list[tuple]:
     q = connection.ops.quote_name
     g, h = q(Guardian._meta.db_table), q(Household._meta.db_table)
     s, d = q(Site._meta.db_table), q(District._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        where, params = "g.id = ANY(%b)", [ids]
+    else:
+        where, params = f"g.id IN ({', '.join(['%s'] * len(ids))})", ids
     sql = (
         f"SELECT g.id, g.household_id, g.phone, g.email, g.preferred_channels, "  # noqa: S608
         f"g.preferred_language, g.time_zone, g.contact_restricted, g.is_active, "
         f"s.time_zone, d.time_zone FROM {g} g JOIN {h} h ON h.id = g.household_id "
         f"LEFT JOIN {s} s ON s.id = h.site_id JOIN {d} d ON d.id = h.district_id "
-        f"WHERE g.id IN ({marks})"
+        f"WHERE {where}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(ids))
+    with bulk_cursor() as cursor:
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
         (
@@ -285,17 +310,20 @@ def insert_rows(rows: list[tuple]) -> None:
     table = connection.ops.quote_name(Delivery._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
     marks = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One array per column, unnested on the server: a single set-based statement with 16
-            # parameters. (A multi-row VALUES list made psycopg parse 16,000 bound parameters a batch;
-            # executemany still executes once per row.)
-            arrays = ", ".join(f"%s::{t}[]" for t in _column_types())
-            sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608
+    if connection.vendor == "postgresql":
+        # One array per column, unnested on the server: a single set-based statement with 16
+        # parameters, sent in binary (a multi-row VALUES list made psycopg parse 16,000 bound
+        # parameters a batch; executemany still executes once per row).
+        arrays = ", ".join(f"%b::{t}[]" for t in _column_types())
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"  # noqa: S608
+        )
+        with bulk_cursor() as cursor:
             cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-            return
-        # SQLite: executemany runs in C and keeps under the bound-parameter limit.
-        sql = f"INSERT INTO {table} ({columns}) VALUES {marks} ON CONFLICT DO NOTHING"  # noqa: S608
+        return
+    # SQLite: executemany runs in C and keeps under the bound-parameter limit.
+    sql = f"INSERT INTO {table} ({columns}) VALUES {marks} ON CONFLICT DO NOTHING"  # noqa: S608
+    with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 

@@ -175,6 +175,6 @@ def run(ctx):
             notes=f"{seconds:.1f} s incl. process start; gateway saw {gateway.count:,} requests, "
             f"{gateway.duplicates} duplicates; {sent:,} rows sent; "
             f"{settings.MESSAGING_SEND_THREADS} send threads per worker; workers used "
-            f"{cpu:.1f} s CPU ({cpu / n * 1e6:.0f} µs a delivery; PostgreSQL's and the gateway's "
+            f"{cpu:.1f} s CPU ({cpu / n * 1e6:.0f} µs a delivery; the gateway's and a PostgreSQL server's "
             f"time not included); load average {os.getloadavg()[0]:.1f}",
         )

@@ -3,6 +3,7 @@
 import datetime as dt
 import zoneinfo
 
+import pytest
 import time_machine
 from django.utils import timezone
 
@@ -10,7 +11,7 @@ from liaison.language import pipeline
 from liaison.language.rendering import TranslationDelayed
 from liaison.messaging import delivery, services
 from liaison.messaging.choices import DeliveryState
-from liaison.messaging.models import Delivery, Rendering
+from liaison.messaging.models import Delivery, Message, Rendering
 from tests.messaging.factories import family
 
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -127,3 +128,81 @@ def test_the_same_send_twice_creates_no_second_delivery(world):
 
     outbox.write_deliveries(message, Guardian.objects.filter(pk=mum.pk), batched=True)
     assert Delivery.objects.filter(message=message).count() == 1
+
+
+CHANNEL_CASES = [
+    # (preferred channels, phone, email, opted-out channel, expected channel)
+    (["sms"], "+16175550101", "a@example.org", None, "sms"),
+    (["email", "sms"], "+16175550102", "B@Example.org", None, "email"),
+    (["email", "sms"], "+16175550103", "c@example.org", "email", "sms"),
+    (["sms", "email"], "+16175550104", "d@example.org", "sms", "email"),
+    (["sms"], "+16175550105", "e@example.org", "sms", "portal"),
+    (["portal", "sms"], "+16175550106", "f@example.org", None, "portal"),
+    ([], "", "g@example.org", None, "email"),
+    ([], "", "", None, "portal"),
+    (["fax"], "+16175550109", "", None, "sms"),
+]
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_announcement_rows_take_each_guardians_first_usable_channel(world, batched, settings):
+    """The set-based writer follows choose_channel: preference order, opt-outs, addresses."""
+    from liaison.messaging import outbox
+    from liaison.messaging.models import Suppression
+    from liaison.people.models import Guardian
+
+    settings.MESSAGING_QUIET_HOURS_CHANNELS = []
+    household, guardians = family(world.district, guardians=len(CHANNEL_CASES) + 2)
+    for g, (prefs, phone, email, blocked, _want) in zip(guardians, CHANNEL_CASES, strict=False):
+        g.preferred_channels, g.phone, g.email = prefs, phone, email
+        g.save()
+        if blocked:
+            address = phone if blocked == "sms" else email.lower()
+            Suppression.objects.create(channel=blocked, address=address, reason="opt_out")
+    restricted, inactive = guardians[-2:]
+    Guardian.objects.filter(pk=restricted.pk).update(
+        contact_restricted=True, contact_restriction_reason="No-contact order"
+    )
+    Guardian.objects.filter(pk=inactive.pk).update(is_active=False)
+    message = Message.objects.create(district=world.district, body="Closed", kind="announcement")
+
+    reached = outbox.write_deliveries(
+        message, Guardian.objects.filter(household=household), batched=batched
+    )
+
+    rows = {d.guardian_id: d for d in Delivery.objects.filter(message=message)}
+    assert reached == len(CHANNEL_CASES) == len(rows)
+    for g, (_p, phone, email, _b, want) in zip(guardians, CHANNEL_CASES, strict=False):
+        row = rows[g.pk]
+        assert row.channel == want, (g.preferred_channels, want)
+        assert row.address == {"sms": phone, "email": email.lower(), "portal": ""}[want]
+        assert row.language == "es" and row.state == DeliveryState.QUEUED
+
+
+def test_quiet_hours_hold_announcement_rows_per_guardian_zone(world, settings):
+    """Rows written in the quiet period wait for the end of it in each guardian's own zone."""
+    from liaison.messaging import outbox
+    from liaison.people.models import Guardian
+
+    settings.MESSAGING_QUIET_HOURS_CHANNELS = ["sms"]
+    household, (east, west, mailer) = family(world.district, guardians=3)
+    Guardian.objects.filter(pk=east.pk).update(
+        preferred_channels=["sms"], time_zone="America/New_York"
+    )
+    Guardian.objects.filter(pk=west.pk).update(preferred_channels=["sms"], time_zone="Asia/Tokyo")
+    Guardian.objects.filter(pk=mailer.pk).update(preferred_channels=["email"])
+    message = Message.objects.create(
+        district=world.district, body="Picture day", kind="announcement"
+    )
+    # 03:00 UTC: 22:00 in New York (quiet), noon in Tokyo (not).
+    with time_machine.travel(dt.datetime(2026, 1, 15, 3, 0, tzinfo=dt.UTC), tick=False):
+        now = timezone.now()
+        outbox.write_deliveries(message, Guardian.objects.filter(household=household), batched=True)
+
+    rows = {d.guardian_id: d for d in Delivery.objects.filter(message=message)}
+    start, end = outbox.quiet_hours(world.district)
+    for g, tz in ((east, "America/New_York"), (west, "Asia/Tokyo")):
+        held = outbox.quiet_until(now, outbox.zone(tz), start, end)
+        assert rows[g.pk].next_attempt_at == (held or now), tz
+    assert rows[east.pk].next_attempt_at > now  # held until 08:00 in New York
+    assert rows[mailer.pk].next_attempt_at == now

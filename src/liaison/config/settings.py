@@ -364,7 +364,7 @@ MESSAGING_RETRY_BASE_SECONDS = float(os.environ.get("LIAISON_RETRY_BASE_SECONDS"
 MESSAGING_RETRY_MAX_SECONDS = float(os.environ.get("LIAISON_RETRY_MAX_SECONDS", "3600"))
 MESSAGING_FANOUT_BATCH = int(
     os.environ.get("LIAISON_FANOUT_BATCH", "0")
-)  # 0: 2,500 SQLite, 5,000 PG
+)  # 0: 2,500 SQLite, 10,000 PG
 MESSAGING_FANOUT_PAUSE = float(os.environ.get("LIAISON_FANOUT_PAUSE", "0.02"))
 MESSAGING_SEND_THREADS = int(os.environ.get("LIAISON_SEND_THREADS", "4"))  # SMS calls at once
 MESSAGING_INLINE_FANOUT = 500  # notices to more guardians than this are fanned out by a task

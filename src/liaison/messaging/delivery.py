@@ -29,6 +29,7 @@ from liaison.messaging import channels, registry
 from liaison.messaging.choices import Channel, DeliveryState, MessageKind, SuppressionReason
 from liaison.messaging.models import Delivery, Message, Suppression
 from liaison.messaging.outbox import (
+    bulk_cursor,
     ensure_renderings,
     quiet_channels,
     quiet_hours,
@@ -166,6 +167,47 @@ def _finish(pk, owner, **fields) -> int:
     return Delivery.objects.filter(pk=pk, lease_owner=owner).update(**fields)
 
 
+def _settle(owner: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Set `columns` on many rows at once and release them: rows are (pk, *values in column order).
+
+    Only rows we still hold are written (a lease taken over by a reconcile wins). PostgreSQL: one
+    `UPDATE … FROM unnest(…)` a call, one binary array parameter per column; SQLite: executemany,
+    which prepares the statement once and loops in C.
+    """
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = q(Delivery._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    now = adapt(timezone.now())
+    rows = [tuple(adapt(v) if isinstance(v, dt.datetime) else v for v in row) for row in rows]
+    if connection.vendor == "postgresql":
+        names = ("id", *columns)
+        arrays = ", ".join(f"%b::{t}[]" for t in _column_types(names))
+        sets = ", ".join(f"{q(c)} = v.{q(c)}" for c in columns)
+        sql = (
+            f"UPDATE {table} AS d SET {sets}, lease_owner = '', updated_at = %s "  # noqa: S608
+            f"FROM unnest({arrays}) AS v({', '.join(q(c) for c in names)}) "
+            "WHERE d.id = v.id AND d.lease_owner = %s"
+        )
+        with bulk_cursor() as cursor:
+            cursor.execute(sql, [now, *(list(c) for c in zip(*rows, strict=True)), owner])
+        return
+    sets = ", ".join(f"{q(c)} = %s" for c in columns)
+    sql = (
+        f"UPDATE {table} SET {sets}, lease_owner = '', updated_at = %s "  # noqa: S608
+        "WHERE id = %s AND lease_owner = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(*values, now, pk, owner) for pk, *values in rows])
+
+
+@functools.cache
+def _column_types(columns: tuple[str, ...]) -> tuple[str, ...]:
+    by_column = {f.column: f for f in Delivery._meta.concrete_fields}
+    return tuple(by_column[c].db_type(connection) for c in columns)
+
+
 def process(ids: list[int], owner: str) -> dict:
     """Hand every leased delivery in `ids` to its channel. Returns counts by outcome."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0, "held": 0}
@@ -245,25 +287,29 @@ def process(ids: list[int], owner: str) -> dict:
         renderings[message_id] = have
         if retry_after:
             delayed[message_id] = retry_after
+    waiting = [
+        (d.pk, now + dt.timedelta(seconds=delayed[d.message_id]))
+        for d in ready
+        if d.message_id in delayed and d.language not in renderings[d.message_id]
+    ]
     with transaction.atomic():
-        for d, reason in suppressed:
-            _finish(d.pk, owner, state=DeliveryState.SUPPRESSED, error=reason, lease_owner="")
-        for d, until in held:
-            _finish(d.pk, owner, state=DeliveryState.QUEUED, next_attempt_at=until, lease_owner="")
-        for d in ready:
-            if d.message_id in delayed and d.language not in renderings[d.message_id]:
-                _finish(
-                    d.pk,
-                    owner,
-                    state=DeliveryState.QUEUED,
-                    next_attempt_at=now + dt.timedelta(seconds=delayed[d.message_id]),
-                    error="waiting for translation",
-                    lease_owner="",
-                )
+        _settle(
+            owner,
+            ("state", "error"),
+            [(d.pk, DeliveryState.SUPPRESSED, reason) for d, reason in suppressed],
+        )
+        _settle(
+            owner,
+            ("state", "next_attempt_at"),
+            [(d.pk, DeliveryState.QUEUED, until) for d, until in held],
+        )
+        _settle(
+            owner,
+            ("state", "next_attempt_at", "error"),
+            [(pk, DeliveryState.QUEUED, at, "waiting for translation") for pk, at in waiting],
+        )
     counts["suppressed"] = len(suppressed)
-    counts["held"] = len(held) + sum(
-        1 for d in ready if d.message_id in delayed and d.language not in renderings[d.message_id]
-    )
+    counts["held"] = len(held) + len(waiting)
     ready = [d for d in ready if d.language in renderings.get(d.message_id, {})]
     if not ready:
         return counts
@@ -373,45 +419,50 @@ def _outcome(d, rendering, backend, kind, value, owner):
     )
 
 
+SENT_COLUMNS = (
+    "state",
+    "attempts",
+    "provider_id",
+    "sent_at",
+    "delivered_at",
+    "needs_follow_up",
+    "error",
+)
+
+
 def _record(outcomes, owner) -> None:
-    """Write every outcome of the batch in one transaction (provider ids before any retry happens)."""
+    """Write every outcome of the batch in one transaction (provider ids before any retry happens).
+
+    A handful of set-based statements, not one per row: sent rows in one, retries in one, failures
+    in one.
+    """
     if not outcomes:
         return
-    now = timezone.now()
-    with transaction.atomic():
-        sent = [f for _d, kind, f in outcomes if kind == "sent"]
-        if sent:
-            # One statement per row through executemany (a CASE-per-row bulk_update is far slower);
-            # the lease_owner condition skips rows another worker's reconcile took over.
-            adapt = connection.ops.adapt_datetimefield_value
-            table = connection.ops.quote_name(Delivery._meta.db_table)
-            sql = (
-                f"UPDATE {table} SET state = %s, attempts = %s, provider_id = %s, sent_at = %s, "  # noqa: S608
-                "delivered_at = %s, needs_follow_up = %s, error = '', lease_owner = '', "
-                "updated_at = %s WHERE id = %s AND lease_owner = %s"
-            )
-            now_db = adapt(now)
-            params = [
+    sent, retry, failed = [], [], []
+    for d, kind, f in outcomes:
+        if kind == "sent":
+            sent.append(
                 (
+                    d.pk,
                     f["state"],
                     f["attempts"],
                     f["provider_id"][:100],
-                    adapt(f["sent_at"]),
-                    adapt(f["delivered_at"]) if f["delivered_at"] else None,
+                    f["sent_at"],
+                    f["delivered_at"],
                     f["needs_follow_up"],
-                    now_db,
-                    f["pk"],
-                    owner,
+                    "",
                 )
-                for f in sent
-            ]
-            with connection.cursor() as cursor:
-                cursor.executemany(sql, params)
-        for d, kind, f in outcomes:
-            if kind == "retry":
-                _finish(d.pk, owner, state=DeliveryState.QUEUED, lease_owner="", **f)
-            elif kind == "failed":
-                _finish(d.pk, owner, state=DeliveryState.FAILED, lease_owner="", **f)
+            )
+        elif kind == "retry":
+            retry.append(
+                (d.pk, DeliveryState.QUEUED, f["attempts"], f["error"], f["next_attempt_at"])
+            )
+        elif kind == "failed":
+            failed.append((d.pk, DeliveryState.FAILED, f["attempts"], f["error"]))
+    with transaction.atomic():
+        _settle(owner, SENT_COLUMNS, sent)
+        _settle(owner, ("state", "attempts", "error", "next_attempt_at"), retry)
+        _settle(owner, ("state", "attempts", "error"), failed)
 
 
 def mark_unreachable(*, channel: str, address: str, reason: str, detail: str = "") -> Suppression:

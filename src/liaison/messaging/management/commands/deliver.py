@@ -15,6 +15,9 @@ from liaison.messaging.models import Delivery
 
 class Command(BaseCommand):
     help = "Deliver queued messages (SMS, email, portal) until stopped."
+    # The system checks import every URLconf and take seconds: a worker started to drain a burst
+    # (or restarted after a crash) should start sending at once; `liaison check` runs them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=100)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0002_delivery_lean_indexes'),
+        ('messaging', '0003_delivery_updated_index'),
     ]
 
     operations = [

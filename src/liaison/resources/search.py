@@ -197,9 +197,14 @@ def _listing_data(service_ids=None):
         if owner and code:
             langs.setdefault(owner, set()).add(base_language(code))
     schedules: dict = {}
+    # On SQLite the times come back as text through an expression: a bare time column would go
+    # through Django's converter row by row, for 'HH:MM' that _minutes reads anyway.
+    times = "opens_at, closes_at, valid_to"
+    if connection.vendor == "sqlite":
+        times = "opens_at || '', closes_at || '', valid_to || ''"
     for sid, lid, salid, freq, byday, opens, closes, valid_to in _rows(
-        "SELECT service_id, location_id, service_at_location_id, freq, byday, opens_at, "
-        "closes_at, valid_to FROM resources_schedule"
+        "SELECT service_id, location_id, service_at_location_id, freq, byday, "  # noqa: S608
+        f"{times} FROM resources_schedule"
     ):
         row = (freq, byday, opens, closes, valid_to)
         schedules.setdefault(salid or sid or lid, []).append(row)
@@ -384,12 +389,19 @@ def _save_listings(pairs) -> list[int]:
                 raise ValueError(f"More than {SLOT} listings in map cell {cell}")
             serial[cell] = n + 1
             rows.append((cell * SLOT + n, *row, patterns.get((row[4], spec)) if spec else None))
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(
-                f"INSERT INTO resources_listing (id, {LISTING_COLUMNS}, hours_id) "  # noqa: S608
-                f"VALUES ({', '.join(['%s'] * 12)})",
-                rows[start : start + 5000],
-            )
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one statement: several times quicker than INSERTs.
+            copy_sql = f"COPY resources_listing (id, {LISTING_COLUMNS}, hours_id) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            for start in range(0, len(rows), 5000):
+                cursor.executemany(
+                    f"INSERT INTO resources_listing (id, {LISTING_COLUMNS}, hours_id) "  # noqa: S608
+                    f"VALUES ({', '.join(['%s'] * 12)})",
+                    rows[start : start + 5000],
+                )
     return [row[0] for row in rows]
 
 
@@ -467,6 +479,7 @@ def _replace_listings(pairs, postgres: bool) -> None:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("TRUNCATE resources_listing")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                set_aside = _pg_set_aside(cursor)
             else:  # a new FTS5 table is quicker than emptying the old one
                 cursor.execute("DROP TABLE IF EXISTS resources_listing_fts")
                 cursor.execute(SQLITE_TEXT_INDEX)
@@ -474,13 +487,49 @@ def _replace_listings(pairs, postgres: bool) -> None:
         _save_listings(pairs)
         with connection.cursor() as cursor:
             if postgres:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the new rows' keys now
+                # Room to build the indexes in memory, for this transaction only.
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 cursor.execute(PG_TEXT_INDEX)
+                for statement in set_aside:  # the keys checked now, each by one join
+                    cursor.execute(statement)
             else:
+                # No merging while the index fills (each merge would rewrite segments that the
+                # final 'optimize' rewrites once more); the default (4) again afterwards.
+                fts = "INSERT INTO resources_listing_fts(resources_listing_fts, rank) VALUES"
+                cursor.execute(f"{fts} ('automerge', 0)")
                 _sqlite_fts_sync(cursor)
                 cursor.execute(
                     "INSERT INTO resources_listing_fts(resources_listing_fts) VALUES('optimize')"
                 )
+                cursor.execute(f"{fts} ('automerge', 4)")
+
+
+def _pg_set_aside(cursor) -> list[str]:
+    """Drop the listing table's foreign keys and other indexes for a bulk load; returns the
+    statements that put them back as they were.
+
+    Loaded with them in place, every row would queue three key checks and three index insertions;
+    added afterwards, each key is checked by one join and each index built by one sort."""
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = 'resources_listing'::regclass AND contype = 'f'"
+    )
+    keys = cursor.fetchall()
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = 'resources_listing'::regclass AND NOT x.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+    )
+    indexes = cursor.fetchall()
+    for name, _definition in keys:
+        cursor.execute(f'ALTER TABLE resources_listing DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in indexes] + [
+        f'ALTER TABLE resources_listing ADD CONSTRAINT "{name}" {definition}'
+        for name, definition in keys
+    ]
 
 
 def reindex_services(service_ids) -> None:

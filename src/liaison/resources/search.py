@@ -576,6 +576,7 @@ class Result:
     reasons: list = field(default_factory=list)
     open_now: bool | None = None
     languages: list = field(default_factory=list)
+    spoken: list = field(default_factory=list)  # (tag, name in the active language)
     hours: list = field(default_factory=list)
     address: str = ""
     phone: object | None = None
@@ -867,6 +868,7 @@ def _hydrate(q: Query, ranked) -> list[Result]:
         result = Result(service=service, location=location, distance_km=km, score=score)
         tokens = (facets or "").split()
         result.languages = sorted(t[2:] for t in tokens if t.startswith("zl"))
+        result.spoken = [(tag, language_name(tag)) for tag in result.languages]
         schedules = hours.get(sid) or hours.get(location_id, [])
         result.hours = describe_hours(schedules)
         zone = location.zone if location else zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -920,11 +922,16 @@ def _reasons(q, words, service, result, wanted_needs) -> list[str]:
     return reasons
 
 
-@cache
 def language_name(tag: str) -> str:
+    """The language's name in the active language (remembered: a page names the same few)."""
+    return _language_name(tag, translation.get_language() or "en")
+
+
+@cache
+def _language_name(tag: str, in_language: str) -> str:
     from liaison.core.validators import language_name
 
-    return language_name(tag)
+    return language_name(tag, in_language)
 
 
 @cache

@@ -504,6 +504,36 @@ def _replace_listings(pairs, postgres: bool) -> None:
                 cursor.execute(f"{fts} ('automerge', 4)")
 
 
+def rebuild_if_missing(*, using: str = "default", plan=None, **kwargs) -> None:
+    """After `migrate`: rebuild the listings if active services have none (a migration emptied
+    them, as 0003 does), once the resources app's migrations are all applied.
+
+    Migrations may not call this module (it changes after they are written); this runs today's
+    code on today's schema instead."""
+    from django.db import DatabaseError, connections
+    from django.db.migrations.loader import MigrationLoader
+
+    if plan and any(backwards for _migration, backwards in plan):
+        return
+    db = connections[using]
+    try:
+        with transaction.atomic(using=using), db.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM resources_service WHERE status = 'active' "
+                "AND NOT EXISTS (SELECT 1 FROM resources_listing) LIMIT 1"
+            )
+            missing = cursor.fetchone() is not None
+    except DatabaseError:  # the tables are not there (yet)
+        return
+    if not missing:
+        return
+    loader = MigrationLoader(db)
+    if not set(loader.graph.leaf_nodes("resources")) <= set(loader.applied_migrations):
+        return
+    if using == "default":
+        rebuild()
+
+
 def _pg_set_aside(cursor) -> list[str]:
     """Drop the listing table's foreign keys and other indexes for a bulk load; returns the
     statements that put them back as they were.

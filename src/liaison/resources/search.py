@@ -487,10 +487,11 @@ def _replace_listings(pairs, postgres: bool) -> None:
         _save_listings(pairs)
         with connection.cursor() as cursor:
             if postgres:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the new rows' keys now
                 # Room to build the indexes in memory, for this transaction only.
                 cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                 cursor.execute(PG_TEXT_INDEX)
-                for statement in set_aside:  # the keys checked now, each by one join
+                for statement in set_aside:
                     cursor.execute(statement)
             else:
                 # No merging while the index fills (each merge would rewrite segments that the
@@ -535,16 +536,11 @@ def rebuild_if_missing(*, using: str = "default", plan=None, **kwargs) -> None:
 
 
 def _pg_set_aside(cursor) -> list[str]:
-    """Drop the listing table's foreign keys and other indexes for a bulk load; returns the
-    statements that put them back as they were.
+    """Drop the listing table's secondary indexes for a bulk load; returns the statements that
+    put them back as they were (each built by one sort, not by 100,000 insertions).
 
-    Loaded with them in place, every row would queue three key checks and three index insertions;
-    added afterwards, each key is checked by one join and each index built by one sort."""
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = 'resources_listing'::regclass AND contype = 'f'"
-    )
-    keys = cursor.fetchall()
+    Its foreign keys stay: dropping one takes an exclusive lock on the table it refers to, which
+    would hold up every page that reads services or locations until the rebuild commits."""
     cursor.execute(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid "
@@ -552,14 +548,9 @@ def _pg_set_aside(cursor) -> list[str]:
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
     )
     indexes = cursor.fetchall()
-    for name, _definition in keys:
-        cursor.execute(f'ALTER TABLE resources_listing DROP CONSTRAINT "{name}"')
     for name, _definition in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _name, definition in indexes] + [
-        f'ALTER TABLE resources_listing ADD CONSTRAINT "{name}" {definition}'
-        for name, definition in keys
-    ]
+    return [definition for _name, definition in indexes]
 
 
 def reindex_services(service_ids) -> None:

@@ -163,6 +163,43 @@ def _queries():
     return queries
 
 
+def _server_cpu() -> float:
+    """Seconds of CPU that this connection's PostgreSQL backend has used (0 elsewhere, or where
+    the server's processes cannot be read)."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(fn, *, repeat: int, notes: str = "") -> tuple[list[float], str]:
+    """Wall milliseconds per call, and notes with the mean CPU per call (this process, and the
+    PostgreSQL backend's where it can be read) and the load average: on a shared machine the
+    wall-clock percentile includes the wait for a core."""
+    import os
+
+    server, cpu = _server_cpu(), time.process_time()
+    samples = time_calls(fn, repeat=repeat)
+    calls = repeat + 3  # time_calls warms up with 3
+    cpu = (time.process_time() - cpu) * 1000 / calls
+    server = (_server_cpu() - server) * 1000 / calls
+    parts = [notes] if notes else []
+    parts.append(f"CPU {cpu:.1f} ms/call" + (f" + server {server:.1f} ms" if server else ""))
+    parts.append(f"load average {os.getloadavg()[0]:.2f}")
+    return samples, "; ".join(parts)
+
+
 def _measure(ctx, size_label, limit_db, results):
     from liaison.resources import search
 
@@ -174,13 +211,18 @@ def _measure(ctx, size_label, limit_db, results):
         search._candidates(q, 60)
         state["i"] += 1
 
+    samples, notes = _timed(
+        db_only,
+        repeat=300,
+        notes="text as typed + need/language/free/age/open-now filters, ranked by relevance and distance",
+    )
     results.append(
         within(
             f"search at the database, {size_label} services",
-            time_calls(db_only, repeat=300),
+            samples,
             p=95,
             limit_ms=limit_db,
-            notes="text as typed + need/language/free/age/open-now filters, ranked by relevance and distance",
+            notes=notes,
         )
     )
     state["i"] = 0
@@ -189,14 +231,39 @@ def _measure(ctx, size_label, limit_db, results):
         search.search_services(search.Query(**queries[state["i"] % len(queries)]))
         state["i"] += 1
 
+    samples, notes = _timed(function, repeat=200)
     results.append(
         within(
             f"search function with 20 results hydrated, {size_label}",
-            time_calls(function, repeat=200),
+            samples,
             p=95,
             limit_ms=50,
+            notes=notes,
         )
     )
+
+
+def _rebuild(ctx) -> tuple[int, float, str]:
+    """Rebuild the index: (listings, wall seconds, notes with the CPU used and the load).
+
+    The machine may be shared: wall time then includes waiting for a core, which CPU time does
+    not; on PostgreSQL the server backend's CPU is read apart (see _server_cpu)."""
+    import os
+
+    from liaison.resources import search
+
+    server, start, cpu = _server_cpu(), time.perf_counter(), time.process_time()
+    count = search.rebuild()
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    server = _server_cpu() - server
+    load = os.getloadavg()[0]
+    if ctx.db != "postgres":
+        server_note = ""
+    elif server:
+        server_note = f" + {server:.2f} s in the server backend"
+    else:
+        server_note = " (the server's not readable here)"
+    return count, took, f"CPU {cpu:.2f} s in this process{server_note}; load average {load:.2f}"
 
 
 def run(ctx):
@@ -204,15 +271,17 @@ def run(ctx):
 
     from bench.harness import demo_district
     from liaison.people.models import Household, User
-    from liaison.resources import search
 
     n50 = ctx.n(50_000)
     generate(n50)
-    start = time.perf_counter()
-    count = search.rebuild()
-    took = time.perf_counter() - start
+    count, took, notes = _rebuild(ctx)
     yield Result(
-        f"index rebuild, {n50:,} services ({count:,} listings)", took, "s", "< 10 s", took < 10
+        f"index rebuild, {n50:,} services ({count:,} listings)",
+        took,
+        "s",
+        "< 10 s",
+        took < 10,
+        notes,
     )
     results = []
     _measure(ctx, f"{n50:,}", 10, results)
@@ -236,19 +305,23 @@ def run(ctx):
         assert response.status_code == 200
         state["i"] += 1
 
+    samples, notes = _timed(page, repeat=200, notes="as the liaison, through the test client")
     yield within(
-        f"whole results page (htmx), {n50:,} services",
-        time_calls(page, repeat=200),
-        p=95,
-        limit_ms=50,
+        f"whole results page (htmx), {n50:,} services", samples, p=95, limit_ms=50, notes=notes
     )
 
     n100 = ctx.n(100_000)
     generate(n100 - n50, start=n50)
-    start = time.perf_counter()
-    search.rebuild()
-    took = time.perf_counter() - start
-    yield Result(f"index rebuild, {n100:,} services", took, "s", "(informative)", True)
+    _, took, notes = _rebuild(ctx)
+    yield Result(f"index rebuild, {n100:,} services", took, "s", "(informative)", True, notes)
     results = []
     _measure(ctx, f"{n100:,}", 25, results)
-    yield results[0]
+    yield from results
+    state["i"] = 0
+    samples, notes = _timed(page, repeat=200, notes="as the liaison, through the test client")
+    page_100k = within(
+        f"whole results page (htmx), {n100:,} services", samples, p=95, limit_ms=50, notes=notes
+    )
+    page_100k.target += " (informative)"
+    page_100k.ok = True
+    yield page_100k

@@ -8,11 +8,15 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Community resources and referrals")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from liaison.audit import records
         from liaison.core import nav
         from liaison.core.policy import resources as rpolicy
         from liaison.people import panels, timeline
-        from liaison.resources import integration, services
+        from liaison.resources import integration, search, services
+
+        post_migrate.connect(search.rebuild_if_missing, sender=self)
 
         nav.register(
             _("Resources"),

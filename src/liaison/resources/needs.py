@@ -75,6 +75,8 @@ SYNONYMS = {
 
 
 def fold(text: str) -> str:
+    if not text or text.isascii():  # nothing to fold but case (most descriptions, quickly)
+        return (text or "").casefold()
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

@@ -1,6 +1,11 @@
 """Search listings numbered by map cell (search.cell_of), without the indexes that searches no
 longer use; the text indexes rebuilt: FTS5 with prefixes of up to five letters, PostgreSQL's GIN
-without a pending list (each search read it through)."""
+without a pending list (each search read it through).
+
+The listings are derived data, and this migration only empties them: numbering them is the search
+code's business, which changes after this migration is written. Once `migrate` has finished, the
+app refills them (search.rebuild_if_missing, on post_migrate); `liaison rebuild_resource_index`
+does the same by hand."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -23,10 +28,8 @@ def forwards(apps, schema_editor):
     elif schema_editor.connection.vendor == "sqlite":
         schema_editor.execute("DROP TABLE IF EXISTS resources_listing_fts")
         schema_editor.execute(SQLITE_FTS)
-    if apps.get_model("resources", "Service").objects.exists():
-        from liaison.resources import search  # renumber the listings and fill the new index
-
-        search.rebuild()
+    # Listings numbered the old way would sit outside every map cell a search looks in.
+    schema_editor.execute("DELETE FROM resources_listing")
 
 
 class Migration(migrations.Migration):

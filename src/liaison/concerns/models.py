@@ -241,6 +241,10 @@ class ConcernChange(models.Model):
     }
 
     @property
+    def actor_display(self) -> str:
+        return self.by_name or str(_("System"))
+
+    @property
     def action_display(self) -> str:
         """The action in the reader's language (stored as a code)."""
         return str(self.ACTIONS.get(self.action, self.action))

@@ -53,7 +53,7 @@ def export_household(household) -> list[dict]:
                 "history": [
                     {
                         "at": _iso(h.at),
-                        "by": h.by_name,
+                        "by": h.actor_display,
                         "action": h.action,
                         "field": h.field,
                         "old": h.old,

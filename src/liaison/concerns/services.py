@@ -97,7 +97,7 @@ def _actor_name(by, guardian=None) -> str:
         return str(by)
     if guardian is not None:
         return _("%(name)s (family)") % {"name": guardian.full_name}
-    return _("System")
+    return ""  # the system (a reminder, a scheduled task): named in the reader's language
 
 
 def _log(concern, *, by, action, field="", old="", new="", guardian=None, at=None):

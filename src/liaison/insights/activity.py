@@ -1,18 +1,20 @@
 """Concern, referral and event figures for the rollups (run by the refresh task, never in a request).
 
-Each figure is counted for the district, each site and each liaison's caseload the household belongs
-to (its HouseholdDimension rows), over the windows that metrics.py defines. Only the rows inside
-those windows are read, through indexed date filters on the apps' own tables.
+The apps' rows become ActivityFacts incrementally (only rows changed since the last run are read);
+each figure is then counted from the facts for the district, each site and each liaison's caseload
+the household belongs to (its HouseholdDimension rows), over the windows that metrics.py defines.
 """
 
 import datetime as dt
 from collections import defaultdict
 
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from liaison.insights import metrics
 from liaison.insights.choices import Dimension, Scope
-from liaison.insights.models import HouseholdDimension
+from liaison.insights.models import ActivityFact, HouseholdDimension, SourceCursor
 
 UNSPECIFIED = "unspecified"
 
@@ -70,36 +72,171 @@ class _Tally:
             add(scope, scope_id, f"{metric}_p90", dimension, value, metrics.percentile(hours, 90))
 
 
-def _concern_rows(district_id, since, since_advocacy):
+# --- facts: kept current from the apps' updated_at, so a run reads only what changed ---------
+
+# Rows saved just before the last run but committed after it are read again on the next one;
+# remaking a row's facts is idempotent.
+OVERLAP = dt.timedelta(minutes=5)
+
+
+def collect_activity(*, now=None, full=False) -> int:
+    """Bring ActivityFact up to date; returns how many source rows were (re)read.
+
+    The first run, or full=True, remakes every fact of the last ADVOCACY_DAYS; later runs remake
+    only the facts of concerns, referrals, unmet needs and events changed since the last run (by
+    their updated_at, an invitation's check-in time and an interpreter booking's updated_at)."""
+    now = now or timezone.now()
+    started = timezone.now()  # the cursor follows the clock the apps stamp updated_at with
+    cursor, _ = SourceCursor.objects.get_or_create(name="activity")
+    changed_since = None if full or cursor.last_time is None else cursor.last_time - OVERLAP
+    oldest = now - dt.timedelta(days=metrics.ADVOCACY_DAYS)
+    with transaction.atomic():
+        if changed_since is None:
+            ActivityFact.objects.all().delete()
+        else:
+            # Facts older than any window are never read again.
+            ActivityFact.objects.filter(at__lt=oldest - dt.timedelta(days=1)).delete()
+        n = (
+            _concern_facts(changed_since, oldest)
+            + _referral_facts(changed_since, oldest)
+            + _unmet_need_facts(changed_since, oldest)
+            + _event_facts(changed_since, oldest)
+        )
+        cursor.last_time = started
+        cursor.updated_at = started
+        cursor.save(update_fields=["last_time", "updated_at"])
+    return n
+
+
+def _remake(source, rows, make) -> int:
+    """Replace the facts of these source rows by make(row) -> [ActivityFact]."""
+    ids = [r[0] for r in rows]
+    for start in range(0, len(ids), 5_000):
+        ActivityFact.objects.filter(
+            source=source, source_id__in=ids[start : start + 5_000]
+        ).delete()
+    ActivityFact.objects.bulk_create([fact for row in rows for fact in make(row)], batch_size=5_000)
+    return len(rows)
+
+
+def _concern_facts(changed_since, oldest) -> int:
+    from liaison.concerns.choices import Status
     from liaison.concerns.models import Concern
 
-    return list(
-        Concern.objects.filter(district_id=district_id)
-        .filter(Q(created_at__gte=min(since, since_advocacy)) | Q(resolved_at__gte=since))
-        .values_list(
-            "household_id", "category__code", "created_at", "resolved_at", "status", "satisfaction"
+    qs = Concern.objects.all()
+    if changed_since is None:
+        qs = qs.filter(Q(created_at__gte=oldest) | Q(resolved_at__gte=oldest))
+    else:
+        qs = qs.filter(updated_at__gte=changed_since)
+    rows = list(
+        qs.values_list(
+            "id",
+            "district_id",
+            "household_id",
+            "category__code",
+            "created_at",
+            "resolved_at",
+            "status",
+            "satisfaction",
         )
     )
 
+    def make(row):
+        pk, district_id, hid, category, created, resolved, status, satisfaction = row
+        fact = {
+            "district_id": district_id,
+            "household_id": hid,
+            "source": "concern",
+            "source_id": pk,
+            "category": category or UNSPECIFIED,
+        }
+        out = [ActivityFact(kind="concern_raised", at=created, **fact)]
+        if resolved and status in (Status.RESOLVED, Status.CLOSED):
+            out.append(
+                ActivityFact(
+                    kind="concern_resolved",
+                    at=resolved,
+                    outcome=satisfaction or metrics.NO_ANSWER,
+                    hours=(resolved - created).total_seconds() / 3600,
+                    **fact,
+                )
+            )
+        return out
 
-def _referral_rows(district_id, since, since_advocacy):
-    from liaison.resources.models import Referral, UnmetNeed
+    return _remake("concern", rows, make)
 
-    early = min(since, since_advocacy)
-    referrals = list(
-        Referral.objects.filter(household__district_id=district_id)
-        .filter(Q(created_at__gte=since) | Q(closed_at__gte=early))
-        .values_list("household_id", "need_id", "status", "created_at", "closed_at")
+
+def _referral_facts(changed_since, oldest) -> int:
+    from liaison.resources.choices import CLOSED, ReferralStatus
+    from liaison.resources.models import Referral
+
+    qs = Referral.objects.all()
+    if changed_since is None:
+        qs = qs.filter(Q(created_at__gte=oldest) | Q(closed_at__gte=oldest))
+    else:
+        qs = qs.filter(updated_at__gte=changed_since)
+    rows = list(
+        qs.values_list(
+            "id",
+            "household__district_id",
+            "household_id",
+            "need_id",
+            "status",
+            "created_at",
+            "closed_at",
+        )
     )
-    unmet = list(
-        UnmetNeed.objects.filter(
-            household__district_id=district_id, created_at__gte=early
-        ).values_list("household_id", "need_id", "created_at")
+
+    def make(row):
+        pk, district_id, hid, need, status, created, closed = row
+        fact = {
+            "district_id": district_id,
+            "household_id": hid,
+            "source": "referral",
+            "source_id": pk,
+            "category": str(need) if need else UNSPECIFIED,
+        }
+        out = []
+        if status != ReferralStatus.SUGGESTED:
+            out.append(ActivityFact(kind="referral_sent", at=created, **fact))
+        if closed and status in CLOSED:
+            out.append(ActivityFact(kind="referral_closed", at=closed, outcome=status, **fact))
+        return out
+
+    return _remake("referral", rows, make)
+
+
+def _unmet_need_facts(changed_since, oldest) -> int:
+    from liaison.resources.models import UnmetNeed
+
+    qs = UnmetNeed.objects.all()
+    if changed_since is None:
+        qs = qs.filter(created_at__gte=oldest)
+    else:
+        qs = qs.filter(updated_at__gte=changed_since)
+    rows = list(
+        qs.values_list("id", "household__district_id", "household_id", "need_id", "created_at")
     )
-    return referrals, unmet
+
+    def make(row):
+        pk, district_id, hid, need, created = row
+        return [
+            ActivityFact(
+                district_id=district_id,
+                household_id=hid,
+                source="unmet_need",
+                source_id=pk,
+                kind="unmet_need",
+                at=created,
+                category=str(need) if need else UNSPECIFIED,
+            )
+        ]
+
+    return _remake("unmet_need", rows, make)
 
 
-def _invitation_rows(district_id, since, now):
+def _event_facts(changed_since, oldest) -> int:
+    """An event's invitation facts, remade whole when the event, an invitation or a booking changes."""
     from django.contrib.contenttypes.models import ContentType
 
     from liaison.events.choices import Answer, EventStatus
@@ -107,101 +244,126 @@ def _invitation_rows(district_id, since, now):
     from liaison.language.choices import RequestStatus
     from liaison.language.models import InterpreterRequest
 
-    events = {
-        pk: interpretation
-        for pk, interpretation in Event.objects.filter(
-            district_id=district_id,
-            starts_at__gte=since,
-            starts_at__lt=now,
-            status=EventStatus.SCHEDULED,
-        ).values_list("pk", "interpretation")
-    }
-    if not events:
-        return [], set()
-    rows = list(
-        Invitation.objects.filter(event_id__in=list(events), household__isnull=False).values_list(
-            "household_id", "event_id", "answer", "checked_in_at", "interpreter_language"
+    event_type = ContentType.objects.get_for_model(Event)
+    if changed_since is None:
+        event_ids = set(Event.objects.filter(starts_at__gte=oldest).values_list("pk", flat=True))
+    else:
+        # Check-ins are written with update(), which leaves updated_at alone.
+        event_ids = set(
+            Event.objects.filter(updated_at__gte=changed_since).values_list("pk", flat=True)
         )
-    )
+        event_ids |= set(
+            Invitation.objects.filter(
+                Q(updated_at__gte=changed_since) | Q(checked_in_at__gte=changed_since)
+            ).values_list("event_id", flat=True)
+        )
+        event_ids |= set(
+            InterpreterRequest.objects.filter(
+                content_type=event_type, updated_at__gte=changed_since
+            ).values_list("object_id", flat=True)
+        )
+    if not event_ids:
+        return 0
+    events = {
+        pk: (district_id, starts_at, interpretation, status)
+        for pk, district_id, starts_at, interpretation, status in Event.objects.filter(
+            pk__in=list(event_ids)
+        ).values_list("pk", "district_id", "starts_at", "interpretation", "status")
+    }
+    invitations = defaultdict(list)
+    for row in Invitation.objects.filter(
+        event_id__in=[pk for pk, e in events.items() if e[3] == EventStatus.SCHEDULED],
+        household__isnull=False,
+    ).values_list("event_id", "household_id", "answer", "checked_in_at", "interpreter_language"):
+        invitations[row[0]].append(row[1:])
     # An interpreter booked for this family at this event (language app) meets the request too.
     booked = {
         (event_id, hid, metrics.base_language(lang))
         for event_id, hid, lang in InterpreterRequest.objects.filter(
-            content_type=ContentType.objects.get_for_model(Event),
-            object_id__in=list(events),
+            content_type=event_type,
+            object_id__in=list(invitations),
             status__in=[RequestStatus.ASSIGNED, RequestStatus.CONFIRMED, RequestStatus.DONE],
         ).values_list("object_id", "household_id", "language")
     }
-    met = set()
-    for hid, event_id, _answer, _checked, wanted in rows:
-        if not wanted:
-            continue
-        wanted = metrics.base_language(wanted)
-        offered = {metrics.base_language(t) for t in events[event_id] or []}
-        if wanted in offered or (event_id, hid, wanted) in booked:
-            met.add((hid, event_id))
-    return [(*r, r[2] == Answer.YES) for r in rows], met
+
+    def make(row):
+        event_id = row[0]
+        district_id, starts_at, interpretation, _status = events[event_id]
+        offered = {metrics.base_language(t) for t in interpretation or []}
+        out = []
+        for hid, answer, checked_in, wanted in invitations.get(event_id, ()):
+            fact = {
+                "district_id": district_id,
+                "household_id": hid,
+                "source": "event",
+                "source_id": event_id,
+                "at": starts_at,
+            }
+            out.append(ActivityFact(kind="event_invited", **fact))
+            if answer == Answer.YES:
+                out.append(ActivityFact(kind="event_rsvp_yes", **fact))
+            if checked_in:
+                out.append(ActivityFact(kind="event_attended", **fact))
+            if wanted:
+                wanted = metrics.base_language(wanted)
+                out.append(ActivityFact(kind="interpreter_requested", language=wanted, **fact))
+                if wanted in offered or (event_id, hid, wanted) in booked:
+                    out.append(ActivityFact(kind="interpreter_met", language=wanted, **fact))
+        return out
+
+    return _remake("event", [(pk,) for pk in events], make)
+
+
+# --- rollups: today's figures from the facts --------------------------------------------------
 
 
 def activity_rollups(add, *, district_id, now) -> None:
     """Add concern, referral and event figures for every scope of the district to `add`."""
-    from liaison.concerns.choices import Status
-    from liaison.resources.choices import CLOSED, ReferralStatus
+    from liaison.resources.choices import ReferralStatus
 
     since = now - dt.timedelta(days=metrics.PERIOD_DAYS)
     since_advocacy = now - dt.timedelta(days=metrics.ADVOCACY_DAYS)
-    concerns = _concern_rows(district_id, since, since_advocacy)
-    referrals, unmet = _referral_rows(district_id, since, since_advocacy)
-    invitations, interpreters_met = _invitation_rows(district_id, since, now)
-    households = {r[0] for r in concerns} | {r[0] for r in referrals} | {r[0] for r in unmet}
-    households |= {r[0] for r in invitations}
-    if not households:
+    facts = list(
+        ActivityFact.objects.filter(
+            district_id=district_id, at__gte=min(since, since_advocacy), at__lt=now
+        ).values_list("household_id", "kind", "at", "category", "outcome", "language", "hours")
+    )
+    if not facts:
         return
-    scopes, language = _memberships(district_id, households)
+    scopes, language = _memberships(district_id, {f[0] for f in facts if f[0] is not None})
     tally = _Tally(district_id, scopes)
     all_ = (Dimension.ALL, "all")
 
-    for hid, category, created, resolved, status, satisfaction in concerns:
-        theme = (Dimension.CATEGORY, category or UNSPECIFIED)
-        if created >= since:
-            tally.count(hid, "concerns_opened", [all_, theme])
-        if created >= since_advocacy:
-            tally.count(hid, "advocacy_concerns", [theme], sites_only=True)
-        if resolved and resolved >= since and status in (Status.RESOLVED, Status.CLOSED):
-            outcome = (Dimension.OUTCOME, satisfaction or metrics.NO_ANSWER)
-            tally.count(hid, "concerns_resolved", [all_, theme, outcome])
-            hours = (resolved - created).total_seconds() / 3600
-            tally.duration(hid, "concern_resolve", [all_, theme, outcome], hours)
-
-    for hid, need, status, created, closed in referrals:
-        theme = (Dimension.CATEGORY, str(need) if need else UNSPECIFIED)
-        if created >= since and status != ReferralStatus.SUGGESTED:
+    for hid, kind, at, category, outcome, wanted, hours in facts:
+        theme = (Dimension.CATEGORY, category)
+        recent = at >= since
+        if kind == "concern_raised":
+            if recent:
+                tally.count(hid, "concerns_opened", [all_, theme])
+            if at >= since_advocacy:
+                tally.count(hid, "advocacy_concerns", [theme], sites_only=True)
+        elif kind == "concern_resolved" and recent:
+            by = [all_, theme, (Dimension.OUTCOME, outcome)]
+            tally.count(hid, "concerns_resolved", by)
+            tally.duration(hid, "concern_resolve", by, hours)
+        elif kind == "referral_sent" and recent:
             tally.count(hid, "referrals_sent", [all_, theme])
-        if closed and status in CLOSED:
-            if closed >= since:
+        elif kind == "referral_closed":
+            if recent:
                 tally.count(hid, "referrals_closed", [all_, theme])
-                if status == ReferralStatus.NEED_MET:
+                if outcome == ReferralStatus.NEED_MET:
                     tally.count(hid, "referrals_need_met", [all_, theme])
-                elif status == ReferralStatus.NEED_NOT_MET:
+                elif outcome == ReferralStatus.NEED_NOT_MET:
                     tally.count(hid, "unmet_needs", [all_, theme])
-            if status == ReferralStatus.NEED_NOT_MET and closed >= since_advocacy:
+            if outcome == ReferralStatus.NEED_NOT_MET and at >= since_advocacy:
                 tally.count(hid, "advocacy_unmet", [theme], sites_only=True)
-    for hid, need, created in unmet:
-        theme = (Dimension.CATEGORY, str(need) if need else UNSPECIFIED)
-        if created >= since:
-            tally.count(hid, "unmet_needs", [all_, theme])
-        tally.count(hid, "advocacy_unmet", [theme], sites_only=True)
-
-    for hid, event_id, _answer, checked_in, wanted, said_yes in invitations:
-        by = [all_, (Dimension.LANGUAGE, language.get(hid, UNSPECIFIED))]
-        tally.count(hid, "event_invited", by)
-        if said_yes:
-            tally.count(hid, "event_rsvp_yes", by)
-        if checked_in:
-            tally.count(hid, "event_attended", by)
-        if wanted:
-            need = [all_, (Dimension.LANGUAGE, metrics.base_language(wanted))]
-            tally.count(hid, "interpreter_requested", need)
-            if (hid, event_id) in interpreters_met:
-                tally.count(hid, "interpreter_met", need)
+        elif kind == "unmet_need":
+            if recent:
+                tally.count(hid, "unmet_needs", [all_, theme])
+            if at >= since_advocacy:
+                tally.count(hid, "advocacy_unmet", [theme], sites_only=True)
+        elif kind in ("event_invited", "event_rsvp_yes", "event_attended") and recent:
+            tally.count(hid, kind, [all_, (Dimension.LANGUAGE, language.get(hid, UNSPECIFIED))])
+        elif kind in ("interpreter_requested", "interpreter_met") and recent:
+            tally.count(hid, kind, [all_, (Dimension.LANGUAGE, wanted)])
     tally.emit(add)

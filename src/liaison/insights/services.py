@@ -168,6 +168,7 @@ def rebuild_rollups(*, district_id, now=None) -> int:
         90: now - dt.timedelta(days=90),
         "n": now - dt.timedelta(days=n_days),
     }
+    activity.collect_activity(now=now)  # the concerns, referrals and events changed since last run
     out = []
 
     def add(scope, scope_id, metric, dimension, value, number):
@@ -339,18 +340,23 @@ def _delivery_rollups(add, district_id, *, since):
                 add(scope, scope_id, f"translation_{method}", Dimension.LANGUAGE, language, n)
 
 
-def refresh_all(*, now=None) -> dict:
-    """Collect new facts, refresh the households they touch, rebuild today's rollups for every district."""
+def refresh_all(*, now=None, full=False) -> dict:
+    """Collect new facts, refresh the households they touch, rebuild today's rollups for every district.
+
+    full=True recomputes every household's engagement and every concern, referral and event fact
+    of the year from scratch (what the incremental runs keep current), then the rollups."""
     from liaison.people.models import District
 
     touched = collect_facts() | collect_responses()
-    if not HouseholdEngagement.objects.exists():
+    if full or not HouseholdEngagement.objects.exists():
         refreshed = refresh_engagement(now=now)
     else:
         refreshed = refresh_engagement(touched, now=now) if touched else 0
         # Time passes for households with no new facts too; reach windows are computed from the
         # stored timestamps, so they need no refresh — but deliveries change: refresh those updated lately.
         refreshed += refresh_engagement(_households_with_recent_deliveries(), now=now)
+    if full:
+        activity.collect_activity(now=now, full=True)
     rollups = sum(
         rebuild_rollups(district_id=d, now=now)
         for d in District.objects.values_list("id", flat=True)

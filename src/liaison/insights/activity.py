@@ -5,6 +5,8 @@ each figure is then counted from the facts for the district, each site and each 
 the household belongs to (its HouseholdDimension rows), over the windows that metrics.py defines.
 """
 
+# ruff: noqa: S608 - SQL built from the models' table names; values travel as parameters
+
 import datetime as dt
 from collections import defaultdict
 
@@ -80,162 +82,168 @@ OVERLAP = dt.timedelta(minutes=5)
 
 
 def collect_activity(*, now=None, full=False) -> int:
-    """Bring ActivityFact up to date; returns how many source rows were (re)read.
+    """Bring ActivityFact up to date; returns how many facts were (re)made.
 
     The first run, or full=True, remakes every fact of the last ADVOCACY_DAYS; later runs remake
     only the facts of concerns, referrals, unmet needs and events changed since the last run (by
-    their updated_at, an invitation's check-in time and an interpreter booking's updated_at)."""
+    their updated_at, an invitation's check-in time and an interpreter booking's updated_at).
+    Set-based: one INSERT ... SELECT per kind of source row (interpreter requests, a few, in Python)."""
+    from django.db import connection
+
     now = now or timezone.now()
     started = timezone.now()  # the cursor follows the clock the apps stamp updated_at with
     cursor, _ = SourceCursor.objects.get_or_create(name="activity")
     changed_since = None if full or cursor.last_time is None else cursor.last_time - OVERLAP
     oldest = now - dt.timedelta(days=metrics.ADVOCACY_DAYS)
-    with transaction.atomic():
+    ops = connection.ops
+    with transaction.atomic(), connection.cursor() as sql:
         if changed_since is None:
             ActivityFact.objects.all().delete()
+            since_param = ops.adapt_datetimefield_value(oldest)
         else:
             # Facts older than any window are never read again.
             ActivityFact.objects.filter(at__lt=oldest - dt.timedelta(days=1)).delete()
-        n = (
-            _concern_facts(changed_since, oldest)
-            + _referral_facts(changed_since, oldest)
-            + _unmet_need_facts(changed_since, oldest)
-            + _event_facts(changed_since, oldest)
-        )
+            since_param = ops.adapt_datetimefield_value(changed_since)
+        made = 0
+        for source, select, where_full, where_changed in _row_sources(connection):
+            where = where_full if changed_since is None else where_changed
+            params = [since_param] * where.count("%s")
+            if changed_since is not None:
+                table, alias = select.table
+                sql.execute(
+                    f"DELETE FROM {FACTS} WHERE source = %s AND source_id IN "
+                    f"(SELECT {alias}.id FROM {table} {alias} WHERE {where})",
+                    [source, *params],
+                )
+            for statement, statement_params in select.statements:
+                sql.execute(
+                    f"INSERT INTO {FACTS} ({FACT_COLUMNS}) {statement} AND ({where})",
+                    [*statement_params, *params],
+                )
+                made += sql.rowcount
+        made += _event_facts(sql, changed_since, oldest)
         cursor.last_time = started
         cursor.updated_at = started
         cursor.save(update_fields=["last_time", "updated_at"])
-    return n
+    return made
 
 
-def _remake(source, rows, make) -> int:
-    """Replace the facts of these source rows by make(row) -> [ActivityFact]."""
-    ids = [r[0] for r in rows]
-    for start in range(0, len(ids), 5_000):
-        ActivityFact.objects.filter(
-            source=source, source_id__in=ids[start : start + 5_000]
-        ).delete()
-    ActivityFact.objects.bulk_create([fact for row in rows for fact in make(row)], batch_size=5_000)
-    return len(rows)
+FACTS = ActivityFact._meta.db_table
+FACT_COLUMNS = (
+    "district_id, household_id, source, source_id, kind, at, category, outcome, language, hours"
+)
 
 
-def _concern_facts(changed_since, oldest) -> int:
+class _Select:
+    """INSERT-able SELECTs over one table (aliased), each ending in a WHERE the caller extends."""
+
+    def __init__(self, table, alias, statements):
+        self.table = (table, alias)
+        self.statements = statements
+
+
+def _hours_between(connection, start, end):
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+def _uuid_text(connection, column):
+    """A UUID column as str(uuid) writes it (SQLite keeps the 32 hex digits without hyphens)."""
+    if connection.vendor == "postgresql":
+        return f"CAST({column} AS TEXT)"
+    parts = [(1, 8), (9, 4), (13, 4), (17, 4), (21, 12)]
+    pieces = " || '-' || ".join(f"substr({column}, {a}, {n})" for a, n in parts)
+    return f"lower({pieces})"
+
+
+def _row_sources(connection):
+    """(source, _Select, WHERE for a full rebuild, WHERE for rows changed since %s)."""
     from liaison.concerns.choices import Status
-    from liaison.concerns.models import Concern
-
-    qs = Concern.objects.all()
-    if changed_since is None:
-        qs = qs.filter(Q(created_at__gte=oldest) | Q(resolved_at__gte=oldest))
-    else:
-        qs = qs.filter(updated_at__gte=changed_since)
-    rows = list(
-        qs.values_list(
-            "id",
-            "district_id",
-            "household_id",
-            "category__code",
-            "created_at",
-            "resolved_at",
-            "status",
-            "satisfaction",
-        )
-    )
-
-    def make(row):
-        pk, district_id, hid, category, created, resolved, status, satisfaction = row
-        fact = {
-            "district_id": district_id,
-            "household_id": hid,
-            "source": "concern",
-            "source_id": pk,
-            "category": category or UNSPECIFIED,
-        }
-        out = [ActivityFact(kind="concern_raised", at=created, **fact)]
-        if resolved and status in (Status.RESOLVED, Status.CLOSED):
-            out.append(
-                ActivityFact(
-                    kind="concern_resolved",
-                    at=resolved,
-                    outcome=satisfaction or metrics.NO_ANSWER,
-                    hours=(resolved - created).total_seconds() / 3600,
-                    **fact,
-                )
-            )
-        return out
-
-    return _remake("concern", rows, make)
-
-
-def _referral_facts(changed_since, oldest) -> int:
+    from liaison.concerns.models import Concern, ConcernCategory
+    from liaison.people.models import Household
     from liaison.resources.choices import CLOSED, ReferralStatus
-    from liaison.resources.models import Referral
+    from liaison.resources.models import Referral, UnmetNeed
 
-    qs = Referral.objects.all()
-    if changed_since is None:
-        qs = qs.filter(Q(created_at__gte=oldest) | Q(closed_at__gte=oldest))
-    else:
-        qs = qs.filter(updated_at__gte=changed_since)
-    rows = list(
-        qs.values_list(
-            "id",
-            "household__district_id",
-            "household_id",
-            "need_id",
-            "status",
-            "created_at",
-            "closed_at",
-        )
-    )
+    concern, category = Concern._meta.db_table, ConcernCategory._meta.db_table
+    referral, unmet = Referral._meta.db_table, UnmetNeed._meta.db_table
+    household = Household._meta.db_table
+    hours = _hours_between(connection, "c.created_at", "c.resolved_at")
+    concern_from = f"FROM {concern} c LEFT JOIN {category} cc ON cc.id = c.category_id WHERE 1 = 1"
+    concern_category = "COALESCE(NULLIF(cc.code, ''), %s)"
+    closed = sorted(str(s) for s in CLOSED)
+    referral_from = f"FROM {referral} r JOIN {household} h ON h.id = r.household_id WHERE 1 = 1"
+    # Needs are taxonomy terms, keyed by UUID.
+    referral_category = f"COALESCE({_uuid_text(connection, 'r.need_id')}, %s)"
+    return [
+        (
+            "concern",
+            _Select(
+                concern,
+                "c",
+                [
+                    (
+                        "SELECT c.district_id, c.household_id, 'concern', c.id, 'concern_raised', "
+                        f"c.created_at, {concern_category}, '', '', NULL {concern_from}",
+                        [UNSPECIFIED],
+                    ),
+                    (
+                        "SELECT c.district_id, c.household_id, 'concern', c.id, "
+                        f"'concern_resolved', c.resolved_at, {concern_category}, "
+                        f"COALESCE(NULLIF(c.satisfaction, ''), %s), '', {hours} {concern_from} "
+                        "AND c.resolved_at IS NOT NULL AND c.status IN (%s, %s)",
+                        [UNSPECIFIED, metrics.NO_ANSWER, str(Status.RESOLVED), str(Status.CLOSED)],
+                    ),
+                ],
+            ),
+            "c.created_at >= %s OR c.resolved_at >= %s",
+            "c.updated_at >= %s",
+        ),
+        (
+            "referral",
+            _Select(
+                referral,
+                "r",
+                [
+                    (
+                        "SELECT h.district_id, r.household_id, 'referral', r.id, 'referral_sent', "
+                        f"r.created_at, {referral_category}, '', '', NULL {referral_from} "
+                        "AND r.status <> %s",
+                        [UNSPECIFIED, str(ReferralStatus.SUGGESTED)],
+                    ),
+                    (
+                        "SELECT h.district_id, r.household_id, 'referral', r.id, "
+                        f"'referral_closed', r.closed_at, {referral_category}, r.status, '', NULL "
+                        f"{referral_from} AND r.closed_at IS NOT NULL "
+                        f"AND r.status IN ({', '.join(['%s'] * len(closed))})",
+                        [UNSPECIFIED, *closed],
+                    ),
+                ],
+            ),
+            "r.created_at >= %s OR r.closed_at >= %s",
+            "r.updated_at >= %s",
+        ),
+        (
+            "unmet_need",
+            _Select(
+                unmet,
+                "u",
+                [
+                    (
+                        "SELECT h.district_id, u.household_id, 'unmet_need', u.id, 'unmet_need', "
+                        f"u.created_at, COALESCE({_uuid_text(connection, 'u.need_id')}, %s), '', '', NULL "
+                        f"FROM {unmet} u JOIN {household} h ON h.id = u.household_id WHERE 1 = 1",
+                        [UNSPECIFIED],
+                    )
+                ],
+            ),
+            "u.created_at >= %s",
+            "u.updated_at >= %s",
+        ),
+    ]
 
-    def make(row):
-        pk, district_id, hid, need, status, created, closed = row
-        fact = {
-            "district_id": district_id,
-            "household_id": hid,
-            "source": "referral",
-            "source_id": pk,
-            "category": str(need) if need else UNSPECIFIED,
-        }
-        out = []
-        if status != ReferralStatus.SUGGESTED:
-            out.append(ActivityFact(kind="referral_sent", at=created, **fact))
-        if closed and status in CLOSED:
-            out.append(ActivityFact(kind="referral_closed", at=closed, outcome=status, **fact))
-        return out
 
-    return _remake("referral", rows, make)
-
-
-def _unmet_need_facts(changed_since, oldest) -> int:
-    from liaison.resources.models import UnmetNeed
-
-    qs = UnmetNeed.objects.all()
-    if changed_since is None:
-        qs = qs.filter(created_at__gte=oldest)
-    else:
-        qs = qs.filter(updated_at__gte=changed_since)
-    rows = list(
-        qs.values_list("id", "household__district_id", "household_id", "need_id", "created_at")
-    )
-
-    def make(row):
-        pk, district_id, hid, need, created = row
-        return [
-            ActivityFact(
-                district_id=district_id,
-                household_id=hid,
-                source="unmet_need",
-                source_id=pk,
-                kind="unmet_need",
-                at=created,
-                category=str(need) if need else UNSPECIFIED,
-            )
-        ]
-
-    return _remake("unmet_need", rows, make)
-
-
-def _event_facts(changed_since, oldest) -> int:
+def _event_facts(sql, changed_since, oldest) -> int:
     """An event's invitation facts, remade whole when the event, an invitation or a booking changes."""
     from django.contrib.contenttypes.models import ContentType
 
@@ -245,73 +253,93 @@ def _event_facts(changed_since, oldest) -> int:
     from liaison.language.models import InterpreterRequest
 
     event_type = ContentType.objects.get_for_model(Event)
+    events = Event.objects.all()
     if changed_since is None:
-        event_ids = set(Event.objects.filter(starts_at__gte=oldest).values_list("pk", flat=True))
+        events = events.filter(starts_at__gte=oldest)
     else:
         # Check-ins are written with update(), which leaves updated_at alone.
-        event_ids = set(
-            Event.objects.filter(updated_at__gte=changed_since).values_list("pk", flat=True)
-        )
-        event_ids |= set(
-            Invitation.objects.filter(
+        changed = Q(updated_at__gte=changed_since)
+        changed |= Q(
+            pk__in=Invitation.objects.filter(
                 Q(updated_at__gte=changed_since) | Q(checked_in_at__gte=changed_since)
-            ).values_list("event_id", flat=True)
+            ).values("event_id")
         )
-        event_ids |= set(
-            InterpreterRequest.objects.filter(
+        changed |= Q(
+            pk__in=InterpreterRequest.objects.filter(
                 content_type=event_type, updated_at__gte=changed_since
-            ).values_list("object_id", flat=True)
+            ).values("object_id")
         )
+        events = events.filter(changed)
+    event_ids = list(events.values_list("pk", flat=True))
     if not event_ids:
         return 0
-    events = {
-        pk: (district_id, starts_at, interpretation, status)
-        for pk, district_id, starts_at, interpretation, status in Event.objects.filter(
-            pk__in=list(event_ids)
-        ).values_list("pk", "district_id", "starts_at", "interpretation", "status")
-    }
-    invitations = defaultdict(list)
-    for row in Invitation.objects.filter(
-        event_id__in=[pk for pk, e in events.items() if e[3] == EventStatus.SCHEDULED],
-        household__isnull=False,
-    ).values_list("event_id", "household_id", "answer", "checked_in_at", "interpreter_language"):
-        invitations[row[0]].append(row[1:])
+    event, invitation = Event._meta.db_table, Invitation._meta.db_table
+    made = 0
+    for start in range(0, len(event_ids), 2_000):
+        ids = event_ids[start : start + 2_000]
+        among = ", ".join(["%s"] * len(ids))
+        if changed_since is not None:
+            sql.execute(
+                f"DELETE FROM {FACTS} WHERE source = %s AND source_id IN ({among})",
+                ["event", *ids],
+            )
+        for kind, condition, params in [
+            ("event_invited", "", []),
+            ("event_rsvp_yes", "AND i.answer = %s", [str(Answer.YES)]),
+            ("event_attended", "AND i.checked_in_at IS NOT NULL", []),
+        ]:
+            sql.execute(
+                f"INSERT INTO {FACTS} ({FACT_COLUMNS}) "
+                "SELECT e.district_id, i.household_id, 'event', e.id, %s, e.starts_at, "
+                f"'', '', '', NULL FROM {invitation} i JOIN {event} e ON e.id = i.event_id "
+                f"WHERE e.status = %s AND i.household_id IS NOT NULL {condition} "
+                f"AND e.id IN ({among})",
+                [kind, str(EventStatus.SCHEDULED), *params, *ids],
+            )
+            made += sql.rowcount
+    # Interpreter requests (a few per event) compare language tags, simpler in Python.
+    wanted = list(
+        Invitation.objects.filter(
+            event_id__in=event_ids,
+            event__status=EventStatus.SCHEDULED,
+            household__isnull=False,
+        )
+        .exclude(interpreter_language="")
+        .values_list(
+            "event_id",
+            "event__district_id",
+            "event__starts_at",
+            "event__interpretation",
+            "household_id",
+            "interpreter_language",
+        )
+    )
     # An interpreter booked for this family at this event (language app) meets the request too.
     booked = {
         (event_id, hid, metrics.base_language(lang))
         for event_id, hid, lang in InterpreterRequest.objects.filter(
             content_type=event_type,
-            object_id__in=list(invitations),
+            object_id__in={w[0] for w in wanted},
             status__in=[RequestStatus.ASSIGNED, RequestStatus.CONFIRMED, RequestStatus.DONE],
         ).values_list("object_id", "household_id", "language")
     }
-
-    def make(row):
-        event_id = row[0]
-        district_id, starts_at, interpretation, _status = events[event_id]
+    facts = []
+    for event_id, district_id, starts_at, interpretation, hid, language in wanted:
+        language = metrics.base_language(language)
         offered = {metrics.base_language(t) for t in interpretation or []}
-        out = []
-        for hid, answer, checked_in, wanted in invitations.get(event_id, ()):
-            fact = {
-                "district_id": district_id,
-                "household_id": hid,
-                "source": "event",
-                "source_id": event_id,
-                "at": starts_at,
-            }
-            out.append(ActivityFact(kind="event_invited", **fact))
-            if answer == Answer.YES:
-                out.append(ActivityFact(kind="event_rsvp_yes", **fact))
-            if checked_in:
-                out.append(ActivityFact(kind="event_attended", **fact))
-            if wanted:
-                wanted = metrics.base_language(wanted)
-                out.append(ActivityFact(kind="interpreter_requested", language=wanted, **fact))
-                if wanted in offered or (event_id, hid, wanted) in booked:
-                    out.append(ActivityFact(kind="interpreter_met", language=wanted, **fact))
-        return out
-
-    return _remake("event", [(pk,) for pk in events], make)
+        fact = {
+            "district_id": district_id,
+            "household_id": hid,
+            "source": "event",
+            "source_id": event_id,
+            "at": starts_at,
+            "language": language,
+        }
+        facts.append(ActivityFact(kind="interpreter_requested", **fact))
+        if language in offered or (event_id, hid, language) in booked:
+            facts.append(ActivityFact(kind="interpreter_met", **fact))
+    ActivityFact.objects.bulk_create(facts, batch_size=5_000)
+    return made + len(facts)
 
 
 # --- rollups: today's figures from the facts --------------------------------------------------

@@ -287,3 +287,35 @@ def test_an_incremental_run_reads_only_the_rows_changed_since_the_last(data):
     assert activity.collect_activity(now=NOW) == 2  # that concern's facts: raised, resolved
     services.rebuild_rollups(district_id=data.district.pk, now=NOW)
     assert district(data)["concerns_resolved"][Dimension.ALL]["all"] == 4
+
+
+def test_figures_over_each_period_of_the_picker(data):
+    def opened(days):
+        f = services.figures(Scope.DISTRICT, data.district.pk, period=days)
+        return f["concerns_opened"][Dimension.ALL]["all"]
+
+    assert opened(30) == 2  # A (20 days ago), B (5)
+    assert opened(90) == 3  # and C (50)
+    assert opened(365) == 5  # and D (200), E (100)
+    last_30 = services.figures(Scope.DISTRICT, data.district.pk, period=30)
+    assert last_30["concerns_resolved"][Dimension.OUTCOME] == {"yes": 1, "no_answer": 1}  # A, E
+    assert last_30["referrals_need_met"][Dimension.ALL]["all"] == 1
+    assert last_30["advocacy_concerns"][Dimension.CATEGORY]["transport"] == 2  # always the year
+
+
+def test_the_dashboard_compares_the_chosen_period_with_the_one_before(client, data):
+    services.rebuild_rollups(district_id=data.district.pk, now=ago(30))  # a month ago's run
+    client.force_login(data.admin)
+    html = client.get("/insights/", {"period": 30}).content.decode()
+    assert "Concerns, last 30 days" in html
+    assert '<option value="30" selected>Last 30 days</option>' in html
+    # 30 to 60 days ago: C was raised and resolved; nobody was invited to an event.
+    assert "Previous 30 days: 1" in html
+    assert "Previous 30 days: 0" in html
+
+
+def test_an_unknown_period_shows_the_default_and_no_history_shows_no_comparison(client, data):
+    client.force_login(data.admin)
+    html = client.get("/insights/", {"period": "7"}).content.decode()
+    assert "Concerns, last 90 days" in html
+    assert "Previous 90 days" not in html

@@ -346,29 +346,47 @@ def _event_facts(sql, changed_since, oldest) -> int:
 
 
 def activity_rollups(add, *, district_id, now) -> None:
-    """Add concern, referral and event figures for every scope of the district to `add`."""
-    from liaison.resources.choices import ReferralStatus
-
-    since = now - dt.timedelta(days=metrics.PERIOD_DAYS)
+    """Add concern, referral and event figures for every scope of the district to `add`, over
+    each of metrics.PERIODS (the default period's under the plain metric name)."""
     since_advocacy = now - dt.timedelta(days=metrics.ADVOCACY_DAYS)
+    oldest = min(since_advocacy, now - dt.timedelta(days=max(metrics.PERIODS)))
     facts = list(
         ActivityFact.objects.filter(
-            district_id=district_id, at__gte=min(since, since_advocacy), at__lt=now
+            district_id=district_id, at__gte=oldest, at__lt=now
         ).values_list("household_id", "kind", "at", "category", "outcome", "language", "hours")
     )
     if not facts:
         return
     scopes, language = _memberships(district_id, {f[0] for f in facts if f[0] is not None})
-    tally = _Tally(district_id, scopes)
-    all_ = (Dimension.ALL, "all")
+    for days in metrics.PERIODS:
+        tally = _Tally(district_id, scopes)
+        _count(
+            tally,
+            facts,
+            language,
+            since=now - dt.timedelta(days=days),
+            since_advocacy=since_advocacy if days == metrics.PERIOD_DAYS else None,
+        )
 
+        def add_for_period(scope, scope_id, metric, *rest, days=days):
+            add(scope, scope_id, metrics.period_metric(metric, days), *rest)
+
+        tally.emit(add_for_period)
+
+
+def _count(tally, facts, language, *, since, since_advocacy) -> None:
+    """Tally the facts since `since`; the advocacy themes too when since_advocacy is given."""
+    from liaison.resources.choices import ReferralStatus
+
+    all_ = (Dimension.ALL, "all")
+    advocacy = since_advocacy is not None
     for hid, kind, at, category, outcome, wanted, hours in facts:
         theme = (Dimension.CATEGORY, category)
         recent = at >= since
         if kind == "concern_raised":
             if recent:
                 tally.count(hid, "concerns_opened", [all_, theme])
-            if at >= since_advocacy:
+            if advocacy and at >= since_advocacy:
                 tally.count(hid, "advocacy_concerns", [theme], sites_only=True)
         elif kind == "concern_resolved" and recent:
             by = [all_, theme, (Dimension.OUTCOME, outcome)]
@@ -383,15 +401,14 @@ def activity_rollups(add, *, district_id, now) -> None:
                     tally.count(hid, "referrals_need_met", [all_, theme])
                 elif outcome == ReferralStatus.NEED_NOT_MET:
                     tally.count(hid, "unmet_needs", [all_, theme])
-            if outcome == ReferralStatus.NEED_NOT_MET and at >= since_advocacy:
+            if advocacy and outcome == ReferralStatus.NEED_NOT_MET and at >= since_advocacy:
                 tally.count(hid, "advocacy_unmet", [theme], sites_only=True)
         elif kind == "unmet_need":
             if recent:
                 tally.count(hid, "unmet_needs", [all_, theme])
-            if at >= since_advocacy:
+            if advocacy and at >= since_advocacy:
                 tally.count(hid, "advocacy_unmet", [theme], sites_only=True)
         elif kind in ("event_invited", "event_rsvp_yes", "event_attended") and recent:
             tally.count(hid, kind, [all_, (Dimension.LANGUAGE, language.get(hid, UNSPECIFIED))])
         elif kind in ("interpreter_requested", "interpreter_met") and recent:
             tally.count(hid, kind, [all_, (Dimension.LANGUAGE, wanted)])
-    tally.emit(add)

@@ -390,17 +390,60 @@ def latest_day(scope, scope_id):
     )
 
 
-def figures(scope, scope_id, *, day=None) -> dict:
-    """{metric: {dimension: {value: number}}} for one scope and day (the latest by default)."""
+def figures(scope, scope_id, *, day=None, period=metrics.PERIOD_DAYS) -> dict:
+    """{metric: {dimension: {value: number}}} for one scope and day (the latest by default).
+
+    Concern, referral and event figures are those over `period` days (one of metrics.PERIODS),
+    under their plain names."""
     day = day or latest_day(scope, scope_id)
     out: dict = defaultdict(lambda: defaultdict(dict))
     if day is None:
         return out
+    suffix = metrics.period_metric("", period)
+    chosen: dict = defaultdict(lambda: defaultdict(dict))
     for metric, dimension, value, number in Rollup.objects.filter(
         scope=scope, scope_id=scope_id, day=day
     ).values_list("metric", "dimension", "value", "number"):
-        out[metric][dimension][value] = number
+        if "@" not in metric:
+            out[metric][dimension][value] = number
+        elif suffix and metric.endswith(suffix):
+            chosen[metric.removesuffix(suffix)][dimension][value] = number
+    if suffix:
+        # The default period's figures give way to the chosen period's (none when nothing happened).
+        for metric in PERIOD_METRICS:
+            out.pop(metric, None)
+        out.update(chosen)
     return out
+
+
+# The figures counted over a period (the rest have windows of their own).
+PERIOD_METRICS = {
+    "concerns_opened",
+    "concerns_resolved",
+    "concern_resolve_median",
+    "concern_resolve_p90",
+    "referrals_sent",
+    "referrals_closed",
+    "referrals_need_met",
+    "unmet_needs",
+    "event_invited",
+    "event_rsvp_yes",
+    "event_attended",
+    "interpreter_requested",
+    "interpreter_met",
+}
+
+
+def previous_day(scope, scope_id, *, day, period):
+    """The latest day with figures a whole period before `day`: what "the previous period" was."""
+    return (
+        Rollup.objects.filter(
+            scope=scope, scope_id=scope_id, day__lte=day - dt.timedelta(days=period)
+        )
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
+    )
 
 
 def trend(scope, scope_id, metric="reach_30", *, days=84) -> list[tuple[dt.date, float]]:

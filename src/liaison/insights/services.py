@@ -120,6 +120,9 @@ def collect_responses(*, batch: int = BATCH) -> set[int]:
     return touched
 
 
+FULL_REFRESH_ABOVE = 20_000
+
+
 def refresh_engagement(household_ids=None, *, now=None) -> int:
     """Recompute HouseholdEngagement and HouseholdDimension for these households (all when None).
 
@@ -130,6 +133,10 @@ def refresh_engagement(household_ids=None, *, now=None) -> int:
     if household_ids is None:
         return engagement.refresh_households(None, now)
     ids = sorted({i for i in household_ids if i is not None})
+    if len(ids) > FULL_REFRESH_ABOVE:
+        # Past this many (a bulk import, the first run), refreshing every household in one pass is
+        # several times cheaper than the chunks; it gives the same rows for these households.
+        return engagement.refresh_households(None, now)
     return sum(
         engagement.refresh_households(ids[start : start + engagement.CHUNK], now)
         for start in range(0, len(ids), engagement.CHUNK)

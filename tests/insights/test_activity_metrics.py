@@ -229,3 +229,93 @@ def test_the_dashboard_shows_concerns_referrals_and_events_with_charts(client, d
     assert "Concerns raised in the last 90 days, by category" in html  # the SVG's title
     assert "Housing help" in html and "Academic" in html
     assert "1 / 2" in html  # interpreter requests met, and referrals closed with the need met
+
+
+def _snapshot(day):
+    from liaison.insights.models import Rollup
+
+    return {
+        (r.scope, r.scope_id, r.metric, r.dimension, r.value): r.number
+        for r in Rollup.objects.filter(day=day)
+    }
+
+
+def test_an_incremental_run_equals_a_full_rebuild(data):
+    from django.utils import timezone
+
+    from liaison.events.services import check_in
+
+    b = Concern.objects.get(household=data.site_family)
+    b.status, b.resolved_at, b.satisfaction = "resolved", ago(1), "no"
+    b.resolution_summary = "Sorted out"
+    b.save()
+    r2 = Referral.objects.get(household=data.site_family)
+    r2.status, r2.closed_at = "need_met", ago(2)
+    r2.save()
+    _concern(data, data.taught_family, "academic", 3)
+    night = Event.objects.get(status="scheduled", starts_at=ago(10))
+    # A check-in is written with update(), which leaves the invitation's updated_at alone.
+    check_in(
+        event=night, invitation=Invitation.objects.get(event=night, household=data.site_family)
+    )
+
+    services.refresh_all(now=NOW)
+    incremental = _snapshot(timezone.localdate(NOW))
+    f = district(data)
+    assert f["concerns_resolved"][Dimension.OUTCOME] == {"yes": 1, "no": 1, "no_answer": 2}
+    assert f["concerns_opened"][Dimension.ALL]["all"] == 4
+    assert f["referrals_need_met"][Dimension.ALL]["all"] == 2
+    assert f["event_attended"][Dimension.LANGUAGE] == {"es": 1, "vi": 1}
+
+    services.refresh_all(now=NOW, full=True)
+    assert _snapshot(timezone.localdate(NOW)) == incremental
+
+
+def test_an_incremental_run_reads_only_the_rows_changed_since_the_last(data):
+    from django.utils import timezone
+
+    from liaison.insights import activity
+    from liaison.insights.models import SourceCursor
+
+    # As if the last run were a while ago, after every row of the data set was written.
+    SourceCursor.objects.filter(name="activity").update(last_time=timezone.now() + activity.OVERLAP)
+    assert activity.collect_activity(now=NOW) == 0
+    SourceCursor.objects.filter(name="activity").update(last_time=timezone.now() + activity.OVERLAP)
+    b = Concern.objects.get(household=data.site_family)
+    b.status, b.resolved_at, b.resolution_summary = "resolved", ago(1), "Sorted out"
+    b.save()
+    assert activity.collect_activity(now=NOW) == 2  # that concern's facts: raised, resolved
+    services.rebuild_rollups(district_id=data.district.pk, now=NOW)
+    assert district(data)["concerns_resolved"][Dimension.ALL]["all"] == 4
+
+
+def test_figures_over_each_period_of_the_picker(data):
+    def opened(days):
+        f = services.figures(Scope.DISTRICT, data.district.pk, period=days)
+        return f["concerns_opened"][Dimension.ALL]["all"]
+
+    assert opened(30) == 2  # A (20 days ago), B (5)
+    assert opened(90) == 3  # and C (50)
+    assert opened(365) == 5  # and D (200), E (100)
+    last_30 = services.figures(Scope.DISTRICT, data.district.pk, period=30)
+    assert last_30["concerns_resolved"][Dimension.OUTCOME] == {"yes": 1, "no_answer": 1}  # A, E
+    assert last_30["referrals_need_met"][Dimension.ALL]["all"] == 1
+    assert last_30["advocacy_concerns"][Dimension.CATEGORY]["transport"] == 2  # always the year
+
+
+def test_the_dashboard_compares_the_chosen_period_with_the_one_before(client, data):
+    services.rebuild_rollups(district_id=data.district.pk, now=ago(30))  # a month ago's run
+    client.force_login(data.admin)
+    html = client.get("/insights/", {"period": 30}).content.decode()
+    assert "Concerns, last 30 days" in html
+    assert '<option value="30" selected>Last 30 days</option>' in html
+    # 30 to 60 days ago: C was raised and resolved; nobody was invited to an event.
+    assert "Previous 30 days: 1" in html
+    assert "Previous 30 days: 0" in html
+
+
+def test_an_unknown_period_shows_the_default_and_no_history_shows_no_comparison(client, data):
+    client.force_login(data.admin)
+    html = client.get("/insights/", {"period": "7"}).content.decode()
+    assert "Concerns, last 90 days" in html
+    assert "Previous 90 days" not in html

@@ -184,3 +184,28 @@ def test_a_logged_call_and_an_event_check_in_count_as_reaching_the_family(world)
     assert (
         figures["reach_30"][Dimension.LANGUAGE]["vi"] == 0.0
     )  # an email the liaison sent is one-way
+
+
+def _engagement_rows():
+    from liaison.insights.models import HouseholdDimension, HouseholdEngagement
+
+    engaged = set(
+        HouseholdEngagement.objects.values_list(
+            "household_id", "last_two_way_at", "last_delivered_at", "all_channels_failing"
+        )
+    )
+    dims = set(HouseholdDimension.objects.values_list("engagement_id", "dimension", "value"))
+    return engaged, dims
+
+
+def test_refreshing_some_households_or_all_gives_the_same_rows(data, monkeypatch):
+    everyone = [data.caseload_family.pk, data.site_family.pk, data.taught_family.pk]
+    services.refresh_engagement(now=NOW)
+    full = _engagement_rows()
+    services.refresh_engagement(everyone, now=NOW)  # in chunks of the given households
+    assert _engagement_rows() == full
+    # Past the threshold (a bulk import) a given set is refreshed in one pass over every household.
+    monkeypatch.setattr(services, "FULL_REFRESH_ABOVE", 1)
+    assert services.refresh_engagement(everyone, now=NOW) > len(everyone)
+    assert _engagement_rows() == full
+    assert (data.taught_family.pk, None, None, True) in full[0]  # its one delivery failed

@@ -11,8 +11,9 @@
 - translation coverage: deliveries in the period by how the text was put into the family's
   language (approved, machine, untranslated, original).
 
-Concerns, referrals and events, over the last PERIOD_DAYS (90) days, counted for the district,
-each site and each caseload the household belongs to:
+Concerns, referrals and events, over the last PERIOD_DAYS (90) days (and over each of PERIODS,
+stored as "name@30d", for the dashboards' period picker), counted for the district, each site and
+each caseload the household belongs to:
 - concerns_opened: concerns raised in the period, by category.
 - concerns_resolved: concerns marked resolved in the period, by category and by outcome (the
   family's answer to "was it resolved to your satisfaction?": yes, partly, no, or no answer).
@@ -42,6 +43,8 @@ from django.utils.translation import gettext_lazy as _
 REACH_WINDOWS = (30, 90)
 FAILURE_WINDOW_DAYS = 90
 PERIOD_DAYS = 90
+# The periods a dashboard can show concern, referral and event figures over (PERIOD_DAYS first).
+PERIODS = (PERIOD_DAYS, 30, 365)
 ADVOCACY_DAYS = 365
 NO_ANSWER = "no_answer"
 # The advocacy summary shows counts below this as "<10" so that no family can be recognised.
@@ -181,6 +184,11 @@ METRICS = {
         ),
     ]
 }
+
+
+def period_metric(name: str, days: int) -> str:
+    """The rollup's metric name for a figure over `days` (the default period keeps the plain name)."""
+    return name if days == PERIOD_DAYS else f"{name}@{days}d"
 
 
 def base_language(tag: str) -> str:

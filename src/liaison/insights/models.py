@@ -158,3 +158,33 @@ class AtRiskRules(models.Model):
 
     def __str__(self):
         return f"At-risk rules for {self.district}"
+
+
+class ActivityFact(models.Model):
+    """One thing the concern, referral and event figures count, dated, kept current incrementally.
+
+    Made from a concern, referral, unmet need or event (source, source_id) and remade whenever that
+    row changes, so the rollups read these few columns instead of the apps' tables. kind says what
+    happened at `at`: concern_raised, concern_resolved, referral_sent, referral_closed (outcome is
+    the referral's status), unmet_need, event_invited, event_rsvp_yes, event_attended,
+    interpreter_requested, interpreter_met (language is the one asked for)."""
+
+    district_id = models.BigIntegerField()
+    household_id = models.BigIntegerField(null=True)
+    source = models.CharField(max_length=20)
+    source_id = models.BigIntegerField()
+    kind = models.CharField(max_length=24)
+    at = models.DateTimeField()
+    category = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=24, blank=True)
+    language = models.CharField(max_length=40, blank=True)
+    hours = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["source", "source_id"]),
+            models.Index(fields=["district_id", "at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.household_id} {self.at:%Y-%m-%d}"

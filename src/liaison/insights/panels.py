@@ -35,6 +35,14 @@ def _int(value):
     return int(value or 0)
 
 
+def _count_tile(label, data, previous, metric) -> dict:
+    """A headline count; with the previous period's beside it when there are figures for it."""
+    tile = {"label": label, "value": _int(_overall(data, metric))}
+    if previous is not None:
+        tile["previous"] = _int(_overall(previous, metric))
+    return tile
+
+
 def concern_category_labels(district_id) -> dict[str, str]:
     from liaison.concerns.choices import category_label
     from liaison.concerns.models import ConcernCategory
@@ -74,7 +82,7 @@ def outcome_label(value):
     return dict(Satisfaction.choices).get(value, value)
 
 
-def concerns_panel(data, district_id) -> dict:
+def concerns_panel(data, district_id, *, days=metrics.PERIOD_DAYS, previous=None) -> dict:
     labels = concern_category_labels(district_id)
     opened = _by(data, "concerns_opened", Dimension.CATEGORY)
     resolved = _by(data, "concerns_resolved", Dimension.CATEGORY)
@@ -98,13 +106,13 @@ def concerns_panel(data, district_id) -> dict:
     bars = [charts.Bar(str(r["label"]), r["opened"], str(r["opened"])) for r in rows]
     svg = charts.bar_chart(
         bars,
-        title=_("Concerns raised in the last 90 days, by category"),
+        title=_("Concerns raised in the last %(days)s days, by category") % {"days": days},
         description=_("Number of concerns raised per category; the table below lists the same."),
     )
     return {
         "tiles": [
-            {"label": _("Concerns raised"), "value": _int(_overall(data, "concerns_opened"))},
-            {"label": _("Concerns resolved"), "value": _int(_overall(data, "concerns_resolved"))},
+            _count_tile(_("Concerns raised"), data, previous, "concerns_opened"),
+            _count_tile(_("Concerns resolved"), data, previous, "concerns_resolved"),
             {
                 "label": _("Median time to resolve"),
                 "value": hours(_overall(data, "concern_resolve_median")),
@@ -121,7 +129,7 @@ def concerns_panel(data, district_id) -> dict:
     }
 
 
-def referrals_panel(data) -> dict:
+def referrals_panel(data, *, days=metrics.PERIOD_DAYS, previous=None) -> dict:
     sent = _by(data, "referrals_sent", Dimension.CATEGORY)
     met = _by(data, "referrals_need_met", Dimension.CATEGORY)
     closed = _by(data, "referrals_closed", Dimension.CATEGORY)
@@ -144,7 +152,7 @@ def referrals_panel(data) -> dict:
     bars = [charts.Bar(str(r["label"]), r["unmet"], str(r["unmet"])) for r in rows if r["unmet"]]
     svg = charts.bar_chart(
         bars,
-        title=_("Unmet needs in the last 90 days, by need"),
+        title=_("Unmet needs in the last %(days)s days, by need") % {"days": days},
         description=_(
             "Needs with no service found or referrals closed with the need not met; the table "
             "below lists the same with referrals made and met."
@@ -154,13 +162,13 @@ def referrals_panel(data) -> dict:
     total_met = _int(_overall(data, "referrals_need_met"))
     return {
         "tiles": [
-            {"label": _("Referrals made"), "value": _int(_overall(data, "referrals_sent"))},
+            _count_tile(_("Referrals made"), data, previous, "referrals_sent"),
             {
                 "label": _("Closed with the need met"),
                 "value": f"{total_met} / {total_closed}",
                 "help": pct(metrics.share(total_met, total_closed)),
             },
-            {"label": _("Unmet needs"), "value": _int(_overall(data, "unmet_needs"))},
+            _count_tile(_("Unmet needs"), data, previous, "unmet_needs"),
         ],
         "svg": svg if bars else "",
         "bars": bars,
@@ -168,7 +176,7 @@ def referrals_panel(data) -> dict:
     }
 
 
-def events_panel(data) -> dict:
+def events_panel(data, *, days=metrics.PERIOD_DAYS, previous=None) -> dict:
     invited = _by(data, "event_invited", Dimension.LANGUAGE)
     yes = _by(data, "event_rsvp_yes", Dimension.LANGUAGE)
     came = _by(data, "event_attended", Dimension.LANGUAGE)
@@ -191,7 +199,7 @@ def events_panel(data) -> dict:
     bars = [charts.Bar(str(r["label"]), r["rate"], pct(r["rate"])) for r in rows]
     svg = charts.bar_chart(
         bars,
-        title=_("Invited families who came, last 90 days, by home language"),
+        title=_("Invited families who came, last %(days)s days, by home language") % {"days": days},
         description=_("Share of invitations checked in at the door; the table lists the counts."),
         max_value=1.0,
     )
@@ -201,9 +209,9 @@ def events_panel(data) -> dict:
     met_total = _int(_overall(data, "interpreter_met"))
     return {
         "tiles": [
-            {"label": _("Invited"), "value": _int(_overall(data, "event_invited"))},
-            {"label": _("Said yes"), "value": _int(_overall(data, "event_rsvp_yes"))},
-            {"label": _("Came"), "value": _int(_overall(data, "event_attended"))},
+            _count_tile(_("Invited"), data, previous, "event_invited"),
+            _count_tile(_("Said yes"), data, previous, "event_rsvp_yes"),
+            _count_tile(_("Came"), data, previous, "event_attended"),
             {
                 "label": _("Interpreter requests met"),
                 "value": f"{met_total} / {asked_total}",

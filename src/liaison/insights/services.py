@@ -4,11 +4,11 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from liaison.insights import activity, metrics, sources
+from liaison.insights import activity, engagement, metrics, sources
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.models import (
     AtRiskRules,
@@ -120,137 +120,27 @@ def collect_responses(*, batch: int = BATCH) -> set[int]:
     return touched
 
 
-def _delivery_state_by_household(household_ids, since):
-    from liaison.messaging.choices import DeliveryState
-    from liaison.messaging.models import Delivery
-
-    ok_states = [DeliveryState.SENT, DeliveryState.DELIVERED]
-    rows = (
-        Delivery.objects.filter(household_id_copy__in=household_ids, created_at__gte=since)
-        .values("household_id_copy")
-        .annotate(
-            ok=Count("pk", filter=Q(state__in=ok_states)),
-            failed=Count("pk", filter=Q(state=DeliveryState.FAILED)),
-            last_ok=Max("sent_at", filter=Q(state__in=ok_states)),
-            last_failed=Max("updated_at", filter=Q(state=DeliveryState.FAILED)),
-        )
-    )
-    return {r["household_id_copy"]: r for r in rows}
+FULL_REFRESH_ABOVE = 20_000
 
 
 def refresh_engagement(household_ids=None, *, now=None) -> int:
-    """Recompute HouseholdEngagement and HouseholdDimension for these households (all when None)."""
-    from liaison.people.models import Household
+    """Recompute HouseholdEngagement and HouseholdDimension for these households (all when None).
 
+    Set-based: one INSERT ... SELECT per table over grouped facts and deliveries, so a full
+    rebuild costs a few scans rather than a Python loop over every household. A given list of
+    households is done in chunks (the ids travel as parameters)."""
     now = now or timezone.now()
-    qs = Household.objects.all()
-    if household_ids is not None:
-        qs = qs.filter(id__in=list(household_ids))
-    ids = list(qs.values_list("id", flat=True))
-    for start in range(0, len(ids), 2_000):
-        _refresh_chunk(ids[start : start + 2_000], now)
-    return len(ids)
-
-
-def _refresh_chunk(ids, now):
-    from liaison.people.choices import AssignmentRole
-    from liaison.people.models import (
-        Enrolment,
-        Guardian,
-        Household,
-        HouseholdAssignment,
-        Student,
-        StudentProgramme,
+    if household_ids is None:
+        return engagement.refresh_households(None, now)
+    ids = sorted({i for i in household_ids if i is not None})
+    if len(ids) > FULL_REFRESH_ABOVE:
+        # Past this many (a bulk import, the first run), refreshing every household in one pass is
+        # several times cheaper than the chunks; it gives the same rows for these households.
+        return engagement.refresh_households(None, now)
+    return sum(
+        engagement.refresh_households(ids[start : start + engagement.CHUNK], now)
+        for start in range(0, len(ids), engagement.CHUNK)
     )
-
-    households = {
-        h["id"]: h
-        for h in Household.objects.filter(id__in=ids).values(
-            "id", "district_id", "is_active", "site_id", "home_languages"
-        )
-    }
-    facts = {
-        r["household_id"]: r
-        for r in ContactFact.objects.filter(household_id__in=ids)
-        .values("household_id")
-        .annotate(two_way=Max("at", filter=Q(two_way=True)), any=Max("at"))
-    }
-    deliveries = _delivery_state_by_household(
-        ids, now - dt.timedelta(days=metrics.FAILURE_WINDOW_DAYS)
-    )
-    rows, dims = [], []
-    for hid, h in households.items():
-        f = facts.get(hid, {})
-        d = deliveries.get(hid, {})
-        rows.append(
-            HouseholdEngagement(
-                household_id=hid,
-                district_id=h["district_id"],
-                is_active=h["is_active"],
-                last_two_way_at=f.get("two_way"),
-                last_contact_at=f.get("any"),
-                last_delivered_at=d.get("last_ok"),
-                last_failed_at=d.get("last_failed"),
-                all_channels_failing=bool(d) and d["failed"] > 0 and d["ok"] == 0,
-                updated_at=now,
-            )
-        )
-        if h["site_id"]:
-            dims.append((hid, Dimension.SITE, str(h["site_id"])))
-        languages = h["home_languages"][:1]
-        dims += [(hid, Dimension.LANGUAGE, lang) for lang in languages]
-    for hid, site_id in Enrolment.objects.filter(
-        student__household_id__in=ids, is_active=True
-    ).values_list("student__household_id", "site_id"):
-        dims.append((hid, Dimension.SITE, str(site_id)))
-    for hid, grade in (
-        Student.objects.filter(household_id__in=ids, is_active=True)
-        .exclude(grade="")
-        .values_list("household_id", "grade")
-    ):
-        dims.append((hid, Dimension.GRADE, grade))
-    for hid, programme in StudentProgramme.objects.filter(
-        student__household_id__in=ids
-    ).values_list("student__household_id", "programme"):
-        dims.append((hid, Dimension.PROGRAMME, programme))
-    for hid, staff_id in (
-        HouseholdAssignment.objects.current()
-        .filter(household_id__in=ids, role=AssignmentRole.LIAISON)
-        .values_list("household_id", "staff_id")
-    ):
-        dims.append((hid, Dimension.LIAISON, str(staff_id)))
-    # Households without a recorded home language are counted under their guardians' language.
-    with_language = {d[0] for d in dims if d[1] == Dimension.LANGUAGE}
-    for hid, lang in Guardian.objects.filter(
-        household_id__in=set(ids) - with_language, is_active=True
-    ).values_list("household_id", "preferred_language"):
-        if hid not in with_language:
-            dims.append((hid, Dimension.LANGUAGE, lang))
-            with_language.add(hid)
-    for hid in households:
-        dims.append((hid, Dimension.ALL, "all"))
-    with transaction.atomic():
-        HouseholdEngagement.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["household_id"],
-            update_fields=[
-                "district_id",
-                "is_active",
-                "last_two_way_at",
-                "last_contact_at",
-                "last_delivered_at",
-                "last_failed_at",
-                "all_channels_failing",
-                "updated_at",
-            ],
-            batch_size=2_000,
-        )
-        HouseholdDimension.objects.filter(engagement_id__in=ids).delete()
-        HouseholdDimension.objects.bulk_create(
-            [HouseholdDimension(engagement_id=h, dimension=d, value=v) for h, d, v in set(dims)],
-            batch_size=5_000,
-        )
 
 
 # --- rollups ----------------------------------------------------------------------------------
@@ -285,6 +175,7 @@ def rebuild_rollups(*, district_id, now=None) -> int:
         90: now - dt.timedelta(days=90),
         "n": now - dt.timedelta(days=n_days),
     }
+    activity.collect_activity(now=now)  # the concerns, referrals and events changed since last run
     out = []
 
     def add(scope, scope_id, metric, dimension, value, number):
@@ -456,18 +347,23 @@ def _delivery_rollups(add, district_id, *, since):
                 add(scope, scope_id, f"translation_{method}", Dimension.LANGUAGE, language, n)
 
 
-def refresh_all(*, now=None) -> dict:
-    """Collect new facts, refresh the households they touch, rebuild today's rollups for every district."""
+def refresh_all(*, now=None, full=False) -> dict:
+    """Collect new facts, refresh the households they touch, rebuild today's rollups for every district.
+
+    full=True recomputes every household's engagement and every concern, referral and event fact
+    of the year from scratch (what the incremental runs keep current), then the rollups."""
     from liaison.people.models import District
 
     touched = collect_facts() | collect_responses()
-    if not HouseholdEngagement.objects.exists():
+    if full or not HouseholdEngagement.objects.exists():
         refreshed = refresh_engagement(now=now)
     else:
         refreshed = refresh_engagement(touched, now=now) if touched else 0
         # Time passes for households with no new facts too; reach windows are computed from the
         # stored timestamps, so they need no refresh — but deliveries change: refresh those updated lately.
         refreshed += refresh_engagement(_households_with_recent_deliveries(), now=now)
+    if full:
+        activity.collect_activity(now=now, full=True)
     rollups = sum(
         rebuild_rollups(district_id=d, now=now)
         for d in District.objects.values_list("id", flat=True)
@@ -501,17 +397,60 @@ def latest_day(scope, scope_id):
     )
 
 
-def figures(scope, scope_id, *, day=None) -> dict:
-    """{metric: {dimension: {value: number}}} for one scope and day (the latest by default)."""
+def figures(scope, scope_id, *, day=None, period=metrics.PERIOD_DAYS) -> dict:
+    """{metric: {dimension: {value: number}}} for one scope and day (the latest by default).
+
+    Concern, referral and event figures are those over `period` days (one of metrics.PERIODS),
+    under their plain names."""
     day = day or latest_day(scope, scope_id)
     out: dict = defaultdict(lambda: defaultdict(dict))
     if day is None:
         return out
+    suffix = metrics.period_metric("", period)
+    chosen: dict = defaultdict(lambda: defaultdict(dict))
     for metric, dimension, value, number in Rollup.objects.filter(
         scope=scope, scope_id=scope_id, day=day
     ).values_list("metric", "dimension", "value", "number"):
-        out[metric][dimension][value] = number
+        if "@" not in metric:
+            out[metric][dimension][value] = number
+        elif suffix and metric.endswith(suffix):
+            chosen[metric.removesuffix(suffix)][dimension][value] = number
+    if suffix:
+        # The default period's figures give way to the chosen period's (none when nothing happened).
+        for metric in PERIOD_METRICS:
+            out.pop(metric, None)
+        out.update(chosen)
     return out
+
+
+# The figures counted over a period (the rest have windows of their own).
+PERIOD_METRICS = {
+    "concerns_opened",
+    "concerns_resolved",
+    "concern_resolve_median",
+    "concern_resolve_p90",
+    "referrals_sent",
+    "referrals_closed",
+    "referrals_need_met",
+    "unmet_needs",
+    "event_invited",
+    "event_rsvp_yes",
+    "event_attended",
+    "interpreter_requested",
+    "interpreter_met",
+}
+
+
+def previous_day(scope, scope_id, *, day, period):
+    """The latest day with figures a whole period before `day`: what "the previous period" was."""
+    return (
+        Rollup.objects.filter(
+            scope=scope, scope_id=scope_id, day__lte=day - dt.timedelta(days=period)
+        )
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
+    )
 
 
 def trend(scope, scope_id, metric="reach_30", *, days=84) -> list[tuple[dt.date, float]]:

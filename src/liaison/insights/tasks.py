@@ -6,5 +6,5 @@ from liaison.insights import services
 
 
 @task()
-def refresh_insights():
-    return services.refresh_all()
+def refresh_insights(full: bool = False):
+    return services.refresh_all(full=full)

@@ -14,7 +14,7 @@ from liaison.core.policy import insights as insights_policy
 from liaison.core.validators import language_name
 from liaison.insights import charts, exports, panels, services
 from liaison.insights.choices import Dimension, Scope
-from liaison.insights.metrics import METRICS
+from liaison.insights.metrics import METRICS, PERIOD_DAYS, PERIODS
 from liaison.insights.models import Rollup
 from liaison.people.choices import Grade, Programme
 from liaison.people.models import Site
@@ -45,6 +45,15 @@ def _scope_from(request):
     ):
         raise Http404
     return scope, scope_id
+
+
+def _period_from(request) -> int:
+    """The days the concern, referral and event figures cover: one of PERIODS, else the default."""
+    try:
+        days = int(request.GET.get("period", PERIOD_DAYS))
+    except ValueError:
+        return PERIOD_DAYS
+    return days if days in PERIODS else PERIOD_DAYS
 
 
 def _value_label(dimension, value, sites):
@@ -101,14 +110,13 @@ def _drill_url(scope, scope_id, metric, dimension=Dimension.ALL, value="all"):
 @login_required
 def dashboard(request):
     scope, scope_id = _scope_from(request)
+    period = _period_from(request)
     sites = dict(Site.objects.values_list("pk", "name"))
-    data = services.figures(scope, scope_id)
-    latest = (
-        Rollup.objects.filter(scope=scope, scope_id=scope_id)
-        .order_by("-day")
-        .values_list("day", flat=True)
-        .first()
-    )
+    latest = services.latest_day(scope, scope_id)
+    data = services.figures(scope, scope_id, day=latest, period=period)
+    # The trend: the same figures a whole period earlier, when the rollups go back that far.
+    before = latest and services.previous_day(scope, scope_id, day=latest, period=period)
+    previous = services.figures(scope, scope_id, day=before, period=period) if before else None
     stale = latest is None or latest < timezone.localdate()
     if stale:
         from django.db import transaction
@@ -279,9 +287,14 @@ def dashboard(request):
             "latest": latest,
             "stale": stale,
             "scopes": scopes,
-            "concerns": panels.concerns_panel(data, district_id),
-            "referrals": panels.referrals_panel(data),
-            "events": panels.events_panel(data),
+            "period": period,
+            "periods": [
+                (days, _("Last %(days)s days") % {"days": days}) for days in sorted(PERIODS)
+            ],
+            "previous_day": before,
+            "concerns": panels.concerns_panel(data, district_id, days=period, previous=previous),
+            "referrals": panels.referrals_panel(data, days=period, previous=previous),
+            "events": panels.events_panel(data, days=period, previous=previous),
         },
     )
 

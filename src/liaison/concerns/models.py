@@ -167,6 +167,8 @@ class Concern(TrackedModel):
             models.Index(fields=["household", "-created_at"], name="concern_household_recent"),
             models.Index(fields=["assignee", "status"], name="concern_assignee_status"),
             models.Index(fields=["district", "status", "due_at"], name="concern_queue"),
+            # insights reads what changed since its last run
+            models.Index(fields=["updated_at"], name="concern_updated"),
         ]
         constraints = [
             models.CheckConstraint(

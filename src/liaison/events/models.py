@@ -161,7 +161,11 @@ class Event(TrackedModel):
 
     class Meta:
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["district", "starts_at"])]
+        indexes = [
+            models.Index(fields=["district", "starts_at"]),
+            # insights reads what changed since its last run
+            models.Index(fields=["updated_at"], name="event_updated"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),
@@ -238,6 +242,10 @@ class Invitation(TrackedModel):
 
     class Meta:
         ordering = ["event", "created_at"]
+        indexes = [  # insights reads what changed since its last run (check-ins use update())
+            models.Index(fields=["updated_at"], name="invitation_updated"),
+            models.Index(fields=["checked_in_at"], name="invitation_checked_in"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "household"],

@@ -420,7 +420,11 @@ class InterpreterRequest(TrackedModel):
 
     class Meta:
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["district", "status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["district", "status", "starts_at"]),
+            # insights reads what changed since its last run
+            models.Index(fields=["updated_at"], name="interpreter_request_updated"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status__in=["assigned", "confirmed"]) | Q(interpreter__isnull=False),

@@ -77,6 +77,8 @@ class Referral(TrackedModel):
         indexes = [
             models.Index(fields=["household", "created_at"]),
             models.Index(fields=["follow_up_on", "reminder_sent_at"]),
+            # insights reads what changed since its last run
+            models.Index(fields=["updated_at"], name="referral_updated"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -137,6 +139,7 @@ class UnmetNeed(TrackedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["updated_at"], name="unmet_need_updated")]  # insights
 
     def __str__(self):
         return self.description[:60]

@@ -242,10 +242,6 @@ class Invitation(TrackedModel):
 
     class Meta:
         ordering = ["event", "created_at"]
-        indexes = [  # insights reads what changed since its last run (check-ins use update())
-            models.Index(fields=["updated_at"], name="invitation_updated"),
-            models.Index(fields=["checked_in_at"], name="invitation_checked_in"),
-        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "household"],
@@ -259,6 +255,9 @@ class Invitation(TrackedModel):
         indexes = [
             models.Index(fields=["event", "seat"]),
             models.Index(fields=["household", "event"]),
+            # insights reads what changed since its last run (check-ins use update())
+            models.Index(fields=["updated_at"], name="invitation_updated"),
+            models.Index(fields=["checked_in_at"], name="invitation_checked_in"),
         ]
 
     def __str__(self):

@@ -17,4 +17,12 @@ class Migration(migrations.Migration):
             model_name='event',
             index=models.Index(fields=['updated_at'], name='event_updated'),
         ),
+        migrations.AddIndex(
+            model_name='invitation',
+            index=models.Index(fields=['updated_at'], name='invitation_updated'),
+        ),
+        migrations.AddIndex(
+            model_name='invitation',
+            index=models.Index(fields=['checked_in_at'], name='invitation_checked_in'),
+        ),
     ]

@@ -135,6 +135,8 @@ CHANNEL_CASES = [
     (["sms"], "+16175550101", "a@example.org", None, "sms"),
     (["email", "sms"], "+16175550102", "B@Example.org", None, "email"),
     (["email", "sms"], "+16175550103", "c@example.org", "email", "sms"),
+    # An address with capitals outside ASCII still meets its opt-out (stored lowercased).
+    (["email", "sms"], "+16175550110", "ÉLODIE@example.org", "email", "sms"),
     (["sms", "email"], "+16175550104", "d@example.org", "sms", "email"),
     (["sms"], "+16175550105", "e@example.org", "sms", "portal"),
     (["portal", "sms"], "+16175550106", "f@example.org", None, "portal"),

@@ -8,6 +8,10 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messaging")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_sqlite_unicode_lower, dispatch_uid="liaison_unicode_lower")
+
         from liaison.audit import records
         from liaison.core import nav
         from liaison.messaging import family_record, household
@@ -49,4 +53,13 @@ class MessagingConfig(AppConfig):
             label=_("Messages"),
             export=family_record.export,
             erase=family_record.erase,
+        )
+
+
+def _sqlite_unicode_lower(sender, connection, **kwargs):
+    """SQLite's LOWER() folds ASCII only; the outbox compares emails with suppressions (stored
+    lowercased by Python) in SQL, so on SQLite it calls this instead."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "liaison_lower", 1, lambda v: v.lower() if isinstance(v, str) else v, deterministic=True
         )

@@ -307,6 +307,8 @@ def insert_batch(message: Message, ids, *, renderings, delayed_until, now) -> in
     follow = sorted(lang for lang, r in renderings.items() if r.needs_follow_up)
     follow_sql = f"c.lang IN ({', '.join(['%s'] * len(follow))})" if follow else "FALSE"
     columns = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
+    # Unicode-aware on both (SQLite's own LOWER folds ASCII only: see MessagingConfig.ready).
+    lower = "LOWER" if connection.vendor == "postgresql" else "liaison_lower"
     now_db = adapt(now)
     sql = (
         f"INSERT INTO {table} ({columns}) "  # noqa: S608
@@ -315,7 +317,7 @@ def insert_batch(message: Message, ids, *, renderings, delayed_until, now) -> in
         f"c.lang, '{DeliveryState.QUEUED}', {at_sql}, 0, '', '', '', {follow_sql}, %s, %s, %s "
         f"FROM (SELECT b.*, {channel_sql} AS channel FROM ("
         "SELECT g.id, g.household_id, COALESCE(g.phone, '') AS phone, "
-        "LOWER(COALESCE(g.email, '')) AS email, "
+        f"{lower}(COALESCE(g.email, '')) AS email, "
         "COALESCE(NULLIF(g.preferred_language, ''), 'en') AS lang, "
         f"{zone_sql} AS zone, {prefs_sql} AS prefs, "
         "(COALESCE(g.phone, '') <> '' AND xs.id IS NULL) AS so, "
@@ -323,7 +325,7 @@ def insert_batch(message: Message, ids, *, renderings, delayed_until, now) -> in
         # At most one suppression per channel and address (its unique key): joins, not subqueries,
         # so the planner hashes them once instead of probing per row and per CASE branch.
         f"{joins} LEFT JOIN {sup} xs ON xs.channel = 'sms' AND xs.address = g.phone "
-        f"LEFT JOIN {sup} xe ON xe.channel = 'email' AND xe.address = LOWER(g.email) "
+        f"LEFT JOIN {sup} xe ON xe.channel = 'email' AND xe.address = {lower}(g.email) "
         f"{eligible}) b) c WHERE TRUE ON CONFLICT DO NOTHING"
     )
     # Placeholders in the order they appear in the statement.

@@ -200,6 +200,24 @@ class OneRosterImport:
         obj.created_by_id = obj.updated_by_id = self.by_id
         return obj
 
+    def new_rows(self, model, rows: list[dict], returning: str | None = None) -> list:
+        """Insert new records given as dicts of attnames (model defaults fill the rest, stamped
+        as created now by the importer) with plain SQL; returns (returning, pk) pairs."""
+        defaults = {
+            f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key
+        }
+        for stamp, value in (("_at", self.now), ("_by_id", self.by_id)):
+            for column in (f"created{stamp}", f"updated{stamp}"):
+                if column in defaults:
+                    defaults[column] = value
+        columns = list(defaults)
+        return insert_rows(
+            model,
+            columns,
+            [tuple([r.get(c, defaults[c]) for c in columns]) for r in rows],
+            returning=returning,
+        )
+
     def row_status(self, name: str, row: dict) -> str:
         """'active' or 'tobedeleted'; checks the delta-mode columns."""
         status = (row.get("status") or "").strip()
@@ -258,13 +276,6 @@ class OneRosterImport:
         sids = list(records)
         counts = self.out.counts[kind]
         stamp = (self.now, self.by_id)
-        defaults = {
-            f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key
-        }
-        defaults.update(
-            created_at=self.now, updated_at=self.now, created_by_id=self.by_id, updated_by_id=self.by_id
-        )
-        new_columns = list(defaults)
         active = fields.index("is_active") if "is_active" in fields else None
         for start in range(0, len(sids), BATCH):
             chunk = sids[start : start + BATCH]
@@ -279,8 +290,7 @@ class OneRosterImport:
                 values = records[sid]
                 row = existing.get(sid)
                 if row is None:
-                    defaults["sourced_id"] = sid
-                    creates.append(tuple([values.get(c, defaults[c]) for c in new_columns]))
+                    creates.append({**values, "sourced_id": sid})
                     self.changed[kind].add(sid)
                     continue
                 pk, old = row[0], row[1:]
@@ -297,9 +307,10 @@ class OneRosterImport:
                     counts["deactivated"] += 1
                 else:
                     counts["updated"] += 1
-            ids.update(insert_rows(model, new_columns, creates, returning="sourced_id"))
+            ids.update(self.new_rows(model, creates, returning="sourced_id"))
             update_rows(model, [*fields, "updated_at", "updated_by_id"], updates)
             counts["created"] += len(creates)
+            counts["updated"] += 0  # always reported, even when nothing changed
         return ids
 
     def deactivate(self, qs, kind: str, keep=None) -> list[int]:
@@ -861,11 +872,11 @@ class OneRosterImport:
             for m in Membership.objects.filter(user_id__in=user_ids[start : start + BATCH]):
                 have[(m.user_id, m.district_id, m.site_id, m.role)] = m
         creates = [
-            self.stamp_new(Membership(user_id=u, district_id=d, site_id=s, role=r))
-            for (u, d, s, r) in wanted
+            {"user_id": u, "district_id": d, "site_id": s, "role": r}
+            for (u, d, s, r) in sorted(wanted, key=str)
             if (u, d, s, r) not in have
         ]
-        Membership.objects.bulk_create(creates, batch_size=BATCH)
+        self.new_rows(Membership, creates)
         self.out.counts["membership"]["created"] += len(creates)
 
     def import_guardians(self, guardians, students, links):
@@ -948,31 +959,23 @@ class OneRosterImport:
                 guardians[g].get("language") for g in sorted(free) if guardians[g].get("language")
             ]
             a = lead.get("address") or {}
-            h = self.stamp_new(
-                Household(
-                    district_id=lead["district_id"],
-                    name=(" – ".join(names[:3]) + " household")[:200],
-                    source_key=f"oneroster:{root}",
-                    home_languages=list(dict.fromkeys(langs)),
-                    street=a.get("street", "")[:200],
-                    unit=a.get("unit", "")[:50],
-                    city=a.get("city", "")[:100],
-                    region=a.get("region", "")[:50],
-                    postal_code=a.get("postal_code", "")[:20],
-                )
-            )
+            h = {
+                "district_id": lead["district_id"],
+                "name": (" – ".join(names[:3]) + " household")[:200],
+                "source_key": f"oneroster:{root}",
+                "home_languages": list(dict.fromkeys(langs)),
+                "street": a.get("street", "")[:200],
+                "unit": a.get("unit", "")[:50],
+                "city": a.get("city", "")[:100],
+                "region": a.get("region", "")[:50],
+                "postal_code": a.get("postal_code", "")[:20],
+            }
             new_households.append((h, free))
-        Household.objects.bulk_create([h for h, _m in new_households], batch_size=BATCH)
-        if new_households and new_households[0][0].pk is None:
-            pks = dict(
-                Household.objects.filter(
-                    source_key__in=[h.source_key for h, _ in new_households]
-                ).values_list("source_key", "pk")
-            )
-            for h, _m in new_households:
-                h.pk = pks[h.source_key]
+        pks = dict(
+            self.new_rows(Household, [h for h, _m in new_households], returning="source_key")
+        )
         for h, members in new_households:
-            household_of.update(dict.fromkeys(members, h.pk))
+            household_of.update(dict.fromkeys(members, pks[h["source_key"]]))
         self.out.counts["household"]["created"] += len(new_households)
 
         # Students live with their first linked guardian's household (unless arranged by hand);
@@ -1101,19 +1104,17 @@ class OneRosterImport:
                 ).values_list("guardian_id", "student_id")
             )
         creates = [
-            self.stamp_new(
-                GuardianStudent(
-                    guardian_id=g,
-                    student_id=s,
-                    relationship=GUARDIAN_ROLES[guardians[gs]["role"]]
-                    if gs in guardians
-                    else Relationship.PARENT,
-                )
-            )
-            for g, s, gs in pairs
+            {
+                "guardian_id": g,
+                "student_id": s,
+                "relationship": GUARDIAN_ROLES[guardians[gs]["role"]]
+                if gs in guardians
+                else Relationship.PARENT,
+            }
+            for g, s, gs in sorted(pairs)
             if (g, s) not in have
         ]
-        GuardianStudent.objects.bulk_create(creates, batch_size=BATCH)
+        self.new_rows(GuardianStudent, creates)
         self.out.counts["guardian link"]["created"] += len(creates)
 
         # students of the file are placed above; stored students linked to guardians of the file
@@ -1126,13 +1127,10 @@ class OneRosterImport:
             ):
                 if hid != first[sid] and not by_hand:
                     moves.append((pk, first[sid], hid))
-        Student.objects.bulk_update(
-            [
-                Student(pk=pk, household_id=hid, updated_at=self.now, updated_by_id=self.by_id)
-                for pk, hid, _old in moves
-            ],
-            ["household_id", "updated_at", "updated_by"],
-            batch_size=500,
+        update_rows(
+            Student,
+            ["household_id", "updated_at", "updated_by_id"],
+            [(hid, self.now, self.by_id, pk) for pk, hid, _old in moves],
         )
         for _pk, hid, old in moves:
             self.touched_households.update(x for x in (hid, old) if x)
@@ -1157,10 +1155,10 @@ class OneRosterImport:
         creates, drops = [], []
         for sid, progs in wanted.items():
             for p in set(progs) - have[sid]:
-                creates.append(self.stamp_new(StudentProgramme(student_id=sid, programme=p)))
+                creates.append({"student_id": sid, "programme": p})
             for p in have[sid] - set(progs):
                 drops.append((sid, p))
-        StudentProgramme.objects.bulk_create(creates, batch_size=BATCH)
+        self.new_rows(StudentProgramme, creates)
         for sid, p in drops:
             StudentProgramme.objects.filter(student_id=sid, programme=p).delete()
         self.out.counts["programme"]["created"] += len(creates)
@@ -1284,9 +1282,7 @@ class OneRosterImport:
                     ).values_list("classsection_id", col)
                 )
             add = wanted - have
-            through.objects.bulk_create(
-                [through(classsection_id=c, **{col: u}) for c, u in add], batch_size=BATCH
-            )
+            self.new_rows(through, [{"classsection_id": c, col: u} for c, u in sorted(add)])
             remove = (have - wanted) if bulk else (drops & have)
             for c, u in remove:
                 through.objects.filter(classsection_id=c, **{col: u}).delete()

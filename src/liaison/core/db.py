@@ -1,5 +1,7 @@
 """Small database helpers that differ between SQLite and PostgreSQL."""
 
+import json
+
 from django.db import connection
 
 
@@ -98,6 +100,19 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
         pk = model._meta.pk.column
         tail = f" RETURNING {connection.ops.quote_name(returning)}, {connection.ops.quote_name(pk)}"
     out = []
+    if connection.vendor == "postgresql":
+        # One array parameter per column: psycopg parses a statement's placeholders in Python,
+        # and a VALUES list of thousands of them costs more than the insert itself.
+        select, arrays = _unnest(model, columns)
+        sql = f"INSERT INTO {table} ({cols}) {select}{tail}"
+        size = 20000
+        with _bound_cursor() as cursor:
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                cursor.execute(sql, [list(column) for column in zip(*arrays(chunk), strict=True)])
+                if returning:
+                    out.extend(cursor.fetchall())
+        return out
     size = _batch_rows(len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
@@ -109,6 +124,41 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
     return out
 
 
+def _bound_cursor():
+    """A psycopg cursor that binds parameters on the server, on Django's connection (so inside
+    its transaction): Django's default client-side binding quotes each array element in Python."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def _unnest(model, columns: list[str]):
+    """`SELECT … FROM unnest(%s::type[], …)` for these columns, and a function giving the rows
+    as the values the arrays take (JSON travels as text and is cast back)."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    selects, casts, converters = [], [], []
+    for i, name in enumerate(columns):
+        field = fields[name]
+        db_type = field.db_type(connection)
+        if db_type == "jsonb":
+            casts.append("%s::text[]")
+            selects.append(f"c{i}::jsonb AS c{i}")
+            converters.append(lambda v, f=field: None if v is None else json.dumps(v, cls=f.encoder))
+        else:
+            casts.append(f"%s::{db_type}[]")
+            selects.append(f"c{i}")
+            converters.append(None)
+    names = ", ".join(f"c{i}" for i in range(len(columns)))
+    select = f"SELECT {', '.join(selects)} FROM unnest({', '.join(casts)}) AS u({names})"
+    if not any(converters):
+        return select, lambda rows: rows
+    pairs = list(enumerate(converters))
+    return select, lambda rows: [
+        tuple(c(v) if c else v for (_i, c), v in zip(pairs, row, strict=True)) for row in rows
+    ]
+
+
 def update_rows(model, columns: list[str], rows) -> None:
     """UPDATE by primary key from plain tuples: each row is (*values of `columns`, pk)."""
     rows = list(rows)
@@ -117,7 +167,22 @@ def update_rows(model, columns: list[str], rows) -> None:
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c)} = %s" for c in _columns(model, columns))
     sql = f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(model._meta.pk.column)} = %s"
-    rows = _prepared(model, [*columns, model._meta.pk.attname], rows)
+    names = [*columns, model._meta.pk.attname]
+    if connection.vendor == "postgresql":
+        # One statement per batch, from arrays, rather than a round trip per row.
+        select, arrays = _unnest(model, names)
+        pk = len(columns)
+        sets = ", ".join(f"{q(c)} = u.c{i}" for i, c in enumerate(_columns(model, columns)))
+        sql = (
+            f"UPDATE {q(model._meta.db_table)} SET {sets} FROM ({select}) AS u "
+            f"WHERE {q(model._meta.db_table)}.{q(model._meta.pk.column)} = u.c{pk}"
+        )
+        with _bound_cursor() as cursor:
+            for start in range(0, len(rows), 20000):
+                chunk = arrays(rows[start : start + 20000])
+                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+        return
+    rows = _prepared(model, names, rows)
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 

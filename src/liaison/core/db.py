@@ -68,9 +68,7 @@ def _prepared(model, columns, rows):
     if not any(converters):
         return rows
     pairs = list(enumerate(converters))
-    return [
-        tuple(c(v) if c else v for (_i, c), v in zip(pairs, row, strict=True)) for row in rows
-    ]
+    return [tuple(c(v) if c else v for (_i, c), v in zip(pairs, row, strict=True)) for row in rows]
 
 
 def _columns(model, attnames: list[str]) -> list[str]:
@@ -117,7 +115,7 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = _prepared(model, columns, rows[start : start + size])
-            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}{tail}"
+            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}{tail}"  # noqa: S608 - names from the model, values bound
             cursor.execute(sql, [v for row in chunk for v in row])
             if returning:
                 out.extend(cursor.fetchall())
@@ -144,13 +142,15 @@ def _unnest(model, columns: list[str]):
         if db_type == "jsonb":
             casts.append("%s::text[]")
             selects.append(f"c{i}::jsonb AS c{i}")
-            converters.append(lambda v, f=field: None if v is None else json.dumps(v, cls=f.encoder))
+            converters.append(
+                lambda v, f=field: None if v is None else json.dumps(v, cls=f.encoder)
+            )
         else:
             casts.append(f"%s::{db_type}[]")
             selects.append(f"c{i}")
             converters.append(None)
     names = ", ".join(f"c{i}" for i in range(len(columns)))
-    select = f"SELECT {', '.join(selects)} FROM unnest({', '.join(casts)}) AS u({names})"
+    select = f"SELECT {', '.join(selects)} FROM unnest({', '.join(casts)}) AS u({names})"  # noqa: S608
     if not any(converters):
         return select, lambda rows: rows
     pairs = list(enumerate(converters))
@@ -166,7 +166,7 @@ def update_rows(model, columns: list[str], rows) -> None:
         return
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c)} = %s" for c in _columns(model, columns))
-    sql = f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(model._meta.pk.column)} = %s"
+    sql = f"UPDATE {q(model._meta.db_table)} SET {sets} WHERE {q(model._meta.pk.column)} = %s"  # noqa: S608
     names = [*columns, model._meta.pk.attname]
     if connection.vendor == "postgresql":
         # One statement per batch, from arrays, rather than a round trip per row.
@@ -174,7 +174,7 @@ def update_rows(model, columns: list[str], rows) -> None:
         pk = len(columns)
         sets = ", ".join(f"{q(c)} = u.c{i}" for i, c in enumerate(_columns(model, columns)))
         sql = (
-            f"UPDATE {q(model._meta.db_table)} SET {sets} FROM ({select}) AS u "
+            f"UPDATE {q(model._meta.db_table)} SET {sets} FROM ({select}) AS u "  # noqa: S608
             f"WHERE {q(model._meta.db_table)}.{q(model._meta.pk.column)} = u.c{pk}"
         )
         with _bound_cursor() as cursor:
@@ -197,7 +197,7 @@ def delete_rows(model, column: str, values) -> None:
         for start in range(0, len(values), size):
             chunk = values[start : start + size]
             cursor.execute(
-                f"DELETE FROM {q(model._meta.db_table)} WHERE {q(column)} IN "
+                f"DELETE FROM {q(model._meta.db_table)} WHERE {q(column)} IN "  # noqa: S608
                 f"({', '.join(['%s'] * len(chunk))})",
                 chunk,
             )

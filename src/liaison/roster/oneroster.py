@@ -212,11 +212,11 @@ class OneRosterImport:
             for column in (f"created{stamp}", f"updated{stamp}"):
                 if column in defaults:
                     defaults[column] = value
-        columns = list(defaults)
+        # `defaults | r` keeps the defaults' key order: each row's values line up with `columns`.
         return insert_rows(
             model,
-            columns,
-            [tuple([r.get(c, defaults[c]) for c in columns]) for r in rows],
+            list(defaults),
+            [tuple((defaults | r).values()) for r in rows],
             returning=returning,
         )
 
@@ -260,6 +260,26 @@ class OneRosterImport:
             seen[sid] = record
         return {k: v for k, v in seen.items() if v is not None}
 
+    def stored(self, model, sids: list[str], columns: list[str]):
+        """(sourced_id, *columns) of the stored rows with these sourcedIds. Many are read in one
+        pass over the table: building IN lists costs the ORM time per value."""
+        if len(sids) > 20000:
+            wanted = set(sids)
+            rows = (
+                model.objects.exclude(sourced_id=None)
+                .order_by()
+                .values_list("sourced_id", *columns)
+                .iterator(chunk_size=BATCH)
+            )
+            yield from (row for row in rows if row[0] in wanted)
+            return
+        for start in range(0, len(sids), BATCH):
+            yield from (
+                model.objects.filter(sourced_id__in=sids[start : start + BATCH])
+                .order_by()
+                .values_list("sourced_id", *columns)
+            )
+
     def upsert(
         self,
         model,
@@ -275,44 +295,35 @@ class OneRosterImport:
         database work itself.
         """
         ids: dict[str, int] = {}
-        sids = list(records)
         counts = self.out.counts[kind]
         stamp = (self.now, self.by_id)
         active = fields.index("is_active") if "is_active" in fields else None
-        for start in range(0, len(sids), BATCH):
-            chunk = sids[start : start + BATCH]
-            existing = {
-                row[0]: row[1:]
-                for row in model.objects.filter(sourced_id__in=chunk).values_list(
-                    "sourced_id", "pk", *fields
-                )
-            }
-            creates, updates = [], []
-            for sid in chunk:
-                values = records[sid]
-                row = existing.get(sid)
-                if row is None:
-                    creates.append({**values, "sourced_id": sid})
-                    self.changed[kind].add(sid)
-                    continue
-                pk, old = row[0], row[1:]
-                wanted = tuple(
-                    values[f] if f in values else o for f, o in zip(fields, old, strict=True)
-                )
-                ids[sid] = pk
-                if wanted == old:
-                    counts["unchanged"] += 1
-                    continue
-                updates.append((*wanted, *stamp, pk))
-                self.changed[kind].add(sid)
-                if active is not None and old[active] and wanted[active] is False:
-                    counts["deactivated"] += 1
-                else:
-                    counts["updated"] += 1
-            ids.update(self.new_rows(model, creates, returning="sourced_id"))
-            update_rows(model, [*fields, "updated_at", "updated_by_id"], updates)
-            counts["created"] += len(creates)
-            counts["updated"] += 0  # always reported, even when nothing changed
+        updates = []
+        for sid, pk, *old in self.stored(model, list(records), ["pk", *fields]):
+            values = records[sid]
+            old = tuple(old)
+            wanted = tuple(values.get(f, o) for f, o in zip(fields, old, strict=True))
+            ids[sid] = pk
+            if wanted == old:
+                counts["unchanged"] += 1
+                continue
+            updates.append((*wanted, *stamp, pk))
+            self.changed[kind].add(sid)
+            if active is not None and old[active] and wanted[active] is False:
+                counts["deactivated"] += 1
+            else:
+                counts["updated"] += 1
+        update_rows(model, [*fields, "updated_at", "updated_by_id"], updates)
+        creates = [
+            {**values, "sourced_id": sid} for sid, values in records.items() if sid not in ids
+        ]
+        self.changed[kind].update(c["sourced_id"] for c in creates)
+        for start in range(0, len(creates), BATCH * 10):
+            ids.update(
+                self.new_rows(model, creates[start : start + BATCH * 10], returning="sourced_id")
+            )
+        counts["created"] += len(creates)
+        counts["updated"] += 0  # always reported, even when nothing changed
         return ids
 
     def deactivate(self, qs, kind: str, keep=None) -> list[int]:
@@ -893,6 +904,8 @@ class OneRosterImport:
                 f"{a.get('street', '')}{a.get('unit', '')}{a.get('postal_code', '')}".lower(),
             )
 
+        address = {g: addr_key(r) for g, r in guardians.items()}
+
         parent = {g: g for g in guardians}
 
         def find(x):
@@ -908,7 +921,7 @@ class OneRosterImport:
         for gs in by_student.values():
             gs.sort()
             for other in gs[1:]:
-                if addr_key(guardians[other]) == addr_key(guardians[gs[0]]):
+                if address[other] == address[gs[0]]:
                     a, b = find(gs[0]), find(other)
                     if a != b:
                         parent[max(a, b)] = min(a, b)

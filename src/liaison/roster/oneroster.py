@@ -286,7 +286,6 @@ class OneRosterImport:
         kind: str,
         records: dict[str, dict],
         fields: list[str],
-        new: Callable[[str, dict], object] | None = None,
     ) -> dict[str, int]:
         """Create or update by sourced_id; only rows whose `fields` differ are written.
 
@@ -314,15 +313,14 @@ class OneRosterImport:
             else:
                 counts["updated"] += 1
         update_rows(model, [*fields, "updated_at", "updated_by_id"], updates)
-        creates = [
-            {**values, "sourced_id": sid} for sid, values in records.items() if sid not in ids
-        ]
-        self.changed[kind].update(c["sourced_id"] for c in creates)
-        for start in range(0, len(creates), BATCH * 10):
-            ids.update(
-                self.new_rows(model, creates[start : start + BATCH * 10], returning="sourced_id")
-            )
-        counts["created"] += len(creates)
+        fresh = [sid for sid in records if sid not in ids]
+        self.changed[kind].update(fresh)
+        for start in range(0, len(fresh), BATCH * 10):  # row dicts for one batch at a time
+            creates = [
+                {**records[sid], "sourced_id": sid} for sid in fresh[start : start + BATCH * 10]
+            ]
+            ids.update(self.new_rows(model, creates, returning="sourced_id"))
+        counts["created"] += len(fresh)
         counts["updated"] += 0  # always reported, even when nothing changed
         return ids
 

@@ -61,6 +61,7 @@ STAFF_ROLES = {
     "districtAdministrator": Role.DISTRICT_ADMIN,
     "systemAdministrator": Role.DISTRICT_ADMIN,
 }
+ALL_ROLES = STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES)
 ORG_TYPES = {"district", "school", "department", "local", "state", "national"}
 GRADES = set(Grade.values)
 _E164_US = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
@@ -260,24 +261,22 @@ class OneRosterImport:
             seen[sid] = record
         return {k: v for k, v in seen.items() if v is not None}
 
-    def stored(self, model, sids: list[str], columns: list[str]):
+    def stored(self, model, sids: list[str], columns: list[str], **filters):
         """(sourced_id, *columns) of the stored rows with these sourcedIds. Many are read in one
         pass over the table: building IN lists costs the ORM time per value."""
+        qs = model.objects.filter(**filters).order_by()
         if len(sids) > 20000:
             wanted = set(sids)
             rows = (
-                model.objects.exclude(sourced_id=None)
-                .order_by()
+                qs.exclude(sourced_id=None)
                 .values_list("sourced_id", *columns)
                 .iterator(chunk_size=BATCH)
             )
             yield from (row for row in rows if row[0] in wanted)
             return
         for start in range(0, len(sids), BATCH):
-            yield from (
-                model.objects.filter(sourced_id__in=sids[start : start + BATCH])
-                .order_by()
-                .values_list("sourced_id", *columns)
+            yield from qs.filter(sourced_id__in=sids[start : start + BATCH]).values_list(
+                "sourced_id", *columns
             )
 
     def upsert(
@@ -466,7 +465,7 @@ class OneRosterImport:
             if org not in self.orgs:
                 raise RowError("orgSourcedId", org, "unknown org")
             role = row.get("role", "").strip()
-            if role not in STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES):
+            if role not in ALL_ROLES:
                 raise RowError("role", role, "unknown role")
             parse_date(row.get("beginDate", ""), "beginDate")
             parse_date(row.get("endDate", ""), "endDate")
@@ -505,7 +504,7 @@ class OneRosterImport:
                 role = "?"  # a user Liaison already has: resolved below
             elif not role:
                 raise RowError("role", "", "no role for this user (roles.csv or users.csv)")
-            if role != "?" and role not in STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES):
+            if role != "?" and role not in ALL_ROLES:
                 raise RowError("role", role, "unknown role")
             orgs = [o for _t, _r, o in user_roles] or split_list(row.get("orgSourcedIds", ""))
             if row.get("primaryOrgSourcedId", "").strip():
@@ -601,15 +600,9 @@ class OneRosterImport:
         self.progress("users", 35)
 
         # demographics: birth dates of students, rejected when the user is unknown
-        known_students = (
-            set(
-                Student.objects.filter(sourced_id__in=list(births)).values_list(
-                    "sourced_id", flat=True
-                )
-            )
-            if births
-            else set()
-        )
+        known_students = {
+            row[0] for row in self.stored(Student, [s for s in births if s not in people], [])
+        }
         for sid, (line, born) in births.items():
             rec = people.get(sid)
             if rec is not None and rec["role"] in STUDENT_ROLES:
@@ -929,14 +922,12 @@ class OneRosterImport:
 
         # Where each guardian lives now.
         current: dict[str, tuple[int, bool, str]] = {}
-        sids = list(guardians)
-        for start in range(0, len(sids), BATCH):
-            for sid, hid, by_hand, key in Guardian.objects.filter(
-                sourced_id__in=sids[start : start + BATCH]
-            ).values_list(
-                "sourced_id", "household_id", "household__arranged_by_hand", "household__source_key"
-            ):
-                current[sid] = (hid, by_hand, key)
+        for sid, hid, by_hand, key in self.stored(
+            Guardian,
+            list(guardians),
+            ["household_id", "household__arranged_by_hand", "household__source_key"],
+        ):
+            current[sid] = (hid, by_hand, key)
         keys = {f"oneroster:{root}" for root in groups}
         by_key = {}
         keyl = list(keys)
@@ -997,14 +988,10 @@ class OneRosterImport:
         for g, st in sorted(links):
             if g in household_of:
                 first.setdefault(st, household_of[g])
-        pinned_students = set()
-        in_file = list(students)
-        for start in range(0, len(in_file), BATCH):
-            pinned_students.update(
-                Student.objects.filter(
-                    sourced_id__in=in_file[start : start + BATCH], household__arranged_by_hand=True
-                ).values_list("sourced_id", flat=True)
-            )
+        pinned_students = {
+            row[0]
+            for row in self.stored(Student, list(students), [], household__arranged_by_hand=True)
+        }
         student_ids = self.upsert(
             Student,
             "student",

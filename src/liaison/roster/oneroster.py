@@ -286,8 +286,12 @@ class OneRosterImport:
         kind: str,
         records: dict[str, dict],
         fields: list[str],
+        values_of: Callable[[str, dict], dict] | None = None,
     ) -> dict[str, int]:
         """Create or update by sourced_id; only rows whose `fields` differ are written.
+
+        `values_of(sid, record)`, when given, makes a record's field values as they are needed,
+        so that a large import does not hold them all at once.
 
         Stored rows are compared as plain tuples and written with plain SQL: at a district's size
         (hundreds of thousands of rows) building a model instance per row costs more than the
@@ -298,8 +302,9 @@ class OneRosterImport:
         stamp = (self.now, self.by_id)
         active = fields.index("is_active") if "is_active" in fields else None
         updates = []
+        get = (lambda sid: values_of(sid, records[sid])) if values_of else records.__getitem__
         for sid, pk, *old in self.stored(model, list(records), ["pk", *fields]):
-            values = records[sid]
+            values = get(sid)
             old = tuple(old)
             wanted = tuple(values.get(f, o) for f, o in zip(fields, old, strict=True))
             ids[sid] = pk
@@ -316,9 +321,7 @@ class OneRosterImport:
         fresh = [sid for sid in records if sid not in ids]
         self.changed[kind].update(fresh)
         for start in range(0, len(fresh), BATCH * 10):  # row dicts for one batch at a time
-            creates = [
-                {**records[sid], "sourced_id": sid} for sid in fresh[start : start + BATCH * 10]
-            ]
+            creates = [{**get(sid), "sourced_id": sid} for sid in fresh[start : start + BATCH * 10]]
             ids.update(self.new_rows(model, creates, returning="sourced_id"))
         counts["created"] += len(fresh)
         counts["updated"] += 0  # always reported, even when nothing changed
@@ -997,26 +1000,27 @@ class OneRosterImport:
             row[0]
             for row in self.stored(Student, list(students), [], household__arranged_by_hand=True)
         }
+
+        def student_values(sid, r):
+            return {
+                "district_id": r["district_id"],
+                "given_name": r["given"],
+                "family_name": r["family"],
+                "preferred_name": r["preferred"],
+                "grade": r["grade"],
+                "is_active": r["status"] == "active",
+                **(
+                    {"household_id": first[sid]}
+                    if sid in first and sid not in pinned_students
+                    else {}
+                ),
+                **({"date_of_birth": r["born"]} if "born" in r else {}),
+            }
+
         student_ids = self.upsert(
             Student,
             "student",
-            {
-                sid: {
-                    "district_id": r["district_id"],
-                    "given_name": r["given"],
-                    "family_name": r["family"],
-                    "preferred_name": r["preferred"],
-                    "grade": r["grade"],
-                    "is_active": r["status"] == "active",
-                    **(
-                        {"household_id": first[sid]}
-                        if sid in first and sid not in pinned_students
-                        else {}
-                    ),
-                    **({"date_of_birth": r["born"]} if "born" in r else {}),
-                }
-                for sid, r in students.items()
-            },
+            students,
             [
                 "district_id",
                 "household_id",
@@ -1027,9 +1031,10 @@ class OneRosterImport:
                 "is_active",
                 "date_of_birth",
             ],
+            student_values,
         )
-        records = {}
-        for sid, r in guardians.items():
+
+        def guardian_values(sid, r):
             values = {
                 "household_id": household_of[sid],
                 "given_name": r["given"],
@@ -1050,12 +1055,13 @@ class OneRosterImport:
                     if r["restricted"]
                     else ""
                 )
-            records[sid] = values
+            return values
+
         before = dict((sid, v[0]) for sid, v in current.items())
         guardian_ids = self.upsert(
             Guardian,
             "guardian",
-            records,
+            guardians,
             [
                 "household_id",
                 "given_name",
@@ -1070,6 +1076,7 @@ class OneRosterImport:
                 "contact_restricted",
                 "contact_restriction_reason",
             ],
+            guardian_values,
         )
         for sid in self.changed["guardian"]:
             self.touched_households.add(household_of[sid])

@@ -44,6 +44,7 @@ from liaison.roster.choices import Severity
 from liaison.roster.mapping import Mapping
 
 BATCH = 2000
+SCAN_OVER = 20000  # more sourcedIds than this: read the stored rows in one pass, not by IN lists
 SOURCED_ID_MAX = 255  # the length of sourced_id on every rostered table
 STUDENT_ROLES = {"student"}
 GUARDIAN_ROLES = {
@@ -266,7 +267,7 @@ class OneRosterImport:
         """(sourced_id, *columns) of the stored rows with these sourcedIds. Many are read in one
         pass over the table: building IN lists costs the ORM time per value."""
         qs = model.objects.filter(**filters).order_by()
-        if len(sids) > 20000:
+        if len(sids) > SCAN_OVER:
             wanted = set(sids)
             rows = (
                 qs.exclude(sourced_id=None)

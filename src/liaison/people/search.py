@@ -7,6 +7,7 @@ more also match terms that start within one or two typos of them ("Ngyuen" finds
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.db.models import Exists, OuterRef
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from liaison.core.db import delete_rows, insert_rows
 from liaison.people.models import (
     District,
     Guardian,
@@ -63,42 +65,80 @@ def email_terms(email: str) -> list[str]:
     return list({email[:MAX_TERM], local[:MAX_TERM]})
 
 
-def household_terms(
-    household: Household, guardians: Iterable[Guardian], students: Iterable[Student]
-) -> set[str]:
-    terms = set(words(household.name))
-    for g in guardians:
-        terms.update(words(f"{g.given_name} {g.family_name} {g.preferred_name}"))
-        for phone in (g.phone, g.alt_phone):
-            terms.update(phone_terms(phone))
-        for email in (g.email, g.alt_email):
-            terms.update(email_terms(email))
-    for s in students:
-        terms.update(words(f"{s.given_name} {s.family_name} {s.preferred_name}"))
+def household_terms(name: str, guardians: Iterable[tuple], students: Iterable[tuple]) -> set[str]:
+    """The terms of a household: `guardians` are (given, family, preferred, phone, alt_phone,
+    email, alt_email) tuples, `students` (given, family, preferred)."""
+    terms = set(words(name))
+    for given, family, preferred, phone, alt_phone, email, alt_email in guardians:
+        terms.update(words(f"{given} {family} {preferred}"))
+        for number in (phone, alt_phone):
+            terms.update(phone_terms(number))
+        for address in (email, alt_email):
+            terms.update(email_terms(address))
+    for given, family, preferred in students:
+        terms.update(words(f"{given} {family} {preferred}"))
     return {t for t in terms if t}
 
 
-def reindex(household_ids: Iterable[int], batch_size: int = 500) -> None:
-    """Rebuild the search terms of these households (after imports, edits and merges)."""
-    ids = list(set(household_ids))
+GUARDIAN_COLUMNS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "phone",
+    "alt_phone",
+    "email",
+    "alt_email",
+)
+STUDENT_COLUMNS = ("given_name", "family_name", "preferred_name")
+
+
+def reindex(household_ids: Iterable[int], batch_size: int = 2000) -> None:
+    """Rebuild the search terms of these households (after imports, edits and merges).
+
+    Works on plain rows and writes only the terms that changed: an import refreshes tens of
+    thousands of households, most of them with the same terms as before.
+    """
+    ids = sorted(set(household_ids))
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        households = Household.objects.filter(id__in=chunk).prefetch_related(
-            "guardians", "students"
+        households = dict(
+            (pk, (name, district))
+            for pk, name, district in Household.objects.filter(id__in=chunk)
+            .order_by()
+            .values_list("id", "name", "district_id")
         )
-        rows = []
-        for household in households:
-            for term in household_terms(
-                household, household.guardians.all(), household.students.all()
-            ):
-                rows.append(
-                    SearchTerm(
-                        household_id=household.id, term=term, district_id_copy=household.district_id
-                    )
-                )
+        guardians = defaultdict(list)
+        for hid, *row in (
+            Guardian.objects.filter(household_id__in=chunk)
+            .order_by()
+            .values_list("household_id", *GUARDIAN_COLUMNS)
+        ):
+            guardians[hid].append(row)
+        students = defaultdict(list)
+        for hid, *row in (
+            Student.objects.filter(household_id__in=chunk)
+            .order_by()
+            .values_list("household_id", *STUDENT_COLUMNS)
+        ):
+            students[hid].append(row)
+        wanted = {
+            (hid, term, district)
+            for hid, (name, district) in households.items()
+            for term in household_terms(name, guardians[hid], students[hid])
+        }
+        have = {
+            (hid, term, district): pk
+            for pk, hid, term, district in SearchTerm.objects.filter(household_id__in=chunk)
+            .order_by()
+            .values_list("pk", "household_id", "term", "district_id_copy")
+        }
         with transaction.atomic():
-            SearchTerm.objects.filter(household_id__in=chunk).delete()
-            SearchTerm.objects.bulk_create(rows, batch_size=2000)
+            delete_rows(SearchTerm, "id", [pk for key, pk in have.items() if key not in wanted])
+            insert_rows(
+                SearchTerm,
+                ["household_id", "term", "district_id_copy"],
+                sorted(wanted.difference(have)),
+            )
 
 
 def _query_tokens(query: str) -> list[str]:

@@ -80,7 +80,7 @@ class Bundle:
             line = reader.line_num
             for values in reader:
                 start, line = line + 1, reader.line_num
-                if not any(v.strip() for v in values):
+                if not "".join(values).strip():
                     continue
                 row = dict(zip(header, values, strict=False))
                 if len(values) < len(header):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from liaison.core.validators import language_from_name, normalize_language_tag
 from liaison.people.choices import Programme
 
+PROGRAMMES = frozenset(Programme.values)
+
 DEFAULT = Path(__file__).with_name("default_mapping.toml")
 TRUE_WORDS = {"1", "y", "yes", "true", "t", "x", "restricted", "no contact", "nocontact"}
 
@@ -52,7 +54,7 @@ class Mapping:
     def programme_list(self, value: str) -> tuple[list[str], list[str]]:
         """(programmes, unknown values) for a comma- or semicolon-separated list."""
         known, unknown = [], []
-        valid = set(Programme.values)
+        valid = PROGRAMMES
         for part in value.replace(";", ",").split(","):
             part = part.strip()
             if not part:

@@ -9,6 +9,7 @@ nothing is deleted. See docs/roster.md for the field ownership and the household
 
 import datetime as dt
 import re
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from liaison.core.db import refresh_statistics
+from liaison.core.db import insert_rows, refresh_statistics, update_rows
 from liaison.core.validators import normalize_phone
 from liaison.people.choices import Grade, Relationship, Role, SiteKind
 from liaison.people.models import (
@@ -43,6 +44,7 @@ from liaison.roster.choices import Severity
 from liaison.roster.mapping import Mapping
 
 BATCH = 2000
+SCAN_OVER = 20000  # more sourcedIds than this: read the stored rows in one pass, not by IN lists
 SOURCED_ID_MAX = 255  # the length of sourced_id on every rostered table
 STUDENT_ROLES = {"student"}
 GUARDIAN_ROLES = {
@@ -61,6 +63,7 @@ STAFF_ROLES = {
     "districtAdministrator": Role.DISTRICT_ADMIN,
     "systemAdministrator": Role.DISTRICT_ADMIN,
 }
+ALL_ROLES = STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES)
 ORG_TYPES = {"district", "school", "department", "local", "state", "national"}
 GRADES = set(Grade.values)
 _E164_US = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
@@ -153,6 +156,8 @@ def clean_email(value: str, column: str) -> str:
 
 def check_text(row: dict) -> None:
     """Refuse a row with a NUL character in it: that is not text, and PostgreSQL cannot store it."""
+    if "\x00" not in "".join(row.values()):  # one scan of the row; columns only when needed
+        return
     for column, value in row.items():
         if value and "\x00" in value:
             raise RowError(column or "", value, "contains a NUL character, which is not text")
@@ -200,6 +205,24 @@ class OneRosterImport:
         obj.created_by_id = obj.updated_by_id = self.by_id
         return obj
 
+    def new_rows(self, model, rows: list[dict], returning: str | None = None) -> list:
+        """Insert new records given as dicts of attnames (model defaults fill the rest, stamped
+        as created now by the importer) with plain SQL; returns (returning, pk) pairs."""
+        defaults = {
+            f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key
+        }
+        for stamp, value in (("_at", self.now), ("_by_id", self.by_id)):
+            for column in (f"created{stamp}", f"updated{stamp}"):
+                if column in defaults:
+                    defaults[column] = value
+        # `defaults | r` keeps the defaults' key order: each row's values line up with `columns`.
+        return insert_rows(
+            model,
+            list(defaults),
+            [tuple((defaults | r).values()) for r in rows],
+            returning=returning,
+        )
+
     def row_status(self, name: str, row: dict) -> str:
         """'active' or 'tobedeleted'; checks the delta-mode columns."""
         status = (row.get("status") or "").strip()
@@ -240,62 +263,69 @@ class OneRosterImport:
             seen[sid] = record
         return {k: v for k, v in seen.items() if v is not None}
 
+    def stored(self, model, sids: list[str], columns: list[str], **filters):
+        """(sourced_id, *columns) of the stored rows with these sourcedIds. Many are read in one
+        pass over the table: building IN lists costs the ORM time per value."""
+        qs = model.objects.filter(**filters).order_by()
+        if len(sids) > SCAN_OVER:
+            wanted = set(sids)
+            rows = (
+                qs.exclude(sourced_id=None)
+                .values_list("sourced_id", *columns)
+                .iterator(chunk_size=BATCH)
+            )
+            yield from (row for row in rows if row[0] in wanted)
+            return
+        for start in range(0, len(sids), BATCH):
+            yield from qs.filter(sourced_id__in=sids[start : start + BATCH]).values_list(
+                "sourced_id", *columns
+            )
+
     def upsert(
         self,
         model,
         kind: str,
         records: dict[str, dict],
         fields: list[str],
-        new: Callable[[str, dict], object] | None = None,
+        values_of: Callable[[str, dict], dict] | None = None,
     ) -> dict[str, int]:
-        """Create or update by sourced_id; only rows whose `fields` differ are written."""
+        """Create or update by sourced_id; only rows whose `fields` differ are written.
+
+        `values_of(sid, record)`, when given, makes a record's field values as they are needed,
+        so that a large import does not hold them all at once.
+
+        Stored rows are compared as plain tuples and written with plain SQL: at a district's size
+        (hundreds of thousands of rows) building a model instance per row costs more than the
+        database work itself.
+        """
         ids: dict[str, int] = {}
-        sids = list(records)
         counts = self.out.counts[kind]
-        for start in range(0, len(sids), BATCH):
-            chunk = sids[start : start + BATCH]
-            existing = {o.sourced_id: o for o in model.objects.filter(sourced_id__in=chunk)}
-            creates, updates = [], []
-            for sid in chunk:
-                values = records[sid]
-                obj = existing.get(sid)
-                if obj is None:
-                    obj = new(sid, values) if new else model(sourced_id=sid, **values)
-                    creates.append(self.stamp_new(obj))
-                    self.changed[kind].add(sid)
-                    continue
-                changed = False
-                was_active = getattr(obj, "is_active", True)
-                for name in fields:
-                    if name in values and getattr(obj, name) != values[name]:
-                        setattr(obj, name, values[name])
-                        changed = True
-                if changed:
-                    obj.updated_at, obj.updated_by_id = self.now, self.by_id
-                    updates.append(obj)
-                    self.changed[kind].add(sid)
-                    if was_active and values.get("is_active") is False:
-                        counts["deactivated"] += 1
-                        counts["updated"] -= 1
-                else:
-                    counts["unchanged"] += 1
-                ids[sid] = obj.pk
-            if creates:
-                model.objects.bulk_create(creates, batch_size=BATCH)
-                for obj in creates:
-                    ids[obj.sourced_id] = obj.pk
-                if creates[0].pk is None:  # backends without RETURNING
-                    ids.update(
-                        model.objects.filter(
-                            sourced_id__in=[o.sourced_id for o in creates]
-                        ).values_list("sourced_id", "pk")
-                    )
-            if updates:
-                model.objects.bulk_update(
-                    updates, [*fields, "updated_at", "updated_by"], batch_size=BATCH
-                )
-            counts["created"] += len(creates)
-            counts["updated"] += len(updates)
+        stamp = (self.now, self.by_id)
+        active = fields.index("is_active") if "is_active" in fields else None
+        updates = []
+        get = (lambda sid: values_of(sid, records[sid])) if values_of else records.__getitem__
+        for sid, pk, *old in self.stored(model, list(records), ["pk", *fields]):
+            values = get(sid)
+            old = tuple(old)
+            wanted = tuple(values.get(f, o) for f, o in zip(fields, old, strict=True))
+            ids[sid] = pk
+            if wanted == old:
+                counts["unchanged"] += 1
+                continue
+            updates.append((*wanted, *stamp, pk))
+            self.changed[kind].add(sid)
+            if active is not None and old[active] and wanted[active] is False:
+                counts["deactivated"] += 1
+            else:
+                counts["updated"] += 1
+        update_rows(model, [*fields, "updated_at", "updated_by_id"], updates)
+        fresh = [sid for sid in records if sid not in ids]
+        self.changed[kind].update(fresh)
+        for start in range(0, len(fresh), BATCH * 10):  # row dicts for one batch at a time
+            creates = [{**get(sid), "sourced_id": sid} for sid in fresh[start : start + BATCH * 10]]
+            ids.update(self.new_rows(model, creates, returning="sourced_id"))
+        counts["created"] += len(fresh)
+        counts["updated"] += 0  # always reported, even when nothing changed
         return ids
 
     def deactivate(self, qs, kind: str, keep=None) -> list[int]:
@@ -440,7 +470,7 @@ class OneRosterImport:
             if org not in self.orgs:
                 raise RowError("orgSourcedId", org, "unknown org")
             role = row.get("role", "").strip()
-            if role not in STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES):
+            if role not in ALL_ROLES:
                 raise RowError("role", role, "unknown role")
             parse_date(row.get("beginDate", ""), "beginDate")
             parse_date(row.get("endDate", ""), "endDate")
@@ -479,7 +509,7 @@ class OneRosterImport:
                 role = "?"  # a user Liaison already has: resolved below
             elif not role:
                 raise RowError("role", "", "no role for this user (roles.csv or users.csv)")
-            if role != "?" and role not in STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES):
+            if role != "?" and role not in ALL_ROLES:
                 raise RowError("role", role, "unknown role")
             orgs = [o for _t, _r, o in user_roles] or split_list(row.get("orgSourcedIds", ""))
             if row.get("primaryOrgSourcedId", "").strip():
@@ -493,12 +523,16 @@ class OneRosterImport:
             email = clean_email(row.get("email", ""), "email")
             sms = clean_phone(row.get("sms", ""), "sms")
             phone = clean_phone(row.get("phone", ""), "phone")
+            # Kept for every user of the bundle until the end of the stage: compact values (shared
+            # org ids, tuples, no empty lists) keep a 250,000-user district well under 1 GiB.
+            warnings = []
+            grades = split_list(row.get("grades", ""))
             rec = {
                 "line": line,
-                "role": role,
-                "orgs": list(dict.fromkeys(orgs)),
+                "role": sys.intern(role),
+                "orgs": tuple(sys.intern(o) for o in dict.fromkeys(orgs)),
                 "status": status,
-                "agents": split_list(row.get("agentSourcedIds", "")),
+                "agents": tuple(split_list(row.get("agentSourcedIds", ""))),
                 "given": given[:100],
                 "family": family[:100],
                 "preferred": row.get("preferredGivenName", "").strip()[:100],
@@ -506,15 +540,13 @@ class OneRosterImport:
                 "mobile": sms or phone,
                 "other": phone if sms else "",
                 "username": row.get("username", "").strip(),
-                "grades": split_list(row.get("grades", "")),
-                "warnings": [],
             }
             if role in GUARDIAN_ROLES or role == "?":
                 if col.get("preferred_language"):
                     raw = row.get(col["preferred_language"], "").strip()
                     tag = self.mapping.language(raw)
                     if raw and tag is None:
-                        rec["warnings"].append((col["preferred_language"], raw, "unknown language"))
+                        warnings.append((col["preferred_language"], raw, "unknown language"))
                     rec["language"] = tag
                 if col.get("contact_restriction"):
                     rec["restricted"] = self.mapping.restricted(
@@ -529,18 +561,20 @@ class OneRosterImport:
                     progs, unknown = self.mapping.programme_list(row.get(scol["programmes"], ""))
                     rec["programmes"] = progs
                     for u in unknown:
-                        rec["warnings"].append((scol["programmes"], u, "unknown programme"))
+                        warnings.append((scol["programmes"], u, "unknown programme"))
                 if scol.get("home_language"):
                     raw = row.get(scol["home_language"], "").strip()
                     tag = self.mapping.language(raw)
                     if raw and tag is None:
-                        rec["warnings"].append((scol["home_language"], raw, "unknown language"))
+                        warnings.append((scol["home_language"], raw, "unknown language"))
                     rec["language"] = tag
-                grade = rec["grades"][0] if rec["grades"] else ""
+                grade = grades[0] if grades else ""
                 if grade and grade not in GRADES:
-                    rec["warnings"].append(("grades", grade, "unknown grade code"))
+                    warnings.append(("grades", grade, "unknown grade code"))
                     grade = ""
                 rec["grade"] = grade
+            if warnings:
+                rec["warnings"] = warnings
             return rec
 
         people = self.read(name, check_user)
@@ -575,15 +609,9 @@ class OneRosterImport:
         self.progress("users", 35)
 
         # demographics: birth dates of students, rejected when the user is unknown
-        known_students = (
-            set(
-                Student.objects.filter(sourced_id__in=list(births)).values_list(
-                    "sourced_id", flat=True
-                )
-            )
-            if births
-            else set()
-        )
+        known_students = {
+            row[0] for row in self.stored(Student, [s for s in births if s not in people], [])
+        }
         for sid, (line, born) in births.items():
             rec = people.get(sid)
             if rec is not None and rec["role"] in STUDENT_ROLES:
@@ -641,7 +669,7 @@ class OneRosterImport:
         for sid in bad:
             del people[sid]
         for rec in people.values():
-            for column, value, reason in dict.fromkeys(rec["warnings"]):
+            for column, value, reason in dict.fromkeys(rec.get("warnings", ())):
                 self.reject(name, rec["line"], column, value, reason, Severity.WARNING)
 
         # district of each person: their orgs, else their linked students', else --district
@@ -857,11 +885,11 @@ class OneRosterImport:
             for m in Membership.objects.filter(user_id__in=user_ids[start : start + BATCH]):
                 have[(m.user_id, m.district_id, m.site_id, m.role)] = m
         creates = [
-            self.stamp_new(Membership(user_id=u, district_id=d, site_id=s, role=r))
-            for (u, d, s, r) in wanted
+            {"user_id": u, "district_id": d, "site_id": s, "role": r}
+            for (u, d, s, r) in sorted(wanted, key=str)
             if (u, d, s, r) not in have
         ]
-        Membership.objects.bulk_create(creates, batch_size=BATCH)
+        self.new_rows(Membership, creates)
         self.out.counts["membership"]["created"] += len(creates)
 
     def import_guardians(self, guardians, students, links):
@@ -875,6 +903,8 @@ class OneRosterImport:
                 "",
                 f"{a.get('street', '')}{a.get('unit', '')}{a.get('postal_code', '')}".lower(),
             )
+
+        address = {g: addr_key(r) for g, r in guardians.items()}
 
         parent = {g: g for g in guardians}
 
@@ -891,7 +921,7 @@ class OneRosterImport:
         for gs in by_student.values():
             gs.sort()
             for other in gs[1:]:
-                if addr_key(guardians[other]) == addr_key(guardians[gs[0]]):
+                if address[other] == address[gs[0]]:
                     a, b = find(gs[0]), find(other)
                     if a != b:
                         parent[max(a, b)] = min(a, b)
@@ -901,14 +931,12 @@ class OneRosterImport:
 
         # Where each guardian lives now.
         current: dict[str, tuple[int, bool, str]] = {}
-        sids = list(guardians)
-        for start in range(0, len(sids), BATCH):
-            for sid, hid, by_hand, key in Guardian.objects.filter(
-                sourced_id__in=sids[start : start + BATCH]
-            ).values_list(
-                "sourced_id", "household_id", "household__arranged_by_hand", "household__source_key"
-            ):
-                current[sid] = (hid, by_hand, key)
+        for sid, hid, by_hand, key in self.stored(
+            Guardian,
+            list(guardians),
+            ["household_id", "household__arranged_by_hand", "household__source_key"],
+        ):
+            current[sid] = (hid, by_hand, key)
         keys = {f"oneroster:{root}" for root in groups}
         by_key = {}
         keyl = list(keys)
@@ -944,31 +972,23 @@ class OneRosterImport:
                 guardians[g].get("language") for g in sorted(free) if guardians[g].get("language")
             ]
             a = lead.get("address") or {}
-            h = self.stamp_new(
-                Household(
-                    district_id=lead["district_id"],
-                    name=(" – ".join(names[:3]) + " household")[:200],
-                    source_key=f"oneroster:{root}",
-                    home_languages=list(dict.fromkeys(langs)),
-                    street=a.get("street", "")[:200],
-                    unit=a.get("unit", "")[:50],
-                    city=a.get("city", "")[:100],
-                    region=a.get("region", "")[:50],
-                    postal_code=a.get("postal_code", "")[:20],
-                )
-            )
+            h = {
+                "district_id": lead["district_id"],
+                "name": (" – ".join(names[:3]) + " household")[:200],
+                "source_key": f"oneroster:{root}",
+                "home_languages": list(dict.fromkeys(langs)),
+                "street": a.get("street", "")[:200],
+                "unit": a.get("unit", "")[:50],
+                "city": a.get("city", "")[:100],
+                "region": a.get("region", "")[:50],
+                "postal_code": a.get("postal_code", "")[:20],
+            }
             new_households.append((h, free))
-        Household.objects.bulk_create([h for h, _m in new_households], batch_size=BATCH)
-        if new_households and new_households[0][0].pk is None:
-            pks = dict(
-                Household.objects.filter(
-                    source_key__in=[h.source_key for h, _ in new_households]
-                ).values_list("source_key", "pk")
-            )
-            for h, _m in new_households:
-                h.pk = pks[h.source_key]
+        pks = dict(
+            self.new_rows(Household, [h for h, _m in new_households], returning="source_key")
+        )
         for h, members in new_households:
-            household_of.update(dict.fromkeys(members, h.pk))
+            household_of.update(dict.fromkeys(members, pks[h["source_key"]]))
         self.out.counts["household"]["created"] += len(new_households)
 
         # Students live with their first linked guardian's household (unless arranged by hand);
@@ -977,34 +997,31 @@ class OneRosterImport:
         for g, st in sorted(links):
             if g in household_of:
                 first.setdefault(st, household_of[g])
-        pinned_students = set()
-        in_file = list(students)
-        for start in range(0, len(in_file), BATCH):
-            pinned_students.update(
-                Student.objects.filter(
-                    sourced_id__in=in_file[start : start + BATCH], household__arranged_by_hand=True
-                ).values_list("sourced_id", flat=True)
-            )
+        pinned_students = {
+            row[0]
+            for row in self.stored(Student, list(students), [], household__arranged_by_hand=True)
+        }
+
+        def student_values(sid, r):
+            return {
+                "district_id": r["district_id"],
+                "given_name": r["given"],
+                "family_name": r["family"],
+                "preferred_name": r["preferred"],
+                "grade": r["grade"],
+                "is_active": r["status"] == "active",
+                **(
+                    {"household_id": first[sid]}
+                    if sid in first and sid not in pinned_students
+                    else {}
+                ),
+                **({"date_of_birth": r["born"]} if "born" in r else {}),
+            }
+
         student_ids = self.upsert(
             Student,
             "student",
-            {
-                sid: {
-                    "district_id": r["district_id"],
-                    "given_name": r["given"],
-                    "family_name": r["family"],
-                    "preferred_name": r["preferred"],
-                    "grade": r["grade"],
-                    "is_active": r["status"] == "active",
-                    **(
-                        {"household_id": first[sid]}
-                        if sid in first and sid not in pinned_students
-                        else {}
-                    ),
-                    **({"date_of_birth": r["born"]} if "born" in r else {}),
-                }
-                for sid, r in students.items()
-            },
+            students,
             [
                 "district_id",
                 "household_id",
@@ -1015,9 +1032,10 @@ class OneRosterImport:
                 "is_active",
                 "date_of_birth",
             ],
+            student_values,
         )
-        records = {}
-        for sid, r in guardians.items():
+
+        def guardian_values(sid, r):
             values = {
                 "household_id": household_of[sid],
                 "given_name": r["given"],
@@ -1038,12 +1056,13 @@ class OneRosterImport:
                     if r["restricted"]
                     else ""
                 )
-            records[sid] = values
+            return values
+
         before = dict((sid, v[0]) for sid, v in current.items())
         guardian_ids = self.upsert(
             Guardian,
             "guardian",
-            records,
+            guardians,
             [
                 "household_id",
                 "given_name",
@@ -1058,6 +1077,7 @@ class OneRosterImport:
                 "contact_restricted",
                 "contact_restriction_reason",
             ],
+            guardian_values,
         )
         for sid in self.changed["guardian"]:
             self.touched_households.add(household_of[sid])
@@ -1097,19 +1117,17 @@ class OneRosterImport:
                 ).values_list("guardian_id", "student_id")
             )
         creates = [
-            self.stamp_new(
-                GuardianStudent(
-                    guardian_id=g,
-                    student_id=s,
-                    relationship=GUARDIAN_ROLES[guardians[gs]["role"]]
-                    if gs in guardians
-                    else Relationship.PARENT,
-                )
-            )
-            for g, s, gs in pairs
+            {
+                "guardian_id": g,
+                "student_id": s,
+                "relationship": GUARDIAN_ROLES[guardians[gs]["role"]]
+                if gs in guardians
+                else Relationship.PARENT,
+            }
+            for g, s, gs in sorted(pairs)
             if (g, s) not in have
         ]
-        GuardianStudent.objects.bulk_create(creates, batch_size=BATCH)
+        self.new_rows(GuardianStudent, creates)
         self.out.counts["guardian link"]["created"] += len(creates)
 
         # students of the file are placed above; stored students linked to guardians of the file
@@ -1122,13 +1140,10 @@ class OneRosterImport:
             ):
                 if hid != first[sid] and not by_hand:
                     moves.append((pk, first[sid], hid))
-        Student.objects.bulk_update(
-            [
-                Student(pk=pk, household_id=hid, updated_at=self.now, updated_by_id=self.by_id)
-                for pk, hid, _old in moves
-            ],
-            ["household_id", "updated_at", "updated_by"],
-            batch_size=500,
+        update_rows(
+            Student,
+            ["household_id", "updated_at", "updated_by_id"],
+            [(hid, self.now, self.by_id, pk) for pk, hid, _old in moves],
         )
         for _pk, hid, old in moves:
             self.touched_households.update(x for x in (hid, old) if x)
@@ -1153,10 +1168,10 @@ class OneRosterImport:
         creates, drops = [], []
         for sid, progs in wanted.items():
             for p in set(progs) - have[sid]:
-                creates.append(self.stamp_new(StudentProgramme(student_id=sid, programme=p)))
+                creates.append({"student_id": sid, "programme": p})
             for p in have[sid] - set(progs):
                 drops.append((sid, p))
-        StudentProgramme.objects.bulk_create(creates, batch_size=BATCH)
+        self.new_rows(StudentProgramme, creates)
         for sid, p in drops:
             StudentProgramme.objects.filter(student_id=sid, programme=p).delete()
         self.out.counts["programme"]["created"] += len(creates)
@@ -1280,9 +1295,7 @@ class OneRosterImport:
                     ).values_list("classsection_id", col)
                 )
             add = wanted - have
-            through.objects.bulk_create(
-                [through(classsection_id=c, **{col: u}) for c, u in add], batch_size=BATCH
-            )
+            self.new_rows(through, [{"classsection_id": c, col: u} for c, u in sorted(add)])
             remove = (have - wanted) if bulk else (drops & have)
             for c, u in remove:
                 through.objects.filter(classsection_id=c, **{col: u}).delete()

@@ -1,5 +1,6 @@
 """Small database helpers that differ between SQLite and PostgreSQL."""
 
+import contextlib
 import json
 
 from django.db import connection
@@ -104,7 +105,7 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
         select, arrays = _unnest(model, columns)
         sql = f"INSERT INTO {table} ({cols}) {select}{tail}"
         size = 20000
-        with _bound_cursor() as cursor:
+        with bulk_cursor() as cursor:
             for start in range(0, len(rows), size):
                 chunk = rows[start : start + size]
                 cursor.execute(sql, [list(column) for column in zip(*arrays(chunk), strict=True)])
@@ -122,13 +123,24 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
     return out
 
 
-def _bound_cursor():
-    """A psycopg cursor that binds parameters on the server, on Django's connection (so inside
-    its transaction): Django's default client-side binding quotes each array element in Python."""
+@contextlib.contextmanager
+def bulk_cursor():
+    """A cursor for the few statements that carry thousands of values in one parameter.
+
+    PostgreSQL: a psycopg cursor that binds on the server, on Django's own connection (so inside
+    its transaction), so arrays travel in binary, dumped in C; Django's cursors bind on the client
+    and quote every array element in Python. It bypasses Django's query logging (and
+    assertNumQueries). Elsewhere: Django's cursor.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
     import psycopg
 
     connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
+    with psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
 
 
 def _unnest(model, columns: list[str]):
@@ -177,7 +189,7 @@ def update_rows(model, columns: list[str], rows) -> None:
             f"UPDATE {q(model._meta.db_table)} SET {sets} FROM ({select}) AS u "  # noqa: S608
             f"WHERE {q(model._meta.db_table)}.{q(model._meta.pk.column)} = u.c{pk}"
         )
-        with _bound_cursor() as cursor:
+        with bulk_cursor() as cursor:
             for start in range(0, len(rows), 20000):
                 chunk = arrays(rows[start : start + 20000])
                 cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])

@@ -25,11 +25,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from liaison.core.db import bulk_cursor
 from liaison.messaging import channels, registry
 from liaison.messaging.choices import Channel, DeliveryState, MessageKind, SuppressionReason
 from liaison.messaging.models import Delivery, Message, Suppression
 from liaison.messaging.outbox import (
-    bulk_cursor,
     ensure_renderings,
     quiet_channels,
     quiet_hours,

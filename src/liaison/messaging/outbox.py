@@ -7,7 +7,6 @@ them; the unique key message × guardian × channel makes a re-run (a crash, a r
 only what is missing.
 """
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -19,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from liaison.core.db import bulk_cursor
 from liaison.language.rendering import TranslationDelayed, render_message
 from liaison.messaging.choices import Channel, DeliveryState, MessageState
 from liaison.messaging.models import Delivery, Message, Rendering, Suppression
@@ -186,26 +186,6 @@ INSERT_COLUMNS = (
 @lru_cache(maxsize=1024)
 def _channels(raw: str) -> tuple:
     return tuple(json.loads(raw or "[]") or ())
-
-
-@contextlib.contextmanager
-def bulk_cursor():
-    """A cursor for the few statements that carry thousands of values in one parameter.
-
-    PostgreSQL: a psycopg cursor with server-side binding on Django's own connection (so inside its
-    transaction), so that arrays travel in binary, dumped in C. Django's cursors bind on the client,
-    which quotes every array element in Python. It bypasses Django's query logging (and
-    assertNumQueries). SQLite: Django's cursor.
-    """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    import psycopg
-
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        yield cursor
 
 
 def _tables():

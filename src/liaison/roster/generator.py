@@ -297,7 +297,8 @@ def generate(
     touched = 0
     while st < students:
         kids = 2 if rnd.random() < 0.2 and st + 1 < students else 1
-        n_guardians = 2 if rnd.random() < 0.5 else 1
+        # 1.2 children and 1.8 guardians a family: 1.5 guardians a student, as districts report
+        n_guardians = 2 if rnd.random() < 0.8 else 1
         family = rnd.choice(FAMILY)
         lang = rnd.choice(LANGS)
         street = f"{rnd.randint(1, 999)} {rnd.choice(['Elm', 'Oak', 'Main', 'Pine'])} St"

@@ -100,3 +100,26 @@ def test_the_shipped_demo_directory_is_the_tested_synthetic_sample():
     sample = Path(__file__).resolve().parents[1] / "resources" / "data" / "sample"
     shipped = {p.name: p.read_bytes() for p in DEMO_PACKAGE.glob("*.csv")}
     assert shipped and shipped == {p.name: p.read_bytes() for p in sample.glob("*.csv")}
+
+
+def test_every_demo_family_has_a_number_of_its_own_and_one_is_offered_for_the_portal(db):
+    from django.db.models import Count
+
+    from liaison.people import demo
+    from liaison.people.models import Guardian
+    from liaison.portal.forms import SignInForm
+    from liaison.portal.services import guardian_for
+
+    demo.build_demo(seed=5, households=120, students=180)
+    shared = (
+        Guardian.objects.exclude(phone="")
+        .values("phone")
+        .annotate(households=Count("household", distinct=True))
+        .filter(households__gt=1)
+    )
+    assert not shared.exists()  # a number shared across households signs nobody in
+    family = demo.portal_example()
+    assert family is not None
+    form = SignInForm({"contact": family.phone})
+    assert form.is_valid()
+    assert guardian_for(form.cleaned_data["contact"]) == family

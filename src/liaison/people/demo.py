@@ -446,6 +446,63 @@ STAFF = [
 ]
 
 
+# Area codes for the families' fictional 555-01xx numbers (617 is left to the district's staff).
+FAMILY_AREA_CODES = [
+    857,
+    781,
+    508,
+    978,
+    339,
+    351,
+    774,
+    413,
+    401,
+    603,
+    207,
+    802,
+    860,
+    203,
+    475,
+    914,
+    845,
+    516,
+    631,
+    212,
+    646,
+    718,
+    347,
+    929,
+    201,
+    973,
+    862,
+    732,
+    908,
+    609,
+    215,
+    267,
+    610,
+    484,
+    412,
+    202,
+    301,
+    240,
+    410,
+    443,
+    703,
+    571,
+    804,
+    757,
+]
+
+
+def _family_phone(index: int, rng) -> str:
+    """The index-th family number: unique, so each family can sign in to the portal by text and
+    their replies find them (a number shared across households signs nobody in)."""
+    rng.choice(("617", "857", "781", "508")), rng.randint(0, 99)  # the seeded stream as before
+    area = FAMILY_AREA_CODES[(index // 100) % len(FAMILY_AREA_CODES)]
+    return f"+1{area}55501{index % 100:02d}"
+
+
 def ascii_name(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     return "".join(ch for ch in decomposed if ch.isascii() and ch.isalnum()).lower()
@@ -502,6 +559,29 @@ def sign_ins() -> list[tuple[str, str, str]]:
         )
         for username, _, _, role, site, _, _ in STAFF
     ]
+
+
+def portal_example():
+    """A demo family to try the portal as: a Spanish-speaking guardian on the demo liaison's
+    caseload with two children at home; None when the demo is not there."""
+    from django.db.models import Count
+
+    from liaison.people.models import Guardian
+
+    return (
+        Guardian.objects.reachable()
+        .filter(
+            household__district__slug=DEMO_SLUG,
+            household__assignments__staff__username="liaison",
+            preferred_language="es",
+        )
+        .exclude(phone="")
+        .annotate(children=Count("student_links", distinct=True))
+        .filter(children__gte=2)
+        .select_related("household")
+        .order_by("pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -636,7 +716,7 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
                         ]
                     ),
                     preferred_language=lang if lang == "en" or rng.random() < 0.92 else "en",
-                    phone=f"+1{rng.choice(['617', '857', '781', '508'])}55501{rng.randint(0, 99):02d}",
+                    phone=_family_phone(len(guardian_rows), rng),
                     email=f"{ascii_name(first)}.{ascii_name(surname)}{h}{g}@example.org"
                     if has_email
                     else "",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access
+from liaison.audit.services import record_access, record_household_view
 from liaison.concerns import services
 from liaison.concerns.choices import OPEN_STATUSES, TRANSITIONS, Status, Urgency
 from liaison.concerns.forms import (
@@ -297,13 +297,7 @@ def household_concerns(request, pk):
         .select_related("category", "assignee")
         .order_by("-created_at")
     )
-    record_access(
-        request,
-        kind=AccessLog.Kind.HOUSEHOLD,
-        object_id=household.pk,
-        household_id=household.pk,
-        action="view_concerns",
-    )
+    record_household_view(request, household, action="view_concerns")
     return render(
         request,
         "concerns/household_concerns.html",
@@ -358,13 +352,7 @@ def contacts(request, pk):
                     % {"day": data["follow_up_on"].strftime("%Y-%m-%d")},
                 )
             return redirect((request.POST.get("next") == "household" and household) or request.path)
-    record_access(
-        request,
-        kind=AccessLog.Kind.HOUSEHOLD,
-        object_id=household.pk,
-        household_id=household.pk,
-        action="view_contacts",
-    )
+    record_household_view(request, household, action="view_contacts")
     page = Paginator(
         Contact.objects.filter(household=household).select_related("by", "guardian", "interpreter"),
         50,

@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access
+from liaison.audit.services import record_household_view
 from liaison.core import policy
 from liaison.core.policy import events as event_policy
 from liaison.events import calendars, services
@@ -267,9 +266,7 @@ def household_events(request, pk):
     household = _household_or_404(request.user, pk)
     if not _glass_ok(request, household):
         return redirect(household)
-    record_access(
-        request, kind=AccessLog.Kind.HOUSEHOLD, object_id=household.pk, household_id=household.pk
-    )
+    record_household_view(request, household)
     invitations = (
         Invitation.objects.filter(household=household)
         .select_related("event__site")

@@ -9,8 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access
+from liaison.audit.services import record_household_view
 from liaison.core.policy import language as rules
 from liaison.language import phrases, pipeline, services
 from liaison.language.choices import MemoryStatus, RequestStatus, TranslationStatus
@@ -348,9 +347,7 @@ def request_detail(request, pk):
         raise Http404
     if not _glass_ok(request, household):
         return redirect(household)
-    record_access(
-        request, kind=AccessLog.Kind.HOUSEHOLD, object_id=household.pk, household_id=household.pk
-    )
+    record_household_view(request, household)
     can_assign = rules.can_assign_interpreter(request.user, req)
     candidates = services.interpreter_candidates(req) if can_assign else []
     form = AssignInterpreterForm(

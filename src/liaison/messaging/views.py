@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access
+from liaison.audit.services import record_household_view
 from liaison.core import policy
 from liaison.core.policy import messaging as mpolicy
 from liaison.messaging import registry, services
@@ -73,13 +72,7 @@ def attachment(request, pk):
     household = conversation.household
     if not _glass_ok(request, household):
         return redirect(household)
-    record_access(
-        request,
-        kind=AccessLog.Kind.HOUSEHOLD,
-        object_id=household.pk,
-        household_id=household.pk,
-        action="attachment",
-    )
+    record_household_view(request, household, action="attachment")
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
 
 
@@ -216,13 +209,7 @@ def conversation(request, pk):
         if not isinstance(result, MessageForm):
             return result
         form = result
-    record_access(
-        request,
-        kind=AccessLog.Kind.HOUSEHOLD,
-        object_id=household.pk,
-        household_id=household.pk,
-        action="messages",
-    )
+    record_household_view(request, household, action="messages")
     services.mark_read(conversation=conversation, user=request.user)
     return render(
         request,
@@ -257,13 +244,7 @@ def household_write(request, pk):
         if not isinstance(result, MessageForm):
             return result
         form = result
-    record_access(
-        request,
-        kind=AccessLog.Kind.HOUSEHOLD,
-        object_id=household.pk,
-        household_id=household.pk,
-        action="messages",
-    )
+    record_household_view(request, household, action="messages")
     return render(
         request,
         "messaging/conversation.html",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access
+from liaison.audit.services import record_access, record_household_view
 from liaison.core import policy
 from liaison.people import panels, services, timeline
 from liaison.people.forms import (
@@ -88,23 +88,16 @@ def household(request, pk):
             reasons = request.session.get(GLASS_SESSION_KEY, {})
             reasons[str(household.pk)] = form.cleaned_data["reason"]
             request.session[GLASS_SESSION_KEY] = reasons
-            record_access(
-                request,
-                kind=AccessLog.Kind.HOUSEHOLD,
-                object_id=household.pk,
-                household_id=household.pk,
-                action="break_glass",
-                reason=form.cleaned_data["reason"],
+            record_household_view(
+                request, household, action="break_glass", reason=form.cleaned_data["reason"]
             )
             return redirect(household)
         return render(request, "people/break_glass.html", {"household": household, "form": form})
     if request.method == "POST":
         return HttpResponse(status=405)
-    record_access(
+    record_household_view(
         request,
-        kind=AccessLog.Kind.HOUSEHOLD,
-        object_id=household.pk,
-        household_id=household.pk,
+        household,
         reason=request.session.get(GLASS_SESSION_KEY, {}).get(str(household.pk), ""),
     )
     user = request.user

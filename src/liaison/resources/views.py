@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access
+from liaison.audit.services import record_access, record_household_view
 from liaison.core.policy import resources as rpolicy
 from liaison.people.models import Household
 from liaison.people.views import _glass_ok
@@ -76,13 +76,7 @@ def household_search(request, pk):
     if not ok:
         return redirect(household)
     if not request.headers.get("HX-Request"):
-        record_access(
-            request,
-            kind=AccessLog.Kind.HOUSEHOLD,
-            object_id=household.pk,
-            household_id=household.pk,
-            action="resources",
-        )
+        record_household_view(request, household, action="resources")
     form, results, searched = _run_search(request, household)
     context = {"form": form, "results": results, "searched": searched, "household": household}
     template = (

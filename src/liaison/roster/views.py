@@ -7,8 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access
+from liaison.audit.services import record_household_view
 from liaison.core.policy import roster as policy
 from liaison.people.models import District, Household, User
 from liaison.roster import services
@@ -102,9 +101,7 @@ def _household_or_404(request, pk):
     if not policy.can_arrange_household(request.user, household):
         raise Http404
     # these pages list the family's members: an access to their record
-    record_access(
-        request, kind=AccessLog.Kind.HOUSEHOLD, object_id=household.pk, household_id=household.pk
-    )
+    record_household_view(request, household)
     return household
 
 

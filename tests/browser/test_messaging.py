@@ -57,3 +57,26 @@ def test_thread_works_on_a_phone(phone_page, world):
     phone_page.get_by_role("button", name="Send").click()
     expect(phone_page.locator("#thread")).to_contain_text("conferences next week")
     assert axe_violations(phone_page) == []
+
+
+def test_a_teacher_writes_as_themselves_and_the_text_back_reaches_their_thread(
+    page, world, settings
+):
+    settings.PUBLIC_URL = "https://liaison.example.org"
+    settings.MESSAGING_SMS_AUTH_TOKEN = "browser-test-token"
+    household = world.taught_family
+    guardian = household.guardians.get()
+    sign_in(page, "teacher")
+    page.goto(page.base_url + household.get_absolute_url())
+    page.get_by_role("link", name="Message the family").click()
+    page.get_by_role("textbox", name="Message").fill("Lina read a whole chapter aloud today.")
+    page.get_by_role("button", name="Send").click()
+    thread = page.locator("#thread")
+    expect(thread).to_contain_text("a whole chapter aloud")
+    page.evaluate("window.__noReload = true")
+
+    _text_from_family(page.base_url, guardian.phone, "شكراً جزيلاً", "SMbrowser-teacher")
+
+    expect(thread).to_contain_text("شكراً جزيلاً", timeout=10_000)
+    assert page.evaluate("window.__noReload") is True, "the page was not reloaded"
+    assert axe_violations(page) == []

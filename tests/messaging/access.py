@@ -1,6 +1,6 @@
 """Access rows for the messaging app's URLs."""
 
-from tests.access import EDIT, SEE, Row, household_pk
+from tests.access import EDIT, RELATIONSHIPS, ROLES, SEE, Row, household_pk
 
 # A household's thread: those who see the family in full (a liaison outside their caseload breaks
 # the glass first) and the interpreter assigned to it; teachers do not read family threads.
@@ -33,11 +33,21 @@ def attachment_pk(world, household):
     return [message.attachments.get().pk]
 
 
+# A member of staff's own thread: for staff who cannot use the shared thread but teach the
+# family's children; those who read the shared thread are sent there (302). Who reads such a
+# thread: tests/messaging/test_staff_threads.py.
+OWN_THREAD = {
+    role: {rel: ("404" if seen == "404" else 302) for rel, seen in MESSAGES[role].items()}
+    for role in ROLES
+}
+OWN_THREAD["teacher"] = {**dict.fromkeys(RELATIONSHIPS, "404"), "taught": "ok"}
+
 ROWS = {
     "messaging:attachment": Row(attachment_pk, MESSAGES),
     "messaging:conversation": Row(conversation_pk, MESSAGES),
     "messaging:conversation_messages": Row(conversation_pk, MESSAGES),
     "messaging:household_write": Row(household_pk, MESSAGES),
+    "messaging:household_write_own": Row(household_pk, OWN_THREAD),
     "messaging:conversation_assign": Row(
         conversation_pk, MESSAGES, method="post", data=lambda w, h: {"staff": ""}
     ),
@@ -56,7 +66,7 @@ _FAMILY_STAFF = {
     "outsider": 404,
 }
 NO_RECORD = {
-    "messaging:inbox": {**_FAMILY_STAFF, "interpreter": 200},
+    "messaging:inbox": {**_FAMILY_STAFF, "interpreter": 200, "teacher": 200},
     "messaging:unmatched": _FAMILY_STAFF,
     "messaging:announcements": {**_FAMILY_STAFF, "liaison": 404},
     "messaging:announcement_new": {**_FAMILY_STAFF, "liaison": 404},

@@ -14,6 +14,7 @@ class MessagingConfig(AppConfig):
 
         from liaison.audit import records
         from liaison.core import nav
+        from liaison.core.policy import messaging as mpolicy
         from liaison.messaging import family_record, household
         from liaison.people import panels, timeline
 
@@ -21,7 +22,10 @@ class MessagingConfig(AppConfig):
             _("Inbox"),
             "messaging:inbox",
             order=20,
-            allowed=lambda access: access.works_with_families or access.is_interpreter,
+            # Teachers: their own threads with the families of the children they teach.
+            allowed=lambda access: (
+                access.works_with_families or access.is_interpreter or access.is_teacher
+            ),
         )
         nav.register(
             _("Announcements"),
@@ -34,6 +38,12 @@ class MessagingConfig(AppConfig):
             "messaging:household_write",
             order=10,
             allowed=household.may_write,
+        )
+        panels.register_action(
+            _("Message the family"),
+            "messaging:household_write_own",
+            order=11,
+            allowed=mpolicy.can_write_own_thread,
         )
         panels.register_panel(
             "messaging/_household_panel.html",

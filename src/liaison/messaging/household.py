@@ -1,5 +1,6 @@
 """Messaging on the household page: the panel, the action, and the timeline entries."""
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -62,15 +63,21 @@ def panel_context(request, household) -> dict:
     from liaison.messaging.models import Conversation
 
     guardians = household.guardians.filter(is_active=True).order_by("family_name", "given_name")
-    conversation = Conversation.objects.filter(household=household).first()
-    recent = []
-    if conversation:
-        recent = list(
-            conversation.messages.select_related("guardian", "sent_by").order_by("-created_at")[:3]
-        )
+    threads = list(
+        Conversation.objects.filter(household=household)
+        .select_related("staff")
+        .order_by(F("staff_id").asc(nulls_first=True), "pk")
+    )
+    conversation = next((t for t in threads if t.staff_id is None), None)
+    recent = list(
+        Message.objects.filter(conversation__household=household)
+        .select_related("guardian", "sent_by")
+        .order_by("-created_at")[:3]
+    )
     return {
         "channel_status": channel_status(guardians),
         "conversation": conversation,
+        "staff_threads": [t for t in threads if t.staff_id is not None],
         "recent": recent,
     }
 

@@ -335,6 +335,7 @@ def handle_inbound_email(raw: bytes) -> dict:
         channel=Channel.EMAIL,
         attachments=attachments,
         provider_id=(msg.get("Message-ID") or "").replace("\x00", "").strip()[:100],
+        conversation=conversation,
     )
     if conversation.status == ConversationStatus.DONE:
         Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.OPEN)

@@ -27,22 +27,41 @@ def _token() -> str:
 
 class ConversationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from liaison.core import policy
+        """Threads this person may open: see core/policy/messaging.py (thread_filter)."""
+        from liaison.core.policy import messaging as mpolicy
 
-        return self.filter(policy._prefixed(policy.household_filter(user), "household_id"))
+        return self.filter(mpolicy.thread_filter(user))
+
+    def shared(self):
+        return self.filter(staff__isnull=True)
 
     def awaiting_reply(self):
         return self.filter(awaiting_since__isnull=False, status=ConversationStatus.OPEN)
 
 
 class Conversation(models.Model):
-    """The thread between staff and one household (one per household)."""
+    """A thread between a household and the school.
+
+    Each household has one shared thread with the family-liaison team (`staff` empty), and one
+    thread of its own with any member of staff who writes to the family as themselves (a teacher,
+    a counsellor: `staff` set), so that a reply reaches the person it answers.
+    """
 
     district = models.ForeignKey(
         "people.District", on_delete=models.CASCADE, related_name="conversations"
     )
     household = models.ForeignKey(
         "people.Household", on_delete=models.CASCADE, related_name="conversations"
+    )
+    # Set on a member of staff's own thread with the family; empty on the shared thread. PROTECT:
+    # a thread, and what the family wrote in it, outlives the staff account (deactivate instead).
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="own_conversations",
+        verbose_name=_("staff member"),
     )
     reply_token = models.CharField(max_length=32, unique=True, default=_token)
     status = models.CharField(
@@ -65,15 +84,30 @@ class Conversation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["household"], name="one_conversation_per_household")
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(staff__isnull=True),
+                name="one_shared_conversation_per_household",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "staff"],
+                condition=models.Q(staff__isnull=False),
+                name="one_conversation_per_household_and_staff",
+            ),
         ]
         indexes = [models.Index(fields=["district", "status", "awaiting_since"])]
 
     def __str__(self):
+        if self.staff_id:
+            return f"{self.household} · {self.staff}"
         return str(self.household)
 
     def get_absolute_url(self):
         return reverse("messaging:conversation", args=[self.pk])
+
+    @property
+    def is_shared(self) -> bool:
+        return self.staff_id is None
 
 
 class ConversationRead(models.Model):

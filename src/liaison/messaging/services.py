@@ -61,6 +61,7 @@ __all__ = [
     "attach_unmatched",
     "audience_sources",
     "conversation_for",
+    "conversation_for_reply",
     "family_messages",
     "is_opted_out",
     "keyword_handlers",
@@ -124,23 +125,51 @@ def _save_attachments(message: Message, attachments) -> None:
 # --- conversations -------------------------------------------------------------------------------
 
 
-def conversation_for(household) -> Conversation:
-    """The household's thread, made on first use (safe when two requests make it at once)."""
-    conversation = Conversation.objects.filter(household=household).first()
-    if conversation:
-        return conversation
+def conversation_for(household, staff=None) -> Conversation:
+    """The household's shared thread, or with `staff` that person's own thread with the family;
+    made on first use (safe when two requests make it at once)."""
+    found = Conversation.objects.filter(household=household, staff=staff).first()
+    if found:
+        return found
     try:
         with transaction.atomic():
             return Conversation.objects.create(
-                household=household, district_id=household.district_id
+                household=household,
+                district_id=household.district_id,
+                staff=staff,
+                # A member of staff's own thread is theirs to answer.
+                assigned_to=staff,
             )
     except IntegrityError:
-        return Conversation.objects.get(household=household)
+        return Conversation.objects.get(household=household, staff=staff)
 
 
-def send_message(*, household, body: str, by, subject: str = "", attachments=()) -> Message:
+def conversation_for_reply(guardian, channel: str) -> Conversation:
+    """Where a family's text or message with no thread of its own belongs: the thread that last
+    wrote to this guardian on this channel (a teacher's text is answered to the teacher), else the
+    household's shared thread."""
+    last = (
+        Delivery.objects.filter(
+            guardian=guardian,
+            channel=channel,
+            message__kind=MessageKind.CONVERSATION,
+            message__conversation__household_id=guardian.household_id,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("message__conversation_id", flat=True)
+        .first()
+    )
+    if last:
+        return Conversation.objects.get(pk=last)
+    return conversation_for(guardian.household)
+
+
+def send_message(
+    *, household, body: str, by, subject: str = "", attachments=(), conversation=None
+) -> Message:
     """Staff write to a household: one delivery per reachable guardian, on that guardian's channel.
 
+    The message goes in `conversation` (one of this household's threads) or the shared thread.
     Contact-restricted and inactive guardians get nothing. Returns the Message (its deliveries are
     already written when this returns).
     """
@@ -149,8 +178,10 @@ def send_message(*, household, body: str, by, subject: str = "", attachments=())
         raise ValidationError({"body": _("Write a message.")})
     from liaison.people.models import Guardian
 
+    if conversation is not None and conversation.household_id != household.pk:
+        raise ValueError("that thread belongs to another household")
     with transaction.atomic():
-        conversation = conversation_for(household)
+        conversation = conversation or conversation_for(household)
         message = Message.objects.create(
             district_id=household.district_id,
             conversation=conversation,
@@ -180,10 +211,19 @@ def _staff_language(user, household=None) -> str:
 
 
 def record_family_reply(
-    *, guardian, body: str, channel: str, attachments=(), received_at=None, provider_id: str = ""
+    *,
+    guardian,
+    body: str,
+    channel: str,
+    attachments=(),
+    received_at=None,
+    provider_id: str = "",
+    conversation=None,
 ) -> Message:
-    """A family member wrote (SMS, email or portal): it lands in the household's thread, awaiting staff.
+    """A family member wrote (SMS, email or portal): it lands in a thread, awaiting staff.
 
+    The thread is `conversation` (an email's reply address, the portal thread they answered in),
+    or for a text the thread that last wrote to them (conversation_for_reply).
     `provider_id` (the SMS/email id) makes a webhook the provider retries store nothing new.
     Keyword handlers (RSVPs, "I didn't understand") see SMS texts; see handle_inbound_sms.
     """
@@ -201,7 +241,8 @@ def record_family_reply(
                 ).first()
                 if existing:
                     return existing
-        conversation = conversation_for(guardian.household)
+        if conversation is None or conversation.household_id != guardian.household_id:
+            conversation = conversation_for_reply(guardian, channel)
         message = Message.objects.create(
             district_id=guardian.household.district_id,
             conversation=conversation,

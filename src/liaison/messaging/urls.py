@@ -13,6 +13,7 @@ urlpatterns = [
     path("threads/<int:pk>/done/", views.conversation_done, name="conversation_done"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("households/<int:pk>/write/", views.household_write, name="household_write"),
+    path("households/<int:pk>/write/mine/", views.household_write_own, name="household_write_own"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
     path("deliveries/<int:pk>/switch/", views.delivery_switch, name="delivery_switch"),
     path("announcements/", views.announcements, name="announcements"),

@@ -52,10 +52,12 @@ def _household_or_404(user, pk) -> Household:
 
 def _conversation_or_404(user, pk) -> Conversation:
     conversation = get_object_or_404(
-        Conversation.objects.visible_to(user).select_related("household__district", "assigned_to"),
+        Conversation.objects.visible_to(user).select_related(
+            "household__district", "assigned_to", "staff"
+        ),
         pk=pk,
     )
-    if not mpolicy.can_message(user, conversation.household):
+    if not mpolicy.can_read_thread(user, conversation):
         raise Http404
     return conversation
 
@@ -85,7 +87,7 @@ def _inbox_rows(user, *, show: str):
     )[:1]
     qs = (
         Conversation.objects.visible_to(user)
-        .select_related("household", "assigned_to")
+        .select_related("household", "assigned_to", "staff")
         .annotate(my_read_at=Subquery(last_read))
         .annotate(
             unread=Count(
@@ -157,8 +159,18 @@ def _thread_context(request, conversation, form=None):
         .staff_of(household.district)
         .order_by("last_name", "first_name")
     )
+    others = []
+    if mpolicy.can_message(request.user, household):
+        others = list(
+            Conversation.objects.filter(household=household)
+            .exclude(pk=conversation.pk)
+            .select_related("staff")
+            .order_by(F("staff_id").asc(nulls_first=True), "pk")
+        )
     return {
         "conversation": conversation,
+        "other_threads": others,
+        "may_assign": mpolicy.can_message(request.user, household),
         "household": household,
         "items": items,
         "form": form or MessageForm(),
@@ -180,19 +192,19 @@ def _write(request, household, conversation):
                 attachments=[form.cleaned_data["attachment"]]
                 if form.cleaned_data.get("attachment")
                 else (),
+                conversation=conversation,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             if request.headers.get("HX-Request"):
-                conversation = services.conversation_for(household)
                 return render(
                     request,
                     "messaging/conversation.html#thread",
                     _thread_context(request, conversation),
                 )
             flash.success(request, _("Message sent."))
-            return redirect(services.conversation_for(household))
+            return redirect(conversation)
     return form
 
 
@@ -254,9 +266,41 @@ def household_write(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def household_write_own(request, pk):
+    """A member of staff writes to the family as themselves (a teacher to a pupil's parents): their
+    own thread with the household, which the family's replies come back to."""
+    household = get_object_or_404(
+        Household.objects.visible_to(request.user).select_related("district", "site"), pk=pk
+    )
+    if mpolicy.can_message(request.user, household):
+        # Those who read the shared thread write there.
+        return redirect("messaging:household_write", pk=household.pk)
+    if not mpolicy.can_write_own_thread(request.user, household):
+        raise Http404
+    conversation = services.conversation_for(household, staff=request.user)
+    form = None
+    if request.method == "POST":
+        result = _write(request, household, conversation)
+        if not isinstance(result, MessageForm):
+            return result
+        form = result
+    record_household_view(request, household, action="messages")
+    services.mark_read(conversation=conversation, user=request.user)
+    return render(
+        request,
+        "messaging/conversation.html",
+        _thread_context(request, conversation, form),
+        status=400 if form is not None else 200,
+    )
+
+
+@login_required
 @require_POST
 def conversation_assign(request, pk):
     conversation = _conversation_or_404(request.user, pk)
+    if not mpolicy.can_message(request.user, conversation.household):
+        raise Http404
     if not _glass_ok(request, conversation.household):
         return redirect(conversation.household)
     staff = User.objects.filter(is_active=True).staff_of(conversation.household.district)
@@ -284,12 +328,16 @@ def conversation_done(request, pk):
 
 def _delivery_or_404(user, pk) -> Delivery:
     delivery = get_object_or_404(
-        Delivery.objects.select_related("message", "guardian__household"), pk=pk
+        Delivery.objects.select_related("message__conversation", "guardian__household"), pk=pk
     )
     household = delivery.guardian.household
     if not Household.objects.visible_to(user).filter(pk=household.pk).exists():
         raise Http404
-    if not mpolicy.can_message(user, household):
+    conversation = delivery.message.conversation
+    if not (
+        mpolicy.can_message(user, household)
+        or (conversation is not None and mpolicy.can_read_thread(user, conversation))
+    ):
         raise Http404
     return delivery
 
@@ -306,7 +354,7 @@ def delivery_retry(request, pk):
         flash.success(request, _("Sending again."))
     except ValidationError as exc:
         flash.error(request, " ".join(exc.messages))
-    return redirect(services.conversation_for(household))
+    return _back_to_thread(delivery)
 
 
 @login_required
@@ -327,7 +375,14 @@ def delivery_switch(request, pk):
             flash.error(request, " ".join(exc.messages))
     else:
         flash.error(request, _("Choose a channel."))
-    return redirect(services.conversation_for(household))
+    return _back_to_thread(delivery)
+
+
+def _back_to_thread(delivery):
+    """After retrying or switching a delivery: the thread it was written in."""
+    if delivery.message.conversation_id:
+        return redirect("messaging:conversation", pk=delivery.message.conversation_id)
+    return redirect(services.conversation_for(delivery.guardian.household))
 
 
 # --- announcements -------------------------------------------------------------------------------

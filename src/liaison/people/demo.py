@@ -15,6 +15,7 @@ from django.utils import timezone
 from liaison.concerns import demo as concerns_demo
 from liaison.core.db import refresh_statistics
 from liaison.events import demo as events_demo
+from liaison.messaging import demo as messaging_demo
 from liaison.people.choices import (
     AssignmentRole,
     Channel,
@@ -871,6 +872,7 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
     resources_demo.add_demo_activity(district, staff)
     events_demo.add_demo_activity(district, staff)
     concerns_demo.add_demo_activity(district, staff)
+    messaging_demo.add_demo_activity(district, staff)
 
     reindex([h.id for h in household_rows])
     refresh_statistics()

@@ -6,7 +6,7 @@ shown in their language when a rendering exists, with the original beside it.
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from liaison.messaging.choices import DeliveryState, Direction, MessageKind, MessageState
@@ -102,14 +102,42 @@ def shown(message: Message, guardian) -> Shown:
     )
 
 
-def conversation_of(guardian) -> Conversation | None:
-    return Conversation.objects.filter(household_id=guardian.household_id).order_by("pk").first()
+def _theirs(guardian) -> Q:
+    """Messages of a thread this guardian has a part in: handed to them, or written by them."""
+    return _delivered_to(guardian) | Q(direction=Direction.IN, guardian=guardian)
+
+
+def conversations_of(guardian) -> list[Conversation]:
+    """The household's threads this guardian takes part in: the shared thread with the school
+    (once made), and each member of staff's own thread that wrote to them or that they wrote in."""
+    theirs = Message.objects.filter(
+        _theirs(guardian), conversation=OuterRef("pk"), kind=MessageKind.CONVERSATION
+    )
+    return list(
+        Conversation.objects.filter(household_id=guardian.household_id)
+        .filter(Q(staff__isnull=True) | Exists(theirs))
+        .select_related("staff")
+        .order_by(F("staff_id").asc(nulls_first=True), "pk")
+    )
+
+
+def conversation_of(guardian, pk=None) -> Conversation | None:
+    """One of the guardian's threads (by id), or with no id the shared thread (else the first)."""
+    threads = conversations_of(guardian)
+    if pk is not None:
+        return next((c for c in threads if c.pk == pk), None)
+    return next((c for c in threads if c.staff_id is None), threads[0] if threads else None)
+
+
+def new_messages(guardian, threads, seen: dict) -> int:
+    """Messages to this guardian in these threads since they last opened each one."""
+    return sum(new_in_thread(guardian, c, seen.get(c.pk)) for c in threads)
 
 
 def thread(guardian, conversation) -> list[Shown]:
     messages = _with_texts(
         Message.objects.filter(conversation=conversation, kind=MessageKind.CONVERSATION)
-        .filter(_delivered_to(guardian) | Q(direction=Direction.IN, guardian=guardian))
+        .filter(_theirs(guardian))
         .distinct()
         .order_by("created_at", "pk")
     )

@@ -109,12 +109,20 @@ class FamilyPreference(models.Model):
 
 
 class ThreadSeen(models.Model):
-    """When a guardian last opened their household's conversation (for "new messages" on home)."""
+    """When a guardian last opened one of their household's threads (for "new messages" on home)."""
 
-    guardian = models.OneToOneField(
-        "people.Guardian", on_delete=models.CASCADE, related_name="portal_thread_seen"
+    guardian = models.ForeignKey(
+        "people.Guardian", on_delete=models.CASCADE, related_name="portal_threads_seen"
+    )
+    conversation = models.ForeignKey(
+        "messaging.Conversation", on_delete=models.CASCADE, related_name="+"
     )
     seen_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["guardian", "conversation"], name="thread_seen_once")
+        ]
+
     def __str__(self):
-        return f"guardian {self.guardian_id} read the thread at {self.seen_at:%Y-%m-%d %H:%M}"
+        return f"guardian {self.guardian_id} read thread {self.conversation_id} at {self.seen_at:%Y-%m-%d %H:%M}"

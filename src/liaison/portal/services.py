@@ -390,12 +390,17 @@ def portal_language(tag: str) -> str:
     return base if base in codes else settings.LANGUAGE_CODE
 
 
-def thread_seen_at(guardian: Guardian):
-    return ThreadSeen.objects.filter(guardian=guardian).values_list("seen_at", flat=True).first()
+def threads_seen_at(guardian: Guardian) -> dict[int, object]:
+    """When this guardian last opened each of their threads: {conversation id: time}."""
+    return dict(
+        ThreadSeen.objects.filter(guardian=guardian).values_list("conversation_id", "seen_at")
+    )
 
 
-def mark_thread_seen(*, guardian: Guardian) -> None:
-    ThreadSeen.objects.update_or_create(guardian=guardian, defaults={"seen_at": timezone.now()})
+def mark_thread_seen(*, guardian: Guardian, conversation) -> None:
+    ThreadSeen.objects.update_or_create(
+        guardian=guardian, conversation=conversation, defaults={"seen_at": timezone.now()}
+    )
 
 
 def portal_link_for(guardian: Guardian, purpose: str, message) -> str | None:

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.messaging import services as messaging
 from liaison.messaging.choices import Channel as MessagingChannel
@@ -253,8 +253,8 @@ def _district_contact(guardian):
 @family_required
 def home(request):
     guardian = request.family
-    conv = inbox.conversation_of(guardian)
-    seen = services.thread_seen_at(guardian)
+    threads = inbox.conversations_of(guardian)
+    seen = services.threads_seen_at(guardian)
     return render(
         request,
         "portal/home.html",
@@ -263,8 +263,7 @@ def home(request):
             "children": _children(guardian),
             "liaisons": _liaisons(guardian.household),
             "contact": _district_contact(guardian),
-            "conversation": conv,
-            "new_messages": inbox.new_in_thread(guardian, conv, seen),
+            "new_messages": inbox.new_messages(guardian, threads, seen),
             "latest_news": inbox.announcements(guardian, limit=3),
             "invitations": family.upcoming_invitations(guardian, limit=3),
             "concerns": [
@@ -333,37 +332,76 @@ def preferences(request):
 
 
 @family_required
+@require_http_methods(["GET", "POST"])
 def conversations(request):
-    """The family's conversation with the school (one per household)."""
-    conversation = inbox.conversation_of(request.family)
-    if conversation is not None:
-        return redirect("portal:conversation", pk=conversation.pk)
-    return render(request, "portal/conversation.html", {"conversation": None, "items": []})
+    """The family's threads with the school: with one, straight to it; with none, a form to write
+    to the school (the household's shared thread); with several, the list."""
+    guardian = request.family
+    threads = inbox.conversations_of(guardian)
+    if len(threads) == 1:
+        return redirect("portal:conversation", pk=threads[0].pk)
+    if threads:
+        seen = services.threads_seen_at(guardian)
+        rows = [
+            (c, inbox.new_in_thread(guardian, c, seen.get(c.pk)), _thread_name(c)) for c in threads
+        ]
+        return render(request, "portal/conversations.html", {"rows": rows})
+    form = ReplyForm()
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            message = _reply(guardian, form, messaging.conversation_for(guardian.household))
+            messages.success(request, _("Your message was sent to the school."))
+            return redirect(
+                reverse("portal:conversation", args=[message.conversation_id]) + "#latest"
+            )
+    return render(
+        request, "portal/conversation.html", {"conversation": None, "items": [], "form": form}
+    )
+
+
+def _thread_name(conversation) -> str:
+    if conversation.staff_id is None:
+        return _("The school's family liaison team")
+    return conversation.staff.get_full_name() or str(conversation.staff)
+
+
+def _reply(guardian, form, conversation):
+    file = form.cleaned_data["attachment"]
+    return messaging.record_family_reply(
+        guardian=guardian,
+        body=form.cleaned_data["body"],
+        channel=MessagingChannel.PORTAL,
+        attachments=[file] if file else (),
+        conversation=conversation,
+    )
 
 
 @family_required(scope=DeepLinkPurpose.THREAD)
 def conversation(request, pk):
     guardian = request.family
-    conv = inbox.conversation_of(guardian)
-    if conv is None or conv.pk != pk:
+    conv = inbox.conversation_of(guardian, pk)
+    if conv is None:
         raise Http404
     form = ReplyForm()
     if request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
-            file = form.cleaned_data["attachment"]
-            messaging.record_family_reply(
-                guardian=guardian,
-                body=form.cleaned_data["body"],
-                channel=MessagingChannel.PORTAL,
-                attachments=[file] if file else (),
-            )
+            _reply(guardian, form, conv)
             messages.success(request, _("Your reply was sent to the school."))
             return redirect(reverse("portal:conversation", args=[pk]) + "#latest")
     items = inbox.thread(guardian, conv)
-    services.mark_thread_seen(guardian=guardian)
+    services.mark_thread_seen(guardian=guardian, conversation=conv)
     return render(
-        request, "portal/conversation.html", {"conversation": conv, "items": items, "form": form}
+        request,
+        "portal/conversation.html",
+        {
+            "conversation": conv,
+            "thread_name": _thread_name(conv),
+            "several": len(inbox.conversations_of(guardian)) > 1,
+            "items": items,
+            "form": form,
+        },
     )
 
 

@@ -1,8 +1,11 @@
 """Messaging's access rules, built on the one policy's scopes.
 
-- A household's thread is for those who see the family in full (admins, leaders and liaisons of its
-  sites, its caseload liaison) and the interpreter assigned to it; a liaison outside their caseload
-  breaks the glass first, as on the household page. Teachers do not read family threads.
+- A household's shared thread is for those who see the family in full (admins, leaders and liaisons
+  of its sites, its caseload liaison) and the interpreter assigned to it; a liaison outside their
+  caseload breaks the glass first, as on the household page. Teachers do not read it.
+- A member of staff's own thread with a family (a teacher writing to the parents of a child they
+  teach) is for that member of staff while the family is in their scope, and for the same people
+  who read the shared thread: the family's liaison sees everything the family is told.
 - Announcements: district admins to the district, site leaders to their sites' families.
 - The unmatched-number queue: anyone who works with families in the district.
 """
@@ -16,9 +19,47 @@ def can_message(user, household) -> bool:
     return may_see(user, household)
 
 
+def can_read_thread(user, conversation) -> bool:
+    if can_message(user, conversation.household):
+        return True
+    return (
+        conversation.staff_id is not None
+        and conversation.staff_id == user.pk
+        and _in_scope(user, conversation.household)
+    )
+
+
+def can_write_own_thread(user, household) -> bool:
+    """Whether this person may write to the family as themselves (their own thread): staff who
+    cannot use the shared thread but whose scope holds the family, i.e. its children's teachers."""
+    if not user.is_authenticated or can_message(user, household):
+        return False
+    return policy.access_for(user).is_teacher and _in_scope(user, household)
+
+
+def _in_scope(user, household) -> bool:
+    from liaison.people.models import Household
+
+    return Household.objects.filter(policy.household_filter(user), pk=household.pk).exists()
+
+
+def thread_filter(user):
+    """A filter on Conversation: the threads this person's inbox lists (the views still ask
+    can_read_thread of each one they open)."""
+    from django.db.models import Q
+
+    access = policy.access_for(user)
+    if access.superuser:
+        return Q()
+    in_scope = policy._prefixed(policy.household_filter(user), "household_id")
+    if access.works_with_families or access.is_interpreter:
+        return in_scope
+    return Q(staff_id=user.pk) & in_scope if user.pk else policy.NOTHING
+
+
 def can_use_inbox(user) -> bool:
     access = policy.access_for(user)
-    return access.works_with_families or access.is_interpreter
+    return access.works_with_families or access.is_interpreter or access.is_teacher
 
 
 def can_announce(user) -> bool:

@@ -40,6 +40,7 @@ def test_a_teacher_writes_from_the_household_page_into_their_own_thread(client, 
     thread = Conversation.objects.get(household=household, staff=world.teacher)
     assert response.status_code == 302 and response["Location"] == thread.get_absolute_url()
     assert thread.assigned_to == world.teacher
+    assert "Your own thread with this family" in client.get(thread.get_absolute_url()).text
     assert not Conversation.objects.filter(household=household, staff__isnull=True).exists()
     delivery.drain()
     (sent,) = gateway.sent

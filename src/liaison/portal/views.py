@@ -363,7 +363,10 @@ def conversations(request):
 def _thread_name(conversation) -> str:
     if conversation.staff_id is None:
         return _("The school's family liaison team")
-    return conversation.staff.get_full_name() or str(conversation.staff)
+    staff = conversation.staff
+    name = staff.get_full_name() or str(staff)
+    # The job title as the school wrote it ("Grade 3 teacher"): a name alone says little to a family.
+    return f"{name}, {staff.title}" if staff.title else name
 
 
 def _reply(guardian, form, conversation):

@@ -215,6 +215,12 @@ def conversation(request, pk):
     household = conversation.household
     if not _glass_ok(request, household):
         return redirect(household)
+    return _thread_page(request, household, conversation)
+
+
+def _thread_page(request, household, conversation):
+    """A thread with its write form: GET shows it (and logs the household's record being read),
+    POST sends, then shows it again (or the form with its errors, status 400)."""
     form = None
     if request.method == "POST":
         result = _write(request, household, conversation)
@@ -249,20 +255,7 @@ def household_write(request, pk):
     household = _household_or_404(request.user, pk)
     if not _glass_ok(request, household):
         return redirect(household)
-    conversation = services.conversation_for(household)
-    form = None
-    if request.method == "POST":
-        result = _write(request, household, conversation)
-        if not isinstance(result, MessageForm):
-            return result
-        form = result
-    record_household_view(request, household, action="messages")
-    return render(
-        request,
-        "messaging/conversation.html",
-        _thread_context(request, conversation, form),
-        status=400 if form is not None else 200,
-    )
+    return _thread_page(request, household, services.conversation_for(household))
 
 
 @login_required
@@ -278,20 +271,8 @@ def household_write_own(request, pk):
         return redirect("messaging:household_write", pk=household.pk)
     if not mpolicy.can_write_own_thread(request.user, household):
         raise Http404
-    conversation = services.conversation_for(household, staff=request.user)
-    form = None
-    if request.method == "POST":
-        result = _write(request, household, conversation)
-        if not isinstance(result, MessageForm):
-            return result
-        form = result
-    record_household_view(request, household, action="messages")
-    services.mark_read(conversation=conversation, user=request.user)
-    return render(
-        request,
-        "messaging/conversation.html",
-        _thread_context(request, conversation, form),
-        status=400 if form is not None else 200,
+    return _thread_page(
+        request, household, services.conversation_for(household, staff=request.user)
     )
 
 

@@ -60,21 +60,36 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def claim(owner: str, *, limit: int = 100, now=None) -> list[int]:
-    """Lease up to `limit` due deliveries for `owner`. Safe with any number of concurrent workers.
+    """Lease up to `limit` due deliveries for `owner`. Safe with any number of concurrent workers."""
+    return [row.pk for row in _claim_rows(owner, limit=limit, now=now)]
+
+
+def _claim_rows(owner: str, *, limit: int, now=None) -> list["_Claimed"]:
+    """claim(), returning each row with what the hand-over reads (no second query to load them).
 
     Expired leases come first, then queued rows in due order. Each kind is its own index range
     (`delivery_state_lease`, `delivery_due`) read in order and stopped at `limit`: one condition
     with an OR could use neither index's order, so every claim sorted all due rows (a 100,000-text
     burst sorted 100,000 rows for each batch of 500).
     """
+    from liaison.people.models import Guardian
+
     now = now or timezone.now()
     until = now + dt.timedelta(seconds=lease_seconds())
     table = Delivery._meta.db_table
     postgres = connection.vendor == "postgresql"
     skip_locked = "FOR UPDATE SKIP LOCKED" if postgres else ""
+    # PostgreSQL returns the rows with their guardians' fields; SQLite's RETURNING may not name
+    # another table, so there the rows are read by id afterwards.
+    guardians = (
+        f"FROM {Guardian._meta.db_table} AS g WHERE g.id = d.guardian_id AND"
+        if postgres
+        else "WHERE"
+    )
     sql = f"""
-        UPDATE {table} SET state = %s, lease_owner = %s, lease_until = %s, updated_at = %s
-        WHERE id IN (
+        UPDATE {table} AS d
+        SET state = %s, lease_owner = %s, lease_until = %s, updated_at = %s
+        {guardians} d.id IN (
             SELECT id FROM (
                 SELECT id FROM (
                     SELECT id FROM {table} WHERE state = %s AND lease_until < %s
@@ -88,8 +103,8 @@ def claim(owner: str, *, limit: int = 100, now=None) -> list[int]:
             ) AS claimable
             LIMIT %s
         )
-        RETURNING id
-    """  # noqa: S608 - table name from the model, values bound
+        RETURNING {_Claimed.COLUMNS if postgres else "id"}
+    """  # noqa: S608 - table names from the models, values bound
     params = [
         DeliveryState.LEASED,
         owner,
@@ -109,7 +124,37 @@ def claim(owner: str, *, limit: int = 100, now=None) -> list[int]:
             # the planner would fetch and sort them all rather than walk the index in order.
             cursor.execute("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if not postgres:
+        return _load(owner, [row[0] for row in rows])
+    return sorted((_Claimed(row) for row in rows), key=lambda row: row.pk)
+
+
+def _load(owner: str, ids: list[int]) -> list["_Claimed"]:
+    if not ids:
+        return []
+    return [
+        _Claimed(values)
+        for values in Delivery.objects.filter(
+            pk__in=ids, lease_owner=owner, state=DeliveryState.LEASED
+        )
+        .order_by("pk")
+        .values_list(*_Claimed.FIELDS)
+    ]
+
+
+def _mark_sending(pks: list[int], owner: str) -> None:
+    """Commit "sending" for rows we still hold, before any of them is handed over."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    if connection.vendor == "postgresql":
+        # One array parameter: an IN list of 500 placeholders is parsed on both sides every time.
+        sql = f"UPDATE {table} SET state = %s, updated_at = %s WHERE id = ANY(%s) AND lease_owner = %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [DeliveryState.SENDING, timezone.now(), pks, owner])
+        return
+    Delivery.objects.filter(pk__in=pks, lease_owner=owner).update(
+        state=DeliveryState.SENDING, updated_at=timezone.now()
+    )
 
 
 # --- composing what a channel sends ----------------------------------------------------------------
@@ -214,6 +259,11 @@ class _Claimed:
         "guardian__is_active",
         "guardian__time_zone",
     )
+    # The same, as the claim's RETURNING list (d: the delivery, g: its guardian).
+    COLUMNS = (
+        "d.id, d.message_id, d.guardian_id, d.household_id, d.channel, d.address, d.language, "
+        "d.urgent, d.attempts, g.contact_restricted, g.is_active, g.time_zone"
+    )
     __slots__ = (
         "address",
         "attempts",
@@ -297,18 +347,17 @@ def _column_types(columns: tuple[str, ...]) -> tuple[str, ...]:
 
 def process(ids: list[int], owner: str) -> dict:
     """Hand every leased delivery in `ids` to its channel. Returns counts by outcome."""
-    counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0, "held": 0}
-    if not ids:
+    return _process(_load(owner, ids), owner)
+
+
+COUNTS = ("sent", "retry", "failed", "suppressed", "held")
+
+
+def _process(batch: list[_Claimed], owner: str) -> dict:
+    counts = dict.fromkeys(COUNTS, 0)
+    if not batch:
         return counts
     now = timezone.now()
-    batch = [
-        _Claimed(values)
-        for values in Delivery.objects.filter(
-            pk__in=ids, lease_owner=owner, state=DeliveryState.LEASED
-        )
-        .order_by("pk")
-        .values_list(*_Claimed.FIELDS)
-    ]
     # A batch is usually one message to many guardians: load each message once, not per row.
     messages = Message.objects.select_related("district", "conversation").in_bulk(
         {d.message_id for d in batch}
@@ -402,9 +451,7 @@ def process(ids: list[int], owner: str) -> dict:
     if not ready:
         return counts
     # Commit "sending" before any hand-over: from here a lost worker means reconcile, not resend.
-    Delivery.objects.filter(pk__in=[d.pk for d in ready], lease_owner=owner).update(
-        state=DeliveryState.SENDING, updated_at=timezone.now()
-    )
+    _mark_sending([d.pk for d in ready], owner)
     # Portal links for a whole message's texts and emails at once (signing is per guardian).
     linked: dict[int, list] = {}
     for d in ready:
@@ -636,10 +683,10 @@ def drain(
     batches = 0
     reconcile_interrupted()
     while max_batches is None or batches < max_batches:
-        ids = claim(owner, limit=batch_size)
-        if not ids:
+        rows = _claim_rows(owner, limit=batch_size)
+        if not rows:
             break
-        counts = process(ids, owner)
+        counts = _process(rows, owner)
         total += sum(counts.values())
         batches += 1
     return total

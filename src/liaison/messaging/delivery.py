@@ -5,8 +5,11 @@ just before the hand-over) → sent/delivered, or back to queued with backoff, o
 - A worker killed while a row is "leased" loses nothing: the lease expires and another claims it.
 - A row found in "sending" with an expired lease may or may not be at the provider: it is reconciled
   (the channel asks the provider), never simply sent again.
-- The claim is one statement: on PostgreSQL `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`;
-  on SQLite the same UPDATE inside an IMMEDIATE transaction, which holds the single write lock.
+- The claim is one statement: on PostgreSQL `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`
+  returning the rows with their guardians' fields; on SQLite the same UPDATE inside an IMMEDIATE
+  transaction, which holds the single write lock.
+- A batch is handed over whole and its outcomes recorded in one transaction after it: a worker
+  killed in between leaves those rows "sending", so they are reconciled, never sent a second time.
 - Opt-outs, contact restrictions and quiet hours are checked again at hand-over time, so they hold
   for rows queued before they changed.
 """
@@ -122,7 +125,10 @@ def _claim_rows(owner: str, *, limit: int, now=None) -> list["_Claimed"]:
         if postgres:
             # Right after a burst is queued the table's statistics still say "a few due rows", and
             # the planner would fetch and sort them all rather than walk the index in order.
-            cursor.execute("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off")
+            cursor.execute(
+                "SELECT set_config('enable_sort', 'off', true),"
+                " set_config('enable_bitmapscan', 'off', true)"
+            )
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not postgres:

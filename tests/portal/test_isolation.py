@@ -187,6 +187,23 @@ def test_a_deep_link_cannot_be_used_for_another_purpose_or_altered(client, world
     assert SESSION_KEY not in client.session
 
 
+def test_batch_deep_links_are_the_tokens_django_signing_makes(world, settings):
+    from unittest import mock
+
+    from django.core import signing
+
+    settings.PUBLIC_URL = "https://liaison.example.org"
+    with mock.patch("django.core.signing.time.time", return_value=1_800_000_000):
+        urls = services.deep_link_urls(guardian_ids=[7, 123456], purpose="message", target_id=41)
+        for guardian_id in (7, 123456):
+            token = signing.dumps(
+                {"g": guardian_id, "t": 41}, salt="liaison.portal.deep.message", compress=True
+            )
+            assert urls[guardian_id] == (
+                settings.PUBLIC_URL + reverse("portal:deep_link", args=["message", token])
+            )
+
+
 def test_an_expired_deep_link_is_refused(client, world, settings):
     guardian = world.caseload_family.guardians.first()
     url = services.deep_link_url(guardian=guardian, purpose="thread", target_id=41)

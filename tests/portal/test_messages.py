@@ -173,7 +173,7 @@ def test_the_link_in_a_text_opens_the_thread_directly(client, world):
     household = world.caseload_family
     guardian = household.guardians.first()
     message = messaging.send_message(household=household, body="See you", by=world.admin)
-    link = services.portal_link_for(guardian, "conversation", message)
+    link = services.portal_links_for([guardian.pk], "conversation", message)[guardian.pk]
     response = client.get(link.split("127.0.0.1:8000", 1)[-1])
     assert response["Location"] == reverse("portal:conversation", args=[message.conversation_id])
     assert client.get(response["Location"]).status_code == 200

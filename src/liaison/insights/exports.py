@@ -4,7 +4,6 @@ import csv
 import io
 
 from django.http import HttpResponse
-from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -36,6 +35,8 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 
 def xlsx_response(filename: str, header: list[str], rows) -> HttpResponse:
+    from openpyxl import Workbook  # imported when used: loading the URLconf should not pay for it
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=filename[:31] or "Export")
     sheet.append([safe_cell(h) for h in header])

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.core.policy import access_for
-from liaison.insights import advocacy, atrisk, exports, panels, pdf, services
+from liaison.insights import advocacy, atrisk, exports, panels, services
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.forms import AtRiskRulesForm
 from liaison.insights.metrics import METRICS
@@ -206,6 +206,10 @@ def _reach_bars(data, sites):
 @login_required
 def summary_pdf(request):
     """The dashboard's figures and charts as a PDF for a school leadership meeting."""
+    # fpdf takes a quarter of a second to import: every process that loads the URLconf (a
+    # delivery worker signing portal links, a management command) would pay it, not only this view.
+    from liaison.insights import pdf
+
     scope, scope_id = _scope_from(request)
     sites = dict(Site.objects.values_list("pk", "name"))
     data = services.figures(scope, scope_id)

@@ -5,8 +5,11 @@ just before the hand-over) → sent/delivered, or back to queued with backoff, o
 - A worker killed while a row is "leased" loses nothing: the lease expires and another claims it.
 - A row found in "sending" with an expired lease may or may not be at the provider: it is reconciled
   (the channel asks the provider), never simply sent again.
-- The claim is one statement: on PostgreSQL `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`;
-  on SQLite the same UPDATE inside an IMMEDIATE transaction, which holds the single write lock.
+- The claim is one statement: on PostgreSQL `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`
+  returning the rows with their guardians' fields; on SQLite the same UPDATE inside an IMMEDIATE
+  transaction, which holds the single write lock.
+- A batch is handed over whole and its outcomes recorded in one transaction after it: a worker
+  killed in between leaves those rows "sending", so they are reconciled, never sent a second time.
 - Opt-outs, contact restrictions and quiet hours are checked again at hand-over time, so they hold
   for rows queued before they changed.
 """
@@ -61,34 +64,103 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def claim(owner: str, *, limit: int = 100, now=None) -> list[int]:
     """Lease up to `limit` due deliveries for `owner`. Safe with any number of concurrent workers."""
+    return [row.pk for row in _claim_rows(owner, limit=limit, now=now)]
+
+
+def _claim_rows(owner: str, *, limit: int, now=None) -> list["_Claimed"]:
+    """claim(), returning each row with what the hand-over reads (no second query to load them).
+
+    Expired leases come first, then queued rows in due order. Each kind is its own index range
+    (`delivery_state_lease`, `delivery_due`) read in order and stopped at `limit`: one condition
+    with an OR could use neither index's order, so every claim sorted all due rows (a 100,000-text
+    burst sorted 100,000 rows for each batch of 500).
+    """
+    from liaison.people.models import Guardian
+
     now = now or timezone.now()
     until = now + dt.timedelta(seconds=lease_seconds())
     table = Delivery._meta.db_table
-    skip_locked = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    postgres = connection.vendor == "postgresql"
+    skip_locked = "FOR UPDATE SKIP LOCKED" if postgres else ""
+    # PostgreSQL returns the rows with their guardians' fields; SQLite's RETURNING may not name
+    # another table, so there the rows are read by id afterwards.
+    guardians = (
+        f"FROM {Guardian._meta.db_table} AS g WHERE g.id = d.guardian_id AND"
+        if postgres
+        else "WHERE"
+    )
     sql = f"""
-        UPDATE {table} SET state = %s, lease_owner = %s, lease_until = %s, updated_at = %s
-        WHERE id IN (
-            SELECT id FROM {table}
-            WHERE (state = %s AND next_attempt_at <= %s) OR (state = %s AND lease_until < %s)
-            ORDER BY next_attempt_at
-            LIMIT %s {skip_locked}
+        UPDATE {table} AS d
+        SET state = %s, lease_owner = %s, lease_until = %s, updated_at = %s
+        {guardians} d.id IN (
+            SELECT id FROM (
+                SELECT id FROM (
+                    SELECT id FROM {table} WHERE state = %s AND lease_until < %s
+                    ORDER BY lease_until LIMIT %s {skip_locked}
+                ) AS expired
+                UNION ALL
+                SELECT id FROM (
+                    SELECT id FROM {table} WHERE state = %s AND next_attempt_at <= %s
+                    ORDER BY next_attempt_at LIMIT %s {skip_locked}
+                ) AS due
+            ) AS claimable
+            LIMIT %s
         )
-        RETURNING id
-    """  # noqa: S608 - table name from the model, values bound
+        RETURNING {_Claimed.COLUMNS if postgres else "id"}
+    """  # noqa: S608 - table names from the models, values bound
     params = [
         DeliveryState.LEASED,
         owner,
         until,
         now,
-        DeliveryState.QUEUED,
-        now,
         DeliveryState.LEASED,
         now,
         limit,
+        DeliveryState.QUEUED,
+        now,
+        limit,
+        limit,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
+            # Right after a burst is queued the table's statistics still say "a few due rows", and
+            # the planner would fetch and sort them all rather than walk the index in order.
+            cursor.execute(
+                "SELECT set_config('enable_sort', 'off', true),"
+                " set_config('enable_bitmapscan', 'off', true)"
+            )
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    if not postgres:
+        return _load(owner, [row[0] for row in rows])
+    return sorted((_Claimed(row) for row in rows), key=lambda row: row.pk)
+
+
+def _load(owner: str, ids: list[int]) -> list["_Claimed"]:
+    if not ids:
+        return []
+    return [
+        _Claimed(values)
+        for values in Delivery.objects.filter(
+            pk__in=ids, lease_owner=owner, state=DeliveryState.LEASED
+        )
+        .order_by("pk")
+        .values_list(*_Claimed.FIELDS)
+    ]
+
+
+def _mark_sending(pks: list[int], owner: str) -> None:
+    """Commit "sending" for rows we still hold, before any of them is handed over."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    if connection.vendor == "postgresql":
+        # One array parameter: an IN list of 500 placeholders is parsed on both sides every time.
+        sql = f"UPDATE {table} SET state = %s, updated_at = %s WHERE id = ANY(%s) AND lease_owner = %s"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [DeliveryState.SENDING, timezone.now(), pks, owner])
+        return
+    Delivery.objects.filter(pk__in=pks, lease_owner=owner).update(
+        state=DeliveryState.SENDING, updated_at=timezone.now()
+    )
 
 
 # --- composing what a channel sends ----------------------------------------------------------------
@@ -110,7 +182,19 @@ def reply_address(message: Message) -> str:
     return f"{settings.MESSAGING_REPLY_LOCALPART}+{token}@{settings.MESSAGING_EMAIL_DOMAIN}"
 
 
-def compose(delivery: Delivery, rendering) -> channels.Outgoing:
+def _link_purpose(message: Message) -> str:
+    return message.kind if message.kind != MessageKind.CONVERSATION else "conversation"
+
+
+_ASK = object()
+
+
+def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
+    """What a channel sends for one delivery (a Delivery, or a claimed row in a batch).
+
+    `link` is the guardian's portal link when the caller asked for a whole batch at once (None:
+    no link); by default it is asked for here.
+    """
     from liaison.messaging.tokens import unsubscribe_token
 
     message = delivery.message
@@ -118,8 +202,10 @@ def compose(delivery: Delivery, rendering) -> channels.Outgoing:
     subject = rendering.subject if rendering else message.subject
     if rendering and rendering.note:
         body = f"{rendering.note}\n\n{body}"
-    purpose = message.kind if message.kind != MessageKind.CONVERSATION else "conversation"
-    link = registry.portal_link(delivery.guardian, purpose, message)
+    if link is _ASK:
+        link = registry.portal_links([delivery.guardian_id], _link_purpose(message), message).get(
+            delivery.guardian_id
+        )
     if link and delivery.channel in (Channel.SMS, Channel.EMAIL):
         body = f"{body}\n\n{link}"
     out = channels.Outgoing(
@@ -161,6 +247,62 @@ def _household_zones(batch) -> dict[int, str]:
     return {pk: site_tz or district_tz for pk, site_tz, district_tz in rows}
 
 
+class _Claimed:
+    """A claimed delivery as the hand-over reads it: a tuple's worth of fields, not a model instance
+    (the guardian's three fields the checks need ride along from the same query)."""
+
+    FIELDS = (
+        "pk",
+        "message_id",
+        "guardian_id",
+        "household_id_copy",
+        "channel",
+        "address",
+        "language",
+        "urgent",
+        "attempts",
+        "guardian__contact_restricted",
+        "guardian__is_active",
+        "guardian__time_zone",
+    )
+    # The same, as the claim's RETURNING list (d: the delivery, g: its guardian).
+    COLUMNS = (
+        "d.id, d.message_id, d.guardian_id, d.household_id, d.channel, d.address, d.language, "
+        "d.urgent, d.attempts, g.contact_restricted, g.is_active, g.time_zone"
+    )
+    __slots__ = (
+        "address",
+        "attempts",
+        "channel",
+        "contact_restricted",
+        "guardian_id",
+        "household_id_copy",
+        "is_active",
+        "language",
+        "message",
+        "message_id",
+        "pk",
+        "time_zone",
+        "urgent",
+    )
+
+    def __init__(self, values):
+        (
+            self.pk,
+            self.message_id,
+            self.guardian_id,
+            self.household_id_copy,
+            self.channel,
+            self.address,
+            self.language,
+            self.urgent,
+            self.attempts,
+            self.contact_restricted,
+            self.is_active,
+            self.time_zone,
+        ) = values
+
+
 def _finish(pk, owner, **fields) -> int:
     """Write an outcome, only while we still hold the row (a lease taken over by another worker wins)."""
     fields["updated_at"] = timezone.now()
@@ -178,9 +320,7 @@ def _settle(owner: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         return
     q = connection.ops.quote_name
     table = q(Delivery._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
-    now = adapt(timezone.now())
-    rows = [tuple(adapt(v) if isinstance(v, dt.datetime) else v for v in row) for row in rows]
+    now = timezone.now()
     if connection.vendor == "postgresql":
         names = ("id", *columns)
         arrays = ", ".join(f"%b::{t}[]" for t in _column_types(names))
@@ -193,6 +333,9 @@ def _settle(owner: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         with bulk_cursor() as cursor:
             cursor.execute(sql, [now, *(list(c) for c in zip(*rows, strict=True)), owner])
         return
+    adapt = connection.ops.adapt_datetimefield_value
+    now = adapt(now)
+    rows = [tuple(adapt(v) if isinstance(v, dt.datetime) else v for v in row) for row in rows]
     sets = ", ".join(f"{q(c)} = %s" for c in columns)
     sql = (
         f"UPDATE {table} SET {sets}, lease_owner = '', updated_at = %s "  # noqa: S608
@@ -210,15 +353,17 @@ def _column_types(columns: tuple[str, ...]) -> tuple[str, ...]:
 
 def process(ids: list[int], owner: str) -> dict:
     """Hand every leased delivery in `ids` to its channel. Returns counts by outcome."""
-    counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0, "held": 0}
-    if not ids:
+    return _process(_load(owner, ids), owner)
+
+
+COUNTS = ("sent", "retry", "failed", "suppressed", "held")
+
+
+def _process(batch: list[_Claimed], owner: str) -> dict:
+    counts = dict.fromkeys(COUNTS, 0)
+    if not batch:
         return counts
     now = timezone.now()
-    batch = list(
-        Delivery.objects.filter(pk__in=ids, lease_owner=owner, state=DeliveryState.LEASED)
-        .select_related("guardian")
-        .order_by("pk")
-    )
     # A batch is usually one message to many guardians: load each message once, not per row.
     messages = Message.objects.select_related("district", "conversation").in_bulk(
         {d.message_id for d in batch}
@@ -242,9 +387,8 @@ def process(ids: list[int], owner: str) -> dict:
     renderings: dict[int, dict] = {}
     ready, suppressed, held = [], [], []
     for d in batch:
-        g = d.guardian
-        if g.contact_restricted or not g.is_active:
-            suppressed.append((d, "contact restriction" if g.contact_restricted else "inactive"))
+        if d.contact_restricted or not d.is_active:
+            suppressed.append((d, "contact restriction" if d.contact_restricted else "inactive"))
             continue
         if (d.channel, d.address) in blocked and d.message.notice_kind != "consent":
             suppressed.append((d, "opted out or unreachable on this channel"))
@@ -263,7 +407,7 @@ def process(ids: list[int], owner: str) -> dict:
             suppressed.append((d, "the family asked not to get this kind of message"))
             continue
         if (d.channel in quiet or d.channel == Channel.SMS) and not d.urgent:
-            tz = zone(g.time_zone or zones.get(d.household_id_copy, ""))
+            tz = zone(d.time_zone or zones.get(d.household_id_copy, ""))
             until = None
             if d.channel in quiet:
                 until = quiet_until(now, tz, *quiet_hours(d.message.district))
@@ -282,8 +426,7 @@ def process(ids: list[int], owner: str) -> dict:
         by_message.setdefault(d.message_id, set()).add(d.language)
     delayed: dict[int, int] = {}
     for message_id, languages in by_message.items():
-        message = next(d.message for d in ready if d.message_id == message_id)
-        have, retry_after = ensure_renderings(message, languages)
+        have, retry_after = ensure_renderings(messages[message_id], languages)
         renderings[message_id] = have
         if retry_after:
             delayed[message_id] = retry_after
@@ -314,29 +457,56 @@ def process(ids: list[int], owner: str) -> dict:
     if not ready:
         return counts
     # Commit "sending" before any hand-over: from here a lost worker means reconcile, not resend.
-    Delivery.objects.filter(pk__in=[d.pk for d in ready], lease_owner=owner).update(
-        state=DeliveryState.SENDING, updated_at=timezone.now()
-    )
-    outcomes = []
+    _mark_sending([d.pk for d in ready], owner)
+    # Portal links for a whole message's texts and emails at once (signing is per guardian).
+    linked: dict[int, list] = {}
+    for d in ready:
+        if d.channel in (Channel.SMS, Channel.EMAIL):
+            linked.setdefault(d.message_id, []).append(d.guardian_id)
+    links = {
+        message_id: registry.portal_links(
+            guardian_ids, _link_purpose(messages[message_id]), messages[message_id]
+        )
+        for message_id, guardian_ids in linked.items()
+    }
+    sent, outcomes = [], []
     by_channel: dict[str, list] = {}
     for d in ready:
         by_channel.setdefault(d.channel, []).append(d)
     for channel_name, rows in by_channel.items():
         backend = channels.get(channel_name)
+        state = DeliveryState.DELIVERED if backend.delivers_immediately else DeliveryState.SENT
         # Compose here (it may read the database); only the provider calls run in threads.
         work = []
         for d in rows:
             rendering = renderings[d.message_id].get(d.language)
             try:
-                work.append((d, rendering, compose(d, rendering)))
+                link = links.get(d.message_id, {}).get(d.guardian_id)
+                work.append((d, rendering, compose(d, rendering, link=link)))
             except Exception as exc:  # a message we cannot even compose fails with its reason
                 log.exception("could not compose delivery %s", d.pk)
                 outcomes.append((d, "failed", dict(attempts=d.attempts + 1, error=str(exc)[:500])))
         results = _hand_over(backend, [out for _d, _r, out in work])
+        at = timezone.now()
         for (d, rendering, _out), (kind, value) in zip(work, results, strict=True):
-            outcomes.append(_outcome(d, rendering, backend, kind, value, owner))
+            if kind == "sent":
+                sent.append(
+                    (
+                        d.pk,
+                        state,
+                        d.attempts + 1,
+                        value[:100],
+                        at,
+                        at if backend.delivers_immediately else None,
+                        bool(rendering and rendering.needs_follow_up),
+                        "",
+                    )
+                )
+            else:
+                outcomes.append(_outcome(d, kind, value, owner))
     outcomes = [o for o in outcomes if o is not None]
-    _record(outcomes, owner)
+    _record(sent, outcomes, owner)
+    counts["sent"] += len(sent)
     for _d, kind, _f in outcomes:
         counts[kind] += 1
     return counts
@@ -352,23 +522,37 @@ def _send_one(backend, out):
         return "TemporaryFailure", channels.TemporaryFailure(str(exc))
 
 
+def _send_all(backend, outs) -> list:
+    return [_send_one(backend, out) for out in outs]
+
+
 _pool = None
 
 
 def _hand_over(backend, outs) -> list:
-    """Provider calls, concurrently for channels that allow it (each thread keeps its connection)."""
+    """Provider calls, concurrently for channels that allow it (each thread keeps its connection).
+
+    Each thread takes every n-th row and sends them one after another: one task per thread, not
+    one per row, which cost a future, a lock and a wake-up a text.
+    """
     global _pool
     threads = int(getattr(settings, "MESSAGING_SEND_THREADS", 1))
     if threads <= 1 or len(outs) < 2 or not backend.concurrent:
-        return [_send_one(backend, out) for out in outs]
+        return _send_all(backend, outs)
     if _pool is None:
         from concurrent.futures import ThreadPoolExecutor
 
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deliver")
-    return list(_pool.map(lambda out: _send_one(backend, out), outs))
+    n = min(threads, len(outs))
+    futures = [_pool.submit(_send_all, backend, outs[i::n]) for i in range(n)]
+    results = [None] * len(outs)
+    for i, future in enumerate(futures):
+        results[i::n] = future.result()
+    return results
 
 
-def _outcome(d, rendering, backend, kind, value, owner):
+def _outcome(d, kind, value, owner):
+    """A failed or uncertain hand-over: (d, "retry" | "failed", fields), or None when left to reconcile."""
     attempts = d.attempts + 1
     if kind == "TemporaryFailure":
         if attempts >= settings.MESSAGING_MAX_ATTEMPTS:
@@ -397,26 +581,10 @@ def _outcome(d, rendering, backend, kind, value, owner):
                 detail=str(value)[:300],
             )
         return (d, "failed", dict(attempts=attempts, error=str(value)[:500]))
-    if kind == "Uncertain":
-        # Leave it in "sending": the reconciler asks the provider once the lease runs out.
-        log.warning("delivery %s uncertain: %s", d.pk, value)
-        _finish(d.pk, owner, attempts=attempts, error=str(value)[:500])
-        return None
-    now = timezone.now()
-    return (
-        d,
-        "sent",
-        dict(
-            pk=d.pk,
-            attempts=attempts,
-            provider_id=value,
-            state=DeliveryState.DELIVERED if backend.delivers_immediately else DeliveryState.SENT,
-            sent_at=now,
-            delivered_at=now if backend.delivers_immediately else None,
-            needs_follow_up=bool(rendering and rendering.needs_follow_up),
-            error="",
-        ),
-    )
+    # Uncertain: leave it in "sending"; the reconciler asks the provider once the lease runs out.
+    log.warning("delivery %s uncertain: %s", d.pk, value)
+    _finish(d.pk, owner, attempts=attempts, error=str(value)[:500])
+    return None
 
 
 SENT_COLUMNS = (
@@ -430,30 +598,17 @@ SENT_COLUMNS = (
 )
 
 
-def _record(outcomes, owner) -> None:
+def _record(sent, outcomes, owner) -> None:
     """Write every outcome of the batch in one transaction (provider ids before any retry happens).
 
-    A handful of set-based statements, not one per row: sent rows in one, retries in one, failures
-    in one.
+    `sent` rows come ready for SENT_COLUMNS. A handful of set-based statements, not one per row:
+    sent rows in one, retries in one, failures in one.
     """
-    if not outcomes:
+    if not sent and not outcomes:
         return
-    sent, retry, failed = [], [], []
+    retry, failed = [], []
     for d, kind, f in outcomes:
-        if kind == "sent":
-            sent.append(
-                (
-                    d.pk,
-                    f["state"],
-                    f["attempts"],
-                    f["provider_id"][:100],
-                    f["sent_at"],
-                    f["delivered_at"],
-                    f["needs_follow_up"],
-                    "",
-                )
-            )
-        elif kind == "retry":
+        if kind == "retry":
             retry.append(
                 (d.pk, DeliveryState.QUEUED, f["attempts"], f["error"], f["next_attempt_at"])
             )
@@ -534,10 +689,10 @@ def drain(
     batches = 0
     reconcile_interrupted()
     while max_batches is None or batches < max_batches:
-        ids = claim(owner, limit=batch_size)
-        if not ids:
+        rows = _claim_rows(owner, limit=batch_size)
+        if not rows:
             break
-        counts = process(ids, owner)
+        counts = _process(rows, owner)
         total += sum(counts.values())
         batches += 1
     return total

@@ -68,25 +68,26 @@ def audience_sources() -> dict[str, AudienceSource]:
 
 
 def set_portal_link_builder(fn: Callable | None) -> None:
-    """fn(guardian, purpose, obj) -> url | None: a signed sign-in link put into outgoing messages.
+    """fn(guardian_ids, purpose, obj) -> {guardian_id: url}: signed sign-in links put into outgoing
+    messages, for many guardians at once (a worker asks once per message in a batch of texts).
 
-    `purpose` is "conversation", "notice" or "announcement"; `obj` is the Message. Called once per
-    delivery when the text is handed to a channel (never stored), so links are fresh.
+    `purpose` is "conversation", "notice" or "announcement"; `obj` is the Message. Guardians left
+    out get no link. Called when the text is handed to a channel (never stored), so links are fresh.
     """
     _portal_link_builder[0] = fn
 
 
-def portal_link(guardian, purpose: str, obj) -> str | None:
+def portal_links(guardian_ids, purpose: str, obj) -> dict[int, str]:
     fn = _portal_link_builder[0]
-    if fn is None:
-        return None
+    if fn is None or not guardian_ids:
+        return {}
     try:
-        return fn(guardian, purpose, obj)
+        return fn(guardian_ids, purpose, obj) or {}
     except Exception:  # a broken link builder must not stop a delivery
         import logging
 
         logging.getLogger(__name__).exception("portal link builder failed")
-        return None
+        return {}
 
 
 def set_family_choices(choices: Callable | None, accepts: Callable | None = None) -> None:

@@ -11,7 +11,7 @@ class PortalConfig(AppConfig):
         from liaison.messaging import registry
         from liaison.portal import services
 
-        registry.set_portal_link_builder(services.portal_link_for)
+        registry.set_portal_link_builder(services.portal_links_for)
         registry.set_family_choices(services.family_choices, services.family_accepts)
         records.register(
             section="portal",

@@ -45,7 +45,8 @@ def test_a_teacher_writes_from_the_household_page_into_their_own_thread(client, 
     delivery.drain()
     (sent,) = gateway.sent
     assert sent["to"] == household.guardians.get().phone
-    assert "Lina read beautifully today." in sent["body"]
+    # Signed, so the family knows which teacher wrote (their answer goes back to her).
+    assert f"Lina read beautifully today.\n— {world.teacher.get_full_name()}\n" in sent["body"]
     # Writing again goes to the same thread.
     client.post(thread.get_absolute_url(), {"body": "Reading log attached soon."})
     assert Conversation.objects.filter(household=household).count() == 1

@@ -182,6 +182,20 @@ def reply_address(message: Message) -> str:
     return f"{settings.MESSAGING_REPLY_LOCALPART}+{token}@{settings.MESSAGING_EMAIL_DOMAIN}"
 
 
+def signature(message: Message) -> str:
+    """A member of staff's own thread signs its texts and emails with their name (and job title):
+    the family must know which teacher wrote, since their answer goes back to that person. Once
+    per message, not per delivery."""
+    if not hasattr(message, "_signature"):
+        staff = message.conversation.staff if message.conversation_id else None
+        if staff is None:
+            message._signature = ""
+        else:
+            name = staff.get_full_name() or staff.get_username()
+            message._signature = f"— {name}, {staff.title}" if staff.title else f"— {name}"
+    return message._signature
+
+
 def _link_purpose(message: Message) -> str:
     return message.kind if message.kind != MessageKind.CONVERSATION else "conversation"
 
@@ -206,8 +220,11 @@ def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
         link = registry.portal_links([delivery.guardian_id], _link_purpose(message), message).get(
             delivery.guardian_id
         )
-    if link and delivery.channel in (Channel.SMS, Channel.EMAIL):
-        body = f"{body}\n\n{link}"
+    if delivery.channel in (Channel.SMS, Channel.EMAIL):
+        if signed := signature(message):
+            body = f"{body}\n{signed}"
+        if link:
+            body = f"{body}\n\n{link}"
     out = channels.Outgoing(
         delivery_id=delivery.pk,
         to=delivery.address,
@@ -365,7 +382,7 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
         return counts
     now = timezone.now()
     # A batch is usually one message to many guardians: load each message once, not per row.
-    messages = Message.objects.select_related("district", "conversation").in_bulk(
+    messages = Message.objects.select_related("district", "conversation__staff").in_bulk(
         {d.message_id for d in batch}
     )
     for d in batch:
@@ -642,7 +659,7 @@ def reconcile_interrupted(*, now=None, limit: int = 500) -> int:
     now = now or timezone.now()
     stale = list(
         Delivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now)
-        .select_related("message__district", "message__conversation", "guardian")
+        .select_related("message__district", "message__conversation__staff", "guardian")
         .order_by("pk")[:limit]
     )
     done = 0

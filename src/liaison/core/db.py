@@ -83,7 +83,8 @@ def _batch_rows(n_columns: int) -> int:
 
 
 def insert_rows(model, columns: list[str], rows, *, returning: str | None = None) -> list:
-    """INSERT plain tuples (values of `columns`, attnames) in multi-row statements.
+    """INSERT plain tuples (values of `columns`, attnames): COPY on PostgreSQL, multi-row
+    statements elsewhere.
 
     Much cheaper than bulk_create for large loads: no model instances, no per-value compilation.
     With `returning` (a column name), returns (returning, pk) pairs of the new rows.
@@ -91,6 +92,8 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
     rows = list(rows)
     if not rows:
         return []
+    if connection.vendor == "postgresql":
+        return _copy_rows(model, columns, rows, returning)
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in _columns(model, columns))
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -99,19 +102,6 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
         pk = model._meta.pk.column
         tail = f" RETURNING {connection.ops.quote_name(returning)}, {connection.ops.quote_name(pk)}"
     out = []
-    if connection.vendor == "postgresql":
-        # One array parameter per column: psycopg parses a statement's placeholders in Python,
-        # and a VALUES list of thousands of them costs more than the insert itself.
-        select, arrays = _unnest(model, columns)
-        sql = f"INSERT INTO {table} ({cols}) {select}{tail}"
-        size = 20000
-        with bulk_cursor() as cursor:
-            for start in range(0, len(rows), size):
-                chunk = rows[start : start + size]
-                cursor.execute(sql, [list(column) for column in zip(*arrays(chunk), strict=True)])
-                if returning:
-                    out.extend(cursor.fetchall())
-        return out
     size = _batch_rows(len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
@@ -120,6 +110,55 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
             cursor.execute(sql, [v for row in chunk for v in row])
             if returning:
                 out.extend(cursor.fetchall())
+    return out
+
+
+def _copy_rows(model, columns: list[str], rows: list, returning: str | None) -> list:
+    """PostgreSQL: COPY the rows in. psycopg formats COPY data in C, where an INSERT from arrays
+    dumps every array element in Python, and the server neither parses nor plans a statement per
+    batch. COPY cannot return ids, so when they are wanted the ids are drawn from the table's
+    sequence first (one statement) and written with the rows; the sequence stays the only source
+    of ids, so concurrent inserts elsewhere cannot collide with them."""
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    names = list(columns)
+    out = []
+    if returning:
+        pk = model._meta.pk
+        key = _columns(model, names).index(returning)
+        with bulk_cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [model._meta.db_table, pk.column, len(rows)],
+            )
+            ids = [i for (i,) in cursor.fetchall()]
+        rows = [(*row, i) for row, i in zip(rows, ids, strict=True)]
+        out = [(row[key], i) for row, i in zip(rows, ids, strict=True)]
+        names.append(pk.attname)
+    converters = _copy_converters(model, names)
+    cols = ", ".join(q(c) for c in _columns(model, names))
+    with bulk_cursor() as cursor, cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        write = copy.write_row
+        if any(converters):
+            pairs = list(enumerate(converters))
+            for row in rows:
+                write([c(v) if c else v for (_i, c), v in zip(pairs, row, strict=True)])
+        else:
+            for row in rows:
+                write(row)
+    return out
+
+
+def _copy_converters(model, columns: list[str]) -> list:
+    """Per column, None or a function making the value COPY's text format takes (JSON as text)."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    out = []
+    for name in columns:
+        field = fields[name]
+        if field.db_type(connection) == "jsonb":
+            out.append(lambda v, f=field: None if v is None else json.dumps(v, cls=f.encoder))
+        else:
+            out.append(None)
     return out
 
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+from functools import partial
 
 from django.db import connection
 
@@ -135,9 +136,12 @@ def _copy_rows(model, columns: list[str], rows: list, returning: str | None) -> 
         rows = [(*row, i) for row, i in zip(rows, ids, strict=True)]
         out = [(row[key], i) for row, i in zip(rows, ids, strict=True)]
         names.append(pk.attname)
-    converters = _copy_converters(model, names)
+    types, converters = _copy_types(model, names)
     cols = ", ".join(q(c) for c in _columns(model, names))
-    with bulk_cursor() as cursor, cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+    sql = f"COPY {table} ({cols}) FROM STDIN" + (" (FORMAT BINARY)" if types else "")
+    with bulk_cursor() as cursor, cursor.copy(sql) as copy:
+        if types:
+            copy.set_types(types)
         write = copy.write_row
         if any(converters):
             pairs = list(enumerate(converters))
@@ -149,17 +153,48 @@ def _copy_rows(model, columns: list[str], rows: list, returning: str | None) -> 
     return out
 
 
-def _copy_converters(model, columns: list[str]) -> list:
-    """Per column, None or a function making the value COPY's text format takes (JSON as text)."""
+# Column types whose binary COPY format psycopg dumps from the Python values Django models hold
+# (ints, floats, str, bool, date, aware datetime; JSON through a converter); binary saves the
+# client formatting dates and times as text. Any other type in a table makes its COPY use the
+# text format, which takes whatever Python value psycopg can write.
+_BINARY_COPY = {
+    "int2",
+    "int4",
+    "int8",
+    "float8",
+    "varchar",
+    "text",
+    "bool",
+    "date",
+    "timestamptz",
+    "jsonb",
+}
+
+
+def _copy_types(model, columns: list[str]) -> tuple[list[str] | None, list]:
+    """The PostgreSQL type of each column for a binary COPY (None: use text), and per column None
+    or a function making the value COPY takes (JSON is dumped with the field's encoder)."""
+    from psycopg.types.json import Jsonb
+
     fields = {f.attname: f for f in model._meta.concrete_fields}
-    out = []
+    registry = connection.connection.adapters.types
+    types, dumps = [], []
     for name in columns:
         field = fields[name]
-        if field.db_type(connection) == "jsonb":
-            out.append(lambda v, f=field: None if v is None else json.dumps(v, cls=f.encoder))
+        db_type = field.db_type(connection).split("(")[0].strip()
+        info = registry.get(db_type)
+        types.append(info.name if info else db_type)
+        dumps.append(partial(json.dumps, cls=field.encoder) if db_type == "jsonb" else None)
+    binary = all(t in _BINARY_COPY for t in types)
+    converters = []
+    for d in dumps:
+        if d is None:
+            converters.append(None)
+        elif binary:
+            converters.append(lambda v, d=d: None if v is None else Jsonb(v, dumps=d))
         else:
-            out.append(None)
-    return out
+            converters.append(lambda v, d=d: None if v is None else d(v))
+    return (types if binary else None), converters
 
 
 @contextlib.contextmanager

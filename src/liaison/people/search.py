@@ -32,7 +32,10 @@ _WORD = re.compile(r"[\w@.+'-]+", re.UNICODE)
 
 def normalize(text: str) -> str:
     """Lower-case, without accents, so 'José' and 'jose' meet."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    text = text or ""
+    if text.isascii():
+        return text.lower()  # nothing to decompose (and casefold is lower on ASCII): most names
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 

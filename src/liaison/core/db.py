@@ -128,9 +128,12 @@ def _copy_rows(model, columns: list[str], rows: list, returning: str | None) -> 
         pk = model._meta.pk
         key = _columns(model, names).index(returning)
         with bulk_cursor() as cursor:
+            # The sequence's name first: pg_get_serial_sequence() inside the series would be
+            # evaluated for every row (a sixth of a second per 100,000 ids).
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk.column])
+            (sequence,) = cursor.fetchone()
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [model._meta.db_table, pk.column, len(rows)],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(rows)]
             )
             ids = [i for (i,) in cursor.fetchall()]
         rows = [(*row, i) for row, i in zip(rows, ids, strict=True)]

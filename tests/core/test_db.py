@@ -104,3 +104,11 @@ def test_insert_rows_falls_back_to_text_copy_for_types_it_does_not_write_in_bina
     ids = _insert_households(district, 2, returning="source_key")
     assert {Household.objects.get(pk=pk).source_key for _key, pk in ids} == {"key:0", "key:1"}
     assert Household.objects.get(source_key="key:1").home_languages == ["es", "so"]
+
+
+def test_rows_where_in_reads_the_rows_whose_column_is_in_the_values():
+    a, b, c = f.HouseholdFactory(), f.HouseholdFactory(), f.HouseholdFactory()
+    rows = db.rows_where_in(Household, ["id", "name"], "id", [a.pk, c.pk, 10**9])
+    assert sorted(rows) == sorted([(a.pk, a.name), (c.pk, c.name)])
+    assert db.rows_where_in(Household, ["id"], "id", []) == []
+    assert b.pk not in {pk for pk, _name in rows}

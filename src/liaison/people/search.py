@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from liaison.core.db import delete_rows, insert_rows
+from liaison.core.db import delete_rows, insert_rows, rows_where_in
 from liaison.people.models import (
     District,
     Guardian,
@@ -118,24 +118,20 @@ def reindex(
     fresh = set(fresh)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        households = dict(
-            (pk, (name, district))
-            for pk, name, district in Household.objects.filter(id__in=chunk)
-            .order_by()
-            .values_list("id", "name", "district_id")
-        )
+        households = {
+            pk: (name, district)
+            for pk, name, district in rows_where_in(
+                Household, ["id", "name", "district_id"], "id", chunk
+            )
+        }
         guardians = defaultdict(list)
-        for hid, *row in (
-            Guardian.objects.filter(household_id__in=chunk)
-            .order_by()
-            .values_list("household_id", *GUARDIAN_COLUMNS)
+        for hid, *row in rows_where_in(
+            Guardian, ["household_id", *GUARDIAN_COLUMNS], "household_id", chunk
         ):
             guardians[hid].append(row)
         students = defaultdict(list)
-        for hid, *row in (
-            Student.objects.filter(household_id__in=chunk)
-            .order_by()
-            .values_list("household_id", *STUDENT_COLUMNS)
+        for hid, *row in rows_where_in(
+            Student, ["household_id", *STUDENT_COLUMNS], "household_id", chunk
         ):
             students[hid].append(row)
         wanted = {
@@ -146,9 +142,12 @@ def reindex(
         stored = [hid for hid in chunk if hid not in fresh]
         have = {
             (hid, term, district): pk
-            for pk, hid, term, district in SearchTerm.objects.filter(household_id__in=stored)
-            .order_by()
-            .values_list("pk", "household_id", "term", "district_id_copy")
+            for pk, hid, term, district in rows_where_in(
+                SearchTerm,
+                ["id", "household_id", "term", "district_id_copy"],
+                "household_id",
+                stored,
+            )
         }
         with transaction.atomic():
             delete_rows(SearchTerm, "id", [pk for key, pk in have.items() if key not in wanted])

@@ -1399,6 +1399,9 @@ class OneRosterImport:
         hids = list(self.touched_households)
         if not hids:
             return
+        # First: the queries below (and the reindex) read the tables the stages just filled, and
+        # the planner must know their sizes to use their indexes.
+        refresh_statistics(Household, Guardian, Student, Enrolment, GuardianStudent, ClassSection)
         # Whether anybody active lives there is asked in the UPDATE itself: no id lists go back
         # and forth, and an import that changes nothing here writes nothing.
         live = Exists(
@@ -1418,4 +1421,3 @@ class OneRosterImport:
             self.out.counts["household"]["reactivated"] += on
         self.progress("search index", 95)
         reindex(hids, fresh=self.new_households)
-        refresh_statistics(Household, Guardian, Student, Enrolment, GuardianStudent, ClassSection)

@@ -539,7 +539,11 @@ class HouseholdAssignment(TrackedModel):
 class SearchTerm(models.Model):
     """One normalised word by which a household can be found (a member's name, phone digits, email)."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="search_terms")
+    # No index of its own: searchterm_unique (household, term) leads with it, and a second index
+    # on ~10 terms per household is written on every import for nothing.
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="search_terms", db_index=False
+    )
     term = models.CharField(max_length=64)
     district_id_copy = models.BigIntegerField(db_column="district_id")
 

@@ -5,6 +5,7 @@ for every word typed, a term starting with it; when that finds too little, words
 more also match terms that start within one or two typos of them ("Ngyuen" finds "Nguyen").
 """
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -15,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from liaison.core.db import delete_rows, insert_rows
+from liaison.core.db import delete_rows, insert_rows, rows_where_in
 from liaison.people.models import (
     District,
     Guardian,
@@ -31,7 +32,10 @@ _WORD = re.compile(r"[\w@.+'-]+", re.UNICODE)
 
 def normalize(text: str) -> str:
     """Lower-case, without accents, so 'José' and 'jose' meet."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    text = text or ""
+    if text.isascii():
+        return text.lower()  # nothing to decompose (and casefold is lower on ASCII): most names
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
@@ -42,6 +46,13 @@ def words(text: str) -> list[str]:
         if word:
             out.append(word[:MAX_TERM])
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_words(name: str) -> tuple[str, ...]:
+    # Names repeat across a district (given names, family names): an import indexing a hundred
+    # thousand households normalises each distinct one once.
+    return tuple(words(name))
 
 
 def phone_terms(e164: str) -> list[str]:
@@ -69,14 +80,15 @@ def household_terms(name: str, guardians: Iterable[tuple], students: Iterable[tu
     """The terms of a household: `guardians` are (given, family, preferred, phone, alt_phone,
     email, alt_email) tuples, `students` (given, family, preferred)."""
     terms = set(words(name))
+    # Words never run across the space between name parts, so each part is split on its own.
     for given, family, preferred, phone, alt_phone, email, alt_email in guardians:
-        terms.update(words(f"{given} {family} {preferred}"))
+        terms.update(_name_words(given), _name_words(family), _name_words(preferred))
         for number in (phone, alt_phone):
             terms.update(phone_terms(number))
         for address in (email, alt_email):
             terms.update(email_terms(address))
     for given, family, preferred in students:
-        terms.update(words(f"{given} {family} {preferred}"))
+        terms.update(_name_words(given), _name_words(family), _name_words(preferred))
     return {t for t in terms if t}
 
 
@@ -92,33 +104,34 @@ GUARDIAN_COLUMNS = (
 STUDENT_COLUMNS = ("given_name", "family_name", "preferred_name")
 
 
-def reindex(household_ids: Iterable[int], batch_size: int = 2000) -> None:
+def reindex(
+    household_ids: Iterable[int], batch_size: int = 2000, *, fresh: Iterable[int] = ()
+) -> None:
     """Rebuild the search terms of these households (after imports, edits and merges).
 
     Works on plain rows and writes only the terms that changed: an import refreshes tens of
-    thousands of households, most of them with the same terms as before.
+    thousands of households, most of them with the same terms as before. `fresh` names households
+    created in the caller's transaction, which have no terms yet: theirs are written without
+    looking for stored ones (a first import of a district is all fresh households).
     """
     ids = sorted(set(household_ids))
+    fresh = set(fresh)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        households = dict(
-            (pk, (name, district))
-            for pk, name, district in Household.objects.filter(id__in=chunk)
-            .order_by()
-            .values_list("id", "name", "district_id")
-        )
+        households = {
+            pk: (name, district)
+            for pk, name, district in rows_where_in(
+                Household, ["id", "name", "district_id"], "id", chunk
+            )
+        }
         guardians = defaultdict(list)
-        for hid, *row in (
-            Guardian.objects.filter(household_id__in=chunk)
-            .order_by()
-            .values_list("household_id", *GUARDIAN_COLUMNS)
+        for hid, *row in rows_where_in(
+            Guardian, ["household_id", *GUARDIAN_COLUMNS], "household_id", chunk
         ):
             guardians[hid].append(row)
         students = defaultdict(list)
-        for hid, *row in (
-            Student.objects.filter(household_id__in=chunk)
-            .order_by()
-            .values_list("household_id", *STUDENT_COLUMNS)
+        for hid, *row in rows_where_in(
+            Student, ["household_id", *STUDENT_COLUMNS], "household_id", chunk
         ):
             students[hid].append(row)
         wanted = {
@@ -126,11 +139,15 @@ def reindex(household_ids: Iterable[int], batch_size: int = 2000) -> None:
             for hid, (name, district) in households.items()
             for term in household_terms(name, guardians[hid], students[hid])
         }
+        stored = [hid for hid in chunk if hid not in fresh]
         have = {
             (hid, term, district): pk
-            for pk, hid, term, district in SearchTerm.objects.filter(household_id__in=chunk)
-            .order_by()
-            .values_list("pk", "household_id", "term", "district_id_copy")
+            for pk, hid, term, district in rows_where_in(
+                SearchTerm,
+                ["id", "household_id", "term", "district_id_copy"],
+                "household_id",
+                stored,
+            )
         }
         with transaction.atomic():
             delete_rows(SearchTerm, "id", [pk for key, pk in have.items() if key not in wanted])

@@ -8,6 +8,7 @@ nothing is deleted. See docs/roster.md for the field ownership and the household
 """
 
 import datetime as dt
+import functools
 import re
 import sys
 import time
@@ -19,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -67,7 +69,21 @@ ALL_ROLES = STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES)
 ORG_TYPES = {"district", "school", "department", "local", "state", "national"}
 GRADES = set(Grade.values)
 _E164_US = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
-_email = EmailValidator()
+
+
+class _EmailValidator(EmailValidator):
+    """Django's check, with each domain's verdict kept: a district's addresses share a few domains."""
+
+    def validate_domain_part(self, domain_part):
+        return _domain_ok(domain_part)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_ok(domain_part: str) -> bool:
+    return EmailValidator.validate_domain_part(_email, domain_part)
+
+
+_email = _EmailValidator()
 
 
 class RowError(Exception):
@@ -193,6 +209,12 @@ class OneRosterImport:
         self.sessions: set[str] = set()
         self.touched_households: set[int] = set()
         self.changed: dict[str, set[str]] = defaultdict(set)
+        # sourcedIds created by this run, and households created by it: rows that cannot have
+        # anything stored against them yet, so a first import does not look for it.
+        self.created: dict[str, set[str]] = defaultdict(set)
+        self.new_households: set[int] = set()
+        self.new_student_households: dict[int, int] = {}
+        self.student_ids: dict[str, int] = {}
         self.staff_gone: list[int] = []
 
     # helpers
@@ -321,6 +343,7 @@ class OneRosterImport:
         update_rows(model, [*fields, "updated_at", "updated_by_id"], updates)
         fresh = [sid for sid in records if sid not in ids]
         self.changed[kind].update(fresh)
+        self.created[kind].update(fresh)
         for start in range(0, len(fresh), BATCH * 10):  # row dicts for one batch at a time
             creates = [{**get(sid), "sourced_id": sid} for sid in fresh[start : start + BATCH * 10]]
             ids.update(self.new_rows(model, creates, returning="sourced_id"))
@@ -767,9 +790,15 @@ class OneRosterImport:
             )
         self.touched_households.update(
             self.households_of(
-                Student, [student_ids[s] for s in self.changed["student"] if s in student_ids]
+                Student,
+                [
+                    student_ids[s]
+                    for s in self.changed["student"] - self.created["student"]
+                    if s in student_ids
+                ],
             )
         )
+        self.touched_households.update(self.new_student_households.values())
         self.end_enrolments(
             Enrolment.objects.filter(
                 student__is_active=False, is_active=True, student__district_id__in=self.district_ids
@@ -987,6 +1016,7 @@ class OneRosterImport:
         pks = dict(
             self.new_rows(Household, [h for h, _m in new_households], returning="source_key")
         )
+        self.new_households.update(pks.values())
         for h, members in new_households:
             household_of.update(dict.fromkeys(members, pks[h["source_key"]]))
         self.out.counts["household"]["created"] += len(new_households)
@@ -1034,6 +1064,9 @@ class OneRosterImport:
             ],
             student_values,
         )
+        self.new_student_households = {
+            student_ids[s]: first[s] for s in self.created["student"] if s in first
+        }
 
         def guardian_values(sid, r):
             values = {
@@ -1108,7 +1141,8 @@ class OneRosterImport:
             for g, st in links
             if g in all_guardians and st in all_students
         }
-        gids = list({p[0] for p in pairs})
+        new_guardians = {guardian_ids[g] for g in self.created["guardian"]}
+        gids = list({p[0] for p in pairs} - new_guardians)  # a new guardian has no links yet
         have = set()
         for start in range(0, len(gids), BATCH):
             have.update(
@@ -1158,7 +1192,8 @@ class OneRosterImport:
         }
         if not wanted:
             return
-        ids = list(wanted)
+        new_students = {student_ids[s] for s in self.created["student"]}
+        ids = [s for s in wanted if s not in new_students]  # a new student has no programmes yet
         have = defaultdict(set)
         for start in range(0, len(ids), BATCH):
             for sid, prog in StudentProgramme.objects.filter(
@@ -1315,10 +1350,15 @@ class OneRosterImport:
                 "ends_on": None,
                 **({"starts_on": begin} if begin else {}),
             }
-        # adopt enrolments made by hand for the same student and school
+        # adopt enrolments made by hand for the same student and school (a student this run
+        # created has none)
         keys = list(records)
-        for start in range(0, len(keys), BATCH):
-            chunk = [records[k] for k in keys[start : start + BATCH]]
+        new_students = {
+            self.student_ids[s] for s in self.created["student"] if s in self.student_ids
+        }
+        adoptable = [k for k in keys if records[k]["student_id"] not in new_students]
+        for start in range(0, len(adoptable), BATCH):
+            chunk = [records[k] for k in adoptable[start : start + BATCH]]
             for e in Enrolment.objects.filter(
                 sourced_id=None, is_active=True, student_id__in={r["student_id"] for r in chunk}
             ):
@@ -1359,25 +1399,25 @@ class OneRosterImport:
         hids = list(self.touched_households)
         if not hids:
             return
+        # First: the queries below (and the reindex) read the tables the stages just filled, and
+        # the planner must know their sizes to use their indexes.
+        refresh_statistics(Household, Guardian, Student, Enrolment, GuardianStudent, ClassSection)
+        # Whether anybody active lives there is asked in the UPDATE itself: no id lists go back
+        # and forth, and an import that changes nothing here writes nothing.
+        live = Exists(
+            Guardian.objects.filter(household_id=OuterRef("pk"), is_active=True)
+        ) | Exists(Student.objects.filter(household_id=OuterRef("pk"), is_active=True))
         for start in range(0, len(hids), BATCH):
             chunk = hids[start : start + BATCH]
-            live = set(
-                Guardian.objects.filter(household_id__in=chunk, is_active=True).values_list(
-                    "household_id", flat=True
-                )
+            n = (
+                Household.objects.filter(pk__in=chunk, is_active=True)
+                .exclude(live)
+                .update(is_active=False, updated_at=self.now, updated_by_id=self.by_id)
             )
-            live |= set(
-                Student.objects.filter(household_id__in=chunk, is_active=True).values_list(
-                    "household_id", flat=True
-                )
-            )
-            off = Household.objects.filter(pk__in=chunk, is_active=True).exclude(pk__in=live)
-            n = off.update(is_active=False, updated_at=self.now, updated_by_id=self.by_id)
             on = Household.objects.filter(
-                pk__in=live, is_active=False, arranged_by_hand=False
+                live, pk__in=chunk, is_active=False, arranged_by_hand=False
             ).update(is_active=True, updated_at=self.now, updated_by_id=self.by_id)
             self.out.counts["household"]["deactivated"] += n
             self.out.counts["household"]["reactivated"] += on
         self.progress("search index", 95)
-        reindex(hids)
-        refresh_statistics(Household, Guardian, Student, Enrolment, GuardianStudent, ClassSection)
+        reindex(hids, fresh=self.new_households)

@@ -1,0 +1,114 @@
+"""The bulk-write helpers write exactly the values given, with the ids they report (COPY on PostgreSQL)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from liaison.core import db
+from liaison.people.models import Household, Student
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _full(model, values: dict) -> tuple[list[str], tuple]:
+    """Every column but the id, model defaults filling what `values` leaves out."""
+    row = {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
+    row.update(values)
+    return list(row), tuple(row.values())
+
+
+def _insert_households(district, n, **kwargs):
+    made = [
+        _full(
+            Household,
+            {
+                "district_id": district.pk,
+                "name": f"Family {i}",
+                "source_key": f"key:{i}",
+                "home_languages": ["es", "so"] if i % 2 else [],
+                "latitude": None,
+            },
+        )
+        for i in range(n)
+    ]
+    return db.insert_rows(Household, made[0][0], [r for _c, r in made], **kwargs)
+
+
+def test_insert_rows_returns_the_id_each_row_was_stored_under():
+    district = f.DistrictFactory()
+    ids = _insert_households(district, 5, returning="source_key")
+    assert len(ids) == 5
+    for key, pk in ids:
+        household = Household.objects.get(pk=pk)
+        i = int(key.split(":")[1])
+        assert household.source_key == key and household.name == f"Family {i}"
+        assert household.home_languages == (["es", "so"] if i % 2 else [])
+        assert household.latitude is None
+
+
+def test_ids_drawn_for_insert_rows_do_not_collide_with_later_inserts():
+    district = f.DistrictFactory()
+    ids = dict(_insert_households(district, 3, returning="source_key"))
+    later = f.HouseholdFactory(district=district)
+    assert later.pk not in ids.values()
+
+
+def test_insert_rows_writes_dates_nulls_and_booleans():
+    household = f.HouseholdFactory()
+    now = timezone.now()
+    common = {"created_at": now, "updated_at": now, "district_id": household.district_id}
+    ana = _full(
+        Student,
+        {
+            **common,
+            "household_id": household.pk,
+            "given_name": "Ana",
+            "date_of_birth": dt.date(2016, 2, 29),
+            "is_active": True,
+            "sourced_id": "s1",
+        },
+    )
+    bo = _full(
+        Student,
+        {
+            **common,
+            "household_id": None,
+            "given_name": "Bo",
+            "date_of_birth": None,
+            "is_active": False,
+            "sourced_id": None,
+        },
+    )
+    db.insert_rows(Student, ana[0], [ana[1], bo[1]])
+    ana, bo = Student.objects.get(given_name="Ana"), Student.objects.get(given_name="Bo")
+    assert (ana.household_id, ana.date_of_birth, ana.is_active, ana.sourced_id) == (
+        household.pk,
+        dt.date(2016, 2, 29),
+        True,
+        "s1",
+    )
+    assert (bo.household_id, bo.date_of_birth, bo.is_active, bo.sourced_id) == (
+        None,
+        None,
+        False,
+        None,
+    )
+    assert ana.created_at == now
+
+
+def test_insert_rows_falls_back_to_text_copy_for_types_it_does_not_write_in_binary(monkeypatch):
+    monkeypatch.setattr(db, "_BINARY_COPY", set())
+    district = f.DistrictFactory()
+    ids = _insert_households(district, 2, returning="source_key")
+    assert {Household.objects.get(pk=pk).source_key for _key, pk in ids} == {"key:0", "key:1"}
+    assert Household.objects.get(source_key="key:1").home_languages == ["es", "so"]
+
+
+def test_rows_where_in_reads_the_rows_whose_column_is_in_the_values():
+    a, b, c = f.HouseholdFactory(), f.HouseholdFactory(), f.HouseholdFactory()
+    rows = db.rows_where_in(Household, ["id", "name"], "id", [a.pk, c.pk, 10**9])
+    assert sorted(rows) == sorted([(a.pk, a.name), (c.pk, c.name)])
+    assert db.rows_where_in(Household, ["id"], "id", []) == []
+    assert b.pk not in {pk for pk, _name in rows}

@@ -2,26 +2,58 @@
 
 Size: 100,000 students × ctx.scale (override with LIAISON_BENCH_ROSTER_STUDENTS). Targets are for
 the full size (100k students, ~150k guardians, ~1M rows): initial < 60 s, re-import < 30 s,
-1% delta < 5 s, peak memory < 1 GiB (resource.getrusage, the whole benchmark process).
+1% delta < 5 s, peak memory < 1 GiB.
+
+Each import runs in a process of its own, as `liaison import-oneroster` and a task worker run it:
+the peak memory is that process's (os.wait4's ru_maxrss), not the bench process's, which holds
+whatever earlier workloads left (the insights data set, 200,000 households). The time is measured
+inside the process, around import_path(), without Python's and Django's start.
 """
 
+import json
 import os
-import resource
+import subprocess
+import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.harness import Result
 
+ROOT = Path(__file__).resolve().parents[2]
+_CHILD = """
+import json, sys, time
+import django
+django.setup()
+from liaison.roster.services import import_path
+start = time.perf_counter()
+run = import_path(path=sys.argv[1])
+print(json.dumps({"seconds": time.perf_counter() - start, "status": run.status,
+                  "message": run.message, "counts": run.counts}))
+"""
 
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _import_in_own_process(path: Path) -> tuple[float, dict, float]:
+    """One import in a fresh process: (seconds, {"status", "message", "counts"}, peak MiB)."""
+    from django.db import connection
+
+    connection.close()
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE
+    )
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(
+            f"the import of {path} failed (exit {os.waitstatus_to_exitcode(status)})"
+        )
+    found = json.loads(out.decode().strip().splitlines()[-1])
+    return found["seconds"], found, usage.ru_maxrss / 1024
 
 
 def run(ctx):
     from liaison.people.models import Guardian, Student
     from liaison.roster.generator import generate
-    from liaison.roster.services import import_path
 
     students = int(os.environ.get("LIAISON_BENCH_ROSTER_STUDENTS", 0)) or ctx.n(100_000)
     full = students >= 100_000
@@ -31,11 +63,13 @@ def run(ctx):
     rows = sum(sum(1 for _ in f.open()) - 1 for f in bulk.glob("*.csv") if f.name != "manifest.csv")
     size = f"{students:,} students, {rows:,} CSV rows"
 
+    peaks = []
+
     def timed(path):
-        start = time.perf_counter()
-        run = import_path(path=path)
-        assert run.status == "done", run.message
-        return time.perf_counter() - start, run
+        seconds, run, peak = _import_in_own_process(path)
+        assert run["status"] == "done", run["message"]
+        peaks.append(peak)
+        return seconds, run
 
     first, _run1 = timed(bulk)
     guardians = Guardian.objects.count()
@@ -54,8 +88,8 @@ def run(ctx):
         again,
         "s",
         "< 30 s at 100k students",
-        ok=again < 30 and run2.counts.get("updated", 0) == 0,
-        notes=f"{size}; updated {run2.counts.get('updated', 0)}, created {run2.counts.get('created', 0)}",
+        ok=again < 30 and run2["counts"].get("updated", 0) == 0,
+        notes=f"{size}; updated {run2['counts'].get('updated', 0)}, created {run2['counts'].get('created', 0)}",
     )
     changed = sum(1 for _ in (delta / "users.csv").open()) - 1
     d, run3 = timed(delta)
@@ -65,9 +99,15 @@ def run(ctx):
         "s",
         "< 5 s at 100k students",
         ok=d < 5,
-        notes=f"{changed:,} changed users; updated {run3.counts.get('updated', 0)}",
+        notes=f"{changed:,} changed users; updated {run3['counts'].get('updated', 0)}",
     )
-    peak = _peak_mib()
+    peak = max(peaks)
     yield Result(
-        "roster: peak memory (process)", peak, "MiB", "< 1024 MiB", ok=peak < 1024, notes=size
+        "roster: peak memory (import process)",
+        peak,
+        "MiB",
+        "< 1024 MiB",
+        ok=peak < 1024,
+        notes=f"{size}; the largest of the three import processes' peaks "
+        f"({', '.join(f'{p:,.0f}' for p in peaks)} MiB)",
     )

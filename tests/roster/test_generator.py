@@ -29,3 +29,28 @@ def test_a_generated_district_imports_whole_then_again_unchanged_then_its_delta(
     assert changed.status == "done" and changed.counts.get("rejected", 0) == 0
     assert 0 < changed.counts.get("updated", 0) < guardians * 0.05
     assert Guardian.objects.filter(email__contains=".new@").count() == changed.counts["updated"]
+
+
+def test_a_first_load_refreshes_the_planners_statistics_before_it_joins_the_new_rows(
+    tmp_path, monkeypatch
+):
+    """Statistics taken while the district had no roster made PostgreSQL join every new guardian to
+    every new household by nested loop (hours at 100,000 students): a large first load refreshes
+    them after writing families, before the bulk-omission queries; a small change does not."""
+    from liaison.roster import oneroster
+
+    analysed = []
+    real = oneroster.refresh_statistics
+
+    def spy(*models):
+        analysed.append({m.__name__ for m in models})
+        real(*models)
+
+    monkeypatch.setattr(oneroster, "refresh_statistics", spy)
+    monkeypatch.setattr(oneroster, "STATISTICS_AFTER_ROWS", 500)
+    bulk = generate(tmp_path / "bulk", students=400, seed=3)
+    import_path(path=bulk)
+    assert {"Household", "Guardian", "Student", "GuardianStudent"} in analysed
+    analysed.clear()
+    import_path(path=bulk)  # nothing new: only the households stage's own refresh
+    assert {"Household", "Guardian", "Student", "GuardianStudent"} not in analysed

@@ -18,11 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from liaison.core.db import refresh_statistics
 from liaison.resources import needs
 from liaison.resources.choices import Cost
 
@@ -463,9 +465,15 @@ def rebuild() -> int:
         if not postgres:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE resources_listing")
+    # The directory was just (re)loaded: the planner must see its real size on both databases
+    # (SQLite statistics taken while it held a handful of services made every search scan).
+    refresh_statistics(
+        *(
+            m
+            for m in apps.get_app_config("resources").get_models()
+            if m._meta.managed and not m._meta.proxy
+        )
+    )
     return Listing.objects.count()
 
 

@@ -47,6 +47,7 @@ from liaison.roster.mapping import Mapping
 
 BATCH = 2000
 SCAN_OVER = 20000  # more sourcedIds than this: read the stored rows in one pass, not by IN lists
+STATISTICS_AFTER_ROWS = 5000  # a run that created more families' rows refreshes the planner's view
 SOURCED_ID_MAX = 255  # the length of sourced_id on every rostered table
 STUDENT_ROLES = {"student"}
 GUARDIAN_ROLES = {
@@ -761,8 +762,15 @@ class OneRosterImport:
         # students
         self.progress("users", 45)
         self.import_staff(staff)
+        before = self._people_count()
         student_ids = self.import_guardians(guardians, students, links)
         self.import_programmes(students, student_ids)
+        if self._people_count() - before > STATISTICS_AFTER_ROWS:
+            # A first load: the planner's statistics still describe the tables as they were (a
+            # district with no roster yet), and the queries below join guardians to households by
+            # district. With them, PostgreSQL chose a nested loop over every new guardian times
+            # every new household (hours at 100,000 students); fresh statistics, a hash join.
+            refresh_statistics(Household, Guardian, Student, GuardianStudent)
 
         # tobedeleted rows and bulk omissions
         if self.bundle.mode(name) == "bulk":
@@ -828,6 +836,12 @@ class OneRosterImport:
                 is_active=False, ends_on=self.today, updated_at=self.now, updated_by_id=self.by_id
             )
         self.out.counts["enrolment"]["ended"] += len(ids)
+
+    def _people_count(self) -> int:
+        """Families' records created so far in this run (guardians, students, households)."""
+        return sum(
+            self.out.counts[kind]["created"] for kind in ("guardian", "student", "household")
+        )
 
     def import_staff(self, staff: dict):
         def new(sid, values):

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from liaison.core.db import refresh_statistics
+from liaison.core.db import analyze_tables
 from liaison.resources import needs
 from liaison.resources.choices import Cost
 
@@ -466,8 +466,9 @@ def rebuild() -> int:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
     # The directory was just (re)loaded: the planner must see its real size on both databases
-    # (SQLite statistics taken while it held a handful of services made every search scan).
-    refresh_statistics(
+    # (SQLite statistics taken while it held a handful of services made every search scan). Its
+    # queries read only its own tables, so analysing them all keeps SQLite's picture consistent.
+    analyze_tables(
         *(
             m
             for m in apps.get_app_config("resources").get_models()

@@ -269,7 +269,7 @@ def rows_where_in(model, columns: list[str], column: str, values) -> list[tuple]
     database returns them (no field conversions: for ints, text and booleans).
 
     PostgreSQL: one `= ANY(%s)` array per statement, bound on the server; an IN list of thousands
-    of placeholders costs more to build and quote in Python than the query takes. Elsewhere: the
+    of bind parameters costs more to build and quote in Python than the query takes. Elsewhere: the
     ORM's IN lists, in batches the database accepts.
     """
     values = list(values)

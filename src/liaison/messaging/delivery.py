@@ -153,7 +153,7 @@ def _mark_sending(pks: list[int], owner: str) -> None:
     """Commit "sending" for rows we still hold, before any of them is handed over."""
     table = connection.ops.quote_name(Delivery._meta.db_table)
     if connection.vendor == "postgresql":
-        # One array parameter: an IN list of 500 placeholders is parsed on both sides every time.
+        # One array parameter: an IN list of 500 bind parameters is parsed on both sides every time.
         sql = f"UPDATE {table} SET state = %s, updated_at = %s WHERE id = ANY(%s) AND lease_owner = %s"  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, [DeliveryState.SENDING, timezone.now(), pks, owner])

@@ -121,14 +121,6 @@ def conversations_of(guardian) -> list[Conversation]:
     )
 
 
-def conversation_of(guardian, pk=None) -> Conversation | None:
-    """One of the guardian's threads (by id), or with no id the shared thread (else the first)."""
-    threads = conversations_of(guardian)
-    if pk is not None:
-        return next((c for c in threads if c.pk == pk), None)
-    return next((c for c in threads if c.staff_id is None), threads[0] if threads else None)
-
-
 def new_messages(guardian, threads, seen: dict) -> int:
     """Messages to this guardian in these threads since they last opened each one."""
     return sum(new_in_thread(guardian, c, seen.get(c.pk)) for c in threads)

@@ -383,7 +383,8 @@ def _reply(guardian, form, conversation):
 @family_required(scope=DeepLinkPurpose.THREAD)
 def conversation(request, pk):
     guardian = request.family
-    conv = inbox.conversation_of(guardian, pk)
+    threads = inbox.conversations_of(guardian)
+    conv = next((c for c in threads if c.pk == pk), None)
     if conv is None:
         raise Http404
     form = ReplyForm()
@@ -401,7 +402,7 @@ def conversation(request, pk):
         {
             "conversation": conv,
             "thread_name": _thread_name(conv),
-            "several": len(inbox.conversations_of(guardian)) > 1,
+            "several": len(threads) > 1,
             "items": items,
             "form": form,
         },

@@ -40,7 +40,7 @@ def can_write_own_thread(user, household) -> bool:
 def _in_scope(user, household) -> bool:
     from liaison.people.models import Household
 
-    return Household.objects.filter(policy.household_filter(user), pk=household.pk).exists()
+    return Household.objects.visible_to(user).filter(pk=household.pk).exists()
 
 
 def thread_filter(user):

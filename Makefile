@@ -4,21 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# The versions CI passed with; `make lock` refreshes them against the newest releases.
+LOCK := requirements/lock.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-fast bench lint format install install-test migrate demo clean
+.PHONY: run test test-fast bench lint format install install-test migrate demo clean lock
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || exit 1
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[postgres,redis]'
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	@# the distribution was called "liaison" before; an older .venv may still hold it
+	@$(BIN)/python -m pip uninstall -q -q -y liaison 2>/dev/null || true
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis]'
 	@touch $@
 
-$(TEST_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[postgres,redis,test]'
+$(TEST_STAMP): pyproject.toml $(LOCK) $(STAMP)
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis,test]'
 	@touch $@
 
 install: $(STAMP)
@@ -52,6 +56,13 @@ lint: install-test
 format: install-test
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+## make lock: resolve every dependency again at its newest release and rewrite requirements/lock.txt
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install -q 'uv>=0.9'
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra redis --extra test \
+		--universal --python-version 3.12 --upgrade --custom-compile-command "make lock" --annotation-style line -o $(LOCK)
+	@echo "$(LOCK) refreshed: run make test, then commit it"
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

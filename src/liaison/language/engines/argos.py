@@ -1,6 +1,6 @@
 """Argos Translate, offline on this server, with language packages the operator provides.
 
-argostranslate (and CTranslate2) is an optional extra: `pip install 'liaison[argos]'`. Packages are
+argostranslate (and CTranslate2) is an optional extra: `pip install 'liaison-schools[argos]'`. Packages are
 installed from `.argosmodel` files with `liaison install_argos_models DIR`; Liaison never calls
 Argos's package index. Without the library or a package for a pair, the engine offers nothing and
 messages fall back to the original with a translated note.
@@ -28,7 +28,7 @@ def install_models(paths) -> list[str]:
         package = importlib.import_module("argostranslate.package")
     except ImportError:
         raise EngineRefused(
-            "Argos Translate is not installed: pip install 'liaison[argos]'"
+            "Argos Translate is not installed: pip install 'liaison-schools[argos]'"
         ) from None
     done = []
     for path in paths:

@@ -3,6 +3,7 @@
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -60,12 +61,20 @@ class PostalAddress(models.Model):
         return ", ".join(self.address_lines)
 
 
+def default_district_time_zone() -> str:
+    """A new district starts in the installation's zone (LIAISON_TIME_ZONE), not New York's."""
+    return settings.TIME_ZONE
+
+
 class District(TrackedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), unique=True)
     sourced_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     time_zone = models.CharField(
-        _("time zone"), max_length=64, default="America/New_York", validators=[validate_time_zone]
+        _("time zone"),
+        max_length=64,
+        default=default_district_time_zone,
+        validators=[validate_time_zone],
     )
     contact_phone = models.CharField(
         _("family contact line"), max_length=20, blank=True, validators=[validate_e164]

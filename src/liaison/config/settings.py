@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "liaison.core.middleware.SessionTimeoutMiddleware",
     "liaison.core.middleware.RequireSecondFactorMiddleware",
+    "liaison.people.middleware.DistrictSetUpMiddleware",
     "liaison.audit.middleware.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -1,17 +1,31 @@
-"""Operations on families and staff: create, edit, assign to caseloads, merge and split households."""
+"""Operations on families and staff: set up a district, edit, assign to caseloads, merge and split households."""
 
+from dataclasses import dataclass
+
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from liaison.core import policy
-from liaison.people.choices import AssignmentRole, Role
+from liaison.core.validators import normalize_phone, validate_time_zone
+from liaison.people.choices import AssignmentRole, Role, SiteKind
 from liaison.people.models import (
+    District,
     Enrolment,
     Guardian,
     Household,
     HouseholdAssignment,
+    Membership,
+    Site,
     Student,
     StudentProgramme,
     User,
@@ -172,3 +186,109 @@ def split_household(*, household: Household, guardians, students, name: str, by:
     household.save()
     reindex([household.pk, new.pk])
     return new
+
+
+@dataclass
+class DistrictSetup:
+    """What `set_up_district` made: the district, its sites, its first admin and their second factor."""
+
+    district: District
+    sites: list[Site]
+    admin: User
+    totp_secret: str
+    totp_url: str
+    recovery_codes: list[str]
+
+
+def set_up_district(
+    *,
+    name: str,
+    slug: str = "",
+    time_zone: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    sites: list[tuple[str, str]],
+    admin_username: str,
+    admin_email: str,
+    admin_first_name: str = "",
+    admin_last_name: str = "",
+    admin_password: str,
+) -> DistrictSetup:
+    """A real district on day one: the district, its sites, and its first admin, whose
+    authenticator app (TOTP) is enrolled here so that they can sign in at once.
+
+    Raises ValidationError naming the field that is wrong; writes nothing then."""
+    errors: dict[str, list] = {}
+
+    def check(field, fn):
+        try:
+            return fn()
+        except ValidationError as e:
+            errors.setdefault(field, []).extend(e.messages)
+            return None
+
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Give the district's name.")]
+    slug = slugify(slug or name)[:50]
+    if slug and District.objects.filter(slug=slug).exists():
+        errors["slug"] = [
+            _("A district with the short name %(slug)s exists already.") % {"slug": slug}
+        ]
+    time_zone = (time_zone or settings.TIME_ZONE).strip()
+    check("time_zone", lambda: validate_time_zone(time_zone))
+    phone = check("contact_phone", lambda: normalize_phone(contact_phone)) or ""
+    if contact_email:
+        check("contact_email", lambda: validate_email(contact_email))
+    if not sites:
+        errors["sites"] = [_("Name at least one site (school, centre or programme).")]
+    for site_name, kind in sites:
+        if not site_name.strip():
+            errors.setdefault("sites", []).append(_("A site needs a name."))
+        if kind not in SiteKind.values:
+            errors.setdefault("sites", []).append(
+                _("%(site)s: the kind must be one of %(kinds)s.")
+                % {"site": site_name, "kinds": ", ".join(str(k.label) for k in SiteKind)}
+            )
+    username = (admin_username or "").strip()
+    if not username:
+        errors["admin_username"] = [_("Give the admin's sign-in name.")]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["admin_username"] = [_("The sign-in name %(name)s is taken.") % {"name": username}]
+    check("admin_email", lambda: validate_email(admin_email))
+    probe = User(username=username, email=admin_email, first_name=admin_first_name)
+    check("admin_password", lambda: validate_password(admin_password, probe))
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        district = District.objects.create(
+            name=name,
+            slug=slug,
+            time_zone=time_zone,
+            contact_phone=phone,
+            contact_email=contact_email,
+        )
+        made = [
+            Site.objects.create(district=district, name=site_name.strip(), kind=kind)
+            for site_name, kind in sites
+        ]
+        admin = User.objects.create_user(
+            username=username,
+            email=admin_email,
+            password=admin_password,
+            first_name=admin_first_name,
+            last_name=admin_last_name,
+        )
+        Membership.objects.create(user=admin, district=district, role=Role.DISTRICT_ADMIN)
+        secret = generate_totp_secret()
+        TOTP.activate(admin, secret)
+        codes = RecoveryCodes.activate(admin).get_unused_codes()
+    return DistrictSetup(
+        district=district,
+        sites=made,
+        admin=admin,
+        totp_secret=secret,
+        totp_url=mfa_adapter().build_totp_url(admin, secret),
+        recovery_codes=codes,
+    )

@@ -262,8 +262,11 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Outgoing email (Django 6.1 MAILERS). LIAISON_EMAIL_BACKEND=console prints mail instead of sending it.
-_email_backend = os.environ.get("LIAISON_EMAIL_BACKEND", "smtp")
+# Outgoing email (Django 6.1 MAILERS): SMTP to EMAIL_HOST once it is set; printed until then (a
+# laptop has no mail server). LIAISON_EMAIL_BACKEND=smtp|console|locmem says so explicitly.
+_email_backend = os.environ.get("LIAISON_EMAIL_BACKEND") or (
+    "smtp" if os.environ.get("EMAIL_HOST") else "console"
+)
 if _email_backend == "console":
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 elif _email_backend == "locmem":
@@ -342,15 +345,16 @@ MESSAGING_SMS_FROM = os.environ.get("LIAISON_SMS_FROM", "")
 MESSAGING_SMS_TIMEOUT = float(os.environ.get("LIAISON_SMS_TIMEOUT", "10"))
 # Hosts MMS pictures may be fetched from, besides the SMS API's own host.
 MESSAGING_SMS_MEDIA_HOSTS = env_list("LIAISON_SMS_MEDIA_HOSTS", "api.twilio.com")
-# Channel backends: LIAISON_MESSAGING_CONSOLE=1 prints every SMS and email instead (demo, laptop).
-MESSAGING_CHANNELS = (
-    {
-        "sms": "liaison.messaging.channels.console.Console",
-        "email": "liaison.messaging.channels.console.Console",
-    }
-    if env_bool("LIAISON_MESSAGING_CONSOLE", not MESSAGING_SMS_ACCOUNT_SID)
-    else {}
-)
+# Channel backends: texts are printed until an SMS account is set, family email until mail is
+# (EMAIL_HOST); LIAISON_MESSAGING_CONSOLE=1 prints both whatever is set, =0 prints neither.
+MESSAGING_CHANNELS = {
+    channel: "liaison.messaging.channels.console.Console"
+    for channel, unconfigured in [
+        ("sms", not MESSAGING_SMS_ACCOUNT_SID),
+        ("email", _email_backend == "console"),
+    ]
+    if env_bool("LIAISON_MESSAGING_CONSOLE", unconfigured)
+}
 MESSAGING_MAILER = "default"
 MESSAGING_EMAIL_DOMAIN = os.environ.get("LIAISON_EMAIL_DOMAIN", "liaison.example.org")
 MESSAGING_REPLY_LOCALPART = os.environ.get("LIAISON_REPLY_LOCALPART", "reply")

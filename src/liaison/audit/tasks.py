@@ -5,6 +5,10 @@ import datetime as dt
 from django.tasks import task
 from django.utils import timezone
 
+from liaison.core import periodic
+
+RETENTION = "retention"
+
 
 def next_run(now=None) -> dt.datetime:
     """Tomorrow at 03:00 in the district's zone: retention runs once a day, at night."""
@@ -13,12 +17,19 @@ def next_run(now=None) -> dt.datetime:
 
 
 @task()
-def apply_retention(reschedule: bool = True):
-    """Apply the retention policies, then queue tomorrow's run (`liaison retention --schedule`
-    queues the first one)."""
+def apply_retention(token: str = "", reschedule: bool = True):
+    """Apply the retention policies. A nightly run (`liaison retention --schedule` queues the first,
+    with its token) then queues the next; a run whose token was superseded does nothing."""
     from liaison.audit import services
 
+    if token and not periodic.start(RETENTION, token):
+        return 0
     count = len(services.apply_retention())
-    if reschedule:
-        apply_retention.using(run_after=next_run()).enqueue(reschedule=True)
+    if token and reschedule:
+        periodic.finish(RETENTION, token, apply_retention, next_run())
     return count
+
+
+def schedule_retention() -> tuple[dt.datetime, bool]:
+    """Queue the nightly retention run unless it is queued already."""
+    return periodic.schedule(RETENTION, apply_retention, next_run())

@@ -44,3 +44,19 @@ class TrackedModel(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "updated_at", "updated_by"}
         super().save(*args, **kwargs)
+
+
+class PeriodicRun(models.Model):
+    """The queued next run of a job that repeats itself (retention, nightly): one row a job.
+
+    Scheduling it again while a run is queued changes nothing, and a run that finds another token
+    than its own was superseded and stops, so a job never has two chains of runs."""
+
+    name = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=32)
+    next_run_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} at {self.next_run_at:%Y-%m-%d %H:%M}"

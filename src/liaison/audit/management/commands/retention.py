@@ -1,8 +1,10 @@
 """Apply every district's retention policy now (or list what it would erase with --dry-run)."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from liaison.audit import services
+from liaison.audit.tasks import schedule_retention
 
 
 class Command(BaseCommand):
@@ -16,11 +18,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, schedule=False, **options):
         if schedule:
-            from liaison.audit.tasks import apply_retention, next_run
-
-            when = next_run()
-            apply_retention.using(run_after=when).enqueue(reschedule=True)
-            self.stdout.write(f"Retention runs nightly from {when:%Y-%m-%d %H:%M %Z}.")
+            when, queued = schedule_retention()
+            when = timezone.localtime(when)
+            if queued:
+                self.stdout.write(f"Retention runs nightly from {when:%Y-%m-%d %H:%M %Z}.")
+            else:
+                self.stdout.write(
+                    f"Retention is already scheduled (next run {when:%Y-%m-%d %H:%M %Z}); "
+                    "nothing changed."
+                )
             return
         actions = services.apply_retention(dry_run=dry_run)
         verb = "would erase" if dry_run else "erased"

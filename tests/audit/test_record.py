@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -131,6 +132,8 @@ def build_record(household, *, by, tag="") -> Record:
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
     """The words a reader sees in the PDF (poppler's pdftotext, installed by .ci/run)."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: scripts/ensure-poppler installs poppler-utils")
     path = tmp_path / "record.pdf"
     path.write_bytes(pdf)
     done = subprocess.run(

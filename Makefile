@@ -26,6 +26,7 @@ install: $(STAMP)
 install-test: $(TEST_STAMP)
 	@scripts/ensure-chromium
 	@scripts/ensure-fonts
+	@scripts/ensure-poppler
 
 ## make run: install, migrate, build the demo district if empty, serve on :8000 with the worker
 run: install
@@ -36,6 +37,7 @@ run: install
 ## make test: install what the tests need (Chromium included) and run every test
 test: install-test
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install-test

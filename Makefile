@@ -43,7 +43,8 @@ test: install-test
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not browser and not slow" -x $(PYTEST_ARGS)
 
-## make bench: measure the speed targets and write bench/report.md
+## make bench: measure the speed targets and write bench/report.md; exits non-zero when a target
+## is missed or PostgreSQL is unreachable (BENCH_ARGS=--allow-miss for exploratory runs)
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -30,6 +30,7 @@ install: $(STAMP)
 install-test: $(TEST_STAMP)
 	@scripts/ensure-chromium
 	@scripts/ensure-fonts
+	@scripts/ensure-poppler
 
 ## make run: install, migrate, build the demo district if empty, serve on :8000 with the worker
 run: install
@@ -40,12 +41,14 @@ run: install
 ## make test: install what the tests need (Chromium included) and run every test
 test: install-test
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install-test
 	$(BIN)/python -m pytest -m "not browser and not slow" -x $(PYTEST_ARGS)
 
-## make bench: measure the speed targets and write bench/report.md
+## make bench: measure the speed targets and write bench/report.md; exits non-zero when a target
+## is missed or PostgreSQL is unreachable (BENCH_ARGS=--allow-miss for exploratory runs)
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

@@ -12,7 +12,9 @@ class Result:
     value: float | None
     unit: str
     target: str = ""
-    ok: bool = True
+    # True: the target was met; False: missed (make bench then exits non-zero); None: a figure
+    # given for context, with no target to meet.
+    ok: bool | None = None
     notes: str = ""
 
     def as_dict(self) -> dict:
@@ -20,7 +22,8 @@ class Result:
 
     def line(self) -> str:
         value = "—" if self.value is None else f"{self.value:,.2f} {self.unit}"
-        return f"{self.name}: {value} (target {self.target}) {'ok' if self.ok else 'MISSED'} {self.notes}"
+        verdict = {True: "ok", False: "MISSED", None: "(no target)"}[self.ok]
+        return f"{self.name}: {value} (target {self.target}) {verdict} {self.notes}"
 
 
 @dataclass

@@ -7,6 +7,7 @@ import pytest
 
 from liaison.people.choices import AssignmentRole, Role, SiteKind
 from tests import factories as f
+from tests.require_all import pytest_runtest_makereport  # noqa: F401 (CI: a skip is a failure)
 
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"

@@ -223,8 +223,9 @@ def run(ctx):
         name="full rollup rebuild (every household's engagement, then the district's rollups)",
         value=rebuild,
         unit="s",
-        target="< 60 s on PostgreSQL",
-        ok=rebuild < 60 or not on_pg,
+        # The target is PostgreSQL's; on SQLite the figure is given for context, not passed.
+        target="< 60 s" if on_pg else "(< 60 s on PostgreSQL; informative on SQLite)",
+        ok=rebuild < 60 if on_pg else None,
         notes=f"{notes}; engagement {engagement:.1f} s, rollups {rebuild - engagement:.1f} s; "
         + _cpu_note(cpu_start, server_start, connection),
     )

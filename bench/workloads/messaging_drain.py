@@ -169,12 +169,25 @@ def run(ctx):
         gateway_cpu = time.process_time() - own_cpu
         sent = Delivery.objects.filter(message=message, state=DeliveryState.SENT).count()
         rate = n / seconds
+        exits = [w.returncode for w in workers]
+        # Every delivery reached the gateway exactly once: no text lost, none sent twice.
+        exactly_once = gateway.count == n and gateway.duplicates == 0 and sent == n
+        yield Result(
+            name=f"drain {n:,} SMS deliveries: the gateway saw each exactly once",
+            value=gateway.count,
+            unit="requests",
+            target=f"= {n:,} requests, 0 duplicates, {n:,} rows sent, workers exit 0",
+            ok=exactly_once and exits == [0, 0],
+            notes=f"{gateway.duplicates} duplicates; {sent:,} rows sent; worker exit codes {exits}",
+        )
+        on_pg = ctx.db == "postgres"
         yield Result(
             name=f"drain {n:,} SMS deliveries, 2 worker processes",
             value=rate,
             unit="/s",
-            target="≥ 5,000/s (PostgreSQL)",
-            ok=(rate >= 5000 or ctx.db == "sqlite") and sent == n and gateway.duplicates == 0,
+            # The target is PostgreSQL's; on SQLite the rate is given for context, not passed.
+            target="≥ 5,000/s" if on_pg else "(≥ 5,000/s on PostgreSQL; informative on SQLite)",
+            ok=(rate >= 5000 and exactly_once) if on_pg else None,
             notes=f"{seconds:.1f} s incl. process start; gateway saw {gateway.count:,} requests, "
             f"{gateway.duplicates} duplicates; {sent:,} rows sent; "
             f"{settings.MESSAGING_SEND_THREADS} send threads per worker; workers used "

@@ -314,15 +314,12 @@ def run(ctx):
     n100 = ctx.n(100_000)
     generate(n100 - n50, start=n50)
     _, took, notes = _rebuild(ctx)
-    yield Result(f"index rebuild, {n100:,} services", took, "s", "(informative)", True, notes)
+    yield Result(f"index rebuild, {n100:,} services", took, "s", "(informative)", None, notes)
     results = []
     _measure(ctx, f"{n100:,}", 25, results)
     yield from results
     state["i"] = 0
     samples, notes = _timed(page, repeat=200, notes="as the liaison, through the test client")
-    page_100k = within(
+    yield within(
         f"whole results page (htmx), {n100:,} services", samples, p=95, limit_ms=50, notes=notes
     )
-    page_100k.target += " (informative)"
-    page_100k.ok = True
-    yield page_100k

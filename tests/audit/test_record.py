@@ -3,7 +3,10 @@
 import datetime as dt
 import io
 import json
+import shutil
+import subprocess
 import zipfile
+from dataclasses import dataclass
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -23,35 +26,120 @@ from liaison.audit.models import (
 )
 from liaison.people.models import Guardian, Household, Student
 
-# What other apps register (messaging, concerns, resources, events). Those not merged yet are stood
-# in for by sections that hold rows in memory (the real ones are restored afterwards): the export
-# must carry every kind, and never a restricted note.
+# What other apps register on main (messaging, concerns, resources, events): the tests below build
+# real rows of each kind through the apps' own services, never stand-ins.
 OTHER_KINDS = ["messages", "concerns", "referrals", "events"]
 
 
-@pytest.fixture
-def other_sections():
-    store = {}
-    real = dict(records._sections)
+@dataclass
+class Record:
+    """What a family's record holds in every section, with the words that mark each row."""
 
-    def make(kind):
-        def export(household):
-            return [
-                {k: v for k, v in row.items() if not row.get("restricted") or k != "text"}
-                for row in store.get((kind, household.pk), [])
-            ]
+    household: object
+    restricted: object  # a guardian under a court order, with rows about them in every app
+    message: object
+    reply: object  # written by the restricted guardian
+    concern: object
+    confidential_note: object
+    contact: object
+    referral: object
+    invitation: object
 
-        def erase(household, keep_tombstone=True):
-            return len(store.pop((kind, household.pk), []))
+    def counts(self) -> dict:
+        """How many rows of each raw kind the household still has."""
+        from liaison.concerns.models import Concern, ConcernNote, Contact
+        from liaison.events.models import Invitation
+        from liaison.messaging.models import Message
+        from liaison.resources.models import Referral
 
-        return export, erase
+        pk = self.household.pk
+        return {
+            "messages": Message.objects.filter(conversation__household_id=pk).count(),
+            "concerns": Concern.objects.filter(household_id=pk).count(),
+            "notes": ConcernNote.objects.filter(household_id=pk).count(),
+            "contacts": Contact.objects.filter(household_id=pk).count(),
+            "referrals": Referral.objects.filter(household_id=pk).count(),
+            "invitations": Invitation.objects.filter(household_id=pk).count(),
+        }
 
-    for kind in OTHER_KINDS:
-        export, erase = make(kind)
-        records.register(section=kind, export=export, erase=erase, label=kind.title())
-    yield store
-    records._sections.clear()
-    records._sections.update(real)
+
+def build_record(household, *, by, tag="") -> Record:
+    """Real messages, a concern with a confidential note, a contact, a referral and an RSVP for a
+    household, rows about its contact-restricted guardian among them."""
+    from liaison.concerns import services as concerns
+    from liaison.concerns.choices import ContactKind, Source
+    from liaison.events import services as events
+    from liaison.events.choices import Answer
+    from liaison.messaging import services as messaging
+    from liaison.resources import services as resources
+    from tests.events.factories import EventFactory
+    from tests.resources.factories import ServiceFactory
+
+    restricted = Guardian.objects.create(
+        household=household,
+        given_name=f"Absent{tag}",
+        family_name="Parent",
+        phone="+16175550999",
+        email=f"absent{tag}@example.org",
+        contact_restricted=True,
+        contact_restriction_reason="Court order 2026-CV-0117: no contact",
+    )
+    message = messaging.send_message(household=household, body=f"Picture day is Friday{tag}", by=by)
+    reply = messaging.record_family_reply(
+        guardian=restricted, body=f"Restricted parent asks about the bus{tag}", channel="sms"
+    )
+    concern = concerns.raise_concern(
+        household=household,
+        category="bullying_safety",
+        description=f"Concern raised by the restricted parent{tag}",
+        source=Source.PHONE,
+        guardian=restricted,
+        students=list(household.students.all()),
+        language="es",
+    )
+    concerns.add_note(concern=concern, body=f"Shared note on the concern{tag}", by=by)
+    confidential = concerns.add_note(
+        concern=concern, body=f"SECRET confidential note{tag}", by=by, restricted=True
+    )
+    contact = concerns.log_contact(
+        household=household,
+        by=by,
+        kind=ContactKind.CALL,
+        purpose=f"Called about the restricted parent{tag}",
+        guardian=restricted,
+    )
+    referral = resources.create_referral(
+        household=household,
+        service=ServiceFactory(name=f"Weekend Meals Pantry{tag}"),
+        by=by,
+        note="Asked for help",
+    )
+    event = EventFactory(district=household.district, title=f"Family math night{tag}", site=None)
+    [invitation] = events.invite_households(event=event, households=[household], send=False)
+    invitation = events.respond(invitation=invitation, answer=Answer.YES, party_size=3)
+    return Record(
+        household,
+        restricted,
+        message,
+        reply,
+        concern,
+        confidential,
+        contact,
+        referral,
+        invitation,
+    )
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    """The words a reader sees in the PDF (poppler's pdftotext, installed by .ci/run)."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: scripts/ensure-poppler installs poppler-utils")
+    path = tmp_path / "record.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    )
+    return " ".join(done.stdout.decode().split())
 
 
 def test_every_app_on_main_registers_its_part_of_the_record():
@@ -138,25 +226,12 @@ def _download(client, household):
     return zipfile.ZipFile(io.BytesIO(response.content))
 
 
-def test_a_household_export_holds_every_record_kind_and_nothing_restricted(
-    client, world, other_sections
-):
+def test_a_household_export_holds_every_record_kind_and_nothing_restricted(client, world, tmp_path):
     household = world.caseload_family
     guardian = household.guardians.first()
     guardian.given_name = "فاطمة"  # a non-Latin name must reach the PDF intact
     guardian.save()
-    Guardian.objects.create(
-        household=household,
-        given_name="Absent",
-        family_name="Parent",
-        contact_restricted=True,
-        contact_restriction_reason="Court order 2026-CV-0117: no contact",
-    )
-    for kind in OTHER_KINDS:
-        other_sections[(kind, household.pk)] = [
-            {"id": 1, "text": f"an ordinary {kind} entry"},
-            {"id": 2, "text": f"SECRET {kind} note restricted by law", "restricted": True},
-        ]
+    build_record(household, by=world.liaison)
     services.record_disclosure(
         household=household,
         recipient="Pantry",
@@ -168,18 +243,56 @@ def test_a_household_export_holds_every_record_kind_and_nothing_restricted(
     archive = _download(client, household)
     assert sorted(archive.namelist()) == ["record.json", "record.pdf"]
     data = json.loads(archive.read("record.json"))
-    assert {"people", *OTHER_KINDS} <= set(data["sections"])
-    for kind in OTHER_KINDS:
-        assert data["sections"][kind]["entries"][0]["text"] == f"an ordinary {kind} entry"
-    people = data["sections"]["people"]["entries"][0]
+    sections = data["sections"]
+    assert {"people", *OTHER_KINDS} <= set(sections)
+
+    def entries(kind, type_=None):
+        return [e for e in sections[kind]["entries"] if type_ is None or e["type"] == type_]
+
+    assert [m["body"] for m in entries("messages")] == [
+        "Picture day is Friday",
+        "Restricted parent asks about the bus",
+    ]
+    [concern] = entries("concerns", "concern")
+    assert concern["description"] == "Concern raised by the restricted parent"
+    assert concern["raised_by_guardian"] == "Absent Parent"
+    assert [n["note"] for n in concern["notes"]] == ["Shared note on the concern"]
+    [contact] = entries("concerns", "contact")
+    assert (contact["purpose"], contact["with"]) == (
+        "Called about the restricted parent",
+        "Absent Parent",
+    )
+    assert [r["service"] for r in entries("referrals", "referral")] == ["Weekend Meals Pantry"]
+    [rsvp] = entries("events", "invitation")
+    assert (rsvp["event"], rsvp["answer"], rsvp["party_size"]) == ("Family math night", "yes", 3)
+    people = sections["people"]["entries"][0]
     assert {g["given_name"] for g in people["guardians"]} >= {"فاطمة", "Absent"}
+    [absent] = [g for g in people["guardians"] if g["given_name"] == "Absent"]
+    assert absent["contact_restricted"] is True
     assert people["students"][0]["given_name"] == "CaseloadChild"
     assert [d["recipient"] for d in data["disclosures"]][-1] == "Pantry"
-    raw = archive.read("record.json").decode() + archive.read("record.pdf").decode("latin-1")
-    assert "SECRET" not in raw
-    assert "Court order" not in raw
-    assert archive.read("record.pdf").startswith(b"%PDF")
-    assert b"DejaVu" in archive.read("record.pdf")  # the Unicode font is embedded
+
+    pdf = archive.read("record.pdf")
+    assert pdf.startswith(b"%PDF")
+    assert b"DejaVu" in pdf  # the Unicode font is embedded
+    text = pdf_text(pdf, tmp_path)
+    for words in [
+        "Picture day is Friday",
+        "Restricted parent asks about the bus",
+        "Concern raised by the restricted parent",
+        "Shared note on the concern",
+        "Called about the restricted parent",
+        "Weekend Meals Pantry",
+        "Family math night",
+        "Absent",
+        "CaseloadChild",
+        "Pantry",
+    ]:
+        assert words in text, words
+    json_text = archive.read("record.json").decode()
+    for readable in (json_text, text):
+        assert "SECRET" not in readable  # the confidential concern note
+        assert "Court order" not in readable  # the restriction's reason
 
 
 def test_the_export_is_recorded_as_a_disclosure_and_an_access(client, world):
@@ -203,10 +316,13 @@ def test_the_export_form_asks_who_the_record_is_for(client, world):
     assert not Disclosure.objects.exists()
 
 
-def test_erasure_on_request_leaves_a_tombstone_and_the_access_log(client, world, other_sections):
+def test_erasure_on_request_leaves_a_tombstone_and_the_access_log(client, world):
+    from liaison.events.models import Event
+
     household = world.site_family
     pk = household.pk
-    other_sections[("messages", pk)] = [{"id": 1, "text": "hello"}]
+    record = build_record(household, by=world.admin)
+    assert min(record.counts().values()) >= 1  # every kind is there before
     student_ids = list(household.students.values_list("pk", flat=True))
     client.force_login(world.admin)
     client.get(reverse("people:household", args=[pk]))
@@ -217,10 +333,15 @@ def test_erasure_on_request_leaves_a_tombstone_and_the_access_log(client, world,
     assert response.status_code == 302
     assert not Household.objects.filter(pk=pk).exists()
     assert not Student.objects.filter(pk__in=student_ids).exists()
-    assert ("messages", pk) not in other_sections
+    assert not Guardian.objects.filter(pk=record.restricted.pk).exists()
+    # Every message, concern (with its confidential note), contact, referral and RSVP is gone...
+    assert set(record.counts().values()) == {0}
+    # ...the event itself stays for the other families.
+    assert Event.objects.filter(pk=record.invitation.event_id).exists()
     tombstone = ErasureTombstone.objects.get(household_id=pk)
     assert tombstone.student_ids == student_ids
-    assert tombstone.sections["messages"] == 1
+    assert record.restricted.pk in tombstone.guardian_ids
+    assert all(tombstone.sections[kind] >= 1 for kind in OTHER_KINDS), tombstone.sections
     log = AccessLog.objects.for_household(pk)
     assert {e.action for e in log} == {"view", "erase"}
     assert all("Sitefamily" not in (e.path + e.reason) for e in log)
@@ -247,16 +368,18 @@ def test_erasure_asks_for_the_households_name(client, world):
 
 
 @pytest.mark.slow
-def test_a_retention_run_on_the_demo_district_removes_exactly_what_the_policy_says(
-    db, other_sections
-):
+def test_a_retention_run_on_the_demo_district_removes_exactly_what_the_policy_says(db):
     from liaison.people import demo
+    from liaison.people.choices import Role
     from liaison.people.models import Enrolment
+    from tests import factories as f
 
     district = demo.build_demo(households=200, students=300)
+    staff = f.UserFactory(username="retention-liaison")
+    f.MembershipFactory(user=staff, district=district, site=None, role=Role.LIAISON)
     today = timezone.localdate()
     households = list(Household.objects.filter(district=district).order_by("pk")[:4])
-    long_gone, held, recent, messages_only = households
+    long_gone, held, recent, sections_only = households
 
     def leave(household, years_ago):
         Enrolment.objects.filter(student__household=household).update(
@@ -266,35 +389,48 @@ def test_a_retention_run_on_the_demo_district_removes_exactly_what_the_policy_sa
     leave(long_gone, 8)
     leave(held, 9)
     leave(recent, 2)
-    leave(messages_only, 4)
-    for h in households:
-        other_sections[("messages", h.pk)] = [{"id": h.pk, "text": "hi"}]
+    leave(sections_only, 4)
+    records_of = {h.pk: build_record(h, by=staff, tag=f" {h.pk}") for h in households}
+    kept = {h.pk: records_of[h.pk].counts() for h in (held, recent)}
+    assert all(min(c.values()) >= 1 for c in kept.values())
     LegalHold.objects.create(household=held, reason="Open investigation")
     RetentionPolicy.objects.create(district=district, section="people", years_after_leaving=7)
-    RetentionPolicy.objects.create(district=district, section="messages", years_after_leaving=3)
+    for kind in OTHER_KINDS:
+        RetentionPolicy.objects.create(district=district, section=kind, years_after_leaving=3)
 
     before = Household.objects.filter(district=district).count()
     planned = services.apply_retention(dry_run=True)
     assert {(a.policy.section, a.household_id) for a in planned} == {
-        ("messages", long_gone.pk),
-        ("messages", messages_only.pk),
+        *((kind, h.pk) for kind in OTHER_KINDS for h in (long_gone, sections_only)),
         ("people", long_gone.pk),
     }
     assert Household.objects.filter(district=district).count() == before
+    assert min(records_of[sections_only.pk].counts().values()) >= 1  # nothing erased yet
 
     services.apply_retention()
     assert Household.objects.filter(district=district).count() == before - 1
     assert not Household.objects.filter(pk=long_gone.pk).exists()
-    assert ("messages", messages_only.pk) not in other_sections
-    assert Household.objects.filter(pk=messages_only.pk).exists()
-    assert ("messages", held.pk) in other_sections
-    assert ("messages", recent.pk) in other_sections
+    assert set(records_of[long_gone.pk].counts().values()) == {0}
+    # The family that left four years ago keeps its people but no messages, concerns (nor their
+    # confidential notes), contacts, referrals or RSVPs.
+    assert Household.objects.filter(pk=sections_only.pk).exists()
+    assert Guardian.objects.filter(pk=records_of[sections_only.pk].restricted.pk).exists()
+    assert set(records_of[sections_only.pk].counts().values()) == {0}
+    # The held and the recent family keep everything.
+    assert {pk: records_of[pk].counts() for pk in kept} == kept
     tombstones = ErasureTombstone.objects.filter(cause="retention")
     assert {(t.household_id, t.whole_household) for t in tombstones} == {
         (long_gone.pk, False),
         (long_gone.pk, True),
-        (messages_only.pk, False),
+        (sections_only.pk, False),
     }
+    erased = {
+        kind
+        for t in tombstones.filter(household_id=sections_only.pk)
+        for kind, n in t.sections.items()
+        if n
+    }
+    assert erased == set(OTHER_KINDS)
     assert AccessLog.objects.filter(household_id=long_gone.pk, action="erase").exists()
     # A second run finds nothing more to do.
     assert services.apply_retention(dry_run=True) == []

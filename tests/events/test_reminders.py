@@ -65,6 +65,26 @@ def test_reminder_offsets_are_configurable(tomorrow, settings):
     assert services.send_due_reminders() == 0
 
 
+def test_a_configured_reminder_is_sent_at_its_offset_and_not_before(tomorrow, settings):
+    from liaison.messaging.models import Delivery
+
+    settings.EVENTS_REMINDER_MINUTES = [30]
+    starts = tomorrow.event.starts_at
+    assert services.send_due_reminders(now=starts - dt.timedelta(minutes=31)) == 0
+    assert notices() == []
+    assert services.send_due_reminders(now=starts - dt.timedelta(minutes=30)) == 1
+    [notice] = notices()
+    assert "Kindergarten welcome" in notice.subject and notice.notice_kind == "reminder"
+    assert "Kindergarten welcome" in notice.body
+    assert [d.guardian for d in Delivery.objects.filter(message=notice)] == list(
+        tomorrow.household.guardians.all()
+    )
+    assert list(Notice.objects.filter(invitation=tomorrow).values_list("key", flat=True)) == [
+        "reminder-30"
+    ]
+    assert services.send_due_reminders(now=starts - dt.timedelta(minutes=5)) == 0
+
+
 def test_change_and_cancel_notices_go_once_to_everyone_invited(tomorrow):
     event = services.update_event(event=tomorrow.event, place="Gym")
     assert services.send_change_notices(event.pk, event.sequence) == 1

@@ -139,12 +139,99 @@ def test_percentile_matches_spreadsheets():
     assert metrics.median([3.0]) == 3.0
 
 
+# The raw history the rollups are made from: messages and deliveries, concerns and contacts,
+# referrals and needs, RSVPs and bookings (reference data such as categories and the directory of
+# services is not history).
+RAW_HISTORY = {
+    "messaging": [
+        "Conversation",
+        "ConversationRead",
+        "Message",
+        "Rendering",
+        "Attachment",
+        "Delivery",
+        "UnmatchedInbound",
+    ],
+    "concerns": [
+        "Concern",
+        "ConcernChange",
+        "ConcernNote",
+        "MediationMeeting",
+        "FollowUpAction",
+        "Contact",
+        "Reminder",
+    ],
+    "resources": ["Referral", "ReferralEvent", "UnmetNeed", "ServiceFeedback"],
+    "events": ["Invitation", "Notice", "ConferenceSlot", "GroupMember"],
+}
+
+
+def _raw_history_tables() -> set[str]:
+    from django.apps import apps
+
+    tables = set()
+    for label, names in RAW_HISTORY.items():
+        for name in names:
+            model = apps.get_model(label, name)
+            tables.add(model._meta.db_table)
+            tables |= {f.m2m_db_table() for f in model._meta.local_many_to_many}
+    return tables
+
+
+def _tables_read(queries, tables) -> set[str]:
+    import re
+
+    read = set()
+    for query in queries:
+        sql = query["sql"].lower()
+        read |= {t for t in tables if re.search(rf'(?<![a-z0-9_])"?{t}"?(?![a-z0-9_])', sql)}
+    return read
+
+
 def test_rollups_never_read_raw_history_in_a_request(client, data, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from liaison.messaging.models import Message
+
+    raw = _raw_history_tables()
+    assert {Message._meta.db_table, Delivery._meta.db_table} <= raw
     client.force_login(data.admin)
     with django_assert_max_num_queries(25):
         response = client.get("/insights/")
     assert response.status_code == 200
     assert timezone.localdate() >= NOW.date()
+    site = ("site", data.school.pk)
+    pages = [
+        ("/insights/", {}),
+        ("/insights/", {"scope": "site", "scope_id": data.school.pk, "period": "90"}),
+        ("/insights/", {"scope": "caseload", "scope_id": data.liaison.pk, "period": "365"}),
+        (reverse("insights:advocacy"), {}),
+        (reverse("insights:summary_pdf"), {}),
+        (reverse("insights:households"), {"metric": "unreached"}),
+        (reverse("insights:households"), {"metric": "reach_30", "format": "csv"}),
+        (reverse("insights:call_list"), {"metric": "unreached"}),
+    ]
+    for url, params in pages:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, params)
+        assert response.status_code == 200, (url, params)
+        assert captured.captured_queries, url  # the capture saw the page's queries
+        assert _tables_read(captured.captured_queries, raw) == set(), (url, params)
+    # The at-risk list is a working list, not a dashboard: its one live rule (an urgent concern open
+    # past its target, which a rollup would report late) reads the concerns table, and only that.
+    from liaison.concerns.models import Concern
+
+    for params in ({}, {"scope": site[0], "scope_id": site[1]}):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("insights:at_risk"), params)
+        assert response.status_code == 200
+        assert _tables_read(captured.captured_queries, raw) <= {Concern._meta.db_table}
+    # The check would see a raw table if a page read one.
+    with CaptureQueriesContext(connection) as captured:
+        list(Message.objects.all()[:1])
+    assert _tables_read(captured.captured_queries, raw) == {Message._meta.db_table}
 
 
 def test_a_logged_call_and_an_event_check_in_count_as_reaching_the_family(world):

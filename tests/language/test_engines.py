@@ -1,12 +1,110 @@
 """Each engine speaks its provider's documented API (checked against loopback servers), and Argos
 without its package or models offers nothing rather than failing."""
 
+import sys
+import textwrap
+
 import pytest
 
 from liaison.language.engines import EngineRefused, EngineUnavailable, argos, engine_for
 from liaison.language.engines.http import Azure, DeepL, Google, LibreTranslate
 from liaison.language.models import DistrictLanguageSettings
-from liaison.language.rendering import UNTRANSLATED, render_message
+from liaison.language.rendering import MACHINE, UNTRANSLATED, render_message
+
+# A tiny stand-in for the argostranslate package, with the calls the engine makes: installed
+# languages know their translations; an installed package (translate-en_es.argosmodel) adds one
+# pair; a translation marks the text with its target and upper-cases it.
+FAKE_ARGOS = {
+    "__init__.py": "",
+    "package.py": """
+        import json
+        import pathlib
+        import re
+
+        STATE = pathlib.Path(__file__).with_name("installed.json")
+
+
+        def install_from_path(path):
+            match = re.fullmatch(r"translate-(\\w+)_(\\w+)\\.argosmodel", pathlib.Path(path).name)
+            if match is None or pathlib.Path(path).read_bytes() != b"argos model":
+                raise ValueError(f"not an Argos package: {path}")
+            pairs = json.loads(STATE.read_text()) if STATE.exists() else []
+            pairs.append(list(match.groups()))
+            STATE.write_text(json.dumps(pairs))
+    """,
+    "translate.py": """
+        import json
+
+        from argostranslate.package import STATE
+
+
+        class Translation:
+            def __init__(self, from_lang, to_lang):
+                self.from_lang, self.to_lang = from_lang, to_lang
+
+            def translate(self, text):
+                if text == "crash":
+                    raise MemoryError("model ran out of memory")
+                return f"[{self.to_lang.code}] {text.upper()}"
+
+
+        class Language:
+            def __init__(self, code):
+                self.code = code
+                self.translations_from = []
+
+            def get_translation(self, to):
+                for t in self.translations_from:
+                    if t.to_lang.code == to.code:
+                        return t
+                return None
+
+
+        def get_installed_languages():
+            pairs = json.loads(STATE.read_text()) if STATE.exists() else []
+            languages = {}
+            for source, target in pairs:
+                src = languages.setdefault(source, Language(source))
+                dst = languages.setdefault(target, Language(target))
+                src.translations_from.append(Translation(src, dst))
+            return list(languages.values())
+    """,
+}
+
+
+def _forget_argos():
+    for name in [
+        n for n in sys.modules if n == "argostranslate" or n.startswith("argostranslate.")
+    ]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def fake_argos(tmp_path, monkeypatch):
+    """The stand-in argostranslate on sys.path, with no language package installed yet."""
+    package = tmp_path / "site" / "argostranslate"
+    package.mkdir(parents=True)
+    for name, source in FAKE_ARGOS.items():
+        (package / name).write_text(textwrap.dedent(source))
+    _forget_argos()
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    yield package
+    _forget_argos()
+
+
+@pytest.fixture
+def no_argos(monkeypatch):
+    """argostranslate cannot be imported, whether or not this machine has it."""
+    _forget_argos()
+    for name in ("argostranslate", "argostranslate.translate", "argostranslate.package"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def _argos_model(folder, pair="en_es"):
+    folder.mkdir(exist_ok=True)
+    model = folder / f"translate-{pair}.argosmodel"
+    model.write_bytes(b"argos model")
+    return model
 
 
 def test_libretranslate_request_shape(engine_server):
@@ -88,7 +186,7 @@ def test_slow_engine_times_out(settings):
     listener.close()
 
 
-def test_argos_without_the_package_offers_no_language():
+def test_argos_without_the_package_offers_no_language(no_argos):
     assert not argos.available()
     engine = argos.Argos()
     assert not engine.can_translate("en", "es")
@@ -97,7 +195,7 @@ def test_argos_without_the_package_offers_no_language():
 
 
 @pytest.mark.django_db
-def test_district_on_argos_without_models_sends_the_original_flagged(world):
+def test_district_on_argos_without_models_sends_the_original_flagged(world, fake_argos):
     DistrictLanguageSettings.objects.create(district=world.district, engine="argos")
     assert engine_for(world.district).kind == "argos"
     out = render_message(
@@ -118,7 +216,7 @@ def test_site_wide_engine_applies_to_districts_without_their_own_settings(world,
     assert engine.kind == "deepl" and engine.api_key == "abc"
 
 
-def test_installing_models_without_argos_says_how_to_get_it(tmp_path):
+def test_installing_models_without_argos_says_how_to_get_it(tmp_path, no_argos):
     from django.core.management import CommandError, call_command
 
     model = tmp_path / "translate-en_es.argosmodel"
@@ -129,3 +227,38 @@ def test_installing_models_without_argos_says_how_to_get_it(tmp_path):
     empty.mkdir()
     with pytest.raises(CommandError, match=r"No \.argosmodel"):
         call_command("install_argos_models", str(empty))
+
+
+def test_argos_translates_with_the_packages_installed_from_files(fake_argos, tmp_path):
+    from django.core.management import call_command
+
+    engine = argos.Argos()
+    assert argos.available()
+    assert not engine.can_translate("en", "es")  # the library, but no package yet
+    call_command("install_argos_models", str(_argos_model(tmp_path / "models")))
+    assert engine.supported_targets() == {"es"}
+    assert engine.can_translate("en", "es-MX")
+    assert not engine.can_translate("en", "fr")
+    assert engine.translate(["School is closed", "Bring a coat"], source="en", target="es") == [
+        "[es] SCHOOL IS CLOSED",
+        "[es] BRING A COAT",
+    ]
+    with pytest.raises(EngineRefused, match="en→fr"):
+        engine.translate(["Hi"], source="en", target="fr")
+    with pytest.raises(EngineUnavailable, match="out of memory"):
+        engine.translate(["crash"], source="en", target="es")
+
+
+@pytest.mark.django_db
+def test_district_on_argos_sends_families_the_machine_translation(world, fake_argos, tmp_path):
+    argos.install_models([_argos_model(tmp_path / "models")])
+    DistrictLanguageSettings.objects.create(district=world.district, engine="argos")
+    out = render_message(
+        district=world.district,
+        subject="Hi",
+        body="School is closed tomorrow.",
+        source_language="en",
+        target_languages=["es"],
+    )
+    assert out["es"].method == MACHINE
+    assert "[es] SCHOOL IS CLOSED TOMORROW." in out["es"].body

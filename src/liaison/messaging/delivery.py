@@ -209,7 +209,7 @@ def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
     `link` is the guardian's portal link when the caller asked for a whole batch at once (None:
     no link); by default it is asked for here.
     """
-    from liaison.messaging.tokens import unsubscribe_token
+    from liaison.messaging.tokens import unsubscribe_code, unsubscribe_token
 
     message = delivery.message
     body = rendering.body if rendering else message.body
@@ -238,7 +238,8 @@ def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
     if delivery.channel == Channel.EMAIL and message.kind == MessageKind.ANNOUNCEMENT:
         token = unsubscribe_token(delivery.channel, delivery.address)
         out.unsubscribe_url = _public(reverse("messaging:unsubscribe", args=[token]))
-        out.unsubscribe_mailto = f"{settings.MESSAGING_REPLY_LOCALPART}+unsubscribe-{token}@{settings.MESSAGING_EMAIL_DOMAIN}"
+        code = unsubscribe_code(delivery.pk)
+        out.unsubscribe_mailto = f"{settings.MESSAGING_REPLY_LOCALPART}+unsubscribe-{code}@{settings.MESSAGING_EMAIL_DOMAIN}"
     if delivery.channel == Channel.EMAIL:
         if not hasattr(message, "_attachments"):
             message._attachments = list(message.attachments.all())  # once per message, not per row

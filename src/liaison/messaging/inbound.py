@@ -272,6 +272,25 @@ def conversation_for_address(address: str) -> Conversation | None:
     return Conversation.objects.filter(reply_token=token).select_related("household").first()
 
 
+def _unsubscribe_target(address: str) -> tuple[str, str] | None:
+    """(channel, address) that mail to a List-Unsubscribe mailto opts out: reply+unsubscribe-CODE@
+    names an email delivery (tokens.unsubscribe_code); mail sent before the short code carried the
+    whole signed token there instead."""
+    from liaison.messaging.models import Delivery
+    from liaison.messaging.tokens import read_unsubscribe_code, read_unsubscribe_token
+
+    local = (address or "").split("@")[0]
+    prefix = settings.MESSAGING_REPLY_LOCALPART + "+unsubscribe-"
+    if not local.startswith(prefix):
+        return None
+    rest = local[len(prefix) :]
+    delivery_id = read_unsubscribe_code(rest)
+    if delivery_id is None:
+        return read_unsubscribe_token(rest)
+    row = Delivery.objects.filter(pk=delivery_id).values_list("channel", "address").first()
+    return (row[0], row[1]) if row and row[1] else None
+
+
 def handle_inbound_email(raw: bytes) -> dict:
     """Parse a raw email sent to a reply address; store it in that household's thread.
 
@@ -289,14 +308,9 @@ def handle_inbound_email(raw: bytes) -> dict:
     recipients = [a for _, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))]
     recipients += [a for _, a in getaddresses(msg.get_all("Delivered-To", []))]
     for address in recipients:
-        local = address.split("@")[0]
-        if local.startswith(settings.MESSAGING_REPLY_LOCALPART + "+unsubscribe-"):
-            from liaison.messaging.tokens import read_unsubscribe_token
-
-            parsed = read_unsubscribe_token(local.split("+unsubscribe-", 1)[1])
-            if parsed:
-                services.opt_out(channel=parsed[0], address=parsed[1])
-                return {"outcome": "unsubscribed", "message": None}
+        if parsed := _unsubscribe_target(address):
+            services.opt_out(channel=parsed[0], address=parsed[1], detail="List-Unsubscribe")
+            return {"outcome": "unsubscribed", "message": None}
     conversation = next(
         (c for c in (conversation_for_address(a) for a in recipients) if c is not None), None
     )

@@ -196,23 +196,45 @@ def _twilio_signature(url, params, token):
     return base64.b64encode(digest).decode()
 
 
+def assert_shown_escaped(html: str, text: str, where: str) -> None:
+    """The text is on the page, every line of it, as escaped text (what a person reads)."""
+    from django.utils.html import escape
+
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert lines, f"{where}: nothing to look for"
+    for line in lines:
+        assert escape(line) in html, f"{where}: {line[:60]!r} is not shown"
+
+
 @pytest.mark.parametrize("payload", hostile.CORPUS)
 def test_inbound_sms_with_hostile_text_is_stored_safely_and_rendered_escaped(
     client, world, settings, payload
 ):
+    from liaison.messaging.models import Message
+
     settings.MESSAGING_SMS_AUTH_TOKEN = "hostile-test-token"
     settings.PUBLIC_URL = "https://liaison.example.org"
     guardian = world.caseload_family.guardians.first()
     guardian.phone = "+16175550142"
     guardian.save()
     path = reverse("messaging:sms_inbound")
-    params = {"From": "+16175550142", "Body": payload.replace("\x00", ""), "MessageSid": "SM1"}
+    text = payload.replace("\x00", "")
+    params = {"From": "+16175550142", "Body": text, "MessageSid": "SM1"}
     signature = _twilio_signature(settings.PUBLIC_URL + path, params, "hostile-test-token")
     response = client.post(path, params, headers={"X-Twilio-Signature": signature})
     assert_safe_response(response, "sms inbound")
     assert response.status_code == 200
+    # First: kept, word for word, in the family's thread, and shown there.
+    message = Message.objects.get(direction="in", guardian=guardian)
+    assert message.body == text.strip()
     client.force_login(world.admin)
+    thread = reverse("messaging:conversation", args=[message.conversation_id])
+    page = client.get(thread)
+    assert page.status_code == 200
+    assert_shown_escaped(page.content.decode(), text, thread)
+    # Then: escaped wherever it appears.
     for url in [
+        thread,
         reverse("messaging:inbox"),
         reverse("people:household", args=[world.caseload_family.pk]),
     ]:
@@ -231,20 +253,52 @@ def test_inbound_sms_with_a_forged_signature_is_refused(client, world, settings)
 
 @pytest.mark.parametrize("payload", [hostile.SCRIPT, hostile.CRLF, hostile.RTL, hostile.LONG])
 def test_inbound_email_with_hostile_headers_and_body_is_handled(client, world, settings, payload):
+    from email.utils import formataddr
+
+    from liaison.messaging import services
+    from liaison.messaging.models import Message, UnmatchedInbound
+
     settings.MESSAGING_INBOUND_EMAIL_TOKEN = "mail-token"
+    guardian = world.caseload_family.guardians.first()
+    guardian.email = "parent@example.org"
+    guardian.save()
+    thread = services.send_message(
+        household=world.caseload_family, body="Can you bring the form?", by=world.liaison
+    ).conversation
     subject = payload.replace("\r\n", " ")[:500]
-    raw = (
-        f"From: {subject} <x@example.org>\r\nTo: reply+{subject}@liaison.example.org\r\n"
-        f"Subject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{payload}\r\n"
-    ).encode("utf-8", "replace") + b"\xff\xfe not utf-8 \xc3\x28"
-    response = client.post(
-        reverse("messaging:email_inbound"),
-        raw,
-        content_type="message/rfc822",
-        headers={"Authorization": "Bearer mail-token"},
-    )
-    assert_safe_response(response, "email inbound")
+
+    # The hostile name quoted as a mail client writes it, so the sender is still the guardian.
+    sender = formataddr((subject, "parent@example.org"))
+
+    def post(to):
+        raw = (
+            f"From: {sender}\r\nTo: {to}\r\n"
+            f"Subject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{payload}\r\n"
+        ).encode("utf-8", "replace") + b"\xff\xfe not utf-8 \xc3\x28"
+        response = client.post(
+            reverse("messaging:email_inbound"),
+            raw,
+            content_type="message/rfc822",
+            headers={"Authorization": "Bearer mail-token"},
+        )
+        assert_safe_response(response, "email inbound")
+        assert response.status_code == 202
+        return response.content.decode()
+
+    # A hostile reply address is no thread: answered cleanly, nothing kept.
+    assert post(f"reply+{subject}@liaison.example.org") == "unknown_address"
+    assert not Message.objects.filter(direction="in").exists()
+    # To the thread's own address: first kept and shown in the thread, then escaped.
+    assert post(f"reply+{thread.reply_token}@liaison.example.org") == "stored"
+    message = Message.objects.get(direction="in", guardian=guardian, conversation=thread)
+    assert payload.splitlines()[0] in message.body
     client.force_login(world.admin)
+    url = reverse("messaging:conversation", args=[thread.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert_shown_escaped(page.content.decode(), payload, url)
+    assert_safe_response(page, url)
+    assert not UnmatchedInbound.objects.exists()
     assert_safe_response(client.get(reverse("messaging:unmatched")), "unmatched")
 
 

@@ -1,10 +1,12 @@
 """The hostile-input corpus through every field of the inbound webhooks that tests/audit/test_hostile.py
 does not reach: the sender, provider ids and status fields of an SMS, NUL bytes, email headers that
-try to inject more headers. Each answer is a clean 2xx or 4xx with no hostile string in a header, and
-what was stored renders escaped."""
+try to inject more headers. Each answer is a clean 2xx or 4xx with no hostile string in a header; what
+arrives is first checked to be kept and shown (a test that passed because the message was dropped
+would prove nothing), then to render escaped."""
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from liaison.messaging.models import Message, UnmatchedInbound
 from tests.audit import hostile
@@ -40,7 +42,15 @@ def test_an_sms_from_a_hostile_sender_is_answered_cleanly(client, world, signed,
     )
     assert_safe_response(response, "sms from a hostile sender")
     assert response.status_code == 200
+    # First: kept for a liaison to attach, word for word, and shown in the queue.
+    text = payload.replace("\x00", "")
+    item = UnmatchedInbound.objects.get()
+    assert item.body == text
     client.force_login(world.admin)
+    queue = client.get(reverse("messaging:unmatched"))
+    assert queue.status_code == 200
+    assert escape(text[:150]) in queue.content.decode()
+    # Then: escaped wherever it appears.
     for url in [reverse("messaging:unmatched"), reverse("messaging:inbox")]:
         assert_safe_response(client.get(url), url)
 
@@ -53,11 +63,19 @@ def test_an_sms_with_a_nul_byte_is_kept_without_it(client, world, signed, payloa
     )
     assert_safe_response(response, "sms with NUL")
     assert response.status_code == 200
-    stored = Message.objects.filter(direction="in").values_list("body", flat=True)
-    assert all("\x00" not in body for body in stored)
+    # Kept without the NUL byte (PostgreSQL refuses it), the rest word for word, and shown.
+    text = payload.replace("\x00", "")
+    message = Message.objects.get(direction="in")
+    assert message.body == text
     client.force_login(world.admin)
-    url = reverse("people:household_timeline", args=[world.caseload_family.pk])
-    assert_safe_response(client.get(url), url)
+    thread = reverse("messaging:conversation", args=[message.conversation_id])
+    page = client.get(thread)
+    assert page.status_code == 200
+    if text:
+        assert escape(text) in page.content.decode()
+    timeline = reverse("people:household_timeline", args=[world.caseload_family.pk])
+    for url in [thread, timeline]:
+        assert_safe_response(client.get(url), url)
 
 
 @pytest.mark.parametrize("payload", hostile.CORPUS, ids=range(len(hostile.CORPUS)))
@@ -119,11 +137,19 @@ def test_inbound_email_that_injects_headers_and_nul_bytes_is_stored_safely(clien
     )
     assert_safe_response(response, "email inbound")
     assert response.status_code == 202
-    stored = list(Message.objects.filter(direction="in").values_list("body", flat=True))
-    stored += list(UnmatchedInbound.objects.values_list("body", flat=True))
-    assert stored and all("\x00" not in body for body in stored)
+    assert response.content.decode() == "stored"
+    # First: kept in the family's thread (the NUL byte gone, the rest as written) and shown there.
+    message = Message.objects.get(direction="in", guardian=guardian, conversation=sent.conversation)
+    assert message.body == "nulbyte " + hostile.IMG
+    assert not UnmatchedInbound.objects.exists()
     client.force_login(world.admin)
+    thread = reverse("messaging:conversation", args=[sent.conversation_id])
+    page = client.get(thread)
+    assert page.status_code == 200
+    assert escape(message.body) in page.content.decode()
+    # Then: escaped wherever it appears.
     for url in [
+        thread,
         reverse("people:household_timeline", args=[world.caseload_family.pk]),
         reverse("messaging:inbox"),
         reverse("messaging:unmatched"),

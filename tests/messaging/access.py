@@ -33,6 +33,17 @@ def attachment_pk(world, household):
     return [message.attachments.get().pk]
 
 
+def possible_opt_out_pks(world, household):
+    """A family's text that may mean "stop", flagged on the household's thread."""
+    from liaison.messaging.models import PossibleOptOut
+    from liaison.messaging.services import record_family_reply
+
+    guardian = household.guardians.first()
+    message = record_family_reply(guardian=guardian, body="STOP!!! who is this", channel="sms")
+    PossibleOptOut.objects.create(message=message, address=guardian.phone or "+16175550190")
+    return [message.conversation_id, message.pk]
+
+
 # A member of staff's own thread: for staff who cannot use the shared thread but teach the
 # family's children; those who read the shared thread are sent there (302). Who reads such a
 # thread: tests/messaging/test_staff_threads.py.
@@ -53,6 +64,7 @@ ROWS = {
     ),
     "messaging:conversation_done": Row(conversation_pk, MESSAGES, method="post"),
     "messaging:delivery_retry": Row(delivery_pk, MESSAGES, method="post"),
+    "messaging:message_opt_out": Row(possible_opt_out_pks, MESSAGES, method="post"),
     "messaging:delivery_switch": Row(
         delivery_pk, MESSAGES, method="post", data=lambda w, h: {"channel": "portal"}
     ),

@@ -156,3 +156,113 @@ def test_staff_can_switch_a_failed_delivery_to_sms(world, settings, gateway, cli
     delivery.drain()
     assert Delivery.objects.get(guardian=mum, channel="sms").state == DeliveryState.SENT
     assert [m["to"] for m in gateway.sent if m["to"] == mum.phone] == [mum.phone]
+
+
+def _list_unsubscribe(raw: bytes) -> tuple[str, str, str]:
+    """(https link, mailto address, List-Unsubscribe-Post) as a mail client reads them off the wire."""
+    parsed = email.message_from_bytes(raw, policy=email.policy.SMTP)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert b"=?" not in head, "no header is RFC 2047-encoded"
+    value = parsed["List-Unsubscribe"]
+    assert "=?" not in value
+    entries = [e.strip() for e in value.split(",")]
+    assert len(entries) == 2 and all(e.startswith("<") and e.endswith(">") for e in entries)
+    https, mailto = (e[1:-1] for e in entries)
+    assert https.startswith("https://") and mailto.startswith("mailto:")
+    return https, mailto.removeprefix("mailto:"), parsed["List-Unsubscribe-Post"]
+
+
+def test_list_unsubscribe_reads_as_gmail_reads_it_and_both_ways_opt_out(
+    world, smtp, client, monkeypatch
+):
+    import io
+    import sys
+
+    from django.core.management import call_command
+
+    _household, (mum, dad) = _email_family(world.district, 2)
+    message = services.send_announcement(
+        district=world.district,
+        audience=Audience(guardian_ids=[mum.pk, dad.pk]),
+        subject="Early dismissal on Friday for the whole district",
+        body="School closes at noon on Friday.",
+        by=world.admin,
+    )
+    services.prepare_message(message.pk)
+    delivery.drain()
+    sent = {rcpts[0]: raw for rcpts, raw in smtp.recorder.messages}
+    assert set(sent) == {mum.email, dad.email}
+
+    # RFC 8058 as Gmail's bulk-sender rules read it: an https URL, and the one-click POST header.
+    mum_link, mum_mailto, post = _list_unsubscribe(sent[mum.email])
+    assert post == "List-Unsubscribe=One-Click"
+    local, _at, domain = mum_mailto.partition("@")
+    assert domain == "liaison.example.org"
+    assert len(local) <= 64 and ":" not in local, local  # RFC 5321/5322: a valid local part
+
+    # Mail to that address, as the mail server pipes it into `liaison receive_email`.
+    reply = email.message.EmailMessage()
+    reply["From"] = mum.email
+    reply["To"] = mum_mailto
+    reply["Subject"] = "unsubscribe"
+    reply.set_content("unsubscribe")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(reply.as_bytes())))
+    out = io.StringIO()
+    call_command("receive_email", stdout=out)
+    assert out.getvalue().strip() == "unsubscribed"
+    assert Suppression.objects.filter(channel="email", address=mum.email.lower()).exists()
+    assert not Suppression.objects.filter(channel="email", address=dad.email.lower()).exists()
+
+    # The one-click POST from dad's own email.
+    dad_link, _dad_mailto, _post = _list_unsubscribe(sent[dad.email])
+    assert dad_link != mum_link
+    response = client.post(
+        dad_link.removeprefix("https://liaison.example.org"), {"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+    assert Suppression.objects.filter(channel="email", address=dad.email.lower()).exists()
+
+    # Neither gets the next announcement by email.
+    smtp.recorder.messages.clear()
+    later = services.send_announcement(
+        district=world.district,
+        audience=Audience(guardian_ids=[mum.pk, dad.pk]),
+        subject="Picture day",
+        body="Picture day is Monday.",
+        by=world.admin,
+    )
+    services.prepare_message(later.pk)
+    delivery.drain()
+    assert smtp.recorder.messages == []
+
+
+def test_a_forged_or_altered_unsubscribe_address_suppresses_nothing(world, smtp):
+    import io
+    import sys
+
+    from django.core.management import call_command
+
+    _household, (mum,) = _email_family(world.district, 1)
+    message = services.send_announcement(
+        district=world.district,
+        audience=Audience(guardian_ids=[mum.pk]),
+        subject="Closure",
+        body="School closed Friday",
+        by=world.admin,
+    )
+    services.prepare_message(message.pk)
+    delivery.drain()
+    ((_rcpts, raw),) = smtp.recorder.messages
+    _link, mailto, _post = _list_unsubscribe(raw)
+    local, _at, domain = mailto.partition("@")
+    other = Delivery.objects.get(guardian=mum).pk + 1
+    forged = local.replace(local.split("-")[1], format(other, "x"), 1)
+    altered = local[:-1] + ("1" if local.endswith("0") else "0")
+    for address in [f"{forged}@{domain}", f"{altered}@{domain}"]:
+        raw_mail = f"From: x@example.org\r\nTo: {address}\r\n\r\nunsubscribe\r\n".encode()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw_mail)))
+            out = io.StringIO()
+            call_command("receive_email", stdout=out)
+        assert out.getvalue().strip() == "unknown_address"
+    assert not Suppression.objects.exists()

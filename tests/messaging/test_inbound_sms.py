@@ -63,7 +63,8 @@ def test_a_reply_lands_in_the_household_thread_once_even_if_the_provider_retries
 
 
 def test_stop_stops_every_later_sms_including_queued_announcements(client, world, gateway):
-    household, (mum, dad) = family(world.district, guardians=2)
+    # English readers: the confirmation is now written in the guardian's language.
+    household, (mum, dad) = family(world.district, guardians=2, language="en")
     dad.preferred_channels = ["sms"]
     dad.save()
     announcement = services.send_announcement(

@@ -200,6 +200,12 @@ def _link_purpose(message: Message) -> str:
     return message.kind if message.kind != MessageKind.CONVERSATION else "conversation"
 
 
+def _carries_link(message: Message) -> bool:
+    """A consent confirmation or HELP answer carries no portal link: it answers a text (a number
+    that just opted out gets that one sentence and nothing else)."""
+    return message.notice_kind != "consent"
+
+
 _ASK = object()
 
 
@@ -209,14 +215,16 @@ def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
     `link` is the guardian's portal link when the caller asked for a whole batch at once (None:
     no link); by default it is asked for here.
     """
-    from liaison.messaging.tokens import unsubscribe_token
+    from liaison.messaging.tokens import unsubscribe_code, unsubscribe_token
 
     message = delivery.message
     body = rendering.body if rendering else message.body
     subject = rendering.subject if rendering else message.subject
     if rendering and rendering.note:
         body = f"{rendering.note}\n\n{body}"
-    if link is _ASK:
+    if not _carries_link(message):
+        link = None
+    elif link is _ASK:
         link = registry.portal_links([delivery.guardian_id], _link_purpose(message), message).get(
             delivery.guardian_id
         )
@@ -238,7 +246,8 @@ def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
     if delivery.channel == Channel.EMAIL and message.kind == MessageKind.ANNOUNCEMENT:
         token = unsubscribe_token(delivery.channel, delivery.address)
         out.unsubscribe_url = _public(reverse("messaging:unsubscribe", args=[token]))
-        out.unsubscribe_mailto = f"{settings.MESSAGING_REPLY_LOCALPART}+unsubscribe-{token}@{settings.MESSAGING_EMAIL_DOMAIN}"
+        code = unsubscribe_code(delivery.pk)
+        out.unsubscribe_mailto = f"{settings.MESSAGING_REPLY_LOCALPART}+unsubscribe-{code}@{settings.MESSAGING_EMAIL_DOMAIN}"
     if delivery.channel == Channel.EMAIL:
         if not hasattr(message, "_attachments"):
             message._attachments = list(message.attachments.all())  # once per message, not per row
@@ -478,7 +487,7 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
     # Portal links for a whole message's texts and emails at once (signing is per guardian).
     linked: dict[int, list] = {}
     for d in ready:
-        if d.channel in (Channel.SMS, Channel.EMAIL):
+        if d.channel in (Channel.SMS, Channel.EMAIL) and _carries_link(messages[d.message_id]):
             linked.setdefault(d.message_id, []).append(d.guardian_id)
     links = {
         message_id: registry.portal_links(

@@ -9,25 +9,37 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
-from liaison.messaging import registry
+from liaison.messaging import optout, registry
 from liaison.messaging.choices import Channel, ConversationStatus, SuppressionReason
-from liaison.messaging.models import Conversation, InboundReceipt, Suppression, UnmatchedInbound
+from liaison.messaging.models import (
+    Conversation,
+    InboundReceipt,
+    PossibleOptOut,
+    Suppression,
+    UnmatchedInbound,
+)
 
-# FCC 24-18: any reasonable way of saying stop, in other languages too. Compared to the whole
-# text, casefolded, accents and punctuation removed.
-STOP_WORDS = {
-    "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "opt out", "optout",
-    "stop all", "remove", "no more",
-    # Spanish, Portuguese, French, Haitian Creole, Vietnamese, Somali
-    "no mas", "parar", "para", "alto", "baja", "cancelar", "sair", "pare",
-    "arreter", "arrete", "desabonner", "kanpe", "sispann", "dung", "dung lai", "huy", "jooji",
-    # Arabic, Chinese, Russian, Korean
-    "توقف", "الغاء", "停止", "退订", "取消", "стоп", "отписаться", "중지", "그만",
-}  # fmt: skip
 START_WORDS = {"start", "unstop", "yes", "si", "comenzar", "inicio", "demarrer", "bat dau"}
 AFFIRMATIVES = {"yes", "si"}  # START words that are also plain answers (an RSVP, a survey)
 HELP_WORDS = {"help", "info", "ayuda", "aide", "ajuda", "ed", "tro giup", "caawin", "مساعدة", "帮助", "помощь", "도움"}  # fmt: skip
+
+# What a family reads back, from the catalogues in their language (never machine translated, and
+# with no portal link: it answers a text, and a number that just opted out gets nothing else).
+STOP_CONFIRMATION = gettext_lazy(
+    "%(sender)s: you will get no more text messages from us. Reply START to receive them again."
+)
+STOP_CONFIRMATION_UNKNOWN = gettext_lazy(
+    "You will get no more text messages from this number. Reply START to receive them again."
+)
+START_CONFIRMATION = gettext_lazy(
+    "%(sender)s: you will receive our text messages again. Reply STOP to stop."
+)
+HELP_TEXT = gettext_lazy(
+    "%(sender)s family messages. Help: %(phone)s. Msg frequency varies. "
+    "Msg & data rates may apply. Reply STOP to stop."
+)
 
 
 def normalise(text: str) -> str:
@@ -38,14 +50,31 @@ def normalise(text: str) -> str:
 
 
 def keyword_of(text: str) -> str | None:
-    word = normalise(text)
-    if word in {normalise(w) for w in STOP_WORDS}:
+    """The keyword a text is: "stop" (any known way of saying it, see optout.py), "start", "help"."""
+    intent = optout.classify(text)
+    if intent is not None and intent.kind == optout.STOP:
         return "stop"
+    word = normalise(text)
     if word in {normalise(w) for w in START_WORDS}:
         return "start"
     if word in {normalise(w) for w in HELP_WORDS}:
         return "help"
     return None
+
+
+def reply_language(language: str) -> str:
+    """The language a confirmation is written in: the family's when the catalogues have it, else English."""
+    try:
+        return translation.get_supported_language_variant(language or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def family_text(template, language: str, **values) -> tuple[str, str]:
+    """(text, language): a catalogue sentence in the family's language (English when it has none)."""
+    language = reply_language(language)
+    with translation.override(language):
+        return str(template) % values, language
 
 
 def guardians_with_number(number: str):
@@ -58,11 +87,13 @@ def guardians_with_number(number: str):
     )
 
 
-def _consent_reply(guardian, number: str, text: str, *, district) -> None:
+def _consent_reply(guardian, number: str, template, *, district, **values) -> None:
     """A consent confirmation or HELP answer: by SMS to this number only, in the guardian's language.
 
     It is the one text that may go to a number that has just opted out (its confirmation), and it is
-    sent at once, quiet hours or not: it answers what the family just sent.
+    sent at once, quiet hours or not: it answers what the family just sent. The text is written in
+    the family's language from the catalogue and recorded as such, so the delivery sends it as it is
+    (no machine translation, no "could not translate" note).
     """
     from liaison.messaging import tasks
     from liaison.messaging.choices import DeliveryState, Direction, MessageKind
@@ -70,6 +101,9 @@ def _consent_reply(guardian, number: str, text: str, *, district) -> None:
 
     if guardian is None:
         return
+    text, language = family_text(
+        template, guardian.preferred_language, sender=district.name, **values
+    )
     with transaction.atomic():
         message = Message.objects.create(
             district=district,
@@ -77,7 +111,7 @@ def _consent_reply(guardian, number: str, text: str, *, district) -> None:
             kind=MessageKind.NOTICE,
             notice_kind="consent",
             body=text,
-            source_language="en",
+            source_language=language,
             urgent=True,
             recipient_count=1,
         )
@@ -87,27 +121,30 @@ def _consent_reply(guardian, number: str, text: str, *, district) -> None:
             household_id_copy=guardian.household_id,
             channel=Channel.SMS,
             address=number,
-            language=guardian.preferred_language or "en",
+            language=language,
             state=DeliveryState.QUEUED,
             urgent=True,
         )
         transaction.on_commit(tasks.enqueue_delivery)
 
 
-def _help_text(district) -> str:
-    phone = district.contact_phone or ""
-    name = district.name
-    return (
-        f"{name} family messages. Help: {phone}. Msg frequency varies. "
-        "Msg & data rates may apply. Reply STOP to stop."
-    )
+def confirm_opt_out(guardian, number: str) -> bool:
+    """The one confirmation an SMS opt-out earns (never two for the same opt-out). True when it is
+    owed now: sent to a guardian's number here, answered in the webhook's reply for an unknown one."""
+    claimed = Suppression.objects.filter(
+        channel=Channel.SMS, address=number, confirmed_at__isnull=True
+    ).update(confirmed_at=timezone.now())
+    if claimed and guardian is not None:
+        _consent_reply(guardian, number, STOP_CONFIRMATION, district=guardian.household.district)
+    return bool(claimed)
 
 
 def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=()) -> dict:
     """Store a text from a family (or queue it as unmatched) and act on STOP/START/HELP and keywords.
 
-    Returns {"outcome": "...", "message": Message | None}. A provider retrying the same webhook
-    (same MessageSid) stores nothing new.
+    Returns {"outcome": "...", "message": Message | None, "reply": text to answer at once or ""}.
+    A provider retrying the same webhook (same MessageSid) stores nothing new. A short text that
+    may mean stop (optout.MAYBE) is stored as usual and flagged on the thread for a liaison.
     """
     from liaison.messaging import services
 
@@ -116,26 +153,21 @@ def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=(
             with transaction.atomic():
                 InboundReceipt.objects.create(provider_id=provider_id)
         except IntegrityError:
-            return {"outcome": "duplicate", "message": None}
+            return {"outcome": "duplicate", "message": None, "reply": ""}
+    intent = optout.classify(body)
     keyword = keyword_of(body)
     guardians = list(guardians_with_number(sender))
     guardian = guardians[0] if guardians else None
     if keyword == "stop":
-        suppression, _created = _opt_out_number(sender)
+        opt_out_number(sender)
         message = _store(guardian, body, media, consumed=True)
-        # One confirmation, then nothing: never confirm twice for the same opt-out.
-        claimed = Suppression.objects.filter(pk=suppression.pk, confirmed_at__isnull=True).update(
-            confirmed_at=timezone.now()
-        )
-        if claimed and guardian is not None:
-            district = guardian.household.district
-            with translation.override(guardian.preferred_language):
-                text = (
-                    f"{district.name}: you will get no more text messages from us. "
-                    "Reply START to receive them again."
-                )
-            _consent_reply(guardian, sender, text, district=district)
-        return {"outcome": "stop", "message": message}
+        reply = ""
+        # One confirmation, then nothing: never confirm twice for the same opt-out. A number we do
+        # not know is answered in the webhook's reply, in the language it wrote in.
+        if confirm_opt_out(guardian, sender) and guardian is None:
+            language = intent.language if intent is not None else settings.LANGUAGE_CODE
+            reply, _language = family_text(STOP_CONFIRMATION_UNKNOWN, language)
+        return {"outcome": "stop", "message": message, "reply": reply}
     if keyword == "start" and normalise(body) in AFFIRMATIVES and not _opted_out(sender):
         keyword = None  # "YES"/"SÍ" from a number that never opted out is an answer, not START
     if keyword == "start":
@@ -143,23 +175,16 @@ def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=(
         message = _store(guardian, body, media, consumed=True)
         if guardian is not None:
             district = guardian.household.district
-            _consent_reply(
-                guardian,
-                sender,
-                f"{district.name}: you will receive our text messages again. Reply STOP to stop.",
-                district=district,
-            )
-        return {"outcome": "start", "message": message}
+            _consent_reply(guardian, sender, START_CONFIRMATION, district=district)
+        return {"outcome": "start", "message": message, "reply": ""}
     if keyword == "help":
         message = _store(guardian, body, media, consumed=True)
         if guardian is not None:
+            district = guardian.household.district
             _consent_reply(
-                guardian,
-                sender,
-                _help_text(guardian.household.district),
-                district=guardian.household.district,
+                guardian, sender, HELP_TEXT, district=district, phone=district.contact_phone or ""
             )
-        return {"outcome": "help", "message": message}
+        return {"outcome": "help", "message": message, "reply": ""}
     if guardian is None:
         UnmatchedInbound.objects.create(
             sender=sender,
@@ -168,15 +193,17 @@ def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=(
             channel=Channel.SMS,
             media=[item.as_pair() for item in media],
         )
-        return {"outcome": "unmatched", "message": None}
+        return {"outcome": "unmatched", "message": None, "reply": ""}
     message = services.record_family_reply(
         guardian=guardian, body=body, channel=Channel.SMS, attachments=media
     )
+    if intent is not None and intent.kind == optout.MAYBE:
+        PossibleOptOut.objects.get_or_create(message=message, defaults={"address": sender})
     for handler in registry.keyword_handlers():
         if handler(guardian, body, message):
             _not_awaiting(message)
-            return {"outcome": "handled", "message": message}
-    return {"outcome": "stored", "message": message}
+            return {"outcome": "handled", "message": message, "reply": ""}
+    return {"outcome": "stored", "message": message, "reply": ""}
 
 
 def _opted_out(number: str) -> bool:
@@ -185,13 +212,13 @@ def _opted_out(number: str) -> bool:
     ).exists()
 
 
-def _opt_out_number(number: str):
+def opt_out_number(number: str, detail: str = "STOP"):
     from liaison.messaging.delivery import mark_unreachable
 
     with transaction.atomic():
         existed = Suppression.objects.filter(channel=Channel.SMS, address=number).exists()
         suppression = mark_unreachable(
-            channel=Channel.SMS, address=number, reason=SuppressionReason.OPT_OUT, detail="STOP"
+            channel=Channel.SMS, address=number, reason=SuppressionReason.OPT_OUT, detail=detail
         )
         if suppression.reason != SuppressionReason.OPT_OUT:
             suppression.reason = SuppressionReason.OPT_OUT
@@ -272,6 +299,25 @@ def conversation_for_address(address: str) -> Conversation | None:
     return Conversation.objects.filter(reply_token=token).select_related("household").first()
 
 
+def _unsubscribe_target(address: str) -> tuple[str, str] | None:
+    """(channel, address) that mail to a List-Unsubscribe mailto opts out: reply+unsubscribe-CODE@
+    names an email delivery (tokens.unsubscribe_code); mail sent before the short code carried the
+    whole signed token there instead."""
+    from liaison.messaging.models import Delivery
+    from liaison.messaging.tokens import read_unsubscribe_code, read_unsubscribe_token
+
+    local = (address or "").split("@")[0]
+    prefix = settings.MESSAGING_REPLY_LOCALPART + "+unsubscribe-"
+    if not local.startswith(prefix):
+        return None
+    rest = local[len(prefix) :]
+    delivery_id = read_unsubscribe_code(rest)
+    if delivery_id is None:
+        return read_unsubscribe_token(rest)
+    row = Delivery.objects.filter(pk=delivery_id).values_list("channel", "address").first()
+    return (row[0], row[1]) if row and row[1] else None
+
+
 def handle_inbound_email(raw: bytes) -> dict:
     """Parse a raw email sent to a reply address; store it in that household's thread.
 
@@ -289,14 +335,9 @@ def handle_inbound_email(raw: bytes) -> dict:
     recipients = [a for _, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))]
     recipients += [a for _, a in getaddresses(msg.get_all("Delivered-To", []))]
     for address in recipients:
-        local = address.split("@")[0]
-        if local.startswith(settings.MESSAGING_REPLY_LOCALPART + "+unsubscribe-"):
-            from liaison.messaging.tokens import read_unsubscribe_token
-
-            parsed = read_unsubscribe_token(local.split("+unsubscribe-", 1)[1])
-            if parsed:
-                services.opt_out(channel=parsed[0], address=parsed[1])
-                return {"outcome": "unsubscribed", "message": None}
+        if parsed := _unsubscribe_target(address):
+            services.opt_out(channel=parsed[0], address=parsed[1], detail="List-Unsubscribe")
+            return {"outcome": "unsubscribed", "message": None}
     conversation = next(
         (c for c in (conversation_for_address(a) for a in recipients) if c is not None), None
     )

@@ -349,6 +349,23 @@ class UnmatchedInbound(models.Model):
         return f"{self.sender}: {self.body[:40]}"
 
 
+class PossibleOptOut(models.Model):
+    """A short text from a family that may mean "stop texting me" but is none of the known ways of
+    saying it ("STOP!!! who is this"): shown on the thread for a liaison to opt the number out."""
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="possible_opt_out"
+    )
+    address = models.CharField(max_length=254)  # the number the text came from
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opted_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self):
+        return f"{self.address} may want to stop ({self.message_id})"
+
+
 class InboundReceipt(models.Model):
     """Provider ids of inbound messages already stored: a webhook retried by the provider stores nothing new."""
 

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison.messaging import outbox
+from liaison.messaging import inbound, outbox
 from liaison.messaging.audiences import UNREACHABLE_REASONS, Audience
 from liaison.messaging.choices import (
     Channel,
@@ -44,6 +44,7 @@ from liaison.messaging.models import (
     ConversationRead,
     Delivery,
     Message,
+    PossibleOptOut,
     Suppression,
 )
 from liaison.messaging.registry import (
@@ -69,6 +70,7 @@ __all__ = [
     "mark_read",
     "opt_in",
     "opt_out",
+    "opt_out_on_request",
     "preview_announcement",
     "record_delivery_status",
     "record_family_reply",
@@ -519,6 +521,18 @@ def opt_out(*, channel: str, address: str, reason: str = SuppressionReason.OPT_O
     address = address.lower() if channel == Channel.EMAIL else address
     with transaction.atomic():
         return mark_unreachable(channel=channel, address=address, reason=reason, detail=detail)
+
+
+def opt_out_on_request(*, flag: PossibleOptOut, by) -> Suppression:
+    """A liaison honours a family's text that may have meant "stop" (one tap on the thread): the
+    number it came from is opted out of texts and the family gets the usual one confirmation."""
+    with transaction.atomic():
+        suppression, _created = inbound.opt_out_number(flag.address, detail="asked by text")
+        PossibleOptOut.objects.filter(pk=flag.pk, opted_out_at__isnull=True).update(
+            opted_out_at=timezone.now(), opted_out_by=by
+        )
+        inbound.confirm_opt_out(flag.message.guardian, flag.address)
+    return suppression
 
 
 def opt_in(*, channel: str, address: str) -> bool:

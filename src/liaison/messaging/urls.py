@@ -11,6 +11,11 @@ urlpatterns = [
     path("threads/<int:pk>/messages/", views.conversation_messages, name="conversation_messages"),
     path("threads/<int:pk>/assign/", views.conversation_assign, name="conversation_assign"),
     path("threads/<int:pk>/done/", views.conversation_done, name="conversation_done"),
+    path(
+        "threads/<int:pk>/messages/<int:message_pk>/opt-out/",
+        views.message_opt_out,
+        name="message_opt_out",
+    ),
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("households/<int:pk>/write/", views.household_write, name="household_write"),
     path("households/<int:pk>/write/mine/", views.household_write_own, name="household_write_own"),

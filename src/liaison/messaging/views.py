@@ -16,10 +16,12 @@ from liaison.core import policy
 from liaison.core.policy import messaging as mpolicy
 from liaison.messaging import registry, services
 from liaison.messaging.choices import (
+    Channel,
     ConversationStatus,
     DeliveryState,
     Direction,
     MessageKind,
+    SuppressionReason,
 )
 from liaison.messaging.forms import (
     AnnouncementForm,
@@ -34,7 +36,9 @@ from liaison.messaging.models import (
     ConversationRead,
     Delivery,
     Message,
+    PossibleOptOut,
     SavedAudience,
+    Suppression,
     UnmatchedInbound,
 )
 from liaison.people.models import Guardian, Household, Site, User
@@ -148,12 +152,22 @@ def _thread_context(request, conversation, form=None):
         .order_by("pk")
     ):
         deliveries.setdefault(d.message_id, []).append(d)
-    actions = registry.message_actions(
-        request.user, conversation, [m for m in items if m.direction == Direction.IN]
+    from_family = [m for m in items if m.direction == Direction.IN]
+    actions = registry.message_actions(request.user, conversation, from_family)
+    # Texts that may mean "stop": flagged until the number is opted out (by anyone, any way).
+    flags = {f.message_id: f for f in PossibleOptOut.objects.filter(message__in=from_family)}
+    opted_out = set(
+        Suppression.objects.filter(
+            channel=Channel.SMS,
+            reason=SuppressionReason.OPT_OUT,
+            address__in={f.address for f in flags.values()},
+        ).values_list("address", flat=True)
     )
     for m in items:
         m.delivery_list = deliveries.get(m.pk, [])
         m.actions = actions.get(m.pk, [])
+        m.stop_flag = flags.get(m.pk)
+        m.stop_flag_open = m.stop_flag is not None and m.stop_flag.address not in opted_out
     staff = (
         User.objects.filter(is_active=True)
         .staff_of(household.district)
@@ -171,6 +185,7 @@ def _thread_context(request, conversation, form=None):
         "conversation": conversation,
         "other_threads": others,
         "may_assign": mpolicy.can_message(request.user, household),
+        "may_opt_out": mpolicy.can_opt_out_number(request.user, conversation),
         "household": household,
         "items": items,
         "form": form or MessageForm(),
@@ -305,6 +320,27 @@ def conversation_done(request, pk):
     services.mark_conversation_done(conversation=conversation, by=request.user)
     flash.success(request, _("Marked done."))
     return redirect("messaging:inbox")
+
+
+@login_required
+@require_POST
+def message_opt_out(request, pk, message_pk):
+    """One tap on a family's text that may mean "stop": opt out the number it came from."""
+    conversation = _conversation_or_404(request.user, pk)
+    if not mpolicy.can_opt_out_number(request.user, conversation):
+        raise Http404
+    if not _glass_ok(request, conversation.household):
+        return redirect(conversation.household)
+    flag = get_object_or_404(
+        PossibleOptOut.objects.select_related("message__guardian__household__district"),
+        message_id=message_pk,
+        message__conversation=conversation,
+    )
+    services.opt_out_on_request(flag=flag, by=request.user)
+    flash.success(
+        request, _("This number will get no more texts. The family is told in their language.")
+    )
+    return redirect(conversation)
 
 
 def _delivery_or_404(user, pk) -> Delivery:

@@ -1,6 +1,7 @@
 """Endpoints providers and families' mail clients call: inbound SMS, status callbacks, inbound email, unsubscribe."""
 
 import hmac
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
@@ -14,6 +15,7 @@ from liaison.messaging.media import from_webhook
 from liaison.messaging.tokens import read_unsubscribe_token
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+REPLY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{text}</Message></Response>'
 
 
 def _public_url(request) -> str:
@@ -44,12 +46,18 @@ def sms_inbound(request):
     if not _twilio_signature_ok(request):
         return HttpResponseForbidden("bad signature")
     media = from_webhook(request.POST)  # fetched by a task once the message is stored
-    inbound.handle_inbound_sms(
+    result = inbound.handle_inbound_sms(
         sender=_field(request, "From", 254),
         body=_field(request, "Body"),
         provider_id=_field(request, "MessageSid", 100),
         media=media,
     )
+    if result.get("reply"):
+        # An answer owed to a number no guardian has (its STOP confirmation): the provider sends it
+        # back to the sender, since no delivery row can name a guardian for it.
+        return HttpResponse(
+            REPLY_TWIML.format(text=escape(result["reply"])), content_type="text/xml"
+        )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 

@@ -8,6 +8,7 @@
   who read the shared thread: the family's liaison sees everything the family is told.
 - Announcements: district admins to the district, site leaders to their sites' families.
 - The unmatched-number queue: anyone who works with families in the district.
+- Opting a number out because a family's text on a thread may mean "stop": whoever reads that thread.
 """
 
 from liaison.core import policy
@@ -27,6 +28,13 @@ def can_read_thread(user, conversation) -> bool:
         and conversation.staff_id == user.pk
         and _in_scope(user, conversation.household)
     )
+
+
+def can_opt_out_number(user, conversation) -> bool:
+    """Whether this person may opt a family's number out of texts on the family's word (a short text
+    on the thread that may mean "stop"): whoever reads the thread it came in on, since the family
+    asked them and the law asks that any reasonable way of saying stop is honoured."""
+    return can_read_thread(user, conversation)
 
 
 def can_write_own_thread(user, household) -> bool:

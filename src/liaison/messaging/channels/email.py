@@ -7,6 +7,7 @@ worker that died mid-hand-over leaves the row for a person to check rather than 
 """
 
 import contextlib
+import email.policy
 import smtplib
 import threading
 
@@ -20,6 +21,18 @@ from liaison.messaging.channels.base import (
     TemporaryFailure,
     Uncertain,
 )
+
+
+class _UnfoldedLinks(EmailMessage):
+    """An email whose List-Unsubscribe reaches mail clients as written.
+
+    Its https link is longer than the 78 characters a line is folded at, and a mail library that
+    cannot fold a long word encodes it as RFC 2047 encoded-words, which no client reads as a link
+    (Gmail then shows no unsubscribe). RFC 5322 allows lines of up to 998 characters.
+    """
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
 
 
 class DjangoEmail(ChannelBackend):
@@ -50,7 +63,7 @@ class DjangoEmail(ChannelBackend):
                 links.append(f"<mailto:{outgoing.unsubscribe_mailto}>")
             headers["List-Unsubscribe"] = ", ".join(links)
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        msg = EmailMessage(
+        msg = (_UnfoldedLinks if "List-Unsubscribe" in headers else EmailMessage)(
             subject=outgoing.subject or settings.MESSAGING_DEFAULT_SUBJECT,
             body=outgoing.body,
             from_email=settings.DEFAULT_FROM_EMAIL,

@@ -32,4 +32,16 @@ SHARED = [
     gettext_noop("Postsecondary"),
     gettext_noop("Ungraded"),
     gettext_noop("Other"),
+    # messaging.inbound: the STOP, START and HELP answers a family reads in their language
+    gettext_noop(
+        "%(sender)s: you will get no more text messages from us. Reply START to receive them again."
+    ),
+    gettext_noop(
+        "You will get no more text messages from this number. Reply START to receive them again."
+    ),
+    gettext_noop("%(sender)s: you will receive our text messages again. Reply STOP to stop."),
+    gettext_noop(
+        "%(sender)s family messages. Help: %(phone)s. Msg frequency varies. "
+        "Msg & data rates may apply. Reply STOP to stop."
+    ),
 ]

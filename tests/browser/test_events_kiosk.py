@@ -87,3 +87,23 @@ def test_family_answers_by_link_on_a_phone_without_signing_in(phone_page, world)
     assert axe_violations(phone_page) == []
     inv.refresh_from_db()
     assert (inv.answer, inv.party_size, inv.childcare_ages) == ("yes", 3, [2, 6])
+
+
+def test_the_arrival_qr_code_shows_on_the_familys_answer_page(phone_page, world):
+    event = EventFactory(district=world.district, site=world.school, title="Open house")
+    [inv] = services.invite_households(event=event, households=[world.caseload_family], send=False)
+    phone_page.goto(
+        phone_page.base_url + reverse("events:rsvp_link", args=[services.rsvp_token(inv)])
+    )
+    phone_page.get_by_label("Yes").check()
+    phone_page.get_by_role("button", name="Send my answer").click()
+    qr = phone_page.get_by_role("img", name="Your check-in code: show it at the door")
+    qr.wait_for()
+    # A broken image (an SVG without its namespace is one) has no natural size.
+    decoded, width, height = qr.evaluate(
+        "img => img.decode().then(() => true, () => false)"
+        ".then(ok => [ok, img.naturalWidth, img.naturalHeight])"
+    )
+    assert decoded and width > 0 and height > 0
+    box = qr.bounding_box()
+    assert box["width"] > 100 and box["height"] > 100

@@ -1,5 +1,7 @@
 """Staff pages for events, the kiosk at the door, and the family's no-sign-in RSVP link."""
 
+import io
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -376,10 +378,17 @@ def rsvp_link(request, token):
 
 
 def invitation_qr(request, token):
-    """The check-in QR as an SVG image (an image URL keeps the strict CSP happy)."""
+    """The check-in QR as an SVG image (an image URL keeps the strict CSP happy).
+
+    A standalone SVG file needs its namespace: without it a browser shows a broken image
+    (segno's svg_inline leaves it out, being meant for SVG inside HTML).
+    """
     invitation = get_object_or_404(Invitation, token=token)
-    svg = segno.make(services.qr_payload(invitation), error="m").svg_inline(scale=6, border=2)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()
+    segno.make(services.qr_payload(invitation), error="m").save(
+        svg, kind="svg", scale=6, border=2, xmldecl=False
+    )
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

@@ -158,3 +158,13 @@ def test_the_kiosk_reads_whole_in_each_family_language(client, world, event, lan
         text = visible_text(page)
         left = [m for m in english if re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text)]
         assert left == []
+
+
+def test_a_kiosk_whose_event_its_staff_member_no_longer_runs_lets_the_session_go(
+    client, world, event
+):
+    start_kiosk(client, world.liaison, event)
+    world.liaison.memberships.update(is_active=False)
+    assert client.get(reverse("events:kiosk", args=[event.pk])).status_code == 404
+    # Not stuck on a kiosk that answers nothing: other pages answer as they would.
+    assert client.get(reverse("events:list")).status_code != 302

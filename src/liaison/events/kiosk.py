@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 SESSION_KEY = "liaison_kiosk"
+FAILS_KEY = SESSION_KEY + "_fails"
 # Wrong passwords allowed on the way out before the kiosk stops asking for a while.
 LEAVE_TRIES = 5
 LEAVE_LOCK_SECONDS = 300
@@ -32,6 +33,11 @@ def languages(event) -> list[str]:
 
 def start(request, event) -> None:
     request.session[SESSION_KEY] = {"event": event.pk, "language": languages(event)[0]}
+
+
+def end(request) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(FAILS_KEY, None)
 
 
 def locked_event_pk(request) -> int | None:
@@ -55,9 +61,6 @@ def reset_language(request, event) -> None:
     set_language(request, event, languages(event)[0])
 
 
-FAILS_KEY = SESSION_KEY + "_fails"
-
-
 def _recent_fails(request) -> list[float]:
     since = time.time() - LEAVE_LOCK_SECONDS
     return [t for t in request.session.get(FAILS_KEY, []) if t > since][-LEAVE_TRIES:]
@@ -77,8 +80,7 @@ def leave(request, password: str) -> bool:
     if leave_locked_for(request):
         return False
     if request.user.is_authenticated and request.user.check_password(password):
-        request.session.pop(SESSION_KEY, None)
-        request.session.pop(FAILS_KEY, None)
+        end(request)
         return True
     request.session[FAILS_KEY] = [*_recent_fails(request), time.time()]
     return False

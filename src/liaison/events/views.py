@@ -403,7 +403,14 @@ def invitation_qr(request, token):
 
 def _kiosk_event(request, pk) -> Event:
     """Kiosk pages are for the staff who run the event (the policy's question, as before)."""
-    return _managed_or_404(request.user, pk)
+    try:
+        return _managed_or_404(request.user, pk)
+    except Http404:
+        # Locked to an event its staff member no longer runs (or that is gone), the session would
+        # only ever answer 404: it is the staff member's again.
+        if kiosk.locked_event_pk(request) == pk:
+            kiosk.end(request)
+        raise
 
 
 def _kiosk_context(event, **context) -> dict:

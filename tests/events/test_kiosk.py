@@ -168,3 +168,15 @@ def test_a_kiosk_whose_event_its_staff_member_no_longer_runs_lets_the_session_go
     assert client.get(reverse("events:kiosk", args=[event.pk])).status_code == 404
     # Not stuck on a kiosk that answers nothing: other pages answer as they would.
     assert client.get(reverse("events:list")).status_code != 302
+
+
+def test_a_check_in_without_javascript_shows_the_welcome_and_no_search_results(
+    client, world, event
+):
+    [inv] = services.invite_households(event=event, households=[world.caseload_family], send=False)
+    start_kiosk(client, world.liaison, event)
+    page = client.post(
+        reverse("events:kiosk_check_in", args=[event.pk]), {"invitation": inv.pk}
+    ).content.decode()
+    assert "Welcome, Caseload household! Checked in: 1." in page
+    assert page.count('id="kiosk-found"') == 1

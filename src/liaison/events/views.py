@@ -513,6 +513,7 @@ def kiosk_check_in(request, pk):
         result["error"] = str(exc)
     status = 200 if "invitation" in result else 422
     if request.headers.get("HX-Request"):
+        result["swapped"] = True
         return render(request, "events/kiosk.html#result", result, status=status)
     return _kiosk_page(request, event, status=status, **result)
 

@@ -116,6 +116,13 @@ ROWS = {
     "events:ics": Row(event_pk, MANAGERS),
     "events:flyer": Row(event_pk, MANAGERS),
     "events:kiosk": Row(event_pk, MANAGERS),
+    "events:kiosk_start": Row(event_pk, MANAGERS, method="post"),
+    "events:kiosk_language": Row(
+        event_pk, MANAGERS, method="post", data=lambda w, h: {"language": "es"}
+    ),
+    "events:kiosk_leave": Row(
+        event_pk, MANAGERS, method="post", data=lambda w, h: {"password": "not it"}
+    ),
     "events:kiosk_search": Row(event_pk, MANAGERS),
     "events:kiosk_check_in": Row(event_pk, MANAGERS, method="post", data=_token),
     "events:kiosk_walk_in": Row(

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "liaison.core.middleware.SessionTimeoutMiddleware",
     "liaison.core.middleware.RequireSecondFactorMiddleware",
     "liaison.people.middleware.DistrictSetUpMiddleware",
+    "liaison.events.kiosk.KioskLockMiddleware",
     "liaison.audit.middleware.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -208,6 +209,9 @@ if os.environ.get("LIAISON_ENTRA_CLIENT_ID") and os.environ.get("LIAISON_ENTRA_S
 # Sessions end after LIAISON_IDLE_MINUTES without a request, and LIAISON_SESSION_SECONDS after
 # sign-in whatever happens (checked by core.middleware.SessionTimeoutMiddleware).
 LIAISON_IDLE_SECONDS = int(os.environ.get("LIAISON_IDLE_MINUTES", 30)) * 60
+# The check-in kiosk clears its screen this long after a check-in, and after this long idle.
+LIAISON_KIOSK_CONFIRM_SECONDS = int(os.environ.get("LIAISON_KIOSK_CONFIRM_SECONDS", 6))
+LIAISON_KIOSK_IDLE_SECONDS = int(os.environ.get("LIAISON_KIOSK_IDLE_SECONDS", 30))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -160,6 +160,15 @@ class CheckInForm(forms.Form):
     token = forms.CharField(label=_("Scan the QR code or type its code"), max_length=80, strip=True)
 
 
+class KioskLeaveForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password of the staff member who opened the kiosk"),
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 class WalkInForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     party_size = forms.IntegerField(

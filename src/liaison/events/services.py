@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from liaison.events import notify
 from liaison.events.choices import Answer, EventStatus, RsvpChannel, Seat
 from liaison.events.models import ConferenceSlot, Event, Invitation
+from liaison.people.models import Guardian, Household
 
 RSVP_SALT = "liaison.events.rsvp"
 FEED_SALT = "liaison.events.feed"
@@ -669,6 +670,47 @@ def match_walk_in(*, walk_in: Invitation, household, by=None) -> Invitation:
     existing.save()
     walk_in.delete()
     return existing
+
+
+# The kiosk is used by families, so its name search must not list the invited: a few letters
+# find at most a handful of households, shown by their name and the guardians' initials only.
+KIOSK_MIN_QUERY = 3
+KIOSK_MAX_FOUND = 5
+
+
+def kiosk_matches(*, event: Event, query: str) -> list[tuple[Invitation, str]]:
+    """Invited households whose name, or a guardian's name, starts with `query`, each with the
+    only label the kiosk shows: "Castillo household — M., J."."""
+    query = (query or "").strip()[:60]
+    if len(query) < KIOSK_MIN_QUERY:
+        return []
+    shown = Guardian.objects.filter(is_active=True, contact_restricted=False)
+    households = Household.objects.filter(
+        Q(name__istartswith=query)
+        | Q(
+            guardians__in=shown.filter(
+                Q(family_name__istartswith=query) | Q(given_name__istartswith=query)
+            )
+        )
+    )
+    invitations = (
+        event.invitations.filter(household__in=households)
+        .select_related("household")
+        .prefetch_related(
+            Prefetch("household__guardians", queryset=shown.order_by("pk"), to_attr="shown")
+        )
+        .order_by("household__name", "pk")[:KIOSK_MAX_FOUND]
+    )
+    found = []
+    for invitation in invitations:
+        initials = ", ".join(
+            f"{g.given_name.strip()[:1].upper()}."
+            for g in invitation.household.shown
+            if g.given_name.strip()
+        )
+        name = invitation.household.name
+        found.append((invitation, f"{name} — {initials}" if initials else name))
+    return found
 
 
 def qr_payload(invitation: Invitation) -> str:

@@ -1,6 +1,9 @@
 """Staff pages for events, the kiosk at the door, and the family's no-sign-in RSVP link."""
 
+import io
+
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from liaison.audit.services import record_household_view
 from liaison.core import policy
 from liaison.core.policy import events as event_policy
-from liaison.events import calendars, services
+from liaison.events import calendars, kiosk, services
 from liaison.events.choices import Answer, EventKind, RsvpChannel
 from liaison.events.forms import (
     AskForm,
@@ -21,6 +24,7 @@ from liaison.events.forms import (
     EventForm,
     GroupForm,
     InviteForm,
+    KioskLeaveForm,
     MinutesForm,
     RsvpForm,
     SlotsForm,
@@ -376,43 +380,125 @@ def rsvp_link(request, token):
 
 
 def invitation_qr(request, token):
-    """The check-in QR as an SVG image (an image URL keeps the strict CSP happy)."""
+    """The check-in QR as an SVG image (an image URL keeps the strict CSP happy).
+
+    A standalone SVG file needs its namespace: without it a browser shows a broken image
+    (segno's svg_inline leaves it out, being meant for SVG inside HTML).
+    """
     invitation = get_object_or_404(Invitation, token=token)
-    svg = segno.make(services.qr_payload(invitation), error="m").svg_inline(scale=6, border=2)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()
+    segno.make(services.qr_payload(invitation), error="m").save(
+        svg, kind="svg", scale=6, border=2, xmldecl=False
+    )
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
 
 # --- the kiosk at the door ------------------------------------------------------------------
+# Kiosk mode hands a staff session to families: events.kiosk locks it to one event and its
+# language; the pages use their own layout (no staff menu, name or sign-out) and show a family
+# no more than a household name and its guardians' initials.
+
+
+def _kiosk_event(request, pk) -> Event:
+    """Kiosk pages are for the staff who run the event (the policy's question, as before)."""
+    try:
+        return _managed_or_404(request.user, pk)
+    except Http404:
+        # Locked to an event its staff member no longer runs (or that is gone), the session would
+        # only ever answer 404: it is the staff member's again.
+        if kiosk.locked_event_pk(request) == pk:
+            kiosk.end(request)
+        raise
+
+
+def _kiosk_context(event, **context) -> dict:
+    languages = kiosk.languages(event)
+    return {
+        "event": event,
+        "kiosk_languages": languages if len(languages) > 1 else [],
+        "kiosk_first_language": languages[0],
+        "confirm_seconds": settings.LIAISON_KIOSK_CONFIRM_SECONDS,
+        "idle_seconds": settings.LIAISON_KIOSK_IDLE_SECONDS,
+        **context,
+    }
+
+
+def _kiosk_page(request, event, *, status=200, **context):
+    context = _kiosk_context(
+        event,
+        form=CheckInForm(),
+        walk_in=WalkInForm(),
+        min_query=services.KIOSK_MIN_QUERY,
+        **context,
+    )
+    return render(request, "events/kiosk.html", context, status=status)
 
 
 @login_required
-def kiosk(request, pk):
-    event = _managed_or_404(request.user, pk)
+@require_POST
+def kiosk_start(request, pk):
+    event = _kiosk_event(request, pk)
+    kiosk.start(request, event)
+    return redirect("events:kiosk", event.pk)
+
+
+@login_required
+def kiosk_page(request, pk):
+    event = _kiosk_event(request, pk)
+    if kiosk.locked_event_pk(request) != event.pk:
+        # Kiosk mode starts with a POST, so no link can lock a staff member's session.
+        return render(request, "events/kiosk_start.html", {"event": event})
+    if "fresh" in request.GET:  # the screen cleared itself: the next family starts afresh
+        kiosk.reset_language(request, event)
+        return redirect("events:kiosk", event.pk)
+    return _kiosk_page(request, event)
+
+
+@login_required
+@require_POST
+def kiosk_language(request, pk):
+    event = _kiosk_event(request, pk)
+    kiosk.set_language(request, event, request.POST.get("language", ""))
+    return redirect("events:kiosk", event.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kiosk_leave(request, pk):
+    event = _kiosk_event(request, pk)
+    if kiosk.locked_event_pk(request) != event.pk:
+        return redirect(event)
+    form = KioskLeaveForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        if kiosk.leave(request, form.cleaned_data["password"]):
+            return redirect(event)
+        error = _("That is not the password.")
+    wait = kiosk.leave_locked_for(request)
+    if wait:
+        error = _("Too many tries. Wait a few minutes and try again.")
     return render(
         request,
-        "events/kiosk.html",
-        {
-            "event": event,
-            "form": CheckInForm(),
-            "walk_in": WalkInForm(),
-            "counts": services.live_counts(event),
-        },
+        "events/kiosk_leave.html",
+        _kiosk_context(event, form=form, error=error),
+        status=422 if error else 200,
     )
 
 
 @login_required
 @require_POST
 def kiosk_check_in(request, pk):
-    event = _managed_or_404(request.user, pk)
+    event = _kiosk_event(request, pk)
     form = CheckInForm(request.POST)
-    result = {"event": event, "form": CheckInForm()}
-    invitation_pk = request.POST.get("invitation")
+    result = {}
     try:
-        if invitation_pk:
+        if request.POST.get("invitation"):
             invitation = get_object_or_404(
-                Invitation, pk=_posted_pk(request, "invitation"), event=event
+                Invitation.objects.select_related("household"),
+                pk=_posted_pk(request, "invitation"),
+                event=event,
             )
             result["invitation"] = services.check_in(
                 event=event, invitation=invitation, by=request.user
@@ -425,37 +511,28 @@ def kiosk_check_in(request, pk):
             result["error"] = _("Scan the QR code or type its code.")
     except services.NotFound as exc:
         result["error"] = str(exc)
-    template = (
-        "events/kiosk.html#result" if request.headers.get("HX-Request") else "events/kiosk.html"
-    )
-    if template == "events/kiosk.html":
-        result.update({"walk_in": WalkInForm(), "counts": services.live_counts(event)})
-    return render(request, template, result, status=200 if "invitation" in result else 422)
+    status = 200 if "invitation" in result else 422
+    if request.headers.get("HX-Request"):
+        result["swapped"] = True
+        return render(request, "events/kiosk.html#result", result, status=status)
+    return _kiosk_page(request, event, status=status, **result)
 
 
 @login_required
 def kiosk_search(request, pk):
-    event = _managed_or_404(request.user, pk)
+    event = _kiosk_event(request, pk)
     q = request.GET.get("q", "").strip()[:60]
-    found = []
-    if len(q) >= 2:
-        found = (
-            event.invitations.filter(
-                Q(household__name__icontains=q)
-                | Q(household__guardians__given_name__icontains=q)
-                | Q(household__guardians__family_name__icontains=q)
-                | Q(walk_in_name__icontains=q)
-            )
-            .select_related("household")
-            .distinct()[:20]
-        )
-    return render(request, "events/kiosk.html#found", {"event": event, "found": found, "q": q})
+    found = services.kiosk_matches(event=event, query=q)
+    if request.headers.get("HX-Request"):
+        context = {"event": event, "found": found, "q": q, "min_query": services.KIOSK_MIN_QUERY}
+        return render(request, "events/kiosk.html#found", context)
+    return _kiosk_page(request, event, found=found, q=q)
 
 
 @login_required
 @require_POST
 def kiosk_walk_in(request, pk):
-    event = _managed_or_404(request.user, pk)
+    event = _kiosk_event(request, pk)
     form = WalkInForm(request.POST)
     if form.is_valid():
         invitation = services.add_walk_in(
@@ -466,17 +543,7 @@ def kiosk_walk_in(request, pk):
         )
         messages.success(request, _("Welcome, %(name)s!") % {"name": invitation.display_name})
         return redirect("events:kiosk", event.pk)
-    return render(
-        request,
-        "events/kiosk.html",
-        {
-            "event": event,
-            "form": CheckInForm(),
-            "walk_in": form,
-            "counts": services.live_counts(event),
-        },
-        status=422,
-    )
+    return _kiosk_page(request, event, walk_in=form, status=422)
 
 
 @login_required

@@ -129,13 +129,26 @@ def test_one_broken_row_in_each_file_is_reported_and_the_rest_imported():
         "unknown user",
     ):
         assert words in reasons
-    assert "REJECTED users.csv:13 column agentSourcedIds value 's99'" in out
+    # A malformed email, phone or birth date, or a link to an unknown student, is left out with
+    # a warning and the rest of its row imported (issue #17); the other rows are rejected whole.
+    assert "warning users.csv:13 column agentSourcedIds value 's99'" in out
+    assert "REJECTED users.csv:14 column sourcedId value 's3'" in out
+    warned = {(r.file, r.line) for r in run.rejected_rows.filter(severity="warning")}
+    assert warned == {
+        ("demographics.csv", 3),
+        ("users.csv", 11),
+        ("users.csv", 12),
+        ("users.csv", 13),
+    }
     # Everything else is in; rejected rows are applied not at all.
-    assert Student.objects.count() == 3 and Guardian.objects.count() == 4
-    assert not Guardian.objects.filter(sourced_id__in=["g5", "g6", "g7"]).exists()
+    assert Student.objects.count() == 3 and Guardian.objects.count() == 7
+    nadia, tuan, jean = (Guardian.objects.get(sourced_id=s) for s in ("g5", "g6", "g7"))
+    assert nadia.email == "" and nadia.students.get().sourced_id == "s3"
+    assert tuan.phone == "" and tuan.students.get().sourced_id == "s1"
+    assert not jean.students.exists()
     assert Student.objects.get(sourced_id="s3").family_name == "Hassan"
     assert Student.objects.get(sourced_id="s2").date_of_birth is None
-    assert run.counts["rejected"] == 10
+    assert run.counts["rejected"] == 6 and run.counts["warnings"] == 4
 
 
 def test_large_imports_read_stored_rows_in_one_pass_with_the_same_result(monkeypatch):
@@ -225,7 +238,7 @@ def test_households_merged_by_hand_stay_merged_after_import():
 def test_dry_run_reports_and_changes_nothing():
     out = run_cli(DATA / "broken", "--dry-run")
     assert out.startswith("Dry run (nothing changed)")
-    assert "REJECTED users.csv:11 column email" in out
+    assert "warning users.csv:11 column email" in out  # kept without its email (issue #17)
     assert not Student.objects.exists() and not District.objects.exists()
     run = ImportRun.objects.get()
     assert run.dry_run and run.counts["created"] > 0 and run.rejected_rows.count() == 10

@@ -833,8 +833,10 @@ class OneRosterImport:
         for sid, rec in students.items():
             links.update((agent, sid) for agent in rec["agents"])
         # A tobedeleted row that Liaison never had is not created: nothing forms around it.
-        self.skip_new_tobedeleted(Student, students, "student")
-        self.skip_new_tobedeleted(Guardian, guardians, "guardian")
+        skipped = self.skip_new_tobedeleted(Student, students, "student")
+        skipped |= self.skip_new_tobedeleted(Guardian, guardians, "guardian")
+        if skipped:
+            links = {(g, st) for g, st in links if g not in skipped and st not in skipped}
         for kept in (staff, students, guardians):
             for rec in kept.values():
                 for column, value, reason in dict.fromkeys(rec.get("warnings", ())):
@@ -902,17 +904,18 @@ class OneRosterImport:
         ).update(is_active=False, updated_at=self.now, updated_by_id=self.by_id)
         self.student_ids = student_ids
 
-    def skip_new_tobedeleted(self, model, records: dict, kind: str) -> None:
+    def skip_new_tobedeleted(self, model, records: dict, kind: str) -> set[str]:
         """Leave out the tobedeleted rows of `records` that are not stored: there is nothing to
         deactivate, and creating them would form households around people who are leaving."""
         leaving = [sid for sid, r in records.items() if r["status"] != "active"]
         if not leaving:
-            return
+            return set()
         stored = {row[0] for row in self.stored(model, leaving, [])}
-        for sid in leaving:
-            if sid not in stored:
-                del records[sid]
-                self.out.counts[kind]["not created (to be deleted)"] += 1
+        skipped = {sid for sid in leaving if sid not in stored}
+        for sid in skipped:
+            del records[sid]
+        self.out.counts[kind]["not created (to be deleted)"] += len(skipped)
+        return skipped
 
     def households_of(self, model, pks) -> set[int]:
         out = set()

@@ -545,3 +545,18 @@ def test_a_zip_with_its_files_in_one_top_level_folder_imports_like_the_files_at_
     assert ImportRun.objects.get().counts["rejected"] == 0
     out = run_cli(DATA / "small")  # the same files as a folder: nothing left to change
     assert "created 0, updated 0," in out and snapshot() == by_zip
+
+
+def test_an_unknown_or_rejected_org_is_left_out_of_a_person_who_is_imported(tmp_path):
+    bundle = _bundle_with(tmp_path, changes={"g4": {"primaryOrgSourcedId": "sch9"}})
+    with (bundle / "orgs.csv").open("a", encoding="utf-8") as fh:
+        fh.write("sch9,,,Nowhere Academy,school,NOW,d404\n")  # line 5: its parent is unknown
+    out = run_cli(bundle)
+    assert "REJECTED orgs.csv:5 column parentSourcedId value 'd404'" in out
+    assert (
+        "warning users.csv:8 column primaryOrgSourcedId value 'sch9': unknown org; its own row "
+        "(orgs.csv line 5) was rejected; this link was left out" in out
+    )
+    ali = Guardian.objects.get(sourced_id="g4")
+    assert ali.is_active and ali.students.get().sourced_id == "s3"
+    assert ali.household.district.sourced_id == "d1"  # from the org roles.csv gives

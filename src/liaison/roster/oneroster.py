@@ -489,6 +489,7 @@ class OneRosterImport:
                     "parentSourcedId",
                     r["parent"],
                     "unknown org: the parent district is neither in the bundle nor in Liaison",
+                    sid=sid,
                 )
                 continue
             sites[sid] = {
@@ -578,22 +579,16 @@ class OneRosterImport:
             # Kept for every user of the bundle until the end of the stage: compact values (shared
             # org ids, tuples, no empty lists) keep a 250,000-user district well under 1 GiB.
             warnings = []
-            orgs = []
+            orgs = [o for _t, _r, o in user_roles] or split_list(row.get("orgSourcedIds", ""))
             primary = row.get("primaryOrgSourcedId", "").strip()
-            named = [o for _t, _r, o in user_roles] or split_list(row.get("orgSourcedIds", ""))
-            for org, column in [(primary, "primaryOrgSourcedId")] * bool(primary) + [
-                (o, "orgSourcedIds") for o in named
-            ]:
-                if org in self.orgs:
-                    orgs.append(org)
-                elif org not in orgs:
-                    warnings.append(
-                        (
-                            column,
-                            org,
-                            "unknown org" + self.rejected_row("orgs.csv", org) + DROPPED_LINK,
-                        )
-                    )
+            if primary:
+                orgs.insert(0, primary)
+            if not all(o in self.orgs for o in orgs):  # rare: only then say which
+                for org in dict.fromkeys(o for o in orgs if o not in self.orgs):
+                    column = "primaryOrgSourcedId" if org == primary else "orgSourcedIds"
+                    reason = "unknown org" + self.rejected_row("orgs.csv", org) + DROPPED_LINK
+                    warnings.append((column, org, reason))
+                orgs = [o for o in orgs if o in self.orgs]
             email = optional(clean_email, row.get("email", ""), "email", warnings)
             # sms is the mobile number and phone the other one; without an sms, phone is the mobile
             raw_sms = row.get("sms", "").strip()

@@ -3,10 +3,10 @@
 Each file is streamed. A row is rejected whole (file, line, column, value, reason) only when its
 identity or a required field is unusable; a malformed optional field (email, phone, birth date,
 grade) or a link to a row that is unknown or was rejected is left out with a warning, and the rest
-of the row is applied. `tobedeleted` rows take no part in forming households. Rows are compared with what is stored, and only rows whose
-SIS-owned fields changed are written (so re-importing a bundle changes nothing). Records missing
-from a bulk file, or sent with status=tobedeleted, are deactivated and their enrolments ended;
-nothing is deleted. See docs/roster.md for the field ownership and the household rule.
+of the row is applied. `tobedeleted` rows take no part in forming households. Rows are compared
+with what is stored, and only rows whose SIS-owned fields changed are written (so re-importing a
+bundle changes nothing). Records missing from a bulk file, or sent with status=tobedeleted, are
+deactivated and their enrolments ended; nothing is deleted. See docs/roster.md for the field ownership and the household rule.
 """
 
 import datetime as dt
@@ -253,7 +253,7 @@ class OneRosterImport:
         self.reject(file, line, column, value, reason, Severity.WARNING)
 
     def rejected_row(self, file: str, sid: str) -> str:
-        """ "; its row (users.csv line 12) was rejected" when it was, else ""."""
+        """ "; its own row (orgs.csv line 5) was rejected" when it was, else ""."""
         line = self.rejected[file].get(sid)
         return f"; its own row ({file} line {line}) was rejected" if line else ""
 

@@ -583,12 +583,14 @@ class OneRosterImport:
             primary = row.get("primaryOrgSourcedId", "").strip()
             if primary:
                 orgs.insert(0, primary)
-            if not all(o in self.orgs for o in orgs):  # rare: only then say which
-                for org in dict.fromkeys(o for o in orgs if o not in self.orgs):
-                    column = "primaryOrgSourcedId" if org == primary else "orgSourcedIds"
-                    reason = "unknown org" + self.rejected_row("orgs.csv", org) + DROPPED_LINK
-                    warnings.append((column, org, reason))
-                orgs = [o for o in orgs if o in self.orgs]
+            for org in orgs:
+                if org not in self.orgs:  # rare: only then say which are unknown
+                    for org in dict.fromkeys(o for o in orgs if o not in self.orgs):
+                        column = "primaryOrgSourcedId" if org == primary else "orgSourcedIds"
+                        reason = "unknown org" + self.rejected_row("orgs.csv", org) + DROPPED_LINK
+                        warnings.append((column, org, reason))
+                    orgs = [o for o in orgs if o in self.orgs]
+                    break
             email = optional(clean_email, row.get("email", ""), "email", warnings)
             # sms is the mobile number and phone the other one; without an sms, phone is the mobile
             raw_sms = row.get("sms", "").strip()

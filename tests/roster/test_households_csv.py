@@ -136,7 +136,9 @@ def test_households_csv_imports_families_and_reports_bad_rows(world, tmp_path):
     maya = Student.objects.get(given_name="Maya")
     assert maya.household == rosa.household and rosa.students.get() == maya
     assert Enrolment.objects.get(student=maya).site == world.school
-    assert "REJECTED households.csv:5 column date_of_birth value '2022-02-30'" in out
+    # a malformed birth date is left out with a warning; the child is imported (issue #17)
+    assert "warning households.csv:5 column date_of_birth value '2022-02-30'" in out
+    assert Student.objects.get(given_name="Ayan").date_of_birth is None
     assert "REJECTED households.csv:6 column relationship value 'uncle'" in out
     assert Guardian.objects.get(given_name="Abdi").preferred_language == "so"
 
@@ -163,3 +165,17 @@ def test_template_download(client, world):
     client.force_login(world.admin)
     response = client.get(reverse("roster:households_template"))
     assert response.content.decode().startswith(",".join(TEMPLATE_HEADER))
+
+
+def test_a_malformed_email_or_unknown_site_is_left_out_and_the_family_imported(world, tmp_path):
+    rows = [list(r) for r in ROWS[:2]]
+    rows[0][9] = "rosa(at)example.org"  # email
+    rows[1][11] = "Grade 13"  # grade
+    rows[1][12] = "Nowhere Academy"  # site
+    out = run(write(tmp_path / "h.csv", rows))
+    rosa, maya = Guardian.objects.get(given_name="Rosa"), Student.objects.get(given_name="Maya")
+    assert rosa.email == "" and rosa.phone == "+16175550101"
+    assert rosa.students.get() == maya and maya.grade == "" and not maya.enrolments.exists()
+    assert "rejected 0, warnings 3" in out
+    assert "warning households.csv:2 column email value 'rosa(at)example.org'" in out
+    assert "warning households.csv:3 column site value 'Nowhere Academy': unknown site" in out

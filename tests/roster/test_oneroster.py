@@ -1,5 +1,6 @@
 """The OneRoster import against the hand-checked bundles in tests/roster/data/."""
 
+import csv
 import io
 import shutil
 import zipfile
@@ -129,13 +130,26 @@ def test_one_broken_row_in_each_file_is_reported_and_the_rest_imported():
         "unknown user",
     ):
         assert words in reasons
-    assert "REJECTED users.csv:13 column agentSourcedIds value 's99'" in out
+    # A malformed email, phone or birth date, or a link to an unknown student, is left out with
+    # a warning and the rest of its row imported (issue #17); the other rows are rejected whole.
+    assert "warning users.csv:13 column agentSourcedIds value 's99'" in out
+    assert "REJECTED users.csv:14 column sourcedId value 's3'" in out
+    warned = {(r.file, r.line) for r in run.rejected_rows.filter(severity="warning")}
+    assert warned == {
+        ("demographics.csv", 3),
+        ("users.csv", 11),
+        ("users.csv", 12),
+        ("users.csv", 13),
+    }
     # Everything else is in; rejected rows are applied not at all.
-    assert Student.objects.count() == 3 and Guardian.objects.count() == 4
-    assert not Guardian.objects.filter(sourced_id__in=["g5", "g6", "g7"]).exists()
+    assert Student.objects.count() == 3 and Guardian.objects.count() == 7
+    nadia, tuan, jean = (Guardian.objects.get(sourced_id=s) for s in ("g5", "g6", "g7"))
+    assert nadia.email == "" and nadia.students.get().sourced_id == "s3"
+    assert tuan.phone == "" and tuan.students.get().sourced_id == "s1"
+    assert not jean.students.exists()
     assert Student.objects.get(sourced_id="s3").family_name == "Hassan"
     assert Student.objects.get(sourced_id="s2").date_of_birth is None
-    assert run.counts["rejected"] == 10
+    assert run.counts["rejected"] == 6 and run.counts["warnings"] == 4
 
 
 def test_large_imports_read_stored_rows_in_one_pass_with_the_same_result(monkeypatch):
@@ -225,7 +239,7 @@ def test_households_merged_by_hand_stay_merged_after_import():
 def test_dry_run_reports_and_changes_nothing():
     out = run_cli(DATA / "broken", "--dry-run")
     assert out.startswith("Dry run (nothing changed)")
-    assert "REJECTED users.csv:11 column email" in out
+    assert "warning users.csv:11 column email" in out  # kept without its email (issue #17)
     assert not Student.objects.exists() and not District.objects.exists()
     run = ImportRun.objects.get()
     assert run.dry_run and run.counts["created"] > 0 and run.rejected_rows.count() == 10
@@ -352,3 +366,197 @@ def test_a_guardian_removed_from_the_sis_keeps_their_messages(client):
     assert "Jorge Garcia" in page and "Inactive" in page
     timeline = client.get(reverse("people:household_timeline", args=[jorge.household_id]))
     assert "Can we meet on Friday?" in timeline.content.decode()
+
+
+# -- issue #17: rows are rejected field by field, not row by row ---------------------------------
+def _bundle_with(tmp_path, changes=None, users=(), roles=()) -> Path:
+    """The small bundle with some users' columns changed and users (with their role) added."""
+    bundle = tmp_path / "b"
+    shutil.copytree(DATA / "small", bundle)
+    with (bundle / "users.csv").open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = reader.fieldnames, list(reader)
+    for row in rows:
+        row.update((changes or {}).get(row["sourcedId"], {}))
+    with (bundle / "users.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, header, restval="")
+        writer.writeheader()
+        writer.writerows([*rows, *({"enabledUser": "true", **u} for u in users)])
+    with (bundle / "roles.csv").open("a", encoding="utf-8", newline="") as fh:
+        for user, role, org in roles:
+            csv.writer(fh).writerow([f"r-{user}", "", "", user, "primary", role, "", "", org, ""])
+    return bundle
+
+
+def _links():
+    return set(GuardianStudent.objects.values_list("guardian__sourced_id", "student__sourced_id"))
+
+
+def test_bad_email_unknown_link_and_leaving_student_keep_every_valid_person_and_link(tmp_path):
+    bundle = _bundle_with(
+        tmp_path,
+        changes={
+            "g1": {"email": "rosa(at)example.org"},  # line 5
+            "g3": {"agentSourcedIds": "s3,s404"},  # line 7
+            "s2": {"grades": "K9"},  # line 3
+        },
+        users=[
+            {
+                "sourcedId": "s9",
+                "status": "tobedeleted",
+                "givenName": "Tomas",
+                "familyName": "Garcia",
+                "agentSourcedIds": "g1,g2",
+                "grades": "05",
+                "primaryOrgSourcedId": "sch1",
+            }
+        ],
+        roles=[("s9", "student", "sch1")],
+    )
+    run = import_path(path=bundle)
+    assert run.status == "done" and run.counts["rejected"] == 0
+    # Every valid person and link is imported; Rosa is kept without her email.
+    rosa = Guardian.objects.get(sourced_id="g1")
+    assert rosa.email == "" and rosa.given_name == "Rosa" and rosa.is_active
+    assert _links() == {
+        ("g1", "s1"),
+        ("g1", "s2"),
+        ("g2", "s1"),
+        ("g2", "s2"),
+        ("g3", "s3"),
+        ("g4", "s3"),
+    }
+    assert Student.objects.get(sourced_id="s2").grade == ""
+    # The leaving student forms no household and joins none: the households are the families'.
+    assert not Student.objects.filter(sourced_id="s9").exists()
+    assert Household.objects.count() == 3 and not Household.objects.filter(is_active=False)
+    assert set(rosa.household.students.values_list("sourced_id", flat=True)) == {"s1", "s2"}
+    # The report lists each dropped field and link with its reason, as kept rows.
+    warned = {
+        (r.file, r.line, r.column, r.value): r.reason
+        for r in run.rejected_rows.filter(severity="warning")
+    }
+    assert set(warned) == {
+        ("users.csv", 5, "email", "rosa(at)example.org"),
+        ("users.csv", 7, "agentSourcedIds", "s404"),
+        ("users.csv", 3, "grades", "K9"),
+    }
+    assert "not a valid email address" in warned["users.csv", 5, "email", "rosa(at)example.org"]
+    assert "no student with this sourcedId" in warned["users.csv", 7, "agentSourcedIds", "s404"]
+    assert all("was left out and the rest of the row imported" in r for r in warned.values())
+
+
+def test_a_malformed_field_leaves_the_stored_value_and_the_rest_of_the_row_updates(tmp_path):
+    run_cli(DATA / "small")
+    bundle = _bundle_with(
+        tmp_path,
+        changes={
+            "g1": {"email": "rosa@", "givenName": "Rosa María"},
+            "g2": {"sms": "12", "givenName": "Jorge Luis"},
+        },
+    )
+    out = run_cli(bundle)
+    rosa, jorge = Guardian.objects.get(sourced_id="g1"), Guardian.objects.get(sourced_id="g2")
+    assert (rosa.given_name, rosa.email) == ("Rosa María", "rosa.garcia@example.org")
+    assert (jorge.given_name, jorge.phone) == ("Jorge Luis", "+16175550102")
+    assert "warning users.csv:6 column sms value '12': not a valid phone number" in out
+    assert "rejected 0," in out
+
+
+def test_a_link_to_a_rejected_student_is_left_out_and_says_why(tmp_path):
+    bundle = _bundle_with(tmp_path, changes={"s3": {"givenName": "", "familyName": ""}})
+    out = run_cli(bundle)
+    assert "REJECTED users.csv:4 column givenName value '': a user needs a name" in out
+    hodan = Guardian.objects.get(sourced_id="g3")
+    assert hodan.is_active and not hodan.students.exists()
+    assert (
+        "warning users.csv:7 column agentSourcedIds value 's3': missing student for an agent: "
+        "the row of this student (users.csv line 4) was rejected" in out
+    )
+    assert Guardian.objects.filter(sourced_id__in=["g3", "g4"], is_active=True).count() == 2
+
+
+def test_a_tobedeleted_student_does_not_join_two_guardians_into_one_household(tmp_path):
+    bundle = _bundle_with(
+        tmp_path,
+        users=[
+            {  # at the Garcias' address, linked only to a student who is leaving
+                "sourcedId": "g8",
+                "givenName": "Elena",
+                "familyName": "Ruiz",
+                "agentSourcedIds": "s9",
+                "metadata.address": "12 Elm St",
+                "metadata.postalCode": "02139",
+            },
+            {
+                "sourcedId": "s9",
+                "status": "tobedeleted",
+                "givenName": "Tomas",
+                "familyName": "Garcia",
+                "agentSourcedIds": "g1",
+                "primaryOrgSourcedId": "sch1",
+            },
+        ],
+        roles=[("g8", "parent", "sch1"), ("s9", "student", "sch1")],
+    )
+    run_cli(bundle)
+    elena, rosa = Guardian.objects.get(sourced_id="g8"), Guardian.objects.get(sourced_id="g1")
+    assert elena.household_id != rosa.household_id
+    assert set(rosa.household.guardians.values_list("sourced_id", flat=True)) == {"g1", "g2"}
+
+
+def test_a_tobedeleted_guardian_does_not_keep_their_household_for_others(tmp_path):
+    run_cli(DATA / "small")
+    ali = Guardian.objects.get(sourced_id="g4")
+    bundle = _bundle_with(
+        tmp_path,
+        changes={"g4": {"status": "tobedeleted"}},
+        users=[
+            {  # Ali's address and Amina's guardian: would join Ali's household through her
+                "sourcedId": "g0",
+                "givenName": "Faduma",
+                "familyName": "Hassan",
+                "agentSourcedIds": "s3",
+                "metadata.address": "9 Pine St",
+                "metadata.postalCode": "02140",
+            }
+        ],
+        roles=[("g0", "parent", "sch2")],
+    )
+    run_cli(bundle)
+    ali.refresh_from_db()
+    faduma = Guardian.objects.get(sourced_id="g0")
+    assert not ali.is_active and not ali.household.is_active
+    assert faduma.household_id != ali.household_id and faduma.household.is_active
+
+
+def test_a_zip_with_its_files_in_one_top_level_folder_imports_like_the_files_at_the_root(
+    tmp_path,
+):
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("export/", "")
+        for f in (DATA / "small").iterdir():
+            z.write(f, f"export/{f.name}")
+            z.writestr(f"__MACOSX/export/._{f.name}", b"\x00\x05\x16\x07")  # Finder's extras
+    run_cli(archive)
+    by_zip = snapshot()
+    assert Student.objects.count() == 3 and Household.objects.count() == 3
+    assert ImportRun.objects.get().counts["rejected"] == 0
+    out = run_cli(DATA / "small")  # the same files as a folder: nothing left to change
+    assert "created 0, updated 0," in out and snapshot() == by_zip
+
+
+def test_an_unknown_or_rejected_org_is_left_out_of_a_person_who_is_imported(tmp_path):
+    bundle = _bundle_with(tmp_path, changes={"g4": {"primaryOrgSourcedId": "sch9"}})
+    with (bundle / "orgs.csv").open("a", encoding="utf-8") as fh:
+        fh.write("sch9,,,Nowhere Academy,school,NOW,d404\n")  # line 5: its parent is unknown
+    out = run_cli(bundle)
+    assert "REJECTED orgs.csv:5 column parentSourcedId value 'd404'" in out
+    assert (
+        "warning users.csv:8 column primaryOrgSourcedId value 'sch9': unknown org; its own row "
+        "(orgs.csv line 5) was rejected; this link was left out" in out
+    )
+    ali = Guardian.objects.get(sourced_id="g4")
+    assert ali.is_active and ali.students.get().sourced_id == "s3"
+    assert ali.household.district.sourced_id == "d1"  # from the org roles.csv gives

@@ -141,3 +141,26 @@ def test_opening_the_split_page_is_logged_as_an_access_to_the_household(client, 
     assert AccessLog.objects.filter(
         user=world.admin, household_id=world.site_family.pk, kind="household"
     ).exists()
+
+
+def test_the_report_lists_rejected_rows_apart_from_rows_kept_with_warnings(client, world):
+    run = import_path(path=DATA / "broken", district=world.district)
+    client.force_login(world.admin)
+    page = client.get(reverse("roster:run", args=[run.pk])).content.decode()
+    rejected, _, kept = page.partition("Kept with warnings</h2>")
+    rejected = rejected.partition("Rejected rows</h2>")[2]
+    # rejected whole: the duplicate student row and the class at an unknown school
+    assert "duplicate sourcedId" in rejected and "sch404" in rejected
+    assert "nadia(at)example.org" not in rejected and "s99" not in rejected
+    # kept without the field or link: each with file, line, column, value and reason in words
+    assert "<td>users.csv</td><td>11</td><td>email</td><td>nadia(at)example.org</td>" in kept
+    assert "not a valid email address; this field was left out" in kept
+    assert "<td>users.csv</td><td>13</td><td>agentSourcedIds</td><td>s99</td>" in kept
+    assert "<td>demographics.csv</td><td>3</td><td>birthDate</td>" in kept
+    assert "duplicate sourcedId" not in kept
+    download = client.get(reverse("roster:run_rejected", args=[run.pk]))
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert [r[0] for r in rows[1:]] == ["Row rejected"] * 6 + ["Kept with a warning"] * 4
+    assert rows[1:][8][:5] == ["Kept with a warning", "users.csv", "12", "sms", "12"]
+    listing = client.get(reverse("roster:imports")).content.decode()
+    assert "<td>6</td><td>4</td>" in listing  # rejected rows, warnings

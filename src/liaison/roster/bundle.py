@@ -51,16 +51,22 @@ class Bundle:
     headers: dict[str, list[str]] = field(default_factory=dict)
     source_system: str = ""
     _zip: zipfile.ZipFile | None = None
+    # "export/" when the archive holds its files in one top-level folder, as zipping a folder does
+    _prefix: str = ""
 
     # -- access -------------------------------------------------------------------------------
     def _names(self) -> set[str]:
         if self._zip is not None:
-            return {n for n in self._zip.namelist() if "/" not in n.strip("/")}
+            return {
+                n[len(self._prefix) :]
+                for n in self._zip.namelist()
+                if n.startswith(self._prefix) and "/" not in n[len(self._prefix) :].strip("/")
+            }
         return {p.name for p in self.path.iterdir() if p.is_file()}
 
     def _binary(self, name: str):
         if self._zip is not None:
-            return self._zip.open(name)
+            return self._zip.open(self._prefix + name)
         return (self.path / name).open("rb")
 
     def text(self, name: str):
@@ -115,6 +121,7 @@ def open_bundle(path: str | Path) -> Bundle:
             bundle = Bundle(path=path, _zip=zipfile.ZipFile(path))
         except zipfile.BadZipFile:
             raise Refused(_("This ZIP archive is damaged and cannot be opened.")) from None
+        bundle._prefix = _top_folder(bundle._zip)
     try:
         _read_manifest(bundle)
         _check_files(bundle)
@@ -122,6 +129,20 @@ def open_bundle(path: str | Path) -> Bundle:
         bundle.close()
         raise
     return bundle
+
+
+def _top_folder(archive: zipfile.ZipFile) -> str:
+    """The one folder the OneRoster files are in ("export/"), when none is at the archive's top.
+
+    Zipping a folder (Finder, Windows' "Send to", `zip -r`) puts every file under it; macOS adds
+    a __MACOSX/ folder of resource forks beside it, which is not part of the bundle."""
+    ours = set(REQUIRED) | {"manifest.csv"}
+    names = {n for n in archive.namelist() if not n.startswith("__MACOSX/")}
+    if any(n in ours for n in names):
+        return ""
+    folders = {n.split("/", 1)[0] + "/" for n in names if n.count("/") == 1}
+    found = [f for f in folders if any(f + name in names for name in ours)]
+    return found[0] if len(found) == 1 else ""
 
 
 def _read_manifest(bundle: Bundle) -> None:

@@ -19,4 +19,4 @@ class RunStatus(models.TextChoices):
 
 class Severity(models.TextChoices):
     REJECTED = "rejected", _("Row rejected")
-    WARNING = "warning", _("Warning (row applied)")
+    WARNING = "warning", _("Kept with a warning")

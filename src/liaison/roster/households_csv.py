@@ -2,8 +2,10 @@
 
 One row per person; `household_id` groups people into a household and `person_id` keys the person
 across imports (as sourcedId does in OneRoster). The file is complete: people of the district
-imported this way who are missing from it are deactivated. Same rules as the OneRoster import:
-rows applied whole or rejected with file, line, column, value and reason; re-importing changes nothing.
+imported this way who are missing from it are deactivated. Same rules as the OneRoster import: a
+row is rejected (file, line, column, value, reason) only when its identity or a required field is
+unusable; a malformed optional field (phone, email, language, birth date, grade, site) is left out
+with a warning and the rest of the row applied; re-importing changes nothing.
 """
 
 import csv
@@ -27,12 +29,17 @@ from liaison.roster.bundle import Refused, _check_utf8
 from liaison.roster.choices import Severity
 from liaison.roster.mapping import load as load_mapping
 from liaison.roster.oneroster import (
+    DROPPED,
+    DROPPED_FIELD,
+    DROPPED_LINK,
     SOURCED_ID_MAX,
+    Issue,
     OneRosterImport,
     RowError,
     check_text,
     clean_email,
     clean_phone,
+    optional,
     parse_date,
 )
 
@@ -103,6 +110,8 @@ TEMPLATE_ROWS = [
     ],
 ]
 FILE = "households.csv"
+# Optional fields whose own check refuses a NUL character: such a field is dropped, not the row.
+OPTIONAL = frozenset({"phone", "email", "date_of_birth", "grade", "site"})
 
 
 class HouseholdsImport(OneRosterImport):
@@ -147,7 +156,7 @@ class HouseholdsImport(OneRosterImport):
 
     def check(self, line, row, sites, seen):
         get = lambda k: (row.get(k) or "").strip()  # noqa: E731
-        check_text(row)
+        check_text(row, OPTIONAL)
         for col in REQUIRED:
             if not get(col):
                 raise RowError(col, "", _("this column is required"))
@@ -178,31 +187,39 @@ class HouseholdsImport(OneRosterImport):
                 )
             },
         }
+        # A malformed optional field is left out (the stored value stays) with a warning. The
+        # relationship is not optional when given: guessing it would change who is a parent.
+        warnings = rec["warnings"] = []
         if role == "guardian":
             rel = get("relationship").lower().replace(" ", "_") or Relationship.PARENT
             if rel not in Relationship.values:
                 raise RowError("relationship", get("relationship"), "unknown relationship")
             rec["relationship"] = rel
-            rec["phone"] = clean_phone(get("phone"), "phone")
-            rec["email"] = clean_email(get("email"), "email")
+            rec["phone"] = optional(clean_phone, get("phone"), "phone", warnings)
+            rec["email"] = optional(clean_email, get("email"), "email", warnings)
             lang = get("preferred_language")
             if lang:
                 tag = self.mapping.language(lang)
                 if tag is None:
-                    raise RowError("preferred_language", lang, "unknown language")
-                rec["language"] = tag
+                    warnings.append(
+                        ("preferred_language", lang, "unknown language" + DROPPED_FIELD)
+                    )
+                else:
+                    rec["language"] = tag
         else:
-            rec["born"] = parse_date(get("date_of_birth"), "date_of_birth")
+            rec["born"] = optional(parse_date, get("date_of_birth"), "date_of_birth", warnings)
             grade = get("grade").upper() if get("grade") not in Grade.values else get("grade")
             if grade and grade not in Grade.values:
-                raise RowError("grade", get("grade"), "unknown grade code")
+                warnings.append(("grade", get("grade"), "unknown grade code" + DROPPED_FIELD))
+                grade = DROPPED
             rec["grade"] = grade
             site = get("site")
             if site:
                 site_id = sites.get(site) or sites.get(site.lower())
                 if site_id is None:
-                    raise RowError("site", site, "unknown site")
-                rec["site_id"] = site_id
+                    warnings.append(("site", site, "unknown site" + DROPPED_LINK))
+                else:
+                    rec["site_id"] = site_id
         return pid, rec
 
     def apply(self, rows):
@@ -226,6 +243,10 @@ class HouseholdsImport(OneRosterImport):
                 continue
             seen.add(pid)
             people[prefix + pid] = rec
+            for column, value, reason in rec.pop("warnings"):
+                self.out.issues.append(
+                    _issue(line, RowError(column, value, reason), Severity.WARNING)
+                )
         self.progress("households", 40)
         # households by key; one arranged by hand is left as it is
         keys = {f"{prefix}{r['household']}" for r in people.values()}
@@ -293,8 +314,7 @@ class HouseholdsImport(OneRosterImport):
                     "given_name": r["given"],
                     "family_name": r["family"],
                     "relationship": r["relationship"],
-                    "phone": r["phone"],
-                    "email": r["email"],
+                    **{f: r[f] for f in ("phone", "email") if r[f] is not DROPPED},
                     "is_active": True,
                     **({"preferred_language": r["language"]} if "language" in r else {}),
                 }
@@ -320,8 +340,8 @@ class HouseholdsImport(OneRosterImport):
                     "household_id": hid(s, r),
                     "given_name": r["given"],
                     "family_name": r["family"],
-                    "date_of_birth": r["born"],
-                    "grade": r["grade"],
+                    **({"date_of_birth": r["born"]} if r["born"] is not DROPPED else {}),
+                    **({"grade": r["grade"]} if r["grade"] is not DROPPED else {}),
                     "is_active": True,
                 }
                 for s, r in students.items()
@@ -382,11 +402,9 @@ class HouseholdsImport(OneRosterImport):
         self.finish()
 
 
-def _issue(line, e: RowError):
-    from liaison.roster.oneroster import Issue
-
+def _issue(line, e: RowError, severity=Severity.REJECTED):
     value = str(e.value).replace("\x00", "\ufffd")[:500]  # shown as it came, never the byte
-    return Issue(Severity.REJECTED, FILE, line, e.column, value, str(e.reason))
+    return Issue(severity, FILE, line, e.column, value, str(e.reason))
 
 
 def template_csv() -> str:

@@ -1,10 +1,12 @@
 """The OneRoster 1.2 CSV import: read a bundle, check every row, upsert by sourcedId in batches.
 
-Each file is streamed; a row that fails a check is rejected whole (file, line, column, value,
-reason) and the rest goes on. Rows are compared with what is stored, and only rows whose
-SIS-owned fields changed are written (so re-importing a bundle changes nothing). Records missing
-from a bulk file, or sent with status=tobedeleted, are deactivated and their enrolments ended;
-nothing is deleted. See docs/roster.md for the field ownership and the household rule.
+Each file is streamed. A row is rejected whole (file, line, column, value, reason) only when its
+identity or a required field is unusable; a malformed optional field (email, phone, birth date,
+grade) or a link to a row that is unknown or was rejected is left out with a warning, and the rest
+of the row is applied. `tobedeleted` rows take no part in forming households. Rows are compared
+with what is stored, and only rows whose SIS-owned fields changed are written (so re-importing a
+bundle changes nothing). Records missing from a bulk file, or sent with status=tobedeleted, are
+deactivated and their enrolments ended; nothing is deleted. See docs/roster.md for the field ownership and the household rule.
 """
 
 import datetime as dt
@@ -70,6 +72,16 @@ ALL_ROLES = STUDENT_ROLES | set(GUARDIAN_ROLES) | set(STAFF_ROLES)
 ORG_TYPES = {"district", "school", "department", "local", "state", "national"}
 GRADES = set(Grade.values)
 _E164_US = re.compile(r"^\+1[2-9]\d{2}[2-9]\d{6}$")
+DROPPED = object()  # an optional field that was malformed: left out, the stored value is kept
+DROPPED_FIELD = "; this field was left out and the rest of the row imported"
+DROPPED_LINK = "; this link was left out and the rest of the row imported"
+# Optional fields whose own check refuses a NUL character: such a field is dropped, not the row.
+OPTIONAL_COLUMNS = {
+    "users.csv": frozenset({"email", "sms", "phone", "grades"}),
+    "demographics.csv": frozenset({"birthDate"}),
+    "roles.csv": frozenset({"beginDate", "endDate"}),
+    "enrollments.csv": frozenset({"beginDate", "endDate"}),
+}
 
 
 class _EmailValidator(EmailValidator):
@@ -171,17 +183,27 @@ def clean_email(value: str, column: str) -> str:
     return value
 
 
-def check_text(row: dict) -> None:
-    """Refuse a row with a NUL character in it: that is not text, and PostgreSQL cannot store it."""
+def check_text(row: dict, checked: frozenset[str] = frozenset()) -> None:
+    """Refuse a row with a NUL character in it: that is not text, and PostgreSQL cannot store it.
+    `checked` columns are optional fields whose own check refuses a NUL (the field is dropped)."""
     if "\x00" not in "".join(row.values()):  # one scan of the row; columns only when needed
         return
     for column, value in row.items():
-        if value and "\x00" in value:
+        if value and "\x00" in value and column not in checked:
             raise RowError(column or "", value, "contains a NUL character, which is not text")
 
 
 def split_list(value: str) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def optional(clean: Callable[[str, str], object], value: str, column: str, warnings: list):
+    """The cleaned value of an optional field, or DROPPED (with a warning) when it is malformed."""
+    try:
+        return clean(value, column)
+    except RowError as e:
+        warnings.append((e.column, e.value, e.reason + DROPPED_FIELD))
+        return DROPPED
 
 
 # -- the import ----------------------------------------------------------------------------------
@@ -217,11 +239,23 @@ class OneRosterImport:
         self.new_student_households: dict[int, int] = {}
         self.student_ids: dict[str, int] = {}
         self.staff_gone: list[int] = []
+        # file → sourcedId → line of the rows rejected: a link to one of them says so
+        self.rejected: dict[str, dict[str, int]] = defaultdict(dict)
 
     # helpers
-    def reject(self, file, line, column, value, reason, severity=Severity.REJECTED):
+    def reject(self, file, line, column, value, reason, severity=Severity.REJECTED, sid=None):
         value = str(value).replace("\x00", "\ufffd")[:500]  # shown as it came, never the byte
         self.out.issues.append(Issue(severity, file, line, column, value, reason))
+        if sid is not None and severity == Severity.REJECTED:
+            self.rejected[file].setdefault(sid, line)
+
+    def warn(self, file, line, column, value, reason):
+        self.reject(file, line, column, value, reason, Severity.WARNING)
+
+    def rejected_row(self, file: str, sid: str) -> str:
+        """ "; its own row (orgs.csv line 5) was rejected" when it was, else ""."""
+        line = self.rejected[file].get(sid)
+        return f"; its own row ({file} line {line}) was rejected" if line else ""
 
     def stamp_new(self, obj):
         obj.created_at = obj.updated_at = self.now
@@ -265,12 +299,13 @@ class OneRosterImport:
         key = "userSourcedId" if name == "roles.csv" else "sourcedId"
         if not self.bundle.has(name):
             return seen
+        checked = OPTIONAL_COLUMNS.get(name, frozenset())
         for line, row in self.bundle.rows(name):
             sid = (row.get(key) or "").strip()
             if name == "roles.csv":
                 sid = f"{sid}|{row.get('orgSourcedId', '').strip()}|{row.get('role', '').strip()}"
             try:
-                check_text(row)
+                check_text(row, checked)
                 if not sid.strip("|"):
                     raise RowError(key, "", "sourcedId is empty")
                 if len(sid) > SOURCED_ID_MAX and key == "sourcedId":
@@ -280,7 +315,7 @@ class OneRosterImport:
                 status = self.row_status(name, row)
                 record = check(line, row, status)
             except RowError as e:
-                self.reject(name, line, e.column, e.value, e.reason)
+                self.reject(name, line, e.column, e.value, e.reason, sid=sid)
                 seen.setdefault(sid, None)  # a second row with this id is still a duplicate
                 continue
             seen[sid] = record
@@ -454,6 +489,7 @@ class OneRosterImport:
                     "parentSourcedId",
                     r["parent"],
                     "unknown org: the parent district is neither in the bundle nor in Liaison",
+                    sid=sid,
                 )
                 continue
             sites[sid] = {
@@ -496,8 +532,11 @@ class OneRosterImport:
             role = row.get("role", "").strip()
             if role not in ALL_ROLES:
                 raise RowError("role", role, "unknown role")
-            parse_date(row.get("beginDate", ""), "beginDate")
-            parse_date(row.get("endDate", ""), "endDate")
+            warnings = []
+            for column in ("beginDate", "endDate"):
+                optional(parse_date, row.get(column, ""), column, warnings)
+            for column, value, reason in warnings:
+                self.warn("roles.csv", line, column, value, reason)
             if status == "active":
                 roles[row["userSourcedId"].strip()].append(
                     (row.get("roleType", "").strip(), role, org)
@@ -506,13 +545,12 @@ class OneRosterImport:
 
         self.read("roles.csv", check_role)
 
-        births: dict[str, dt.date | None] = {}
+        births: dict[str, tuple] = {}
 
         def check_demo(line, row, status):
-            births[row["sourcedId"].strip()] = (
-                line,
-                parse_date(row.get("birthDate", ""), "birthDate"),
-            )
+            warnings = []
+            born = optional(parse_date, row.get("birthDate", ""), "birthDate", warnings)
+            births[row["sourcedId"].strip()] = (line, born, warnings)
             return status
 
         self.read("demographics.csv", check_demo)
@@ -535,21 +573,29 @@ class OneRosterImport:
                 raise RowError("role", "", "no role for this user (roles.csv or users.csv)")
             if role != "?" and role not in ALL_ROLES:
                 raise RowError("role", role, "unknown role")
-            orgs = [o for _t, _r, o in user_roles] or split_list(row.get("orgSourcedIds", ""))
-            if row.get("primaryOrgSourcedId", "").strip():
-                orgs.insert(0, row["primaryOrgSourcedId"].strip())
-            for org in orgs:
-                if org not in self.orgs:
-                    raise RowError("orgSourcedIds", org, "unknown org")
             given, family = row.get("givenName", "").strip(), row.get("familyName", "").strip()
             if not given and not family:
                 raise RowError("givenName", "", "a user needs a name")
-            email = clean_email(row.get("email", ""), "email")
-            sms = clean_phone(row.get("sms", ""), "sms")
-            phone = clean_phone(row.get("phone", ""), "phone")
             # Kept for every user of the bundle until the end of the stage: compact values (shared
             # org ids, tuples, no empty lists) keep a 250,000-user district well under 1 GiB.
             warnings = []
+            orgs = [o for _t, _r, o in user_roles] or split_list(row.get("orgSourcedIds", ""))
+            primary = row.get("primaryOrgSourcedId", "").strip()
+            if primary:
+                orgs.insert(0, primary)
+            for org in orgs:
+                if org not in self.orgs:  # rare: only then say which are unknown
+                    for org in dict.fromkeys(o for o in orgs if o not in self.orgs):
+                        column = "primaryOrgSourcedId" if org == primary else "orgSourcedIds"
+                        reason = "unknown org" + self.rejected_row("orgs.csv", org) + DROPPED_LINK
+                        warnings.append((column, org, reason))
+                    orgs = [o for o in orgs if o in self.orgs]
+                    break
+            email = optional(clean_email, row.get("email", ""), "email", warnings)
+            # sms is the mobile number and phone the other one; without an sms, phone is the mobile
+            raw_sms = row.get("sms", "").strip()
+            sms = optional(clean_phone, raw_sms, "sms", warnings)
+            phone = optional(clean_phone, row.get("phone", ""), "phone", warnings)
             grades = split_list(row.get("grades", ""))
             rec = {
                 "line": line,
@@ -561,8 +607,8 @@ class OneRosterImport:
                 "family": family[:100],
                 "preferred": row.get("preferredGivenName", "").strip()[:100],
                 "email": email,
-                "mobile": sms or phone,
-                "other": phone if sms else "",
+                "mobile": sms if raw_sms else phone,
+                "other": phone if raw_sms else "",
                 "username": row.get("username", "").strip(),
             }
             if role in GUARDIAN_ROLES or role == "?":
@@ -594,8 +640,8 @@ class OneRosterImport:
                     rec["language"] = tag
                 grade = grades[0] if grades else ""
                 if grade and grade not in GRADES:
-                    warnings.append(("grades", grade, "unknown grade code"))
-                    grade = ""
+                    warnings.append(("grades", grade, "unknown grade code" + DROPPED_FIELD))
+                    grade = DROPPED
                 rec["grade"] = grade
             if warnings:
                 rec["warnings"] = warnings
@@ -627,30 +673,76 @@ class OneRosterImport:
             rec = people[sid]
             if rec["role"] == "?":
                 self.reject(
-                    name, rec["line"], "role", "", "no role for this user (roles.csv or users.csv)"
+                    name,
+                    rec["line"],
+                    "role",
+                    "",
+                    "no role for this user (roles.csv or users.csv)",
+                    sid=sid,
                 )
                 del people[sid]
         self.progress("users", 35)
 
-        # demographics: birth dates of students, rejected when the user is unknown
+        # demographics: birth dates of students. A row whose user is unknown is rejected; a
+        # malformed birth date is left out with a warning (the row's user is imported without it).
         known_students = {
             row[0] for row in self.stored(Student, [s for s in births if s not in people], [])
         }
-        for sid, (line, born) in births.items():
+        for sid, (line, born, warnings) in births.items():
             rec = people.get(sid)
+            if rec is None and sid not in known_students:
+                line_of_user = self.rejected[name].get(sid)
+                self.reject(
+                    "demographics.csv",
+                    line,
+                    "sourcedId",
+                    sid,
+                    f"unknown user: its row in users.csv (line {line_of_user}) was rejected"
+                    if line_of_user
+                    else "unknown user: not in users.csv",
+                )
+                continue
+            for column, value, reason in warnings:
+                self.warn("demographics.csv", line, column, value, reason)
+            if born is DROPPED:
+                continue
             if rec is not None and rec["role"] in STUDENT_ROLES:
                 rec["born"] = born
-            elif rec is None and sid not in known_students:
-                self.reject(
-                    "demographics.csv", line, "sourcedId", sid, "unknown user: not in users.csv"
-                )
             elif rec is None:
                 Student.objects.filter(sourced_id=sid).exclude(date_of_birth=born).update(
                     date_of_birth=born, updated_at=self.now, updated_by_id=self.by_id
                 )
 
-        # links: agentSourcedIds in either direction; an agent that is neither in the file nor in
-        # Liaison rejects the row that names it.
+        # district of each person: their orgs, else their linked students', else --district
+        def org_district(rec):
+            for o in rec["orgs"]:
+                return self.orgs[o][2]
+            return None
+
+        students = {s: r for s, r in people.items() if r["role"] in STUDENT_ROLES}
+        guardians = {s: r for s, r in people.items() if r["role"] in GUARDIAN_ROLES}
+        staff = {s: r for s, r in people.items() if r["role"] in STAFF_ROLES}
+        default_district = (
+            self.district.pk
+            if self.district
+            else (next(iter(self.district_ids)) if len(self.district_ids) == 1 else None)
+        )
+        for sid, rec in list(students.items()):
+            rec["district_id"] = org_district(rec) or default_district
+            if rec["district_id"] is None:
+                self.reject(
+                    name,
+                    rec["line"],
+                    "orgSourcedIds",
+                    "",
+                    "unknown org: no school or district given",
+                    sid=sid,
+                )
+                del students[sid]
+
+        # links: agentSourcedIds in either direction. An agent that is neither a kept row of the
+        # file nor in Liaison is left out of the row that names it, with a warning; the rest of
+        # the row (and its other links) is imported.
         stored_students = set()
         stored_guardians = set()
         referenced = {a for r in people.values() for a in r["agents"]} - set(people)
@@ -668,74 +760,44 @@ class OneRosterImport:
                         "sourced_id", flat=True
                     )
                 )
-        bad = set()
-        for sid, rec in people.items():
-            for agent in rec["agents"]:
-                other = people.get(agent)
-                if rec["role"] in GUARDIAN_ROLES:
-                    ok = (
-                        other is not None and other["role"] in STUDENT_ROLES
-                    ) or agent in stored_students
-                    what = "missing student for an agent: no student with this sourcedId"
-                elif rec["role"] in STUDENT_ROLES:
-                    ok = (
-                        other is not None and other["role"] in GUARDIAN_ROLES
-                    ) or agent in stored_guardians
-                    what = (
-                        "missing guardian for an agent: no parent or guardian with this sourcedId"
+
+        def drop_unknown_agents(rows: dict, kept: dict, stored: set, what: str, noun: str):
+            for rec in rows.values():
+                if not rec["agents"]:
+                    continue
+                agents = []
+                for agent in rec["agents"]:
+                    if agent in kept or (agent not in people and agent in stored):
+                        agents.append(agent)
+                        continue
+                    line = self.rejected[name].get(agent)
+                    reason = (
+                        f"{what}: the row of this {noun} (users.csv line {line}) was rejected"
+                        if line
+                        else f"{what}: no {noun} with this sourcedId"
                     )
-                else:
-                    ok, what = True, ""
-                if not ok:
-                    self.reject(name, rec["line"], "agentSourcedIds", agent, what)
-                    bad.add(sid)
-                    break
-        for sid in bad:
-            del people[sid]
-        for rec in people.values():
-            for column, value, reason in dict.fromkeys(rec.get("warnings", ())):
-                self.reject(name, rec["line"], column, value, reason, Severity.WARNING)
+                    rec.setdefault("warnings", []).append(
+                        ("agentSourcedIds", agent, reason + DROPPED_LINK)
+                    )
+                if len(agents) != len(rec["agents"]):
+                    rec["agents"] = tuple(agents)
 
-        # district of each person: their orgs, else their linked students', else --district
-        def org_district(rec):
-            for o in rec["orgs"]:
-                return self.orgs[o][2]
-            return None
-
-        links: set[tuple[str, str]] = set()
-        for sid, rec in people.items():
-            for agent in rec["agents"]:
-                if rec["role"] in GUARDIAN_ROLES:
-                    links.add((sid, agent))
-                elif rec["role"] in STUDENT_ROLES:
-                    links.add((agent, sid))
-        students = {s: r for s, r in people.items() if r["role"] in STUDENT_ROLES}
-        guardians = {s: r for s, r in people.items() if r["role"] in GUARDIAN_ROLES}
-        staff = {s: r for s, r in people.items() if r["role"] in STAFF_ROLES}
-        default_district = (
-            self.district.pk
-            if self.district
-            else (next(iter(self.district_ids)) if len(self.district_ids) == 1 else None)
+        drop_unknown_agents(
+            guardians, students, stored_students, "missing student for an agent", "student"
         )
+        by_guardian = defaultdict(list)
+        for sid, rec in guardians.items():
+            by_guardian[sid].extend(rec["agents"])
+        for sid, rec in students.items():
+            for agent in rec["agents"]:
+                by_guardian[agent].append(sid)
         stored_student_district = dict(
             Student.objects.filter(
-                sourced_id__in=list({st for _g, st in links} - set(students))
+                sourced_id__in=list(
+                    {st for sts in by_guardian.values() for st in sts} - set(students)
+                )
             ).values_list("sourced_id", "district_id")
         )
-        for sid, rec in list(students.items()):
-            rec["district_id"] = org_district(rec) or default_district
-            if rec["district_id"] is None:
-                self.reject(
-                    name,
-                    rec["line"],
-                    "orgSourcedIds",
-                    "",
-                    "unknown org: no school or district given",
-                )
-                del students[sid]
-        by_guardian = defaultdict(list)
-        for g, st in links:
-            by_guardian[g].append(st)
         for sid, rec in list(guardians.items()):
             d = org_district(rec)
             for st in by_guardian.get(sid, []):
@@ -752,9 +814,30 @@ class OneRosterImport:
                     "orgSourcedIds",
                     "",
                     "unknown org: no school, district or student links this guardian to a district",
+                    sid=sid,
                 )
                 del guardians[sid]
-        links = {(g, st) for g, st in links if g in guardians or st in students}
+        drop_unknown_agents(
+            students,
+            guardians,
+            stored_guardians,
+            "missing guardian for an agent",
+            "parent or guardian",
+        )
+        links: set[tuple[str, str]] = set()
+        for sid, rec in guardians.items():
+            links.update((sid, agent) for agent in rec["agents"])
+        for sid, rec in students.items():
+            links.update((agent, sid) for agent in rec["agents"])
+        # A tobedeleted row that Liaison never had is not created: nothing forms around it.
+        skipped = self.skip_new_tobedeleted(Student, students, "student")
+        skipped |= self.skip_new_tobedeleted(Guardian, guardians, "guardian")
+        if skipped:
+            links = {(g, st) for g, st in links if g not in skipped and st not in skipped}
+        for kept in (staff, students, guardians):
+            for rec in kept.values():
+                for column, value, reason in dict.fromkeys(rec.get("warnings", ())):
+                    self.warn(name, rec["line"], column, value, reason)
         self.district_ids.update(
             r["district_id"] for r in [*students.values(), *guardians.values()]
         )
@@ -818,6 +901,19 @@ class OneRosterImport:
         ).update(is_active=False, updated_at=self.now, updated_by_id=self.by_id)
         self.student_ids = student_ids
 
+    def skip_new_tobedeleted(self, model, records: dict, kind: str) -> set[str]:
+        """Leave out the tobedeleted rows of `records` that are not stored: there is nothing to
+        deactivate, and creating them would form households around people who are leaving."""
+        leaving = [sid for sid, r in records.items() if r["status"] != "active"]
+        if not leaving:
+            return set()
+        stored = {row[0] for row in self.stored(model, leaving, [])}
+        skipped = {sid for sid in leaving if sid not in stored}
+        for sid in skipped:
+            del records[sid]
+        self.out.counts[kind]["not created (to be deleted)"] += len(skipped)
+        return skipped
+
     def households_of(self, model, pks) -> set[int]:
         out = set()
         pks = list(pks)
@@ -870,8 +966,10 @@ class OneRosterImport:
                 "username": username,
                 "first_name": r["given"][:150],
                 "last_name": r["family"][:150],
-                "email": r["email"],
-                "phone": r["mobile"],
+                # a malformed email or phone is left out: a new account has none, a stored one
+                # keeps its own
+                **({"email": r["email"]} if r["email"] is not DROPPED else {}),
+                **({"phone": r["mobile"]} if r["mobile"] is not DROPPED else {}),
             }
         # User is not a TrackedModel: compare and write by hand.
         ids = {}
@@ -884,7 +982,7 @@ class OneRosterImport:
             if u is None:
                 creates.append(new(sid, dict(values)))
                 continue
-            changed = [f for f in fields if getattr(u, f) != values[f]]
+            changed = [f for f in fields if f in values and getattr(u, f) != values[f]]
             for f in changed:
                 setattr(u, f, values[f])
             if staff[sid]["status"] != "active" and u.is_active:
@@ -947,9 +1045,13 @@ class OneRosterImport:
                 f"{a.get('street', '')}{a.get('unit', '')}{a.get('postal_code', '')}".lower(),
             )
 
-        address = {g: addr_key(r) for g, r in guardians.items()}
+        # Only active rows form households: a tobedeleted guardian stays where it is (and is
+        # deactivated), and a tobedeleted student joins nobody together and is placed nowhere.
+        active = {g for g, r in guardians.items() if r["status"] == "active"}
+        leaving_students = {s for s, r in students.items() if r["status"] != "active"}
+        address = {g: addr_key(guardians[g]) for g in active}
 
-        parent = {g: g for g in guardians}
+        parent = {g: g for g in active}
 
         def find(x):
             while parent[x] != x:
@@ -959,7 +1061,7 @@ class OneRosterImport:
 
         by_student = defaultdict(list)
         for g, st in links:
-            if g in guardians:
+            if g in active and st not in leaving_students:
                 by_student[st].append(g)
         for gs in by_student.values():
             gs.sort()
@@ -969,7 +1071,7 @@ class OneRosterImport:
                     if a != b:
                         parent[max(a, b)] = min(a, b)
         groups = defaultdict(list)
-        for g in guardians:
+        for g in active:
             groups[find(g)].append(g)
 
         # Where each guardian lives now.
@@ -989,7 +1091,9 @@ class OneRosterImport:
                     source_key__in=keyl[start : start + BATCH], arranged_by_hand=False
                 ).values_list("source_key", "pk")
             )
-        household_of: dict[str, int] = {}
+        household_of: dict[str, int] = {
+            g: current[g][0] for g in guardians if g not in active and g in current
+        }
         new_households = []
         for root, members in groups.items():
             pinned = {g: current[g][0] for g in members if g in current and current[g][1]}
@@ -1039,7 +1143,7 @@ class OneRosterImport:
         # new students are created in it.
         first = {}
         for g, st in sorted(links):
-            if g in household_of:
+            if g in active and g in household_of and st not in leaving_students:
                 first.setdefault(st, household_of[g])
         pinned_students = {
             row[0]
@@ -1052,7 +1156,7 @@ class OneRosterImport:
                 "given_name": r["given"],
                 "family_name": r["family"],
                 "preferred_name": r["preferred"],
-                "grade": r["grade"],
+                **({"grade": r["grade"]} if r["grade"] is not DROPPED else {}),
                 "is_active": r["status"] == "active",
                 **(
                     {"household_id": first[sid]}
@@ -1088,12 +1192,13 @@ class OneRosterImport:
                 "given_name": r["given"],
                 "family_name": r["family"],
                 "preferred_name": r["preferred"],
-                "email": r["email"],
-                "phone": r["mobile"],
-                "alt_phone": r["other"],
                 "relationship": GUARDIAN_ROLES[r["role"]],
                 "is_active": r["status"] == "active",
             }
+            # a malformed email or phone is left out: the stored one (or none) stays
+            for column, key in (("email", "email"), ("phone", "mobile"), ("alt_phone", "other")):
+                if r[key] is not DROPPED:
+                    values[column] = r[key]
             if r.get("language"):
                 values["preferred_language"] = r["language"]
             if "restricted" in r:
@@ -1239,7 +1344,13 @@ class OneRosterImport:
                 )
             for term in split_list(row.get("termSourcedIds", "")):
                 if self.bundle.has("academicSessions.csv") and term not in self.sessions:
-                    raise RowError("termSourcedIds", term, "unknown academic session")
+                    self.warn(  # terms are only checked: the class is imported all the same
+                        name,
+                        line,
+                        "termSourcedIds",
+                        term,
+                        "unknown academic session" + DROPPED_LINK,
+                    )
             return {
                 "site_id": org[1],
                 "title": row.get("title", "").strip()[:200] or school,
@@ -1282,10 +1393,14 @@ class OneRosterImport:
         site_enrol: dict[tuple[int, int], dt.date | None] = {}
         memberships = set()
 
+        def unknown(what: str, file: str, sid: str) -> str:
+            line = self.rejected[file].get(sid)
+            return f"{what}; its row in {file} (line {line}) was rejected" if line else what
+
         def check(line, row, status):
             cls = row.get("classSourcedId", "").strip()
             if cls not in classes:
-                raise RowError("classSourcedId", cls, "unknown class")
+                raise RowError("classSourcedId", cls, unknown("unknown class", "classes.csv", cls))
             school = row.get("schoolSourcedId", "").strip()
             org = self.orgs.get(school)
             if org is None or org[0] != "site":
@@ -1294,27 +1409,26 @@ class OneRosterImport:
                 )
             user = row.get("userSourcedId", "").strip()
             role = row.get("role", "").strip()
-            begin = parse_date(row.get("beginDate", ""), "beginDate")
-            parse_date(row.get("endDate", ""), "endDate")
             if role == "student":
                 if user not in students:
                     raise RowError(
-                        "userSourcedId", user, "unknown user: no student with this sourcedId"
+                        "userSourcedId",
+                        user,
+                        unknown("unknown user: no student with this sourcedId", "users.csv", user),
                     )
                 pair = (classes[cls], students[user])
                 if status == "active":
                     student_links.add(pair)
-                    key = (students[user], class_site[cls])
-                    if key not in site_enrol or (
-                        begin and (site_enrol[key] is None or begin < site_enrol[key])
-                    ):
-                        site_enrol[key] = begin
                 else:
                     drop_student.add(pair)
             elif role in STAFF_ROLES:
                 if user not in staff:
                     raise RowError(
-                        "userSourcedId", user, "unknown user: no staff member with this sourcedId"
+                        "userSourcedId",
+                        user,
+                        unknown(
+                            "unknown user: no staff member with this sourcedId", "users.csv", user
+                        ),
                     )
                 pair = (classes[cls], staff[user])
                 if status == "active":
@@ -1324,6 +1438,19 @@ class OneRosterImport:
                     drop_teacher.add(pair)
             else:
                 raise RowError("role", role, "unknown enrollment role")
+            # the dates are optional: a malformed one is left out (the enrolment starts undated)
+            warnings = []
+            begin = optional(parse_date, row.get("beginDate", ""), "beginDate", warnings)
+            optional(parse_date, row.get("endDate", ""), "endDate", warnings)
+            for column, value, reason in warnings:
+                self.warn(name, line, column, value, reason)
+            begin = None if begin is DROPPED else begin
+            if role == "student" and status == "active":
+                key = (students[user], class_site[cls])
+                if key not in site_enrol or (
+                    begin and (site_enrol[key] is None or begin < site_enrol[key])
+                ):
+                    site_enrol[key] = begin
             return True
 
         self.read(name, check)

@@ -146,12 +146,17 @@ def safe_cell(value) -> str:
 
 
 def rejected_rows_csv(run: ImportRun) -> str:
+    """The run's report as CSV: the rejected rows first, then the rows kept with warnings, each
+    saying so in words."""
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["severity", "file", "line", "column", "value", "reason"])
-    for r in run.rejected_rows.all().iterator():
+    for r in run.rejected_rows.order_by("severity", "file", "line", "id").iterator():
         w.writerow(
-            [safe_cell(x) for x in (r.severity, r.file, r.line, r.column, r.value, r.reason)]
+            [
+                safe_cell(x)
+                for x in (r.get_severity_display(), r.file, r.line, r.column, r.value, r.reason)
+            ]
         )
     return out.getvalue()
 

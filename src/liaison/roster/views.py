@@ -11,9 +11,12 @@ from liaison.audit.services import record_household_view
 from liaison.core.policy import roster as policy
 from liaison.people.models import District, Household, User
 from liaison.roster import services
+from liaison.roster.choices import Severity
 from liaison.roster.forms import MergeForm, SplitForm, UploadForm
 from liaison.roster.households_csv import template_csv
 from liaison.roster.models import ImportRun
+
+SHOWN = 500  # issues of each kind listed on the run page; the CSV has them all
 
 
 def _admin_or_404(request):
@@ -58,8 +61,14 @@ def households_template(request):
 @login_required
 def run_detail(request, pk):
     run = _run_or_404(request, pk)
-    issues = run.rejected_rows.all()[:500]
-    context = {"run": run, "issues": issues, "more": max(0, run.rejected_rows.count() - 500)}
+    context = {"run": run}
+    if run.finished:
+        # rows rejected whole apart from rows kept without a field or link: 500 of each here,
+        # all of them in the CSV
+        for key, severity in (("rejected", Severity.REJECTED), ("warnings", Severity.WARNING)):
+            rows = run.rejected_rows.filter(severity=severity)
+            context[key] = rows[:SHOWN]
+            context[f"more_{key}"] = max(0, run.total(key) - SHOWN)
     if request.headers.get("HX-Request"):
         return render(request, "roster/run.html#status", context)
     return render(request, "roster/run.html", context)

@@ -26,7 +26,8 @@ def report(command, run) -> None:
         out.write(
             "  " + kind + ": " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v)
         )
-    for r in run.rejected_rows.all():
+    # rejected rows first, then the rows kept without a field or link
+    for r in run.rejected_rows.order_by("severity", "file", "line", "id"):
         label = "REJECTED" if r.severity == "rejected" else "warning"
         out.write(
             f"{label} {r.file}:{r.line} column {r.column or '-'} value {r.value!r}: {r.reason}"

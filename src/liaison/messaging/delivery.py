@@ -541,7 +541,12 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
         if backend.marks_each_handover:
             for d, _rendering, out in work:
                 out.handover = _Handover(d.pk, owner, state, d.attempts + 1)
-        results = _hand_over(backend, [out for _d, _r, out in work])
+        # A channel coming out of a pause is probed with one row before the rest follow.
+        probe = any(
+            (d.message.district_id, outages.health_channel(channel_name)) in health
+            for d, _r, _o in work
+        )
+        results = _hand_over(backend, [out for _d, _r, out in work], probe=probe)
         at = timezone.now()
         paused, why = _note_outage(channel_name, [d for d, _r, _o in work], results, at)
         for (d, rendering, _out), (kind, value) in zip(work, results, strict=True):
@@ -691,7 +696,7 @@ def _note_outage(channel_name, rows, results, now) -> tuple[dict, str]:
 _pool = None
 
 
-def _hand_over(backend, outs) -> list:
+def _hand_over(backend, outs, *, probe: bool = False) -> list:
     """Provider calls, concurrently for channels that allow it (each thread keeps its connection).
 
     Each thread takes every n-th row and sends them one after another: one task per thread, not
@@ -702,6 +707,11 @@ def _hand_over(backend, outs) -> list:
     stop = threading.Event()
     if threads <= 1 or len(outs) < 2 or not backend.concurrent:
         return _send_all(backend, outs, stop)
+    if probe:
+        first = _send_all(backend, outs[:1], stop)
+        if stop.is_set():
+            return first + [("Skipped", None)] * (len(outs) - 1)
+        return first + _hand_over(backend, outs[1:])
     if _pool is None:
         from concurrent.futures import ThreadPoolExecutor
 

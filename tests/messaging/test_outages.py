@@ -137,9 +137,7 @@ def test_gateway_5xx_pauses_texts_while_an_invalid_number_fails_only_its_own(
     assert sorted(m["to"] for m in gateway.sent) == sorted(g.phone for g in guardians[1:])
 
 
-def test_urgent_texts_waiting_ten_minutes_alert_the_district_admins_once_by_email(
-    world, gateway
-):
+def test_urgent_texts_waiting_ten_minutes_alert_the_district_admins_once_by_email(world, gateway):
     world.admin.email = "admin@testville.example.org"
     world.admin.save()
     household, _guardians = family(world.district, guardians=2, language="en")

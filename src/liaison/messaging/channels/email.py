@@ -36,6 +36,8 @@ from liaison.messaging.channels.base import (
 
 
 class DjangoEmail(ChannelBackend):
+    marks_each_handover = True
+
     def __init__(self, name):
         super().__init__(name)
         self._local = threading.local()

@@ -90,4 +90,6 @@ EXEMPT = {
     "messaging:unsubscribe": "families' one-click unsubscribe, signed token: tests/messaging/test_email.py",
     "messaging:announcement": "district-level page (no family): tests/messaging/test_announcements.py",
     "messaging:unmatched_attach": "district queue (no family yet): tests/messaging/test_inbound_sms.py",
+    "messaging:announcement_retry_failed": "district-level action on an announcement: tests/messaging/test_announcement_failures.py",
+    "messaging:announcement_switch_failed": "district-level action on an announcement: tests/messaging/test_announcement_failures.py",
 }

@@ -166,3 +166,153 @@ def test_sigkill_mid_drain_loses_nothing_and_sends_nothing_twice(own_database, t
     assert max(keys.values()) == 1, "no delivery reached the gateway twice"
     assert result["states"] == {"sent": GUARDIANS * NOTICES}, "none lost, none left failed"
     assert sorted(result["provider_ids"]) == sorted(m["sid"] for m in gateway.sent)
+
+
+EMAIL_GUARDIANS = 30
+EMAIL_NOTICES = 2
+KILL_AT = 25  # the email whose DATA is in flight when the worker dies
+
+
+def setup_email_data():
+    """Run in a subprocess: 30 guardians who take email, 2 notices to all of them (60 emails)."""
+    import django
+
+    django.setup()
+    from liaison.messaging import services
+    from liaison.people.models import District, Guardian, Household
+
+    district = District.objects.create(name="Killtown", slug="killtown")
+    guardians = []
+    for i in range(EMAIL_GUARDIANS):
+        household = Household.objects.create(district=district, name=f"Family {i}")
+        guardians.append(
+            Guardian.objects.create(
+                household=household,
+                given_name=f"Parent{i}",
+                family_name=f"Family{i}",
+                preferred_language="en",
+                email=f"parent{i}@example.org",
+                preferred_channels=["email"],
+            )
+        )
+    for n in range(EMAIL_NOTICES):
+        services.send_notice(
+            guardians=guardians,
+            subject=f"Notice {n}",
+            body=f"Notice {n}: school pictures are on Friday.",
+            by=None,
+            kind="other",
+            urgent=True,
+        )
+
+
+def email_report():
+    import django
+
+    django.setup()
+    from liaison.messaging.models import Delivery
+
+    rows = Delivery.objects.values_list("pk", "state", "failure")
+    print(json.dumps({"rows": [list(r) for r in rows]}))
+
+
+class HoldAtData:
+    """Records each message; holds the answer to the KILL_AT-th DATA until released (the worker
+    is killed meanwhile), then accepts it: a message the server took but the worker never heard of."""
+
+    def __init__(self):
+        import threading
+
+        self.messages = []
+        self.in_flight = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        self.messages.append(envelope.original_content)
+        if len(self.messages) == KILL_AT:
+            self.in_flight.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+        return "250 OK"
+
+    def message_ids(self):
+        ids = []
+        for raw in self.messages:
+            for line in raw.decode().splitlines():
+                if line.lower().startswith("message-id:"):
+                    ids.append(line.split(":", 1)[1].strip().strip("<>").split("@")[0])
+        return ids
+
+
+@pytest.mark.slow
+def test_sigkill_during_smtp_leaves_only_the_email_in_data_uncertain(own_database, tmp_path):
+    from tests.messaging.smtp import SMTPServer
+
+    handler = HoldAtData()
+    server = SMTPServer(recorder=handler).start()
+    try:
+        env = {
+            **os.environ,
+            "DATABASE_URL": own_database,
+            "LIAISON_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
+            "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+            "LIAISON_EMAIL_BACKEND": "smtp",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(server.port),
+            "LIAISON_MESSAGING_CONSOLE": "0",
+            "LIAISON_TASK_BACKEND": "database",
+            "LIAISON_DELIVERY_LEASE_SECONDS": "3",
+            "LIAISON_LOG_LEVEL": "ERROR",
+        }
+        run = dict(cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+        manage = [sys.executable, "-m", "liaison.cli"]
+        subprocess.run([*manage, "migrate", "--no-input"], **run)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from tests.messaging.test_worker_kill import setup_email_data; setup_email_data()",
+            ],
+            **run,
+        )
+        first = subprocess.Popen(
+            [*manage, "deliver", "--batch-size", "20", "--poll", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert handler.in_flight.wait(120), "the worker reached the KILL_AT-th email"
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        handler.release.set()
+
+        subprocess.run(
+            [*manage, "deliver", "--batch-size", "20", "--poll", "0.5", "--until-done"], **run
+        )
+        rows = json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from tests.messaging.test_worker_kill import email_report; email_report()",
+                ],
+                **run,
+            ).stdout
+        )["rows"]
+    finally:
+        server.stop()
+
+    total = EMAIL_GUARDIANS * EMAIL_NOTICES
+    seen = Counter(handler.message_ids())
+    in_flight = handler.message_ids()[KILL_AT - 1]
+    assert set(seen) == {f"liaison-delivery-{pk}" for pk, _s, _f in rows}, "every email arrived"
+    assert max(seen.values()) == 1, "no email the server accepted was sent again"
+    states = Counter(state for _pk, state, _f in rows)
+    assert states == {"sent": total - 1, "failed": 1}, "the rest of the batch was retried"
+    [(uncertain, failure)] = [(pk, f) for pk, state, f in rows if state == "failed"]
+    assert f"liaison-delivery-{uncertain}" == in_flight, "only the email in DATA is uncertain"
+    assert failure == "uncertain"

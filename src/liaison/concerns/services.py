@@ -9,7 +9,6 @@ import logging
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -763,37 +762,17 @@ def log_contact(
 # --- reminders ----------------------------------------------------------------------------
 
 
-def notify_staff(user, *, subject: str, body: str, key: str = "") -> str:
-    """Tell a member of staff something through their channel of choice; returns the channel used.
+def notify_staff(user, *, district, subject: str, body: str, key: str) -> str:
+    """Queue a notice to a member of staff through the messaging outbox (their channel of choice:
+    a text, else email), once per `key`; returns the channel it will go by ("" if none).
 
-    SMS goes through the messaging app's SMS channel; when it fails (or the person has no phone)
-    the reminder falls back to email, so it is never lost.
+    The outbox retries it through outages and records what happened; a failing text falls back to
+    email there.
     """
-    from liaison.people.choices import Channel
+    from liaison.messaging import staff as staff_notices
 
-    if user.notify_channel == Channel.SMS and user.phone and _messaging() is not None:
-        from liaison.messaging import channels
-
-        try:
-            backend = channels.get("sms")
-            with backend.session():
-                backend.send(
-                    channels.Outgoing(
-                        delivery_id=0,
-                        to=user.phone,
-                        subject=subject,
-                        body=f"{subject}\n{body}",
-                        idempotency_key=key or f"staff-{user.pk}-{timezone.now().timestamp()}",
-                    )
-                )
-            return Channel.SMS
-        except Exception:  # any gateway failure: fall back to email below
-            log.warning("SMS reminder to %s failed; sending email instead", user, exc_info=True)
-    if user.email:
-        send_mail(subject, body, None, [user.email])
-        return Channel.EMAIL
-    log.warning("No way to reach %s for a reminder", user)
-    return ""
+    row = staff_notices.notify(staff=user, district=district, subject=subject, body=body, key=key)
+    return row.channel if row is not None else ""
 
 
 def create_overdue_reminders(now=None) -> int:
@@ -825,32 +804,49 @@ def send_due_reminders(now=None) -> int:
     )
     base = getattr(settings, "LIAISON_PUBLIC_URL", "").rstrip("/")
     for reminder in due:
-        if not Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(sent_at=now):
-            continue
-        if reminder.kind == ReminderKind.OVERDUE:
-            concern = reminder.concern
-            if concern is None or not concern.is_open:
+        # Claimed and queued in one transaction: a reminder marked sent is in the outbox, which
+        # retries it until the mail server or gateway takes it.
+        with transaction.atomic():
+            if not Reminder.objects.filter(pk=reminder.pk, sent_at__isnull=True).update(
+                sent_at=now
+            ):
                 continue
-            subject = _("Overdue concern: %(household)s") % {"household": concern.household}
-            body = _("The %(category)s concern of %(household)s was due %(due)s.\n%(url)s") % {
-                "category": concern.category.label,
-                "household": concern.household,
-                "due": timezone.localtime(concern.due_at).strftime("%Y-%m-%d %H:%M"),
-                "url": base + concern.get_absolute_url(),
-            }
-        else:
-            contact = reminder.contact
-            subject = _("Follow up: %(household)s") % {"household": contact.household}
-            body = _("%(kind)s on %(date)s about “%(purpose)s”. Next step: %(next)s\n%(url)s") % {
-                "kind": contact.get_kind_display(),
-                "date": timezone.localtime(contact.at).strftime("%Y-%m-%d"),
-                "purpose": contact.purpose,
-                "next": contact.next_step or "—",
-                "url": base + contact.household.get_absolute_url(),
-            }
-        channel = notify_staff(
-            reminder.staff, subject=subject, body=body, key=f"concern-reminder-{reminder.pk}"
-        )
-        Reminder.objects.filter(pk=reminder.pk).update(channel=channel)
+            if reminder.kind == ReminderKind.OVERDUE:
+                concern = reminder.concern
+                if concern is None or not concern.is_open:
+                    continue
+                district_id = concern.district_id
+                subject = _("Overdue concern: %(household)s") % {"household": concern.household}
+                body = _("The %(category)s concern of %(household)s was due %(due)s.\n%(url)s") % {
+                    "category": concern.category.label,
+                    "household": concern.household,
+                    "due": timezone.localtime(concern.due_at).strftime("%Y-%m-%d %H:%M"),
+                    "url": base + concern.get_absolute_url(),
+                }
+            else:
+                contact = reminder.contact
+                district_id = contact.household.district_id
+                subject = _("Follow up: %(household)s") % {"household": contact.household}
+                body = _(
+                    "%(kind)s on %(date)s about “%(purpose)s”. Next step: %(next)s\n%(url)s"
+                ) % {
+                    "kind": contact.get_kind_display(),
+                    "date": timezone.localtime(contact.at).strftime("%Y-%m-%d"),
+                    "purpose": contact.purpose,
+                    "next": contact.next_step or "—",
+                    "url": base + contact.household.get_absolute_url(),
+                }
+            channel = notify_staff(
+                reminder.staff,
+                district=district_id,
+                subject=subject,
+                body=body,
+                key=f"concern-reminder-{reminder.pk}",
+            )
+            Reminder.objects.filter(pk=reminder.pk).update(channel=channel)
         sent += 1
+    if sent:
+        from liaison.messaging import staff as staff_notices
+
+        staff_notices.send_now()
     return sent

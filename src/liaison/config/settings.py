@@ -370,7 +370,13 @@ MESSAGING_MAX_ATTACHMENT_BYTES = int(os.environ.get("LIAISON_MAX_ATTACHMENT_BYTE
 MESSAGING_LEASE_SECONDS = int(os.environ.get("LIAISON_DELIVERY_LEASE_SECONDS", "60"))
 MESSAGING_MAX_ATTEMPTS = int(os.environ.get("LIAISON_DELIVERY_MAX_ATTEMPTS", "6"))
 MESSAGING_RETRY_BASE_SECONDS = float(os.environ.get("LIAISON_RETRY_BASE_SECONDS", "30"))
-MESSAGING_RETRY_MAX_SECONDS = float(os.environ.get("LIAISON_RETRY_MAX_SECONDS", "3600"))
+# Backoff is capped at a few minutes: a delivery that waits is retried soon after the cause goes.
+MESSAGING_RETRY_MAX_SECONDS = float(os.environ.get("LIAISON_RETRY_MAX_SECONDS", "300"))
+# A channel that does not answer pauses for its district (doubling, up to this many seconds);
+# its deliveries wait without spending attempts until District.delivery_horizon_hours has passed.
+MESSAGING_OUTAGE_MAX_PAUSE_SECONDS = float(
+    os.environ.get("LIAISON_OUTAGE_MAX_PAUSE_SECONDS", "300")
+)
 MESSAGING_FANOUT_BATCH = int(
     os.environ.get("LIAISON_FANOUT_BATCH", "0")
 )  # 0: 2,500 SQLite, 10,000 PG

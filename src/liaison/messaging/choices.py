@@ -48,6 +48,19 @@ DONE_DELIVERY_STATES = [
 ]
 
 
+class FailureReason(models.TextChoices):
+    """Why a delivery failed, as the announcement page groups them."""
+
+    BOUNCED = "bounced", _("The email address does not exist (it bounced)")
+    INVALID_NUMBER = "invalid_number", _("The number cannot receive texts")
+    OPTED_OUT = "opted_out", _("The family opted out of this channel")
+    REFUSED = "refused", _("The provider refused the message")
+    OUTAGE = "outage", _("The channel did not answer within the district's waiting time")
+    UNCERTAIN = "uncertain", _("It may have arrived: sending stopped while it was handed over")
+    RETRIES = "retries", _("Every attempt was turned away")
+    UNPREPARED = "unprepared", _("The message could not be prepared")
+
+
 class Channel(models.TextChoices):
     SMS = "sms", _("Text message")
     EMAIL = "email", _("Email")

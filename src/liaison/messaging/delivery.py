@@ -10,6 +10,11 @@ just before the hand-over) → sent/delivered, or back to queued with backoff, o
   transaction, which holds the single write lock.
 - A batch is handed over whole and its outcomes recorded in one transaction after it: a worker
   killed in between leaves those rows "sending", so they are reconciled, never sent a second time.
+  Email is the exception (SMTP has no idempotency key, so "reconcile" means "ask a person"): each
+  email's row turns "sending" just before its DATA command and "sent" as soon as the server takes
+  it, so only the one email in flight when a worker dies is uncertain; the rest are retried.
+- A channel that does not answer (outages.py) pauses: its rows wait without spending attempts and
+  fail only after the district's horizon; only an answer about the recipient fails one delivery.
 - Opt-outs, contact restrictions and quiet hours are checked again at hand-over time, so they hold
   for rows queued before they changed.
 """
@@ -20,6 +25,7 @@ import logging
 import os
 import random
 import socket
+import threading
 import uuid
 
 from django.conf import settings
@@ -29,8 +35,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.core.db import bulk_cursor
-from liaison.messaging import channels, registry
-from liaison.messaging.choices import Channel, DeliveryState, MessageKind, SuppressionReason
+from liaison.messaging import channels, outages, registry, staff
+from liaison.messaging.choices import (
+    Channel,
+    DeliveryState,
+    FailureReason,
+    MessageKind,
+    SuppressionReason,
+)
 from liaison.messaging.models import Delivery, Message, Suppression
 from liaison.messaging.outbox import (
     ensure_renderings,
@@ -287,6 +299,7 @@ class _Claimed:
         "language",
         "urgent",
         "attempts",
+        "created_at",
         "guardian__contact_restricted",
         "guardian__is_active",
         "guardian__time_zone",
@@ -294,13 +307,14 @@ class _Claimed:
     # The same, as the claim's RETURNING list (d: the delivery, g: its guardian).
     COLUMNS = (
         "d.id, d.message_id, d.guardian_id, d.household_id, d.channel, d.address, d.language, "
-        "d.urgent, d.attempts, g.contact_restricted, g.is_active, g.time_zone"
+        "d.urgent, d.attempts, d.created_at, g.contact_restricted, g.is_active, g.time_zone"
     )
     __slots__ = (
         "address",
         "attempts",
         "channel",
         "contact_restricted",
+        "created_at",
         "guardian_id",
         "household_id_copy",
         "is_active",
@@ -323,6 +337,7 @@ class _Claimed:
             self.language,
             self.urgent,
             self.attempts,
+            self.created_at,
             self.contact_restricted,
             self.is_active,
             self.time_zone,
@@ -480,10 +495,19 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
     counts["suppressed"] = len(suppressed)
     counts["held"] = len(held) + len(waiting)
     ready = [d for d in ready if d.language in renderings.get(d.message_id, {})]
+    # Channels in an outage: their rows wait (or, past the district's horizon, fail) untouched.
+    health = outages.failing()
+    if health:
+        ready, resting = _hold_for_outages(ready, health, now)
+        _record([], resting, owner)
+        for _d, kind, _f in resting:
+            counts[kind] += 1
     if not ready:
         return counts
+    backends = {name: channels.get(name) for name in {d.channel for d in ready}}
     # Commit "sending" before any hand-over: from here a lost worker means reconcile, not resend.
-    _mark_sending([d.pk for d in ready], owner)
+    # Channels that mark each hand-over themselves (email, just before DATA) keep theirs "leased".
+    _mark_sending([d.pk for d in ready if not backends[d.channel].marks_each_handover], owner)
     # Portal links for a whole message's texts and emails at once (signing is per guardian).
     linked: dict[int, list] = {}
     for d in ready:
@@ -499,8 +523,9 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
     by_channel: dict[str, list] = {}
     for d in ready:
         by_channel.setdefault(d.channel, []).append(d)
+    recovered = set()
     for channel_name, rows in by_channel.items():
-        backend = channels.get(channel_name)
+        backend = backends[channel_name]
         state = DeliveryState.DELIVERED if backend.delivers_immediately else DeliveryState.SENT
         # Compose here (it may read the database); only the provider calls run in threads.
         work = []
@@ -511,11 +536,37 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
                 work.append((d, rendering, compose(d, rendering, link=link)))
             except Exception as exc:  # a message we cannot even compose fails with its reason
                 log.exception("could not compose delivery %s", d.pk)
-                outcomes.append((d, "failed", dict(attempts=d.attempts + 1, error=str(exc)[:500])))
-        results = _hand_over(backend, [out for _d, _r, out in work])
+                outcomes.append(
+                    (
+                        d,
+                        "failed",
+                        dict(
+                            attempts=d.attempts + 1,
+                            error=str(exc)[:500],
+                            failure=FailureReason.UNPREPARED,
+                        ),
+                    )
+                )
+        if backend.marks_each_handover:
+            for d, _rendering, out in work:
+                out.handover = _Handover(d.pk, owner, state, d.attempts + 1)
+        # A channel coming out of a pause is probed with one row before the rest follow.
+        probe = any(
+            (d.message.district_id, outages.health_channel(channel_name)) in health
+            for d, _r, _o in work
+        )
+        results = _hand_over(backend, [out for _d, _r, out in work], probe=probe)
         at = timezone.now()
+        paused, why = _note_outage(channel_name, [d for d, _r, _o in work], results, at)
         for (d, rendering, _out), (kind, value) in zip(work, results, strict=True):
+            if kind in ("ChannelUnavailable", "Skipped"):
+                # The row that met the outage was tried (an attempt); the ones after it were not.
+                tried = 1 if kind == "ChannelUnavailable" else 0
+                outcomes.append(_wait(d, paused[d.message.district_id], why, at, tried=tried))
+                continue
             if kind == "sent":
+                if (d.message.district_id, outages.health_channel(d.channel)) in health:
+                    recovered.add((d.message.district_id, outages.health_channel(d.channel)))
                 sent.append(
                     (
                         d.pk,
@@ -532,6 +583,8 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
                 outcomes.append(_outcome(d, kind, value, owner))
     outcomes = [o for o in outcomes if o is not None]
     _record(sent, outcomes, owner)
+    if recovered:
+        outages.record_recovery(recovered)
     counts["sent"] += len(sent)
     for _d, kind, _f in outcomes:
         counts[kind] += 1
@@ -540,22 +593,119 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
 
 def _send_one(backend, out):
     try:
-        return "sent", backend.send(out)
+        provider_id = backend.send(out)
+    except channels.NotHeld as exc:
+        return "NotHeld", exc
     except (channels.TemporaryFailure, channels.PermanentFailure, channels.Uncertain) as exc:
         return type(exc).__name__, exc
     except Exception as exc:  # an unexpected error in a channel is a temporary failure
         log.exception("channel %s failed", backend.name)
         return "TemporaryFailure", channels.TemporaryFailure(str(exc))
+    if out.handover is not None:
+        out.handover.accepted(provider_id)
+    return "sent", provider_id
 
 
-def _send_all(backend, outs) -> list:
-    return [_send_one(backend, out) for out in outs]
+# Kinds of result that mean the channel itself is not answering: the rest of the batch waits.
+CHANNEL_DOWN = ("ChannelUnavailable", "Uncertain")
+
+
+def _send_all(backend, outs, stop=None) -> list:
+    """Send one after another; once the channel is down (here or in a sibling thread), the rest
+    are "Skipped": a refused connection is not tried 500 times, nor a timeout waited out 500 times."""
+    results = []
+    for out in outs:
+        if stop is not None and stop.is_set():
+            results.append(("Skipped", None))
+            continue
+        result = _send_one(backend, out)
+        if result[0] in CHANNEL_DOWN and stop is not None:
+            stop.set()
+        results.append(result)
+    return results
+
+
+class _Handover:
+    """Per-delivery marks for channels that call them (email): "sending" committed just before the
+    message goes out, "sent" committed as soon as the provider took it. Each is one UPDATE of one
+    row, only while we hold it; next to an SMTP transaction's four round trips they cost little."""
+
+    __slots__ = ("attempts", "model", "owner", "pk", "state")
+
+    def __init__(self, pk, owner, state, attempts, model=Delivery):
+        self.pk, self.owner, self.state, self.attempts = pk, owner, state, attempts
+        self.model = model
+
+    def begin(self) -> bool:
+        return bool(
+            self.model.objects.filter(
+                pk=self.pk, lease_owner=self.owner, state=DeliveryState.LEASED
+            ).update(state=DeliveryState.SENDING, updated_at=timezone.now())
+        )
+
+    def accepted(self, provider_id: str) -> None:
+        now = timezone.now()
+        self.model.objects.filter(
+            pk=self.pk, lease_owner=self.owner, state=DeliveryState.SENDING
+        ).update(
+            state=self.state,
+            attempts=self.attempts,
+            provider_id=provider_id[:100],
+            sent_at=now,
+            updated_at=now,
+        )
+
+
+def _hold_for_outages(ready, health, now):
+    """Split `ready` into rows to hand over and outcomes for rows of a paused channel."""
+    go, resting = [], []
+    for d in ready:
+        h = health.get((d.message.district_id, outages.health_channel(d.channel)))
+        if h is None or h.paused_until is None or h.paused_until <= now:
+            go.append(d)  # not paused (or the pause is over: this batch probes the channel)
+            continue
+        resting.append(_wait(d, h.paused_until, outages.waiting_text(d.channel, h), now))
+    return go, resting
+
+
+def _wait(d, until, error, now, *, tried=0):
+    """A row whose channel is down: back to the queue until the pause ends, failed once the
+    district's horizon has passed since it was queued. Never failed for running out of attempts:
+    those count answers about the message or its recipient, and an outage is neither."""
+    district = d.message.district
+    if now - d.created_at > outages.horizon(district):
+        return (
+            d,
+            "failed",
+            dict(
+                attempts=d.attempts + tried,
+                error=outages.gave_up_text(d.channel, district),
+                failure=FailureReason.OUTAGE,
+            ),
+        )
+    return (
+        d,
+        "retry",
+        dict(attempts=d.attempts + tried, error=error[:500], next_attempt_at=until),
+    )
+
+
+def _note_outage(channel_name, rows, results, now) -> tuple[dict, str]:
+    """Record an outage for the districts in this hand-over when the channel was down; returns
+    paused_until per district (empty when the channel answered) and what the waiting rows say."""
+    down = next((value for kind, value in results if kind in CHANNEL_DOWN), None)
+    if down is None:
+        return {}, ""
+    paused = outages.record_outage(
+        {d.message.district_id for d in rows}, outages.health_channel(channel_name), str(down), now
+    )
+    return paused, outages.waiting_text(channel_name, None, str(down))
 
 
 _pool = None
 
 
-def _hand_over(backend, outs) -> list:
+def _hand_over(backend, outs, *, probe: bool = False) -> list:
     """Provider calls, concurrently for channels that allow it (each thread keeps its connection).
 
     Each thread takes every n-th row and sends them one after another: one task per thread, not
@@ -563,14 +713,20 @@ def _hand_over(backend, outs) -> list:
     """
     global _pool
     threads = int(getattr(settings, "MESSAGING_SEND_THREADS", 1))
+    stop = threading.Event()
     if threads <= 1 or len(outs) < 2 or not backend.concurrent:
-        return _send_all(backend, outs)
+        return _send_all(backend, outs, stop)
+    if probe:
+        first = _send_all(backend, outs[:1], stop)
+        if stop.is_set():
+            return first + [("Skipped", None)] * (len(outs) - 1)
+        return first + _hand_over(backend, outs[1:])
     if _pool is None:
         from concurrent.futures import ThreadPoolExecutor
 
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deliver")
     n = min(threads, len(outs))
-    futures = [_pool.submit(_send_all, backend, outs[i::n]) for i in range(n)]
+    futures = [_pool.submit(_send_all, backend, outs[i::n], stop) for i in range(n)]
     results = [None] * len(outs)
     for i, future in enumerate(futures):
         results[i::n] = future.result()
@@ -582,7 +738,8 @@ def _outcome(d, kind, value, owner):
     attempts = d.attempts + 1
     if kind == "TemporaryFailure":
         if attempts >= settings.MESSAGING_MAX_ATTEMPTS:
-            return (d, "failed", dict(attempts=attempts, error=str(value)[:500]))
+            failure = FailureReason.RETRIES
+            return (d, "failed", dict(attempts=attempts, error=str(value)[:500], failure=failure))
         return (
             d,
             "retry",
@@ -606,7 +763,19 @@ def _outcome(d, kind, value, owner):
                 ),
                 detail=str(value)[:300],
             )
-        return (d, "failed", dict(attempts=attempts, error=str(value)[:500]))
+        if value.opted_out:
+            failure = FailureReason.OPTED_OUT
+        elif value.unreachable:
+            failure = (
+                FailureReason.BOUNCED
+                if d.channel == Channel.EMAIL
+                else FailureReason.INVALID_NUMBER
+            )
+        else:
+            failure = FailureReason.REFUSED
+        return (d, "failed", dict(attempts=attempts, error=str(value)[:500], failure=failure))
+    if kind == "NotHeld":  # another worker took the row over: its outcome is theirs to write
+        return None
     # Uncertain: leave it in "sending"; the reconciler asks the provider once the lease runs out.
     log.warning("delivery %s uncertain: %s", d.pk, value)
     _finish(d.pk, owner, attempts=attempts, error=str(value)[:500])
@@ -639,11 +808,13 @@ def _record(sent, outcomes, owner) -> None:
                 (d.pk, DeliveryState.QUEUED, f["attempts"], f["error"], f["next_attempt_at"])
             )
         elif kind == "failed":
-            failed.append((d.pk, DeliveryState.FAILED, f["attempts"], f["error"]))
+            failed.append(
+                (d.pk, DeliveryState.FAILED, f["attempts"], f["error"], f.get("failure", ""))
+            )
     with transaction.atomic():
         _settle(owner, SENT_COLUMNS, sent)
         _settle(owner, ("state", "attempts", "error", "next_attempt_at"), retry)
-        _settle(owner, ("state", "attempts", "error"), failed)
+        _settle(owner, ("state", "attempts", "error", "failure"), failed)
 
 
 def mark_unreachable(*, channel: str, address: str, reason: str, detail: str = "") -> Suppression:
@@ -695,6 +866,7 @@ def reconcile_interrupted(*, now=None, limit: int = 500) -> int:
         else:
             done += base.update(
                 state=DeliveryState.FAILED,
+                failure=FailureReason.UNCERTAIN,
                 error="The worker stopped while handing this to the provider; it may have arrived. "
                 "Check with the family before retrying.",
                 lease_owner="",
@@ -714,6 +886,9 @@ def drain(
     total = 0
     batches = 0
     reconcile_interrupted()
+    # Staff notices (reminders) share the worker, the channels and their outages.
+    total += staff.drain(owner, limit=batch_size)
+    outages.alert_urgent_waiting()
     while max_batches is None or batches < max_batches:
         rows = _claim_rows(owner, limit=batch_size)
         if not rows:
@@ -737,4 +912,4 @@ def next_due_at():
         .values_list("lease_until", flat=True)
         .first()
     )
-    return min([t for t in (row, lease) if t is not None], default=None)
+    return min([t for t in (row, lease, staff.next_due_at()) if t is not None], default=None)

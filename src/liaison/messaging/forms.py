@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.core.validators import validate_language_tag
 from liaison.messaging.audiences import Audience
-from liaison.messaging.choices import Channel
+from liaison.messaging.choices import Channel, FailureReason
 from liaison.messaging.registry import audience_sources
 from liaison.people.choices import Grade, Programme
 
@@ -47,6 +47,12 @@ class SwitchChannelForm(forms.Form):
         label=_("Send by"),
         choices=[(c.value, c.label) for c in (Channel.SMS, Channel.EMAIL, Channel.PORTAL)],
     )
+
+
+class FailureGroupForm(forms.Form):
+    """Which group of an announcement's failures an action is for (the page's buttons)."""
+
+    reason = forms.ChoiceField(choices=FailureReason.choices)
 
 
 class AnnouncementForm(forms.Form):

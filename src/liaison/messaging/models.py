@@ -15,6 +15,7 @@ from liaison.messaging.choices import (
     ConversationStatus,
     DeliveryState,
     Direction,
+    FailureReason,
     MessageKind,
     MessageState,
     SuppressionReason,
@@ -250,6 +251,11 @@ class Delivery(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # Set with state "failed": why, in words the announcement page groups by. A database default:
+    # the fan-out inserts deliveries with INSERT … SELECT naming its columns.
+    failure = models.CharField(
+        max_length=16, choices=FailureReason.choices, blank=True, default="", db_default=""
+    )
     needs_follow_up = models.BooleanField(default=False)
     urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -294,6 +300,79 @@ class Delivery(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_DELIVERY_STATES
+
+
+class ChannelHealth(models.Model):
+    """Whether a channel answers, per district: the outage state the drain reads once a batch.
+
+    While `failing_since` is set the channel is in an outage: its deliveries wait until
+    `paused_until` (backoff capped at a few minutes) without spending their attempts, and one
+    probe delivery tries again then. The first delivery the channel takes clears it. In our
+    tables, not in a worker's memory, because it must survive a crash and be shared by workers.
+    """
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    # When the district's admins were told that urgent messages are waiting (once an outage).
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "channel"], name="channel_health_once")
+        ]
+        verbose_name_plural = _("channel health")
+
+    def __str__(self):
+        state = f"failing since {self.failing_since:%Y-%m-%d %H:%M}" if self.failing_since else "ok"
+        return f"{self.district_id} {self.channel}: {state}"
+
+
+class StaffDeliveryQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_DELIVERY_STATES)
+
+
+class StaffDelivery(models.Model):
+    """A notice to a member of staff (a reminder, an outage alert) on one channel.
+
+    The staff side of the outbox: the same states, lease, retries and channel pauses as Delivery,
+    drained by the same worker. `key` makes it once: the same reminder queued twice is one row.
+    """
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    key = models.CharField(max_length=120, unique=True)
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    failure = models.CharField(max_length=16, choices=FailureReason.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = StaffDeliveryQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="staff_delivery_due")]
+        verbose_name_plural = _("staff deliveries")
+
+    def __str__(self):
+        return f"{self.key} → {self.staff_id} ({self.channel}: {self.state})"
 
 
 class Suppression(models.Model):

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,7 @@ from liaison.messaging.choices import (
     ConversationStatus,
     DeliveryState,
     Direction,
+    FailureReason,
     MessageKind,
     MessageState,
     SuppressionReason,
@@ -604,6 +606,110 @@ def switch_channel(*, delivery, channel: str, by) -> Delivery:
             return retry_delivery(delivery=new, by=by)
         _kick_delivery()
     return new
+
+
+def retry_failed(*, message, reason: str, by) -> int:
+    """Send an announcement's failed deliveries with this failure reason again, on the same
+    channel ("Retry all"). Returns how many were queued."""
+    with transaction.atomic():
+        count = (
+            Delivery.objects.filter(message=message, state=DeliveryState.FAILED, failure=reason)
+            .exclude(failure=FailureReason.OPTED_OUT)
+            .update(
+                state=DeliveryState.QUEUED,
+                next_attempt_at=timezone.now(),
+                attempts=0,
+                error="",
+                failure="",
+                lease_owner="",
+                updated_at=timezone.now(),
+            )
+        )
+        if count:
+            _kick_delivery()
+    return count
+
+
+def switch_failed(*, message, reason: str, by) -> tuple[int, int]:
+    """Send an announcement's failed texts with this reason by email, and failed emails by text
+    ("Switch these to another channel"). Guardians with no address there, under a contact
+    restriction or opted out of it are left as they are. Returns (switched, left)."""
+    failed = list(
+        Delivery.objects.filter(
+            message=message,
+            state=DeliveryState.FAILED,
+            failure=reason,
+            channel__in=[Channel.SMS, Channel.EMAIL],
+        ).select_related("guardian")
+    )
+    wanted = {}
+    for d in failed:
+        channel = Channel.EMAIL if d.channel == Channel.SMS else Channel.SMS
+        g = d.guardian
+        address = g.phone if channel == Channel.SMS else g.email.lower()
+        if address and not g.contact_restricted and g.is_active:
+            wanted[(g.pk, channel)] = (d, address)
+    blocked = set(
+        Suppression.objects.filter(
+            Q(
+                channel=Channel.SMS,
+                address__in=[a for (_g, c), (_d, a) in wanted.items() if c == "sms"],
+            )
+            | Q(
+                channel=Channel.EMAIL,
+                address__in=[a for (_g, c), (_d, a) in wanted.items() if c == "email"],
+            )
+        ).values_list("channel", "address")
+    )
+    wanted = {k: v for k, v in wanted.items() if (k[1], v[1]) not in blocked}
+    existing = {
+        (gid, ch): state
+        for gid, ch, state in Delivery.objects.filter(
+            message=message, guardian_id__in={g for g, _c in wanted}
+        ).values_list("guardian_id", "channel", "state")
+    }
+    now = timezone.now()
+    new = [
+        Delivery(
+            message=message,
+            guardian_id=gid,
+            household_id_copy=d.household_id_copy,
+            channel=channel,
+            address=address,
+            language=d.language,
+            urgent=d.urgent,
+            needs_follow_up=d.needs_follow_up,
+            next_attempt_at=now,
+        )
+        for (gid, channel), (d, address) in wanted.items()
+        if (gid, channel) not in existing
+    ]
+    again = [
+        (gid, channel)
+        for (gid, channel) in wanted
+        if existing.get((gid, channel)) in (DeliveryState.FAILED, DeliveryState.SUPPRESSED)
+    ]
+    with transaction.atomic():
+        Delivery.objects.bulk_create(new, ignore_conflicts=True)
+        requeued = 0
+        for channel in (Channel.SMS, Channel.EMAIL):
+            ids = [gid for gid, c in again if c == channel]
+            if ids:
+                requeued += Delivery.objects.filter(
+                    message=message, channel=channel, guardian_id__in=ids
+                ).update(
+                    state=DeliveryState.QUEUED,
+                    next_attempt_at=now,
+                    attempts=0,
+                    error="",
+                    failure="",
+                    lease_owner="",
+                    updated_at=now,
+                )
+        if new or requeued:
+            _kick_delivery()
+    switched = len(new) + requeued
+    return switched, len(failed) - switched
 
 
 # Twilio MessageStatus values, and what they make of a delivery.

@@ -24,6 +24,16 @@ urlpatterns = [
     path("announcements/", views.announcements, name="announcements"),
     path("announcements/new/", views.announcement_new, name="announcement_new"),
     path("announcements/<int:pk>/", views.announcement, name="announcement"),
+    path(
+        "announcements/<int:pk>/failed/retry/",
+        views.announcement_retry_failed,
+        name="announcement_retry_failed",
+    ),
+    path(
+        "announcements/<int:pk>/failed/switch/",
+        views.announcement_switch_failed,
+        name="announcement_switch_failed",
+    ),
     path("unmatched/", views.unmatched, name="unmatched"),
     path("unmatched/<int:pk>/attach/", views.unmatched_attach, name="unmatched_attach"),
     # Called by providers and families' mail clients, not by staff:

@@ -20,6 +20,7 @@ from liaison.messaging.choices import (
     ConversationStatus,
     DeliveryState,
     Direction,
+    FailureReason,
     MessageKind,
     SuppressionReason,
 )
@@ -27,11 +28,13 @@ from liaison.messaging.forms import (
     AnnouncementForm,
     AssignForm,
     AttachForm,
+    FailureGroupForm,
     MessageForm,
     SwitchChannelForm,
 )
 from liaison.messaging.models import (
     Attachment,
+    ChannelHealth,
     Conversation,
     ConversationRead,
     Delivery,
@@ -489,15 +492,21 @@ def announcement_new(request):
     return render(request, template, {"form": form, "preview": preview, "district": district})
 
 
-@login_required
-def announcement(request, pk):
-    district = _announcer_district(request.user)
-    message = get_object_or_404(
+def _announcement_or_404(user, pk):
+    district = _announcer_district(user)
+    return get_object_or_404(
         Message.objects.select_related("sent_by"),
         pk=pk,
         district=district,
         kind=MessageKind.ANNOUNCEMENT,
     )
+
+
+@login_required
+def announcement(request, pk):
+    message = _announcement_or_404(request.user, pk)
+    state_names = dict(DeliveryState.choices)
+    channel_names = dict(Channel.choices)
     by_state = dict(
         message.deliveries.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
     )
@@ -506,20 +515,88 @@ def announcement(request, pk):
         .annotate(n=Count("pk"))
         .values_list("channel", "n")
     )
+    # Failures grouped by reason, in words; the oldest rows (failed before reasons were kept)
+    # fall under "turned away".
+    reason_names = dict(FailureReason.choices)
+    groups: dict[str, int] = {}
+    for failure, n in (
+        message.deliveries.filter(state=DeliveryState.FAILED)
+        .values_list("failure")
+        .annotate(n=Count("pk"))
+        .values_list("failure", "n")
+    ):
+        key = failure or FailureReason.REFUSED
+        groups[key] = groups.get(key, 0) + n
     failed = message.deliveries.filter(state=DeliveryState.FAILED).select_related(
         "guardian__household"
     )[:50]
+    outages = [
+        (channel_names.get(h.channel, h.channel), h.failing_since, h.last_error)
+        for h in ChannelHealth.objects.filter(
+            district_id=message.district_id, failing_since__isnull=False
+        )
+    ]
     return render(
         request,
         "messaging/announcement.html",
         {
             "message": message,
-            "by_state": sorted(by_state.items()),
-            "by_channel": sorted(by_channel.items()),
+            "by_state": sorted((state_names.get(k, k), n) for k, n in by_state.items()),
+            "by_channel": sorted((channel_names.get(k, k), n) for k, n in by_channel.items()),
+            "failure_groups": [
+                (reason, reason_names[reason], n) for reason, n in sorted(groups.items())
+            ],
+            "can_resend": mpolicy.can_resend_announcement(request.user, message),
+            "outages": outages,
             "failed": failed,
             "states": DeliveryState,
         },
     )
+
+
+def _failure_group(request, pk):
+    """The announcement and the failure group a resend action is for; 404 when not allowed."""
+    message = _announcement_or_404(request.user, pk)
+    if not mpolicy.can_resend_announcement(request.user, message):
+        raise Http404
+    form = FailureGroupForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else None
+    if reason is None:
+        flash.error(request, _("Choose a group of failed messages."))
+    elif reason == FailureReason.REFUSED:
+        reason = [FailureReason.REFUSED, ""]  # rows from before reasons were kept count here
+    return message, reason
+
+
+@login_required
+@require_POST
+def announcement_retry_failed(request, pk):
+    message, reason = _failure_group(request, pk)
+    if reason is not None:
+        count = sum(
+            services.retry_failed(message=message, reason=r, by=request.user)
+            for r in (reason if isinstance(reason, list) else [reason])
+        )
+        flash.success(request, _("Sending %(count)s messages again.") % {"count": count})
+    return redirect("messaging:announcement", message.pk)
+
+
+@login_required
+@require_POST
+def announcement_switch_failed(request, pk):
+    message, reason = _failure_group(request, pk)
+    if reason is not None:
+        switched = left = 0
+        for r in reason if isinstance(reason, list) else [reason]:
+            done, rest = services.switch_failed(message=message, reason=r, by=request.user)
+            switched, left = switched + done, left + rest
+        text = _("Sending %(count)s messages on the other channel.") % {"count": switched}
+        if left:
+            text += " " + _(
+                "%(count)s could not be switched: no address there, opted out, or restricted."
+            ) % {"count": left}
+        flash.success(request, text)
+    return redirect("messaging:announcement", message.pk)
 
 
 # --- unmatched numbers ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -85,6 +86,13 @@ class District(TrackedModel):
     )
     quiet_hours_start = models.TimeField(_("quiet hours start"), default=dt.time(20, 0))
     quiet_hours_end = models.TimeField(_("quiet hours end"), default=dt.time(8, 0))
+    # How long a message waits for a channel that is not answering (the mail server or the SMS
+    # gateway down) before it is marked failed.
+    delivery_horizon_hours = models.PositiveSmallIntegerField(
+        _("hours a message waits for a channel that is down"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+    )
 
     class Meta:
         ordering = ["name"]

@@ -7,7 +7,6 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -271,17 +270,28 @@ def send_referral_to_family(*, referral: Referral, by):
 def send_follow_up_reminder(referral_id: int, *, today: dt.date | None = None) -> bool:
     """Remind the liaison on the follow-up day, once: the claim is one conditional UPDATE."""
     today = today or timezone.localdate()
-    claimed = (
-        Referral.objects.open()
-        .filter(pk=referral_id, follow_up_on__lte=today, reminder_sent_at__isnull=True)
-        .update(reminder_sent_at=timezone.now())
-    )
-    if not claimed:
-        return False
+    # Claimed and queued in one transaction: a reminder marked sent is in the outbox, which
+    # retries it until the mail server takes it.
+    with transaction.atomic():
+        claimed = (
+            Referral.objects.open()
+            .filter(pk=referral_id, follow_up_on__lte=today, reminder_sent_at__isnull=True)
+            .update(reminder_sent_at=timezone.now())
+        )
+        if not claimed:
+            return False
+        _queue_follow_up_reminder(referral_id)
+    from liaison.messaging import staff as staff_notices
+
+    staff_notices.send_now()
+    return True
+
+
+def _queue_follow_up_reminder(referral_id: int) -> None:
     referral = Referral.objects.select_related("liaison", "household").get(pk=referral_id)
     liaison = referral.liaison
     if liaison is None or not liaison.email:
-        return True  # shown on the follow-ups list all the same
+        return  # shown on the follow-ups list all the same
     link = settings.PUBLIC_URL + referral.get_absolute_url()
     with translation.override(liaison.interface_language or "en"):
         subject = _("Follow up: %(service)s for %(household)s") % {
@@ -297,8 +307,16 @@ def send_follow_up_reminder(referral_id: int, *, today: dt.date | None = None) -
             "status": referral.get_status_display(),
             "link": link,
         }
-    send_mail(subject, body, None, [liaison.email])
-    return True
+    # Through the outbox: a mail server that is down delays the reminder, never loses it.
+    from liaison.messaging import staff as staff_notices
+
+    staff_notices.notify(
+        staff=liaison,
+        district=referral.household.district_id,
+        subject=subject,
+        body=body,
+        key=f"referral-reminder-{referral.pk}-{referral.follow_up_on.isoformat()}",
+    )
 
 
 def send_due_reminders(*, today: dt.date | None = None) -> int:

@@ -75,6 +75,20 @@ def can_announce(user) -> bool:
     return access.is_admin or bool(access.leader_site_ids)
 
 
+def can_resend_announcement(user, message) -> bool:
+    """Retry or switch the channel of an announcement's failed deliveries: the district's admins,
+    or a site leader when every site the announcement went to is one they lead."""
+    access = policy.access_for(user)
+    if access.superuser or message.district_id in access.admin_district_ids:
+        return True
+    sites = set((message.audience or {}).get("sites") or [])
+    return (
+        message.district_id in access.district_ids
+        and bool(sites)
+        and sites <= set(access.leader_site_ids)
+    )
+
+
 def can_handle_unmatched(user) -> bool:
     return policy.access_for(user).works_with_families
 

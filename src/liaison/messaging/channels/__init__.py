@@ -2,7 +2,7 @@
 
     backend = channels.get("sms")
     with backend.session():              # one connection for a batch
-        provider_id = backend.send(outgoing)   # or raises TemporaryFailure / PermanentFailure / Uncertain
+        provider_id = backend.send(outgoing)   # or raises TemporaryFailure (ChannelUnavailable) / PermanentFailure / Uncertain
     backend.reconcile(delivery, outgoing)      # after a worker died in "sending": ("sent", id) / ("not_sent", "") / ("unknown", "")
 
 Settings: MESSAGING_CHANNELS maps a channel name to a backend class (tests and the demo can use
@@ -14,6 +14,8 @@ from django.utils.module_loading import import_string
 
 from liaison.messaging.channels.base import (
     ChannelBackend,
+    ChannelUnavailable,
+    NotHeld,
     Outgoing,
     PermanentFailure,
     TemporaryFailure,
@@ -23,6 +25,9 @@ from liaison.messaging.channels.base import (
 DEFAULT_BACKENDS = {
     "sms": "liaison.messaging.channels.sms.TwilioSMS",
     "email": "liaison.messaging.channels.email.DjangoEmail",
+    # Mail to staff (reminders) always goes through Django's mailers, as it did before it joined
+    # the outbox: MAILERS decide console or SMTP, whatever families' channels are set to.
+    "staff-email": "liaison.messaging.channels.email.DjangoEmail",
     "portal": "liaison.messaging.channels.portal.Portal",
     "console": "liaison.messaging.channels.console.Console",
 }
@@ -48,6 +53,8 @@ def reset() -> None:
 
 __all__ = [
     "ChannelBackend",
+    "ChannelUnavailable",
+    "NotHeld",
     "Outgoing",
     "PermanentFailure",
     "TemporaryFailure",

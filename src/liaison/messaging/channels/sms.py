@@ -21,6 +21,7 @@ from django.conf import settings
 
 from liaison.messaging.channels.base import (
     ChannelBackend,
+    ChannelUnavailable,
     PermanentFailure,
     TemporaryFailure,
     Uncertain,
@@ -83,9 +84,10 @@ class _Connection:
                 self._connect()
             self.sock.sendall(data)
         except OSError as exc:
-            # The request did not go out (refused, reset before sending): safe to retry.
+            # The request did not go out (refused, reset before sending): safe to retry, and
+            # nothing to do with the number: the channel waits.
             self.close()
-            raise TemporaryFailure(f"SMS gateway unreachable: {exc}") from exc
+            raise ChannelUnavailable(f"SMS gateway unreachable: {exc}") from exc
         try:
             status, body, keep = self._response()
         except (OSError, ValueError, _Malformed) as exc:
@@ -264,8 +266,13 @@ class TwilioSMS(ChannelBackend):
             raise PermanentFailure(f"{code}: {message}", opted_out=True)
         if code in UNREACHABLE_CODES:
             raise PermanentFailure(f"{code}: {message}", unreachable=True)
-        if status == 429 or status >= 500:
+        if status == 409:
+            # This message's Idempotency-Key is still being worked on there: about this message
+            # only, and temporary (retried with backoff, counting attempts).
             raise TemporaryFailure(f"SMS gateway answered {status}: {message}")
+        if status in (401, 403, 404, 429) or status >= 500:
+            # Busy, down, or our account or configuration refused: nothing about this number.
+            raise ChannelUnavailable(f"SMS gateway answered {status}: {message}")
         raise PermanentFailure(f"SMS gateway refused ({status}): {message}")
 
     def reconcile(self, delivery, outgoing):

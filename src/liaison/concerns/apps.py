@@ -24,6 +24,7 @@ class ConcernsConfig(AppConfig):
             export=records.export_household,
             erase=records.erase_household,
             label=_("Concerns and contact log"),
+            takes_viewer=True,
         )
         nav.register(
             _("Concerns"), "concerns:queue", order=30, allowed=lambda a: a.works_with_families

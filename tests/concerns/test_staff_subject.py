@@ -225,3 +225,23 @@ def test_staff_name_the_subject_when_logging_a_concern_and_cannot_take_one_about
     assert Concern.objects.get().subject_staff == world.teacher
     response = client.post(url, {**data, "subject_staff": "not-a-person"})
     assert response.status_code == 200 and Concern.objects.count() == 1
+
+
+def test_an_admin_marks_a_districts_own_category_as_about_staff(client, world):
+    client.force_login(world.admin)
+    url = reverse("concerns:settings")
+    client.post(url, {"action": "add", "district": world.district.pk, "label": "Coach conduct"})
+    category = world.district.concern_categories.get(code="coach-conduct")
+    assert not category.about_staff
+    concern = cf.concern(world.taught_family, category=category, description=WORDS)
+    client.force_login(world.teacher)
+    assert client.get(reverse("concerns:detail", args=[concern.pk])).status_code == 200
+
+    client.force_login(world.admin)
+    page = client.get(url).content.decode()
+    assert "About staff: kept from teachers and interpreters" in page  # the standard one
+    client.post(
+        url, {"action": "about_staff", "district": world.district.pk, "category": category.pk}
+    )
+    client.force_login(world.teacher)
+    assert client.get(reverse("concerns:detail", args=[concern.pk])).status_code == 404

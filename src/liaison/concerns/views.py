@@ -216,6 +216,13 @@ def district_settings(request):
             category.is_active = not category.is_active
             category.save(update_fields=["is_active"])
             return redirect(f"{request.path}?district={district.pk}")
+        elif action == "about_staff":
+            category = get_object_or_404(
+                ConcernCategory, district=district, pk=request.POST.get("category")
+            )
+            category.about_staff = not category.about_staff
+            category.save(update_fields=["about_staff"])
+            return redirect(f"{request.path}?district={district.pk}")
         elif action == "targets":
             errors = {}
             for target in ServiceTarget.objects.filter(district=district):

@@ -245,3 +245,41 @@ def test_an_admin_marks_a_districts_own_category_as_about_staff(client, world):
     )
     client.force_login(world.teacher)
     assert client.get(reverse("concerns:detail", args=[concern.pk])).status_code == 404
+
+
+def test_notices_to_the_family_about_the_concern_are_kept_from_its_subject(client, world):
+    """The satisfaction question and a meeting's agreed summary show on the household timeline
+    (messages): never to the person the concern is about."""
+    concern = cf.concern(
+        world.caseload_family,
+        category="conflict_staff",
+        description=WORDS,
+        subject_staff=world.liaison,
+        assignee=world.leader,
+    )
+    meeting = cf.meeting(concern)
+    services.update_meeting(
+        meeting=meeting, by=world.leader, agreements="The liaison apologises to Marco on Monday."
+    )
+    assert services.send_meeting_summary(meeting=meeting, by=world.leader)
+    services.change_status(
+        concern=concern, status="resolved", by=world.leader, resolution_summary="Apology made."
+    )
+    concern.refresh_from_db()
+    assert services.ask_satisfaction(concern=concern, by=world.leader)
+    ordinary = cf.concern(world.caseload_family, category="transport", assignee=world.leader)
+    services.change_status(
+        concern=ordinary, status="resolved", by=world.leader, resolution_summary="Bus moved."
+    )
+    ordinary.refresh_from_db()
+    assert services.ask_satisfaction(concern=ordinary, by=world.leader)
+
+    url = reverse("people:household", args=[world.caseload_family.pk])
+    client.force_login(world.liaison)
+    page = client.get(url).content.decode()
+    assert "apologises to Marco" not in page and "What we agreed at our meeting" not in page
+    assert "about Conflict with staff" not in page
+    assert "about Transport" in page  # the family's other concern: as before
+    client.force_login(world.admin)
+    page = client.get(url).content.decode()
+    assert "apologises to Marco" in page and "about Conflict with staff" in page

@@ -19,6 +19,7 @@ class ConcernsConfig(AppConfig):
         timeline.register()
         messaging.register_message_actions(thread_message_actions)
         messaging.register_keyword_handler(services.answer_satisfaction_by_sms)
+        messaging.register_message_filter(timeline.hidden_notices)
         audit_records.register(
             section="concerns",
             export=records.export_household,

@@ -283,3 +283,17 @@ def test_notices_to_the_family_about_the_concern_are_kept_from_its_subject(clien
     client.force_login(world.admin)
     page = client.get(url).content.decode()
     assert "apologises to Marco" in page and "about Conflict with staff" in page
+
+
+def test_the_leader_is_told_in_their_own_language_not_the_familys(
+    world, smtp, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    world.leader.interface_language = "es"
+    world.leader.save(update_fields=["interface_language"])
+    with translation.override("vi"), django_capture_on_commit_callbacks(execute=True):
+        cf.concern(world.caseload_family, description=WORDS, subject_staff=world.teacher)
+    told = _told(smtp)[world.leader.email]
+    assert "Inquietud sobre un miembro del personal" in told
+    assert "Concern about a member of staff" not in told

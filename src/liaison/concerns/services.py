@@ -315,21 +315,23 @@ def _tell_about_staff_concern(concern_pk, user_ids) -> None:
     for user in User.objects.filter(pk__in=user_ids):
         if concern_policy.is_subject(user, concern):  # named after routing: still never told
             continue
-        notify_staff(
-            user,
-            subject=_("Concern about a member of staff: %(household)s")
-            % {"household": concern.household},
-            body=_(
-                "%(household)s raised a concern (%(category)s) about a member of staff. It is "
-                "kept from the person it is about.\n%(url)s"
+        # In the reader's language, not that of the request that raised it (often a family's).
+        with translation.override(user.interface_language or settings.LANGUAGE_CODE):
+            notify_staff(
+                user,
+                subject=_("Concern about a member of staff: %(household)s")
+                % {"household": concern.household},
+                body=_(
+                    "%(household)s raised a concern (%(category)s) about a member of staff. It is "
+                    "kept from the person it is about.\n%(url)s"
+                )
+                % {
+                    "household": concern.household,
+                    "category": concern.category.display_label,
+                    "url": base + concern.get_absolute_url(),
+                },
+                key=f"concern-about-staff-{concern.pk}-{user.pk}",
             )
-            % {
-                "household": concern.household,
-                "category": concern.category.display_label,
-                "url": base + concern.get_absolute_url(),
-            },
-            key=f"concern-about-staff-{concern.pk}-{user.pk}",
-        )
 
 
 def raise_concern_from_message(

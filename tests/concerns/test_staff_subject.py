@@ -226,6 +226,14 @@ def test_staff_name_the_subject_when_logging_a_concern_and_cannot_take_one_about
     response = client.post(url, {**data, "subject_staff": "not-a-person"})
     assert response.status_code == 200 and Concern.objects.count() == 1
 
+    # Taking down a complaint about oneself: recorded, and the person is sent back to the family.
+    response = client.post(url, {**data, "subject_staff": world.liaison.pk, "assign_to_me": ""})
+    assert response.status_code == 302
+    assert response["Location"] == world.caseload_family.get_absolute_url()
+    assert Concern.objects.filter(subject_staff=world.liaison).count() == 1
+    page = client.get(response["Location"]).content.decode()
+    assert "It is about you, so others will handle it." in page
+
 
 def test_an_admin_marks_a_districts_own_category_as_about_staff(client, world):
     client.force_login(world.admin)

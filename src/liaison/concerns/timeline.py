@@ -64,7 +64,9 @@ def concern_entries(household, user, *, before=None, limit=25):
 def note_entries(household, user, *, before=None, limit=25):
     scope = concern_policy.concern_filter_in(user, household)
     qs = ConcernNote.objects.filter(household=household)
-    if scope != Q():
+    # All the family's concerns but those about the reader: note_filter leaves those out itself,
+    # without the subquery on concerns.
+    if scope not in (Q(), concern_policy.not_about(user)):
         qs = qs.filter(concern__in=Concern.objects.filter(scope, household=household))
     qs = qs.filter(concern_policy.note_filter(user, household))
     if before is not None:

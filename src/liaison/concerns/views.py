@@ -295,6 +295,13 @@ def new(request, pk):
         except ValidationError as error:
             _apply_form_errors(form, error)
         else:
+            if concern_policy.is_subject(request.user, concern):
+                # Recorded about oneself (a family's complaint taken down by its subject): it is
+                # theirs no more, so back to the family rather than to a page that answers 404.
+                messages.success(
+                    request, _("Concern recorded. It is about you, so others will handle it.")
+                )
+                return redirect(household)
             messages.success(request, _("Concern recorded."))
             return redirect(concern)
     return render(request, "concerns/concern_form.html", {"form": form, "household": household})

@@ -10,6 +10,12 @@ caseload), site (child at the liaison's and leader's school), other_site, taught
 teacher's class), interpreted (assigned to the interpreter), foreign (another district).
 Outcomes: "ok" (200), "404", "reason" (the liaison is asked why first: 302 to the household page),
 "403" where a different answer is right and documented, or an int status.
+
+One more relationship is not to a family but to the record itself: "subject", the signed-in member
+of staff is the person a concern is about. A row whose record can be about someone says what its
+subject gets (`Row(..., subject="404")`); the matrix asks it for every role in the family that role
+is closest to (SUBJECT_FAMILY), where without being the subject they would see it in full. The
+row's args read the subject from `world.subject` (None outside that test).
 """
 
 from collections.abc import Callable
@@ -83,6 +89,18 @@ LEAD = {
 }
 
 
+SUBJECT = "subject"
+# Where each role is asked as the subject of a record: the family it otherwise sees best.
+SUBJECT_FAMILY = {
+    "admin": "site",
+    "leader": "site",
+    "liaison": "caseload",
+    "teacher": "taught",
+    "interpreter": "interpreted",
+    "outsider": "caseload",
+}
+
+
 def family(world, relationship):
     return getattr(world, FAMILY_ATTR[relationship])
 
@@ -95,6 +113,7 @@ class Row:
     table: dict
     method: str = "get"
     data: Callable | None = None  # for POST rows: data(world, household) -> dict
+    subject: str | None = None  # what the person the row's record is about gets ("404")
     reason_redirects_to: Callable = field(default=lambda household: household.get_absolute_url())
 
 

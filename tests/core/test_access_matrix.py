@@ -1,5 +1,8 @@
 """The authorization matrix: every role × relationship to a family × every URL that shows one.
 
+Plus the relationship "is the subject of this record" (a concern about the signed-in person), for
+every role, on every row whose record can be about someone (`Row.subject`).
+
 Rows come from each app's tests/<app>/access.py (see tests/access.py for the format); the
 site's own, the admin's and allauth's URLs are listed in tests/core/access.py. Any URL of the whole
 URLconf without a row fails `test_every_url_has_a_row` (and a test of that test shows it does).
@@ -13,7 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import tests
-from tests.access import RELATIONSHIPS, ROLES, family
+from tests.access import RELATIONSHIPS, ROLES, SUBJECT_FAMILY, family
 
 
 def _modules():
@@ -130,6 +133,55 @@ def test_access_matrix(client, world, role, relationship, url_name):
         assert response.status_code == 404, f"{where}: {response.status_code}"
     else:
         assert response.status_code == int(expected), f"{where}: {response.status_code}"
+
+
+def _ask(client, world, role, url_name, household):
+    row = ROWS[url_name]
+    client.force_login(getattr(world, role))
+    url = reverse(url_name, args=row.args(world, household))
+    if row.method == "post":
+        return url, client.post(url, row.data(world, household) if row.data else {})
+    return url, client.get(url)
+
+
+SUBJECT_ROWS = sorted(name for name, row in ROWS.items() if row.subject)
+
+
+def test_every_page_of_one_concern_has_a_subject_row():
+    """A concern's own pages (and its meetings') must say what the person it is about gets."""
+    from tests.concerns.access import about_a_concern
+
+    missing = {name for name, row in ROWS.items() if about_a_concern(row)} - set(SUBJECT_ROWS)
+    assert not missing, f"Concern rows without a subject outcome: {sorted(missing)}"
+    assert len(SUBJECT_ROWS) >= 11
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", SUBJECT_ROWS)
+def test_access_matrix_for_the_subject_of_a_concern(client, world, role, url_name):
+    """Admin, site leader, liaison, teacher, interpreter: the person a concern is about gets 404 on
+    it, in the family they otherwise see best, whatever the row would give them otherwise."""
+    row = ROWS[url_name]
+    household = family(world, SUBJECT_FAMILY[role])
+    world.subject = getattr(world, role)
+    url, response = _ask(client, world, role, url_name, household)
+    where = f"{role} as subject, {url_name} {url}"
+    assert response.status_code == int(row.subject), f"{where}: {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ["admin", "leader", "liaison"])
+@pytest.mark.parametrize("url_name", SUBJECT_ROWS)
+def test_the_same_concern_about_someone_else_opens(client, world, role, url_name):
+    """The test of the test above: named someone else, the same page answers as the matrix says."""
+    row = ROWS[url_name]
+    relationship = SUBJECT_FAMILY[role]
+    household = family(world, relationship)
+    world.subject = world.interpreter
+    url, response = _ask(client, world, role, url_name, household)
+    expected = row.table[role][relationship]
+    assert expected == "ok", url_name
+    ok = (200, 302) if row.method == "post" else (200,)
+    assert response.status_code in ok, f"{role}, {url_name} {url}: {response.status_code}"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -123,6 +123,21 @@ def test_the_at_risk_list_exports_with_the_reasons(client, at_risk_world):
     assert sheet.max_row == len(rows)
 
 
+def test_an_urgent_concern_about_the_reader_does_not_put_a_family_on_their_at_risk_list(
+    client, at_risk_world
+):
+    w = at_risk_world
+    Concern.objects.filter(household=w.caseload_family).update(subject_staff=w.leader)
+    client.force_login(w.leader)
+    html = client.get(reverse("insights:at_risk")).content.decode()
+    assert "urgent concern" not in html.split("<tbody>")[1]
+    rows = client.get(reverse("insights:at_risk"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "urgent concern" not in rows
+    client.force_login(w.admin)  # anyone else still sees the family flagged, and why
+    rows = client.get(reverse("insights:at_risk"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "1 urgent concern open past its target" in rows
+
+
 # --- advocacy summary ------------------------------------------------------------------------
 
 

@@ -4,6 +4,9 @@ An app registers, in AppConfig.ready():
     records.register(section="messages", export=fn, erase=fn, label=_("Messages"))
 - export(household) -> list[dict]: everything the app holds about the household, JSON-ready
   (ISO dates, no model instances), excluding what the law restricts (e.g. confidential notes).
+  Registered with takes_viewer=True it is called export(household, viewer=<the staff member
+  producing the export>) and leaves out what the policy hides from that person (a concern about
+  them).
 - erase(household, *, keep_tombstone=True) -> int: remove the household's data the app owns
   (called by erasure on request and retention; legal holds are checked before calling).
 """
@@ -18,15 +21,26 @@ class Section:
     label: str
     export: Callable
     erase: Callable | None
+    takes_viewer: bool = False
+
+    def export_for(self, household, viewer=None) -> list:
+        if self.takes_viewer:
+            return list(self.export(household, viewer=viewer))
+        return list(self.export(household))
 
 
 _sections: dict[str, Section] = {}
 
 
 def register(
-    *, section: str, export: Callable, erase: Callable | None = None, label: str = ""
+    *,
+    section: str,
+    export: Callable,
+    erase: Callable | None = None,
+    label: str = "",
+    takes_viewer: bool = False,
 ) -> None:
-    _sections[section] = Section(section, label or section, export, erase)
+    _sections[section] = Section(section, label or section, export, erase, takes_viewer)
 
 
 def sections() -> list[Section]:

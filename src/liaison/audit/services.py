@@ -179,14 +179,15 @@ def _disclosure_dict(d: Disclosure) -> dict:
 # --- a family's record on request --------------------------------------------------------
 
 
-def household_record(household) -> dict:
+def household_record(household, viewer=None) -> dict:
     """Everything held about a household, JSON-ready: people data, every registered section,
-    the disclosure record and the access log (who looked, when)."""
+    the disclosure record and the access log (who looked, when). `viewer`, the staff member
+    producing it, never gets what the policy keeps from them (a concern about them)."""
     sections = {}
     for section in records.sections():
         sections[section.name] = {
             "label": str(section.label),
-            "entries": list(section.export(household)),
+            "entries": section.export_for(household, viewer),
         }
     disclosures = [
         _disclosure_dict(d)
@@ -235,7 +236,7 @@ def export_household(*, household, by, request=None, recipient: str, purpose: st
                 household_id=household.pk,
                 action="export",
             )
-    data = household_record(household)
+    data = household_record(household, viewer=by)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(

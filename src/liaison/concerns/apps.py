@@ -19,11 +19,13 @@ class ConcernsConfig(AppConfig):
         timeline.register()
         messaging.register_message_actions(thread_message_actions)
         messaging.register_keyword_handler(services.answer_satisfaction_by_sms)
+        messaging.register_message_filter(timeline.hidden_notices)
         audit_records.register(
             section="concerns",
             export=records.export_household,
             erase=records.erase_household,
             label=_("Concerns and contact log"),
+            takes_viewer=True,
         )
         nav.register(
             _("Concerns"), "concerns:queue", order=30, allowed=lambda a: a.works_with_families

@@ -168,3 +168,5 @@ DEFAULT_CATEGORIES = [
     ("other", _("Other")),
 ]
 _STANDARD_LABELS = dict(DEFAULT_CATEGORIES)
+# Standard categories that are about a member of staff (ConcernCategory.about_staff).
+ABOUT_STAFF_CATEGORIES = frozenset({"conflict_staff"})

@@ -57,6 +57,15 @@ class ConcernForm(forms.Form):
     contact_preference = forms.CharField(
         max_length=200, required=False, label=_("How to reach the family")
     )
+    subject_staff = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("About a member of staff (optional)"),
+        help_text=_(
+            "The person named never sees this concern; it goes to the liaison team and "
+            "the site leader (the district, if it is about the site leader)."
+        ),
+    )
     assign_to_me = forms.BooleanField(required=False, initial=True, label=_("Assign to me"))
 
     def __init__(self, *args, household, students, **kwargs):
@@ -65,6 +74,9 @@ class ConcernForm(forms.Form):
             district_id=household.district_id, is_active=True
         )
         self.fields["students"].queryset = students
+        self.fields["subject_staff"].queryset = staff_choices(
+            household.district_id, roles=Role.values
+        )
         self.fields["guardian"].queryset = household.guardians.filter(is_active=True)
         self.fields["language"].initial = household.primary_language
 
@@ -103,9 +115,10 @@ class StatusForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=None, label=_("Assign to"))
 
-    def __init__(self, *args, district, **kwargs):
+    def __init__(self, *args, district, subject_staff_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff_choices(district)
+        # The person a concern is about is never offered (nor accepted) as its assignee.
+        self.fields["assignee"].queryset = staff_choices(district).exclude(pk=subject_staff_id)
 
 
 class NoteForm(forms.Form):

@@ -35,6 +35,13 @@ class ConcernCategory(models.Model):
     label = models.CharField(_("label"), max_length=100)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("in use"), default=True)
+    # A concern of this kind is about a member of staff even when the family names nobody: it is
+    # kept from teachers and interpreters and routed to the liaison team and the site leader.
+    about_staff = models.BooleanField(
+        _("about a member of staff"),
+        default=False,
+        help_text=_("Concerns of this category are kept from teachers and interpreters."),
+    )
 
     class Meta:
         ordering = ["order", "label"]
@@ -147,6 +154,16 @@ class Concern(TrackedModel):
         related_name="assigned_concerns",
         verbose_name=_("assigned to"),
     )
+    # The member of staff the concern is about (named by the family or by staff): never shown the
+    # concern, in any page, list, export or notification (core/policy/concerns.py).
+    subject_staff = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("about (member of staff)"),
+    )
     due_at = models.DateTimeField(_("due"))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)
@@ -191,6 +208,10 @@ class Concern(TrackedModel):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at < timezone.now()
+
+    @property
+    def is_about_staff(self) -> bool:
+        return self.subject_staff_id is not None or self.category.about_staff
 
 
 class ConcernChange(models.Model):

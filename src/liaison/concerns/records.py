@@ -1,22 +1,28 @@
 """The concerns app's part of a family's record (FERPA export and erasure).
 
 Confidential notes are left out of the export: they are the staff's working notes under the
-restriction the district set, not part of the record handed to a family or a third party.
+restriction the district set, not part of the record handed to a family or a third party. A
+concern about the member of staff producing the export is left out of their copy (the family asks
+another member of staff for the whole record).
 """
 
 from django.db import transaction
+from django.db.models import Q
 
 from liaison.concerns.models import Concern, ConcernNote, Contact, Reminder
+from liaison.core.policy import concerns as concern_policy
 
 
 def _iso(value):
     return value.isoformat() if value else None
 
 
-def export_household(household) -> list[dict]:
+def export_household(household, viewer=None) -> list[dict]:
+    """viewer: the staff member producing the export; a concern about them is left out."""
     out = []
     concerns = (
         Concern.objects.filter(household=household)
+        .filter(concern_policy.not_about(viewer) if viewer is not None else Q())
         .select_related("category", "assignee", "guardian")
         .prefetch_related("students", "changes", "meetings__actions__owner", "meetings__guardians")
         .order_by("created_at")

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liaison.concerns.choices import (
+    ABOUT_STAFF_CATEGORIES,
     DEFAULT_CATEGORIES,
     DEFAULT_TARGET_HOURS,
     OPEN_STATUSES,
@@ -36,6 +37,7 @@ from liaison.concerns.models import (
     Reminder,
     ServiceTarget,
 )
+from liaison.core.policy import concerns as concern_policy
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,13 @@ def ensure_district_defaults(district) -> None:
     language (ConcernCategory.display_label) until the district renames it."""
     with translation.override("en"):
         categories = [
-            ConcernCategory(district=district, code=code, label=str(label), order=i * 10)
+            ConcernCategory(
+                district=district,
+                code=code,
+                label=str(label),
+                order=i * 10,
+                about_staff=code in ABOUT_STAFF_CATEGORIES,
+            )
             for i, (code, label) in enumerate(DEFAULT_CATEGORIES)
         ]
     ConcernCategory.objects.bulk_create(categories, ignore_conflicts=True)
@@ -129,11 +137,14 @@ def raise_concern(
     contact_preference: str = "",
     assignee=None,
     source_message_id: int | None = None,
+    subject_staff=None,
 ) -> Concern:
     """Open a concern for a household. The family portal calls this with raised_by=None, guardian set.
 
     category: a ConcernCategory of the household's district, or its code ("bullying_safety").
     The due date follows the district's service target for the urgency.
+    subject_staff: the member of staff the concern is about, if the family or staff name one; they
+    never see it. A concern about staff is routed by route_about_staff (assignee, leaders told).
     """
     district = household.district
     errors = {}
@@ -148,6 +159,10 @@ def raise_concern(
     students = list(students)
     if any(s.household_id != household.pk for s in students):
         errors["students"] = _("Choose children of this household.")
+    if subject_staff is not None and not _is_staff_of(subject_staff, district):
+        errors["subject_staff"] = _("Choose a member of staff of this district.")
+    if subject_staff is not None and assignee is not None and assignee.pk == subject_staff.pk:
+        errors["assignee"] = _("A concern about someone cannot be assigned to them.")
     if errors:
         raise ValidationError(errors)
     category = _category(district, category)
@@ -170,6 +185,7 @@ def raise_concern(
             contact_preference=contact_preference,
             due_at=due_at_for(district, urgency, now),
             source_message_id=source_message_id,
+            subject_staff=subject_staff,
             created_at=now,
             created_by=raised_by,
         )
@@ -185,7 +201,136 @@ def raise_concern(
         )
         if assignee is not None:
             assign_concern(concern=concern, assignee=assignee, by=raised_by)
+        if concern.is_about_staff:
+            route_about_staff(concern=concern, by=raised_by)
     return concern
+
+
+def _is_staff_of(user, district) -> bool:
+    return user.is_active and user.memberships.filter(district=district, is_active=True).exists()
+
+
+def _household_site_ids(household) -> set[int]:
+    from liaison.people.models import Enrolment
+
+    ids = set(
+        Enrolment.objects.filter(student__household=household, is_active=True).values_list(
+            "site_id", flat=True
+        )
+    )
+    if household.site_id:
+        ids.add(household.site_id)
+    return ids
+
+
+def _staff_with(role, **membership):
+    from liaison.people.models import User
+
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=role,
+            **{f"memberships__{k}": v for k, v in membership.items()},
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def staff_the_family_knows(household) -> list:
+    """The staff a family may name as the one their concern is about: their children's teachers,
+    the leaders of their children's schools and their liaison (the portal shows names only)."""
+    from liaison.people.choices import AssignmentRole, Role
+    from liaison.people.models import HouseholdAssignment, User
+
+    teachers = User.objects.filter(
+        is_active=True,
+        class_sections__is_active=True,
+        class_sections__students__household=household,
+        class_sections__students__is_active=True,
+    )
+    leaders = _staff_with(Role.SITE_LEADER, site_id__in=_household_site_ids(household))
+    liaisons = User.objects.filter(
+        is_active=True,
+        pk__in=HouseholdAssignment.objects.current()
+        .filter(household=household, role=AssignmentRole.LIAISON)
+        .values("staff_id"),
+    )
+    return list(
+        User.objects.filter(
+            pk__in=[
+                *teachers.values_list("pk", flat=True),
+                *leaders.values_list("pk", flat=True),
+                *liaisons.values_list("pk", flat=True),
+            ]
+        ).order_by("last_name", "first_name", "username")
+    )
+
+
+def route_about_staff(*, concern, by) -> list:
+    """Send a concern about a member of staff to those who may handle it; returns who was told.
+
+    It goes to the family's liaison (their caseload liaison, unless that is the person it is about;
+    with none it waits in the site liaison team's "unassigned" queue) and the site leaders are
+    told; when it is about a site leader of the family's schools, the district admins are told
+    instead. The person it is about is never the assignee nor told.
+    """
+    from liaison.people.choices import AssignmentRole, Role
+    from liaison.people.models import HouseholdAssignment
+
+    subject_id = concern.subject_staff_id
+    if concern.assignee_id is None:
+        liaison = (
+            HouseholdAssignment.objects.current()
+            .filter(household_id=concern.household_id, role=AssignmentRole.LIAISON)
+            .exclude(staff_id=subject_id)
+            .filter(staff__is_active=True)
+            .select_related("staff")
+            .order_by("started_on", "pk")
+            .first()
+        )
+        if liaison is not None and concern_policy.may_be_assigned(liaison.staff, concern):
+            assign_concern(concern=concern, assignee=liaison.staff, by=by)
+    leaders = _staff_with(Role.SITE_LEADER, site_id__in=_household_site_ids(concern.household))
+    admins = _staff_with(Role.DISTRICT_ADMIN, district_id=concern.district_id)
+    if subject_id is not None and leaders.filter(pk=subject_id).exists():
+        told = admins
+    else:
+        told = leaders if leaders.exists() else admins
+    told = list(told.exclude(pk=subject_id) if subject_id else told)
+    ids = [user.pk for user in told]
+    transaction.on_commit(lambda: _tell_about_staff_concern(concern.pk, ids))
+    return told
+
+
+def _tell_about_staff_concern(concern_pk, user_ids) -> None:
+    from django.conf import settings
+
+    from liaison.people.models import User
+
+    concern = Concern.objects.select_related("household", "category").get(pk=concern_pk)
+    base = getattr(settings, "LIAISON_PUBLIC_URL", "").rstrip("/")
+    for user in User.objects.filter(pk__in=user_ids):
+        if concern_policy.is_subject(user, concern):  # named after routing: still never told
+            continue
+        # In the reader's language, not that of the request that raised it (often a family's).
+        with translation.override(user.interface_language or settings.LANGUAGE_CODE):
+            notify_staff(
+                user,
+                subject=_("Concern about a member of staff: %(household)s")
+                % {"household": concern.household},
+                body=_(
+                    "%(household)s raised a concern (%(category)s) about a member of staff. It is "
+                    "kept from the person it is about.\n%(url)s"
+                )
+                % {
+                    "household": concern.household,
+                    "category": concern.category.display_label,
+                    "url": base + concern.get_absolute_url(),
+                },
+                key=f"concern-about-staff-{concern.pk}-{user.pk}",
+            )
 
 
 def raise_concern_from_message(
@@ -222,6 +367,10 @@ def assign_concern(*, concern, assignee, by) -> Concern:
         raise ValidationError({"assignee": _("This account is not active.")})
     with transaction.atomic():
         concern = Concern.objects.select_for_update().get(pk=concern.pk)
+        if not concern_policy.may_be_assigned(assignee, concern):
+            raise ValidationError(
+                {"assignee": _("A concern about someone cannot be assigned to them.")}
+            )
         old = concern.assignee
         if old == assignee:
             return concern
@@ -396,6 +545,7 @@ def reassign_all(*, from_user, to_user, by, concerns=None) -> int:
         (concerns if concerns is not None else Concern.objects.all())
         .open()
         .filter(assignee=from_user)
+        .exclude(subject_staff=to_user)  # never handed to the person it is about
     )
     with transaction.atomic():
         moved = list(qs.select_for_update().values_list("pk", flat=True))

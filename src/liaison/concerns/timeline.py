@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liaison.concerns.choices import ContactKind, Status, Urgency
-from liaison.concerns.models import Concern, ConcernNote, Contact
+from liaison.concerns.models import Concern, ConcernNote, Contact, MediationMeeting
 from liaison.core.policy import concerns as concern_policy
 from liaison.people import timeline
 from liaison.people.timeline import TimelineEntry
@@ -64,7 +64,9 @@ def concern_entries(household, user, *, before=None, limit=25):
 def note_entries(household, user, *, before=None, limit=25):
     scope = concern_policy.concern_filter_in(user, household)
     qs = ConcernNote.objects.filter(household=household)
-    if scope != Q():
+    # All the family's concerns but those about the reader: note_filter leaves those out itself,
+    # without the subquery on concerns.
+    if scope not in (Q(), concern_policy.not_about(user)):
         qs = qs.filter(concern__in=Concern.objects.filter(scope, household=household))
     qs = qs.filter(concern_policy.note_filter(user, household))
     if before is not None:
@@ -130,6 +132,23 @@ def contact_entries(household, user, *, before=None, limit=25):
             badges=(f"{minutes} min",) if minutes else (),
             language=language,
         )
+
+
+def hidden_notices(user, household):
+    """messaging's message filter: the notices sent about a concern of this household that the
+    person may not open (the satisfaction question, a meeting's summary), or None."""
+    scope = concern_policy.concern_filter_in(user, household)
+    if scope == Q():
+        return None
+    hidden = list(
+        Concern.objects.filter(household=household).exclude(scope).values_list("pk", flat=True)
+    )
+    if not hidden:
+        return None
+    meetings = MediationMeeting.objects.filter(concern_id__in=hidden).values_list("pk", flat=True)
+    return Q(related_type="concerns.concern", related_id__in=[str(pk) for pk in hidden]) | Q(
+        related_type="concerns.mediationmeeting", related_id__in=[str(pk) for pk in meetings]
+    )
 
 
 def register():

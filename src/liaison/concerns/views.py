@@ -67,7 +67,13 @@ def _apply_form_errors(form, error: ValidationError):
 def _concern_or_404(request, pk) -> Concern:
     return get_object_or_404(
         Concern.objects.visible_to(request.user).select_related(
-            "household__district", "household__site", "category", "assignee", "guardian", "district"
+            "household__district",
+            "household__site",
+            "category",
+            "assignee",
+            "guardian",
+            "district",
+            "subject_staff",
         ),
         pk=pk,
     )
@@ -210,6 +216,13 @@ def district_settings(request):
             category.is_active = not category.is_active
             category.save(update_fields=["is_active"])
             return redirect(f"{request.path}?district={district.pk}")
+        elif action == "about_staff":
+            category = get_object_or_404(
+                ConcernCategory, district=district, pk=request.POST.get("category")
+            )
+            category.about_staff = not category.about_staff
+            category.save(update_fields=["about_staff"])
+            return redirect(f"{request.path}?district={district.pk}")
         elif action == "targets":
             errors = {}
             for target in ServiceTarget.objects.filter(district=district):
@@ -277,10 +290,18 @@ def new(request, pk):
                 urgency=data["urgency"],
                 contact_preference=data["contact_preference"],
                 assignee=request.user if data["assign_to_me"] else None,
+                subject_staff=data["subject_staff"],
             )
         except ValidationError as error:
             _apply_form_errors(form, error)
         else:
+            if concern_policy.is_subject(request.user, concern):
+                # Recorded about oneself (a family's complaint taken down by its subject): it is
+                # theirs no more, so back to the family rather than to a page that answers 404.
+                messages.success(
+                    request, _("Concern recorded. It is about you, so others will handle it.")
+                )
+                return redirect(household)
             messages.success(request, _("Concern recorded."))
             return redirect(concern)
     return render(request, "concerns/concern_form.html", {"form": form, "household": household})
@@ -310,8 +331,10 @@ def household_concerns(request, pk):
 
 
 def _contact_form(request, household, data=None):
-    concerns = Concern.objects.filter(household=household, status__in=OPEN_STATUSES).select_related(
-        "category"
+    concerns = (
+        Concern.objects.visible_to(request.user)
+        .filter(household=household, status__in=OPEN_STATUSES)
+        .select_related("category")
     )
     return ContactForm(data, household=household, concerns=concerns, prefix="contact")
 
@@ -449,7 +472,11 @@ def _detail_context(request, concern, **forms):
         "can_work": can_work,
         "status_form": status_form,
         "assign_form": forms.get("assign_form")
-        or AssignForm(district=concern.district, initial={"assignee": concern.assignee_id}),
+        or AssignForm(
+            district=concern.district,
+            subject_staff_id=concern.subject_staff_id,
+            initial={"assignee": concern.assignee_id},
+        ),
         "edit_form": forms.get("edit_form")
         or ConcernEditForm(
             concern=concern, initial={"category": concern.category_id, "urgency": concern.urgency}
@@ -536,13 +563,19 @@ def assign(request, pk):
     concern = _workable_or_404(request, pk)
     if not _concern_glass_ok(request, concern):
         return redirect(concern.household)
-    form = AssignForm(request.POST, district=concern.district)
+    form = AssignForm(
+        request.POST, district=concern.district, subject_staff_id=concern.subject_staff_id
+    )
     if form.is_valid():
-        services.assign_concern(
-            concern=concern, assignee=form.cleaned_data["assignee"], by=request.user
-        )
-        messages.success(request, _("Concern assigned."))
-        return redirect(concern)
+        try:
+            services.assign_concern(
+                concern=concern, assignee=form.cleaned_data["assignee"], by=request.user
+            )
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, _("Concern assigned."))
+            return redirect(concern)
     return _rerender(request, concern, assign_form=form)
 
 

@@ -24,11 +24,17 @@ def rules_for(district_id) -> AtRiskRules:
     )
 
 
-def _overdue_urgent(district_id, now):
+def _overdue_urgent(district_id, now, user):
+    """Urgent concerns past their target, leaving out any about the person reading the list."""
     from liaison.concerns.choices import Urgency
     from liaison.concerns.models import Concern
+    from liaison.core.policy import concerns as concern_policy
 
-    return Concern.objects.overdue(now).filter(district_id=district_id, urgency=Urgency.URGENT)
+    return (
+        Concern.objects.overdue(now)
+        .filter(district_id=district_id, urgency=Urgency.URGENT)
+        .filter(concern_policy.not_about(user))
+    )
 
 
 def at_risk_households(*, user, scope, scope_id, district_id, now=None):
@@ -37,7 +43,7 @@ def at_risk_households(*, user, scope, scope_id, district_id, now=None):
 
     now = now or timezone.now()
     rules = rules_for(district_id)
-    overdue = _overdue_urgent(district_id, now)
+    overdue = _overdue_urgent(district_id, now, user)
     flags = Q(last_two_way_at__lt=now - dt.timedelta(days=rules.no_contact_days)) | Q(
         last_two_way_at__isnull=True
     )

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from liaison.core import policy
+from liaison.messaging import registry
 from liaison.messaging.choices import Channel, Direction
 from liaison.messaging.models import Delivery, Message, Suppression
 
@@ -98,8 +99,10 @@ def timeline_entries(household, user, *, before=None, limit=25):
     if before is not None:
         inbound = inbound.filter(created_at__lt=before)
     inbound_ids = list(inbound.order_by("-created_at").values_list("pk", flat=True)[:limit])
-    messages = Message.objects.filter(pk__in=[*message_ids, *inbound_ids]).select_related(
-        "sent_by", "guardian"
+    messages = (
+        Message.objects.filter(pk__in=[*message_ids, *inbound_ids])
+        .filter(registry.readable_messages(user, household))
+        .select_related("sent_by", "guardian")
     )
     states: dict[int, list] = {}
     for mid, state, channel, name in Delivery.objects.filter(

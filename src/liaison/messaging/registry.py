@@ -8,6 +8,7 @@ _audience_sources: dict[str, "AudienceSource"] = {}
 _portal_link_builder: list[Callable | None] = [None]
 _family_choices: list[tuple[Callable, Callable] | None] = [None]
 _message_actions: list[Callable] = []
+_message_filters: list[Callable] = []
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,28 @@ def message_actions(user, conversation, messages) -> dict[int, list[tuple[str, s
         for message_id, actions in fn(user, conversation, messages).items():
             out.setdefault(message_id, []).extend(actions)
     return out
+
+
+def register_message_filter(fn: Callable) -> None:
+    """fn(user, household) -> Q on Message, or None: the household's messages this person may not
+    read on staff pages (the concerns app hides the notices about a concern kept from them).
+
+    Called once per page for the household, never per message.
+    """
+    if fn not in _message_filters:
+        _message_filters.append(fn)
+
+
+def readable_messages(user, household):
+    """A Q on Message leaving out what any registered filter hides from this person."""
+    from django.db.models import Q
+
+    q = Q()
+    for fn in _message_filters:
+        hidden = fn(user, household)
+        if hidden is not None:
+            q &= ~hidden
+    return q
 
 
 def register_audience_source(name: str, label, fn: Callable) -> None:

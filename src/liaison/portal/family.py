@@ -143,8 +143,22 @@ def status_words(concern) -> str:
     return str(STATUS_WORDS.get(concern.status, concern.get_status_display()))
 
 
+def concern_staff(guardian) -> list:
+    """The staff this family may say a concern is about: their children's teachers, the leaders of
+    their schools, their liaison."""
+    from liaison.concerns import services as concerns
+
+    return concerns.staff_the_family_knows(guardian.household)
+
+
 def raise_concern(
-    *, guardian, category: str, description: str, contact_preference: str, students=()
+    *,
+    guardian,
+    category: str,
+    description: str,
+    contact_preference: str,
+    students=(),
+    subject_staff=None,
 ):
     from liaison.concerns import services as concerns
     from liaison.concerns.choices import Source
@@ -157,6 +171,7 @@ def raise_concern(
         source=Source.PORTAL,
         contact_preference=contact_preference,
         students=students,
+        subject_staff=subject_staff,
     )
 
 

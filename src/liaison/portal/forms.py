@@ -284,6 +284,14 @@ class ConcernForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Choose among your children.")},
     )
+    about = forms.ChoiceField(
+        label=_("Who is it about? (optional)"),
+        required=False,
+        help_text=_(
+            "If it is about someone at school, choose them: they will not see what you write."
+        ),
+        error_messages={"invalid_choice": _("Choose among the people listed.")},
+    )
     reach = forms.ChoiceField(
         label=_("How should we reach you?"),
         choices=[(code, label) for code, label, _staff in REACH],
@@ -294,15 +302,30 @@ class ConcernForm(forms.Form):
         label=_("Best time or number to reach you (optional)"), required=False, max_length=120
     )
 
-    def __init__(self, *args, categories=(), children=(), **kwargs):
+    def __init__(self, *args, categories=(), children=(), staff=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Choose one")), *categories]
+        # The staff the family knows, by name only (no role, school or contact details).
+        self._staff = {str(person.pk): person for person in staff}
+        self.fields["about"].choices = [
+            ("", _("Nobody in particular")),
+            *(
+                (pk, person.get_full_name() or person.get_username())
+                for pk, person in self._staff.items()
+            ),
+        ]
+        if not self._staff:
+            del self.fields["about"]
         self._children = {str(child.pk): child for child in children}
         self.fields["children"].choices = [
             (pk, child.preferred_name or child.given_name) for pk, child in self._children.items()
         ]
         if len(self._children) < 2:  # one child (or none): nothing to choose
             del self.fields["children"]
+
+    def chosen_staff(self):
+        """The member of staff the family says it is about, or None."""
+        return self._staff.get(self.cleaned_data.get("about") or "")
 
     def chosen_children(self) -> list:
         return [self._children[pk] for pk in self.cleaned_data.get("children", [])]

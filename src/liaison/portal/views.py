@@ -524,6 +524,7 @@ def concern_new(request):
         request.POST if request.method == "POST" else None,
         categories=family.concern_categories(guardian.household.district),
         children=_children(guardian),
+        staff=family.concern_staff(guardian),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -533,6 +534,7 @@ def concern_new(request):
                 description=form.cleaned_data["description"],
                 contact_preference=form.contact_preference(),
                 students=form.chosen_children(),
+                subject_staff=form.chosen_staff(),
             )
         except ValidationError:
             form.add_error("category", _("Choose what it is about."))

@@ -8,6 +8,12 @@
   family's sites, district admins, and the note's own author. Never by teachers or interpreters
   as such, in any page, timeline, search, export or API answer.
 - The contact log is for those with the family's full view.
+- A concern about a member of staff is never seen by that person (its `subject_staff`), whatever
+  their role or relationship to the family, even as district admin or superuser: not its page, a
+  list, the timeline, a search, an export or a notification; nor is it ever assigned to them.
+- A concern about staff (someone is named, or its category is "about staff") is seen only by
+  those with the family's full view and its assignee: never by teachers or interpreters as such,
+  since a family that named nobody may mean one of them.
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -25,13 +31,34 @@ from liaison.core.policy import (
 from liaison.people.choices import AssignmentRole
 
 
+def about_staff() -> Q:
+    """Concerns about a member of staff: one is named, or the category is about staff."""
+    return Q(subject_staff__isnull=False) | Q(category__about_staff=True)
+
+
+def not_about(user) -> Q:
+    """Leaves out the concerns this person is the subject of (for any query on Concern)."""
+    access = access_for(user)
+    return ~Q(subject_staff_id=access.user_id) if access.user_id else Q()
+
+
+def is_subject(user, concern) -> bool:
+    access = access_for(user)
+    return access.user_id is not None and concern.subject_staff_id == access.user_id
+
+
+def may_be_assigned(staff, concern) -> bool:
+    """Whether this person may be given the concern: never its own subject."""
+    return staff is None or staff.pk != concern.subject_staff_id
+
+
 def concern_filter(user) -> Q:
     """A filter on Concern selecting what this person may open."""
     from liaison.concerns.models import Concern
 
     access = access_for(user)
     if access.superuser:
-        return Q()
+        return not_about(user)
     q = NOTHING
     if access.admin_district_ids:
         q |= Q(district_id__in=access.admin_district_ids)
@@ -42,13 +69,13 @@ def concern_filter(user) -> Q:
     if access.user_id:
         q |= Q(assignee_id=access.user_id)
     if access.is_interpreter:
-        q |= _prefixed(_assigned(user, AssignmentRole.INTERPRETER), "household_id")
+        q |= _prefixed(_assigned(user, AssignmentRole.INTERPRETER), "household_id") & ~about_staff()
     if access.is_teacher:
         about_taught = Concern.students.through.objects.filter(
             concern_id=OuterRef("pk"), student__in=_taught_students(user)
         )
-        q |= Q(Exists(about_taught))
-    return q
+        q |= Q(Exists(about_taught)) & ~about_staff()
+    return q & not_about(user)
 
 
 def _memo(user, name, household_id, compute):
@@ -84,21 +111,21 @@ def concern_filter_in(user, household) -> Q:
 
     access = access_for(user)
     if access.superuser or full_view(user, household):
-        return Q()
+        return not_about(user)
     if (
         access.is_interpreter
         and HouseholdAssignment.objects.current()
         .filter(household=household, staff=user, role=AssignmentRole.INTERPRETER)
         .exists()
     ):
-        return Q()
+        return ~about_staff() & not_about(user)
     q = Q(assignee_id=access.user_id) if access.user_id else NOTHING
     if access.is_teacher:
         about_taught = Concern.students.through.objects.filter(
             concern_id=OuterRef("pk"), student__in=_taught_students(user)
         )
-        q |= Q(Exists(about_taught))
-    return q
+        q |= Q(Exists(about_taught)) & ~about_staff()
+    return q & not_about(user)
 
 
 def _leads_household(user, household_id) -> bool:
@@ -127,7 +154,17 @@ def note_filter(user, household=None) -> Q:
     """A filter on ConcernNote leaving out confidential notes this person may not read.
 
     Pass `household` when all notes are of one family: the leader check is then made once.
+    Notes on a concern about this person are never theirs to read.
     """
+    return _readable_notes(user, household) & _not_about_notes(user)
+
+
+def _not_about_notes(user) -> Q:
+    access = access_for(user)
+    return ~Q(concern__subject_staff_id=access.user_id) if access.user_id else Q()
+
+
+def _readable_notes(user, household) -> Q:
     access = access_for(user)
     if access.superuser:
         return Q()
@@ -146,6 +183,8 @@ def note_filter(user, household=None) -> Q:
 
 def can_read_restricted(user, concern) -> bool:
     access = access_for(user)
+    if is_subject(user, concern):
+        return False
     if access.user_id and concern.assignee_id == access.user_id:
         return True
     return _leads_household(user, concern.household_id)
@@ -154,6 +193,8 @@ def can_read_restricted(user, concern) -> bool:
 def can_work_on(user, concern) -> bool:
     """Change the status, add notes, hold meetings."""
     access = access_for(user)
+    if is_subject(user, concern):
+        return False
     if access.user_id and concern.assignee_id == access.user_id:
         return True
     return full_view(user, concern.household)

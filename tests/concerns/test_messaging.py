@@ -209,3 +209,17 @@ def test_a_no_after_another_message_is_not_taken_as_the_answer(world):
     handle_inbound_sms(sender=guardian.phone, body="No", provider_id="SM-sat-3")
     concern.refresh_from_db()
     assert concern.satisfaction == ""
+
+
+def test_a_reminder_links_to_the_concern_on_the_public_host(world, settings):
+    from liaison.messaging import channels
+
+    settings.PUBLIC_URL = "https://liaison.riverside.example.org"
+    settings.MESSAGING_CHANNELS = {}
+    channels.reset()
+    concern = cf.concern(world.caseload_family, assignee=world.liaison)
+    Concern.objects.filter(pk=concern.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    assert services.send_due_reminders() == 1
+    [reminder] = mail.outbox
+    assert f"https://liaison.riverside.example.org{concern.get_absolute_url()}" in reminder.body
+    channels.reset()

@@ -310,7 +310,7 @@ def _tell_about_staff_concern(concern_pk, user_ids) -> None:
     from liaison.people.models import User
 
     concern = Concern.objects.select_related("household", "category").get(pk=concern_pk)
-    base = getattr(settings, "LIAISON_PUBLIC_URL", "").rstrip("/")
+    base = settings.PUBLIC_URL
     for user in User.objects.filter(pk__in=user_ids):
         if concern_policy.is_subject(user, concern):  # named after routing: still never told
             continue
@@ -952,7 +952,7 @@ def send_due_reminders(now=None) -> int:
     due = Reminder.objects.filter(sent_at__isnull=True, due_at__lte=now).select_related(
         "staff", "concern__household", "concern__category", "contact__household"
     )
-    base = getattr(settings, "LIAISON_PUBLIC_URL", "").rstrip("/")
+    base = settings.PUBLIC_URL
     for reminder in due:
         # Claimed and queued in one transaction: a reminder marked sent is in the outbox, which
         # retries it until the mail server or gateway takes it.

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from liaison.core.db import insert_rows, refresh_statistics, update_rows
-from liaison.core.validators import normalize_phone
+from liaison.core.validators import normalize_phone, strip_bidi_controls
 from liaison.people.choices import Grade, Relationship, Role, SiteKind
 from liaison.people.models import (
     ClassSection,
@@ -541,7 +541,11 @@ class OneRosterImport:
             for org in orgs:
                 if org not in self.orgs:
                     raise RowError("orgSourcedIds", org, "unknown org")
-            given, family = row.get("givenName", "").strip(), row.get("familyName", "").strip()
+            # Names are stored without bidi controls (core/validators.py), as the models store them.
+            given, family = (
+                strip_bidi_controls(row.get(column, "")).strip()
+                for column in ("givenName", "familyName")
+            )
             if not given and not family:
                 raise RowError("givenName", "", "a user needs a name")
             email = clean_email(row.get("email", ""), "email")
@@ -559,7 +563,7 @@ class OneRosterImport:
                 "agents": tuple(split_list(row.get("agentSourcedIds", ""))),
                 "given": given[:100],
                 "family": family[:100],
-                "preferred": row.get("preferredGivenName", "").strip()[:100],
+                "preferred": strip_bidi_controls(row.get("preferredGivenName", "")).strip()[:100],
                 "email": email,
                 "mobile": sms or phone,
                 "other": phone if sms else "",

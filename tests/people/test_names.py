@@ -123,14 +123,16 @@ def test_a_name_with_markup_is_still_escaped_inside_bdi(client, world):
     assert "<bdi>&lt;b&gt;Bold&lt;/b&gt; household</bdi>" in page
 
 
-def test_the_family_portal_greets_the_guardian_by_an_isolated_name(client, world):
+def test_the_family_portal_lists_the_children_by_isolated_names(client, world):
     guardian = world.caseload_family.guardians.first()
     guardian.given_name = SPOOFED
-    guardian.preferred_name = ""
     guardian.save()
+    child = world.caseload_family.students.first()
+    child.given_name, child.preferred_name = SPOOFED, ""
+    child.save()
     session = client.session
     session[SESSION_KEY] = guardian.pk
     session.save()
     page = client.get(reverse("portal:home")).content.decode()
-    assert f"<bdi>{CLEAN} {guardian.family_name}</bdi>" in page
+    assert f"<li><bdi>{CLEAN} {child.family_name}</bdi>" in page
     assert RLO not in page

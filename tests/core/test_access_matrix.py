@@ -29,7 +29,9 @@ def _modules():
 
 
 ROWS, NO_RECORD, EXEMPT, EXEMPT_PREFIXES, EXEMPT_ROUTES = {}, {}, {}, {}, {}
+SCOPE_ROWS = {}
 for _m in _modules():
+    SCOPE_ROWS.update(getattr(_m, "SCOPE_ROWS", {}))
     ROWS.update(getattr(_m, "ROWS", {}))
     NO_RECORD.update(getattr(_m, "NO_RECORD", {}))
     EXEMPT.update(getattr(_m, "EXEMPT", {}))
@@ -191,4 +193,20 @@ def test_pages_without_a_family_record(client, world, role, url_name):
     response = client.get(reverse(url_name))
     assert response.status_code == NO_RECORD[url_name][role], (
         f"{role} {url_name}: {response.status_code}"
+    )
+
+
+SCOPE_CASES = [(label, page) for label, row in sorted(SCOPE_ROWS.items()) for page in row.pages]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("scope_row", "url_name"), SCOPE_CASES)
+def test_scopes_asked_for_in_the_query_string(client, world, role, scope_row, url_name):
+    """A scope (a liaison's caseload ...) answers alike on every page that reads it."""
+    row = SCOPE_ROWS[scope_row]
+    params = row.params(world)
+    client.force_login(getattr(world, role))
+    response = client.get(reverse(url_name), params)
+    assert response.status_code == row.table[role], (
+        f"{role} → {scope_row}: {url_name} {response.status_code}"
     )

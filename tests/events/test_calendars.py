@@ -1,6 +1,7 @@
 """iCalendar output parses with icalendar and carries the site's time zone."""
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -184,3 +185,67 @@ def test_the_event_page_offers_a_flyer_in_the_interpreted_languages(client, worl
     page = client.get(chicago_event.get_absolute_url()).content.decode()
     for tag in ("so", "ar"):
         assert f'name="lang" value="{tag}"' in page
+
+
+# --- line breaks in titles, places and names -----------------------------------------------
+
+BROKEN_TITLE = "Math night\r\nfor families\rand\x0bfriends\u2028all"
+CONTENT_LINE = re.compile(rb"^[A-Za-z0-9-]+[;:]")
+
+
+def _assert_every_line_is_a_property_or_a_continuation(body: bytes):
+    assert body.endswith(b"\r\n")
+    for line in body[:-2].split(b"\r\n"):
+        # A bare CR or LF, a vertical tab or a Unicode line separator cuts a line for some readers.
+        assert not re.search(rb"[\r\n\x0b\x0c]|\xc2\x85|\xe2\x80[\xa8\xa9]", line), line
+        assert CONTENT_LINE.match(line) or line[:1] in (b" ", b"\t"), line
+
+
+@pytest.fixture
+def broken_event(world, chicago_event):
+    chicago_event.title = BROKEN_TITLE
+    chicago_event.place = "Library,\r\nroom 4"
+    chicago_event.description = "Bring the children.\rPizza at 6.\r\nSee you!"
+    chicago_event.video_url = "https://meet.example.test/math\r\n"
+    chicago_event.save()
+    return chicago_event
+
+
+def test_a_line_break_in_an_event_title_does_not_break_its_ics_file(client, world, broken_event):
+    client.force_login(world.liaison)
+    response = client.get(reverse("events:ics", args=[broken_event.pk]))
+    assert response.status_code == 200
+    _assert_every_line_is_a_property_or_a_continuation(response.content)
+    cal = Calendar.from_ical(response.content)
+    [vevent] = cal.walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Math night for families and friends all"
+    assert str(cal["X-WR-CALNAME"]) == "Math night for families and friends all"
+    assert str(vevent["LOCATION"]) == "Library, room 4"
+    assert str(vevent["DESCRIPTION"]) == "Bring the children.\nPizza at 6.\nSee you!"
+    assert str(vevent["URL"]) == "https://meet.example.test/math"
+
+
+def test_a_line_break_in_a_household_name_does_not_break_its_feed(client, world, broken_event):
+    household = world.caseload_family
+    household.name = "Nguyen\r\nTran\rhousehold"
+    household.save()
+    services.invite_households(event=broken_event, households=[household], send=False)
+    token = services.feed_token("household", household.pk)
+    response = client.get(reverse("events:feed", args=[token]))
+    assert response.status_code == 200
+    _assert_every_line_is_a_property_or_a_continuation(response.content)
+    cal = Calendar.from_ical(response.content)
+    assert str(cal["X-WR-CALNAME"]) == "Nguyen Tran household"
+    assert [str(v["SUMMARY"]) for v in cal.walk("VEVENT")] == [
+        "Math night for families and friends all"
+    ]
+
+
+def test_a_line_break_in_a_title_does_not_break_the_sites_feed(client, world, broken_event):
+    response = client.get(
+        reverse("events:feed", args=[services.feed_token("site", world.school.pk)])
+    )
+    assert response.status_code == 200
+    _assert_every_line_is_a_property_or_a_continuation(response.content)
+    [vevent] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Math night for families and friends all"

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from liaison.insights import services
 from liaison.insights.exports import safe_cell
+from liaison.people.choices import Role
+from tests import factories as f
 
 
 @pytest.fixture
@@ -131,3 +133,63 @@ def test_exported_spreadsheet_cells_cannot_run_formulas(client, refreshed):
     values = [c.value for row in book.active.iter_rows() for c in row]
     assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
     assert any(isinstance(v, str) and v.startswith("'=HYPERLINK") for v in values)
+
+
+CASELOAD_PAGES = [
+    "insights:dashboard",
+    "insights:households",
+    "insights:summary_pdf",
+    "insights:at_risk",
+]
+
+
+@pytest.mark.parametrize("url_name", CASELOAD_PAGES)
+def test_a_leader_sees_a_caseload_whose_every_family_is_at_their_sites(client, refreshed, url_name):
+    client.force_login(refreshed.leader)
+    params = {"scope": "caseload", "scope_id": refreshed.liaison.pk}
+    assert client.get(reverse(url_name), params).status_code == 200
+
+
+@pytest.mark.parametrize("url_name", CASELOAD_PAGES)
+def test_a_caseload_with_a_family_outside_the_leaders_sites_is_refused(client, refreshed, url_name):
+    f.AssignmentFactory(staff=refreshed.liaison, household=refreshed.other_site_family)
+    services.refresh_all(full=True)
+    client.force_login(refreshed.leader)
+    params = {"scope": "caseload", "scope_id": refreshed.liaison.pk}
+    assert client.get(reverse(url_name), params).status_code == 404
+    # the district admin, who may see every family on it, and the liaison still read it
+    for reader in (refreshed.admin, refreshed.liaison):
+        client.force_login(reader)
+        assert client.get(reverse(url_name), params).status_code == 200
+
+
+def test_a_family_counted_in_the_rollups_but_no_longer_assigned_still_refuses(client, refreshed):
+    """Figures built while the other-site family was on the caseload still count it."""
+    assignment = f.AssignmentFactory(staff=refreshed.liaison, household=refreshed.other_site_family)
+    services.refresh_all(full=True)
+    assignment.delete()
+    client.force_login(refreshed.leader)
+    params = {"scope": "caseload", "scope_id": refreshed.liaison.pk}
+    assert client.get(reverse("insights:dashboard"), params).status_code == 404
+    services.refresh_all(full=True)
+    assert client.get(reverse("insights:dashboard"), params).status_code == 200
+
+
+def test_a_leader_cannot_read_the_caseload_of_someone_outside_their_district(client, refreshed):
+    stranger = f.UserFactory(username="farliaison")
+    f.MembershipFactory(
+        user=stranger, district=refreshed.other_district, site=None, role=Role.LIAISON
+    )
+    client.force_login(refreshed.leader)
+    params = {"scope": "caseload", "scope_id": stranger.pk}
+    assert client.get(reverse("insights:dashboard"), params).status_code == 404
+
+
+def test_outreach_from_a_caseload_with_a_family_outside_the_leaders_sites_is_refused(
+    client, refreshed
+):
+    f.AssignmentFactory(staff=refreshed.liaison, household=refreshed.other_site_family)
+    services.refresh_all(full=True)
+    client.force_login(refreshed.leader)
+    param = f"caseload:{refreshed.liaison.pk}:unreached:all:all"
+    assert client.post(reverse("insights:outreach"), {"param": param}).status_code == 400

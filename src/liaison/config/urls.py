@@ -11,6 +11,9 @@ from liaison.core import views as core_views
 
 admin.site.login = secure_admin_login(admin.site.login)
 
+# A parameter we cannot read (an impossible date ...) says which one (core/params.py).
+handler400 = "liaison.core.views.bad_request"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -1,10 +1,27 @@
-"""Base models shared by every app: who created and last changed a record, and when."""
+"""Base models shared by every app: who created and last changed a record, and when; a person's name."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from liaison.core.current import current_user
+from liaison.core.validators import strip_bidi_controls
+
+
+class NameField(models.CharField):
+    """A person's or household's name: stored without bidi control characters, whichever way it
+    comes in (a form, the admin, a service's save(), a queryset update() or bulk_create())."""
+
+    def to_python(self, value):
+        return strip_bidi_controls(super().to_python(value))
+
+    def pre_save(self, model_instance, add):
+        value = strip_bidi_controls(super().pre_save(model_instance, add))
+        setattr(model_instance, self.attname, value)
+        return value
+
+    def get_prep_value(self, value):
+        return strip_bidi_controls(super().get_prep_value(value))
 
 
 class TrackedModel(models.Model):

@@ -125,3 +125,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(
             _("“%(value)s” is not a time zone, e.g. America/Chicago."), params={"value": value}
         ) from None
+
+
+# Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): in a
+# name they reorder what follows on the page ("Ana" + RLO + "gnp.exe" shows as "Anaexe.png"), so
+# names are stored without them; templates isolate each name with <bdi> instead.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi_controls(value):
+    """The text without bidi embedding/override/isolate characters; other values as they are."""
+    return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value

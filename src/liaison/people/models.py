@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.models import TrackedModel
+from liaison.core.models import NameField, TrackedModel
 from liaison.core.validators import (
     format_phone,
     language_name,
@@ -154,6 +154,9 @@ class StaffManager(UserManager.from_queryset(UserQuerySet)):
 class User(AbstractUser):
     """A member of staff. Families never have a User: they sign in to the portal without a password."""
 
+    first_name = NameField(_("first name"), max_length=150, blank=True)
+    last_name = NameField(_("last name"), max_length=150, blank=True)
+
     phone = models.CharField(
         _("mobile phone"), max_length=20, blank=True, validators=[validate_e164]
     )
@@ -243,7 +246,7 @@ class HouseholdQuerySet(models.QuerySet):
 
 class Household(TrackedModel, PostalAddress):
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="households")
-    name = models.CharField(
+    name = NameField(
         _("household name"),
         max_length=200,
         help_text=_("How staff refer to the family, e.g. “Nguyen – Tran household”."),
@@ -302,9 +305,9 @@ class GuardianQuerySet(models.QuerySet):
 
 class Guardian(TrackedModel):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="guardians")
-    given_name = models.CharField(_("given name"), max_length=100)
-    family_name = models.CharField(_("family name"), max_length=100)
-    preferred_name = models.CharField(_("goes by"), max_length=100, blank=True)
+    given_name = NameField(_("given name"), max_length=100)
+    family_name = NameField(_("family name"), max_length=100)
+    preferred_name = NameField(_("goes by"), max_length=100, blank=True)
     relationship = models.CharField(
         _("relationship"), max_length=32, choices=Relationship.choices, default=Relationship.PARENT
     )
@@ -416,9 +419,9 @@ class Student(TrackedModel):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="students"
     )
-    given_name = models.CharField(_("given name"), max_length=100)
-    family_name = models.CharField(_("family name"), max_length=100)
-    preferred_name = models.CharField(_("goes by"), max_length=100, blank=True)
+    given_name = NameField(_("given name"), max_length=100)
+    family_name = NameField(_("family name"), max_length=100)
+    preferred_name = NameField(_("goes by"), max_length=100, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access, record_household_view
 from liaison.core import policy
+from liaison.core.params import datetime_param
 from liaison.people import panels, services, timeline
 from liaison.people.forms import (
     AssignForm,
@@ -132,9 +132,7 @@ def household_timeline(request, pk):
     household = _household_or_404(request.user, pk)
     if not _glass_ok(request, household):
         return redirect(household)
-    before = (
-        parse_datetime(request.GET.get("before", "") or "") if request.GET.get("before") else None
-    )
+    before = datetime_param(request, "before")
     kinds = [k for k in request.GET.getlist("kind") if k in timeline.KIND_LABELS]
     entries = timeline.entries_for(household, request.user, before=before, limit=25, kinds=kinds)
     return render(

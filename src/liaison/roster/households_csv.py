@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from liaison.core.validators import strip_bidi_controls
 from liaison.people.choices import Grade, Relationship
 from liaison.people.models import (
     District,
@@ -156,6 +157,8 @@ class HouseholdsImport(OneRosterImport):
 
     def check(self, line, row, sites, seen):
         get = lambda k: (row.get(k) or "").strip()  # noqa: E731
+        # Names are stored without bidi controls (core/validators.py), as the models store them.
+        name = lambda k: strip_bidi_controls(row.get(k) or "").strip()  # noqa: E731
         check_text(row, OPTIONAL)
         for col in REQUIRED:
             if not get(col):
@@ -173,9 +176,9 @@ class HouseholdsImport(OneRosterImport):
             "line": line,
             "role": role,
             "household": get("household_id"),
-            "household_name": get("household_name"),
-            "given": get("given_name")[:100],
-            "family": get("family_name")[:100],
+            "household_name": name("household_name"),
+            "given": name("given_name")[:100],
+            "family": name("family_name")[:100],
             "address": {
                 k: get(c)
                 for k, c in (

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from liaison.core.db import insert_rows, refresh_statistics, update_rows
-from liaison.core.validators import normalize_phone
+from liaison.core.validators import normalize_phone, strip_bidi_controls
 from liaison.people.choices import Grade, Relationship, Role, SiteKind
 from liaison.people.models import (
     ClassSection,
@@ -573,7 +573,11 @@ class OneRosterImport:
                 raise RowError("role", "", "no role for this user (roles.csv or users.csv)")
             if role != "?" and role not in ALL_ROLES:
                 raise RowError("role", role, "unknown role")
-            given, family = row.get("givenName", "").strip(), row.get("familyName", "").strip()
+            # Names are stored without bidi controls (core/validators.py), as the models store them.
+            given, family = (
+                strip_bidi_controls(row.get(column, "")).strip()
+                for column in ("givenName", "familyName")
+            )
             if not given and not family:
                 raise RowError("givenName", "", "a user needs a name")
             # Kept for every user of the bundle until the end of the stage: compact values (shared
@@ -605,7 +609,7 @@ class OneRosterImport:
                 "agents": tuple(split_list(row.get("agentSourcedIds", ""))),
                 "given": given[:100],
                 "family": family[:100],
-                "preferred": row.get("preferredGivenName", "").strip()[:100],
+                "preferred": strip_bidi_controls(row.get("preferredGivenName", "")).strip()[:100],
                 "email": email,
                 "mobile": sms if raw_sms else phone,
                 "other": phone if raw_sms else "",

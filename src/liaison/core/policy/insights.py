@@ -1,6 +1,8 @@
 """Who may read which dashboards: liaisons their caseload, site leaders their sites, admins the district."""
 
-from liaison.core.policy import access_for
+from django.db.models import Q
+
+from liaison.core.policy import access_for, household_filter
 from liaison.insights.choices import Scope
 
 
@@ -36,5 +38,37 @@ def may_view_scope(user, scope: str, scope_id: int) -> bool:
 
         return Site.objects.filter(pk=scope_id, district_id__in=access.admin_district_ids).exists()
     if scope == Scope.CASELOAD:
-        return scope_id == user.pk or access.is_admin or bool(access.leader_site_ids)
+        if scope_id == user.pk or access.superuser:
+            return True
+        if not (access.is_admin or access.leader_site_ids):
+            return False
+        return _caseload_wholly_visible(user, access, scope_id)
     return False
+
+
+def _caseload_wholly_visible(user, access, liaison_id: int) -> bool:
+    """A caseload's figures count every family on it: another person reads them only when each of
+    those families is one they may open, and the liaison works in one of their districts.
+
+    The families counted are the caseload's rows in the rollups (what the figures were built from)
+    and its current assignments (what the next rebuild will count), so neither a stale rollup nor a
+    fresh assignment lets a figure about a family outside the reader's scope through."""
+    from liaison.insights.choices import Dimension
+    from liaison.insights.models import HouseholdDimension
+    from liaison.people.choices import AssignmentRole
+    from liaison.people.models import Household, HouseholdAssignment, Membership
+
+    if not Membership.objects.filter(
+        user_id=liaison_id, district_id__in=access.district_ids, is_active=True
+    ).exists():
+        return False
+    counted = HouseholdDimension.objects.filter(
+        dimension=Dimension.LIAISON, value=str(liaison_id), engagement__is_active=True
+    ).values("engagement_id")
+    assigned = (
+        HouseholdAssignment.objects.current()
+        .filter(staff_id=liaison_id, role=AssignmentRole.LIAISON)
+        .values("household_id")
+    )
+    on_caseload = Household.objects.filter(Q(pk__in=counted) | Q(pk__in=assigned))
+    return not on_caseload.exclude(household_filter(user)).exists()

@@ -1,6 +1,7 @@
 """Template helpers shared by every app."""
 
 from django import template
+from django.utils.html import format_html
 
 from liaison.core import policy
 from liaison.core.validators import format_phone, language_name
@@ -38,3 +39,12 @@ def can(context, check, obj=None):
         if obj is not None
         else getattr(policy, f"can_{check}")(user)
     )
+
+
+@register.filter(is_safe=True)
+def bdi(value):
+    """A name isolated from the text around it: a right-to-left name (Arabic, Hebrew) does not
+    reorder the words beside it, nor they the name. The name itself is escaped."""
+    if value is None or value == "":
+        return ""
+    return format_html("<bdi>{}</bdi>", value)

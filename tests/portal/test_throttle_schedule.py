@@ -1,0 +1,129 @@
+"""Old sign-in throttle rows are forgotten by a scheduled task that re-queues itself every hour.
+
+The scheduled run is checked end to end in real processes against a database of their own:
+`liaison forget_throttles --schedule`, then the task worker (`liaison worker --batch`) runs it.
+"""
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from liaison.portal.models import SignInThrottle
+from liaison.portal.tasks import forget_old_throttles, kept_hours
+
+ROOT = Path(__file__).resolve().parents[2]
+SETUP = "import django; django.setup(); "  # before this module's imports load the models
+
+
+def _throttles(now):
+    SignInThrottle.objects.bulk_create(
+        [
+            SignInThrottle(kind="request", key="old-number", at=now - dt.timedelta(days=2)),
+            SignInThrottle(kind="failure", key="old-ip", at=now - dt.timedelta(hours=25)),
+            SignInThrottle(kind="failure", key="recent", at=now - dt.timedelta(minutes=10)),
+        ]
+    )
+
+
+def setup_data():
+    """Run in a subprocess (after django.setup()): two throttle rows older than a day, one from ten minutes ago."""
+    _throttles(timezone.now())
+
+
+def report():
+    from django_tasks_db.models import DBTaskResult
+
+    tasks = DBTaskResult.objects.filter(task_path="liaison.portal.tasks.forget_old_throttles")
+    print(
+        json.dumps(
+            {
+                "keys": sorted(SignInThrottle.objects.values_list("key", flat=True)),
+                "done": tasks.filter(status="SUCCESSFUL").count(),
+                "waiting": [
+                    t.run_after.isoformat() for t in tasks.filter(status="READY").order_by("pk")
+                ],
+            }
+        )
+    )
+
+
+@pytest.fixture
+def own_database(tmp_path):
+    """A database the worker processes share (the test's own SQLite database is in memory)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        params = connection.settings_dict
+        name = f"{params['NAME']}_throttles"
+        base = (
+            f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+        )
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        yield f"{base}/{name}"
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path / 'throttles.sqlite3'}"
+
+
+@pytest.mark.slow
+def test_the_scheduled_task_forgets_old_throttles_in_the_worker_and_comes_back_in_an_hour(
+    own_database, tmp_path
+):
+    env = {
+        **os.environ,
+        "DATABASE_URL": own_database,
+        "LIAISON_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+        "LIAISON_TASK_BACKEND": "database",
+        "LIAISON_LOG_LEVEL": "ERROR",
+    }
+    run = dict(cwd=ROOT, env=env, check=True, capture_output=True, timeout=300, text=True)
+    liaison = [sys.executable, "-m", "liaison.cli"]
+    module = "tests.portal.test_throttle_schedule"
+    subprocess.run([*liaison, "migrate", "--no-input"], **run)
+    subprocess.run(
+        [sys.executable, "-c", f"{SETUP}from {module} import setup_data; setup_data()"], **run
+    )
+    scheduled = subprocess.run([*liaison, "forget_throttles", "--schedule"], **run)
+    assert "every hour" in scheduled.stdout
+    before = timezone.now()
+    subprocess.run([*liaison, "worker", "--batch"], **run)
+    result = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", f"{SETUP}from {module} import report; report()"], **run
+        ).stdout
+    )
+    assert result["keys"] == ["recent"], "the day-old rows are gone, the recent one kept"
+    assert result["done"] == 1
+    [waiting] = result["waiting"]
+    next_run = dt.datetime.fromisoformat(waiting)
+    assert dt.timedelta(minutes=55) < next_run - before < dt.timedelta(minutes=65)
+
+
+def test_the_task_forgets_rows_older_than_a_day_and_keeps_the_rest(world):
+    _throttles(timezone.now())
+    assert forget_old_throttles.call(reschedule=False) == 2
+    assert list(SignInThrottle.objects.values_list("key", flat=True)) == ["recent"]
+
+
+def test_a_lockout_set_longer_than_a_day_is_not_cut_short(world, settings):
+    settings.LIAISON_PORTAL_LOCKOUT_MINUTES = 48 * 60
+    assert kept_hours() == 48
+    _throttles(timezone.now())
+    out = io.StringIO()
+    call_command("forget_throttles", stdout=out)
+    assert "1 sign-in throttle row(s) forgotten." in out.getvalue()
+    assert sorted(SignInThrottle.objects.values_list("key", flat=True)) == ["old-ip", "recent"]

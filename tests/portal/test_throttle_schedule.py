@@ -127,3 +127,14 @@ def test_a_lockout_set_longer_than_a_day_is_not_cut_short(world, settings):
     call_command("forget_throttles", stdout=out)
     assert "1 sign-in throttle row(s) forgotten." in out.getvalue()
     assert sorted(SignInThrottle.objects.values_list("key", flat=True)) == ["old-ip", "recent"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduling_twice_leaves_one_hourly_run():
+    from django_tasks_db.models import DBTaskResult
+
+    for expected in ("every hour", "already scheduled"):
+        out = io.StringIO()
+        call_command("forget_throttles", "--schedule", stdout=out)
+        assert expected in out.getvalue()
+    assert DBTaskResult.objects.filter(task_path=forget_old_throttles.module_path).count() == 1

@@ -7,6 +7,10 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from liaison.core import periodic
+
+THROTTLES = "forget-throttles"
+
 # Throttle rows count for an hour (requests) or the lockout window (wrong guesses); a day-old row
 # counts for nothing. Hourly keeps the table, read on every sign-in attempt, small.
 EVERY = dt.timedelta(hours=1)
@@ -22,12 +26,19 @@ def kept_hours() -> int:
 
 
 @task()
-def forget_old_throttles(reschedule: bool = True) -> int:
-    """Delete sign-in throttle rows older than a day, then queue the next run in an hour
-    (`liaison forget_throttles --schedule` queues the first)."""
+def forget_old_throttles(token: str = "", reschedule: bool = True) -> int:
+    """Delete sign-in throttle rows older than a day. An hourly run (`liaison forget_throttles
+    --schedule` queues the first, with its token) then queues the next; a superseded run stops."""
     from liaison.portal import services
 
+    if token and not periodic.start(THROTTLES, token):
+        return 0
     count = services.forget_old_throttles(older_than_hours=kept_hours())
-    if reschedule:
-        forget_old_throttles.using(run_after=next_run()).enqueue(reschedule=True)
+    if token and reschedule:
+        periodic.finish(THROTTLES, token, forget_old_throttles, next_run())
     return count
+
+
+def schedule_forgetting() -> tuple[dt.datetime, bool]:
+    """Queue the hourly run (the first one now) unless it is queued already."""
+    return periodic.schedule(THROTTLES, forget_old_throttles, timezone.now())

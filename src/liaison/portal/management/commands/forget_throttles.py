@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from liaison.portal import services
+from liaison.portal.tasks import kept_hours, schedule_forgetting
 
 
 class Command(BaseCommand):
@@ -17,12 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, schedule=False, **options):
         if schedule:
-            from liaison.portal.tasks import forget_old_throttles
-
-            forget_old_throttles.enqueue(reschedule=True)
-            self.stdout.write("Old sign-in throttles are forgotten every hour from now.")
+            _when, queued = schedule_forgetting()
+            self.stdout.write(
+                "Old sign-in throttles are forgotten every hour from now."
+                if queued
+                else "Forgetting old sign-in throttles is already scheduled; nothing changed."
+            )
             return
-        from liaison.portal.tasks import kept_hours
 
         count = services.forget_old_throttles(older_than_hours=kept_hours())
         self.stdout.write(f"{count} sign-in throttle row(s) forgotten.")

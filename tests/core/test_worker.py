@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
+from tests.core.conftest import REDIS_URL
 from tests.messaging.gateway import FakeGateway
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("LIAISON_TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 # A family, a message from its liaison, and an event starting in 70 seconds
 # whose one reminder ("1 minute before") falls due 10 seconds from now; the family said yes.
@@ -42,39 +41,6 @@ start = timezone.now() + dt.timedelta(seconds=70)
 events.respond(invitation=invitation, answer="yes")
 print((start - dt.timedelta(minutes=1)).isoformat())
 """
-
-
-@pytest.fixture
-def own_database(tmp_path):
-    """A database the command processes share (the test's own SQLite database is in memory)."""
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        params = connection.settings_dict
-        name = f"{params['NAME']}_worker"
-        base = (
-            f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
-        )
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        yield f"{base}/{name}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path / 'worker.sqlite3'}"
-
-
-@pytest.fixture
-def redis_db():
-    """The Redis database these tests own, emptied before and after (never skipped: the RQ
-    backend is what is under test)."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
 
 
 def command_env(database_url, tmp_path, gateway, backend):
@@ -134,9 +100,7 @@ def test_worker_batch_delivers_the_message_and_sends_the_reminder_when_due(
 
 
 @pytest.mark.slow
-def test_immediate_backend_sends_at_once_and_its_worker_has_nothing_to_run(
-    own_database, tmp_path
-):
+def test_immediate_backend_sends_at_once_and_its_worker_has_nothing_to_run(own_database, tmp_path):
     before, after, output = run_until_reminder_is_due("immediate", own_database, tmp_path)
     assert "Your liaison wrote this" in before
     assert "Nothing to run" in output

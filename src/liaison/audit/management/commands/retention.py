@@ -18,6 +18,14 @@ class Command(BaseCommand):
         if schedule:
             from liaison.audit.tasks import apply_retention, next_run
 
+            if not apply_retention.get_backend().supports_defer:
+                # The immediate backend has no queue to wait in: the operating system schedules it.
+                self.stdout.write(
+                    "This task backend runs tasks at once and cannot wait until tonight. "
+                    "Run `liaison retention` nightly from cron instead, e.g.:\n"
+                    "  0 3 * * *  liaison retention"
+                )
+                return
             when = next_run()
             apply_retention.using(run_after=when).enqueue(reschedule=True)
             self.stdout.write(f"Retention runs nightly from {when:%Y-%m-%d %H:%M %Z}.")

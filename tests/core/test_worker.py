@@ -67,9 +67,10 @@ def texts(gateway) -> list[str]:
     return sorted(m["body"].split("\n")[0] for m in gateway.sent)
 
 
-def run_until_reminder_is_due(backend, database_url, tmp_path):
+def run_until_reminder_is_due(backend, database_url, tmp_path, then=("worker", "--batch")):
     """Set the family up, check nothing went out without a worker, then run `liaison worker
-    --batch` once the reminder is due. Returns the texts the phone got, and the worker's output."""
+    --batch` (or `then`) once the reminder is due. Returns the texts the phone got before and
+    after, and the command's output."""
     with FakeGateway() as gateway:
         env = command_env(database_url, tmp_path, gateway, backend)
         run = dict(cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=180)
@@ -80,7 +81,7 @@ def run_until_reminder_is_due(backend, database_url, tmp_path):
         )
         before = texts(gateway)
         time.sleep(max(0.0, (due - dt.datetime.now(dt.UTC)).total_seconds()) + 1)
-        worker = subprocess.run([*manage, "worker", "--batch"], **run)
+        worker = subprocess.run([*manage, *then], **run)
         return before, texts(gateway), worker.stdout + worker.stderr
 
 
@@ -102,6 +103,16 @@ def test_worker_batch_delivers_the_message_and_sends_the_reminder_when_due(
 @pytest.mark.slow
 def test_immediate_backend_sends_at_once_and_its_worker_has_nothing_to_run(own_database, tmp_path):
     before, after, output = run_until_reminder_is_due("immediate", own_database, tmp_path)
-    assert "Your liaison wrote this" in before
+    assert before == ["Family math night", "Your liaison wrote this"]  # invitation, message
     assert "Nothing to run" in output
     assert after == before
+
+
+@pytest.mark.slow
+def test_immediate_backend_sends_reminders_from_cron(own_database, tmp_path):
+    before, after, output = run_until_reminder_is_due(
+        "immediate", own_database, tmp_path, then=["event_reminders"]
+    )
+    assert "1 reminder(s) sent" in output
+    [reminder] = set(after) - set(before)
+    assert reminder.startswith("See you at Family math night")

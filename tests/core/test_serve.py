@@ -10,7 +10,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -59,10 +61,10 @@ def healthy(url: str) -> bool:
 class Served:
     """`liaison serve` in its own process group, stopped (with its children) at the end."""
 
-    def __init__(self, env, port):
+    def __init__(self, env, port, workers=1):
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [*MANAGE, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            [*MANAGE, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -150,3 +152,55 @@ def test_a_message_written_in_the_browser_is_delivered_by_the_worker_serve_start
     assert [(m["to"], m["body"].split("\n")[0]) for m in gateway.sent] == [
         ("+16175550177", "Conferences are on Thursday")
     ], output
+
+
+def sign_in_over_http(url: str, username: str, password: str, forwarded: str) -> str:
+    """A fresh browser session signing in, through a proxy that sends `forwarded`; each request
+    on a new connection, so either web process may answer it. Returns the page it ends on."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    headers = {"X-Forwarded-For": forwarded}
+    first = urllib.request.Request(url + "/sign-in/", headers=headers)  # noqa: S310 - loopback
+    with opener.open(first, timeout=30) as r:
+        page = r.read().decode()
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "login": username, "password": password}
+    ).encode()
+    request = urllib.request.Request(url + "/sign-in/", data=data, headers=headers)  # noqa: S310
+    with opener.open(request, timeout=30) as r:  # follows the redirect after a sign-in
+        return r.read().decode()
+
+
+@pytest.mark.slow
+def test_behind_a_proxy_sign_in_limits_hold_across_web_processes(own_database, tmp_path):
+    """Two gunicorn processes, LIAISON_BEHIND_PROXY=1 (the test plays the proxy): one client
+    writing made-up addresses into its own X-Forwarded-For is refused after its 8 failures (the
+    limit set here, counted over half an hour so a slow machine stays inside it), however the
+    requests were shared between the processes; a colleague behind the same proxy is not."""
+    with FakeGateway() as gateway:
+        env = command_env(own_database, tmp_path, gateway, "database")
+        env.update(
+            {
+                "LIAISON_BEHIND_PROXY": "1",
+                "LIAISON_WEB_WORKERS": "2",
+                "LIAISON_LOGIN_FAILED_LIMIT": "8/30m/ip,5/5m/key",
+            }
+        )
+        env.pop("CACHE_URL", None)  # the default
+        prepare(env)
+        served = Served(env, free_port(), workers=2)
+        try:
+            assert served.wait_until_up(), served.stop()
+            for i in range(8):
+                page = sign_in_over_http(
+                    served.url, f"nobody{i}", "wrong-password-1", f"198.51.100.{i}, 203.0.113.66"
+                )
+                assert "not correct" in page
+            page = sign_in_over_http(
+                served.url, "liaison", "correct-horse-battery", "198.51.100.99, 203.0.113.66"
+            )
+            assert "Too many failed login attempts" in page
+            page = sign_in_over_http(served.url, "liaison", "correct-horse-battery", "192.0.2.10")
+            assert "Too many" not in page and "Sign out" in page
+        finally:
+            served.stop()

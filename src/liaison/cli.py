@@ -29,8 +29,11 @@ def serve(argv: list[str]) -> int:
     subprocess.run(
         [exe, "-m", "liaison.cli", "collectstatic", "--no-input", "-v0"], check=True, env=env
     )
+    from django.conf import settings
+
     procs = []
-    if not args.no_worker:
+    # The immediate backend runs each task inside the request that enqueues it: no worker.
+    if not args.no_worker and settings.TASK_BACKEND != "immediate":
         procs.append(subprocess.Popen([exe, "-m", "liaison.cli", "worker"], env=env))
     procs.append(
         subprocess.Popen(

@@ -474,3 +474,19 @@ def test_leaders_see_break_the_glass_entries_for_their_sites(client, world):
     page = client.get(reverse("audit:break_glass"))
     assert b"Front office asked me" in page.content
     assert b"Sitefamily household" in page.content
+
+
+def test_scheduling_retention_with_the_immediate_backend_gives_the_cron_line(world, settings):
+    """That backend cannot hold a task until tonight: the command says how to run it nightly and
+    erases nothing now."""
+    from liaison.people.models import Enrolment
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    Enrolment.objects.filter(student__household=world.site_family).update(
+        is_active=False, ends_on=dt.date(2010, 6, 30)
+    )
+    RetentionPolicy.objects.create(district=world.district, section="people", years_after_leaving=7)
+    out = io.StringIO()
+    call_command("retention", "--schedule", stdout=out)
+    assert "0 3 * * *  liaison retention" in out.getvalue()
+    assert Household.objects.filter(pk=world.site_family.pk).exists()

@@ -19,7 +19,7 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(db):  # the limits are kept in the database cache (CACHE_URL)
     cache.clear()
     yield
     cache.clear()

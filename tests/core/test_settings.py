@@ -47,3 +47,17 @@ def test_only_the_page_youre_on_is_marked_current_in_the_navigation(client, worl
     html = client.get("/people/search/").content.decode()
     assert html.count('aria-current="page"') == 1
     assert 'href="/people/search/" aria-current="page"' in html
+
+
+def test_check_deploy_warns_when_several_processes_would_each_keep_their_own_limits(settings):
+    from django.core import checks
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.LIAISON_WEB_WORKERS = 2
+    warnings = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])
+    [warning] = [w for w in warnings if w.id == "liaison.W020"]
+    assert "every sign-in limit would be counted per process" in warning.msg
+    settings.LIAISON_WEB_WORKERS = 1
+    assert "liaison.W020" not in {
+        w.id for w in checks.run_checks(include_deployment_checks=True, tags=["caches"])
+    }

@@ -148,3 +148,20 @@ def test_household_events_page_shows_answers_and_the_check_in_code(client, world
     html = client.get(reverse("events:household_events", args=[world.caseload_family.pk]))
     html = html.content.decode()
     assert "Open house" in html and "Confirmed" in html and f"/events/qr/{inv.token}.svg" in html
+
+
+def test_with_the_immediate_backend_creating_an_event_works_and_invitations_go_at_once(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    """That backend cannot hold the reminders until their time: the event is still created (no
+    error page) and what needs no waiting, the invitations, is sent at once."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    client.force_login(world.liaison)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("events:new"), _form(world, recurrence=""))
+    assert response.status_code == 302
+    event = Event.objects.get(title="Navigating high school")
+    assert client.get(response["Location"]).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite_households(event=event, households=[world.site_family])
+    assert event.invitations.get().notices.exists()

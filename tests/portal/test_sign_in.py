@@ -147,6 +147,32 @@ def test_asking_for_too_many_codes_is_refused(
     assert len(sms_gateway.to(guardian.phone)) == 3
 
 
+def test_behind_a_proxy_codes_are_counted_per_address_the_proxy_saw(
+    client, guardian, sms_gateway, settings, django_capture_on_commit_callbacks
+):
+    """A client writing its own X-Forwarded-For is still one address; the family behind the same
+    proxy is another, and may ask for its code."""
+    settings.LIAISON_TRUSTED_PROXIES = 1
+    settings.LIAISON_PORTAL_IP_REQUESTS_PER_HOUR = 3
+
+    def ask(number, forwarded):
+        with django_capture_on_commit_callbacks(execute=True):
+            return type(client)().post(
+                reverse("portal:sign_in"),
+                {"contact": number},
+                REMOTE_ADDR="10.0.0.2",  # the proxy
+                HTTP_X_FORWARDED_FOR=forwarded,
+            )
+
+    for i in range(3):
+        assert ask(f"+1617555018{i}", f"198.51.100.{i}, 203.0.113.66").status_code == 302
+    refused = ask("+16175550189", "198.51.100.9, 203.0.113.66")
+    assert "Too many codes were asked for" in refused.content.decode()
+    response = ask(guardian.phone, "192.0.2.10")
+    assert response.status_code == 302 and response["Location"] == reverse("portal:verify")
+    assert len(sms_gateway.to(guardian.phone)) == 1
+
+
 def test_a_guardian_under_a_contact_restriction_cannot_sign_in(
     client, guardian, sms_gateway, django_capture_on_commit_callbacks
 ):

@@ -23,16 +23,7 @@ from liaison.audit.models import (
     LegalHold,
     RetentionPolicy,
 )
-
-
-def client_ip(request) -> str | None:
-    from django.conf import settings
-
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+from liaison.core.clientaddr import client_address
 
 
 def record_access(
@@ -58,7 +49,7 @@ def record_access(
         household_id=household_id,
         action=action,
         path=request.path[:300],
-        ip=client_ip(request),
+        ip=client_address(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:200],
         reason=reason,
     )

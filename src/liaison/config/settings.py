@@ -222,6 +222,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The cache holds the sign-in rate limits (and nothing that must survive): shared by every process
+# so that a limit holds whichever gunicorn worker answers. CACHE_URL: redis://host:6379/1, db://
+# (the database's own table, the default), or locmem:// (one process only: `check --deploy` warns).
+CACHE_URL = os.environ.get("CACHE_URL", "db://liaison_cache")
+# gunicorn processes `liaison serve` starts (its --workers); the deploy check compares the cache.
+LIAISON_WEB_WORKERS = int(os.environ.get("LIAISON_WEB_WORKERS", "2"))
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_URL.removeprefix("db://") or "liaison_cache",
+        }
+    }
+
 # Background work: django.tasks with the database backend by default; Redis (RQ) for scale-out.
 TASK_BACKEND = os.environ.get("LIAISON_TASK_BACKEND", "database")
 if TASK_BACKEND == "redis":
@@ -299,9 +319,13 @@ SECURE_SSL_REDIRECT = HTTPS and env_bool("LIAISON_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("LIAISON_BEHIND_PROXY") else None
-)
+BEHIND_PROXY = env_bool("LIAISON_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# How many reverse proxies of ours stand in front (each appends to X-Forwarded-For): the client's
+# address is the one the outermost saw (core.clientaddr.client_address). 0 without a proxy.
+LIAISON_TRUSTED_PROXIES = int(os.environ.get("LIAISON_TRUSTED_PROXIES", "1")) if BEHIND_PROXY else 0
+# allauth reads the address itself too (audit.signin.StaffAccountAdapter answers with ours).
+ALLAUTH_TRUSTED_PROXY_COUNT = LIAISON_TRUSTED_PROXIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("LIAISON_SESSION_SECONDS", 8 * 3600))

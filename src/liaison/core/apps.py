@@ -8,4 +8,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from liaison.core import checks  # noqa: F401  (registers system checks)
+
+        post_migrate.connect(_create_cache_table, sender=self)
+
+
+def _create_cache_table(using="default", **kwargs):
+    """`liaison migrate` also makes the database cache's table (CACHE_URL=db://, the default), so
+    the sign-in limits work from the first start; it leaves an existing table alone."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)

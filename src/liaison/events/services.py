@@ -6,6 +6,7 @@ arriving at the same instant cannot both take the last seat.
 """
 
 import datetime as dt
+import logging
 import re
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from liaison.events import notify
 from liaison.events.choices import Answer, EventStatus, RsvpChannel, Seat
 from liaison.events.models import ConferenceSlot, Event, Invitation
 from liaison.people.models import Guardian, Household
+
+log = logging.getLogger(__name__)
 
 RSVP_SALT = "liaison.events.rsvp"
 FEED_SALT = "liaison.events.feed"
@@ -126,7 +129,14 @@ def _enqueue(task_fn, *args, run_after=None):
     from liaison.events import tasks
 
     task = getattr(tasks, task_fn.__name__ + "_task")
-    (task.using(run_after=run_after) if run_after else task).enqueue(*args)
+    if run_after is None:
+        task.enqueue(*args)
+    elif task.get_backend().supports_defer:
+        task.using(run_after=run_after).enqueue(*args)
+    else:
+        # The immediate backend cannot wait: the event is saved and its reminders are not queued
+        # (docs/events.md says how such an installation sends them).
+        log.info("task backend cannot defer; %s not scheduled for %s", task_fn.__name__, run_after)
 
 
 def reminder_offsets() -> list[int]:

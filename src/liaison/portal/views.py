@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liaison.core.clientaddr import client_address
 from liaison.messaging import services as messaging
 from liaison.messaging.choices import Channel as MessagingChannel
 from liaison.people.choices import AssignmentRole
@@ -38,10 +39,6 @@ from liaison.portal.session import (
 )
 
 PENDING_KEY = "portal_pending"  # the number a code was sent to, so the family need not retype it
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _safe_next(request, value: str) -> str:
@@ -85,7 +82,7 @@ def sign_in_view(request):
         try:
             services.request_sign_in(
                 destination=destination,
-                ip=client_ip(request),
+                ip=client_address(request) or "",
                 next_path=_safe_next(request, next_path),
             )
         except services.Throttled:
@@ -114,7 +111,9 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         try:
             challenge = services.verify_code(
-                destination=destination, code=form.cleaned_data["code"], ip=client_ip(request)
+                destination=destination,
+                code=form.cleaned_data["code"],
+                ip=client_address(request) or "",
             )
         except services.SignInLocked:
             challenge, locked = None, True
@@ -158,7 +157,7 @@ def link(request, token):
     form = RememberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = services.redeem_link(token=token, ip=client_ip(request))
+            challenge = services.redeem_link(token=token, ip=client_address(request) or "")
         except services.SignInLocked:
             challenge = None
         if challenge is not None:

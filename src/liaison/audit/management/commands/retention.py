@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from liaison.audit import services
-from liaison.audit.tasks import schedule_retention
+from liaison.audit.tasks import apply_retention, schedule_retention
 
 
 class Command(BaseCommand):
@@ -18,6 +18,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, schedule=False, **options):
         if schedule:
+            if not apply_retention.get_backend().supports_defer:
+                # The immediate backend has no queue to wait in: the operating system schedules it.
+                self.stdout.write(
+                    "This task backend runs tasks at once and cannot wait until tonight. "
+                    "Run `liaison retention` nightly from cron instead, e.g.:\n"
+                    "  0 3 * * *  liaison retention"
+                )
+                return
             when, queued = schedule_retention()
             when = timezone.localtime(when)
             if queued:

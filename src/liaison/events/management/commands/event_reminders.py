@@ -1,4 +1,7 @@
-"""`liaison event_reminders`: send every event reminder that is due and not yet sent (cron)."""
+"""`liaison event_reminders`: send every event reminder that is due and not yet sent (cron).
+
+The task worker does this at each reminder's time; an installation whose task backend cannot wait
+(LIAISON_TASK_BACKEND=immediate) runs this every few minutes instead. Safe to run at any time."""
 
 from django.core.management.base import BaseCommand
 

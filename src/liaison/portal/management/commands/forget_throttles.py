@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from liaison.portal import services
-from liaison.portal.tasks import kept_hours, schedule_forgetting
+from liaison.portal.tasks import forget_old_throttles, kept_hours, schedule_forgetting
 
 
 class Command(BaseCommand):
@@ -18,6 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, schedule=False, **options):
         if schedule:
+            if not forget_old_throttles.get_backend().supports_defer:
+                self.stdout.write(
+                    "This task backend runs tasks at once and cannot wait an hour. "
+                    "Run `liaison forget_throttles` hourly from cron instead, e.g.:\n"
+                    "  7 * * * *  liaison forget_throttles"
+                )
+                return
             _when, queued = schedule_forgetting()
             self.stdout.write(
                 "Old sign-in throttles are forgotten every hour from now."

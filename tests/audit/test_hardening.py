@@ -145,9 +145,24 @@ def test_check_deploy_is_clean_in_production(tmp_path):
         LIAISON_HTTPS="1",
         SECRET_KEY=secrets.token_urlsafe(60),
         ALLOWED_HOSTS="liaison.example.org",
+        EMAIL_HOST="mail.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.slow
+def test_check_deploy_says_when_no_mail_server_is_set(tmp_path):
+    result = _liaison(
+        tmp_path,
+        "check",
+        "--deploy",
+        LIAISON_HTTPS="1",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="liaison.example.org",
+    )
+    assert result.returncode != 0
+    assert "mail.E001" in result.stdout + result.stderr
 
 
 @pytest.mark.slow

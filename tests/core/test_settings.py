@@ -15,6 +15,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "LIAISON_HTTPS": "1",
         "SECRET_KEY": "x" * 60 + "production-secret-key-for-the-test",
         "ALLOWED_HOSTS": "liaison.example.org",
+        "EMAIL_HOST": "mail.example.org",
         "LIAISON_DATA_DIR": str(tmp_path),
         "DEBUG": "",
     }

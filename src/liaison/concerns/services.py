@@ -307,6 +307,7 @@ def route_about_staff(*, concern, by) -> list:
 def _tell_about_staff_concern(concern_pk, user_ids) -> None:
     from django.conf import settings
 
+    from liaison.messaging import staff as staff_notices
     from liaison.people.models import User
 
     concern = Concern.objects.select_related("household", "category").get(pk=concern_pk)
@@ -318,6 +319,7 @@ def _tell_about_staff_concern(concern_pk, user_ids) -> None:
         with translation.override(user.interface_language or settings.LANGUAGE_CODE):
             notify_staff(
                 user,
+                district=concern.district_id,
                 subject=_("Concern about a member of staff: %(household)s")
                 % {"household": concern.household},
                 body=_(
@@ -331,6 +333,8 @@ def _tell_about_staff_concern(concern_pk, user_ids) -> None:
                 },
                 key=f"concern-about-staff-{concern.pk}-{user.pk}",
             )
+    # Told at once, not at the worker's next pass; what cannot go now stays in the outbox.
+    staff_notices.send_now()
 
 
 def raise_concern_from_message(

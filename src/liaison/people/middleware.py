@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from liaison.core import policy
 from liaison.people.models import District
 
 # Pages that work without a district: signing in and out, second factors, Django's admin, the
@@ -22,7 +23,10 @@ class DistrictSetUpMiddleware:
             and user.is_authenticated
             and not request.path.startswith(_OPEN_PATHS)
         ):
-            self.district_exists = District.objects.exists()
+            # A person with a role is in a district (the page reads their roles anyway: no query).
+            self.district_exists = bool(policy.access_for(user).district_ids) or (
+                District.objects.exists()
+            )
             if not self.district_exists:
                 return render(request, "people/no_district.html", status=200)
         return self.get_response(request)

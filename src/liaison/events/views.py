@@ -426,12 +426,15 @@ def _kiosk_context(event, **context) -> dict:
 
 
 def _kiosk_page(request, event, *, status=200, **context):
+    # A form given back with its errors (a refused walk-in) replaces the empty one.
     context = _kiosk_context(
         event,
-        form=CheckInForm(),
-        walk_in=WalkInForm(),
-        min_query=services.KIOSK_MIN_QUERY,
-        **context,
+        **{
+            "form": CheckInForm(),
+            "walk_in": WalkInForm(),
+            "min_query": services.KIOSK_MIN_QUERY,
+            **context,
+        },
     )
     return render(request, "events/kiosk.html", context, status=status)
 

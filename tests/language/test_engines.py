@@ -1,6 +1,7 @@
 """Each engine speaks its provider's documented API (checked against loopback servers), and Argos
 without its package or models offers nothing rather than failing."""
 
+import io
 import sys
 import textwrap
 
@@ -190,7 +191,7 @@ def test_argos_without_the_package_offers_no_language(no_argos):
     assert not argos.available()
     engine = argos.Argos()
     assert not engine.can_translate("en", "es")
-    with pytest.raises(EngineRefused, match=r"liaison\[argos\]"):
+    with pytest.raises(EngineRefused, match=r"liaison-schools\[argos\]"):
         argos.install_models(["/nonexistent/translate-en_es.argosmodel"])
 
 
@@ -221,7 +222,7 @@ def test_installing_models_without_argos_says_how_to_get_it(tmp_path, no_argos):
 
     model = tmp_path / "translate-en_es.argosmodel"
     model.write_bytes(b"not really a model")
-    with pytest.raises(CommandError, match=r"liaison\[argos\]"):
+    with pytest.raises(CommandError, match=r"liaison-schools\[argos\]"):
         call_command("install_argos_models", str(tmp_path))
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -262,3 +263,17 @@ def test_district_on_argos_sends_families_the_machine_translation(world, fake_ar
     )
     assert out["es"].method == MACHINE
     assert "[es] SCHOOL IS CLOSED TOMORROW." in out["es"].body
+
+
+def test_a_damaged_model_file_is_named_and_the_good_ones_are_installed(fake_argos, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    folder = tmp_path / "models"
+    _argos_model(folder, "en_es")
+    (folder / "translate-en_fr.argosmodel").write_bytes(b"\x00truncated download")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"translate-en_fr\.argosmodel is damaged"):
+        call_command("install_argos_models", str(folder), stdout=out)
+    assert "installed" in out.getvalue() and "translate-en_es.argosmodel" in out.getvalue()
+    engine = argos.Argos()
+    assert engine.can_translate("en", "es") and not engine.can_translate("en", "fr")

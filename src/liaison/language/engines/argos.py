@@ -1,7 +1,8 @@
 """Argos Translate, offline on this server, with language packages the operator provides.
 
 argostranslate (and CTranslate2) is an optional extra: `pip install 'liaison-schools[argos]'`. Packages are
-installed from `.argosmodel` files with `liaison install_argos_models DIR`; Liaison never calls
+installed from `.argosmodel` files with `liaison install_argos_models DIR` into Argos's own folder
+(ARGOS_TRANSLATE_PACKAGE_DIR, else ~/.local/share/argos-translate/packages); Liaison never calls
 Argos's package index. Without the library or a package for a pair, the engine offers nothing and
 messages fall back to the original with a translated note.
 """
@@ -30,11 +31,36 @@ def install_models(paths) -> list[str]:
         raise EngineRefused(
             "Argos Translate is not installed: pip install 'liaison-schools[argos]'"
         ) from None
-    done = []
+    done, damaged = [], []
     for path in paths:
-        package.install_from_path(str(path))
-        done.append(str(path))
+        try:
+            package.install_from_path(str(path))
+        except Exception as exc:  # a truncated download, another file renamed .argosmodel
+            damaged.append((str(path), str(exc) or type(exc).__name__))
+        else:
+            done.append(str(path))
+    if damaged:
+        raise DamagedModels(done, damaged)
     return done
+
+
+class DamagedModels(EngineRefused):
+    """Some model files could not be installed; the others were."""
+
+    def __init__(self, done: list[str], damaged: list[tuple[str, str]]):
+        self.done, self.damaged = done, damaged
+        super().__init__(
+            "; ".join(f"{path} is damaged or not an Argos package ({why})" for path, why in damaged)
+        )
+
+
+def models_folder() -> str:
+    """Where Argos keeps installed packages: ARGOS_TRANSLATE_PACKAGE_DIR, else its own default
+    (~/.local/share/argos-translate/packages of the user Liaison runs as)."""
+    try:
+        return str(importlib.import_module("argostranslate.settings").package_data_dir)
+    except (ImportError, AttributeError):
+        return "ARGOS_TRANSLATE_PACKAGE_DIR, or ~/.local/share/argos-translate/packages"
 
 
 class Argos(Engine):

@@ -30,7 +30,14 @@ class Command(BaseCommand):
             raise CommandError("No .argosmodel files found.")
         try:
             done = argos.install_models(files)
+        except argos.DamagedModels as exc:
+            for name in exc.done:
+                self.stdout.write(f"installed {name}")
+            raise CommandError(
+                f"{exc}. Nothing else changed; download those again and rerun this command."
+            ) from None
         except EngineRefused as exc:
             raise CommandError(str(exc)) from None
         for name in done:
             self.stdout.write(f"installed {name}")
+        self.stdout.write(f"Argos keeps them in {argos.models_folder()}.")

@@ -1,6 +1,7 @@
 """Shared fixtures: a small district with one family per relationship a staff member can have to it."""
 
 import os
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -120,3 +121,29 @@ def world(db) -> World:
         interpreter,
         outsider,
     )
+
+
+# One Playwright for the whole session: the browser tests and the tests that drive a real server
+# with it (tests/core/test_serve.py) share it (a second sync_playwright() in one process fails).
+@pytest.fixture(scope="session")
+def browser():
+    from tests.browser import conftest as browser_conftest
+
+    if not (os.path.exists(browser_conftest.CHROMIUM) or shutil.which(browser_conftest.CHROMIUM)):
+        if os.environ.get("LIAISON_REQUIRE_BROWSER"):
+            pytest.fail(
+                f"Chromium is required for the browser tests but was not found at {browser_conftest.CHROMIUM}"
+            )
+        pytest.skip(
+            f"Chromium not found at {browser_conftest.CHROMIUM} (Debian: apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=browser_conftest.CHROMIUM,
+            headless=True,
+            args=browser_conftest.CHROMIUM_ARGS,
+        )
+        yield browser
+        browser.close()

@@ -1,7 +1,6 @@
 """Playwright driving Debian's Chromium against a live server. No browser download is ever used."""
 
 import os
-import shutil
 
 import pytest
 
@@ -22,22 +21,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        if os.environ.get("LIAISON_REQUIRE_BROWSER"):
-            pytest.fail(
-                f"Chromium is required for the browser tests but was not found at {CHROMIUM}"
-            )
-        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.core.test_worker import command_env
 from tests.messaging.gateway import FakeGateway
 
@@ -118,10 +117,10 @@ def test_serve_keeps_serving_with_the_immediate_backend(own_database, tmp_path):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_a_message_written_in_the_browser_is_delivered_by_the_worker_serve_starts(
-    own_database, redis_db, tmp_path
+    own_database, redis_db, tmp_path, browser
 ):
     """The district's setup: LIAISON_TASK_BACKEND=redis (on PostgreSQL when the suite runs there)."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     with FakeGateway() as gateway:
         env = command_env(own_database, tmp_path, gateway, "redis")
@@ -129,11 +128,9 @@ def test_a_message_written_in_the_browser_is_delivered_by_the_worker_serve_start
         served = Served(env, free_port())
         try:
             assert served.wait_until_up(), served.stop()
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-                )
-                page = browser.new_page()
+            context = browser.new_context()
+            try:
+                page = context.new_page()
                 page.set_default_timeout(20_000)
                 page.goto(served.url + "/sign-in/")
                 page.get_by_label("Username").fill("liaison")
@@ -143,7 +140,8 @@ def test_a_message_written_in_the_browser_is_delivered_by_the_worker_serve_start
                 page.get_by_role("textbox", name="Message").fill("Conferences are on Thursday")
                 page.get_by_role("button", name="Send").click()
                 expect(page.locator("#thread")).to_contain_text("Conferences are on Thursday")
-                browser.close()
+            finally:
+                context.close()
             deadline = time.monotonic() + 60
             while not gateway.sent and time.monotonic() < deadline:
                 time.sleep(0.2)

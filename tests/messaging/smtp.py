@@ -15,12 +15,14 @@ def free_port() -> int:
 class Recorder:
     def __init__(self, on_message=None):
         self.messages = []  # (envelope recipients, raw bytes)
+        self.senders = []  # the envelope sender (MAIL FROM) of each
         self.lock = threading.Lock()
         self.on_message = on_message
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+            self.senders.append(envelope.mail_from)
             count = len(self.messages)
         if self.on_message:
             self.on_message(count)

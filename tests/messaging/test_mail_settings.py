@@ -1,5 +1,7 @@
 """The mail settings the README gives do what it says: EMAIL_HOST alone sends family mail there."""
 
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -41,6 +43,25 @@ def test_setting_email_host_sends_family_mail_to_that_server(tmp_path):
         assert done.returncode == 0, done.stderr
         [(recipients, raw)] = server.recorder.messages
         assert recipients == ["parent@example.org"] and b"The bus leaves at 8." in raw
+    finally:
+        server.stop()
+
+
+def test_families_read_the_district_sender_and_bounces_go_to_liaison(tmp_path):
+    server = SMTPServer().start()
+    try:
+        done = send_family_email(
+            tmp_path,
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(server.port),
+            DEFAULT_FROM_EMAIL="Riverside Schools <schools@riverside.example.org>",
+            LIAISON_EMAIL_DOMAIN="mail.riverside.example.org",
+        )
+        assert done.returncode == 0, done.stderr
+        [(_to, raw)] = server.recorder.messages
+        headers = email.message_from_bytes(raw, policy=email.policy.SMTP)
+        assert headers["From"] == "Riverside Schools <schools@riverside.example.org>"
+        assert server.recorder.senders == ["reply+bounces@mail.riverside.example.org"]
     finally:
         server.stop()
 

@@ -386,6 +386,11 @@ MESSAGING_CHANNELS = {
 MESSAGING_MAILER = "default"
 MESSAGING_EMAIL_DOMAIN = os.environ.get("LIAISON_EMAIL_DOMAIN", "liaison.example.org")
 MESSAGING_REPLY_LOCALPART = os.environ.get("LIAISON_REPLY_LOCALPART", "reply")
+# The envelope sender of family and staff mail, where bounces go: an address the mail server hands
+# to Liaison like the reply addresses (POST /messages/email/inbound/ or `liaison receive_email`).
+MESSAGING_BOUNCE_ADDRESS = os.environ.get(
+    "LIAISON_BOUNCE_ADDRESS", f"{MESSAGING_REPLY_LOCALPART}+bounces@{MESSAGING_EMAIL_DOMAIN}"
+)
 MESSAGING_DEFAULT_SUBJECT = "Message from your school"
 # Inbound email posted by the mail server (raw RFC 5322) carries this token; empty disables it.
 MESSAGING_INBOUND_EMAIL_TOKEN = os.environ.get("LIAISON_INBOUND_EMAIL_TOKEN", "")

@@ -76,7 +76,12 @@ class DjangoEmail(ChannelBackend):
 
     def build(self, outgoing) -> EmailMessage:
         domain = settings.MESSAGING_EMAIL_DOMAIN
-        headers = {"Message-ID": f"<{outgoing.idempotency_key}@{domain}>"}
+        # The family reads DEFAULT_FROM_EMAIL; bounces (RFC 3464 reports) go to the envelope sender,
+        # a reply address the mail server hands to Liaison, which marks the address unreachable.
+        headers = {
+            "Message-ID": f"<{outgoing.idempotency_key}@{domain}>",
+            "From": settings.DEFAULT_FROM_EMAIL,
+        }
         if outgoing.unsubscribe_url:
             links = [f"<{outgoing.unsubscribe_url}>"]
             if outgoing.unsubscribe_mailto:
@@ -86,7 +91,7 @@ class DjangoEmail(ChannelBackend):
         msg = (_UnfoldedLinks if "List-Unsubscribe" in headers else EmailMessage)(
             subject=outgoing.subject or settings.MESSAGING_DEFAULT_SUBJECT,
             body=outgoing.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=settings.MESSAGING_BOUNCE_ADDRESS,
             to=[outgoing.to],
             reply_to=[outgoing.reply_to] if outgoing.reply_to else None,
             headers=headers,

@@ -147,3 +147,27 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def own_database(request, tmp_path):
+    """A database that `liaison` commands in processes of their own share with the test (the
+    test's own SQLite database is in memory): a file, or a PostgreSQL database named after the
+    test module, made empty for the test and dropped after it."""
+    from django.db import connection
+
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / f'{module}.sqlite3'}"
+        return
+    import psycopg
+
+    params = connection.settings_dict
+    name = f"{params['NAME']}_{module}"[:63]
+    base = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{base}/{name}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,7 +17,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tests.messaging.gateway import FakeGateway
 
@@ -76,27 +75,6 @@ def report():
             }
         )
     )
-
-
-@pytest.fixture
-def own_database(tmp_path):
-    """A database the worker processes share (the test's own SQLite database is in memory)."""
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        params = connection.settings_dict
-        name = f"{params['NAME']}_kill"
-        base = (
-            f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
-        )
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        yield f"{base}/{name}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path / 'kill.sqlite3'}"
 
 
 @pytest.mark.slow

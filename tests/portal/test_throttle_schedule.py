@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from liaison.portal.models import SignInThrottle
@@ -54,27 +53,6 @@ def report():
             }
         )
     )
-
-
-@pytest.fixture
-def own_database(tmp_path):
-    """A database the worker processes share (the test's own SQLite database is in memory)."""
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        params = connection.settings_dict
-        name = f"{params['NAME']}_throttles"
-        base = (
-            f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
-        )
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        yield f"{base}/{name}"
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path / 'throttles.sqlite3'}"
 
 
 @pytest.mark.slow

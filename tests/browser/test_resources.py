@@ -55,6 +55,10 @@ def test_liaison_finds_a_pantry_as_she_types_and_refers_the_family(page, world, 
     expect(results.get_by_role("link", name="Record this as an unmet need")).to_be_visible()
 
     page.get_by_label("What does the family need?").fill("pantry")
+    expect(pantry).to_be_visible()
+    # The live test server shares one in-memory SQLite connection between its threads: let the
+    # search the typing started finish before the next page is asked for.
+    page.wait_for_load_state("networkidle")
     pantry.get_by_role("link", name="Refer the family").click()
     expect(page.get_by_role("heading", name=re.compile("to Weekly Food Pantry"))).to_be_visible()
     assert axe_violations(page) == []

@@ -162,7 +162,7 @@ def test_a_bare_yes_from_a_number_that_never_opted_out_is_an_answer(client, worl
 
 
 def test_an_unknown_number_waits_for_a_liaison_to_attach_it(client, world, gateway):
-    inbound(client, "+16175550177", "This is Maria, Ana's mum", "SM70")
+    inbound(client, "+12125550177", "This is Maria, Ana's mum", "SM70")
     item = UnmatchedInbound.objects.get()
     household = world.caseload_family
     guardian = household.guardians.first()

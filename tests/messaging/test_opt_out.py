@@ -132,13 +132,13 @@ def test_an_ambiguous_stop_is_flagged_and_one_tap_opts_the_number_out(client, wo
 
 
 def test_a_stop_from_an_unknown_number_is_confirmed_once_in_its_language(client, world, gateway):
-    response = inbound(client, "+16175550177", "STOP", "SM-u1")
-    assert Suppression.objects.filter(channel="sms", address="+16175550177").exists()
+    response = inbound(client, "+12125550177", "STOP", "SM-u1")
+    assert Suppression.objects.filter(channel="sms", address="+12125550177").exists()
     body = response.content.decode()
     assert "<Message>You will get no more text messages from this number." in body
 
     response = inbound(client, "+16175550178", "Arrêtez", "SM-u2")
     assert "<Message>Vous ne recevrez plus de SMS de ce numéro." in response.content.decode()
 
-    again = inbound(client, "+16175550177", "stop please", "SM-u3")
+    again = inbound(client, "+12125550177", "stop please", "SM-u3")
     assert "<Message>" not in again.content.decode(), "one confirmation per opt-out"

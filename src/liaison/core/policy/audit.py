@@ -1,6 +1,9 @@
 """Who may see the access log, produce a family's record and erase it (built on core.policy)."""
 
-from liaison.core.policy import access_for, full_view
+from django.db.models import Q
+
+from liaison.core.policy.lookup import model
+from liaison.core.policy.scopes import NOTHING, access_for, full_view, site_households
 
 
 def can_export_household(user, household) -> bool:
@@ -19,11 +22,7 @@ def can_see_access_log(user) -> bool:
 
 def access_log_households(user):
     """Households whose access-log entries this person (an admin or site leader) may read."""
-    from django.db.models import Q
-
-    from liaison.core.policy import NOTHING, _site_households
-    from liaison.people.models import Household
-
+    Household = model("people.Household")
     access = access_for(user)
     if access.superuser:
         return Household.objects.all()
@@ -31,5 +30,10 @@ def access_log_households(user):
     if access.admin_district_ids:
         q |= Q(district_id__in=access.admin_district_ids)
     if access.leader_site_ids:
-        q |= _site_households(access.leader_site_ids)
+        q |= site_households(access.leader_site_ids)
     return Household.objects.filter(q)
+
+
+def tombstone_filter(user) -> Q:
+    """A filter on ErasureTombstone: the erasures of the districts this person administers."""
+    return Q(district_id__in=access_for(user).admin_district_ids)

@@ -18,17 +18,20 @@
 
 from django.db.models import Exists, OuterRef, Q
 
-from liaison.core import policy
-from liaison.core.policy import (
+from liaison.core.policy import scopes as policy
+from liaison.core.policy.cache import forget as forget_answers
+from liaison.core.policy.cache import kept
+from liaison.core.policy.lookup import model
+from liaison.core.policy.roles import AssignmentRole
+from liaison.core.policy.scopes import (
     NOTHING,
-    _assigned,
-    _in_sites,
-    _prefixed,
-    _site_households,
-    _taught_students,
     access_for,
+    assigned,
+    in_sites,
+    prefixed,
+    site_households,
+    taught_students,
 )
-from liaison.people.choices import AssignmentRole
 
 
 def about_staff() -> Q:
@@ -54,7 +57,7 @@ def may_be_assigned(staff, concern) -> bool:
 
 def concern_filter(user) -> Q:
     """A filter on Concern selecting what this person may open."""
-    from liaison.concerns.models import Concern
+    Concern = model("concerns.Concern")
 
     access = access_for(user)
     if access.superuser:
@@ -63,28 +66,24 @@ def concern_filter(user) -> Q:
     if access.admin_district_ids:
         q |= Q(district_id__in=access.admin_district_ids)
     if access.site_ids:
-        q |= _prefixed(_site_households(access.site_ids), "household_id")
+        q |= prefixed(site_households(access.site_ids), "household_id")
     if access.is_liaison:
-        q |= _prefixed(_assigned(user, AssignmentRole.LIAISON), "household_id")
+        q |= prefixed(assigned(user, AssignmentRole.LIAISON), "household_id")
     if access.user_id:
         q |= Q(assignee_id=access.user_id)
     if access.is_interpreter:
-        q |= _prefixed(_assigned(user, AssignmentRole.INTERPRETER), "household_id") & ~about_staff()
+        q |= prefixed(assigned(user, AssignmentRole.INTERPRETER), "household_id") & ~about_staff()
     if access.is_teacher:
         about_taught = Concern.students.through.objects.filter(
-            concern_id=OuterRef("pk"), student__in=_taught_students(user)
+            concern_id=OuterRef("pk"), student__in=taught_students(user)
         )
         q |= Q(Exists(about_taught)) & ~about_staff()
     return q & not_about(user)
 
 
 def _memo(user, name, household_id, compute):
-    """Answers about one household, kept on the user object for the request (like access_for)."""
-    cache = user.__dict__.setdefault("_liaison_concern_memo", {})
-    key = (name, household_id)
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
+    """Answers about one household, kept in the policy's one cache for the request."""
+    return kept(("concerns", name, user.pk, household_id), compute)
 
 
 def full_view(user, household) -> bool:
@@ -100,29 +99,22 @@ def full_view(user, household) -> bool:
 
 
 def forget(user) -> None:
-    user.__dict__.pop("_liaison_concern_memo", None)
-    policy.forget(user)
+    forget_answers(user)
 
 
 def concern_filter_in(user, household) -> Q:
     """concern_filter for the concerns of one household the person can open: decided once."""
-    from liaison.concerns.models import Concern
-    from liaison.people.models import HouseholdAssignment
+    Concern = model("concerns.Concern")
 
     access = access_for(user)
     if access.superuser or full_view(user, household):
         return not_about(user)
-    if (
-        access.is_interpreter
-        and HouseholdAssignment.objects.current()
-        .filter(household=household, staff=user, role=AssignmentRole.INTERPRETER)
-        .exists()
-    ):
+    if access.is_interpreter and policy.is_assigned(user, household, AssignmentRole.INTERPRETER):
         return ~about_staff() & not_about(user)
     q = Q(assignee_id=access.user_id) if access.user_id else NOTHING
     if access.is_teacher:
         about_taught = Concern.students.through.objects.filter(
-            concern_id=OuterRef("pk"), student__in=_taught_students(user)
+            concern_id=OuterRef("pk"), student__in=taught_students(user)
         )
         q |= Q(Exists(about_taught)) & ~about_staff()
     return q & not_about(user)
@@ -133,8 +125,7 @@ def _leads_household(user, household_id) -> bool:
 
 
 def _leads(user, household_id) -> bool:
-    from liaison.people.models import Household
-
+    Household = model("people.Household")
     access = access_for(user)
     if access.superuser:
         return True
@@ -145,7 +136,7 @@ def _leads(user, household_id) -> bool:
         ).exists()
     ):
         return True
-    return bool(access.leader_site_ids) and _in_sites(
+    return bool(access.leader_site_ids) and in_sites(
         Household(pk=household_id), access.leader_site_ids
     )
 
@@ -177,7 +168,7 @@ def _readable_notes(user, household) -> Q:
         if access.admin_district_ids:
             q |= Q(concern__district_id__in=access.admin_district_ids)
         if access.leader_site_ids:
-            q |= _prefixed(_site_households(access.leader_site_ids), "household_id")
+            q |= prefixed(site_households(access.leader_site_ids), "household_id")
     return q
 
 
@@ -228,3 +219,23 @@ def can_log_contact(user, household) -> bool:
 
 def can_edit_categories(user) -> bool:
     return access_for(user).is_admin
+
+
+def reassignable_staff(user):
+    """Who a leader may hand open concerns from and to: staff of their districts (a superuser:
+    every active account). A User queryset."""
+    User = model("people.User")
+    if access_for(user).superuser:
+        return User.objects.filter(is_active=True)
+    districts = access_for(user).district_ids or [0]
+    return User.objects.filter(
+        memberships__district_id__in=districts, memberships__is_active=True
+    ).distinct()
+
+
+def category_districts(user):
+    """The districts whose concern categories and service targets this person sets."""
+    District = model("people.District")
+    if access_for(user).superuser:
+        return District.objects.all()
+    return District.objects.filter(pk__in=access_for(user).admin_district_ids)

@@ -10,20 +10,20 @@ the household may see them, whoever may edit it may answer for the family.
 
 from django.db.models import Q
 
-from liaison.core.policy import NOTHING, access_for
+from liaison.core.policy.lookup import model
+from liaison.core.policy.roles import EventKind
+from liaison.core.policy.scopes import NOTHING, access_for
 
 
 def _teacher_site_ids(user):
-    from liaison.people.models import ClassSection
-
     return set(
-        ClassSection.objects.filter(teachers=user, is_active=True).values_list("site_id", flat=True)
+        model("people.ClassSection")
+        .objects.filter(teachers=user, is_active=True)
+        .values_list("site_id", flat=True)
     )
 
 
 def event_filter(user) -> Q:
-    from liaison.events.choices import EventKind
-
     access = access_for(user)
     if access.superuser:
         return Q()
@@ -62,3 +62,37 @@ def can_publish_slots(user, event) -> bool:
 
 def can_see_groups(user) -> bool:
     return can_run_events(user)
+
+
+def home_district(user):
+    """The district whose events this person creates by default: the first they administer, else
+    the first they work in (a superuser without a membership: the first district)."""
+    access = access_for(user)
+    District = model("people.District")
+    ids = access.admin_district_ids or access.district_ids
+    district = District.objects.filter(pk__in=ids).order_by("pk").first()
+    if district is None and access.superuser:
+        district = District.objects.order_by("pk").first()
+    return district
+
+
+def event_sites(user):
+    """The active sites this person may hold events at: their districts' (admins), their own."""
+    access = access_for(user)
+    sites = model("people.Site").objects.active()
+    if access.superuser:
+        return sites
+    return sites.filter(Q(district_id__in=access.admin_district_ids) | Q(pk__in=access.site_ids))
+
+
+def group_filter(user) -> Q:
+    """A filter on Group: a district's groups for its admins, a site's for its leaders and
+    liaisons, and district-wide groups for those who work at one of the district's sites."""
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    return (
+        Q(district_id__in=access.admin_district_ids)
+        | Q(site_id__in=access.site_ids)
+        | Q(site__isnull=True, district_id__in=access.district_ids if access.site_ids else [])
+    )

@@ -1,6 +1,6 @@
 """Access rules of the language app, built on the scopes in core.policy."""
 
-from liaison.core.policy import access_for, can_edit_household, full_view
+from liaison.core.policy.scopes import access_for, can_edit_household, full_view
 
 
 def can_use_language_tools(user) -> bool:

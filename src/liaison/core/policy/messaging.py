@@ -11,12 +11,24 @@
 - Opting a number out because a family's text on a thread may mean "stop": whoever reads that thread.
 """
 
-from liaison.core import policy
+from django.db.models import Q
+
+from liaison.core.policy import scopes as policy
+from liaison.core.policy.lookup import Person, Record
+from liaison.core.policy.roles import AssignmentRole
 
 
-def can_message(user, household) -> bool:
-    from liaison.messaging.household import may_see
+def may_see(user: Person, household: Record) -> bool:
+    """Whoever sees the family in full, and the interpreter assigned to it, sees its messages."""
+    if policy.full_view(user, household):
+        return True
+    return policy.access_for(user).is_interpreter and policy.is_assigned(
+        user, household, AssignmentRole.INTERPRETER
+    )
 
+
+def can_message(user: Person, household: Record) -> bool:
+    """Read and write the family's shared thread (the household page's messages)."""
     return may_see(user, household)
 
 
@@ -45,21 +57,17 @@ def can_write_own_thread(user, household) -> bool:
     return policy.access_for(user).is_teacher and _in_scope(user, household)
 
 
-def _in_scope(user, household) -> bool:
-    from liaison.people.models import Household
-
-    return Household.objects.visible_to(user).filter(pk=household.pk).exists()
+def _in_scope(user: Person, household: Record) -> bool:
+    return policy.in_scope(user, household)
 
 
 def thread_filter(user):
     """A filter on Conversation: the threads this person's inbox lists (the views still ask
     can_read_thread of each one they open)."""
-    from django.db.models import Q
-
     access = policy.access_for(user)
     if access.superuser:
         return Q()
-    in_scope = policy._prefixed(policy.household_filter(user), "household_id")
+    in_scope = policy.prefixed(policy.household_filter(user), "household_id")
     if access.works_with_families or access.is_interpreter:
         return in_scope
     return Q(staff_id=user.pk) & in_scope if user.pk else policy.NOTHING

@@ -4,7 +4,7 @@ The directory is not family data: anyone with a staff role may search it; admins
 liaisons curate it. Referrals are family records: those who may edit the household see and make them.
 """
 
-from liaison.core.policy import access_for, can_edit_household, full_view
+from liaison.core.policy.scopes import access_for, can_edit_household, full_view
 
 
 def can_use_directory(user) -> bool:

@@ -1,6 +1,7 @@
 """Roster rules: imports, staff activation and merging/splitting households are for district admins."""
 
-from liaison.core.policy import access_for
+from liaison.core.policy.lookup import model
+from liaison.core.policy.scopes import access_for
 
 
 def can_import(user) -> bool:
@@ -10,9 +11,7 @@ def can_import(user) -> bool:
 def admin_district_ids(user) -> set[int]:
     access = access_for(user)
     if access.superuser:
-        from liaison.people.models import District
-
-        return set(District.objects.values_list("pk", flat=True))
+        return set(model("people.District").objects.values_list("pk", flat=True))
     return set(access.admin_district_ids)
 
 

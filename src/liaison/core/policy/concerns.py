@@ -16,12 +16,15 @@
   since a family that named nobody may mean one of them.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liaison.core.policy import scopes as policy
 from liaison.core.policy.cache import forget as forget_answers
 from liaison.core.policy.cache import kept
-from liaison.core.policy.lookup import model
+from liaison.core.policy.lookup import Person, Record, model
 from liaison.core.policy.roles import AssignmentRole
 from liaison.core.policy.scopes import (
     NOTHING,
@@ -39,23 +42,23 @@ def about_staff() -> Q:
     return Q(subject_staff__isnull=False) | Q(category__about_staff=True)
 
 
-def not_about(user) -> Q:
+def not_about(user: Person) -> Q:
     """Leaves out the concerns this person is the subject of (for any query on Concern)."""
     access = access_for(user)
     return ~Q(subject_staff_id=access.user_id) if access.user_id else Q()
 
 
-def is_subject(user, concern) -> bool:
+def is_subject(user: Person, concern: Record) -> bool:
     access = access_for(user)
     return access.user_id is not None and concern.subject_staff_id == access.user_id
 
 
-def may_be_assigned(staff, concern) -> bool:
+def may_be_assigned(staff: Person, concern: Record) -> bool:
     """Whether this person may be given the concern: never its own subject."""
     return staff is None or staff.pk != concern.subject_staff_id
 
 
-def concern_filter(user) -> Q:
+def concern_filter(user: Person) -> Q:
     """A filter on Concern selecting what this person may open."""
     Concern = model("concerns.Concern")
 
@@ -81,16 +84,16 @@ def concern_filter(user) -> Q:
     return q & not_about(user)
 
 
-def _memo(user, name, household_id, compute):
+def _memo(user: Person, name: str, household_id: int, compute: Callable[[], bool]) -> bool:
     """Answers about one household, kept in the policy's one cache for the request."""
     return kept(("concerns", name, user.pk, household_id), compute)
 
 
-def full_view(user, household) -> bool:
+def full_view(user: Person, household: Record) -> bool:
     """core.policy.full_view, asked once per request; a liaison's own caseload is checked first
     (one indexed lookup) before the costlier site scope."""
 
-    def compute():
+    def compute() -> bool:
         if access_for(user).is_liaison and policy.on_caseload(user, household):
             return True
         return policy.full_view(user, household)
@@ -98,11 +101,11 @@ def full_view(user, household) -> bool:
     return _memo(user, "full", household.pk, compute)
 
 
-def forget(user) -> None:
+def forget(user: Person) -> None:
     forget_answers(user)
 
 
-def concern_filter_in(user, household) -> Q:
+def concern_filter_in(user: Person, household: Record) -> Q:
     """concern_filter for the concerns of one household the person can open: decided once."""
     Concern = model("concerns.Concern")
 
@@ -120,11 +123,11 @@ def concern_filter_in(user, household) -> Q:
     return q & not_about(user)
 
 
-def _leads_household(user, household_id) -> bool:
+def _leads_household(user: Person, household_id: int) -> bool:
     return _memo(user, "leads", household_id, lambda: _leads(user, household_id))
 
 
-def _leads(user, household_id) -> bool:
+def _leads(user: Person, household_id: int) -> bool:
     Household = model("people.Household")
     access = access_for(user)
     if access.superuser:
@@ -141,7 +144,7 @@ def _leads(user, household_id) -> bool:
     )
 
 
-def note_filter(user, household=None) -> Q:
+def note_filter(user: Person, household: Record | None = None) -> Q:
     """A filter on ConcernNote leaving out confidential notes this person may not read.
 
     Pass `household` when all notes are of one family: the leader check is then made once.
@@ -150,12 +153,12 @@ def note_filter(user, household=None) -> Q:
     return _readable_notes(user, household) & _not_about_notes(user)
 
 
-def _not_about_notes(user) -> Q:
+def _not_about_notes(user: Person) -> Q:
     access = access_for(user)
     return ~Q(concern__subject_staff_id=access.user_id) if access.user_id else Q()
 
 
-def _readable_notes(user, household) -> Q:
+def _readable_notes(user: Person, household: Record) -> Q:
     access = access_for(user)
     if access.superuser:
         return Q()
@@ -172,7 +175,7 @@ def _readable_notes(user, household) -> Q:
     return q
 
 
-def can_read_restricted(user, concern) -> bool:
+def can_read_restricted(user: Person, concern: Record) -> bool:
     access = access_for(user)
     if is_subject(user, concern):
         return False
@@ -181,7 +184,7 @@ def can_read_restricted(user, concern) -> bool:
     return _leads_household(user, concern.household_id)
 
 
-def can_work_on(user, concern) -> bool:
+def can_work_on(user: Person, concern: Record) -> bool:
     """Change the status, add notes, hold meetings."""
     access = access_for(user)
     if is_subject(user, concern):
@@ -191,51 +194,51 @@ def can_work_on(user, concern) -> bool:
     return full_view(user, concern.household)
 
 
-def can_raise(user, household) -> bool:
+def can_raise(user: Person, household: Record) -> bool:
     return full_view(user, household)
 
 
-def can_assign(user, concern) -> bool:
+def can_assign(user: Person, concern: Record) -> bool:
     """Leaders and admins assign anyone; a liaison who works with the family may take it on."""
     return can_work_on(user, concern)
 
 
-def can_lead(user) -> bool:
+def can_lead(user: Person) -> bool:
     """Queues of the whole site or district, and reassign-all when a liaison is away."""
     return policy.can_manage_caseloads(user)
 
 
-def can_use_queues(user) -> bool:
+def can_use_queues(user: Person) -> bool:
     return access_for(user).works_with_families
 
 
-def can_see_contacts(user, household) -> bool:
+def can_see_contacts(user: Person, household: Record) -> bool:
     return full_view(user, household)
 
 
-def can_log_contact(user, household) -> bool:
+def can_log_contact(user: Person, household: Record) -> bool:
     return full_view(user, household)
 
 
-def can_edit_categories(user) -> bool:
+def can_edit_categories(user: Person) -> bool:
     return access_for(user).is_admin
 
 
-def reassignable_staff(user):
+def reassignable_staff(user: Person) -> QuerySet[Any]:
     """Who a leader may hand open concerns from and to: staff of their districts (a superuser:
     every active account). A User queryset."""
-    User = model("people.User")
+    staff: QuerySet[Any] = model("people.User").objects.all()
     if access_for(user).superuser:
-        return User.objects.filter(is_active=True)
+        return staff.filter(is_active=True)
     districts = access_for(user).district_ids or [0]
-    return User.objects.filter(
+    return staff.filter(
         memberships__district_id__in=districts, memberships__is_active=True
     ).distinct()
 
 
-def category_districts(user):
+def category_districts(user: Person) -> QuerySet[Any]:
     """The districts whose concern categories and service targets this person sets."""
-    District = model("people.District")
+    districts: QuerySet[Any] = model("people.District").objects.all()
     if access_for(user).superuser:
-        return District.objects.all()
-    return District.objects.filter(pk__in=access_for(user).admin_district_ids)
+        return districts
+    return districts.filter(pk__in=access_for(user).admin_district_ids)

@@ -4,17 +4,17 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from liaison.core.policy.lookup import model
+from liaison.core.policy.lookup import Person, model
 from liaison.core.policy.roles import AssignmentRole, Dimension, Scope
-from liaison.core.policy.scopes import access_for, household_filter
+from liaison.core.policy.scopes import Access, access_for, household_filter
 
 
-def can_view_insights(user) -> bool:
+def can_view_insights(user: Person) -> bool:
     access = access_for(user)
     return access.is_admin or bool(access.leader_site_ids) or access.is_liaison
 
 
-def default_scope(user) -> tuple[str, int] | None:
+def default_scope(user: Person) -> tuple[str, int] | None:
     access = access_for(user)
     if access.is_admin:
         district = next(iter(sorted(access.admin_district_ids)), None)
@@ -30,14 +30,14 @@ def default_scope(user) -> tuple[str, int] | None:
     return None
 
 
-def may_view_scope(user, scope: str, scope_id: int) -> bool:
+def may_view_scope(user: Person, scope: str, scope_id: int) -> bool:
     access = access_for(user)
     if scope == Scope.DISTRICT:
         return access.superuser or scope_id in access.admin_district_ids
     if scope == Scope.SITE:
         if access.superuser or scope_id in access.leader_site_ids:
             return True
-        return (
+        return bool(
             model("people.Site")
             .objects.filter(pk=scope_id, district_id__in=access.admin_district_ids)
             .exists()
@@ -51,7 +51,7 @@ def may_view_scope(user, scope: str, scope_id: int) -> bool:
     return False
 
 
-def _caseload_wholly_visible(user, access, liaison_id: int) -> bool:
+def _caseload_wholly_visible(user: Person, access: Access, liaison_id: int) -> bool:
     """A caseload's figures count every family on it: another person reads them only when each of
     those families is one they may open, and the liaison works in one of their districts.
 
@@ -81,13 +81,13 @@ def _caseload_wholly_visible(user, access, liaison_id: int) -> bool:
     return not on_caseload.exclude(household_filter(user)).exists()
 
 
-def can_tune_rules(user, district_id: int) -> bool:
+def can_tune_rules(user: Person, district_id: int) -> bool:
     """Change a district's at-risk rules: its admins."""
     access = access_for(user)
     return access.superuser or district_id in access.admin_district_ids
 
 
-def advocacy_scope(user) -> tuple[int, QuerySet[Any], bool] | None:
+def advocacy_scope(user: Person) -> tuple[int, QuerySet[Any], bool] | None:
     """What this person's advocacy summary covers: (district, the sites they read, whether the
     district's own figures show); None for those who read none (or when there is no district).
 

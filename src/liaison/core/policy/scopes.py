@@ -125,9 +125,10 @@ def site_households(site_ids: Iterable[int]) -> Q:
 
 def taught_students(user: Person) -> QuerySet[Any]:
     """The students in this teacher's active class sections (a Student queryset)."""
-    return model("people.Student").objects.filter(
+    students: QuerySet[Any] = model("people.Student").objects.filter(
         class_sections__teachers=user, class_sections__is_active=True
     )
+    return students
 
 
 def assigned(user: Person, role: str) -> Q:
@@ -290,7 +291,7 @@ def can_see_programmes(user: Person, student: Record) -> bool:
 
 def visible_students(user: Person, household: Record) -> QuerySet[Any]:
     """The children of this household the person may see: a teacher sees only those they teach."""
-    qs = model("people.Student").objects.filter(household=household)
+    qs: QuerySet[Any] = model("people.Student").objects.filter(household=household)
     if full_view(user, household):
         return qs
     return qs.filter(student_filter(user))
@@ -305,7 +306,7 @@ def is_assigned(user: Person, household: Record, role: str) -> bool:
     """Whether the family is currently assigned to this person in this role."""
     return kept(
         ("assigned", user.pk, household.pk, role),
-        lambda: (
+        lambda: bool(
             model("people.HouseholdAssignment")
             .objects.current()
             .filter(staff=user, household=household, role=role)
@@ -319,7 +320,7 @@ def in_sites(household: Record, site_ids: Iterable[int]) -> bool:
     site_ids = frozenset(site_ids)
     return kept(
         ("sites", household.pk, site_ids),
-        lambda: (
+        lambda: bool(
             model("people.Household")
             .objects.filter(site_households(site_ids), pk=household.pk)
             .exists()

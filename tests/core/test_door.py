@@ -217,7 +217,7 @@ def test_a_page_rule_is_asked_before_the_reason(world):
 def test_a_student_without_a_family_is_seen_but_never_changed(world):
     from tests import factories as f
 
-    student = f.StudentFactory(household=None, district=world.district)
+    student = f.StudentFactory(household=None, district=world.district, family_name="Alone")
     request = _request(world.admin)
     assert policy.open_student(request, student.pk) == student
     with pytest.raises(Http404):

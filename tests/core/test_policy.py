@@ -108,7 +108,7 @@ def test_programmes_are_for_those_who_work_with_the_family_and_the_childs_teache
     assert not policy.can_see_programmes(
         world.interpreter, world.interpreted_family.students.first()
     )
-    orphan = f.StudentFactory(household=None, district=world.district)
+    orphan = f.StudentFactory(household=None, district=world.district, family_name="Alone")
     assert not policy.can_see_programmes(world.leader, orphan)
 
 

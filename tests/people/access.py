@@ -2,8 +2,16 @@
 
 from tests.access import EDIT, LEAD, SEE, Row, first_guardian_pk, first_student_pk, household_pk
 
+# The break-the-glass form: shown (200) to whoever must say why, passed through (302 to the page)
+# by whoever need not, 404 outside one's scope like every family page.
+REASON = {
+    role: {rel: {"ok": 302, "reason": 200, "404": 404}[out] for rel, out in row.items()}
+    for role, row in SEE.items()
+}
+
 ROWS = {
     "people:household": Row(household_pk, SEE),
+    "people:household_reason": Row(household_pk, REASON),
     "people:household_timeline": Row(household_pk, SEE),
     "people:household_edit": Row(household_pk, EDIT),
     "people:household_assign": Row(household_pk, LEAD),

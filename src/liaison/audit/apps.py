@@ -9,9 +9,11 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from liaison.audit import people_record, records, signals  # noqa: F401
-        from liaison.core import nav
+        from liaison.audit.services import record_access
+        from liaison.core import nav, policy
         from liaison.people import panels
 
+        policy.register_recorder(record_access)
         records.register(
             section="people",
             export=people_record.export,

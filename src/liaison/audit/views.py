@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,7 +19,6 @@ from liaison.audit.models import AccessLog, ErasureTombstone
 from liaison.core import policy
 from liaison.core.policy import audit as audit_policy
 from liaison.people.models import Household
-from liaison.people.views import _glass_ok
 
 
 @login_required
@@ -39,10 +38,9 @@ def break_glass(request):
     )
     for entry in page:
         entry.household_name = names.get(entry.household_id, "")
-    access = policy.access_for(request.user)
     tombstones = (
-        ErasureTombstone.objects.filter(district_id__in=access.admin_district_ids)[:50]
-        if access.is_admin
+        ErasureTombstone.objects.filter(audit_policy.tombstone_filter(request.user))[:50]
+        if policy.access_for(request.user).is_admin
         else []
     )
     return render(
@@ -52,19 +50,10 @@ def break_glass(request):
     )
 
 
-def _household_for(request, pk, allowed) -> Household:
-    household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
-    if not allowed(request.user, household):
-        raise Http404
-    return household
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_export(request, pk):
-    household = _household_for(request, pk, audit_policy.can_export_household)
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, also=audit_policy.can_export_household)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = services.export_household(
@@ -86,7 +75,7 @@ def household_export(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_erase(request, pk):
-    household = _household_for(request, pk, audit_policy.can_erase_household)
+    household = policy.open_household(request, pk, also=audit_policy.can_erase_household)
     held = services.on_hold(household)
     form = EraseForm(request.POST or None, household=household)
     if request.method == "POST" and not held and form.is_valid():

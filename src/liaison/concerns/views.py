@@ -13,8 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access, record_household_view
 from liaison.concerns import services
 from liaison.concerns.choices import OPEN_STATUSES, TRANSITIONS, Status, Urgency
 from liaison.concerns.forms import (
@@ -41,9 +39,8 @@ from liaison.concerns.models import (
     ServiceTarget,
 )
 from liaison.core import policy
+from liaison.core.policy import Want
 from liaison.core.policy import concerns as concern_policy
-from liaison.people.models import User
-from liaison.people.views import _glass_ok, _household_or_404
 
 # Lazy: read in the language of each request, not of the process at import.
 QUEUES = {
@@ -62,42 +59,6 @@ def _apply_form_errors(form, error: ValidationError):
             form.add_error(field if field in form.fields else None, errs)
     else:
         form.add_error(None, error)
-
-
-def _concern_or_404(request, pk) -> Concern:
-    return get_object_or_404(
-        Concern.objects.visible_to(request.user).select_related(
-            "household__district",
-            "household__site",
-            "category",
-            "assignee",
-            "guardian",
-            "district",
-            "subject_staff",
-        ),
-        pk=pk,
-    )
-
-
-def _workable_or_404(request, pk) -> Concern:
-    concern = _concern_or_404(request, pk)
-    if not concern_policy.can_work_on(request.user, concern):
-        raise Http404
-    return concern
-
-
-def _concern_glass_ok(request, concern) -> bool:
-    """The assignee opens their concern directly; anyone else off their caseload says why first."""
-    return concern.assignee_id == request.user.pk or _glass_ok(request, concern.household)
-
-
-def _record(request, concern):
-    record_access(
-        request,
-        kind=AccessLog.Kind.CONCERN,
-        object_id=concern.pk,
-        household_id=concern.household_id,
-    )
 
 
 # --- queues -------------------------------------------------------------------------------
@@ -147,16 +108,7 @@ def reassign_all(request):
     user = request.user
     if not concern_policy.can_lead(user):
         raise Http404
-    access = policy.access_for(user)
-    staff = (
-        User.objects.filter(
-            memberships__district_id__in=access.district_ids or [0], memberships__is_active=True
-        )
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
-    if user.is_superuser:
-        staff = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+    staff = concern_policy.reassignable_staff(user).order_by("last_name", "first_name")
     form = ReassignAllForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         moved = services.reassign_all(
@@ -180,15 +132,8 @@ def district_settings(request):
     user = request.user
     if not concern_policy.can_edit_categories(user):
         raise Http404
-    access = policy.access_for(user)
-    from liaison.people.models import District
-
     district_id = request.GET.get("district") or request.POST.get("district")
-    districts = (
-        District.objects.all()
-        if user.is_superuser
-        else District.objects.filter(pk__in=access.admin_district_ids)
-    )
+    districts = concern_policy.category_districts(user)
     district = (
         districts.filter(pk=district_id).first() if district_id and district_id.isdigit() else None
     ) or districts.first()
@@ -268,11 +213,7 @@ def district_settings(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not concern_policy.can_raise(request.user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, also=concern_policy.can_raise)
     students = policy.visible_students(request.user, household)
     form = ConcernForm(request.POST or None, household=household, students=students)
     if request.method == "POST" and form.is_valid():
@@ -309,16 +250,13 @@ def new(request, pk):
 
 @login_required
 def household_concerns(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, log="view_concerns")
     concerns = (
         Concern.objects.visible_to(request.user)
         .filter(household=household)
         .select_related("category", "assignee")
         .order_by("-created_at")
     )
-    record_household_view(request, household, action="view_concerns")
     return render(
         request,
         "concerns/household_concerns.html",
@@ -354,11 +292,7 @@ def household_panel_context(request, household):
 @login_required
 @require_http_methods(["GET", "POST"])
 def contacts(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not concern_policy.can_see_contacts(request.user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, also=concern_policy.can_see_contacts)
     form = _contact_form(request, household, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -375,7 +309,13 @@ def contacts(request, pk):
                     % {"day": data["follow_up_on"].strftime("%Y-%m-%d")},
                 )
             return redirect((request.POST.get("next") == "household" and household) or request.path)
-    record_household_view(request, household, action="view_contacts")
+    policy.record(
+        request,
+        kind="household",
+        object_id=household.pk,
+        household_id=household.pk,
+        action="view_contacts",
+    )
     page = Paginator(
         Contact.objects.filter(household=household).select_related("by", "guardian", "interpreter"),
         50,
@@ -396,11 +336,9 @@ def from_message(request, pk):
         pk=pk,
         conversation__isnull=False,
     )
-    household = _household_or_404(request.user, message.conversation.household_id)
-    if not concern_policy.can_raise(request.user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(
+        request, message.conversation.household_id, also=concern_policy.can_raise
+    )
     existing = Concern.objects.filter(source_message_id=message.pk).first()
     if existing is not None:
         return redirect(existing)
@@ -490,20 +428,14 @@ def _detail_context(request, concern, **forms):
 
 @login_required
 def detail(request, pk):
-    concern = _concern_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
-    _record(request, concern)
+    concern = policy.open_concern(request, pk, log=True)
     return render(request, "concerns/detail.html", _detail_context(request, concern))
 
 
 @login_required
 def detail_json(request, pk):
     """The concern as JSON (for integrations): what this person may read, nothing more."""
-    concern = _concern_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
-    _record(request, concern)
+    concern = policy.open_concern(request, pk, log=True)
     notes = ConcernNote.objects.filter(concern=concern).filter(
         concern_policy.note_filter(request.user, concern.household)
     )
@@ -542,9 +474,7 @@ def _rerender(request, concern, **forms):
 @login_required
 @require_POST
 def change_status(request, pk):
-    concern = _workable_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
+    concern = policy.open_concern(request, pk, Want.EDIT)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -560,9 +490,7 @@ def change_status(request, pk):
 @login_required
 @require_POST
 def assign(request, pk):
-    concern = _workable_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
+    concern = policy.open_concern(request, pk, Want.EDIT)
     form = AssignForm(
         request.POST, district=concern.district, subject_staff_id=concern.subject_staff_id
     )
@@ -582,9 +510,7 @@ def assign(request, pk):
 @login_required
 @require_POST
 def edit(request, pk):
-    concern = _workable_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
+    concern = policy.open_concern(request, pk, Want.EDIT)
     form = ConcernEditForm(request.POST, concern=concern)
     if form.is_valid():
         services.update_concern(concern=concern, by=request.user, **form.cleaned_data)
@@ -596,9 +522,7 @@ def edit(request, pk):
 @login_required
 @require_POST
 def add_note(request, pk):
-    concern = _workable_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
+    concern = policy.open_concern(request, pk, Want.EDIT)
     form = NoteForm(request.POST)
     if form.is_valid():
         services.add_note(concern=concern, by=request.user, **form.cleaned_data)
@@ -610,9 +534,7 @@ def add_note(request, pk):
 @login_required
 @require_POST
 def satisfaction(request, pk):
-    concern = _workable_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
+    concern = policy.open_concern(request, pk, Want.EDIT)
     if request.POST.get("action") == "ask":
         try:
             sent = services.ask_satisfaction(concern=concern, by=request.user)
@@ -641,9 +563,7 @@ def satisfaction(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, pk):
-    concern = _workable_or_404(request, pk)
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
+    concern = policy.open_concern(request, pk, Want.EDIT)
     form = MeetingForm(request.POST or None, concern=concern)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -656,21 +576,20 @@ def meeting_new(request, pk):
     return render(request, "concerns/meeting_form.html", {"form": form, "concern": concern})
 
 
-def _meeting_or_404(request, pk) -> MediationMeeting:
+def _open_meeting(request, pk, want=Want.SEE) -> MediationMeeting:
+    """A mediation meeting, through its concern's door."""
     meeting = get_object_or_404(
         MediationMeeting.objects.select_related("concern", "interpreter"), pk=pk
     )
-    meeting.concern = _concern_or_404(request, meeting.concern_id)
+    meeting.concern = policy.open_concern(request, meeting.concern_id, want)
     return meeting
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting(request, pk):
-    meeting = _meeting_or_404(request, pk)
+    meeting = _open_meeting(request, pk)
     concern = meeting.concern
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
     can_work = concern_policy.can_work_on(request.user, concern)
     if request.method == "POST" and not can_work:
         raise Http404
@@ -683,7 +602,9 @@ def meeting(request, pk):
         messages.success(request, _("Meeting saved."))
         return redirect(meeting)
     if request.method == "GET":
-        _record(request, concern)
+        policy.record(
+            request, kind="concern", object_id=concern.pk, household_id=concern.household_id
+        )
     return render(
         request,
         "concerns/meeting.html",
@@ -702,12 +623,8 @@ def meeting(request, pk):
 @login_required
 @require_POST
 def meeting_action(request, pk):
-    meeting = _meeting_or_404(request, pk)
+    meeting = _open_meeting(request, pk, Want.EDIT)
     concern = meeting.concern
-    if not concern_policy.can_work_on(request.user, concern):
-        raise Http404
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
     form = FollowUpActionForm(request.POST, district=concern.district)
     if form.is_valid():
         services.add_follow_up_action(meeting=meeting, by=request.user, **form.cleaned_data)
@@ -731,12 +648,7 @@ def meeting_action(request, pk):
 @login_required
 @require_POST
 def meeting_send(request, pk):
-    meeting = _meeting_or_404(request, pk)
-    concern = meeting.concern
-    if not concern_policy.can_work_on(request.user, concern):
-        raise Http404
-    if not _concern_glass_ok(request, concern):
-        return redirect(concern.household)
+    meeting = _open_meeting(request, pk, Want.EDIT)
     try:
         sent = services.send_meeting_summary(meeting=meeting, by=request.user)
     except ValidationError as error:

@@ -3,13 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class EventKind(models.TextChoices):
-    WORKSHOP = "workshop", _("Workshop")
-    MEETING = "meeting", _("Meeting")
-    CONFERENCE = "conference", _("Parent-teacher conference")
-    COMMITTEE = "committee", _("Committee meeting")
-    COMMUNITY = "community", _("Community event")
+# Defined with the access policy that reads them (core imports no app); kept importable here.
+from liaison.core.policy.roles import EventKind as EventKind
 
 
 class EventStatus(models.TextChoices):

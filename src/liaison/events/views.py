@@ -13,8 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.services import record_household_view
 from liaison.core import policy
+from liaison.core.htmx import is_htmx
+from liaison.core.policy import Want
 from liaison.core.policy import events as event_policy
 from liaison.events import calendars, kiosk, services
 from liaison.events.choices import Answer, EventKind, RsvpChannel
@@ -32,7 +33,6 @@ from liaison.events.forms import (
 )
 from liaison.events.models import ConferenceSlot, Event, Group, GroupMember, Invitation
 from liaison.people.models import Guardian, Household, Site
-from liaison.people.views import _glass_ok
 
 
 def _posted_pk(request, name):
@@ -57,23 +57,11 @@ def _managed_or_404(user, pk) -> Event:
 
 
 def _district(user):
-    access = policy.access_for(user)
-    from liaison.people.models import District
-
-    ids = access.admin_district_ids or access.district_ids
-    district = District.objects.filter(pk__in=ids).order_by("pk").first()
-    if district is None and access.superuser:
-        district = District.objects.order_by("pk").first()
-    return district
+    return event_policy.home_district(user)
 
 
 def _sites(user):
-    access = policy.access_for(user)
-    if access.superuser:
-        return Site.objects.active()
-    return Site.objects.active().filter(
-        Q(district_id__in=access.admin_district_ids) | Q(pk__in=access.site_ids)
-    )
+    return event_policy.event_sites(user)
 
 
 # --- events -------------------------------------------------------------------------------
@@ -261,16 +249,9 @@ def event_flyer(request, pk):
 # --- a family's invitations (household-level records) -------------------------------------
 
 
-def _household_or_404(user, pk) -> Household:
-    return get_object_or_404(Household.objects.visible_to(user), pk=pk)
-
-
 @login_required
 def household_events(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not _glass_ok(request, household):
-        return redirect(household)
-    record_household_view(request, household)
+    household = policy.open_household(request, pk, log="view")
     invitations = (
         Invitation.objects.filter(household=household)
         .select_related("event__site")
@@ -290,25 +271,12 @@ def household_events(request, pk):
     )
 
 
-def _invitation_for_edit(request, pk):
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("event__site", "event__district", "household"),
-        pk=pk,
-        household__in=Household.objects.visible_to(request.user),
-    )
-    if not policy.can_edit_household(request.user, invitation.household):
-        raise Http404
-    return invitation
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def invitation_rsvp(request, pk):
     """A liaison records the family's answer (on the phone, at a meeting)."""
-    invitation = _invitation_for_edit(request, pk)
+    invitation = policy.open_invitation(request, pk, Want.EDIT)
     household = invitation.household
-    if not _glass_ok(request, household):
-        return redirect(household)
     form = RsvpForm(request.POST or None, initial=_rsvp_initial(invitation))
     if request.method == "POST" and form.is_valid():
         try:
@@ -515,7 +483,7 @@ def kiosk_check_in(request, pk):
     except services.NotFound as exc:
         result["error"] = str(exc)
     status = 200 if "invitation" in result else 422
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         result["swapped"] = True
         return render(request, "events/kiosk.html#result", result, status=status)
     return _kiosk_page(request, event, status=status, **result)
@@ -526,7 +494,7 @@ def kiosk_search(request, pk):
     event = _kiosk_event(request, pk)
     q = request.GET.get("q", "").strip()[:60]
     found = services.kiosk_matches(event=event, query=q)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         context = {"event": event, "found": found, "q": q, "min_query": services.KIOSK_MIN_QUERY}
         return render(request, "events/kiosk.html#found", context)
     return _kiosk_page(request, event, found=found, q=q)
@@ -558,10 +526,10 @@ def walk_in_match(request, pk, invitation_pk):
         event.invitations, pk=invitation_pk, household__isnull=True, checked_in_at__isnull=False
     )
     if request.method == "POST":
-        household = get_object_or_404(
-            Household.objects.visible_to(request.user), pk=_posted_pk(request, "household")
-        )
-        if not policy.can_edit_household(request.user, household):
+        # Naming the family a walk-in was changes its record (an edit) but shows none of it: the
+        # family is fetched within scope and checked, without asking a reason.
+        household = policy.fetch_household(request.user, _posted_pk(request, "household"))
+        if not policy.allows(request.user, household, Want.EDIT):
             raise Http404
         services.match_walk_in(walk_in=walk_in, household=household, by=request.user)
         messages.success(
@@ -646,11 +614,7 @@ def slots_print(request, pk, teacher_pk):
 @require_http_methods(["GET", "POST"])
 def household_slot(request, pk, event_pk):
     """A liaison books (or moves) a family's conference slot."""
-    household = _household_or_404(request.user, pk)
-    if not policy.can_edit_household(request.user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, Want.EDIT)
     event = get_object_or_404(
         Event, pk=event_pk, kind=EventKind.CONFERENCE, district=household.district
     )
@@ -682,14 +646,7 @@ def household_slot(request, pk, event_pk):
 
 
 def _groups_for(user):
-    access = policy.access_for(user)
-    if access.superuser:
-        return Group.objects.all()
-    return Group.objects.filter(
-        Q(district_id__in=access.admin_district_ids)
-        | Q(site_id__in=access.site_ids)
-        | Q(site__isnull=True, district_id__in=access.district_ids if access.site_ids else [])
-    )
+    return Group.objects.filter(event_policy.group_filter(user))
 
 
 @login_required

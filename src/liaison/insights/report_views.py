@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.core.policy import access_for
+from liaison.core.policy import insights as insights_policy
 from liaison.insights import advocacy, atrisk, exports, panels, services
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.forms import AtRiskRulesForm
@@ -78,8 +79,7 @@ def at_risk(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     for household in page.object_list:
         household.why = atrisk.reasons(household, rules, now)
-    access = access_for(request.user)
-    can_tune = access.superuser or district_id in access.admin_district_ids
+    can_tune = insights_policy.can_tune_rules(request.user, district_id)
     sites = dict(Site.objects.values_list("pk", "name"))
     return render(
         request,
@@ -107,8 +107,7 @@ def at_risk_rules(request):
         district_id = int(request.POST.get("district", ""))
     except ValueError:
         raise Http404 from None
-    access = access_for(request.user)
-    if not (access.superuser or district_id in access.admin_district_ids):
+    if not insights_policy.can_tune_rules(request.user, district_id):
         raise Http404
     rules = atrisk.rules_for(district_id)
     form = AtRiskRulesForm(request.POST, instance=rules)
@@ -150,33 +149,11 @@ def at_risk_rules(request):
 @login_required
 def advocacy_summary(request):
     """Themes of concerns and unmet needs by site for committees, small counts suppressed."""
-    access = access_for(request.user)
-    if access.is_admin:
-        district_id = next(iter(sorted(access.admin_district_ids)), None)
-        if district_id is None:
-            from liaison.people.models import District
-
-            district_id = District.objects.order_by("pk").values_list("pk", flat=True).first()
-        sites = list(
-            Site.objects.filter(district_id=district_id).order_by("name").values_list("pk", "name")
-        )
-        with_district = True
-    elif access.leader_site_ids:
-        sites = list(
-            Site.objects.filter(pk__in=access.leader_site_ids)
-            .order_by("name")
-            .values_list("pk", "name")
-        )
-        district_id = (
-            Site.objects.filter(pk__in=access.leader_site_ids)
-            .values_list("district_id", flat=True)
-            .first()
-        )
-        with_district = False
-    else:
+    scope = insights_policy.advocacy_scope(request.user)
+    if scope is None:
         raise Http404
-    if district_id is None:
-        raise Http404
+    district_id, sites, with_district = scope
+    sites = list(sites.order_by("name").values_list("pk", "name"))
     tables = advocacy.summary(district_id=district_id, sites=sites, with_district=with_district)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):

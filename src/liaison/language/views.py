@@ -9,7 +9,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.services import record_household_view
+from liaison.core import policy
+from liaison.core.htmx import is_htmx
+from liaison.core.policy import Want
 from liaison.core.policy import language as rules
 from liaison.language import phrases, pipeline, services
 from liaison.language.choices import MemoryStatus, RequestStatus, TranslationStatus
@@ -37,7 +39,6 @@ from liaison.language.models import (
     UnderstandingReport,
 )
 from liaison.people.models import Guardian, Household
-from liaison.people.views import _glass_ok
 
 
 def _district_or_404(request, check=rules.can_use_language_tools):
@@ -139,7 +140,7 @@ def correct(request):
         "source_body": data["source_body"],
         "source_language": data["source_language"],
     }
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "language/_preview_card.html", context)
     if saved:
         messages.success(request, _("Correction saved as the approved translation."))
@@ -317,11 +318,7 @@ def requests(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new(request, pk):
-    household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
-    if not rules.can_request_interpreter(request.user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, also=rules.can_request_interpreter)
     form = InterpreterRequestForm(
         request.POST or None, initial={"language": household.primary_language}
     )
@@ -340,14 +337,12 @@ def request_detail(request, pk):
     req = get_object_or_404(
         InterpreterRequest.objects.select_related("household", "interpreter__user"), pk=pk
     )
-    household = req.household
-    if not Household.objects.visible_to(request.user).filter(pk=household.pk).exists():
-        raise Http404
-    if not rules.can_see_interpreter_request(request.user, req):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
-    record_household_view(request, household)
+    policy.open_household(
+        request,
+        req.household_id,
+        also=lambda user, household: rules.can_see_interpreter_request(user, req),
+        log="view",
+    )
     can_assign = rules.can_assign_interpreter(request.user, req)
     candidates = services.interpreter_candidates(req) if can_assign else []
     form = AssignInterpreterForm(
@@ -390,17 +385,8 @@ def request_detail(request, pk):
 @login_required
 @require_POST
 def report_resolve(request, pk):
-    report = get_object_or_404(
-        UnderstandingReport.objects.select_related("household"),
-        pk=pk,
-        household__in=Household.objects.visible_to(request.user),
-    )
-    from liaison.core.policy import can_edit_household
-
-    if not can_edit_household(request.user, report.household):
-        raise Http404
-    if not _glass_ok(request, report.household):
-        return redirect(report.household)
+    report = get_object_or_404(UnderstandingReport.objects.select_related("household"), pk=pk)
+    policy.open_household(request, report.household_id, Want.EDIT)
     form = ResolveReportForm(request.POST)
     if form.is_valid():
         services.resolve_report(
@@ -415,18 +401,8 @@ def report_resolve(request, pk):
 @login_required
 @require_POST
 def suggestion_decide(request, pk):
-    suggestion = get_object_or_404(
-        LanguageSuggestion.objects.select_related("guardian__household"),
-        pk=pk,
-        guardian__in=Guardian.objects.visible_to(request.user),
-    )
-    from liaison.core.policy import can_edit_household
-
-    household = suggestion.guardian.household
-    if not can_edit_household(request.user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+    suggestion = get_object_or_404(LanguageSuggestion, pk=pk)
+    household = policy.open_guardian(request, suggestion.guardian_id, Want.EDIT).household
     if suggestion.decided_at is None:
         accept = request.POST.get("accept") == "yes"
         services.decide_suggestion(suggestion=suggestion, accept=accept, by=request.user)

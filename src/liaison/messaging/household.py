@@ -4,28 +4,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from liaison.core import policy
+from liaison.core.policy.messaging import may_see
 from liaison.messaging import registry
 from liaison.messaging.choices import Channel, Direction
 from liaison.messaging.models import Delivery, Message, Suppression
-
-
-def may_see(user, household) -> bool:
-    """Whoever sees the family in full, and the interpreter assigned to it, sees its messages."""
-    if policy.full_view(user, household):
-        return True
-    return policy.access_for(user).is_interpreter and _interprets(user, household)
-
-
-def _interprets(user, household) -> bool:
-    from liaison.people.choices import AssignmentRole
-    from liaison.people.models import HouseholdAssignment
-
-    return (
-        HouseholdAssignment.objects.current()
-        .filter(staff=user, household=household, role=AssignmentRole.INTERPRETER)
-        .exists()
-    )
 
 
 def may_write(user, household) -> bool:

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.services import record_household_view
 from liaison.core import policy
+from liaison.core.htmx import is_htmx, partial
+from liaison.core.policy import Want
 from liaison.core.policy import messaging as mpolicy
 from liaison.messaging import registry, services
 from liaison.messaging.choices import (
@@ -44,29 +45,7 @@ from liaison.messaging.models import (
     Suppression,
     UnmatchedInbound,
 )
-from liaison.people.models import Guardian, Household, Site, User
-from liaison.people.views import _glass_ok
-
-
-def _household_or_404(user, pk) -> Household:
-    household = get_object_or_404(
-        Household.objects.visible_to(user).select_related("district", "site"), pk=pk
-    )
-    if not mpolicy.can_message(user, household):
-        raise Http404
-    return household
-
-
-def _conversation_or_404(user, pk) -> Conversation:
-    conversation = get_object_or_404(
-        Conversation.objects.visible_to(user).select_related(
-            "household__district", "assigned_to", "staff"
-        ),
-        pk=pk,
-    )
-    if not mpolicy.can_read_thread(user, conversation):
-        raise Http404
-    return conversation
+from liaison.people.models import Guardian, Site, User
 
 
 def attachment(request, pk):
@@ -77,11 +56,15 @@ def attachment(request, pk):
     found = get_object_or_404(Attachment.objects.select_related("message").exclude(file=""), pk=pk)
     if found.message.conversation_id is None:
         raise Http404
-    conversation = _conversation_or_404(request.user, found.message.conversation_id)
+    conversation = policy.open_thread(request, found.message.conversation_id)
     household = conversation.household
-    if not _glass_ok(request, household):
-        return redirect(household)
-    record_household_view(request, household, action="attachment")
+    policy.record(
+        request,
+        kind="household",
+        object_id=household.pk,
+        household_id=household.pk,
+        action="attachment",
+    )
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
 
 
@@ -131,10 +114,7 @@ def inbox(request):
         if mpolicy.can_handle_unmatched(request.user)
         else 0,
     }
-    template = (
-        "messaging/inbox.html#rows" if request.headers.get("HX-Request") else "messaging/inbox.html"
-    )
-    return render(request, template, context)
+    return render(request, partial(request, "messaging/inbox.html", "rows"), context)
 
 
 # --- a thread ------------------------------------------------------------------------------------
@@ -215,7 +195,7 @@ def _write(request, household, conversation):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if request.headers.get("HX-Request"):
+            if is_htmx(request):
                 return render(
                     request,
                     "messaging/conversation.html#thread",
@@ -229,10 +209,8 @@ def _write(request, household, conversation):
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation(request, pk):
-    conversation = _conversation_or_404(request.user, pk)
+    conversation = policy.open_thread(request, pk)
     household = conversation.household
-    if not _glass_ok(request, household):
-        return redirect(household)
     return _thread_page(request, household, conversation)
 
 
@@ -245,7 +223,13 @@ def _thread_page(request, household, conversation):
         if not isinstance(result, MessageForm):
             return result
         form = result
-    record_household_view(request, household, action="messages")
+    policy.record(
+        request,
+        kind="household",
+        object_id=household.pk,
+        household_id=household.pk,
+        action="messages",
+    )
     services.mark_read(conversation=conversation, user=request.user)
     return render(
         request,
@@ -258,9 +242,7 @@ def _thread_page(request, household, conversation):
 @login_required
 def conversation_messages(request, pk):
     """The thread's messages (polled by htmx so a family's reply appears without a reload)."""
-    conversation = _conversation_or_404(request.user, pk)
-    if not _glass_ok(request, conversation.household):
-        return redirect(conversation.household)
+    conversation = policy.open_thread(request, pk)
     services.mark_read(conversation=conversation, user=request.user)
     return render(
         request, "messaging/conversation.html#thread", _thread_context(request, conversation)
@@ -270,9 +252,7 @@ def conversation_messages(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_write(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, Want.MESSAGE)
     return _thread_page(request, household, services.conversation_for(household))
 
 
@@ -281,9 +261,7 @@ def household_write(request, pk):
 def household_write_own(request, pk):
     """A member of staff writes to the family as themselves (a teacher to a pupil's parents): their
     own thread with the household, which the family's replies come back to."""
-    household = get_object_or_404(
-        Household.objects.visible_to(request.user).select_related("district", "site"), pk=pk
-    )
+    household = policy.fetch_household(request.user, pk)
     if mpolicy.can_message(request.user, household):
         # Those who read the shared thread write there.
         return redirect("messaging:household_write", pk=household.pk)
@@ -297,11 +275,7 @@ def household_write_own(request, pk):
 @login_required
 @require_POST
 def conversation_assign(request, pk):
-    conversation = _conversation_or_404(request.user, pk)
-    if not mpolicy.can_message(request.user, conversation.household):
-        raise Http404
-    if not _glass_ok(request, conversation.household):
-        return redirect(conversation.household)
+    conversation = policy.open_thread(request, pk, Want.MESSAGE)
     staff = User.objects.filter(is_active=True).staff_of(conversation.household.district)
     form = AssignForm(request.POST, candidates=staff)
     if form.is_valid():
@@ -317,9 +291,7 @@ def conversation_assign(request, pk):
 @login_required
 @require_POST
 def conversation_done(request, pk):
-    conversation = _conversation_or_404(request.user, pk)
-    if not _glass_ok(request, conversation.household):
-        return redirect(conversation.household)
+    conversation = policy.open_thread(request, pk)
     services.mark_conversation_done(conversation=conversation, by=request.user)
     flash.success(request, _("Marked done."))
     return redirect("messaging:inbox")
@@ -329,11 +301,8 @@ def conversation_done(request, pk):
 @require_POST
 def message_opt_out(request, pk, message_pk):
     """One tap on a family's text that may mean "stop": opt out the number it came from."""
-    conversation = _conversation_or_404(request.user, pk)
-    if not mpolicy.can_opt_out_number(request.user, conversation):
-        raise Http404
-    if not _glass_ok(request, conversation.household):
-        return redirect(conversation.household)
+    # Whoever reads the thread may opt the number out (core.policy.messaging.can_opt_out_number).
+    conversation = policy.open_thread(request, pk)
     flag = get_object_or_404(
         PossibleOptOut.objects.select_related("message__guardian__household__district"),
         message_id=message_pk,
@@ -346,29 +315,27 @@ def message_opt_out(request, pk, message_pk):
     return redirect(conversation)
 
 
-def _delivery_or_404(user, pk) -> Delivery:
+def _open_delivery(request, pk) -> Delivery:
+    """A delivery to a family, through its household's door: for those who write to the family
+    or read the thread it went out on."""
     delivery = get_object_or_404(
         Delivery.objects.select_related("message__conversation", "guardian__household"), pk=pk
     )
-    household = delivery.guardian.household
-    if not Household.objects.visible_to(user).filter(pk=household.pk).exists():
-        raise Http404
     conversation = delivery.message.conversation
-    if not (
-        mpolicy.can_message(user, household)
-        or (conversation is not None and mpolicy.can_read_thread(user, conversation))
-    ):
-        raise Http404
+
+    def reads_it(user, household) -> bool:
+        return mpolicy.can_message(user, household) or (
+            conversation is not None and mpolicy.can_read_thread(user, conversation)
+        )
+
+    policy.open_household(request, delivery.guardian.household_id, also=reads_it)
     return delivery
 
 
 @login_required
 @require_POST
 def delivery_retry(request, pk):
-    delivery = _delivery_or_404(request.user, pk)
-    household = delivery.guardian.household
-    if not _glass_ok(request, household):
-        return redirect(household)
+    delivery = _open_delivery(request, pk)
     try:
         services.retry_delivery(delivery=delivery, by=request.user)
         flash.success(request, _("Sending again."))
@@ -380,10 +347,7 @@ def delivery_retry(request, pk):
 @login_required
 @require_POST
 def delivery_switch(request, pk):
-    delivery = _delivery_or_404(request.user, pk)
-    household = delivery.guardian.household
-    if not _glass_ok(request, household):
-        return redirect(household)
+    delivery = _open_delivery(request, pk)
     form = SwitchChannelForm(request.POST)
     if form.is_valid():
         try:
@@ -487,7 +451,7 @@ def announcement_new(request):
             district=district, audience=audience, user=user, urgent=form.cleaned_data["urgent"]
         )
     template = "messaging/announcement_form.html"
-    if request.headers.get("HX-Request") and preview is not None:
+    if is_htmx(request) and preview is not None:
         template += "#preview"
     return render(request, template, {"form": form, "preview": preview, "district": district})
 

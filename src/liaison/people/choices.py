@@ -3,6 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Defined with the access policy that reads them (core imports no app); kept importable here.
+from liaison.core.policy.roles import AssignmentRole as AssignmentRole
+from liaison.core.policy.roles import Role as Role
+
 
 class SiteKind(models.TextChoices):
     SCHOOL = "school", _("School")
@@ -10,19 +14,6 @@ class SiteKind(models.TextChoices):
     COMMUNITY = "community", _("Community organisation")
     PROGRAMME = "programme", _("Programme")
     DISTRICT_OFFICE = "district_office", _("District office")
-
-
-class Role(models.TextChoices):
-    DISTRICT_ADMIN = "district_admin", _("District admin")
-    SITE_LEADER = "site_leader", _("Site leader")
-    LIAISON = "liaison", _("Liaison")
-    TEACHER = "teacher", _("Teacher")
-    INTERPRETER = "interpreter", _("Interpreter")
-
-
-class AssignmentRole(models.TextChoices):
-    LIAISON = "liaison", _("Liaison (caseload)")
-    INTERPRETER = "interpreter", _("Interpreter")
 
 
 class Relationship(models.TextChoices):

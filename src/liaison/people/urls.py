@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("households/new/", views.household_edit, name="household_new"),
     path("households/<int:pk>/", views.household, name="household"),
+    path("households/<int:pk>/reason/", views.household_reason, name="household_reason"),
     path("households/<int:pk>/timeline/", views.household_timeline, name="household_timeline"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/assign/", views.household_assign, name="household_assign"),

@@ -5,14 +5,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access, record_household_view
 from liaison.core import policy
+from liaison.core.htmx import partial
 from liaison.core.params import datetime_param
+from liaison.core.policy import Want
 from liaison.people import panels, services, timeline
 from liaison.people.forms import (
     AssignForm,
@@ -21,27 +22,8 @@ from liaison.people.forms import (
     HouseholdForm,
     StudentForm,
 )
-from liaison.people.models import Guardian, Household, Student
+from liaison.people.models import Household, Student
 from liaison.people.search import search_households
-
-GLASS_SESSION_KEY = "liaison_glass"
-
-
-def _household_or_404(user, pk) -> Household:
-    qs = Household.objects.select_related("district", "site")
-    # A liaison's own family or an admin's district is in scope without the full scope filter
-    # (three correlated subqueries to build and run); everyone else goes through it.
-    if policy.may_skip_scope_filter(user):
-        household = qs.filter(pk=pk).first()
-        if household is not None and policy.in_scope_cheaply(user, household):
-            return household
-    return get_object_or_404(qs.filter(policy.household_filter(user)), pk=pk)
-
-
-def _glass_ok(request, household) -> bool:
-    if not policy.needs_reason_to_open(request.user, household):
-        return True
-    return str(household.pk) in request.session.get(GLASS_SESSION_KEY, {})
 
 
 @login_required
@@ -71,34 +53,53 @@ def caseload(request):
 def search(request):
     query = request.GET.get("q", "")[:100]
     results = search_households(request.user, query) if query else []
-    template = (
-        "people/search.html#results" if request.headers.get("HX-Request") else "people/search.html"
+    return render(
+        request,
+        partial(request, "people/search.html", "results"),
+        {"query": query, "results": results},
     )
-    return render(request, template, {"query": query, "results": results})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@policy.answers_kept()
+def household_reason(request, pk):
+    """Break the glass: a liaison says why they open a family off their caseload, then goes on to
+    `next` (the page they were opening; the household page by default). The door sends people
+    here (in place, on the household page) when a reason is needed."""
+    household = policy.fetch_household(request.user, pk)
+    home = household.get_absolute_url()
+    next_url = request.POST.get("next") or request.GET.get("next") or home
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = home
+    if policy.reason_given(request, household):
+        return redirect(next_url)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        policy.break_glass(request, household, form.cleaned_data["reason"])
+        return redirect(next_url)
+    return render(
+        request,
+        "people/break_glass.html",
+        {"household": household, "form": form, "next": next_url},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def household(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not _glass_ok(request, household):
-        form = BreakGlassForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            reasons = request.session.get(GLASS_SESSION_KEY, {})
-            reasons[str(household.pk)] = form.cleaned_data["reason"]
-            request.session[GLASS_SESSION_KEY] = reasons
-            record_household_view(
-                request, household, action="break_glass", reason=form.cleaned_data["reason"]
-            )
-            return redirect(household)
-        return render(request, "people/break_glass.html", {"household": household, "form": form})
+    # A POST here is the reason form of the page's earlier versions: the door answers it (the
+    # reason view, in place) while a reason is needed; the page itself is only read.
+    household = policy.open_household(request, pk)
     if request.method == "POST":
         return HttpResponse(status=405)
-    record_household_view(
+    policy.record(
         request,
-        household,
-        reason=request.session.get(GLASS_SESSION_KEY, {}).get(str(household.pk), ""),
+        kind="household",
+        object_id=household.pk,
+        household_id=household.pk,
+        reason=policy.glass_reason(request, household),
     )
     user = request.user
     full = policy.full_view(user, household)
@@ -127,11 +128,8 @@ def household(request, pk):
 
 
 @login_required
-@policy.answers_kept()
 def household_timeline(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk)
     before = datetime_param(request, "before")
     kinds = [k for k in request.GET.getlist("kind") if k in timeline.KIND_LABELS]
     entries = timeline.entries_for(household, request.user, before=before, limit=25, kinds=kinds)
@@ -156,11 +154,7 @@ def household_edit(request, pk=None):
             raise Http404
         instance = None
     else:
-        instance = _household_or_404(user, pk)
-        if not policy.can_edit_household(user, instance):
-            raise Http404
-        if not _glass_ok(request, instance):
-            return redirect(instance)
+        instance = policy.open_household(request, pk, Want.EDIT)
     form = HouseholdForm(request.POST or None, instance=instance, user=user)
     if request.method == "POST" and form.is_valid():
         household = form.save(commit=False)
@@ -178,11 +172,7 @@ def household_edit(request, pk=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def household_assign(request, pk):
-    household = _household_or_404(request.user, pk)
-    if not policy.can_manage_caseloads(request.user):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+    household = policy.open_household(request, pk, Want.ASSIGN)
     candidates = services.suggest_liaisons(household)
     form = AssignForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():
@@ -205,17 +195,7 @@ def household_assign(request, pk):
 
 @login_required
 def guardian(request, pk):
-    guardian = get_object_or_404(
-        Guardian.objects.visible_to(request.user).select_related("household"), pk=pk
-    )
-    if not _glass_ok(request, guardian.household):
-        return redirect(guardian.household)
-    record_access(
-        request,
-        kind=AccessLog.Kind.GUARDIAN,
-        object_id=guardian.pk,
-        household_id=guardian.household_id,
-    )
+    guardian = policy.open_guardian(request, pk, log=True)
     links = guardian.student_links.filter(
         student__in=Student.objects.visible_to(request.user)
     ).select_related("student")
@@ -235,19 +215,12 @@ def guardian(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def guardian_edit(request, pk=None, household_pk=None):
-    user = request.user
     if pk is not None:
-        instance = get_object_or_404(
-            Guardian.objects.visible_to(user).select_related("household"), pk=pk
-        )
+        instance = policy.open_guardian(request, pk, Want.EDIT)
         household = instance.household
     else:
         instance = None
-        household = _household_or_404(user, household_pk)
-    if not policy.can_edit_household(user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+        household = policy.open_household(request, household_pk, Want.EDIT)
     form = GuardianForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -270,17 +243,7 @@ def guardian_edit(request, pk=None, household_pk=None):
 
 @login_required
 def student(request, pk):
-    student = get_object_or_404(
-        Student.objects.visible_to(request.user).select_related("household"), pk=pk
-    )
-    if student.household_id and not _glass_ok(request, student.household):
-        return redirect(student.household)
-    record_access(
-        request,
-        kind=AccessLog.Kind.STUDENT,
-        object_id=student.pk,
-        household_id=student.household_id,
-    )
+    student = policy.open_student(request, pk, log=True)
     return render(
         request,
         "people/student.html",
@@ -305,17 +268,11 @@ def student(request, pk):
 def student_edit(request, pk=None, household_pk=None):
     user = request.user
     if pk is not None:
-        instance = get_object_or_404(
-            Student.objects.visible_to(user).select_related("household"), pk=pk
-        )
+        instance = policy.open_student(request, pk, Want.EDIT)
         household = instance.household
     else:
         instance = None
-        household = _household_or_404(user, household_pk)
-    if household is None or not policy.can_edit_household(user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return redirect(household)
+        household = policy.open_household(request, household_pk, Want.EDIT)
     form = StudentForm(request.POST or None, instance=instance, user=user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

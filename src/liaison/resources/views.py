@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.audit.models import AccessLog
-from liaison.audit.services import record_access, record_household_view
+from liaison.core import policy
+from liaison.core.htmx import is_htmx, partial
+from liaison.core.policy import Want
 from liaison.core.policy import resources as rpolicy
-from liaison.people.models import Household
-from liaison.people.views import _glass_ok
 from liaison.resources import search, services
 from liaison.resources.forms import (
     ReferralForm,
@@ -36,13 +35,8 @@ def _curator(request):
 
 
 def _household_for_referrals(request, pk):
-    """The household, if this person may refer for it; None means "ask why first" (break the glass)."""
-    household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
-    if not rpolicy.can_refer(request.user, household):
-        raise Http404
-    if not _glass_ok(request, household):
-        return household, False
-    return household, True
+    """The household, through the door, for a person who may refer for it."""
+    return policy.open_household(request, pk, also=rpolicy.can_refer)
 
 
 def _run_search(request, household=None):
@@ -62,29 +56,23 @@ def directory(request):
     _directory_user(request)
     form, results, searched = _run_search(request)
     context = {"form": form, "results": results, "searched": searched, "household": None}
-    template = (
-        "resources/search.html#results"
-        if request.headers.get("HX-Request")
-        else "resources/search.html"
-    )
-    return render(request, template, context)
+    return render(request, partial(request, "resources/search.html", "results"), context)
 
 
 @login_required
 def household_search(request, pk):
-    household, ok = _household_for_referrals(request, pk)
-    if not ok:
-        return redirect(household)
-    if not request.headers.get("HX-Request"):
-        record_household_view(request, household, action="resources")
+    household = _household_for_referrals(request, pk)
+    if not is_htmx(request):
+        policy.record(
+            request,
+            kind="household",
+            object_id=household.pk,
+            household_id=household.pk,
+            action="resources",
+        )
     form, results, searched = _run_search(request, household)
     context = {"form": form, "results": results, "searched": searched, "household": household}
-    template = (
-        "resources/search.html#results"
-        if request.headers.get("HX-Request")
-        else "resources/search.html"
-    )
-    return render(request, template, context)
+    return render(request, partial(request, "resources/search.html", "results"), context)
 
 
 @login_required
@@ -178,9 +166,7 @@ def referrals(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_new(request, pk, service_pk):
-    household, ok = _household_for_referrals(request, pk)
-    if not ok:
-        return redirect(household)
+    household = _household_for_referrals(request, pk)
     svc = get_object_or_404(Service, pk=service_pk)
     form = ReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -209,24 +195,9 @@ def referral_new(request, pk, service_pk):
     )
 
 
-def _referral_or_404(request, pk):
-    referral = get_object_or_404(
-        Referral.objects.visible_to(request.user).select_related("household", "service", "need"),
-        pk=pk,
-    )
-    if not rpolicy.can_see_referrals(request.user, referral.household):
-        raise Http404
-    return referral
-
-
 @login_required
 def referral(request, pk):
-    ref = _referral_or_404(request, pk)
-    if not _glass_ok(request, ref.household):
-        return redirect(ref.household)
-    record_access(
-        request, kind=AccessLog.Kind.REFERRAL, object_id=ref.pk, household_id=ref.household_id
-    )
+    ref = policy.open_referral(request, pk, log=True)
     return render(
         request,
         "resources/referral.html",
@@ -241,11 +212,7 @@ def referral(request, pk):
 @login_required
 @require_POST
 def referral_status(request, pk):
-    ref = _referral_or_404(request, pk)
-    if not rpolicy.can_refer(request.user, ref.household):
-        raise Http404
-    if not _glass_ok(request, ref.household):
-        return redirect(ref.household)
+    ref = policy.open_referral(request, pk, Want.EDIT)
     form = StatusForm(request.POST, referral=ref)
     if form.is_valid():
         try:
@@ -275,11 +242,7 @@ def referral_status(request, pk):
 @login_required
 @require_POST
 def referral_send(request, pk):
-    ref = _referral_or_404(request, pk)
-    if not rpolicy.can_refer(request.user, ref.household):
-        raise Http404
-    if not _glass_ok(request, ref.household):
-        return redirect(ref.household)
+    ref = policy.open_referral(request, pk, Want.EDIT)
     try:
         services.send_referral_to_family(referral=ref, by=request.user)
     except ValidationError as exc:
@@ -292,9 +255,7 @@ def referral_send(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unmet_new(request, pk):
-    household, ok = _household_for_referrals(request, pk)
-    if not ok:
-        return redirect(household)
+    household = _household_for_referrals(request, pk)
     form = UnmetNeedForm(request.POST or None, initial={"searched_for": request.GET.get("q", "")})
     if request.method == "POST" and form.is_valid():
         services.record_unmet_need(household=household, by=request.user, **form.cleaned_data)

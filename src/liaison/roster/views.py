@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liaison.audit.services import record_household_view
+from liaison.core import policy as door
+from liaison.core.htmx import partial
 from liaison.core.policy import roster as policy
-from liaison.people.models import District, Household, User
+from liaison.people.models import District, User
 from liaison.roster import services
 from liaison.roster.choices import Severity
 from liaison.roster.forms import MergeForm, SplitForm, UploadForm
@@ -69,9 +70,7 @@ def run_detail(request, pk):
             rows = run.rejected_rows.filter(severity=severity)
             context[key] = rows[:SHOWN]
             context[f"more_{key}"] = max(0, run.total(key) - SHOWN)
-    if request.headers.get("HX-Request"):
-        return render(request, "roster/run.html#status", context)
-    return render(request, "roster/run.html", context)
+    return render(request, partial(request, "roster/run.html", "status"), context)
 
 
 @login_required
@@ -105,18 +104,14 @@ def staff_activate(request, pk):
     return redirect("roster:staff")
 
 
-def _household_or_404(request, pk):
-    household = get_object_or_404(Household.objects.select_related("district"), pk=pk)
-    if not policy.can_arrange_household(request.user, household):
-        raise Http404
+def _open_household(request, pk):
     # these pages list the family's members: an access to their record
-    record_household_view(request, household)
-    return household
+    return door.open_household(request, pk, also=policy.can_arrange_household, log="view")
 
 
 @login_required
 def household_merge(request, pk):
-    household = _household_or_404(request, pk)
+    household = _open_household(request, pk)
     form = MergeForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         services.merge_households(keep=household, merge=form.cleaned_data["merge"], by=request.user)
@@ -127,7 +122,7 @@ def household_merge(request, pk):
 
 @login_required
 def household_split(request, pk):
-    household = _household_or_404(request, pk)
+    household = _open_household(request, pk)
     form = SplitForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         new = services.split_household(

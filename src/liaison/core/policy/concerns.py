@@ -16,19 +16,25 @@
   since a family that named nobody may mean one of them.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from collections.abc import Callable
+from typing import Any
 
-from liaison.core import policy
-from liaison.core.policy import (
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from liaison.core.policy import scopes as policy
+from liaison.core.policy.cache import forget as forget_answers
+from liaison.core.policy.cache import kept
+from liaison.core.policy.lookup import Person, Record, model
+from liaison.core.policy.roles import AssignmentRole
+from liaison.core.policy.scopes import (
     NOTHING,
-    _assigned,
-    _in_sites,
-    _prefixed,
-    _site_households,
-    _taught_students,
     access_for,
+    assigned,
+    in_sites,
+    prefixed,
+    site_households,
+    taught_students,
 )
-from liaison.people.choices import AssignmentRole
 
 
 def about_staff() -> Q:
@@ -36,25 +42,25 @@ def about_staff() -> Q:
     return Q(subject_staff__isnull=False) | Q(category__about_staff=True)
 
 
-def not_about(user) -> Q:
+def not_about(user: Person) -> Q:
     """Leaves out the concerns this person is the subject of (for any query on Concern)."""
     access = access_for(user)
     return ~Q(subject_staff_id=access.user_id) if access.user_id else Q()
 
 
-def is_subject(user, concern) -> bool:
+def is_subject(user: Person, concern: Record) -> bool:
     access = access_for(user)
     return access.user_id is not None and concern.subject_staff_id == access.user_id
 
 
-def may_be_assigned(staff, concern) -> bool:
+def may_be_assigned(staff: Person, concern: Record) -> bool:
     """Whether this person may be given the concern: never its own subject."""
     return staff is None or staff.pk != concern.subject_staff_id
 
 
-def concern_filter(user) -> Q:
+def concern_filter(user: Person) -> Q:
     """A filter on Concern selecting what this person may open."""
-    from liaison.concerns.models import Concern
+    Concern = model("concerns.Concern")
 
     access = access_for(user)
     if access.superuser:
@@ -63,35 +69,31 @@ def concern_filter(user) -> Q:
     if access.admin_district_ids:
         q |= Q(district_id__in=access.admin_district_ids)
     if access.site_ids:
-        q |= _prefixed(_site_households(access.site_ids), "household_id")
+        q |= prefixed(site_households(access.site_ids), "household_id")
     if access.is_liaison:
-        q |= _prefixed(_assigned(user, AssignmentRole.LIAISON), "household_id")
+        q |= prefixed(assigned(user, AssignmentRole.LIAISON), "household_id")
     if access.user_id:
         q |= Q(assignee_id=access.user_id)
     if access.is_interpreter:
-        q |= _prefixed(_assigned(user, AssignmentRole.INTERPRETER), "household_id") & ~about_staff()
+        q |= prefixed(assigned(user, AssignmentRole.INTERPRETER), "household_id") & ~about_staff()
     if access.is_teacher:
         about_taught = Concern.students.through.objects.filter(
-            concern_id=OuterRef("pk"), student__in=_taught_students(user)
+            concern_id=OuterRef("pk"), student__in=taught_students(user)
         )
         q |= Q(Exists(about_taught)) & ~about_staff()
     return q & not_about(user)
 
 
-def _memo(user, name, household_id, compute):
-    """Answers about one household, kept on the user object for the request (like access_for)."""
-    cache = user.__dict__.setdefault("_liaison_concern_memo", {})
-    key = (name, household_id)
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
+def _memo(user: Person, name: str, household_id: int, compute: Callable[[], bool]) -> bool:
+    """Answers about one household, kept in the policy's one cache for the request."""
+    return kept(("concerns", name, user.pk, household_id), compute)
 
 
-def full_view(user, household) -> bool:
+def full_view(user: Person, household: Record) -> bool:
     """core.policy.full_view, asked once per request; a liaison's own caseload is checked first
     (one indexed lookup) before the costlier site scope."""
 
-    def compute():
+    def compute() -> bool:
         if access_for(user).is_liaison and policy.on_caseload(user, household):
             return True
         return policy.full_view(user, household)
@@ -99,42 +101,34 @@ def full_view(user, household) -> bool:
     return _memo(user, "full", household.pk, compute)
 
 
-def forget(user) -> None:
-    user.__dict__.pop("_liaison_concern_memo", None)
-    policy.forget(user)
+def forget(user: Person) -> None:
+    forget_answers(user)
 
 
-def concern_filter_in(user, household) -> Q:
+def concern_filter_in(user: Person, household: Record) -> Q:
     """concern_filter for the concerns of one household the person can open: decided once."""
-    from liaison.concerns.models import Concern
-    from liaison.people.models import HouseholdAssignment
+    Concern = model("concerns.Concern")
 
     access = access_for(user)
     if access.superuser or full_view(user, household):
         return not_about(user)
-    if (
-        access.is_interpreter
-        and HouseholdAssignment.objects.current()
-        .filter(household=household, staff=user, role=AssignmentRole.INTERPRETER)
-        .exists()
-    ):
+    if access.is_interpreter and policy.is_assigned(user, household, AssignmentRole.INTERPRETER):
         return ~about_staff() & not_about(user)
     q = Q(assignee_id=access.user_id) if access.user_id else NOTHING
     if access.is_teacher:
         about_taught = Concern.students.through.objects.filter(
-            concern_id=OuterRef("pk"), student__in=_taught_students(user)
+            concern_id=OuterRef("pk"), student__in=taught_students(user)
         )
         q |= Q(Exists(about_taught)) & ~about_staff()
     return q & not_about(user)
 
 
-def _leads_household(user, household_id) -> bool:
+def _leads_household(user: Person, household_id: int) -> bool:
     return _memo(user, "leads", household_id, lambda: _leads(user, household_id))
 
 
-def _leads(user, household_id) -> bool:
-    from liaison.people.models import Household
-
+def _leads(user: Person, household_id: int) -> bool:
+    Household = model("people.Household")
     access = access_for(user)
     if access.superuser:
         return True
@@ -145,12 +139,12 @@ def _leads(user, household_id) -> bool:
         ).exists()
     ):
         return True
-    return bool(access.leader_site_ids) and _in_sites(
+    return bool(access.leader_site_ids) and in_sites(
         Household(pk=household_id), access.leader_site_ids
     )
 
 
-def note_filter(user, household=None) -> Q:
+def note_filter(user: Person, household: Record | None = None) -> Q:
     """A filter on ConcernNote leaving out confidential notes this person may not read.
 
     Pass `household` when all notes are of one family: the leader check is then made once.
@@ -159,12 +153,12 @@ def note_filter(user, household=None) -> Q:
     return _readable_notes(user, household) & _not_about_notes(user)
 
 
-def _not_about_notes(user) -> Q:
+def _not_about_notes(user: Person) -> Q:
     access = access_for(user)
     return ~Q(concern__subject_staff_id=access.user_id) if access.user_id else Q()
 
 
-def _readable_notes(user, household) -> Q:
+def _readable_notes(user: Person, household: Record) -> Q:
     access = access_for(user)
     if access.superuser:
         return Q()
@@ -177,11 +171,11 @@ def _readable_notes(user, household) -> Q:
         if access.admin_district_ids:
             q |= Q(concern__district_id__in=access.admin_district_ids)
         if access.leader_site_ids:
-            q |= _prefixed(_site_households(access.leader_site_ids), "household_id")
+            q |= prefixed(site_households(access.leader_site_ids), "household_id")
     return q
 
 
-def can_read_restricted(user, concern) -> bool:
+def can_read_restricted(user: Person, concern: Record) -> bool:
     access = access_for(user)
     if is_subject(user, concern):
         return False
@@ -190,7 +184,7 @@ def can_read_restricted(user, concern) -> bool:
     return _leads_household(user, concern.household_id)
 
 
-def can_work_on(user, concern) -> bool:
+def can_work_on(user: Person, concern: Record) -> bool:
     """Change the status, add notes, hold meetings."""
     access = access_for(user)
     if is_subject(user, concern):
@@ -200,31 +194,51 @@ def can_work_on(user, concern) -> bool:
     return full_view(user, concern.household)
 
 
-def can_raise(user, household) -> bool:
+def can_raise(user: Person, household: Record) -> bool:
     return full_view(user, household)
 
 
-def can_assign(user, concern) -> bool:
+def can_assign(user: Person, concern: Record) -> bool:
     """Leaders and admins assign anyone; a liaison who works with the family may take it on."""
     return can_work_on(user, concern)
 
 
-def can_lead(user) -> bool:
+def can_lead(user: Person) -> bool:
     """Queues of the whole site or district, and reassign-all when a liaison is away."""
     return policy.can_manage_caseloads(user)
 
 
-def can_use_queues(user) -> bool:
+def can_use_queues(user: Person) -> bool:
     return access_for(user).works_with_families
 
 
-def can_see_contacts(user, household) -> bool:
+def can_see_contacts(user: Person, household: Record) -> bool:
     return full_view(user, household)
 
 
-def can_log_contact(user, household) -> bool:
+def can_log_contact(user: Person, household: Record) -> bool:
     return full_view(user, household)
 
 
-def can_edit_categories(user) -> bool:
+def can_edit_categories(user: Person) -> bool:
     return access_for(user).is_admin
+
+
+def reassignable_staff(user: Person) -> QuerySet[Any]:
+    """Who a leader may hand open concerns from and to: staff of their districts (a superuser:
+    every active account). A User queryset."""
+    staff: QuerySet[Any] = model("people.User").objects.all()
+    if access_for(user).superuser:
+        return staff.filter(is_active=True)
+    districts = access_for(user).district_ids or [0]
+    return staff.filter(
+        memberships__district_id__in=districts, memberships__is_active=True
+    ).distinct()
+
+
+def category_districts(user: Person) -> QuerySet[Any]:
+    """The districts whose concern categories and service targets this person sets."""
+    districts: QuerySet[Any] = model("people.District").objects.all()
+    if access_for(user).superuser:
+        return districts
+    return districts.filter(pk__in=access_for(user).admin_district_ids)

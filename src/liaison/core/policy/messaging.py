@@ -11,16 +11,28 @@
 - Opting a number out because a family's text on a thread may mean "stop": whoever reads that thread.
 """
 
-from liaison.core import policy
+from django.db.models import Q
+
+from liaison.core.policy import scopes as policy
+from liaison.core.policy.lookup import Person, Record
+from liaison.core.policy.roles import AssignmentRole
 
 
-def can_message(user, household) -> bool:
-    from liaison.messaging.household import may_see
+def may_see(user: Person, household: Record) -> bool:
+    """Whoever sees the family in full, and the interpreter assigned to it, sees its messages."""
+    if policy.full_view(user, household):
+        return True
+    return policy.access_for(user).is_interpreter and policy.is_assigned(
+        user, household, AssignmentRole.INTERPRETER
+    )
 
+
+def can_message(user: Person, household: Record) -> bool:
+    """Read and write the family's shared thread (the household page's messages)."""
     return may_see(user, household)
 
 
-def can_read_thread(user, conversation) -> bool:
+def can_read_thread(user: Person, conversation: Record) -> bool:
     if can_message(user, conversation.household):
         return True
     return (
@@ -30,14 +42,14 @@ def can_read_thread(user, conversation) -> bool:
     )
 
 
-def can_opt_out_number(user, conversation) -> bool:
+def can_opt_out_number(user: Person, conversation: Record) -> bool:
     """Whether this person may opt a family's number out of texts on the family's word (a short text
     on the thread that may mean "stop"): whoever reads the thread it came in on, since the family
     asked them and the law asks that any reasonable way of saying stop is honoured."""
     return can_read_thread(user, conversation)
 
 
-def can_write_own_thread(user, household) -> bool:
+def can_write_own_thread(user: Person, household: Record) -> bool:
     """Whether this person may write to the family as themselves (their own thread): staff who
     cannot use the shared thread but whose scope holds the family, i.e. its children's teachers."""
     if not user.is_authenticated or can_message(user, household):
@@ -45,37 +57,33 @@ def can_write_own_thread(user, household) -> bool:
     return policy.access_for(user).is_teacher and _in_scope(user, household)
 
 
-def _in_scope(user, household) -> bool:
-    from liaison.people.models import Household
-
-    return Household.objects.visible_to(user).filter(pk=household.pk).exists()
+def _in_scope(user: Person, household: Record) -> bool:
+    return policy.in_scope(user, household)
 
 
-def thread_filter(user):
+def thread_filter(user: Person) -> Q:
     """A filter on Conversation: the threads this person's inbox lists (the views still ask
     can_read_thread of each one they open)."""
-    from django.db.models import Q
-
     access = policy.access_for(user)
     if access.superuser:
         return Q()
-    in_scope = policy._prefixed(policy.household_filter(user), "household_id")
+    in_scope = policy.prefixed(policy.household_filter(user), "household_id")
     if access.works_with_families or access.is_interpreter:
         return in_scope
     return Q(staff_id=user.pk) & in_scope if user.pk else policy.NOTHING
 
 
-def can_use_inbox(user) -> bool:
+def can_use_inbox(user: Person) -> bool:
     access = policy.access_for(user)
     return access.works_with_families or access.is_interpreter or access.is_teacher
 
 
-def can_announce(user) -> bool:
+def can_announce(user: Person) -> bool:
     access = policy.access_for(user)
     return access.is_admin or bool(access.leader_site_ids)
 
 
-def can_resend_announcement(user, message) -> bool:
+def can_resend_announcement(user: Person, message: Record) -> bool:
     """Retry or switch the channel of an announcement's failed deliveries: the district's admins,
     or a site leader when every site the announcement went to is one they lead."""
     access = policy.access_for(user)
@@ -89,9 +97,9 @@ def can_resend_announcement(user, message) -> bool:
     )
 
 
-def can_handle_unmatched(user) -> bool:
+def can_handle_unmatched(user: Person) -> bool:
     return policy.access_for(user).works_with_families
 
 
-def announcement_district_ids(user) -> frozenset:
+def announcement_district_ids(user: Person) -> frozenset[int]:
     return policy.access_for(user).district_ids

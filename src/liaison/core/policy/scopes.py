@@ -1,0 +1,338 @@
+"""Who sees which families: a person's roles and scopes, and the named building blocks of them.
+
+Scopes, per role:
+- district admin: every household, guardian and student of the district;
+- site leader: families with a child enrolled at their sites (or whose home site it is);
+- liaison: the same at their sites, plus their caseload anywhere in the district; opening a
+  household that is not on their caseload asks for a reason ("break the glass");
+- teacher: the families of the students they teach, and only those students;
+- interpreter: only the households they are assigned to.
+Anything outside a person's scope answers 404, as if it did not exist.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from liaison.core.policy.cache import kept
+from liaison.core.policy.lookup import Person, Record, model
+from liaison.core.policy.roles import AssignmentRole, Role
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int | None
+    superuser: bool = False
+    admin_district_ids: frozenset[int] = field(default_factory=frozenset)
+    leader_site_ids: frozenset[int] = field(default_factory=frozenset)
+    liaison_site_ids: frozenset[int] = field(default_factory=frozenset)
+    district_ids: frozenset[int] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.superuser or bool(self.admin_district_ids)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.is_admin or bool(self.leader_site_ids)
+
+    @property
+    def is_liaison(self) -> bool:
+        return Role.LIAISON in self.roles
+
+    @property
+    def is_teacher(self) -> bool:
+        return Role.TEACHER in self.roles
+
+    @property
+    def is_interpreter(self) -> bool:
+        return Role.INTERPRETER in self.roles
+
+    @property
+    def site_ids(self) -> frozenset[int]:
+        """Sites whose families this person sees in full (as leader or liaison)."""
+        return self.leader_site_ids | self.liaison_site_ids
+
+    @property
+    def works_with_families(self) -> bool:
+        """Admins, leaders and liaisons: people who create and edit family records."""
+        return self.is_admin or bool(self.site_ids) or self.is_liaison
+
+
+NO_ACCESS = Access(user_id=None)
+
+
+def access_for(user: Person) -> Access:
+    """The person's roles and scopes, read once per request (kept in the policy's one cache)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_ACCESS
+    return kept(("access", user.pk), lambda: _read_access(user))
+
+
+def _read_access(user: Person) -> Access:
+    admin: set[int] = set()
+    leader: set[int] = set()
+    liaison: set[int] = set()
+    districts: set[int] = set()
+    roles: set[str] = set()
+    for district_id, site_id, role in user.memberships.filter(is_active=True).values_list(
+        "district_id", "site_id", "role"
+    ):
+        districts.add(district_id)
+        roles.add(role)
+        if role == Role.DISTRICT_ADMIN:
+            admin.add(district_id)
+        elif role == Role.SITE_LEADER and site_id:
+            leader.add(site_id)
+        elif role == Role.LIAISON and site_id:
+            liaison.add(site_id)
+    if user.is_superuser:
+        roles.add(Role.DISTRICT_ADMIN)
+    return Access(
+        user_id=user.pk,
+        superuser=user.is_superuser,
+        admin_district_ids=frozenset(admin),
+        leader_site_ids=frozenset(leader),
+        liaison_site_ids=frozenset(liaison),
+        district_ids=frozenset(districts),
+        roles=frozenset(roles),
+    )
+
+
+NOTHING = Q(pk__in=[])
+
+# --- the named building blocks of every scope (filters on Household unless said otherwise) -------
+# They are correlated EXISTS tests rather than IN (subquery): a search or a list first narrows the
+# households by its own conditions, and the database then checks just those rows by index.
+
+
+def site_households(site_ids: Iterable[int]) -> Q:
+    """Families whose home site is one of these, or with a child enrolled at one of them."""
+    site_ids = list(site_ids)
+    enrolled_here = model("people.Enrolment").objects.filter(
+        student__household_id=OuterRef("pk"), site_id__in=site_ids, is_active=True
+    )
+    guardian_of_enrolled = model("people.GuardianStudent").objects.filter(
+        guardian__household_id=OuterRef("pk"),
+        student__enrolments__site_id__in=site_ids,
+        student__enrolments__is_active=True,
+    )
+    return Q(site_id__in=site_ids) | Q(Exists(enrolled_here)) | Q(Exists(guardian_of_enrolled))
+
+
+def taught_students(user: Person) -> QuerySet[Any]:
+    """The students in this teacher's active class sections (a Student queryset)."""
+    students: QuerySet[Any] = model("people.Student").objects.filter(
+        class_sections__teachers=user, class_sections__is_active=True
+    )
+    return students
+
+
+def assigned(user: Person, role: str) -> Q:
+    """Families currently assigned to this person in this role (a liaison's caseload, an
+    interpreter's families)."""
+    return Q(
+        Exists(
+            model("people.HouseholdAssignment")
+            .objects.current()
+            .filter(household_id=OuterRef("pk"), staff=user, role=role)
+        )
+    )
+
+
+def prefixed(q: Q, prefix: str) -> Q:
+    """Re-root a Household filter onto a model that points at households through `prefix`."""
+    if q == Q():
+        return Q()
+    return Q(**{f"{prefix}__in": model("people.Household").objects.filter(q).values("id")})
+
+
+def household_filter(user: Person) -> Q:
+    """A filter on Household selecting what this person may open."""
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    q = NOTHING
+    if access.admin_district_ids:
+        q |= Q(district_id__in=access.admin_district_ids)
+    if access.site_ids:
+        q |= site_households(access.site_ids)
+    if access.is_liaison:
+        q |= assigned(user, AssignmentRole.LIAISON)
+    if access.is_teacher:
+        taught = taught_students(user)
+        q |= Q(Exists(taught.filter(household_id=OuterRef("pk")))) | Q(
+            Exists(
+                model("people.GuardianStudent").objects.filter(
+                    guardian__household_id=OuterRef("pk"), student__in=taught
+                )
+            )
+        )
+    if access.is_interpreter:
+        q |= assigned(user, AssignmentRole.INTERPRETER)
+    return q
+
+
+def may_skip_scope_filter(user: Person) -> bool:
+    """Whether in_scope_cheaply can say yes for this person (admins, liaisons)."""
+    access = access_for(user)
+    return access.superuser or bool(access.admin_district_ids) or access.is_liaison
+
+
+def in_scope_cheaply(user: Person, household: Record) -> bool:
+    """True when household_filter(user) certainly selects this family, by the cheap parts of it:
+    an admin's district, a liaison's caseload. False means "ask household_filter", not "no"."""
+    access = access_for(user)
+    if access.superuser or household.district_id in access.admin_district_ids:
+        return True
+    return access.is_liaison and on_caseload(user, household)
+
+
+def in_scope(user: Person, household: Record) -> bool:
+    """Whether this person may open this family at all (household_filter, for one family)."""
+    return in_scope_cheaply(user, household) or kept(
+        ("scope", access_for(user).user_id, household.pk),
+        lambda: (
+            model("people.Household")
+            .objects.filter(household_filter(user), pk=household.pk)
+            .exists()
+        ),
+    )
+
+
+def guardian_filter(user: Person) -> Q:
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    if access.works_with_families or access.is_interpreter:
+        q = prefixed(household_filter(user), "household_id")
+        if access.is_teacher:
+            q |= Q(student_links__student__in=taught_students(user))
+        return q
+    if access.is_teacher:
+        return Q(id__in=taught_students(user).values("guardian_links__guardian_id")) | prefixed(
+            household_filter(user), "household_id"
+        )
+    return NOTHING
+
+
+def student_filter(user: Person) -> Q:
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    q = NOTHING
+    if access.admin_district_ids:
+        q |= Q(district_id__in=access.admin_district_ids)
+    if access.site_ids or access.is_liaison:
+        # A liaison or leader helping a family sees all its children, wherever enrolled.
+        scope = NOTHING
+        if access.site_ids:
+            scope |= site_households(access.site_ids)
+        if access.is_liaison:
+            scope |= assigned(user, AssignmentRole.LIAISON)
+        q |= prefixed(scope, "household_id")
+        if access.site_ids:
+            q |= Q(enrolments__site_id__in=access.site_ids, enrolments__is_active=True)
+    if access.is_teacher:
+        q |= Q(id__in=taught_students(user).values("id"))
+    if access.is_interpreter:
+        q |= prefixed(assigned(user, AssignmentRole.INTERPRETER), "household_id")
+    return Q(id__in=model("people.Student").objects.filter(q).values("id"))
+
+
+# --- what a person may do with a record they can see -------------------------------------
+
+
+def full_view(user: Person, household: Record) -> bool:
+    """Everything about the family (notes, programmes, every child): admins, leaders, liaisons."""
+    access = access_for(user)
+    if access.is_admin:
+        return True
+    # A liaison's own caseload first: one indexed lookup, often already answered (break the glass).
+    return kept(
+        ("full", access.user_id, household.pk),
+        lambda: (
+            (access.is_liaison and on_caseload(user, household))
+            or bool(access.site_ids and in_sites(household, access.site_ids))
+        ),
+    )
+
+
+def can_edit_household(user: Person, household: Record) -> bool:
+    return full_view(user, household)
+
+
+def can_create_household(user: Person) -> bool:
+    access = access_for(user)
+    return access.is_admin or bool(access.site_ids)
+
+
+def can_manage_caseloads(user: Person) -> bool:
+    access = access_for(user)
+    return access.is_admin or bool(access.leader_site_ids)
+
+
+def can_see_restriction_reason(user: Person, household: Record) -> bool:
+    return full_view(user, household)
+
+
+def can_see_programmes(user: Person, student: Record) -> bool:
+    """Programmes (IEP, 504, ...) are for those who work with the family, and the child's own teachers."""
+    if access_for(user).is_admin or (student.household_id and full_view(user, student.household)):
+        return True
+    return bool(
+        access_for(user).is_teacher
+        and student.class_sections.filter(teachers=user, is_active=True).exists()
+    )
+
+
+def visible_students(user: Person, household: Record) -> QuerySet[Any]:
+    """The children of this household the person may see: a teacher sees only those they teach."""
+    qs: QuerySet[Any] = model("people.Student").objects.filter(household=household)
+    if full_view(user, household):
+        return qs
+    return qs.filter(student_filter(user))
+
+
+def on_caseload(user: Person, household: Record) -> bool:
+    """Whether the family is on this person's caseload (assigned to them as its liaison)."""
+    return is_assigned(user, household, AssignmentRole.LIAISON)
+
+
+def is_assigned(user: Person, household: Record, role: str) -> bool:
+    """Whether the family is currently assigned to this person in this role."""
+    return kept(
+        ("assigned", user.pk, household.pk, role),
+        lambda: bool(
+            model("people.HouseholdAssignment")
+            .objects.current()
+            .filter(staff=user, household=household, role=role)
+            .exists()
+        ),
+    )
+
+
+def in_sites(household: Record, site_ids: Iterable[int]) -> bool:
+    """Whether the family belongs to one of these sites (its home, or a child enrolled there)."""
+    site_ids = frozenset(site_ids)
+    return kept(
+        ("sites", household.pk, site_ids),
+        lambda: bool(
+            model("people.Household")
+            .objects.filter(site_households(site_ids), pk=household.pk)
+            .exists()
+        ),
+    )
+
+
+def needs_reason_to_open(user: Person, household: Record) -> bool:
+    """Break the glass: a liaison opening a family that is not on their caseload says why."""
+    access = access_for(user)
+    if access.is_admin or (access.leader_site_ids and in_sites(household, access.leader_site_ids)):
+        return False
+    if not access.is_liaison:
+        return False
+    return not on_caseload(user, household)

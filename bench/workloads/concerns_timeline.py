@@ -81,7 +81,7 @@ def _fill(household, liaison, n):
 def run(ctx):
     from django.test import Client
 
-    from liaison.people import timeline
+    from liaison.core import pages
     from liaison.people.models import Household, User
 
     demo_district()
@@ -96,13 +96,13 @@ def run(ctx):
     ):  # fresh statistics after the bulk load, as autovacuum would
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    entries = timeline.entries_for(household, liaison, limit=25)
+    entries = pages.timeline("household", household, liaison, limit=25)
     notes = f"{ctx.n(ENTRIES)} entries; first page of 25; {len(entries)} shown"
     for user, who in [(liaison, "liaison"), (leader, "site leader")]:
         yield within(
             f"household timeline first page, function ({who})",
             time_calls(
-                lambda user=user: timeline.entries_for(household, user, limit=25), repeat=200
+                lambda user=user: pages.timeline("household", household, user, limit=25), repeat=200
             ),
             p=95,
             limit_ms=100,

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison.audit import records, services
+from liaison.audit import services
 from liaison.audit.choices import LegalBasis
 from liaison.audit.models import (
     AccessLog,
@@ -24,6 +24,7 @@ from liaison.audit.models import (
     LegalHold,
     RetentionPolicy,
 )
+from liaison.core import family_record
 from liaison.people.models import Guardian, Household, Student
 
 # What other apps register on main (messaging, concerns, resources, events): the tests below build
@@ -144,10 +145,10 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
 
 def test_every_app_on_main_registers_its_part_of_the_record():
     """Sections other apps registered (as they land on main) export and erase a household."""
-    names = {s.name for s in records.sections()}
+    names = {s.name for s in family_record.sections()}
     assert "people" in names
     assert "messages" in names
-    assert all(callable(s.export) and callable(s.erase) for s in records.sections())
+    assert all(callable(s.export) and callable(s.erase) for s in family_record.sections())
 
 
 def test_the_export_carries_the_familys_real_messages_and_erasure_removes_them(client, world):

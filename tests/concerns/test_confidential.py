@@ -5,8 +5,8 @@ import json
 import pytest
 from django.urls import get_resolver, reverse
 
-from liaison.audit import records
 from liaison.concerns import services
+from liaison.core import family_record
 from tests.concerns import factories as cf
 
 SECRET = "SECRET-court-matter-7731"
@@ -75,7 +75,7 @@ def test_confidential_note_is_absent_for_teachers_and_interpreters_everywhere(
 
 def test_confidential_note_is_left_out_of_the_family_record_export(world):
     _setup(world, world.caseload_family)
-    section = next(s for s in records.sections() if s.name == "concerns")
+    section = next(s for s in family_record.sections() if s.name == "concerns")
     exported = json.dumps(section.export(world.caseload_family))
     assert OPEN in exported and SECRET not in exported
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from liaison.concerns import services
 from liaison.concerns.models import ConcernCategory, Contact, ServiceTarget
-from liaison.people import timeline
+from liaison.core import pages
 from tests import factories as f
 from tests.concerns import factories as cf
 
@@ -148,14 +148,16 @@ def test_timeline_merges_concerns_notes_and_contacts_newest_first_in_few_queries
             household=household, by=world.liaison, kind="call", purpose=f"call {i}"
         )
     with CaptureQueriesContext(connection) as queries:
-        entries = timeline.entries_for(household, world.liaison, limit=25)
+        entries = pages.timeline("household", household, world.liaison, limit=25)
     assert len(entries) == 25
     assert [e.at for e in entries] == sorted((e.at for e in entries), reverse=True)
     assert {"concern", "note", "contact"} <= {e.kind for e in entries}
     assert len(queries) < 20, [q["sql"] for q in queries]
-    older = timeline.entries_for(household, world.liaison, before=entries[-1].at, limit=25)
+    older = pages.timeline("household", household, world.liaison, before=entries[-1].at, limit=25)
     assert older and older[0].at < entries[-1].at
-    only_contacts = timeline.entries_for(household, world.liaison, kinds=["contact"], limit=5)
+    only_contacts = pages.timeline(
+        "household", household, world.liaison, kinds=["contact"], limit=5
+    )
     assert {e.kind for e in only_contacts} == {"contact"}
 
 

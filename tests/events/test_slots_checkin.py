@@ -110,21 +110,20 @@ def test_kiosk_checks_in_by_token_once_and_by_name(client, world):
 
 
 def test_walk_in_and_attendance_reach_timeline_and_record_export(client, world):
-    from liaison.audit import records
-    from liaison.people import timeline
+    from liaison.core import family_record, pages
 
     event = EventFactory(district=world.district, site=world.school, title="Literacy night")
     services.add_walk_in(event=event, name="Neighbour Family", party_size=2)
     services.add_walk_in(event=event, household=world.caseload_family)
-    entries = timeline.entries_for(world.caseload_family, world.liaison, kinds=["event"])
+    entries = pages.timeline("household", world.caseload_family, world.liaison, kinds=["event"])
     assert entries[0].title == "Came to Literacy night"
-    section = next(s for s in records.sections() if s.name == "events")
+    section = next(s for s in family_record.sections() if s.name == "events")
     assert section.export(world.caseload_family)[0]["checked_in_count"] == 1
     assert services.live_counts(event)["checked_in"] == 3
 
 
 def test_a_walk_in_matched_to_a_family_counts_on_its_timeline(client, world):
-    from liaison.people import timeline
+    from liaison.core import pages
 
     event = EventFactory(district=world.district, site=world.school, title="Math night")
     walk_in = services.add_walk_in(event=event, name="Ana at the door", party_size=3)
@@ -137,7 +136,7 @@ def test_a_walk_in_matched_to_a_family_counts_on_its_timeline(client, world):
     walk_in.refresh_from_db()
     assert walk_in.household == world.caseload_family
     assert walk_in.walk_in_name == "Ana at the door"
-    entries = timeline.entries_for(world.caseload_family, world.liaison, kinds=["event"])
+    entries = pages.timeline("household", world.caseload_family, world.liaison, kinds=["event"])
     assert entries[0].title == "Came to Math night"
     # Matched once: the link to match it again is gone.
     assert client.get(url).status_code == 404

@@ -5,10 +5,10 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from liaison.core import pages
 from liaison.messaging import delivery, registry, services
 from liaison.messaging.audiences import Audience
 from liaison.messaging.models import Conversation, Delivery, Message, Rendering
-from liaison.people import timeline
 from liaison.people.choices import Programme
 from tests import factories as f
 from tests.messaging.factories import family
@@ -173,10 +173,14 @@ def test_messages_and_deliveries_appear_on_the_household_timeline(client, world,
     services.send_message(household=household, body="Welcome to Alder", by=world.liaison)
     delivery.drain()
     services.record_family_reply(guardian=mum, body="Thank you", channel="sms")
-    entries = [e for e in timeline.entries_for(household, world.liaison) if e.kind == "message"]
+    entries = [
+        e for e in pages.timeline("household", household, world.liaison) if e.kind == "message"
+    ]
     assert [e.summary for e in entries] == ["Thank you", "Welcome to Alder"]
     assert any("sms sent" in badge for badge in entries[1].badges)
-    assert [e for e in timeline.entries_for(household, world.teacher) if e.kind == "message"] == []
+    assert [
+        e for e in pages.timeline("household", household, world.teacher) if e.kind == "message"
+    ] == []
     client.force_login(world.liaison)
     page = client.get(household.get_absolute_url()).content.decode()
     assert "Welcome to Alder" in page and "Thank you" in page

@@ -172,13 +172,13 @@ def test_pages_are_small(family_client):
 
 
 def test_the_familys_portal_choices_are_in_its_record_and_can_be_erased(family_client, world):
-    from liaison.audit import records
+    from liaison.core import family_record
 
     family_client.post(
         reverse("portal:preferences"),
         {"language": "es", "channels": ["sms"], "opt_out_reminders": "on"},
     )
-    section = next(s for s in records.sections() if s.name == "portal")
+    section = next(s for s in family_record.sections() if s.name == "portal")
     [row] = section.export(world.caseload_family)
     assert row["opt_out_reminders"] is True
     assert section.export(world.site_family) == []

@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from liaison.audit import records
 from liaison.audit.models import AccessLog
-from liaison.people import timeline
+from liaison.core import family_record, pages
 from liaison.resources import services
 from liaison.resources.choices import ReferralStatus
 from liaison.resources.models import Referral, Service, UnmetNeed
@@ -165,7 +164,7 @@ def test_setting_a_follow_up_enqueues_the_reminder_task(
 def test_referral_appears_on_the_household_timeline_and_panel(client, world, pantry):
     referral = refer(world, pantry, note="Texted the address")
     services.change_status(referral=referral, status=ReferralStatus.SENT, by=world.liaison)
-    entries = timeline.entries_for(world.caseload_family, world.liaison, kinds=["referral"])
+    entries = pages.timeline("household", world.caseload_family, world.liaison, kinds=["referral"])
     assert [e.summary for e in entries] == ["Sent to the family", "Suggested — Texted the address"]
     assert entries[0].url == referral.get_absolute_url()
     client.force_login(world.liaison)
@@ -177,8 +176,8 @@ def test_referral_appears_on_the_household_timeline_and_panel(client, world, pan
 def test_the_teacher_sees_no_referral_on_the_timeline(world, directory):
     pantry = Service.objects.get(pk=sample_id("svc-pantry"))
     services.create_referral(household=world.taught_family, service=pantry, by=world.admin)
-    assert timeline.entries_for(world.taught_family, world.teacher, kinds=["referral"]) == []
-    assert timeline.entries_for(world.taught_family, world.admin, kinds=["referral"])
+    assert pages.timeline("household", world.taught_family, world.teacher, kinds=["referral"]) == []
+    assert pages.timeline("household", world.taught_family, world.admin, kinds=["referral"])
 
 
 def test_viewing_a_referral_is_logged(client, world, pantry):
@@ -211,7 +210,7 @@ def test_referrals_are_part_of_the_family_record_export(world, pantry):
     services.record_feedback(
         service=pantry, household=world.caseload_family, helpful=True, comment="Muy amables"
     )
-    section = next(s for s in records.sections() if s.name == "referrals")
+    section = next(s for s in family_record.sections() if s.name == "referrals")
     exported = section.export(world.caseload_family)
     assert {e["type"] for e in exported} == {"referral", "service_feedback"}
     assert exported[0]["consent_note"] == "in person"

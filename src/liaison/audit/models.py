@@ -141,7 +141,7 @@ class DisclosedStudent(models.Model):
 class RetentionPolicy(models.Model):
     """How long a district keeps one section of a family's record after the family leaves.
 
-    `section` names a section registered with liaison.audit.records ("people" is the family itself:
+    `section` names a section registered with liaison.core.family_record ("people" is the family itself:
     erasing it erases everything).
     """
 

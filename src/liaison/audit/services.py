@@ -13,7 +13,6 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison.audit import records
 from liaison.audit.choices import DisclosureChannel, ErasureCause, LegalBasis
 from liaison.audit.models import (
     AccessLog,
@@ -23,6 +22,7 @@ from liaison.audit.models import (
     LegalHold,
     RetentionPolicy,
 )
+from liaison.core import family_record
 from liaison.core.clientaddr import client_address
 
 
@@ -175,7 +175,7 @@ def household_record(household, viewer=None) -> dict:
     the disclosure record and the access log (who looked, when). `viewer`, the staff member
     producing it, never gets what the policy keeps from them (a concern about them)."""
     sections = {}
-    for section in records.sections():
+    for section in family_record.sections():
         sections[section.name] = {
             "label": str(section.label),
             "entries": section.export_for(household, viewer),
@@ -264,12 +264,14 @@ def erase_household(*, household, by=None, cause: str = ErasureCause.REQUEST) ->
     with transaction.atomic():
         if on_hold(household):
             raise LegalHoldError(_("This family's record is under a legal hold."))
+        # Released holds go with the family (an active one stopped the erasure above).
+        LegalHold.objects.filter(household_id=household.pk).delete()
         household_id, district_id = household.pk, household.district_id
         student_ids = list(household.students.values_list("pk", flat=True))
         guardian_ids = list(household.guardians.values_list("pk", flat=True))
         counts = {}
         # Other apps first (they point at the family), the people section last.
-        for section in sorted(records.sections(), key=lambda s: s.name == "people"):
+        for section in sorted(family_record.sections(), key=lambda s: s.name == "people"):
             if section.erase is not None:
                 counts[section.name] = section.erase(household, keep_tombstone=True)
         tombstone = ErasureTombstone.objects.create(
@@ -298,7 +300,7 @@ def erase_section(*, household, section: str, by=None, cause=ErasureCause.RETENT
     """Erase one registered section of a household's record (retention of e.g. messages)."""
     if section == "people":
         return erase_household(household=household, by=by, cause=cause)
-    spec = {s.name: s for s in records.sections()}.get(section)
+    spec = {s.name: s for s in family_record.sections()}.get(section)
     if spec is None or spec.erase is None:
         return None
     with transaction.atomic():
@@ -347,7 +349,7 @@ def apply_retention(
     """Apply every district's active retention policies: what is due is erased (or only listed
     with dry_run). Households under a legal hold are left alone."""
     today = today or timezone.localdate()
-    known = {s.name for s in records.sections()}
+    known = {s.name for s in family_record.sections()}
     actions = []
     policies = RetentionPolicy.objects.filter(is_active=True, section__in=known).select_related(
         "district"

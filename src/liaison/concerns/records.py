@@ -8,8 +8,10 @@ another member of staff for the whole record).
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from liaison.concerns.models import Concern, ConcernNote, Contact, Reminder
+from liaison.core import family_record
 from liaison.core.policy import concerns as concern_policy
 
 
@@ -119,3 +121,13 @@ def erase_household(household, *, keep_tombstone=True) -> int:
             concern.students.clear()
         concerns.delete()
     return count
+
+
+def register() -> None:
+    family_record.register(
+        section="concerns",
+        export=export_household,
+        erase=erase_household,
+        label=_("Concerns and contact log"),
+        takes_viewer=True,
+    )

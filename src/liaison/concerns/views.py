@@ -14,13 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.concerns import services
-from liaison.concerns.choices import OPEN_STATUSES, TRANSITIONS, Status, Urgency
+from liaison.concerns.choices import TRANSITIONS, Status, Urgency
 from liaison.concerns.forms import (
     AssignForm,
     CategoryForm,
     ConcernEditForm,
     ConcernForm,
-    ContactForm,
     FollowUpActionForm,
     FromMessageForm,
     MeetingForm,
@@ -30,6 +29,7 @@ from liaison.concerns.forms import (
     SatisfactionForm,
     StatusForm,
 )
+from liaison.concerns.household import contact_form as _contact_form
 from liaison.concerns.models import (
     Concern,
     ConcernCategory,
@@ -266,27 +266,6 @@ def household_concerns(request, pk):
             "can_raise": concern_policy.can_raise(request.user, household),
         },
     )
-
-
-def _contact_form(request, household, data=None):
-    concerns = (
-        Concern.objects.visible_to(request.user)
-        .filter(household=household, status__in=OPEN_STATUSES)
-        .select_related("category")
-    )
-    return ContactForm(data, household=household, concerns=concerns, prefix="contact")
-
-
-def household_panel_context(request, household):
-    """The household page's panel: open concerns and the short contact form."""
-    return {
-        "form": _contact_form(request, household),
-        "open_concerns": Concern.objects.visible_to(request.user)
-        .filter(household=household, status__in=OPEN_STATUSES)
-        .select_related("category", "assignee")
-        .order_by("due_at")[:10],
-        "now": timezone.now(),
-    }
 
 
 @login_required

@@ -7,10 +7,8 @@ class EventsConfig(AppConfig):
     label = "events"
 
     def ready(self):
-        from liaison.audit import records
         from liaison.core import nav
-        from liaison.events import history
-        from liaison.people import panels, timeline
+        from liaison.events import household, records
 
         nav.register(
             _("Events"),
@@ -18,14 +16,8 @@ class EventsConfig(AppConfig):
             order=40,
             allowed=lambda access: access.works_with_families or access.is_teacher,
         )
-        panels.register_action(_("Events and RSVPs"), "events:household_events", order=40)
-        timeline.register("event", _("Events"), history.timeline_entries)
-        records.register(
-            section="events",
-            export=history.export_household,
-            erase=history.erase_household,
-            label=_("Events and attendance"),
-        )
+        household.register()
+        records.register()
         _hook_messaging()
 
 

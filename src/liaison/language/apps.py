@@ -8,11 +8,8 @@ class LanguageConfig(AppConfig):
     verbose_name = _("Language access")
 
     def ready(self):
-        from liaison.audit import records
         from liaison.core import nav
-        from liaison.core.policy import language as rules
-        from liaison.language import panels
-        from liaison.people import panels as people_panels
+        from liaison.language import household, records
 
         nav.register(
             _("Languages"),
@@ -20,18 +17,7 @@ class LanguageConfig(AppConfig):
             order=60,
             allowed=lambda access: access.works_with_families or access.is_interpreter,
         )
-        people_panels.register_action(
-            _("Request an interpreter"),
-            "language:request_new",
-            order=40,
-            allowed=rules.can_request_interpreter,
-        )
-        people_panels.register_panel(
-            "language/_household_panel.html",
-            order=40,
-            context=panels.household_context,
-            allowed=panels.panel_allowed,
-        )
+        household.register()
         from django.db.models.signals import post_save
 
         from liaison.language import messaging_hooks
@@ -43,9 +29,4 @@ class LanguageConfig(AppConfig):
             sender="messaging.Message",
             dispatch_uid="language-reply-detection",
         )
-        records.register(
-            section="language",
-            export=panels.export_household,
-            erase=panels.erase_household,
-            label=_("Language access"),
-        )
+        records.register()

@@ -12,11 +12,8 @@ class MessagingConfig(AppConfig):
 
         connection_created.connect(_sqlite_unicode_lower, dispatch_uid="liaison_unicode_lower")
 
-        from liaison.audit import records
         from liaison.core import nav
-        from liaison.core.policy import messaging as mpolicy
-        from liaison.messaging import family_record, household
-        from liaison.people import panels, timeline
+        from liaison.messaging import household, records
 
         nav.register(
             _("Inbox"),
@@ -33,37 +30,8 @@ class MessagingConfig(AppConfig):
             order=25,
             allowed=lambda access: access.is_admin or bool(access.leader_site_ids),
         )
-        panels.register_action(
-            _("Write to family"),
-            "messaging:household_write",
-            order=10,
-            allowed=household.may_write,
-        )
-        panels.register_action(
-            _("Message the family"),
-            "messaging:household_write_own",
-            order=11,
-            allowed=mpolicy.can_write_own_thread,
-        )
-        panels.register_panel(
-            "messaging/_household_panel.html",
-            order=20,
-            context=household.panel_context,
-            allowed=household.may_see,
-        )
-        panels.register_guardian_panel(
-            "messaging/_guardian_panel.html",
-            order=20,
-            context=household.guardian_panel_context,
-            allowed=lambda user, guardian: household.may_see(user, guardian.household),
-        )
-        timeline.register("message", _("Messages"), household.timeline_entries)
-        records.register(
-            section="messages",
-            label=_("Messages"),
-            export=family_record.export,
-            erase=family_record.erase,
-        )
+        household.register()
+        records.register()
 
 
 def _sqlite_unicode_lower(sender, connection, **kwargs):

@@ -1,17 +1,16 @@
-"""Messaging on the household page: the panel, the action, and the timeline entries."""
+"""Messaging on the household and guardian pages: the panels, the actions, and the timeline entries."""
 
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from liaison.core.policy.messaging import may_see
+from liaison.core import pages
+from liaison.core.pages import TimelineEntry
+from liaison.core.policy import messaging as mpolicy
 from liaison.messaging import registry
 from liaison.messaging.choices import Channel, Direction
 from liaison.messaging.models import Delivery, Message, Suppression
-
-
-def may_write(user, household) -> bool:
-    return may_see(user, household)
 
 
 def channel_status(guardians) -> list[dict]:
@@ -67,10 +66,6 @@ def panel_context(request, household) -> dict:
 
 def timeline_entries(household, user, *, before=None, limit=25):
     """Messages to and from the household, each with how its deliveries went (no query per entry)."""
-    from liaison.people.timeline import TimelineEntry
-
-    if not may_see(user, household):
-        return
     deliveries = Delivery.objects.filter(household_id_copy=household.pk)
     if before is not None:
         deliveries = deliveries.filter(created_at__lt=before)
@@ -122,3 +117,37 @@ def timeline_entries(household, user, *, before=None, limit=25):
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     yield from entries[:limit]
+
+
+def register() -> None:
+    pages.add_action(
+        "household",
+        gettext_lazy("Write to family"),
+        "messaging:household_write",
+        order=10,
+        ask=mpolicy.can_message,
+    )
+    pages.add_action(
+        "household",
+        gettext_lazy("Message the family"),
+        "messaging:household_write_own",
+        order=11,
+        ask=mpolicy.can_write_own_thread,
+    )
+    pages.add_panel(
+        "household",
+        "messaging/_household_panel.html",
+        order=20,
+        context=panel_context,
+        ask=mpolicy.can_message,
+    )
+    pages.add_panel(
+        "guardian",
+        "messaging/_guardian_panel.html",
+        order=20,
+        context=guardian_panel_context,
+        ask=mpolicy.can_message,
+    )
+    pages.add_timeline(
+        "household", "message", gettext_lazy("Messages"), timeline_entries, ask=mpolicy.can_message
+    )

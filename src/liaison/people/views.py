@@ -10,11 +10,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from liaison.core import policy
+from liaison.core import pages, policy
 from liaison.core.htmx import partial
 from liaison.core.params import datetime_param
 from liaison.core.policy import Want
-from liaison.people import panels, services, timeline
+from liaison.people import services
 from liaison.people.forms import (
     AssignForm,
     BreakGlassForm,
@@ -119,10 +119,10 @@ def household(request, pk):
         "can_edit": policy.can_edit_household(user, household),
         "can_assign": policy.can_manage_caseloads(user),
         "restricted": [g for g in guardians if g.contact_restricted],
-        "entries": timeline.entries_for(household, user, limit=25),
-        "timeline_kinds": timeline.KIND_LABELS,
-        "household_actions": panels.actions_for(request, household),
-        "household_panels": panels.panels_for(request, household),
+        "entries": pages.timeline("household", household, user, limit=25),
+        "timeline_kinds": pages.timeline_kinds("household"),
+        "household_actions": pages.actions("household", request, household),
+        "household_panels": pages.panels("household", request, household),
     }
     return render(request, "people/household.html", context)
 
@@ -131,15 +131,17 @@ def household(request, pk):
 def household_timeline(request, pk):
     household = policy.open_household(request, pk)
     before = datetime_param(request, "before")
-    kinds = [k for k in request.GET.getlist("kind") if k in timeline.KIND_LABELS]
-    entries = timeline.entries_for(household, request.user, before=before, limit=25, kinds=kinds)
+    kinds = [k for k in request.GET.getlist("kind") if k in pages.timeline_kinds("household")]
+    entries = pages.timeline(
+        "household", household, request.user, before=before, limit=25, kinds=kinds
+    )
     return render(
         request,
         "people/household.html#timeline",
         {
             "household": household,
             "entries": entries,
-            "timeline_kinds": timeline.KIND_LABELS,
+            "timeline_kinds": pages.timeline_kinds("household"),
             "kinds": kinds,
         },
     )
@@ -207,7 +209,7 @@ def guardian(request, pk):
             "links": links,
             "full": policy.full_view(request.user, guardian.household),
             "can_edit": policy.can_edit_household(request.user, guardian.household),
-            "guardian_panels": panels.guardian_panels_for(request, guardian),
+            "guardian_panels": pages.panels("guardian", request, guardian),
         },
     )
 
@@ -258,7 +260,7 @@ def student(request, pk):
             "links": student.guardian_links.select_related("guardian"),
             "can_edit": student.household_id
             and policy.can_edit_household(request.user, student.household),
-            "student_panels": panels.student_panels_for(request, student),
+            "student_panels": pages.panels("student", request, student),
         },
     )
 

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class PortalConfig(AppConfig):
@@ -7,15 +6,9 @@ class PortalConfig(AppConfig):
     label = "portal"
 
     def ready(self):
-        from liaison.audit import records
         from liaison.messaging import registry
-        from liaison.portal import services
+        from liaison.portal import records, services
 
         registry.set_portal_link_builder(services.portal_links_for)
         registry.set_family_choices(services.family_choices, services.family_accepts)
-        records.register(
-            section="portal",
-            label=_("Family portal choices"),
-            export=services.export_household,
-            erase=services.erase_household,
-        )
+        records.register()

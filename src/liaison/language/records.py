@@ -1,26 +1,10 @@
-"""What the language app adds to the household page and to a family's exported record."""
+"""The language app's part of a family's record: language reports, suggestions, interpreter
+requests."""
 
-from liaison.core import policy
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core import family_record
 from liaison.language.models import InterpreterRequest, LanguageSuggestion, UnderstandingReport
-
-
-def panel_allowed(user, household) -> bool:
-    return policy.full_view(user, household)
-
-
-def household_context(request, household):
-    return {
-        "language_reports": UnderstandingReport.objects.filter(
-            household=household, resolved_at__isnull=True
-        ).select_related("guardian"),
-        "language_suggestions": LanguageSuggestion.objects.filter(
-            guardian__household=household, decided_at__isnull=True
-        ).select_related("guardian"),
-        "interpreter_requests": InterpreterRequest.objects.filter(household=household)
-        .open()
-        .select_related("interpreter"),
-        "can_edit_language": policy.can_edit_household(request.user, household),
-    }
 
 
 def export_household(household) -> list[dict]:
@@ -66,3 +50,12 @@ def erase_household(household, *, keep_tombstone=True) -> int:
     n += LanguageSuggestion.objects.filter(guardian__household=household).delete()[0]
     n += InterpreterRequest.objects.filter(household=household).delete()[0]
     return n
+
+
+def register() -> None:
+    family_record.register(
+        section="language",
+        export=export_household,
+        erase=erase_household,
+        label=_("Language access"),
+    )

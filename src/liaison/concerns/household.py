@@ -1,4 +1,5 @@
-"""The concerns app's feeds for the household timeline: concerns, notes and contacts.
+"""What the concerns app adds to the household page: the panel (open concerns, the contact form),
+the "Raise a concern" action, and the timeline's concerns, notes and contacts.
 
 Each provider runs one indexed query (household, newest first, `before`, `limit`) and shows each
 viewer only what the policy lets them read; confidential notes are filtered in the query. The
@@ -8,14 +9,38 @@ once per call and only the columns an entry shows are read.
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liaison.concerns.choices import ContactKind, Status, Urgency
-from liaison.concerns.models import Concern, ConcernNote, Contact, MediationMeeting
+from liaison.concerns.choices import OPEN_STATUSES, ContactKind, Status, Urgency
+from liaison.concerns.forms import ContactForm
+from liaison.concerns.models import Concern, ConcernNote, Contact
+from liaison.core import pages
+from liaison.core.pages import TimelineEntry
 from liaison.core.policy import concerns as concern_policy
-from liaison.people import timeline
-from liaison.people.timeline import TimelineEntry
+
+
+def contact_form(request, household, data=None):
+    """The short contact form, offering the family's open concerns this person can open."""
+    concerns = (
+        Concern.objects.visible_to(request.user)
+        .filter(household=household, status__in=OPEN_STATUSES)
+        .select_related("category")
+    )
+    return ContactForm(data, household=household, concerns=concerns, prefix="contact")
+
+
+def panel_context(request, household):
+    """The household page's panel: open concerns and the short contact form."""
+    return {
+        "form": contact_form(request, household),
+        "open_concerns": Concern.objects.visible_to(request.user)
+        .filter(household=household, status__in=OPEN_STATUSES)
+        .select_related("category", "assignee")
+        .order_by("due_at")[:10],
+        "now": timezone.now(),
+    }
 
 
 def _labels(choices) -> dict[str, str]:
@@ -88,8 +113,6 @@ def note_entries(household, user, *, before=None, limit=25):
 
 
 def contact_entries(household, user, *, before=None, limit=25):
-    if not concern_policy.can_see_contacts(user, household):
-        return
     qs = Contact.objects.filter(household=household)
     if before is not None:
         qs = qs.filter(at__lt=before)
@@ -134,24 +157,31 @@ def contact_entries(household, user, *, before=None, limit=25):
         )
 
 
-def hidden_notices(user, household):
-    """messaging's message filter: the notices sent about a concern of this household that the
-    person may not open (the satisfaction question, a meeting's summary), or None."""
-    scope = concern_policy.concern_filter_in(user, household)
-    if scope == Q():
-        return None
-    hidden = list(
-        Concern.objects.filter(household=household).exclude(scope).values_list("pk", flat=True)
+def register() -> None:
+    pages.add_action(
+        "household",
+        gettext_lazy("Raise a concern"),
+        "concerns:new",
+        order=20,
+        ask=concern_policy.can_raise,
     )
-    if not hidden:
-        return None
-    meetings = MediationMeeting.objects.filter(concern_id__in=hidden).values_list("pk", flat=True)
-    return Q(related_type="concerns.concern", related_id__in=[str(pk) for pk in hidden]) | Q(
-        related_type="concerns.mediationmeeting", related_id__in=[str(pk) for pk in meetings]
+    pages.add_panel(
+        "household",
+        "concerns/_household_panel.html",
+        order=20,
+        context=panel_context,
+        ask=concern_policy.can_log_contact,
     )
-
-
-def register():
-    timeline.register("concern", gettext_lazy("Concerns"), concern_entries)
-    timeline.register("note", gettext_lazy("Notes"), note_entries)
-    timeline.register("contact", gettext_lazy("Contacts"), contact_entries)
+    # Concerns and notes: each viewer gets the rows the policy's filters leave them (none, some, all).
+    for kind, label, entries in [
+        ("concern", gettext_lazy("Concerns"), concern_entries),
+        ("note", gettext_lazy("Notes"), note_entries),
+    ]:
+        pages.add_timeline("household", kind, label, entries, ask=pages.page_opened)
+    pages.add_timeline(
+        "household",
+        "contact",
+        gettext_lazy("Contacts"),
+        contact_entries,
+        ask=concern_policy.can_see_contacts,
+    )

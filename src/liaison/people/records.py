@@ -1,8 +1,12 @@
 """The people part of a family's record (household, guardians, students), for export and erasure.
 
-Registered by the audit app as the "people" section: the people app keeps no record logic of its
-own, and erasing this section erases the family itself (after every other section).
+Erasing this section erases the family itself: it runs after every other section.
 """
+
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core import family_record
+from liaison.people.models import GuardianStudent, Student
 
 
 def _iso(value):
@@ -10,8 +14,6 @@ def _iso(value):
 
 
 def export(household) -> list[dict]:
-    from liaison.people.models import Student
-
     guardians = household.guardians.order_by("pk")
     students = (
         Student.objects.filter(household=household)
@@ -76,15 +78,20 @@ def export(household) -> list[dict]:
 
 def erase(household, *, keep_tombstone=True) -> int:
     """Delete the household, its guardians and students (links, enrolments, programmes, caseload
-    entries and search terms go with them). Released legal holds go too; active ones were checked."""
-    from liaison.audit.models import LegalHold
-    from liaison.people.models import GuardianStudent, Student
-
+    entries and search terms go with them)."""
     students = Student.objects.filter(household=household)
     count = students.count() + household.guardians.count() + 1
     GuardianStudent.objects.filter(guardian__household=household).delete()
     students.delete()
     household.guardians.all().delete()
-    LegalHold.objects.filter(household=household, released_at__isnull=False).delete()
     household.delete()
     return count
+
+
+def register() -> None:
+    family_record.register(
+        section="people",
+        export=export,
+        erase=erase,
+        label=_("Household, guardians and students"),
+    )

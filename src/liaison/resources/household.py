@@ -1,19 +1,17 @@
-"""What the resources app adds to other apps' pages: the household timeline, panel and action,
-and the family record export."""
+"""What the resources app adds to the household page: the referrals panel, the "Find a resource"
+action and the referral steps on the timeline."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core import pages
+from liaison.core.pages import TimelineEntry
 from liaison.core.policy import resources as rpolicy
-from liaison.people.timeline import TimelineEntry
+from liaison.resources.models import ReferralEvent
 
 
 def timeline_entries(household, user, *, before=None, limit=25):
-    """Each referral step, newest first, for those who see the family's referrals."""
-    from liaison.resources.models import ReferralEvent
-
-    if not rpolicy.can_see_referrals(user, household):
-        return
+    """Each referral step, newest first."""
     qs = ReferralEvent.objects.filter(household_id_copy=household.pk).select_related(
         "referral", "by"
     )
@@ -36,3 +34,23 @@ def panel_context(request, household):
         "unmet": household.unmet_needs.select_related("need").filter(resolved_at__isnull=True)[:10],
         "can_refer": rpolicy.can_refer(request.user, household),
     }
+
+
+def register() -> None:
+    pages.add_timeline(
+        "household", "referral", _("Referrals"), timeline_entries, ask=rpolicy.can_see_referrals
+    )
+    pages.add_action(
+        "household",
+        _("Find a resource"),
+        "resources:household_search",
+        order=40,
+        ask=rpolicy.can_refer,
+    )
+    pages.add_panel(
+        "household",
+        "resources/_household_panel.html",
+        order=40,
+        context=panel_context,
+        ask=rpolicy.can_see_referrals,
+    )

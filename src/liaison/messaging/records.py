@@ -1,7 +1,9 @@
 """The messages part of a family's record: export on request, erasure."""
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
+from liaison.core import family_record
 from liaison.messaging.models import Conversation, Delivery, Message
 
 
@@ -77,3 +79,7 @@ def texts_of_this_family_only(household) -> set[str]:
     for row in elsewhere.values_list("subject", "body"):
         texts.difference_update(row)
     return texts
+
+
+def register() -> None:
+    family_record.register(section="messages", label=_("Messages"), export=export, erase=erase)

@@ -1,14 +1,16 @@
-"""Every app's part of a family's record, for the FERPA record-on-request export and for erasure.
+"""The sections of a family's record, for the FERPA record-on-request export and for erasure.
 
-An app registers, in AppConfig.ready():
-    records.register(section="messages", export=fn, erase=fn, label=_("Messages"))
+Each app keeps its part in `<app>/records.py` and registers it from there (called in
+AppConfig.ready()); the audit app builds the export and runs the erasure from these sections:
+    family_record.register(section="messages", export=fn, erase=fn, label=_("Messages"))
 - export(household) -> list[dict]: everything the app holds about the household, JSON-ready
   (ISO dates, no model instances), excluding what the law restricts (e.g. confidential notes).
   Registered with takes_viewer=True it is called export(household, viewer=<the staff member
   producing the export>) and leaves out what the policy hides from that person (a concern about
   them).
 - erase(household, *, keep_tombstone=True) -> int: remove the household's data the app owns
-  (called by erasure on request and retention; legal holds are checked before calling).
+  (called by erasure on request and retention; legal holds are checked before calling). The
+  "people" section (the household, guardians and students themselves) is erased last.
 """
 
 from collections.abc import Callable

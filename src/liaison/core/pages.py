@@ -1,0 +1,182 @@
+"""What apps add to a page: panels, actions and timeline entries, each with its access question.
+
+Pages are keyed by name: "household", "guardian" and "student" today. An app registers from its
+`household.py` (called in AppConfig.ready()), naming the policy predicate its piece needs:
+
+    pages.add_action("household", _("Raise a concern"), "concerns:new", ask=can_raise, order=20)
+    pages.add_panel("household", "concerns/_household_panel.html", ask=can_log_contact,
+                    context=panel_context, order=20)
+    pages.add_timeline("household", "contact", _("Contacts"), contact_entries,
+                       ask=can_see_contacts)
+
+`ask(user, household)` is asked before the provider is called, so a provider never sees a viewer
+its question turned away and never checks again. On the guardian and student pages the question
+is asked of the guardian's or student's household (a student without one gets nothing).
+`page_opened` is the question of pieces that show whatever the page itself shows: the page's door
+(the view's scope check and break-the-glass) has asked it already.
+
+An action's `url_name` is reversed with the page object's pk; a panel's template gets the page's
+context plus what `context(request, obj)` returns, as `panel`. A timeline provider is called
+`provider(household, user, *, before, limit)` and yields TimelineEntry objects newest first, at
+most `limit`, all older than `before` when it is given; the page merges the feeds.
+"""
+
+import heapq
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.urls import reverse
+
+from liaison.core import policy
+
+Question = Callable[..., bool]
+
+# What each page's questions are asked about: its household.
+_HOUSEHOLD_OF: dict[str, Callable] = {
+    "household": lambda household: household,
+    "guardian": lambda guardian: guardian.household,
+    "student": lambda student: student.household if student.household_id else None,
+}
+
+
+def page_opened(user, household) -> bool:
+    """Whoever sees the page sees this: the page's door has already asked."""
+    return True
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "message", "concern", "note", "contact", "referral", "event", "record"
+    title: str
+    summary: str = ""
+    url: str = ""
+    actor: str = ""
+    badges: tuple[str, ...] = field(default_factory=tuple)
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    url_name: str
+    order: int
+    ask: Question
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    order: int
+    context: Callable | None
+    ask: Question
+
+
+@dataclass(frozen=True)
+class Feed:
+    kind: str
+    provider: Callable[..., Iterable[TimelineEntry]]
+    ask: Question
+
+
+@dataclass
+class _Page:
+    actions: list[Action] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
+    feeds: list[Feed] = field(default_factory=list)
+    kind_labels: dict = field(default_factory=dict)
+
+
+_pages: dict[str, _Page] = {name: _Page() for name in _HOUSEHOLD_OF}
+
+
+def _page(name: str) -> _Page:
+    if name not in _pages:
+        raise LookupError(f"no page named {name!r}; the pages are {', '.join(_pages)}")
+    return _pages[name]
+
+
+def add_action(page: str, label, url_name: str, *, ask: Question, order: int = 50) -> None:
+    actions = _page(page).actions
+    if all(a.url_name != url_name for a in actions):
+        actions.append(Action(label, url_name, order, ask))
+
+
+def add_panel(
+    page: str, template: str, *, ask: Question, order: int = 50, context: Callable | None = None
+) -> None:
+    panels = _page(page).panels
+    if all(p.template != template for p in panels):
+        panels.append(Panel(template, order, context, ask))
+
+
+def add_timeline(page: str, kind: str, label, provider: Callable, *, ask: Question) -> None:
+    target = _page(page)
+    if all(f.provider is not provider for f in target.feeds):
+        target.feeds.append(Feed(kind, provider, ask))
+    target.kind_labels[kind] = label
+
+
+def _allowed(page: str, user, obj, ask: Question) -> bool:
+    household = _HOUSEHOLD_OF[page](obj)
+    return household is not None and ask(user, household)
+
+
+def actions(page: str, request, obj) -> list[dict]:
+    """The buttons of the page the viewer may use, in order."""
+    return [
+        {"label": a.label, "url": reverse(a.url_name, args=[obj.pk])}
+        for a in sorted(_page(page).actions, key=lambda a: a.order)
+        if _allowed(page, request.user, obj, a.ask)
+    ]
+
+
+def panels(page: str, request, obj) -> list[dict]:
+    """The panels of the page the viewer may see, each with its template and context."""
+    return [
+        {"template": p.template, "context": p.context(request, obj) if p.context else {}}
+        for p in sorted(_page(page).panels, key=lambda p: p.order)
+        if _allowed(page, request.user, obj, p.ask)
+    ]
+
+
+def timeline_kinds(page: str) -> dict:
+    """Kind -> label of every feed of the page's timeline, in the order they were registered."""
+    return _page(page).kind_labels
+
+
+def timeline(
+    page: str,
+    obj,
+    user,
+    *,
+    before: datetime | None = None,
+    limit: int = 25,
+    kinds: Iterable[str] | None = None,
+) -> list[TimelineEntry]:
+    """The page's timeline for this viewer: the feeds whose question they pass, merged newest
+    first, at most `limit`, older than `before` when it is given."""
+    wanted = set(kinds or [])
+    streams = []
+    # Every feed asks about the same viewer and family: each answer is looked up once.
+    with policy.answers_kept():
+        for feed in _page(page).feeds:
+            if wanted and feed.kind not in wanted:
+                continue
+            if not _allowed(page, user, obj, feed.ask):
+                continue
+            streams.append(
+                sorted(
+                    feed.provider(_HOUSEHOLD_OF[page](obj), user, before=before, limit=limit),
+                    key=lambda e: e.at,
+                    reverse=True,
+                )
+            )
+    merged = heapq.merge(*streams, key=lambda e: e.at, reverse=True)
+    out = []
+    for entry in merged:
+        out.append(entry)
+        if len(out) >= limit:
+            break
+    return out

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.audit.services import record_household_view
+from liaison.core.i18n import base_language
 from liaison.core.policy import language as rules
 from liaison.language import phrases, pipeline, services
 from liaison.language.choices import MemoryStatus, RequestStatus, TranslationStatus
@@ -457,7 +458,7 @@ def didnt_understand(request, token):
         )
         done = True
     with translation.override(
-        language if language.split("-")[0] in dict(phrases.DIDNT_UNDERSTAND) else "en"
+        language if base_language(language) in dict(phrases.DIDNT_UNDERSTAND) else "en"
     ):
         return render(
             request,

@@ -697,18 +697,12 @@ def answer_satisfaction_by_sms(guardian, text: str, message=None) -> bool:
     (True); an answer with words after it is stored and also left in the thread for a staff reply
     (False), since the family said more than the keyword.
     """
-    from liaison.messaging.choices import Direction
     from liaison.messaging.models import Delivery
 
     parsed = parse_satisfaction_reply(text)
     if parsed is None:
         return False
-    last = (
-        Delivery.objects.filter(guardian=guardian, message__direction=Direction.OUT)
-        .select_related("message")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    last = Delivery.objects.last_sent_to(guardian)
     if (
         last is None
         or last.message.notice_kind != "concern_satisfaction"

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from liaison.core.i18n import base_language
 from liaison.core.templatetags.liaison import text_direction
 from liaison.core.validators import language_name
 
@@ -98,7 +99,7 @@ def _needed(*texts) -> set:
 def font_for(language: str, *texts, fonts=None) -> FlyerFont | None:
     """The font that prints every letter of these texts, preferring one made for the language."""
     fonts = installed_fonts() if fonts is None else fonts
-    base = language.split("-")[0].lower()
+    base = base_language(language)
     needed = _needed(*texts)
     ranked = sorted(fonts, key=lambda f: base not in f.leads)
     for font in ranked:

@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from liaison.core.i18n import base_language
 from liaison.events import notify
 from liaison.events.choices import Answer, EventStatus, RsvpChannel, Seat
 from liaison.events.models import ConferenceSlot, Event, Invitation
@@ -190,6 +192,14 @@ def public_url(path: str) -> str:
 def _wording(event: Event, build):
     with translation.override(event.language):
         return build()
+
+
+def _notice(event: Event, subject: str, body: str) -> tuple[str, str]:
+    """A short notice's subject and body (wordings marked with gettext_noop) in the event's
+    language, with its title, time and place filled in."""
+    with translation.override(event.language):
+        values = {"title": event.title, "when": when_text(event), "where": where_text(event)}
+        return _(subject) % values, _(body) % values
 
 
 # --- invitations --------------------------------------------------------------------------
@@ -423,14 +433,11 @@ def send_promotions(invitation_ids) -> int:
     ):
         event = inv.event
 
-        def build(event=event):
-            return (
-                _("A seat is yours: %(title)s") % {"title": event.title},
-                _("A place opened up and it is yours. %(title)s, %(when)s, %(where)s.")
-                % {"title": event.title, "when": when_text(event), "where": where_text(event)},
-            )
-
-        subject, body = _wording(event, build)
+        subject, body = _notice(
+            event,
+            gettext_noop("A seat is yours: %(title)s"),
+            gettext_noop("A place opened up and it is yours. %(title)s, %(when)s, %(where)s."),
+        )
         sent += notify.send(invitation=inv, key="promoted", subject=subject, body=body)
     return sent
 
@@ -548,14 +555,11 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
         if any(n.key == key for n in inv.notices.all()):
             continue
 
-        def build(event=event):
-            return (
-                _("Reminder: %(title)s") % {"title": event.title},
-                _("See you at %(title)s, %(when)s, %(where)s.")
-                % {"title": event.title, "when": when_text(event), "where": where_text(event)},
-            )
-
-        subject, body = _wording(event, build)
+        subject, body = _notice(
+            event,
+            gettext_noop("Reminder: %(title)s"),
+            gettext_noop("See you at %(title)s, %(when)s, %(where)s."),
+        )
         sent += notify.send(invitation=inv, key=key, subject=subject, body=body, kind="reminder")
     return sent
 
@@ -571,14 +575,11 @@ def send_change_notices(event_id: int, sequence: int) -> int:
     if event.sequence != sequence or event.is_cancelled:
         return 0  # a newer change (or the cancellation) sends its own notice
 
-    def build():
-        return (
-            _("Changed: %(title)s") % {"title": event.title},
-            _("%(title)s has changed. New time and place: %(when)s, %(where)s.")
-            % {"title": event.title, "when": when_text(event), "where": where_text(event)},
-        )
-
-    subject, body = _wording(event, build)
+    subject, body = _notice(
+        event,
+        gettext_noop("Changed: %(title)s"),
+        gettext_noop("%(title)s has changed. New time and place: %(when)s, %(where)s."),
+    )
     return sum(
         notify.send(invitation=inv, key=f"change-{sequence}", subject=subject, body=body)
         for inv in _everyone_invited(event).exclude(answer=Answer.NO)
@@ -588,14 +589,11 @@ def send_change_notices(event_id: int, sequence: int) -> int:
 def send_cancel_notices(event_id: int) -> int:
     event = Event.objects.select_related("district", "site").get(pk=event_id)
 
-    def build():
-        return (
-            _("Cancelled: %(title)s") % {"title": event.title},
-            _("%(title)s on %(when)s is cancelled. We are sorry.")
-            % {"title": event.title, "when": when_text(event)},
-        )
-
-    subject, body = _wording(event, build)
+    subject, body = _notice(
+        event,
+        gettext_noop("Cancelled: %(title)s"),
+        gettext_noop("%(title)s on %(when)s is cancelled. We are sorry."),
+    )
     return sum(
         notify.send(invitation=inv, key="cancel", subject=subject, body=body, urgent=True)
         for inv in _everyone_invited(event)
@@ -897,7 +895,7 @@ def audience(*, event: Event, user, audience: str, language: str = ""):
     else:
         return []
     if language:
-        base = language.split("-")[0].lower()
+        base = base_language(language)
         qs = qs.filter(guardians__preferred_language__istartswith=base)
     return list(qs.distinct())
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from liaison.core.i18n import base_language
 from liaison.insights import metrics
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.models import ActivityFact, HouseholdDimension, SourceCursor
@@ -316,7 +317,7 @@ def _event_facts(sql, changed_since, oldest) -> int:
     )
     # An interpreter booked for this family at this event (language app) meets the request too.
     booked = {
-        (event_id, hid, metrics.base_language(lang))
+        (event_id, hid, base_language(lang))
         for event_id, hid, lang in InterpreterRequest.objects.filter(
             content_type=event_type,
             object_id__in={w[0] for w in wanted},
@@ -325,8 +326,8 @@ def _event_facts(sql, changed_since, oldest) -> int:
     }
     facts = []
     for event_id, district_id, starts_at, interpretation, hid, language in wanted:
-        language = metrics.base_language(language)
-        offered = {metrics.base_language(t) for t in interpretation or []}
+        language = base_language(language)
+        offered = {base_language(t) for t in interpretation or []}
         fact = {
             "district_id": district_id,
             "household_id": hid,

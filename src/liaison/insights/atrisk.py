@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from liaison.insights.models import AtRiskRules, HouseholdEngagement
-from liaison.insights.services import engaged_in_scope
+from liaison.insights.models import AtRiskRules
+from liaison.insights.services import engaged_households, engaged_in_scope
 
 
 def rules_for(district_id) -> AtRiskRules:
@@ -39,8 +39,6 @@ def _overdue_urgent(district_id, now, user):
 
 def at_risk_households(*, user, scope, scope_id, district_id, now=None):
     """Households in scope, visible to the user, that any of the district's rules flags."""
-    from liaison.people.models import Household
-
     now = now or timezone.now()
     rules = rules_for(district_id)
     overdue = _overdue_urgent(district_id, now, user)
@@ -52,7 +50,6 @@ def at_risk_households(*, user, scope, scope_id, district_id, now=None):
     if rules.flag_overdue_urgent_concerns:
         flags |= Q(household_id__in=overdue.values("household_id"))
     flagged = engaged_in_scope(scope, scope_id).filter(flags)
-    last = HouseholdEngagement.objects.filter(household_id=OuterRef("pk"))
     overdue_count = (
         overdue.filter(household_id=OuterRef("pk"))
         .order_by()
@@ -61,14 +58,8 @@ def at_risk_households(*, user, scope, scope_id, district_id, now=None):
         .values("n")
     )
     return (
-        Household.objects.visible_to(user)
-        .filter(id__in=flagged.values("household_id"))
-        .annotate(
-            last_two_way_at=Subquery(last.values("last_two_way_at")[:1]),
-            all_failing=Subquery(last.values("all_channels_failing")[:1]),
-            overdue_urgent=Coalesce(Subquery(overdue_count), Value(0)),
-        )
-        .select_related("site")
+        engaged_households(user, flagged)
+        .annotate(overdue_urgent=Coalesce(Subquery(overdue_count), Value(0)))
         .order_by(
             "-overdue_urgent",
             "-all_failing",

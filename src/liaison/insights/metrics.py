@@ -191,11 +191,6 @@ def period_metric(name: str, days: int) -> str:
     return name if days == PERIOD_DAYS else f"{name}@{days}d"
 
 
-def base_language(tag: str) -> str:
-    """The primary language subtag, lower case ("es-MX" -> "es"): what an interpreter speaks."""
-    return (tag or "").split("-")[0].lower()
-
-
 def suppress(count) -> str:
     """A count as the advocacy summary shows it: 1-9 as "<10" (0 is safe to show)."""
     n = int(count or 0)

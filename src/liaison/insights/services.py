@@ -35,11 +35,7 @@ def collect_facts(*, batch: int = BATCH) -> set[int]:
             facts = fn(cursor.last_id, batch)
             if not facts:
                 break
-            with transaction.atomic():
-                ContactFact.objects.bulk_create(facts, ignore_conflicts=True, batch_size=2_000)
-                cursor.last_id = facts[-1].source_id
-                cursor.updated_at = timezone.now()
-                cursor.save(update_fields=["last_id", "updated_at"])
+            _store_facts(facts, cursor, last_id=facts[-1].source_id)
             touched.update(f.household_id for f in facts)
             if len(facts) < batch:
                 break
@@ -47,13 +43,19 @@ def collect_facts(*, batch: int = BATCH) -> set[int]:
         cursor, _ = SourceCursor.objects.get_or_create(name=name)
         facts = fn(cursor.last_time, batch * 10)
         if facts:
-            with transaction.atomic():
-                ContactFact.objects.bulk_create(facts, ignore_conflicts=True, batch_size=2_000)
-                cursor.last_time = facts[-1].at
-                cursor.updated_at = timezone.now()
-                cursor.save(update_fields=["last_time", "updated_at"])
+            _store_facts(facts, cursor, last_time=facts[-1].at)
             touched.update(f.household_id for f in facts)
     return touched
+
+
+def _store_facts(facts: list[ContactFact], cursor: SourceCursor, **position) -> None:
+    """Save a source's new facts and move its cursor past them, together."""
+    with transaction.atomic():
+        ContactFact.objects.bulk_create(facts, ignore_conflicts=True, batch_size=2_000)
+        for field, value in position.items():
+            setattr(cursor, field, value)
+        cursor.updated_at = timezone.now()
+        cursor.save(update_fields=[*position, "updated_at"])
 
 
 def collect_responses(*, batch: int = BATCH) -> set[int]:
@@ -476,12 +478,27 @@ def engaged_in_scope(scope, scope_id):
     return engaged.filter(district_id=scope_id)
 
 
+def engaged_households(user, engaged):
+    """The households of these engagement rows that the user may see, each with its last two-way
+    contact (`last_two_way_at`) and whether every channel is failing (`all_failing`)."""
+    from liaison.people.models import Household
+
+    last = HouseholdEngagement.objects.filter(household_id=OuterRef("pk"))
+    return (
+        Household.objects.visible_to(user)
+        .filter(id__in=engaged.values("household_id"))
+        .annotate(
+            last_two_way_at=Subquery(last.values("last_two_way_at")[:1]),
+            all_failing=Subquery(last.values("all_channels_failing")[:1]),
+        )
+        .select_related("site")
+    )
+
+
 def households_behind(
     *, user, scope, scope_id, metric, dimension=Dimension.ALL, value="all", now=None
 ):
     """The households behind a figure (drill-down), visible to the user, least recently reached first."""
-    from liaison.people.models import Household
-
     now = now or timezone.now()
     engaged = engaged_in_scope(scope, scope_id)
     if dimension != Dimension.ALL:
@@ -501,15 +518,8 @@ def households_behind(
     elif metric in ("reach_30", "reach_90"):
         days = 30 if metric == "reach_30" else 90
         engaged = engaged.filter(last_two_way_at__gte=now - dt.timedelta(days=days))
-    last = HouseholdEngagement.objects.filter(household_id=OuterRef("pk"))
     return (
-        Household.objects.visible_to(user)
-        .filter(id__in=engaged.values("household_id"))
-        .annotate(
-            last_two_way_at=Subquery(last.values("last_two_way_at")[:1]),
-            all_failing=Subquery(last.values("all_channels_failing")[:1]),
-        )
-        .select_related("site")
+        engaged_households(user, engaged)
         .prefetch_related("guardians")
         .order_by(Coalesce("last_two_way_at", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), "name")
     )

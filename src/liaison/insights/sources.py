@@ -32,6 +32,18 @@ def timed_sources() -> dict[str, Callable]:
     return dict(_timed_sources)
 
 
+def _fact(source, source_id, district_id, household_id, at, kind, *, two_way=True) -> ContactFact:
+    return ContactFact(
+        district_id=district_id,
+        household_id=household_id,
+        at=at,
+        kind=kind,
+        two_way=two_way,
+        source=source,
+        source_id=source_id,
+    )
+
+
 def family_replies(last_id: int, limit: int) -> list[ContactFact]:
     """A message from the family (SMS, email or portal) is a two-way contact."""
     from liaison.messaging.choices import Direction
@@ -43,15 +55,7 @@ def family_replies(last_id: int, limit: int) -> list[ContactFact]:
         .values_list("id", "district_id", "conversation__household_id", "created_at")[:limit]
     )
     return [
-        ContactFact(
-            district_id=district_id,
-            household_id=household_id,
-            at=at,
-            kind=ContactKind.FAMILY_REPLY,
-            two_way=True,
-            source="messaging.message",
-            source_id=pk,
-        )
+        _fact("messaging.message", pk, district_id, household_id, at, ContactKind.FAMILY_REPLY)
         for pk, district_id, household_id, at in rows
     ]
 
@@ -74,14 +78,14 @@ def logged_contacts(last_id: int, limit: int) -> list[ContactFact]:
         .values_list("id", "household__district_id", "household_id", "at", "kind")[:limit]
     )
     return [
-        ContactFact(
-            district_id=district_id,
-            household_id=household_id,
-            at=at,
-            kind=TWO_WAY_CONTACTS.get(kind, ContactKind.OTHER),
+        _fact(
+            "concerns.contact",
+            pk,
+            district_id,
+            household_id,
+            at,
+            TWO_WAY_CONTACTS.get(kind, ContactKind.OTHER),
             two_way=kind in TWO_WAY_CONTACTS,
-            source="concerns.contact",
-            source_id=pk,
         )
         for pk, district_id, household_id, at, kind in rows
     ]
@@ -97,15 +101,7 @@ def event_check_ins(since, limit: int) -> list[ContactFact]:
         "id", "household__district_id", "household_id", "checked_in_at"
     )[:limit]
     return [
-        ContactFact(
-            district_id=district_id,
-            household_id=household_id,
-            at=at,
-            kind=ContactKind.EVENT_ATTENDED,
-            two_way=True,
-            source="events.invitation",
-            source_id=pk,
-        )
+        _fact("events.invitation", pk, district_id, household_id, at, ContactKind.EVENT_ATTENDED)
         for pk, district_id, household_id, at in rows
     ]
 

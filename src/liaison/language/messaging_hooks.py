@@ -40,17 +40,11 @@ def didnt_understand_keyword(guardian, text, message) -> bool:
     """messaging's keyword registry: "NO ENTIENDO" (etc.) flags the last message the family got."""
     from liaison.language import services
     from liaison.language.models import text_hash
-    from liaison.messaging.choices import Direction
     from liaison.messaging.models import Delivery
 
     if not services.is_didnt_understand(text):
         return False
-    last = (
-        Delivery.objects.filter(guardian=guardian, message__direction=Direction.OUT)
-        .select_related("message")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    last = Delivery.objects.last_sent_to(guardian)
     hashes, ref, language = [], "", guardian.preferred_language
     if last is not None:
         m = last.message

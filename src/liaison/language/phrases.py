@@ -4,7 +4,7 @@ The portal and SMS reach families in languages the staff interface is not transl
 these live here as data, keyed by base language. English is the fallback.
 """
 
-from liaison.language.engines.base import base_language
+from liaison.core.i18n import base_language
 
 # "We could not translate this message": sent above the original when no translation exists.
 UNTRANSLATED_NOTE = {

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from liaison.core.i18n import base_language
 from liaison.language import glossary, phrases, templating
 from liaison.language.choices import MemoryStatus, TranslationStatus
 from liaison.language.engines import EngineRefused, EngineUnavailable, engine_for, max_wait_seconds
@@ -46,15 +47,8 @@ def render_message(
     *, district, subject, body, source_language, target_languages, template=None, context=None
 ):
     """One Rendering per target language, recorded for the coverage report. See rendering.py."""
-    return _Render(
-        district=district,
-        subject=subject,
-        body=body,
-        source_language=source_language,
-        target_languages=target_languages,
-        template=template,
-        context=context,
-    ).run(preview=False)
+    message = (district, subject, body, source_language, target_languages, template, context)
+    return _Render(*message).run(preview=False)
 
 
 def preview_message(
@@ -62,15 +56,8 @@ def preview_message(
 ):
     """What each language would get, for staff to check before sending. Records nothing and never
     waits: a language whose engine is not answering comes back with method "delayed"."""
-    return _Render(
-        district=district,
-        subject=subject,
-        body=body,
-        source_language=source_language,
-        target_languages=target_languages,
-        template=template,
-        context=context,
-    ).run(preview=True)
+    message = (district, subject, body, source_language, target_languages, template, context)
+    return _Render(*message).run(preview=True)
 
 
 def resolve_template(template, district=None):
@@ -88,7 +75,7 @@ def template_translation(template, district, language):
     rows = TemplateTranslation.objects.filter(template=template, language__iexact=language)
     candidates = list(rows.filter(district=district)) + list(rows.filter(district__isnull=True))
     if not candidates:
-        base = language.split("-")[0]
+        base = base_language(language)
         rows = TemplateTranslation.objects.filter(template=template, language__iexact=base)
         candidates = list(rows.filter(district=district)) + list(rows.filter(district__isnull=True))
     return candidates[0] if candidates else None
@@ -108,7 +95,7 @@ def protected_terms(district, context=None) -> list[str]:
 
 def fixed_wordings(district, language) -> dict[str, str]:
     out = {}
-    base = language.split("-")[0]
+    base = base_language(language)
     for term, translations in GlossaryTerm.objects.filter(district=district).values_list(
         "term", "translations"
     ):
@@ -120,7 +107,7 @@ def fixed_wordings(district, language) -> dict[str, str]:
 
 class _Render:
     def __init__(
-        self, *, district, subject, body, source_language, target_languages, template, context
+        self, district, subject, body, source_language, target_languages, template, context
     ):
         self.district = district
         self.source = source_language or "en"

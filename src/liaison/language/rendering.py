@@ -13,6 +13,8 @@ waiting and fall back to the original (it then returns method "untranslated").
 
 from dataclasses import dataclass
 
+from liaison.core.i18n import base_language
+
 ORIGINAL = "original"  # the recipient reads the language it was written in
 APPROVED = "approved"  # human-approved translation (memory or template)
 MACHINE = "machine"  # machine translated: families see a marker saying so
@@ -46,7 +48,7 @@ class TranslationDelayed(Exception):
 
 
 def same_language(a: str, b: str) -> bool:
-    return (a or "en").split("-")[0].lower() == (b or "en").split("-")[0].lower()
+    return base_language(a or "en") == base_language(b or "en")
 
 
 def render_message(

@@ -45,6 +45,20 @@ def district_for(user):
 # --- approved translations ------------------------------------------------------------------
 
 
+def _approval(by) -> dict:
+    """What a person's approval sets on a memory row: their word replaces the engine's, and any
+    review it waited for is over."""
+    return {
+        "status": MemoryStatus.APPROVED,
+        "engine": "",
+        "approved_by": by,
+        "approved_at": timezone.now(),
+        "needs_review": False,
+        "review_reason": "",
+        "updated_by": by,
+    }
+
+
 @transaction.atomic
 def approve_translation(
     *, district, source_language: str, target_language: str, source_text: str, text: str, by
@@ -55,17 +69,7 @@ def approve_translation(
         source_language=source_language,
         target_language=target_language,
         source_hash=text_hash(source_text),
-        defaults={
-            "source_text": source_text.strip(),
-            "text": text.strip(),
-            "status": MemoryStatus.APPROVED,
-            "engine": "",
-            "approved_by": by,
-            "approved_at": timezone.now(),
-            "needs_review": False,
-            "review_reason": "",
-            "updated_by": by,
-        },
+        defaults={"source_text": source_text.strip(), "text": text.strip(), **_approval(by)},
     )
     return row
 
@@ -83,13 +87,8 @@ def forget_texts(*, district, texts) -> int:
 def approve_memory(*, row: TranslationMemory, text: str, by) -> TranslationMemory:
     """Approve (and possibly reword) a row of the memory under review."""
     row.text = text.strip()
-    row.status = MemoryStatus.APPROVED
-    row.engine = ""
-    row.approved_by = by
-    row.approved_at = timezone.now()
-    row.needs_review = False
-    row.review_reason = ""
-    row.updated_by = by
+    for field, value in _approval(by).items():
+        setattr(row, field, value)
     row.save()
     return row
 

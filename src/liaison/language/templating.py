@@ -9,6 +9,8 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 
+from liaison.core.i18n import base_language
+
 # CLDR's Haitian Creole data has no month or day names yet: these are the standard spellings.
 HT_MONTHS = [
     "janvye", "fevriye", "mas", "avril", "me", "jen",
@@ -28,13 +30,13 @@ def babel_locale(tag: str) -> Locale:
         return Locale.parse((tag or "en").replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         try:
-            return Locale.parse((tag or "en").split("-")[0])
+            return Locale.parse(base_language(tag or "en"))
         except (UnknownLocaleError, ValueError):
             return Locale.parse("en")
 
 
 def format_value(value, language: str, tz=None) -> str:
-    base = (language or "en").split("-")[0]
+    base = base_language(language or "en")
     locale = babel_locale(language)
     if isinstance(value, dt.datetime):
         if tz is not None and value.tzinfo is not None:

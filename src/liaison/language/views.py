@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.core import policy
 from liaison.core.htmx import is_htmx
+from liaison.core.i18n import base_language
 from liaison.core.policy import Want
 from liaison.core.policy import language as rules
 from liaison.language import phrases, pipeline, services
@@ -433,7 +434,7 @@ def didnt_understand(request, token):
         )
         done = True
     with translation.override(
-        language if language.split("-")[0] in dict(phrases.DIDNT_UNDERSTAND) else "en"
+        language if base_language(language) in dict(phrases.DIDNT_UNDERSTAND) else "en"
     ):
         return render(
             request,

@@ -900,16 +900,5 @@ def drain(
 
 
 def next_due_at():
-    row = (
-        Delivery.objects.filter(state=DeliveryState.QUEUED)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-    lease = (
-        Delivery.objects.filter(state__in=[DeliveryState.LEASED, DeliveryState.SENDING])
-        .order_by("lease_until")
-        .values_list("lease_until", flat=True)
-        .first()
-    )
-    return min([t for t in (row, lease, staff.next_due_at()) if t is not None], default=None)
+    due = (Delivery.objects.next_due_at(), staff.next_due_at())
+    return min([t for t in due if t is not None], default=None)

@@ -212,9 +212,40 @@ class Attachment(models.Model):
         return not self.file and bool(self.source_url) and not self.fetch_error
 
 
-class DeliveryQuerySet(models.QuerySet):
+class OutboxQuerySet(models.QuerySet):
+    """What families' deliveries and staff notices share: the outbox states and their timing."""
+
     def open(self):
         return self.filter(state__in=OPEN_DELIVERY_STATES)
+
+    def next_due_at(self):
+        """When the worker next has something to do: the first queued row or the first lease to
+        run out (None when nothing waits)."""
+        queued = (
+            self.filter(state=DeliveryState.QUEUED)
+            .order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )
+        lease = (
+            self.filter(state__in=[DeliveryState.LEASED, DeliveryState.SENDING])
+            .order_by("lease_until")
+            .values_list("lease_until", flat=True)
+            .first()
+        )
+        return min([t for t in (queued, lease) if t is not None], default=None)
+
+
+class DeliveryQuerySet(OutboxQuerySet):
+    def last_sent_to(self, guardian):
+        """The last delivery we sent this guardian, with its message (what a bare keyword reply
+        such as "NO ENTIENDO" or "SÍ" answers), or None."""
+        return (
+            self.filter(guardian=guardian, message__direction=Direction.OUT)
+            .select_related("message")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
 
     def due(self, now=None):
         now = now or timezone.now()
@@ -332,9 +363,8 @@ class ChannelHealth(models.Model):
         return f"{self.district_id} {self.channel}: {state}"
 
 
-class StaffDeliveryQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(state__in=OPEN_DELIVERY_STATES)
+class StaffDeliveryQuerySet(OutboxQuerySet):
+    pass
 
 
 class StaffDelivery(models.Model):

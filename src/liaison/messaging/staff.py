@@ -54,6 +54,16 @@ def notify(*, staff, district, subject: str, body: str, key: str) -> StaffDelive
     return row
 
 
+def _outgoing(row: StaffDelivery) -> channels.Outgoing:
+    return channels.Outgoing(
+        delivery_id=row.pk,
+        to=row.address,
+        subject=row.subject,
+        body=row.body,
+        idempotency_key=f"liaison-staff-{row.pk}",
+    )
+
+
 def _claim(owner: str, *, limit: int, now) -> list[StaffDelivery]:
     from liaison.messaging.delivery import lease_seconds
 
@@ -106,13 +116,7 @@ def drain(owner: str, *, limit: int = 100, now=None) -> int:
             _wait(row, owner, until, down.get(name) or outages.waiting_text(row.channel, h), now)
             continue
         state = DeliveryState.DELIVERED if backend.delivers_immediately else DeliveryState.SENT
-        out = channels.Outgoing(
-            delivery_id=row.pk,
-            to=row.address,
-            subject=row.subject,
-            body=row.body,
-            idempotency_key=f"liaison-staff-{row.pk}",
-        )
+        out = _outgoing(row)
         if backend.marks_each_handover:
             out.handover = _Handover(row.pk, owner, state, row.attempts + 1, model=StaffDelivery)
         else:
@@ -231,13 +235,7 @@ def reconcile_interrupted(*, now=None) -> int:
     now = now or timezone.now()
     done = 0
     for row in StaffDelivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now):
-        out = channels.Outgoing(
-            delivery_id=row.pk,
-            to=row.address,
-            subject=row.subject,
-            body=row.body,
-            idempotency_key=f"liaison-staff-{row.pk}",
-        )
+        out = _outgoing(row)
         verdict, provider_id = channels.get(backend_name(row.channel)).reconcile(row, out)
         base = StaffDelivery.objects.filter(
             pk=row.pk, state=DeliveryState.SENDING, lease_until__lt=now
@@ -257,16 +255,4 @@ def reconcile_interrupted(*, now=None) -> int:
 
 
 def next_due_at():
-    queued = (
-        StaffDelivery.objects.filter(state=DeliveryState.QUEUED)
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-    lease = (
-        StaffDelivery.objects.filter(state__in=[DeliveryState.LEASED, DeliveryState.SENDING])
-        .order_by("lease_until")
-        .values_list("lease_until", flat=True)
-        .first()
-    )
-    return min([t for t in (queued, lease) if t is not None], default=None)
+    return StaffDelivery.objects.next_due_at()

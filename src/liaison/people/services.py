@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from liaison.core import policy
+from liaison.core.i18n import base_language
 from liaison.core.validators import normalize_phone, validate_time_zone
 from liaison.people.choices import AssignmentRole, Role, SiteKind
 from liaison.people.models import (
@@ -87,10 +88,10 @@ def suggest_liaisons(household: Household):
             )
         )
     )
-    languages = [tag.split("-")[0] for tag in household.home_languages]
+    languages = [base_language(tag) for tag in household.home_languages]
 
     def speaks(user):
-        spoken = {tag.split("-")[0] for tag in user.languages}
+        spoken = {base_language(tag) for tag in user.languages}
         return any(lang in spoken for lang in languages)
 
     ranked = sorted(candidates, key=lambda u: (not speaks(u), u.caseload, u.last_name))

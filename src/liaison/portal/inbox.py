@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from liaison.core.i18n import base_language
 from liaison.messaging.choices import DeliveryState, Direction, MessageKind, MessageState
 from liaison.messaging.models import Attachment, Conversation, Delivery, Message, Rendering
 
@@ -70,7 +71,7 @@ class Shown:
 
 def _language_matches(tag: str, wanted: str) -> bool:
     tag, wanted = tag.lower(), wanted.lower()
-    return tag == wanted or tag.split("-")[0] == wanted.split("-")[0]
+    return tag == wanted or base_language(tag) == base_language(wanted)
 
 
 def shown(message: Message, guardian) -> Shown:

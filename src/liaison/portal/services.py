@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from liaison.core.i18n import base_language
 from liaison.core.validators import normalize_phone
 from liaison.people.models import Guardian
 from liaison.portal.choices import DeepLinkPurpose, SignInChannel, ThrottleKind
@@ -416,7 +417,7 @@ def portal_language(tag: str) -> str:
         return tag
     if tag.startswith("zh"):
         return "zh-hans" if "zh-hans" in codes else settings.LANGUAGE_CODE
-    base = tag.split("-")[0]
+    base = base_language(tag)
     return base if base in codes else settings.LANGUAGE_CODE
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liaison.core.db import analyze_tables
+from liaison.core.i18n import base_language
 from liaison.resources import needs
 from liaison.resources.choices import Cost
 
@@ -44,8 +45,9 @@ def haversine_km(lat1, lon1, lat2, lon2) -> float:
 
 
 @cache
-def base_language(code: str) -> str:
-    """'eng' → 'en', 'spa' → 'es', 'zh-Hant' → 'zh': the primary BCP 47 subtag."""
+def standard_language(code: str) -> str:
+    """'eng' → 'en', 'spa' → 'es', 'zh-Hant' → 'zh': the primary subtag of an HSDS language code
+    (ISO 639-1 or 639-3) in its standard BCP 47 form."""
     code = (code or "").strip()
     if not code:
         return ""
@@ -54,7 +56,7 @@ def base_language(code: str) -> str:
 
         return langcodes.Language.get(langcodes.standardize_tag(code)).language or ""
     except (ValueError, LookupError):
-        return code.split("-")[0].lower()
+        return base_language(code)
 
 
 def _token(text: str) -> str:
@@ -67,7 +69,7 @@ def term_token(term_id) -> str:
 
 
 def language_token(code: str) -> str:
-    return "zl" + _token(base_language(code))
+    return "zl" + _token(standard_language(code))
 
 
 @cache
@@ -197,7 +199,7 @@ def _listing_data(service_ids=None):
     ):
         owner = service_id or location_id or phone_owner.get(phone_id)
         if owner and code:
-            langs.setdefault(owner, set()).add(base_language(code))
+            langs.setdefault(owner, set()).add(standard_language(code))
     schedules: dict = {}
     # On SQLite the times come back as text through an expression: a bare time column would go
     # through Django's converter row by row, for 'HH:MM' that _minutes reads anyway.
@@ -939,7 +941,7 @@ def _reasons(q, words, service, result, wanted_needs) -> list[str]:
     for term in wanted_needs.values():
         reasons.append(_("Need: %(need)s") % {"need": term.name})
     for code in q.languages:
-        if base_language(code) in result.languages:
+        if standard_language(code) in result.languages:
             reasons.append(_("Speaks %(language)s") % {"language": language_name(code)})
     if q.cost == Cost.FREE:
         reasons.append(_("Free"))

@@ -114,16 +114,21 @@ def create_referral(
             shared_data=shared_data,
             follow_up_on=follow_up_on,
         )
-        ReferralEvent.objects.create(
-            referral=referral,
-            household_id_copy=household.pk,
-            status=status,
-            by=by,
-            note=note,
-        )
+        _record_event(referral, status=status, by=by, note=note)
         if follow_up_on:
             _schedule_reminder(referral)
     return referral
+
+
+def _record_event(referral: Referral, *, status: str, by, note: str) -> ReferralEvent:
+    """A line of the referral's history (kept with the household's id for the erasure record)."""
+    return ReferralEvent.objects.create(
+        referral=referral,
+        household_id_copy=referral.household_id,
+        status=status,
+        by=by,
+        note=note,
+    )
 
 
 def change_status(*, referral: Referral, status: str, by, note: str = "") -> Referral:
@@ -151,13 +156,7 @@ def change_status(*, referral: Referral, status: str, by, note: str = "") -> Ref
                 referral.outcome_note = note
                 fields.append("outcome_note")
         referral.save(update_fields=fields)
-        ReferralEvent.objects.create(
-            referral=referral,
-            household_id_copy=referral.household_id,
-            status=status,
-            by=by,
-            note=note,
-        )
+        _record_event(referral, status=status, by=by, note=note)
     return referral
 
 

@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from liaison.core import policy
+from liaison.core.i18n import base_language
 from liaison.core.validators import format_phone, language_name
 
 register = template.Library()
@@ -22,7 +23,7 @@ def language(tag):
 @register.filter
 def text_direction(tag):
     """'rtl' for right-to-left languages (Arabic, Urdu, Pashto, Dari, Hebrew...), else 'ltr'."""
-    base = (tag or "").split("-")[0].lower()
+    base = base_language(tag)
     return (
         "rtl"
         if base in {"ar", "ur", "ps", "prs", "fa", "he", "yi", "dv", "ckb", "sd", "ug"}

@@ -9,7 +9,8 @@ messages fall back to the original with a translated note.
 
 import importlib
 
-from liaison.language.engines.base import Engine, EngineRefused, EngineUnavailable, base_language
+from liaison.core.i18n import base_language
+from liaison.language.engines.base import Engine, EngineRefused, EngineUnavailable
 
 
 def _argos():

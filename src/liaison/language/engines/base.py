@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
+from liaison.core.i18n import base_language
+
 
 class EngineUnavailable(Exception):
     """The engine did not answer (down, timed out, 5xx, refused): try again later."""
@@ -15,10 +17,6 @@ class EngineUnavailable(Exception):
 
 class EngineRefused(Exception):
     """The engine answered that it cannot do this (unknown language, bad key): do not wait for it."""
-
-
-def base_language(tag: str) -> str:
-    return (tag or "").split("-")[0].lower()
 
 
 class Engine:

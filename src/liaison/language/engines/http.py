@@ -7,7 +7,8 @@ that answer in the same formats.
 import time
 import urllib.parse
 
-from liaison.language.engines.base import Engine, EngineUnavailable, base_language
+from liaison.core.i18n import base_language
+from liaison.language.engines.base import Engine, EngineUnavailable
 
 _LANGUAGES_CACHE: dict[str, tuple[float, set[str]]] = {}
 LANGUAGES_TTL = 600  # seconds a LibreTranslate server's language list is trusted

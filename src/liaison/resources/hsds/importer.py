@@ -272,6 +272,13 @@ def _text(value) -> str:
     return str(value)
 
 
+# A day or a time of day: Django's parser for it, and what a curator is told when it cannot read one.
+_DAYS_AND_TIMES = (
+    (models.DateField, parse_date, "not a date (YYYY-MM-DD)"),
+    (models.TimeField, parse_time, "not a time (HH:MM or HH:MM:SS)"),
+)
+
+
 def _parse(model_field, value):
     """The Python value of one cell, or Rejected with a reason a curator understands."""
     if isinstance(value, str) and "\x00" in value:
@@ -294,22 +301,15 @@ def _parse(model_field, value):
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, dt.UTC)
         return parsed
-    if isinstance(model_field, models.DateField):
-        try:
-            parsed = parse_date(str(value))
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise Rejected("not a date (YYYY-MM-DD)")
-        return parsed
-    if isinstance(model_field, models.TimeField):
-        try:
-            parsed = parse_time(str(value))
-        except ValueError:
-            parsed = None
-        if parsed is None:
-            raise Rejected("not a time (HH:MM or HH:MM:SS)")
-        return parsed
+    for field_class, parse, reason in _DAYS_AND_TIMES:
+        if isinstance(model_field, field_class):
+            try:
+                parsed = parse(str(value))
+            except ValueError:  # well formed but impossible, e.g. 2024-02-30
+                parsed = None
+            if parsed is None:
+                raise Rejected(reason)
+            return parsed
     if isinstance(model_field, models.FloatField):
         try:
             return float(value)

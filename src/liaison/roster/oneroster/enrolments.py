@@ -47,13 +47,9 @@ def import_classes(run: ImportRun) -> None:
 
     records = read_file(run, name, check)
     run.upsert(ClassSection, "class", records, ["site_id", "title", "course_code", "is_active"])
-    if run.bundle.mode(name) == "bulk":
-        run.deactivate(
-            ClassSection.objects.filter(site__district_id__in=run.district_ids)
-            .exclude(sourced_id=None)
-            .exclude(sourced_id__in=list(records)),
-            "class",
-        )
+    run.deactivate_left_out(
+        name, ClassSection.objects.filter(site__district_id__in=run.district_ids), records, "class"
+    )
 
 
 @dataclass

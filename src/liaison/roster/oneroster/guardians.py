@@ -262,24 +262,10 @@ def write_links(run: ImportRun, families: Families) -> None:
     """Links guardian ↔ student, between the file's rows and the stored ones they name."""
     guardians, links = families.guardians, families.links
     student_ids, guardian_ids = families.student_ids, families.guardian_ids
-    stored = {}
     other_students = list({st for _g, st in links} - set(student_ids))
-    for start in range(0, len(other_students), BATCH):
-        stored.update(
-            Student.objects.filter(
-                sourced_id__in=other_students[start : start + BATCH]
-            ).values_list("sourced_id", "pk")
-        )
-    all_students = {**stored, **student_ids}
-    stored_g = {}
+    all_students = {**dict(run.stored(Student, other_students, ["pk"])), **student_ids}
     other_guardians = list({g for g, _st in links} - set(guardian_ids))
-    for start in range(0, len(other_guardians), BATCH):
-        stored_g.update(
-            Guardian.objects.filter(
-                sourced_id__in=other_guardians[start : start + BATCH]
-            ).values_list("sourced_id", "pk")
-        )
-    all_guardians = {**stored_g, **guardian_ids}
+    all_guardians = {**dict(run.stored(Guardian, other_guardians, ["pk"])), **guardian_ids}
     pairs = {
         (all_guardians[g], all_students[st], g)
         for g, st in links

@@ -88,13 +88,9 @@ def import_orgs(run: ImportRun) -> None:
     ids = run.upsert(Site, "site", sites, ["name", "is_active"])
     for sid, pk in ids.items():
         run.orgs[sid] = ("site", pk, sites[sid]["district_id"])
-    if run.bundle.mode(name) == "bulk":
-        run.deactivate(
-            Site.objects.filter(district_id__in=run.district_ids)
-            .exclude(sourced_id=None)
-            .exclude(sourced_id__in=list(records)),
-            "site",
-        )
+    run.deactivate_left_out(
+        name, Site.objects.filter(district_id__in=run.district_ids), records, "site"
+    )
 
 
 def import_sessions(run: ImportRun) -> None:

@@ -185,6 +185,15 @@ class ImportRun:
         self.out.counts[kind]["deactivated"] += len(ids)
         return ids
 
+    def deactivate_left_out(self, name: str, qs, records: dict, kind: str) -> None:
+        """A bulk file is the whole list: the rows of `qs` (imported ones) it leaves out are
+        deactivated."""
+        if self.bundle.mode(name) == "bulk":
+            self.deactivate(
+                qs.exclude(sourced_id=None).exclude(sourced_id__in=list(records)),
+                kind,
+            )
+
     def skip_new_tobedeleted(self, model, records: dict, kind: str) -> set[str]:
         """Leave out the tobedeleted rows of `records` that are not stored: there is nothing to
         deactivate, and creating them would form households around people who are leaving."""

@@ -184,15 +184,21 @@ def user_check(run: ImportRun, roles: dict):
     return check_user
 
 
+def _language(run: ImportRun, column: str, row: dict, warnings: list) -> str | None:
+    """The BCP 47 tag of a language column, through the district's mapping; a value the mapping
+    does not know is a warning."""
+    raw = row.get(column, "").strip()
+    tag = run.mapping.language(raw)
+    if raw and tag is None:
+        warnings.append((column, raw, "unknown language"))
+    return tag
+
+
 def family_fields(run: ImportRun, col: dict, row: dict, rec: dict, warnings: list) -> None:
     """A guardian's own columns (as the district's mapping names them): language, restriction,
     address."""
     if col.get("preferred_language"):
-        raw = row.get(col["preferred_language"], "").strip()
-        tag = run.mapping.language(raw)
-        if raw and tag is None:
-            warnings.append((col["preferred_language"], raw, "unknown language"))
-        rec["language"] = tag
+        rec["language"] = _language(run, col["preferred_language"], row, warnings)
     if col.get("contact_restriction"):
         rec["restricted"] = run.mapping.restricted(row.get(col["contact_restriction"], ""))
     rec["address"] = {
@@ -211,11 +217,7 @@ def student_fields(
         for u in unknown:
             warnings.append((scol["programmes"], u, "unknown programme"))
     if scol.get("home_language"):
-        raw = row.get(scol["home_language"], "").strip()
-        tag = run.mapping.language(raw)
-        if raw and tag is None:
-            warnings.append((scol["home_language"], raw, "unknown language"))
-        rec["language"] = tag
+        rec["language"] = _language(run, scol["home_language"], row, warnings)
     grade = grades[0] if grades else ""
     if grade and grade not in GRADES:
         warnings.append(("grades", grade, "unknown grade code" + DROPPED_FIELD))

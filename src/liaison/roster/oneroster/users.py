@@ -69,6 +69,7 @@ def import_users(run: ImportRun) -> None:
     apply_birth_dates(run, people)
     sort_by_role(run, people)
     link_families(run, people)
+    keep_people(run, people)
     run.progress("users", 45)
     write_people(run, people)
 
@@ -339,7 +340,7 @@ def link_families(run: ImportRun, people: People) -> None:
     row (and its other links) is imported. A guardian's district is its orgs', else its linked
     students', else the run's own."""
     name, records = USERS, people.records
-    students, guardians, staff = people.students, people.guardians, people.staff
+    students, guardians = people.students, people.guardians
     default_district = people.default_district
     stored_students = set()
     stored_guardians = set()
@@ -355,29 +356,8 @@ def link_families(run: ImportRun, people: People) -> None:
                 Guardian.objects.filter(sourced_id__in=chunk).values_list("sourced_id", flat=True)
             )
 
-    def drop_unknown_agents(rows: dict, kept: dict, stored: set, what: str, noun: str):
-        for rec in rows.values():
-            if not rec["agents"]:
-                continue
-            agents = []
-            for agent in rec["agents"]:
-                if agent in kept or (agent not in records and agent in stored):
-                    agents.append(agent)
-                    continue
-                line = run.rejected[name].get(agent)
-                reason = (
-                    f"{what}: the row of this {noun} (users.csv line {line}) was rejected"
-                    if line
-                    else f"{what}: no {noun} with this sourcedId"
-                )
-                rec.setdefault("warnings", []).append(
-                    ("agentSourcedIds", agent, reason + DROPPED_LINK)
-                )
-            if len(agents) != len(rec["agents"]):
-                rec["agents"] = tuple(agents)
-
-    drop_unknown_agents(
-        guardians, students, stored_students, "missing student for an agent", "student"
+    _drop_unknown_agents(
+        run, people, guardians, students, stored_students, "missing student for an agent", "student"
     )
     by_guardian = defaultdict(list)
     for sid, rec in guardians.items():
@@ -407,7 +387,9 @@ def link_families(run: ImportRun, people: People) -> None:
                 sid=sid,
             )
             del guardians[sid]
-    drop_unknown_agents(
+    _drop_unknown_agents(
+        run,
+        people,
         students,
         guardians,
         stored_guardians,
@@ -419,7 +401,14 @@ def link_families(run: ImportRun, people: People) -> None:
         links.update((sid, agent) for agent in rec["agents"])
     for sid, rec in students.items():
         links.update((agent, sid) for agent in rec["agents"])
-    # A tobedeleted row that Liaison never had is not created: nothing forms around it.
+    people.links = links
+
+
+def keep_people(run: ImportRun, people: People) -> None:
+    """Leave out the new tobedeleted rows (a row Liaison never had is not created: nothing forms
+    around it), and record the warnings of the rows kept."""
+    name, students, guardians, staff = USERS, people.students, people.guardians, people.staff
+    links = people.links
     skipped = run.skip_new_tobedeleted(Student, students, "student")
     skipped |= run.skip_new_tobedeleted(Guardian, guardians, "guardian")
     if skipped:
@@ -430,6 +419,30 @@ def link_families(run: ImportRun, people: People) -> None:
                 run.warn(name, rec["line"], column, value, reason)
     run.district_ids.update(r["district_id"] for r in [*students.values(), *guardians.values()])
     people.links = links
+
+
+def _drop_unknown_agents(
+    run: ImportRun, people: People, rows: dict, kept: dict, stored: set, what: str, noun: str
+) -> None:
+    """Leave out of `rows` the agents that are neither in `kept` nor stored (and not a rejected
+    row of the file), with a warning that says which."""
+    for rec in rows.values():
+        if not rec["agents"]:
+            continue
+        agents = []
+        for agent in rec["agents"]:
+            if agent in kept or (agent not in people.records and agent in stored):
+                agents.append(agent)
+                continue
+            line = run.rejected[USERS].get(agent)
+            reason = (
+                f"{what}: the row of this {noun} (users.csv line {line}) was rejected"
+                if line
+                else f"{what}: no {noun} with this sourcedId"
+            )
+            rec.setdefault("warnings", []).append(("agentSourcedIds", agent, reason + DROPPED_LINK))
+        if len(agents) != len(rec["agents"]):
+            rec["agents"] = tuple(agents)
 
 
 def write_people(run: ImportRun, people: People) -> None:

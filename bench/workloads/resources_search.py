@@ -203,13 +203,14 @@ def _timed(fn, *, repeat: int, notes: str = "") -> tuple[list[float], str]:
 
 def _measure(ctx, size_label, limit_db, results):
     from liaison.resources import search
+    from liaison.resources.search.query import _candidates
 
     queries = _queries()
     state = {"i": 0}
 
     def db_only():
         q = search.Query(**queries[state["i"] % len(queries)])
-        search._candidates(q, 60)
+        _candidates(q, 60)
         state["i"] += 1
 
     samples, notes = _timed(

@@ -37,7 +37,7 @@ def test_a_first_load_refreshes_the_planners_statistics_before_it_joins_the_new_
     """Statistics taken while the district had no roster made PostgreSQL join every new guardian to
     every new household by nested loop (hours at 100,000 students): a large first load refreshes
     them after writing families, before the bulk-omission queries; a small change does not."""
-    from liaison.roster import oneroster
+    from liaison.roster.oneroster import users as oneroster
 
     analysed = []
     real = oneroster.refresh_statistics

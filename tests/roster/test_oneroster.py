@@ -154,7 +154,7 @@ def test_one_broken_row_in_each_file_is_reported_and_the_rest_imported():
 
 def test_large_imports_read_stored_rows_in_one_pass_with_the_same_result(monkeypatch):
     # A district-sized bundle compares stored rows from one pass over each table: forced here.
-    monkeypatch.setattr("liaison.roster.oneroster.SCAN_OVER", 0)
+    monkeypatch.setattr("liaison.roster.oneroster.store.SCAN_OVER", 0)
     run_cli(DATA / "small")
     before = snapshot()
     out = run_cli(DATA / "small")

@@ -1,14 +1,21 @@
-"""The concerns, referrals and events panels of a dashboard: chart, table and headline figures,
-built from one scope's rollup figures (no raw history)."""
+"""The panels of a dashboard: headline tiles, reach by group, delivery, translation coverage, the
+trend, and the concerns, referrals and events panels (chart, table and headline figures), built
+from one scope's rollup figures (no raw history)."""
 
 import uuid
 
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from liaison.core.validators import language_name
-from liaison.insights import charts, metrics
+from liaison.insights import charts, metrics, services
 from liaison.insights.activity import UNSPECIFIED
-from liaison.insights.choices import Dimension
+from liaison.insights.choices import Dimension, Scope
+from liaison.insights.metrics import METRICS
+from liaison.insights.models import Rollup
+from liaison.people.choices import Grade, Programme
 
 
 def pct(value):
@@ -21,6 +28,43 @@ def hours(value):
     if value >= 48:
         return _("%(n).1f days") % {"n": value / 24}
     return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+
+
+def response_hours(value):
+    """A reply time in minutes or hours (never days: the response figures are short)."""
+    if value is None:
+        return "—"
+    return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+
+
+def value_label(dimension, value, sites):
+    """What a group of a breakdown is called: a site's name, a language's, a programme's…"""
+    if dimension == Dimension.SITE:
+        return sites.get(int(value), value) if str(value).isdigit() else value
+    if dimension == Dimension.LANGUAGE:
+        return language_name(value)
+    if dimension == Dimension.PROGRAMME:
+        return dict(Programme.choices).get(value, value)
+    if dimension == Dimension.GRADE:
+        return dict(Grade.choices).get(value, value)
+    return value
+
+
+def drill_url(scope, scope_id, metric, dimension=Dimension.ALL, value="all"):
+    """The list of the households behind a figure."""
+    return (
+        reverse("insights:households")
+        + "?"
+        + urlencode(
+            {
+                "scope": scope,
+                "scope_id": scope_id,
+                "metric": metric,
+                "dimension": dimension,
+                "value": value,
+            }
+        )
+    )
 
 
 def _by(data, metric, dimension):
@@ -222,3 +266,190 @@ def events_panel(data, *, days=metrics.PERIOD_DAYS, previous=None) -> dict:
         "rows": rows,
         "interpreters": interpreters,
     }
+
+
+# -- the dashboard page ----------------------------------------------------------------------------
+def dashboard(scope, scope_id, *, period: int, sites: dict) -> dict:
+    """Everything the dashboard shows for one scope over `period` days, read from the rollups;
+    `stale` when they were not rolled up today."""
+    latest = services.latest_day(scope, scope_id)
+    data = services.figures(scope, scope_id, day=latest, period=period)
+    # The trend: the same figures a whole period earlier, when the rollups go back that far.
+    before = latest and services.previous_day(scope, scope_id, day=latest, period=period)
+    previous = services.figures(scope, scope_id, day=before, period=period) if before else None
+    points, trend_svg = reach_trend(scope, scope_id)
+    district_id = scope_district(scope, scope_id)
+    return {
+        "scope": scope,
+        "scope_id": scope_id,
+        "tiles": headline_tiles(data, scope, scope_id),
+        "sections": reach_sections(data, scope, scope_id, sites),
+        "delivery": delivery_rows(data, sites),
+        "coverage": coverage_rows(data),
+        "trend_svg": trend_svg,
+        "trend": points,
+        "latest": latest,
+        "stale": latest is None or latest < timezone.localdate(),
+        "period": period,
+        "previous_day": before,
+        "concerns": concerns_panel(data, district_id, days=period, previous=previous),
+        "referrals": referrals_panel(data, days=period, previous=previous),
+        "events": events_panel(data, days=period, previous=previous),
+    }
+
+
+def headline_tiles(data, scope, scope_id) -> list[dict]:
+    def overall(metric):
+        return _overall(data, metric)
+
+    return [
+        {
+            "label": METRICS["households"].label,
+            "value": int(overall("households") or 0),
+            "href": "",
+        },
+        {
+            "label": METRICS["reach_30"].label,
+            "value": pct(overall("reach_30")),
+            "href": drill_url(scope, scope_id, "reach_30"),
+            "help": METRICS["reach_30"].description,
+        },
+        {
+            "label": METRICS["reach_90"].label,
+            "value": pct(overall("reach_90")),
+            "href": drill_url(scope, scope_id, "reach_90"),
+            "help": METRICS["reach_90"].description,
+        },
+        {
+            "label": METRICS["unreached"].label,
+            "value": int(overall("unreached") or 0),
+            "href": drill_url(scope, scope_id, "unreached"),
+            "help": METRICS["unreached"].description,
+        },
+        {
+            "label": METRICS["all_channels_failing"].label,
+            "value": int(overall("all_channels_failing") or 0),
+            "href": drill_url(scope, scope_id, "all_channels_failing"),
+            "help": METRICS["all_channels_failing"].description,
+        },
+        {
+            "label": METRICS["response_median"].label,
+            "value": response_hours(overall("response_median")),
+            "href": "",
+            "help": METRICS["response_median"].description,
+        },
+        {
+            "label": METRICS["response_p90"].label,
+            "value": response_hours(overall("response_p90")),
+            "href": "",
+        },
+    ]
+
+
+def reach_sections(data, scope, scope_id, sites) -> list[dict]:
+    """Reach in 30 days by home language, site, programme and grade: a chart and its table, each
+    group linked to its unreached households."""
+    sections = []
+    for dimension, title in [
+        (Dimension.LANGUAGE, _("by home language")),
+        (Dimension.SITE, _("by site")),
+        (Dimension.PROGRAMME, _("by programme")),
+        (Dimension.GRADE, _("by grade")),
+    ]:
+        if scope == Scope.SITE and dimension == Dimension.SITE:
+            continue
+        reach = _by(data, "reach_30", dimension)
+        ranked = sorted(reach, key=lambda v: (reach[v] is None, -(reach[v] or 0)))
+        if not ranked:
+            continue
+        bars = [
+            charts.Bar(
+                str(value_label(dimension, v, sites)),
+                reach[v],
+                pct(reach[v]),
+                drill_url(scope, scope_id, "unreached", dimension, v),
+            )
+            for v in ranked
+        ]
+        unreached = _by(data, "unreached", dimension)
+        households = _by(data, "households", dimension)
+        table = [
+            {
+                "label": b.label,
+                "reach": b.text,
+                "unreached": int(unreached.get(v, 0) or 0),
+                "households": int(households.get(v, 0) or 0),
+                "href": b.href,
+            }
+            for b, v in zip(bars, ranked, strict=True)
+        ]
+        svg = charts.bar_chart(
+            bars,
+            title=_("Households reached in 30 days, %(by)s") % {"by": title},
+            description=_(
+                "Share of households with a two-way contact in the last 30 days; "
+                "the table below lists the same figures."
+            ),
+            max_value=1.0,
+        )
+        sections.append(
+            {
+                "title": _("Reach %(by)s") % {"by": title},
+                "svg": svg,
+                "table": table,
+                "id": f"reach-{dimension}",
+            }
+        )
+    return sections
+
+
+def delivery_rows(data, sites) -> list[dict]:
+    """Delivery failure rates by channel and by language."""
+    rows = []
+    for dimension in (Dimension.CHANNEL, Dimension.LANGUAGE):
+        rates = _by(data, "delivery_failure_rate", dimension)
+        totals = _by(data, "deliveries", dimension)
+        for value, rate in sorted(rates.items()):
+            label = (
+                value_label(dimension, value, sites) if dimension == Dimension.LANGUAGE else value
+            )
+            rows.append(
+                {
+                    "dimension": Dimension(dimension).label,
+                    "label": label,
+                    "rate": pct(rate),
+                    "total": int(totals.get(value, 0) or 0),
+                }
+            )
+    return rows
+
+
+def coverage_rows(data) -> list[dict]:
+    """Per language, the translation figures (translation_* metrics) without their prefix."""
+    coverage = {}
+    for metric, by_dim in data.items():
+        if metric.startswith("translation_"):
+            for value, n in by_dim.get(Dimension.LANGUAGE, {}).items():
+                coverage.setdefault(value, {})[metric.removeprefix("translation_")] = int(n or 0)
+    return [{"label": language_name(k), **v} for k, v in sorted(coverage.items())]
+
+
+def reach_trend(scope, scope_id) -> tuple[list[tuple[str, float]], str]:
+    points = [(d.strftime("%b %d"), v) for d, v in services.trend(scope, scope_id)]
+    svg = charts.line_chart(
+        points,
+        title=_("Reach over time"),
+        description=_("Share of households reached in the previous 30 days, per day."),
+    )
+    return points, svg
+
+
+def scope_district(scope, scope_id) -> int | None:
+    """The district a scope's figures belong to."""
+    if scope == Scope.DISTRICT:
+        return scope_id
+    return (
+        Rollup.objects.filter(scope=scope, scope_id=scope_id)
+        .values_list("district_id", flat=True)
+        .first()
+    )

@@ -17,7 +17,9 @@ from liaison.insights import advocacy, atrisk, exports, panels, services
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.forms import AtRiskRulesForm
 from liaison.insights.metrics import METRICS
-from liaison.insights.views import _pct, _scope_from, _scope_label, _value_label
+from liaison.insights.panels import pct as _pct
+from liaison.insights.panels import value_label as _value_label
+from liaison.insights.views import _scope_from, _scope_label
 from liaison.people.models import Site
 
 

@@ -2,21 +2,20 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.core.policy import insights as insights_policy
 from liaison.core.validators import language_name
-from liaison.insights import charts, exports, panels, services
+from liaison.insights import exports, panels, services
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.metrics import METRICS, PERIOD_DAYS, PERIODS
-from liaison.insights.models import Rollup
-from liaison.people.choices import Grade, Programme
+from liaison.insights.tasks import refresh_insights
 from liaison.people.models import Site
 
 DRILL_METRICS = {"unreached", "all_channels_failing", "reach_30", "reach_90", "households"}
@@ -56,18 +55,6 @@ def _period_from(request) -> int:
     return days if days in PERIODS else PERIOD_DAYS
 
 
-def _value_label(dimension, value, sites):
-    if dimension == Dimension.SITE:
-        return sites.get(int(value), value) if str(value).isdigit() else value
-    if dimension == Dimension.LANGUAGE:
-        return language_name(value)
-    if dimension == Dimension.PROGRAMME:
-        return dict(Programme.choices).get(value, value)
-    if dimension == Dimension.GRADE:
-        return dict(Grade.choices).get(value, value)
-    return value
-
-
 def _scope_label(scope, scope_id, sites):
     if scope == Scope.SITE:
         return sites.get(scope_id, _("Site"))
@@ -81,220 +68,24 @@ def _scope_label(scope, scope_id, sites):
     return str(District.objects.filter(pk=scope_id).first() or _("District"))
 
 
-def _pct(value):
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _hours(value):
-    if value is None:
-        return "—"
-    return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
-
-
-def _drill_url(scope, scope_id, metric, dimension=Dimension.ALL, value="all"):
-    return (
-        reverse("insights:households")
-        + "?"
-        + urlencode(
-            {
-                "scope": scope,
-                "scope_id": scope_id,
-                "metric": metric,
-                "dimension": dimension,
-                "value": value,
-            }
-        )
-    )
-
-
 @login_required
 def dashboard(request):
     scope, scope_id = _scope_from(request)
     period = _period_from(request)
     sites = dict(Site.objects.values_list("pk", "name"))
-    latest = services.latest_day(scope, scope_id)
-    data = services.figures(scope, scope_id, day=latest, period=period)
-    # The trend: the same figures a whole period earlier, when the rollups go back that far.
-    before = latest and services.previous_day(scope, scope_id, day=latest, period=period)
-    previous = services.figures(scope, scope_id, day=before, period=period) if before else None
-    stale = latest is None or latest < timezone.localdate()
-    if stale:
-        from django.db import transaction
-
-        from liaison.insights.tasks import refresh_insights
-
+    board = panels.dashboard(scope, scope_id, period=period, sites=sites)
+    if board["stale"]:
         transaction.on_commit(refresh_insights.enqueue)
-
-    def breakdown(metric, dimension, fmt, max_value=None, drill=None):
-        values = data.get(metric, {}).get(dimension, {})
-        rows = sorted(values.items(), key=lambda kv: (kv[1] is None, -(kv[1] or 0)))
-        bars = [
-            charts.Bar(
-                str(_value_label(dimension, v, sites)),
-                n,
-                fmt(n),
-                _drill_url(scope, scope_id, drill, dimension, v) if drill else "",
-            )
-            for v, n in rows
-        ]
-        return bars
-
-    sections = []
-    for dimension, title in [
-        (Dimension.LANGUAGE, _("by home language")),
-        (Dimension.SITE, _("by site")),
-        (Dimension.PROGRAMME, _("by programme")),
-        (Dimension.GRADE, _("by grade")),
-    ]:
-        if scope == Scope.SITE and dimension == Dimension.SITE:
-            continue
-        bars = breakdown("reach_30", dimension, _pct, 1.0, drill="unreached")
-        if not bars:
-            continue
-        unreached = data.get("unreached", {}).get(dimension, {})
-        households = data.get("households", {}).get(dimension, {})
-        table = [
-            {
-                "label": b.label,
-                "reach": b.text,
-                "unreached": int(unreached.get(v, 0) or 0),
-                "households": int(households.get(v, 0) or 0),
-                "href": b.href,
-            }
-            for b, v in zip(
-                bars,
-                sorted(
-                    data["reach_30"][dimension],
-                    key=lambda v: (
-                        data["reach_30"][dimension][v] is None,
-                        -(data["reach_30"][dimension][v] or 0),
-                    ),
-                ),
-                strict=True,
-            )
-        ]
-        svg = charts.bar_chart(
-            bars,
-            title=_("Households reached in 30 days, %(by)s") % {"by": title},
-            description=_(
-                "Share of households with a two-way contact in the last 30 days; "
-                "the table below lists the same figures."
-            ),
-            max_value=1.0,
-        )
-        sections.append(
-            {
-                "title": _("Reach %(by)s") % {"by": title},
-                "svg": svg,
-                "table": table,
-                "id": f"reach-{dimension}",
-            }
-        )
-
-    delivery = []
-    for dimension in (Dimension.CHANNEL, Dimension.LANGUAGE):
-        rates = data.get("delivery_failure_rate", {}).get(dimension, {})
-        totals = data.get("deliveries", {}).get(dimension, {})
-        for value, rate in sorted(rates.items()):
-            label = (
-                _value_label(dimension, value, sites) if dimension == Dimension.LANGUAGE else value
-            )
-            delivery.append(
-                {
-                    "dimension": Dimension(dimension).label,
-                    "label": label,
-                    "rate": _pct(rate),
-                    "total": int(totals.get(value, 0) or 0),
-                }
-            )
-    coverage = {}
-    for metric, by_dim in data.items():
-        if metric.startswith("translation_"):
-            for value, n in by_dim.get(Dimension.LANGUAGE, {}).items():
-                coverage.setdefault(value, {})[metric.removeprefix("translation_")] = int(n or 0)
-    coverage_rows = [{"label": language_name(k), **v} for k, v in sorted(coverage.items())]
-
-    overall = lambda metric: data.get(metric, {}).get(Dimension.ALL, {}).get("all")  # noqa: E731
-    tiles = [
-        {
-            "label": METRICS["households"].label,
-            "value": int(overall("households") or 0),
-            "href": "",
-        },
-        {
-            "label": METRICS["reach_30"].label,
-            "value": _pct(overall("reach_30")),
-            "href": _drill_url(scope, scope_id, "reach_30"),
-            "help": METRICS["reach_30"].description,
-        },
-        {
-            "label": METRICS["reach_90"].label,
-            "value": _pct(overall("reach_90")),
-            "href": _drill_url(scope, scope_id, "reach_90"),
-            "help": METRICS["reach_90"].description,
-        },
-        {
-            "label": METRICS["unreached"].label,
-            "value": int(overall("unreached") or 0),
-            "href": _drill_url(scope, scope_id, "unreached"),
-            "help": METRICS["unreached"].description,
-        },
-        {
-            "label": METRICS["all_channels_failing"].label,
-            "value": int(overall("all_channels_failing") or 0),
-            "href": _drill_url(scope, scope_id, "all_channels_failing"),
-            "help": METRICS["all_channels_failing"].description,
-        },
-        {
-            "label": METRICS["response_median"].label,
-            "value": _hours(overall("response_median")),
-            "href": "",
-            "help": METRICS["response_median"].description,
-        },
-        {
-            "label": METRICS["response_p90"].label,
-            "value": _hours(overall("response_p90")),
-            "href": "",
-        },
-    ]
-    points = [(d.strftime("%b %d"), v) for d, v in services.trend(scope, scope_id)]
-    trend_svg = charts.line_chart(
-        points,
-        title=_("Reach over time"),
-        description=_("Share of households reached in the previous 30 days, per day."),
-    )
-    scopes = _scope_choices(request.user, sites)
-    district_id = (
-        scope_id
-        if scope == Scope.DISTRICT
-        else Rollup.objects.filter(scope=scope, scope_id=scope_id)
-        .values_list("district_id", flat=True)
-        .first()
-    )
     return render(
         request,
         "insights/dashboard.html",
         {
-            "scope": scope,
-            "scope_id": scope_id,
+            **board,
             "scope_label": _scope_label(scope, scope_id, sites),
-            "tiles": tiles,
-            "sections": sections,
-            "delivery": delivery,
-            "coverage": coverage_rows,
-            "trend_svg": trend_svg,
-            "trend": points,
-            "latest": latest,
-            "stale": stale,
-            "scopes": scopes,
-            "period": period,
+            "scopes": _scope_choices(request.user, sites),
             "periods": [
                 (days, _("Last %(days)s days") % {"days": days}) for days in sorted(PERIODS)
             ],
-            "previous_day": before,
-            "concerns": panels.concerns_panel(data, district_id, days=period, previous=previous),
-            "referrals": panels.referrals_panel(data, days=period, previous=previous),
-            "events": panels.events_panel(data, days=period, previous=previous),
         },
     )
 
@@ -391,7 +182,7 @@ def households(request):
             "scope_label": _scope_label(scope, scope_id, sites),
             "filter_label": ""
             if dimension == Dimension.ALL
-            else f"{Dimension(dimension).label}: {_value_label(dimension, value, sites)}",
+            else f"{Dimension(dimension).label}: {panels.value_label(dimension, value, sites)}",
             "outreach_param": f"{scope}:{scope_id}:{metric}:{dimension}:{value}",
             "scope": scope,
             "scope_id": scope_id,

@@ -1,5 +1,5 @@
 """Search listings: one row per service at a location (or per service with no location), denormalised
-for the full-text index. A listing's id says which map cell it lies in (search.cell_of). The text index itself is backend-specific (see resources/search.py and
+for the full-text index. A listing's id says which map cell it lies in (search.cell_of). The text index itself is backend-specific (see resources/search/index.py and
 migration 0002): an FTS5 table on SQLite, a generated tsvector column with a GIN index on PostgreSQL."""
 
 from django.db import models

@@ -9,9 +9,11 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from liaison.audit import people_record, records, signals  # noqa: F401
-        from liaison.core import nav
+        from liaison.audit.models import UsedLink
+        from liaison.core import links, nav
         from liaison.people import panels
 
+        links.register_store(UsedLink)
         records.register(
             section="people",
             export=people_record.export,

@@ -42,6 +42,7 @@ from liaison.concerns.models import (
 )
 from liaison.core import policy
 from liaison.core.policy import concerns as concern_policy
+from liaison.messaging.models import Message
 from liaison.people.models import User
 from liaison.people.views import _glass_ok, _household_or_404
 
@@ -389,7 +390,6 @@ def contacts(request, pk):
 @require_http_methods(["GET", "POST"])
 def from_message(request, pk):
     """Turn a family's message in the household thread into a concern, in one step."""
-    from liaison.messaging.models import Message
 
     message = get_object_or_404(
         Message.objects.select_related("conversation__household", "guardian"),

@@ -32,17 +32,6 @@ class LanguageConfig(AppConfig):
             context=panels.household_context,
             allowed=panels.panel_allowed,
         )
-        from django.db.models.signals import post_save
-
-        from liaison.language import messaging_hooks
-        from liaison.messaging import registry
-
-        registry.register_keyword_handler(messaging_hooks.didnt_understand_keyword)
-        post_save.connect(
-            messaging_hooks.on_message_saved,
-            sender="messaging.Message",
-            dispatch_uid="language-reply-detection",
-        )
         records.register(
             section="language",
             export=panels.export_household,

@@ -71,6 +71,6 @@ def within(
 
 def demo_district():
     """The demo district (built once per benchmark database)."""
-    from liaison.people import demo
+    from liaison.demo import district as demo
 
     return demo.build_demo()

@@ -370,7 +370,7 @@ def test_erasure_asks_for_the_households_name(client, world):
 
 @pytest.mark.slow
 def test_a_retention_run_on_the_demo_district_removes_exactly_what_the_policy_says(db):
-    from liaison.people import demo
+    from liaison.demo import district as demo
     from liaison.people.choices import Role
     from liaison.people.models import Enrolment
     from tests import factories as f

@@ -219,7 +219,7 @@ def test_a_thread_outlives_nothing_the_family_wrote(world, gateway):
 
 
 def test_the_demo_has_a_teachers_thread_and_liaison_threads(db):
-    from liaison.people import demo
+    from liaison.demo import district as demo
     from liaison.people.models import User
 
     demo.build_demo(seed=7, households=60, students=90)

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from liaison.people.models import Guardian, Household, User
 from liaison.roster.models import ImportRun
-from liaison.roster.services import execute, import_path
-from liaison.roster.tasks import run_import_task
+from liaison.roster.services import execute, import_path, run_import_task
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,10 +9,12 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from liaison.audit import household, signals  # noqa: F401
+        from liaison.audit.models import UsedLink
         from liaison.audit.services import record_access
-        from liaison.core import nav, policy
+        from liaison.core import links, nav, policy
 
         policy.register_recorder(record_access)
+        links.register_store(UsedLink)
 
         nav.register(
             _("Access log"),

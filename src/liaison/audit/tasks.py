@@ -5,6 +5,7 @@ import datetime as dt
 from django.tasks import task
 from django.utils import timezone
 
+from liaison.audit import services
 from liaison.core import periodic
 
 RETENTION = "retention"
@@ -20,7 +21,6 @@ def next_run(now=None) -> dt.datetime:
 def apply_retention(token: str = "", reschedule: bool = True):
     """Apply the retention policies. A nightly run (`liaison retention --schedule` queues the first,
     with its token) then queues the next; a run whose token was superseded does nothing."""
-    from liaison.audit import services
 
     if token and not periodic.start(RETENTION, token):
         return 0

@@ -38,6 +38,9 @@ from liaison.concerns.models import (
     ServiceTarget,
 )
 from liaison.core.policy import concerns as concern_policy
+from liaison.messaging import services as messaging_services
+from liaison.messaging import staff as staff_notices
+from liaison.messaging.models import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +310,6 @@ def route_about_staff(*, concern, by) -> list:
 def _tell_about_staff_concern(concern_pk, user_ids) -> None:
     from django.conf import settings
 
-    from liaison.messaging import staff as staff_notices
     from liaison.people.models import User
 
     concern = Concern.objects.select_related("household", "category").get(pk=concern_pk)
@@ -577,12 +579,8 @@ def reassign_all(*, from_user, to_user, by, concerns=None) -> int:
 
 
 def _messaging():
-    """The messaging app's services when it is installed and built, else None."""
-    try:
-        from liaison.messaging import services as messaging_services
-    except ImportError:
-        return None
-    return messaging_services if hasattr(messaging_services, "send_notice") else None
+    """The messaging app's services (messaging sits below concerns: always there)."""
+    return messaging_services
 
 
 def _reachable_guardians(household, prefer=None):
@@ -697,7 +695,6 @@ def answer_satisfaction_by_sms(guardian, text: str, message=None) -> bool:
     (True); an answer with words after it is stored and also left in the thread for a staff reply
     (False), since the family said more than the keyword.
     """
-    from liaison.messaging.models import Delivery
 
     parsed = parse_satisfaction_reply(text)
     if parsed is None:
@@ -917,7 +914,6 @@ def notify_staff(user, *, district, subject: str, body: str, key: str) -> str:
     The outbox retries it through outages and records what happened; a failing text falls back to
     email there.
     """
-    from liaison.messaging import staff as staff_notices
 
     row = staff_notices.notify(staff=user, district=district, subject=subject, body=body, key=key)
     return row.channel if row is not None else ""
@@ -994,7 +990,5 @@ def send_due_reminders(now=None) -> int:
             Reminder.objects.filter(pk=reminder.pk).update(channel=channel)
         sent += 1
     if sent:
-        from liaison.messaging import staff as staff_notices
-
         staff_notices.send_now()
     return sent

@@ -41,6 +41,7 @@ from liaison.concerns.models import (
 from liaison.core import policy
 from liaison.core.policy import Want
 from liaison.core.policy import concerns as concern_policy
+from liaison.messaging.models import Message
 
 # Lazy: read in the language of each request, not of the process at import.
 QUEUES = {
@@ -308,7 +309,6 @@ def contacts(request, pk):
 @require_http_methods(["GET", "POST"])
 def from_message(request, pk):
     """Turn a family's message in the household thread into a concern, in one step."""
-    from liaison.messaging.models import Message
 
     message = get_object_or_404(
         Message.objects.select_related("conversation__household", "guardian"),

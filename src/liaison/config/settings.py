@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "liaison.events",
     "liaison.portal",
     "liaison.insights",
+    "liaison.demo",
 ]
 
 MIDDLEWARE = [

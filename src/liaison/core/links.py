@@ -5,7 +5,8 @@
 
 A token signed for one purpose is refused for another (the purpose is the signing salt); a
 tampered token, an expired one and a single-use one presented twice raise BadLink (subclasses
-Tampered, Expired, AlreadyUsed). Single-use tokens are remembered, hashed, in audit.UsedLink.
+Tampered, Expired, AlreadyUsed). Single-use tokens are remembered, hashed, in the model that
+register_store() was given: audit.UsedLink, registered by the audit app (core imports no app).
 """
 
 import datetime as dt
@@ -13,7 +14,17 @@ import hashlib
 import secrets
 
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
+
+# The model remembering used single-use tokens (fields: digest, unique; purpose): set once, by the
+# audit app's AppConfig.ready().
+_store = None
+
+
+def register_store(model) -> None:
+    global _store
+    _store = model
 
 
 class BadLink(Exception):
@@ -57,15 +68,15 @@ def read(purpose: str, token: str, *, max_age: dt.timedelta | int, consume: bool
     if not isinstance(payload, dict) or "v" not in payload:
         raise Tampered("malformed payload")
     if "n" in payload:
-        from liaison.audit.models import UsedLink
-
+        if _store is None:
+            raise ImproperlyConfigured("single-use links need a store: is liaison.audit installed?")
         digest = hashlib.sha256(token.encode()).hexdigest()
-        if UsedLink.objects.filter(digest=digest).exists():
+        if _store.objects.filter(digest=digest).exists():
             raise AlreadyUsed("this link was already used")
         if consume:
             try:
                 with transaction.atomic():
-                    UsedLink.objects.create(digest=digest, purpose=purpose[:100])
+                    _store.objects.create(digest=digest, purpose=purpose[:100])
             except IntegrityError as error:  # used at the same moment by another request
                 raise AlreadyUsed("this link was already used") from error
     return payload["v"]

@@ -9,6 +9,7 @@ notice in each guardian's language, picks their channels and holds it through qu
 from django.db import IntegrityError, transaction
 
 from liaison.events.models import Invitation, Notice
+from liaison.messaging.services import send_notice
 
 
 def recipients(invitation: Invitation):
@@ -40,7 +41,6 @@ def send(
 
 
 def _deliver(invitation, key, guardians, subject, body, by, kind, urgent):
-    from liaison.messaging.services import send_notice
 
     send_notice(
         guardians=guardians,

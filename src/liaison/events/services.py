@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, Sum
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -111,7 +112,7 @@ def update_event(*, event: Event, by=None, **changes) -> Event:
         _promote_waitlist(event)
     if material:
         seq = event.sequence
-        transaction.on_commit(lambda: _enqueue(send_change_notices, event.pk, seq))
+        transaction.on_commit(lambda: _enqueue(send_change_notices_task, event.pk, seq))
         _schedule_reminders(event)
     return event
 
@@ -123,22 +124,20 @@ def cancel_event(*, event: Event, by=None) -> Event:
         event.status = EventStatus.CANCELLED
         event.sequence += 1
         event.save(update_fields=["status", "sequence"])
-        transaction.on_commit(lambda: _enqueue(send_cancel_notices, event.pk))
+        transaction.on_commit(lambda: _enqueue(send_cancel_notices_task, event.pk))
     return event
 
 
-def _enqueue(task_fn, *args, run_after=None):
-    from liaison.events import tasks
-
-    task = getattr(tasks, task_fn.__name__ + "_task")
+def _enqueue(job, *args, run_after=None):
+    """Queue one of the tasks at the end of this module (at `run_after`, when the backend can wait)."""
     if run_after is None:
-        task.enqueue(*args)
-    elif task.get_backend().supports_defer:
-        task.using(run_after=run_after).enqueue(*args)
+        job.enqueue(*args)
+    elif job.get_backend().supports_defer:
+        job.using(run_after=run_after).enqueue(*args)
     else:
         # The immediate backend cannot wait: the event is saved and its reminders are not queued
         # (docs/events.md says how such an installation sends them).
-        log.info("task backend cannot defer; %s not scheduled for %s", task_fn.__name__, run_after)
+        log.info("task backend cannot defer; %s not scheduled for %s", job.name, run_after)
 
 
 def reminder_offsets() -> list[int]:
@@ -151,7 +150,7 @@ def _schedule_reminders(event: Event) -> None:
     for minutes in reminder_offsets():
         at = event.starts_at - dt.timedelta(minutes=minutes)
         if at > now:
-            transaction.on_commit(lambda at=at: _enqueue(send_due_reminders, run_after=at))
+            transaction.on_commit(lambda at=at: _enqueue(send_due_reminders_task, run_after=at))
 
 
 # --- wording ------------------------------------------------------------------------------
@@ -221,7 +220,7 @@ def invite_households(*, event: Event, households, by=None, send=True) -> list[I
     made = list(Invitation.objects.filter(event=event, household_id__in=set(ids) - existing))
     if send and made:
         pks = [i.pk for i in made]
-        transaction.on_commit(lambda: _enqueue(send_invitations, pks))
+        transaction.on_commit(lambda: _enqueue(send_invitations_task, pks))
     return made
 
 
@@ -422,7 +421,7 @@ def _promote_waitlist(event: Event) -> list[Invitation]:
             seat=Seat.CONFIRMED, waitlisted_at=None
         )
         pks = [i.pk for i in waiting]
-        transaction.on_commit(lambda: _enqueue(send_promotions, pks))
+        transaction.on_commit(lambda: _enqueue(send_promotions_task, pks))
     return waiting
 
 
@@ -908,3 +907,33 @@ def invitees_audience(*, district, user, param):
     if event is None or not str(param).isdigit():
         return Guardian.objects.none()
     return Guardian.objects.reachable().filter(household__event_invitations__event=event)
+
+
+# --- background entry points ------------------------------------------------------------------
+# Defined beside the operations they run (pretix's services pattern), so that this module enqueues
+# them without importing a tasks module that imports it back.
+
+
+@task()
+def send_invitations_task(invitation_ids):
+    return send_invitations(invitation_ids)
+
+
+@task()
+def send_promotions_task(invitation_ids):
+    return send_promotions(invitation_ids)
+
+
+@task()
+def send_due_reminders_task():
+    return send_due_reminders()
+
+
+@task()
+def send_change_notices_task(event_id, sequence):
+    return send_change_notices(event_id, sequence)
+
+
+@task()
+def send_cancel_notices_task(event_id):
+    return send_cancel_notices(event_id)

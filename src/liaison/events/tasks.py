@@ -1,30 +1,11 @@
-"""Background entry points of the events app: thin, they load ids and call a service."""
+"""Where the events app's background entry points used to live: they are defined beside their
+operations in events/services.py now. Tasks queued before that change name these paths; the names
+stay here so that a worker can still run them."""
 
-from django.tasks import task
-
-from liaison.events import services
-
-
-@task()
-def send_invitations_task(invitation_ids):
-    return services.send_invitations(invitation_ids)
-
-
-@task()
-def send_promotions_task(invitation_ids):
-    return services.send_promotions(invitation_ids)
-
-
-@task()
-def send_due_reminders_task():
-    return services.send_due_reminders()
-
-
-@task()
-def send_change_notices_task(event_id, sequence):
-    return services.send_change_notices(event_id, sequence)
-
-
-@task()
-def send_cancel_notices_task(event_id):
-    return services.send_cancel_notices(event_id)
+from liaison.events.services import (  # noqa: F401
+    send_cancel_notices_task,
+    send_change_notices_task,
+    send_due_reminders_task,
+    send_invitations_task,
+    send_promotions_task,
+)

@@ -32,6 +32,7 @@ from liaison.events.forms import (
     WalkInForm,
 )
 from liaison.events.models import ConferenceSlot, Event, Group, GroupMember, Invitation
+from liaison.language.rendering import render_message
 from liaison.people.models import Guardian, Household, Site
 
 
@@ -223,7 +224,6 @@ def feed(request, token):
 @login_required
 def event_flyer(request, pk):
     from liaison.events.flyer import flyer_pdf
-    from liaison.language.rendering import render_message
 
     event = _event_or_404(request.user, pk)
     languages = [t for t in request.GET.getlist("lang") if t][:8] or [event.language]

@@ -18,15 +18,4 @@ class LanguageConfig(AppConfig):
             allowed=lambda access: access.works_with_families or access.is_interpreter,
         )
         household.register()
-        from django.db.models.signals import post_save
-
-        from liaison.language import messaging_hooks
-        from liaison.messaging import registry
-
-        registry.register_keyword_handler(messaging_hooks.didnt_understand_keyword)
-        post_save.connect(
-            messaging_hooks.on_message_saved,
-            sender="messaging.Message",
-            dispatch_uid="language-reply-detection",
-        )
         records.register()

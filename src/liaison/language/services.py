@@ -409,15 +409,22 @@ def _speaks(interpreter, language):
 
 # --- coverage ------------------------------------------------------------------------------
 
+# Deliveries are messaging's, an app above this one: it registers this counter in its
+# AppConfig.ready(): fn(district, *, since, until) -> (language, method, count) rows.
+_delivery_counts = []
+
+
+def register_delivery_counts(fn) -> None:
+    _delivery_counts[:] = [fn]
+
 
 def coverage(district, *, since=None, until=None) -> list[dict]:
     """Per language: how many deliveries went out (sent or delivered) approved, machine
     translated, untranslated (and in the original language). For the coverage page and the
     insights dashboard: `coverage(district, since=..., until=...)` -> list of dicts."""
-    from liaison.language.messaging_hooks import delivery_coverage
-
     table: dict[str, dict] = {}
-    for language, method, n in delivery_coverage(district, since=since, until=until):
+    rows = (row for fn in _delivery_counts for row in fn(district, since=since, until=until))
+    for language, method, n in rows:
         entry = table.setdefault(
             language,
             {"language": language, ORIGINAL: 0, APPROVED: 0, MACHINE: 0, UNTRANSLATED: 0},

@@ -12,8 +12,20 @@ class MessagingConfig(AppConfig):
 
         connection_created.connect(_sqlite_unicode_lower, dispatch_uid="liaison_unicode_lower")
 
+        from django.db.models.signals import post_save
+
         from liaison.core import nav
-        from liaison.messaging import household, records
+        from liaison.language import services as language
+        from liaison.messaging import household, languages, records, registry
+
+        # The language app sits below messaging: messaging tells it about replies and deliveries.
+        registry.register_keyword_handler(languages.didnt_understand_keyword)
+        post_save.connect(
+            languages.on_message_saved,
+            sender="messaging.Message",
+            dispatch_uid="language-reply-detection",
+        )
+        language.register_delivery_counts(languages.delivery_coverage)
 
         nav.register(
             _("Inbox"),

@@ -31,6 +31,7 @@ import uuid
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
@@ -902,3 +903,36 @@ def drain(
 def next_due_at():
     due = (Delivery.objects.next_due_at(), staff.next_due_at())
     return min([t for t in due if t is not None], default=None)
+
+
+# --- the background entry point ----------------------------------------------------------------
+# Defined beside the loop it runs (pretix's services pattern): whoever writes rows queues it from
+# here, and no tasks module imports this one back. The delivery table is the truth: a drain task
+# that is lost (queue flushed, Redis restarted) costs nothing but time, since the next send, the
+# next scheduled drain or `liaison deliver` picks the rows up.
+
+
+@task()
+def deliver_due() -> int:
+    """Deliver what is due, then schedule the next run for the next due row (retries, quiet hours)."""
+    handled = drain()
+    upcoming = next_due_at()
+    if upcoming is not None:
+        enqueue_delivery(at=max(upcoming, timezone.now() + dt.timedelta(seconds=1)))
+    return handled
+
+
+def enqueue_delivery(at=None) -> None:
+    """Ask a worker to drain the outbox now (or at `at`). Never fails the caller."""
+    try:
+        if at is None or at <= timezone.now():
+            deliver_due.enqueue()
+        elif deliver_due.get_backend().supports_defer:
+            deliver_due.using(run_after=at).enqueue()
+        # else (the immediate backend): `liaison deliver` or the next send picks the rows up.
+    except Exception:  # a queue that is down must not undo a send: the table still holds the rows
+        log.exception("could not enqueue the delivery task")
+
+
+def enqueue_delivery_on_commit() -> None:
+    transaction.on_commit(enqueue_delivery)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from liaison.messaging import optout, registry
 from liaison.messaging.choices import Channel, ConversationStatus, SuppressionReason
+from liaison.messaging.delivery import enqueue_delivery
 from liaison.messaging.models import (
     Conversation,
     InboundReceipt,
@@ -95,7 +96,6 @@ def _consent_reply(guardian, number: str, template, *, district, **values) -> No
     the family's language from the catalogue and recorded as such, so the delivery sends it as it is
     (no machine translation, no "could not translate" note).
     """
-    from liaison.messaging import tasks
     from liaison.messaging.choices import DeliveryState, Direction, MessageKind
     from liaison.messaging.models import Delivery, Message
 
@@ -125,7 +125,7 @@ def _consent_reply(guardian, number: str, template, *, district, **values) -> No
             state=DeliveryState.QUEUED,
             urgent=True,
         )
-        transaction.on_commit(tasks.enqueue_delivery)
+        transaction.on_commit(enqueue_delivery)
 
 
 def confirm_opt_out(guardian, number: str) -> bool:

@@ -16,6 +16,7 @@ import requests
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.tasks import task
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,6 @@ def fetch(attachment_id: int) -> bool:
 
 def keep(message, items) -> None:
     """Pending attachments for `items` on `message`, fetched by a task after the commit."""
-    from liaison.messaging import tasks
     from liaison.messaging.models import Attachment
 
     for item in items:
@@ -142,7 +142,7 @@ def keep(message, items) -> None:
             content_type=item.content_type,
             source_url=item.url,
         )
-        transaction.on_commit(lambda pk=attachment.pk: tasks.enqueue_media_fetch(pk))
+        transaction.on_commit(lambda pk=attachment.pk: enqueue_media_fetch(pk))
 
 
 def fetch_pending() -> tuple[int, int]:
@@ -157,3 +157,21 @@ def fetch_pending() -> tuple[int, int]:
         else:
             failed += 1
     return kept, failed
+
+
+# --- the background entry point (beside the fetch it runs) -------------------------------------
+
+
+@task()
+def fetch_media(attachment_id: int) -> bool:
+    """Fetch a picture or file a family sent by text."""
+    return fetch(attachment_id)
+
+
+def enqueue_media_fetch(attachment_id: int) -> None:
+    """Ask a worker to fetch an MMS item. Never fails the webhook: `liaison fetch-media` (or the
+    next worker pass) picks up what is still pending."""
+    try:
+        fetch_media.enqueue(attachment_id)
+    except Exception:
+        log.exception("could not enqueue the media fetch for attachment %s", attachment_id)

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core import family_record
+from liaison.language.services import forget_texts
 from liaison.messaging.models import Conversation, Delivery, Message
 
 
@@ -36,7 +37,6 @@ def export(household) -> list[dict]:
 
 
 def erase(household, *, keep_tombstone=True) -> int:
-    from liaison.language.services import forget_texts
 
     # The translation memory keeps copies of what was translated: those of this family's words
     # go with the messages (an announcement's text, which other families got too, stays).

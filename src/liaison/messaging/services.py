@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,7 @@ from liaison.messaging.choices import (
     MessageState,
     SuppressionReason,
 )
-from liaison.messaging.delivery import mark_unreachable
+from liaison.messaging.delivery import enqueue_delivery, mark_unreachable
 from liaison.messaging.models import (
     Attachment,
     Conversation,
@@ -88,16 +89,12 @@ __all__ = [
 
 
 def _kick_delivery() -> None:
-    """Enqueue the delivery task once the transaction commits (a lost task is harmless: see tasks)."""
-    from liaison.messaging import tasks
-
-    transaction.on_commit(tasks.enqueue_delivery)
+    """Enqueue the delivery task once the transaction commits (a lost task is harmless: see delivery.deliver_due)."""
+    transaction.on_commit(enqueue_delivery)
 
 
 def _kick_fanout(message_id: int) -> None:
-    from liaison.messaging import tasks
-
-    transaction.on_commit(lambda: tasks.prepare_message.enqueue(message_id))
+    transaction.on_commit(lambda: prepare_message_task.enqueue(message_id))
 
 
 def _save_attachments(message: Message, attachments) -> None:
@@ -499,10 +496,14 @@ def prepare_message(message_id: int) -> Message:
         qs = Audience.from_dict(spec).guardians(district=message.district, user=sender)
     outbox.write_deliveries(message, qs, batched=True)
     outbox.finish_preparing(message)
-    from liaison.messaging import tasks
-
-    tasks.enqueue_delivery()
+    enqueue_delivery()
     return message
+
+
+@task()
+def prepare_message_task(message_id: int) -> int:
+    """Background entry point of prepare_message (beside it: see events.services for the pattern)."""
+    return prepare_message(message_id).recipient_count
 
 
 def cancel_message(*, message, by) -> int:

@@ -48,7 +48,7 @@ def notify(*, staff, district, subject: str, body: str, key: str) -> StaffDelive
             body=text,
         ),
     )
-    from liaison.messaging.tasks import enqueue_delivery_on_commit
+    from liaison.messaging.delivery import enqueue_delivery_on_commit
 
     enqueue_delivery_on_commit()
     return row

@@ -8,6 +8,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from liaison.core import periodic
+from liaison.portal import services
 
 THROTTLES = "forget-throttles"
 
@@ -29,7 +30,6 @@ def kept_hours() -> int:
 def forget_old_throttles(token: str = "", reschedule: bool = True) -> int:
     """Delete sign-in throttle rows older than a day. An hourly run (`liaison forget_throttles
     --schedule` queues the first, with its token) then queues the next; a superseded run stops."""
-    from liaison.portal import services
 
     if token and not periodic.start(THROTTLES, token):
         return 0

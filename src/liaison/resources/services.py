@@ -8,9 +8,13 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from liaison.messaging import staff as staff_notices
+from liaison.messaging.choices import NoticeKind
+from liaison.messaging.services import send_notice
 from liaison.resources import search
 from liaison.resources.choices import CLOSED, TRANSITIONS, ReferralStatus
 from liaison.resources.models import (
@@ -172,16 +176,13 @@ def set_follow_up(*, referral: Referral, follow_up_on: dt.date | None, by) -> Re
 
 
 def _schedule_reminder(referral: Referral) -> None:
-    from liaison.resources import tasks
-
     zone = timezone.get_default_timezone()
     at = dt.datetime.combine(referral.follow_up_on, dt.time(REMINDER_HOUR), tzinfo=zone)
     referral_id = referral.pk
 
     def enqueue():
-        task = tasks.send_referral_reminder
         try:
-            task.using(run_after=at).enqueue(referral_id)
+            send_referral_reminder.using(run_after=at).enqueue(referral_id)
         except Exception:
             log.info("task backend cannot defer; referral %s waits for the sweep", referral_id)
 
@@ -237,8 +238,6 @@ def referral_notice_text(referral: Referral) -> tuple[str, str]:
 def send_referral_to_family(*, referral: Referral, by):
     """The service's details to the family's reachable guardians, in their languages (once per
     referral). A suggested referral becomes "sent"."""
-    from liaison.messaging.choices import NoticeKind
-    from liaison.messaging.services import send_notice
     from liaison.people.models import Guardian
 
     guardians = Guardian.objects.reachable().filter(household_id=referral.household_id)
@@ -280,7 +279,6 @@ def send_follow_up_reminder(referral_id: int, *, today: dt.date | None = None) -
         if not claimed:
             return False
         _queue_follow_up_reminder(referral_id)
-    from liaison.messaging import staff as staff_notices
 
     staff_notices.send_now()
     return True
@@ -307,7 +305,6 @@ def _queue_follow_up_reminder(referral_id: int) -> None:
             "link": link,
         }
     # Through the outbox: a mail server that is down delays the reminder, never loses it.
-    from liaison.messaging import staff as staff_notices
 
     staff_notices.notify(
         staff=liaison,
@@ -337,3 +334,11 @@ def record_unmet_need(
         description=description or need.name,
         searched_for=searched_for[:200],
     )
+
+
+# --- background entry point (beside the service it runs: see events.services) -------------------
+
+
+@task()
+def send_referral_reminder(referral_id: int) -> bool:
+    return send_follow_up_reminder(referral_id)

@@ -1,10 +1,4 @@
-"""Background work of the resources app (django.tasks): follow-up reminders."""
+"""Where the resources app's background entry point used to live: send_referral_reminder is defined
+beside its service now; tasks queued before that name this path, so the name stays for a worker."""
 
-from django.tasks import task
-
-
-@task()
-def send_referral_reminder(referral_id: int) -> bool:
-    from liaison.resources import services
-
-    return services.send_follow_up_reminder(referral_id)
+from liaison.resources.services import send_referral_reminder  # noqa: F401

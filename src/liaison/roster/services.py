@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +27,6 @@ def start_import(
     *, kind: str, upload, district: District | None, dry_run: bool, by: User
 ) -> ImportRun:
     """Record an uploaded file as a queued run and enqueue it once the upload is committed."""
-    from liaison.roster.tasks import run_import_task
-
     with transaction.atomic():
         run = ImportRun.objects.create(
             kind=kind,
@@ -200,3 +199,17 @@ def split_household(*, household: Household, guardians, students, name: str, by:
 
 
 __all__ = ["Membership"]
+
+
+# --- background entry point (beside the service it runs: see events.services) -------------------
+
+
+@task()
+def run_import_task(run_id: int) -> None:
+    """Run a queued import, then delete the uploaded file (it holds family data)."""
+    run = ImportRun.objects.get(pk=run_id)
+    try:
+        execute(run, run.upload.path)
+    finally:
+        run.upload.delete(save=False)
+        ImportRun.objects.filter(pk=run.pk).update(upload="")

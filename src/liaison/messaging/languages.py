@@ -1,10 +1,15 @@
-"""Where the language app meets messaging: replies' languages, the "I didn't understand" keyword,
-and the deliveries the coverage report counts."""
+"""Where messaging meets the language app below it: replies' languages, the "I didn't understand"
+keyword, and the deliveries language's coverage report counts (registered in MessagingConfig.ready)."""
 
 import logging
 
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
+
+from liaison.language import services
+from liaison.language.models import ReplyLanguage, text_hash
+from liaison.messaging.choices import DeliveryState
+from liaison.messaging.models import Delivery, Message, Rendering
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +23,6 @@ def on_message_saved(sender, instance, created, **kwargs):
 
 
 def note_reply(message_id: int):
-    from liaison.language import services
-    from liaison.language.models import ReplyLanguage
-    from liaison.messaging.models import Message
 
     message = Message.objects.select_related("guardian").filter(pk=message_id).first()
     if message is None or message.guardian is None:
@@ -38,10 +40,6 @@ def note_reply(message_id: int):
 
 def didnt_understand_keyword(guardian, text, message) -> bool:
     """messaging's keyword registry: "NO ENTIENDO" (etc.) flags the last message the family got."""
-    from liaison.language import services
-    from liaison.language.models import text_hash
-    from liaison.messaging.models import Delivery
-
     if not services.is_didnt_understand(text):
         return False
     last = Delivery.objects.last_sent_to(guardian)
@@ -63,9 +61,6 @@ def didnt_understand_keyword(guardian, text, message) -> bool:
 
 def delivery_coverage(district, *, since=None, until=None):
     """(language, method, count) of deliveries that went out, from messaging's outbox."""
-    from liaison.messaging.choices import DeliveryState
-    from liaison.messaging.models import Delivery, Rendering
-
     method = Rendering.objects.filter(
         message_id=OuterRef("message_id"), language=OuterRef("language")
     ).values("method")[:1]

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from liaison.messaging import services
 from liaison.messaging.choices import Channel
+from liaison.people.models import Household
 
 
 def add_demo_activity(district, staff):
-    from liaison.people.models import Household
 
     liaison, teacher = staff["liaison"], staff["teacher"]
     households = list(

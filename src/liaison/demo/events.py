@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from liaison.events import services
 from liaison.events.choices import Answer, EventKind
+from liaison.people.models import Household
 
 
 def _caseload(district, liaison):
-    from liaison.people.models import Household
 
     return list(
         Household.objects.filter(

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-DEMO_PACKAGE = Path(__file__).resolve().parent / "demo_data" / "riverton"
+from liaison.resources.hsds.importer import import_path
+
+DEMO_PACKAGE = Path(__file__).resolve().parent / "data" / "riverton"
 
 
 def add_demo_activity(district, staff):
@@ -10,6 +12,4 @@ def add_demo_activity(district, staff):
 
     The directory is not per district; importing the same package again updates, never duplicates.
     """
-    from liaison.resources.hsds.importer import import_path
-
     return import_path(DEMO_PACKAGE, by=staff.get("admin"))

@@ -2,7 +2,7 @@
 
 from django.core.management import call_command
 
-from liaison.people import demo
+from liaison.demo import district as demo
 from liaison.people.models import Guardian, Household, Student, User
 
 
@@ -95,7 +95,7 @@ def test_demo_has_services_an_upcoming_event_and_concerns_for_the_liaisons_casel
 def test_the_shipped_demo_directory_is_the_tested_synthetic_sample():
     from pathlib import Path
 
-    from liaison.resources.demo import DEMO_PACKAGE
+    from liaison.demo.resources import DEMO_PACKAGE
 
     sample = Path(__file__).resolve().parents[1] / "resources" / "data" / "sample"
     shipped = {p.name: p.read_bytes() for p in DEMO_PACKAGE.glob("*.csv")}
@@ -105,7 +105,7 @@ def test_the_shipped_demo_directory_is_the_tested_synthetic_sample():
 def test_every_demo_family_has_a_number_of_its_own_and_one_is_offered_for_the_portal(db):
     from django.db.models import Count
 
-    from liaison.people import demo
+    from liaison.demo import district as demo
     from liaison.people.models import Guardian
     from liaison.portal.forms import SignInForm
     from liaison.portal.services import guardian_for

@@ -1,8 +1,9 @@
 """`liaison demo`: build the synthetic demo district and print its sign-ins."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from liaison.people import demo
+from liaison.demo import district as demo
 from liaison.people.models import District
 
 
@@ -18,7 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
 
     def handle(self, *args, if_empty=False, households=2000, students=3000, seed=None, **options):
-        from django.conf import settings
 
         if if_empty and District.objects.exclude(slug=demo.DEMO_SLUG).exists():
             self.stdout.write("The database already holds a district; the demo was not built.")

@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from liaison.concerns import services
 from liaison.concerns.choices import ContactKind, Source, Status, Urgency
+from liaison.people.models import Household
 
 
 def add_demo_activity(district, staff):
     """A few concerns across statuses (one with a confidential note) and two logged contacts."""
-    from liaison.people.models import Household
 
     liaison = staff["liaison"]
     households = list(

@@ -10,12 +10,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from liaison.concerns import demo as concerns_demo
 from liaison.core.db import refresh_statistics
-from liaison.events import demo as events_demo
-from liaison.messaging import demo as messaging_demo
+from liaison.demo import concerns as concerns_demo
+from liaison.demo import events as events_demo
+from liaison.demo import messaging as messaging_demo
+from liaison.demo import resources as resources_demo
 from liaison.people.choices import (
     AssignmentRole,
     Channel,
@@ -40,7 +42,6 @@ from liaison.people.models import (
     User,
 )
 from liaison.people.search import reindex
-from liaison.resources import demo as resources_demo
 
 DEMO_SLUG = "riverton"
 DEMO_PASSWORD = "liaison-demo-2026"  # noqa: S105  (printed for the synthetic demo only)
@@ -565,9 +566,6 @@ def sign_ins() -> list[tuple[str, str, str]]:
 def portal_example():
     """A demo family to try the portal as: a Spanish-speaking guardian on the demo liaison's
     caseload with two children at home; None when the demo is not there."""
-    from django.db.models import Count
-
-    from liaison.people.models import Guardian
 
     return (
         Guardian.objects.reachable()

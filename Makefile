@@ -7,6 +7,9 @@ TEST_STAMP := $(VENV)/.installed-test
 # The versions CI passed with; `make lock` refreshes them against the newest releases.
 LOCK := requirements/lock.txt
 export PYTHONDONTWRITEBYTECODE := 1
+# The suite runs in parallel (pytest-xdist), one test module per worker at a time; at most 6
+# workers, as the Redis tests have a database each (tests/redis_db.py). XDIST= runs it serially.
+XDIST ?= -n auto --maxprocesses 6 --dist loadfile
 
 .PHONY: run test test-fast bench lint format install install-test migrate demo clean lock
 
@@ -38,23 +41,24 @@ run: install
 	$(BIN)/liaison demo --if-empty
 	$(BIN)/liaison serve
 
-## make test: install what the tests need (Chromium included) and run every test
-test: install-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+## make test: install what the tests need (Chromium included), lint, and run every test
+test: lint
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install-test
-	$(BIN)/python -m pytest -m "not browser and not slow" -x $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not browser and not slow" -x $(PYTEST_ARGS)
 
 ## make bench: measure the speed targets and write bench/report.md; exits non-zero when a target
 ## is missed or PostgreSQL is unreachable (BENCH_ARGS=--allow-miss for exploratory runs)
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+## make lint: ruff, ruff format, mypy held to mypy-ratchet.txt, and the layers (.importlinter)
 lint: install-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/python scripts/mypy-ratchet
+	@if [ -f .importlinter ]; then echo "$(BIN)/lint-imports"; $(BIN)/lint-imports; fi
 
 format: install-test
 	$(BIN)/ruff format src tests bench
@@ -68,4 +72,4 @@ lock: | $(BIN)/python
 	@echo "$(LOCK) refreshed: run make test, then commit it"
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .coverage

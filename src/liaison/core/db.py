@@ -33,10 +33,6 @@ def analyze_tables(*models) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
 # Column types whose Python values the drivers take as they are; other types (dates, times, JSON)
 # go through the field's own conversion, once per distinct value where it can be cached.
 _PLAIN = {

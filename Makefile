@@ -7,9 +7,10 @@ TEST_STAMP := $(VENV)/.installed-test
 # The versions CI passed with; `make lock` refreshes them against the newest releases.
 LOCK := requirements/lock.txt
 export PYTHONDONTWRITEBYTECODE := 1
-# The suite runs in parallel (pytest-xdist), one test module per worker at a time; at most 6
-# workers, as the Redis tests have a database each (tests/redis_db.py). XDIST= runs it serially.
-XDIST ?= -n auto --maxprocesses 6 --dist loadfile
+# The suite runs in parallel (pytest-xdist), test by test (the access matrix alone is 3/4 of the
+# tests), the browser tests together on one worker (xdist_group); at most 6 workers, as the Redis
+# tests have a database each (tests/redis_db.py). XDIST= runs it in one process.
+XDIST ?= -n auto --maxprocesses 6 --dist loadgroup
 
 .PHONY: run test test-fast bench lint format install install-test migrate demo clean lock
 

@@ -7,6 +7,10 @@ TEST_STAMP := $(VENV)/.installed-test
 # The versions CI passed with; `make lock` refreshes them against the newest releases.
 LOCK := requirements/lock.txt
 export PYTHONDONTWRITEBYTECODE := 1
+# The suite runs in parallel (pytest-xdist), test by test (the access matrix alone is 3/4 of the
+# tests), the browser tests together on one worker (xdist_group); at most 6 workers, as the Redis
+# tests have a database each (tests/redis_db.py). XDIST= runs it in one process.
+XDIST ?= -n auto --maxprocesses 6 --dist loadgroup
 
 .PHONY: run test test-fast bench lint format install install-test migrate demo clean lock
 
@@ -38,24 +42,23 @@ run: install
 	$(BIN)/liaison demo --if-empty
 	$(BIN)/liaison serve
 
-## make test: install what the tests need (Chromium included) and run every test
-test: install-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+## make test: install what the tests need (Chromium included), lint, and run every test
+test: lint
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install-test
-	$(BIN)/python -m pytest -m "not browser and not slow" -x $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not browser and not slow" -x $(PYTEST_ARGS)
 
 ## make bench: measure the speed targets and write bench/report.md; exits non-zero when a target
 ## is missed or PostgreSQL is unreachable (BENCH_ARGS=--allow-miss for exploratory runs)
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+## make lint: ruff, ruff format, mypy held to mypy-ratchet.txt, and the layers (.importlinter)
 lint: install-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/python scripts/mypy-ratchet
 	$(BIN)/lint-imports
 
 format: install-test
@@ -70,4 +73,4 @@ lock: | $(BIN)/python
 	@echo "$(LOCK) refreshed: run make test, then commit it"
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .coverage

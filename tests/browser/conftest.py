@@ -21,6 +21,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            # Under pytest-xdist (--dist loadgroup) the browser tests share one worker: one
+            # Chromium and one live server, not one per worker competing for the cores.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture

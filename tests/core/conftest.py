@@ -4,8 +4,13 @@ import os
 
 import pytest
 
-# The Redis database the worker and serve tests own (the messaging tests use 13).
-REDIS_URL = os.environ.get("LIAISON_TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/11")
+from tests.redis_db import for_this_worker
+
+# The Redis database the worker and serve tests own (the messaging tests use 13), one per xdist
+# worker (tests/redis_db.py).
+REDIS_URL = for_this_worker(
+    os.environ.get("LIAISON_TEST_WORKER_REDIS_URL", "redis://127.0.0.1:6379/12")
+)
 
 
 @pytest.fixture

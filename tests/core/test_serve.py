@@ -1,7 +1,7 @@
 """`liaison serve` as a district runs it: gunicorn and the worker it starts, in real processes,
 against a database of their own (an SQLite file, or a fresh PostgreSQL database when the suite
-runs on PostgreSQL), a real Redis (LIAISON_TEST_WORKER_REDIS_URL, database 11 by default) and the
-SMS gateway stub on loopback.
+runs on PostgreSQL), a real Redis (LIAISON_TEST_WORKER_REDIS_URL, database 12 by default, one per
+xdist worker) and the SMS gateway stub on loopback.
 """
 
 import os

@@ -3,7 +3,8 @@ event reminder (a task deferred to a time) both reach the family's phone.
 
 Everything runs in real processes against a database of their own (an SQLite file, or a fresh
 PostgreSQL database when the suite runs on PostgreSQL), a real Redis for the RQ backend
-(LIAISON_TEST_WORKER_REDIS_URL, database 11 by default) and the SMS gateway stub on loopback.
+(LIAISON_TEST_WORKER_REDIS_URL, database 12 by default, one per xdist worker) and the SMS gateway
+stub on loopback.
 """
 
 import datetime as dt

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.messaging.gateway import FakeGateway
+from tests.redis_db import for_this_worker
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("LIAISON_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# One Redis database per xdist worker (tests/redis_db.py).
+REDIS_URL = for_this_worker(os.environ.get("LIAISON_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"))
 
 SEND = """
 import django; django.setup()

@@ -44,9 +44,6 @@ class AccessLogQuerySet(AppendOnlyQuerySet):
     def for_household(self, household_id):
         return self.filter(household_id=household_id)
 
-    def broke_glass(self):
-        return self.exclude(reason="")
-
 
 class AccessLog(AppendOnlyModel):
     class Kind(models.TextChoices):

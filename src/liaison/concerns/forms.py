@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.concerns.choices import Satisfaction, Source, Status, Urgency
-from liaison.concerns.models import ConcernCategory, Contact, MediationMeeting, ServiceTarget
+from liaison.concerns.models import ConcernCategory, Contact, MediationMeeting
 from liaison.core.validators import validate_language_tag
 from liaison.people.choices import Role
 from liaison.people.models import User
@@ -261,9 +261,3 @@ class CategoryForm(forms.ModelForm):
 
 class NewCategoryForm(forms.Form):
     label = forms.CharField(max_length=100, label=_("New category"))
-
-
-class TargetForm(forms.ModelForm):
-    class Meta:
-        model = ServiceTarget
-        fields = ["hours"]

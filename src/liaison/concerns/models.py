@@ -206,10 +206,6 @@ class Concern(TrackedModel):
         return self.status in OPEN_STATUSES
 
     @property
-    def is_overdue(self) -> bool:
-        return self.is_open and self.due_at < timezone.now()
-
-    @property
     def is_about_staff(self) -> bool:
         return self.subject_staff_id is not None or self.category.about_staff
 

@@ -1,6 +1,5 @@
 """Who is acting in this request or task, so every record can say who created and changed it."""
 
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 _current_user: ContextVar = ContextVar("liaison_current_user", default=None)
@@ -11,12 +10,3 @@ def current_user():
     if user is not None and getattr(user, "is_authenticated", False):
         return user
     return None
-
-
-@contextmanager
-def acting_as(user):
-    token = _current_user.set(user)
-    try:
-        yield
-    finally:
-        _current_user.reset(token)

@@ -2,7 +2,9 @@
 
 import contextlib
 import json
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from django.db import connection
 
@@ -31,10 +33,6 @@ def analyze_tables(*models) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
 # Column types whose Python values the drivers take as they are; other types (dates, times, JSON)
 # go through the field's own conversion, once per distinct value where it can be cached.
 _PLAIN = {
@@ -56,7 +54,7 @@ _PLAIN = {
 
 def _converters(model, columns: list[str]) -> list:
     fields = {f.attname: f for f in model._meta.concrete_fields}
-    out = []
+    out: list[Callable[..., Any] | None] = []
     for name in columns:
         field = fields[name]
         if field.get_internal_type() in _PLAIN:
@@ -205,7 +203,7 @@ def _copy_types(model, columns: list[str]) -> tuple[list[str] | None, list]:
         types.append(info.name if info else db_type)
         dumps.append(partial(json.dumps, cls=field.encoder) if db_type == "jsonb" else None)
     binary = all(t in _BINARY_COPY for t in types)
-    converters = []
+    converters: list[Callable[..., Any] | None] = []
     for d in dumps:
         if d is None:
             converters.append(None)
@@ -240,7 +238,9 @@ def _unnest(model, columns: list[str]):
     """`SELECT … FROM unnest(%s::type[], …)` for these columns, and a function giving the rows
     as the values the arrays take (JSON travels as text and is cast back)."""
     fields = {f.attname: f for f in model._meta.concrete_fields}
-    selects, casts, converters = [], [], []
+    selects: list[str] = []
+    casts: list[str] = []
+    converters: list[Callable[..., Any] | None] = []
     for i, name in enumerate(columns):
         field = fields[name]
         db_type = field.db_type(connection)

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.core.exceptions import BadRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 
@@ -15,20 +15,6 @@ class BadParameter(BadRequest):
 
 def _raw(request, name: str, source: str) -> str:
     return (getattr(request, source).get(name) or "").strip()
-
-
-def date_param(request, name: str, *, source: str = "GET") -> dt.date | None:
-    """The date in parameter `name` (YYYY-MM-DD), None when absent; BadParameter when not a date."""
-    raw = _raw(request, name, source)
-    if not raw:
-        return None
-    try:
-        value = parse_date(raw)
-    except ValueError:  # well formed but impossible: 2026-02-30, 9999-99-99
-        value = None
-    if value is None:
-        raise BadParameter(_("'%(name)s' is not a date: %(value)s") % {"name": name, "value": raw})
-    return value
 
 
 def datetime_param(request, name: str, *, source: str = "GET") -> dt.datetime | None:

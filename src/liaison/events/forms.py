@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.validators import validate_language_tag
-from liaison.events.choices import Answer, GroupRole
+from liaison.events.choices import Answer
 from liaison.events.models import Event, Group, GroupAsk
 from liaison.events.services import occurrences
 
@@ -212,11 +212,6 @@ class GroupForm(forms.ModelForm):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
-
-
-class MemberForm(forms.Form):
-    guardian = forms.IntegerField(widget=forms.HiddenInput)
-    role = forms.ChoiceField(label=_("Role"), choices=GroupRole.choices)
 
 
 class AskForm(forms.ModelForm):

@@ -795,10 +795,6 @@ def reschedule_slot(*, old: ConferenceSlot, new: ConferenceSlot, by=None) -> Con
     return new
 
 
-def cancel_slot(*, slot: ConferenceSlot, by=None) -> None:
-    ConferenceSlot.objects.filter(pk=slot.pk).update(household=None, booked_at=None)
-
-
 # --- counts for the liaison ---------------------------------------------------------------
 
 

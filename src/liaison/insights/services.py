@@ -455,7 +455,7 @@ def previous_day(scope, scope_id, *, day, period):
     )
 
 
-def trend(scope, scope_id, metric="reach_30", *, days=84) -> list[tuple[dt.date, float]]:
+def trend(scope, scope_id, metric="reach_30", *, days=84) -> list[tuple[dt.date, float | None]]:
     since = timezone.localdate() - dt.timedelta(days=days)
     return list(
         Rollup.objects.filter(

@@ -94,9 +94,6 @@ class TranslationMemoryQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=MemoryStatus.APPROVED)
 
-    def needing_review(self):
-        return self.filter(needs_review=True)
-
 
 class TranslationMemory(TrackedModel):
     """One text's translation into one language: approved by a person, or cached from an engine."""

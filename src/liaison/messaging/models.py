@@ -36,9 +36,6 @@ class ConversationQuerySet(models.QuerySet):
     def shared(self):
         return self.filter(staff__isnull=True)
 
-    def awaiting_reply(self):
-        return self.filter(awaiting_since__isnull=False, status=ConversationStatus.OPEN)
-
 
 class Conversation(models.Model):
     """A thread between a household and the school.
@@ -105,10 +102,6 @@ class Conversation(models.Model):
 
     def get_absolute_url(self):
         return reverse("messaging:conversation", args=[self.pk])
-
-    @property
-    def is_shared(self) -> bool:
-        return self.staff_id is None
 
 
 class ConversationRead(models.Model):

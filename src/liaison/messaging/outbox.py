@@ -95,7 +95,8 @@ def choose_channel(preferred, phone, email, blocked_sms, blocked_email) -> tuple
 
 
 def blocked_addresses(phones, emails) -> tuple[set, set]:
-    sms, email = set(), set()
+    sms: set[str] = set()
+    email: set[str] = set()
     phones = [p for p in phones if p]
     emails = [e.lower() for e in emails if e]
     for chunk in _chunks(phones, 900):

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.core.models import NameField, TrackedModel
 from liaison.core.validators import (
-    format_phone,
     language_name,
     validate_e164,
     validate_language_tag,
@@ -137,14 +136,6 @@ class UserQuerySet(models.QuerySet):
         return self.filter(
             memberships__district=district, memberships__is_active=True, is_active=True
         ).distinct()
-
-    def with_role(self, role, *, site=None):
-        q = Q(memberships__role=role, memberships__is_active=True)
-        if site is not None:
-            q &= Q(memberships__site=site) | Q(
-                memberships__site__isnull=True, memberships__district_id=site.district_id
-            )
-        return self.filter(q, is_active=True).distinct()
 
 
 class StaffManager(UserManager.from_queryset(UserQuerySet)):
@@ -374,10 +365,6 @@ class Guardian(TrackedModel):
         return language_name(self.preferred_language)
 
     @property
-    def phone_display(self) -> str:
-        return format_phone(self.phone)
-
-    @property
     def channels(self) -> list[str]:
         """Channels to try, in order: the guardian's preference, then what we have an address for."""
         have = {
@@ -409,9 +396,6 @@ class StudentQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(is_active=True)
-
-    def enrolled_at(self, sites):
-        return self.filter(enrolments__site__in=sites, enrolments__is_active=True).distinct()
 
 
 class Student(TrackedModel):
@@ -577,8 +561,3 @@ class SearchTerm(models.Model):
 
     def __str__(self):
         return self.term
-
-
-def grade_sort_key(grade: str) -> int:
-    order = [g.value for g in Grade]
-    return order.index(grade) if grade in order else len(order)

@@ -9,7 +9,7 @@ import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -76,7 +76,9 @@ def email_terms(email: str) -> list[str]:
     return list({email[:MAX_TERM], local[:MAX_TERM]})
 
 
-def household_terms(name: str, guardians: Iterable[tuple], students: Iterable[tuple]) -> set[str]:
+def household_terms(
+    name: str, guardians: Iterable[Sequence], students: Iterable[Sequence]
+) -> set[str]:
     """The terms of a household: `guardians` are (given, family, preferred, phone, alt_phone,
     email, alt_email) tuples, `students` (given, family, preferred)."""
     terms = set(words(name))

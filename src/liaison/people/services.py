@@ -130,12 +130,6 @@ def assign_household(
 
 
 @transaction.atomic
-def end_assignment(*, assignment: HouseholdAssignment, by: User) -> None:
-    assignment.ended_on = timezone.localdate()
-    assignment.save(update_fields=["ended_on"])
-
-
-@transaction.atomic
 def merge_households(*, keep: Household, merge: Household, by: User) -> Household:
     """Move every member of `merge` into `keep`; `merge` stays as an inactive record of what was joined."""
     if keep.pk == merge.pk or keep.district_id != merge.district_id:

@@ -4,6 +4,7 @@ The portal reads through their services and querysets and writes only through th
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,7 @@ from liaison.portal import inbox
 class FamilyInvitation:
     """An invitation as the family reads it: the event's words in their language when we have them."""
 
-    invitation: object
+    invitation: Any  # an events Invitation
     title: str
     text: str  # the invitation's words (rendered for the family, links left out)
     translated: bool

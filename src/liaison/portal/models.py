@@ -1,7 +1,5 @@
 """The portal's own tables: sign-in codes and links, throttling, remembered devices, preferences."""
 
-import datetime as dt
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,12 +98,6 @@ class FamilyPreference(models.Model):
 
     def __str__(self):
         return f"preferences of guardian {self.guardian_id}"
-
-    def in_quiet_hours(self, at: dt.time) -> bool:
-        start, end = self.quiet_hours_start, self.quiet_hours_end
-        if start is None or end is None:
-            return False
-        return start <= at < end if start < end else at >= start or at < end
 
 
 class ThreadSeen(models.Model):

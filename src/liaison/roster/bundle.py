@@ -118,10 +118,11 @@ def open_bundle(path: str | Path) -> Bundle:
                 _("This file is not a ZIP archive. Upload the OneRoster bundle as a .zip file.")
             )
         try:
-            bundle = Bundle(path=path, _zip=zipfile.ZipFile(path))
+            archive = zipfile.ZipFile(path)
         except zipfile.BadZipFile:
             raise Refused(_("This ZIP archive is damaged and cannot be opened.")) from None
-        bundle._prefix = _top_folder(bundle._zip)
+        bundle = Bundle(path=path, _zip=archive)
+        bundle._prefix = _top_folder(archive)
     try:
         _read_manifest(bundle)
         _check_files(bundle)

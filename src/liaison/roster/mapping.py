@@ -53,7 +53,8 @@ class Mapping:
 
     def programme_list(self, value: str) -> tuple[list[str], list[str]]:
         """(programmes, unknown values) for a comma- or semicolon-separated list."""
-        known, unknown = [], []
+        known: list[str] = []
+        unknown: list[str] = []
         valid = PROGRAMMES
         for part in value.replace(";", ",").split(","):
             part = part.strip()

@@ -4,7 +4,6 @@ import csv
 import io
 from pathlib import Path
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -165,14 +164,6 @@ def activate_staff(*, user: User, by: User) -> User:
     """Let an imported staff member sign in (they set a password through the reset link)."""
     user.is_active = True
     user.save(update_fields=["is_active"])
-    return user
-
-
-@transaction.atomic
-def deactivate_staff(*, user: User, by: User) -> User:
-    user.is_active = False
-    user.password = make_password(None)
-    user.save(update_fields=["is_active", "password"])
     return user
 
 

@@ -1,6 +1,6 @@
 """The resources app's tables: the HSDS directory, its search listings, and referrals."""
 
-from liaison.resources.models.directory import (  # noqa: F401
+from liaison.resources.models.directory import (
     Address,
     Attribute,
     CostOption,
@@ -17,5 +17,28 @@ from liaison.resources.models.directory import (  # noqa: F401
     Taxonomy,
     TaxonomyTerm,
 )
-from liaison.resources.models.referrals import Referral, ReferralEvent, UnmetNeed  # noqa: F401
-from liaison.resources.models.search import HoursPattern, Listing  # noqa: F401
+from liaison.resources.models.referrals import Referral, ReferralEvent, UnmetNeed
+from liaison.resources.models.search import HoursPattern, Listing
+
+__all__ = [
+    "Address",
+    "Attribute",
+    "CostOption",
+    "HoursPattern",
+    "HsdsImport",
+    "Language",
+    "Listing",
+    "Location",
+    "Organization",
+    "Phone",
+    "Referral",
+    "ReferralEvent",
+    "Schedule",
+    "Service",
+    "ServiceArea",
+    "ServiceAtLocation",
+    "ServiceFeedback",
+    "Taxonomy",
+    "TaxonomyTerm",
+    "UnmetNeed",
+]

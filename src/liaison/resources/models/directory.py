@@ -89,9 +89,6 @@ class Organization(TrackedModel):
 
 
 class ServiceQuerySet(models.QuerySet):
-    def searchable(self):
-        return self.filter(status=ServiceStatus.ACTIVE)
-
     def unverified(self, *, today=None):
         """Not verified (HSDS `assured_date`) in the last 12 months, or never."""
         today = today or timezone.localdate()

@@ -41,6 +41,7 @@ from liaison.concerns.models import (
     ServiceTarget,
 )
 from liaison.core import policy
+from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import concerns as concern_policy
 from liaison.people.models import User
 from liaison.people.views import _glass_ok, _household_or_404
@@ -334,7 +335,7 @@ def _contact_form(request, household, data=None):
     concerns = (
         Concern.objects.visible_to(request.user)
         .filter(household=household, status__in=OPEN_STATUSES)
-        .select_related("category")
+        .select_related("category", "household")  # each choice's label names both
     )
     return ContactForm(data, household=household, concerns=concerns, prefix="contact")
 
@@ -376,7 +377,7 @@ def contacts(request, pk):
                 )
             return redirect((request.POST.get("next") == "household" and household) or request.path)
     record_household_view(request, household, action="view_contacts")
-    page = Paginator(
+    page = OnePassPaginator(
         Contact.objects.filter(household=household).select_related("by", "guardian", "interpreter"),
         50,
     ).get_page(request.GET.get("page"))

@@ -68,6 +68,11 @@ def _family(district, site, name, language="es"):
 
 @pytest.fixture
 def world(db) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The world fixture's district; tests/core/test_page_cost.py builds it once for a module."""
     district = f.DistrictFactory(name="Testville Schools", slug="testville")
     school = f.SiteFactory(district=district, name="Alder Elementary")
     other_school = f.SiteFactory(district=district, name="Birch Middle")

@@ -26,7 +26,7 @@ def contact_form(request, household, data=None):
     concerns = (
         Concern.objects.visible_to(request.user)
         .filter(household=household, status__in=OPEN_STATUSES)
-        .select_related("category")
+        .select_related("category", "household")  # each choice's label names both
     )
     return ContactForm(data, household=household, concerns=concerns, prefix="contact")
 

@@ -39,6 +39,7 @@ from liaison.concerns.models import (
     ServiceTarget,
 )
 from liaison.core import policy
+from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
 from liaison.core.policy import concerns as concern_policy
 from liaison.messaging.models import Message
@@ -296,7 +297,7 @@ def contacts(request, pk):
         household_id=household.pk,
         action="view_contacts",
     )
-    page = Paginator(
+    page = OnePassPaginator(
         Contact.objects.filter(household=household).select_related("by", "guardian", "interpreter"),
         50,
     ).get_page(request.GET.get("page"))

@@ -175,6 +175,63 @@ def translate_for_staff(text: str, source: str | None, target: str, district) ->
     return StaffTranslation(rendering.body, text, source, target, method)
 
 
+def translate_replies_for_staff(messages, target: str, district) -> dict[int, dict]:
+    """A thread's family replies in the reader's language, for the conversation page: by message
+    pk, {"source", "result", "target"} (only "source" when the reply needs no translation, nothing
+    for a blank one). What translate_for_staff answers for each, in a fixed number of queries: the
+    detected languages and the memory are read once, the engine asked once per language pair.
+    A reply the memory has not seen yet is translated on its own (and remembered), once."""
+    from liaison.language.engines import engine_for
+    from liaison.language.engines.base import EngineRefused, EngineUnavailable
+    from liaison.language.models import ReplyLanguage
+
+    target = target or "en"
+    replies = [m for m in messages if m.direction == "in" and (m.body or "").strip()]
+    detected = dict(
+        ReplyLanguage.objects.filter(message_id__in=[m.pk for m in replies]).values_list(
+            "message_id", "detected_language"
+        )
+    )
+    out, foreign = {}, []
+    for m in replies:
+        source = detected.get(m.pk) or m.source_language
+        out[m.pk] = {"source": source}
+        if source and not same_language(source, target):
+            foreign.append((m, source))
+    if not foreign:
+        return out
+    memory = {
+        (row.source_language, row.source_hash): row
+        for row in TranslationMemory.objects.filter(
+            district=district,
+            target_language=target,
+            source_language__in={source for _, source in foreign},
+            source_hash__in={text_hash(m.body) for m, _ in foreign},
+        )
+    }
+    engine, can = None, {}
+    for m, source in foreign:
+        row = memory.get((source, text_hash(m.body)))
+        if row is not None and row.status == MemoryStatus.APPROVED:
+            result = StaffTranslation(row.text, m.body, source, target, APPROVED)
+        else:
+            if source not in can:  # the pipeline asks the engine before using a machine row
+                engine = engine or engine_for(district)
+                try:
+                    can[source] = engine.can_translate(source, target)
+                except (EngineRefused, EngineUnavailable):
+                    can[source] = False
+            if not can[source]:
+                result = StaffTranslation(m.body, m.body, source, target, UNTRANSLATED)
+            elif row is not None:
+                result = StaffTranslation(row.text, m.body, source, target, MACHINE)
+            else:
+                result = translate_for_staff(m.body, source, target, district)
+        if result.method != ORIGINAL:
+            out[m.pk] = {"source": source, "result": result, "target": target}
+    return out
+
+
 @transaction.atomic
 def note_reply_language(*, guardian, text: str) -> tuple[str | None, LanguageSuggestion | None]:
     """Detect a reply's language; when it is not the guardian's preferred one, suggest a change."""

@@ -13,8 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.core import policy
 from liaison.core.htmx import is_htmx, partial
+from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
 from liaison.core.policy import messaging as mpolicy
+from liaison.language.services import translate_replies_for_staff
 from liaison.messaging import registry, services
 from liaison.messaging.choices import (
     Channel,
@@ -105,7 +107,9 @@ def inbox(request):
     show = request.GET.get("show", "open")
     if show not in ("open", "mine", "done"):
         show = "open"
-    page = Paginator(_inbox_rows(request.user, show=show), 50).get_page(request.GET.get("page"))
+    page = OnePassPaginator(_inbox_rows(request.user, show=show), 50).get_page(
+        request.GET.get("page")
+    )
     context = {
         "page": page,
         "show": show,
@@ -146,7 +150,14 @@ def _thread_context(request, conversation, form=None):
             address__in={f.address for f in flags.values()},
         ).values_list("address", flat=True)
     )
+    # A family's reply in the reader's language: the whole thread's at once, not one per message.
+    translations = translate_replies_for_staff(
+        from_family,
+        getattr(request.user, "interface_language", "") or "en",
+        household.district,
+    )
     for m in items:
+        m.translation = translations.get(m.pk)
         m.delivery_list = deliveries.get(m.pk, [])
         m.actions = actions.get(m.pk, [])
         m.stop_flag = flags.get(m.pk)

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from liaison.core import pages, policy
 from liaison.core.htmx import partial
+from liaison.core.paging import OnePassPaginator
 from liaison.core.params import datetime_param
 from liaison.core.policy import Want
 from liaison.people import services
@@ -39,13 +39,10 @@ def caseload(request):
     else:
         qs = Household.objects.visible_to(user)
         heading = _("Households")
-    qs = (
-        qs.filter(is_active=True)
-        .select_related("site")
-        .prefetch_related("guardians")
-        .order_by("name")
-    )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    qs = qs.filter(is_active=True).select_related("site").prefetch_related("guardians")
+    if access.works_with_families:  # the row lists the children only for them
+        qs = qs.prefetch_related("students")
+    page = OnePassPaginator(qs.order_by("name"), 50).get_page(request.GET.get("page"))
     return render(request, "people/caseload.html", {"page": page, "heading": heading})
 
 

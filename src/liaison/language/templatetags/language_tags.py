@@ -43,28 +43,3 @@ def translation_previews(context, subject, body, languages):
         "csrf_token": context.get("csrf_token"),
         "request": request,
     }
-
-
-@register.inclusion_tag("language/_reply_translation.html", takes_context=True)
-def reply_translation(context, message):
-    """Under a family's reply: its detected language and its text in the reader's language."""
-    from liaison.language.models import ReplyLanguage
-    from liaison.language.rendering import ORIGINAL, same_language
-    from liaison.language.services import translate_for_staff
-
-    if getattr(message, "direction", "") != "in" or not (message.body or "").strip():
-        return {}
-    user = context["request"].user
-    target = getattr(user, "interface_language", "") or "en"
-    detected = (
-        ReplyLanguage.objects.filter(message_id=message.pk)
-        .values_list("detected_language", flat=True)
-        .first()
-    )
-    source = detected or message.source_language
-    if not source or same_language(source, target):
-        return {"source": source}
-    result = translate_for_staff(message.body, source, target, message.district)
-    if result.method == ORIGINAL:
-        return {"source": source}
-    return {"source": source, "result": result, "target": target}

@@ -1,15 +1,19 @@
 """What the audit app adds to the household and student pages: the "Family's record" action and
 the disclosure record."""
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from liaison.audit.models import Disclosure
 from liaison.core import pages
 from liaison.core.policy import audit as audit_policy
 from liaison.core.policy import full_view
+from liaison.people.models import Household, Student
 
 
-def disclosures_context(request, household):
+def disclosures_context(request: HttpRequest, household: Household) -> dict[str, Any]:
     return {
         "disclosures": list(
             Disclosure.objects.for_household(household.pk).prefetch_related("students")[:20]
@@ -17,7 +21,7 @@ def disclosures_context(request, household):
     }
 
 
-def student_disclosures_context(request, student):
+def student_disclosures_context(request: HttpRequest, student: Student) -> dict[str, Any]:
     return {"disclosures": list(Disclosure.objects.for_student(student.pk)[:20])}
 
 

@@ -81,10 +81,10 @@ class AccessLog(AppendOnlyModel):
 
 
 class DisclosureQuerySet(AppendOnlyQuerySet):
-    def for_household(self, household_id):
+    def for_household(self, household_id: int) -> "DisclosureQuerySet":
         return self.filter(household_id=household_id)
 
-    def for_student(self, student_id):
+    def for_student(self, student_id: int) -> "DisclosureQuerySet":
         return self.filter(students__student_id=student_id).distinct()
 
 

@@ -4,9 +4,10 @@ from django.db.models import Q
 
 from liaison.concerns.models import Concern, MediationMeeting
 from liaison.core.policy import concerns as concern_policy
+from liaison.people.models import Household, User
 
 
-def hidden_notices(user, household):
+def hidden_notices(user: User, household: Household) -> Q | None:
     """messaging's message filter: the notices sent about a concern of this household that the
     person may not open (the satisfaction question, a meeting's summary), or None."""
     scope = concern_policy.concern_filter_in(user, household)

@@ -16,11 +16,13 @@ AppConfig.ready()); the audit app builds the export and runs the erasure from th
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+
 
 @dataclass(frozen=True)
 class Section:
     name: str
-    label: str
+    label: str | Promise
     export: Callable
     erase: Callable | None
     takes_viewer: bool = False
@@ -39,7 +41,7 @@ def register(
     section: str,
     export: Callable,
     erase: Callable | None = None,
-    label: str = "",
+    label: str | Promise = "",
     takes_viewer: bool = False,
 ) -> None:
     _sections[section] = Section(section, label or section, export, erase, takes_viewer)

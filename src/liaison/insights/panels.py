@@ -426,7 +426,7 @@ def delivery_rows(data, sites) -> list[dict]:
 
 def coverage_rows(data) -> list[dict]:
     """Per language, the translation figures (translation_* metrics) without their prefix."""
-    coverage = {}
+    coverage: dict[str, dict[str, int]] = {}
     for metric, by_dim in data.items():
         if metric.startswith("translation_"):
             for value, n in by_dim.get(Dimension.LANGUAGE, {}).items():
@@ -434,7 +434,7 @@ def coverage_rows(data) -> list[dict]:
     return [{"label": language_name(k), **v} for k, v in sorted(coverage.items())]
 
 
-def reach_trend(scope, scope_id) -> tuple[list[tuple[str, float]], str]:
+def reach_trend(scope, scope_id) -> tuple[list[tuple[str, float | None]], str]:
     points = [(d.strftime("%b %d"), v) for d, v in services.trend(scope, scope_id)]
     svg = charts.line_chart(
         points,

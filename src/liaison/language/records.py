@@ -8,7 +8,7 @@ from liaison.language.models import InterpreterRequest, LanguageSuggestion, Unde
 
 
 def export_household(household) -> list[dict]:
-    out = []
+    out: list[dict[str, object]] = []
     for r in UnderstandingReport.objects.filter(household=household):
         out.append(
             {

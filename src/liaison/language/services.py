@@ -1,7 +1,9 @@
 """Operations of the language app: corrections and approvals, "I didn't understand", inbound replies,
 interpreters, and the coverage report."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -468,7 +470,7 @@ def _speaks(interpreter, language):
 
 # Deliveries are messaging's, an app above this one: it registers this counter in its
 # AppConfig.ready(): fn(district, *, since, until) -> (language, method, count) rows.
-_delivery_counts = []
+_delivery_counts: list[Callable[..., Any]] = []
 
 
 def register_delivery_counts(fn) -> None:

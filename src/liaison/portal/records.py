@@ -5,10 +5,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core import family_record
+from liaison.people.models import Household
 from liaison.portal.models import FamilyPreference, RememberedDevice, SignInChallenge
 
 
-def export_household(household) -> list[dict]:
+def export_household(household: Household) -> list[dict[str, object]]:
     """What the portal holds about a household: each guardian's choices and remembered devices."""
     out = []
     for pref in FamilyPreference.objects.filter(guardian__household=household).order_by("pk"):
@@ -40,7 +41,7 @@ def export_household(household) -> list[dict]:
     return out
 
 
-def erase_household(household, *, keep_tombstone: bool = True) -> int:
+def erase_household(household: Household, *, keep_tombstone: bool = True) -> int:
     with transaction.atomic():
         n = FamilyPreference.objects.filter(guardian__household=household).delete()[0]
         n += RememberedDevice.objects.filter(guardian__household=household).delete()[0]

@@ -83,7 +83,7 @@ class Outcome:
     seconds: dict[str, float] = field(default_factory=dict)
 
     def totals(self) -> dict:
-        total = Counter()
+        total: Counter[str] = Counter()
         for c in self.counts.values():
             total.update(c)
         total["rejected"] = sum(1 for i in self.issues if i.severity == Severity.REJECTED)

@@ -11,10 +11,14 @@ from liaison.roster.oneroster.store import ImportRun
 
 def import_orgs(run: ImportRun) -> None:
     name = "orgs.csv"
-    for d in District.objects.exclude(sourced_id=None).values_list("sourced_id", "pk"):
-        run.orgs[d[0]] = ("district", d[1], d[1])
-    for s in Site.objects.exclude(sourced_id=None).values_list("sourced_id", "pk", "district_id"):
-        run.orgs[s[0]] = ("site", s[1], s[2])
+    for sourced_id, pk in District.objects.exclude(sourced_id=None).values_list("sourced_id", "pk"):
+        if sourced_id:
+            run.orgs[sourced_id] = ("district", pk, pk)
+    for sourced_id, pk, district_id in Site.objects.exclude(sourced_id=None).values_list(
+        "sourced_id", "pk", "district_id"
+    ):
+        if sourced_id:
+            run.orgs[sourced_id] = ("site", pk, district_id)
     if run.district:
         run.district_ids.add(run.district.pk)
 

@@ -198,3 +198,36 @@ def test_other_apps_can_open_the_builder_with_their_audience_chosen(client, worl
         assert '<option value="test_list" selected>' in page and 'value="42"' in page
     finally:
         registry._audience_sources.pop("test_list")
+
+
+def test_an_open_thread_polls_nothing_until_a_reply_or_a_delivery_changes_it(
+    client, world, django_assert_max_num_queries
+):
+    import re
+
+    household, (mum,) = family(world.district, guardians=1, name="Polled", site=world.school)
+    services.send_message(household=household, body="Hello from school", by=world.liaison)
+    conversation = Conversation.objects.get(household=household)
+    client.force_login(world.leader)
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk]))
+    assert page.status_code == 200
+    page = page.content.decode()
+    poll = re.search(r'hx-get="([^"]*/messages/\?v=[^"]+)"', page).group(1)
+    poll = poll.replace("&amp;", "&")
+
+    with django_assert_max_num_queries(8):  # the door, then one query for the version
+        quiet = client.get(poll, headers={"HX-Request": "true"})
+    assert quiet.status_code == 204 and quiet.content == b""
+
+    services.record_family_reply(guardian=mum, body="Gracias, llego tarde", channel="sms")
+    changed = client.get(poll, headers={"HX-Request": "true"})
+    assert changed.status_code == 200
+    assert "Gracias, llego tarde" in changed.content.decode()
+    newer = re.search(r'hx-get="([^"]*\?v=[^"]+)"', changed.content.decode()).group(1)
+    assert client.get(newer.replace("&amp;", "&")).status_code == 204
+
+    # A delivery that moves on (sent, then delivered) shows without a new message.
+    Delivery.objects.filter(message__conversation=conversation).update(
+        state="delivered", updated_at=timezone.now() + dt.timedelta(seconds=5)
+    )
+    assert client.get(newer.replace("&amp;", "&")).status_code == 200

@@ -137,7 +137,7 @@ def test_a_stop_from_an_unknown_number_is_confirmed_once_in_its_language(client,
     body = response.content.decode()
     assert "<Message>You will get no more text messages from this number." in body
 
-    response = inbound(client, "+16175550178", "Arrêtez", "SM-u2")
+    response = inbound(client, "+12125550178", "Arrêtez", "SM-u2")
     assert "<Message>Vous ne recevrez plus de SMS de ce numéro." in response.content.decode()
 
     again = inbound(client, "+12125550177", "stop please", "SM-u3")

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -808,3 +808,48 @@ def attach_unmatched(*, item, guardian, by) -> Message:
         item.resolved_by = by
         item.save(update_fields=["resolved_message", "resolved_by"])
     return message
+
+
+def thread_version(conversation_id: int) -> str:
+    """What an open thread shows, as one short string read in one query: its newest message, the
+    latest change of a delivery, of a fetched attachment and of a "may mean stop" flag. An open
+    thread polls with the version it shows and gets "nothing changed" (204) while it holds."""
+
+    def newest(qs, field):
+        return Subquery(qs.order_by(f"-{field}").values(field)[:1])
+
+    def count(qs):
+        return Subquery(
+            qs.order_by().values("message__conversation").annotate(n=Count("pk")).values("n")[:1]
+        )
+
+    row = (
+        Conversation.objects.filter(pk=conversation_id)
+        .annotate(
+            latest=newest(Message.objects.filter(conversation=OuterRef("pk")), "pk"),
+            delivery=newest(
+                Delivery.objects.filter(message__conversation=OuterRef("pk")), "updated_at"
+            ),
+            kept=count(
+                Attachment.objects.filter(message__conversation=OuterRef("pk")).exclude(
+                    file="", fetch_error=""
+                )
+            ),
+            flagged=newest(
+                PossibleOptOut.objects.filter(
+                    message__conversation=OuterRef("pk"), opted_out_at__isnull=False
+                ),
+                "opted_out_at",
+            ),
+        )
+        .values_list("latest", "delivery", "kept", "flagged")
+        .first()
+    )
+    if row is None:
+        return ""
+    latest, delivery, kept, flagged = row
+    return f"{latest or 0}.{_stamp(delivery)}.{kept or 0}.{_stamp(flagged)}"
+
+
+def _stamp(at: dt.datetime | None) -> str:
+    return f"{at.timestamp():.6f}" if at else "0"

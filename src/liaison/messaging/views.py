@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -124,8 +124,14 @@ def inbox(request):
 # --- a thread ------------------------------------------------------------------------------------
 
 
-def _thread_context(request, conversation, form=None):
+def _thread_context(request, conversation, form=None, *, version=None, page=True):
+    """What the thread page shows; page=False: only the messages (#thread), for the poll and an
+    htmx send, which leave the rest of the page (other threads, assign form, restrictions) alone."""
     household = conversation.household
+    # Read before the messages: a reply landing in between shows now, and the next poll (its
+    # version newer than this one) shows it again rather than never.
+    if version is None:
+        version = services.thread_version(conversation.pk)
     items = list(
         conversation.messages.select_related("guardian", "sent_by")
         .prefetch_related("attachments")
@@ -168,7 +174,7 @@ def _thread_context(request, conversation, form=None):
         .order_by("last_name", "first_name")
     )
     others = []
-    if mpolicy.can_message(request.user, household):
+    if page and mpolicy.can_message(request.user, household):
         others = list(
             Conversation.objects.filter(household=household)
             .exclude(pk=conversation.pk)
@@ -185,8 +191,9 @@ def _thread_context(request, conversation, form=None):
         "form": form or MessageForm(),
         "assign_form": AssignForm(initial={"staff": conversation.assigned_to_id}, candidates=staff),
         "switch_form": SwitchChannelForm(),
-        "restricted": list(household.guardians.filter(contact_restricted=True)),
+        "restricted": list(household.guardians.filter(contact_restricted=True)) if page else [],
         "latest": items[-1].pk if items else 0,
+        "version": version,
     }
 
 
@@ -210,7 +217,7 @@ def _write(request, household, conversation):
                 return render(
                     request,
                     "messaging/conversation.html#thread",
-                    _thread_context(request, conversation),
+                    _thread_context(request, conversation, page=False),
                 )
             flash.success(request, _("Message sent."))
             return redirect(conversation)
@@ -252,11 +259,18 @@ def _thread_page(request, household, conversation):
 
 @login_required
 def conversation_messages(request, pk):
-    """The thread's messages (polled by htmx so a family's reply appears without a reload)."""
+    """The thread's messages, polled by htmx so a family's reply appears without a reload. The
+    poll says which version it shows; while that holds the answer is 204 (htmx keeps the thread
+    as it is), so an open thread that nothing happens to costs the door and one query."""
     conversation = policy.open_thread(request, pk)
+    version = services.thread_version(conversation.pk)
+    if version and request.GET.get("v") == version:
+        return HttpResponse(status=204)
     services.mark_read(conversation=conversation, user=request.user)
     return render(
-        request, "messaging/conversation.html#thread", _thread_context(request, conversation)
+        request,
+        "messaging/conversation.html#thread",
+        _thread_context(request, conversation, version=version, page=False),
     )
 
 

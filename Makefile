@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # tests have a database each (tests/redis_db.py). XDIST= runs it in one process.
 XDIST ?= -n auto --maxprocesses 6 --dist loadgroup
 
-.PHONY: run test test-fast bench lint format install install-test migrate demo clean lock
+.PHONY: run test test-fast bench lint coverage format install install-test migrate demo clean lock
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || exit 1
@@ -60,6 +60,10 @@ lint: install-test
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python scripts/mypy-ratchet
 	$(BIN)/lint-imports
+
+## make coverage: the whole suite with branch coverage of src/liaison, the report printed
+coverage: install-test
+	$(BIN)/python -m pytest $(XDIST) --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 format: install-test
 	$(BIN)/ruff format src tests bench

@@ -121,10 +121,11 @@ def _drill_params(request):
     return scope, scope_id, metric, dimension, value
 
 
-@login_required
-def households(request):
-    scope, scope_id, metric, dimension, value = _drill_params(request)
-    qs = services.households_behind(
+def _households_behind(request):
+    """The figure a drill-down link names (404 when it names none the reader may open) and the
+    households behind it."""
+    scope, scope_id, metric, dimension, value = params = _drill_params(request)
+    households = services.households_behind(
         user=request.user,
         scope=scope,
         scope_id=scope_id,
@@ -132,6 +133,12 @@ def households(request):
         dimension=dimension,
         value=value,
     )
+    return params, households
+
+
+@login_required
+def households(request):
+    (scope, scope_id, metric, dimension, value), qs = _households_behind(request)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         from liaison.audit.models import AccessLog
@@ -193,15 +200,7 @@ def households(request):
 @login_required
 def call_list(request):
     """Guardians of the households behind a figure, with phones and languages, for a phone bank."""
-    scope, scope_id, metric, dimension, value = _drill_params(request)
-    qs = services.households_behind(
-        user=request.user,
-        scope=scope,
-        scope_id=scope_id,
-        metric=metric,
-        dimension=dimension,
-        value=value,
-    )
+    (_scope, _scope_id, metric, _dimension, _value), qs = _households_behind(request)
     from liaison.audit.models import AccessLog
     from liaison.audit.services import record_access
     from liaison.core.validators import format_phone

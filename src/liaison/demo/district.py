@@ -884,6 +884,7 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
         sites=sites,
         families=history.families_of(
             household_rows=household_rows,
+            language_of=language_of,
             guardians_by_household=guardians_by_household,
             site_of_household=site_of_household,
             liaison_of=liaison_of,

@@ -17,8 +17,10 @@ deliveries are moved to the states the provider would have reported, dated when 
 
 import datetime as dt
 import random
+import uuid
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from liaison.concerns.choices import (
@@ -46,8 +48,13 @@ from liaison.messaging.choices import (
     MessageState,
 )
 from liaison.messaging.models import Conversation, Delivery, Message
+from liaison.people.models import District, Guardian, Household, Site, User
 from liaison.resources.choices import ReferralStatus
 from liaison.resources.models import Referral, Service, UnmetNeed
+
+Staff = dict[str, User]
+Sites = dict[str, Site]
+At = Callable[[float], dt.datetime]
 
 # The district's at-risk rule: no two-way contact in a school term (a quarter of families go
 # 60 days unreached; the list is for those the school has not heard from since the term began).
@@ -55,9 +62,9 @@ AT_RISK_NO_CONTACT_DAYS = 120
 YEAR = 365
 
 # Chance that a household has not been reached in 60 days: higher for two languages and one site.
-BASE_UNREACHED = 0.13
-UNREACHED_BY_LANGUAGE = {"es": 0.42, "ht": 0.55}
-UNREACHED_AT_SITE = {"eastside": 0.22}
+BASE_UNREACHED = 0.09
+UNREACHED_BY_LANGUAGE = {"es": 0.38, "ht": 0.5}
+UNREACHED_AT_SITE = {"eastside": 0.2}
 
 # Unreached households: when the school last heard from them (days ago), or never.
 UNREACHED_SPREAD = [((61, 89), 0.14), ((90, 119), 0.68), ((120, 330), 0.11), (None, 0.07)]
@@ -72,6 +79,7 @@ LAST_CONTACT_KIND = [
     ("walk_in", 0.07),
     ("event", 0.08),
 ]
+EARLIER_CONTACT_KIND = [("call", 0.6), ("home_visit", 0.15), ("walk_in", 0.25)]
 # Past events: (days ago, site key or None for the district, kind, title, share who come).
 PAST_EVENTS = [
     (300, "riverside", EventKind.WORKSHOP, "Math games for families", 0.16),
@@ -154,13 +162,13 @@ class Family:
     id: int
     language: str
     site_key: str
-    guardians: list  # Guardian rows, first first
-    liaison: object  # User
+    guardians: list[Guardian]  # the active guardians, first first
+    liaison: User
     last_two_way: float | None = None  # days ago
     events: list[float] = field(default_factory=list)
 
 
-def pick(rng: random.Random, table):
+def pick[T](rng: random.Random, table: Sequence[tuple[T, float]]) -> T:
     x = rng.random() * sum(w for _, w in table)
     for value, weight in table:
         x -= weight
@@ -169,7 +177,15 @@ def pick(rng: random.Random, table):
     return table[-1][0]
 
 
-def add_school_year(*, district, staff, sites, families: list[Family], rng, now) -> None:
+def add_school_year(
+    *,
+    district: District,
+    staff: Staff,
+    sites: Sites,
+    families: list[Family],
+    rng: random.Random,
+    now: dt.datetime,
+) -> None:
     """Write the year's history for these households (see the module's docstring)."""
     AtRiskRules.objects.update_or_create(
         district=district, defaults={"no_contact_days": AT_RISK_NO_CONTACT_DAYS}
@@ -189,10 +205,12 @@ def add_school_year(*, district, staff, sites, families: list[Family], rng, now)
         local = moment.astimezone(zone)
         hour = 9 + int((days_ago * 7.3) % 8)
         local = local.replace(hour=hour, minute=int(days_ago * 131) % 60)
-        return min(local, now - dt.timedelta(minutes=5))
+        latest: dt.datetime = now - dt.timedelta(minutes=5)
+        return local if local < latest else latest
 
     events = _past_events(district, staff, sites, families, rng, at)
-    contacts, replies = [], []
+    contacts: list[tuple[Family, float, str]] = []
+    replies: list[tuple[Family, float]] = []
     for family in families:
         last = family.last_two_way
         if last is not None:
@@ -201,26 +219,26 @@ def add_school_year(*, district, staff, sites, families: list[Family], rng, now)
                 # Came to an event in the same window, when there was one.
                 nearby = [d for d in events if abs(d - last) < 8]
                 if nearby:
-                    family.events.append(nearby[0])
-                    family.last_two_way = nearby[0]
+                    last = nearby[0]
+                    family.events.append(last)
                 else:
                     kind = "call"
             elif 100 <= last <= 108 and rng.random() < 0.7:
-                family.events.append(104)  # last seen at back-to-school night
-                family.last_two_way = 104
+                last = 104  # last seen at back-to-school night
+                family.events.append(last)
                 kind = "event"
+            family.last_two_way = last
             if kind == "reply":
-                replies.append((family, family.last_two_way))
+                replies.append((family, last))
             elif kind != "event":
-                contacts.append((family, family.last_two_way, kind))
+                contacts.append((family, last, kind))
             # Earlier in the year: a few more.
             for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 4))):
-                earlier = rng.uniform(family.last_two_way + 1, YEAR)
-                roll = rng.random()
-                if roll < 0.35:
+                earlier = rng.uniform(last + 1, YEAR)
+                if rng.random() < 0.35:
                     replies.append((family, earlier))
                 else:
-                    contacts.append((family, earlier, pick(rng, LAST_CONTACT_KIND[:5][::2])))
+                    contacts.append((family, earlier, pick(rng, EARLIER_CONTACT_KIND)))
         # Tries that did not reach the family, since they were last reached.
         tries = 3 if last is None or last > 60 else rng.choice((0, 0, 1))
         for _ in range(tries):
@@ -235,9 +253,16 @@ def add_school_year(*, district, staff, sites, families: list[Family], rng, now)
     _write_interpreter_requests(district, families, rng, at, now)
 
 
-def _past_events(district, staff, sites, families, rng, at) -> dict[float, Event]:
+def _past_events(
+    district: District,
+    staff: Staff,
+    sites: Sites,
+    families: list[Family],
+    rng: random.Random,
+    at: At,
+) -> dict[float, Event]:
     """The year's events, each with its invitations; who came is written once stories are known."""
-    made = {}
+    made: dict[float, Event] = {}
     for days, site_key, kind, title, _share in PAST_EVENTS:
         starts = at(days).replace(hour=18, minute=0)
         site = sites[site_key] if site_key else sites["riverside"]
@@ -261,10 +286,12 @@ def _past_events(district, staff, sites, families, rng, at) -> dict[float, Event
     return made
 
 
-def _write_check_ins(events, families, rng, at) -> None:
+def _write_check_ins(
+    events: dict[float, Event], families: list[Family], rng: random.Random, at: At
+) -> None:
     """Invitations to each past event for its site's families; answers, interpreter asks, check-ins."""
-    shares = {days: share for days, _s, _k, _t, share in PAST_EVENTS}
-    site_of = {days: site for days, site, _k, _t, _s in PAST_EVENTS}
+    shares = {float(days): share for days, _s, _k, _t, share in PAST_EVENTS}
+    site_of = {float(days): site for days, site, _k, _t, _s in PAST_EVENTS}
     rows = []
     for days, event in events.items():
         for family in families:
@@ -304,7 +331,9 @@ def _write_check_ins(events, families, rng, at) -> None:
     Invitation.objects.bulk_create(rows, batch_size=2_000)
 
 
-def _write_contacts(contacts, rng, at, now) -> None:
+def _write_contacts(
+    contacts: list[tuple[Family, float, str]], rng: random.Random, at: At, now: dt.datetime
+) -> None:
     rows = []
     for family, days, kind in contacts:
         when = at(days)
@@ -347,7 +376,13 @@ def _write_contacts(contacts, rng, at, now) -> None:
     Contact.objects.bulk_create(rows, batch_size=2_000)
 
 
-def _write_conversations(district, replies, rng, at, now) -> None:
+def _write_conversations(
+    district: District,
+    replies: list[tuple[Family, float]],
+    rng: random.Random,
+    at: At,
+    now: dt.datetime,
+) -> None:
     """Each family's shared thread: the liaison wrote, the family answered, the liaison replied
     (some of the last few days' messages still await a reply)."""
     by_family = defaultdict(list)
@@ -382,7 +417,8 @@ def _write_conversations(district, replies, rng, at, now) -> None:
         for family, said, last_at, awaiting in plans
     ]
     Conversation.objects.bulk_create(threads, batch_size=2_000)
-    messages = []
+    messages: list[Message] = []
+    written_for: list[Family] = []
     for thread, (family, said, _last, _awaiting) in zip(threads, plans, strict=True):
         guardian = family.guardians[0]
         for direction, body, when in said:
@@ -401,15 +437,14 @@ def _write_conversations(district, replies, rng, at, now) -> None:
                 recipient_count=0 if incoming else 1,
                 created_at=when,
             )
-            message._demo_family = family
             messages.append(message)
+            written_for.append(family)
     Message.objects.bulk_create(messages, batch_size=2_000)
     # One delivery per message the school wrote, as the provider reported it: delivered.
     deliveries = []
-    for message in messages:
+    for message, family in zip(messages, written_for, strict=True):
         if message.direction != Direction.OUT:
             continue
-        family = message._demo_family
         guardian = family.guardians[0]
         sent = message.created_at + dt.timedelta(seconds=20)
         deliveries.append(
@@ -432,11 +467,13 @@ def _write_conversations(district, replies, rng, at, now) -> None:
     Delivery.objects.bulk_create(deliveries, batch_size=2_000)
 
 
-def _hours(rng, low: int, high: int) -> dt.timedelta:
+def _hours(rng: random.Random, low: int, high: int) -> dt.timedelta:
     return dt.timedelta(hours=rng.randint(low, high))
 
 
-def _write_announcements(district, staff, families, rng, at) -> None:
+def _write_announcements(
+    district: District, staff: Staff, families: list[Family], rng: random.Random, at: At
+) -> None:
     """Sent through the messaging services (the outbox writes the deliveries), then moved to what
     the provider reported: most delivered, a few failed, every one for a handful of families whose
     numbers and addresses no longer work."""
@@ -472,7 +509,9 @@ def _write_announcements(district, staff, families, rng, at) -> None:
         )
 
 
-def _write_concerns(district, families, rng, at, now) -> None:
+def _write_concerns(
+    district: District, families: list[Family], rng: random.Random, at: At, now: dt.datetime
+) -> None:
     categories = dict(ConcernCategory.objects.filter(district=district).values_list("code", "pk"))
     by_code = {c.code: c for c in ConcernCategory.objects.filter(district=district)}
     targets = dict(DEFAULT_TARGET_HOURS)
@@ -574,14 +613,14 @@ def _write_concerns(district, families, rng, at, now) -> None:
     ConcernChange.objects.bulk_create(changes, batch_size=2_000)
 
 
-def _write_referrals(families, rng, at, now) -> None:
+def _write_referrals(families: list[Family], rng: random.Random, at: At, now: dt.datetime) -> None:
     """Referrals to the directory's services (for the need each serves) and needs it had no service for."""
     from liaison.resources.models import Attribute
 
     services = list(Service.objects.order_by("name"))
     if not services:
         return
-    needs = defaultdict(list)
+    needs: defaultdict[uuid.UUID, list[uuid.UUID | None]] = defaultdict(list)
     for link_id, term_id in Attribute.objects.filter(
         link_entity="service", link_id__in=[s.pk for s in services]
     ).values_list("link_id", "taxonomy_term_id"):
@@ -613,7 +652,7 @@ def _write_referrals(families, rng, at, now) -> None:
             ReferralStatus.COULD_NOT_REACH,
         )
         closed_at = min(made + dt.timedelta(days=rng.uniform(7, 40)), now) if closed else None
-        wanted = needs.get(service.pk) or [None]
+        wanted: list[uuid.UUID | None] = list(needs.get(service.pk) or [None])
         rows.append(
             Referral(
                 household_id=family.id,
@@ -652,7 +691,9 @@ def _write_referrals(families, rng, at, now) -> None:
         UnmetNeed.objects.bulk_create(unmet, batch_size=1_000)
 
 
-def _write_interpreter_requests(district, families, rng, at, now) -> None:
+def _write_interpreter_requests(
+    district: District, families: list[Family], rng: random.Random, at: At, now: dt.datetime
+) -> None:
     """Interpreters asked for meetings: done in the past, some still to be confirmed this week."""
     speaking = [f for f in families if f.language not in ("en", "es")]
     rows = []
@@ -680,11 +721,19 @@ def _write_interpreter_requests(district, families, rng, at, now) -> None:
     InterpreterRequest.objects.bulk_create(rows, batch_size=1_000)
 
 
-def families_of(*, household_rows, guardians_by_household, site_of_household, liaison_of, staff):
+def families_of(
+    *,
+    household_rows: list[Household],
+    language_of: dict[int, str],
+    guardians_by_household: dict[int, list[Guardian]],
+    site_of_household: dict[int, str],
+    liaison_of: dict[int, User],
+    staff: Staff,
+) -> list[Family]:
     """The history's view of the built households (district.py's rows, before reindexing)."""
     out = []
     for household in household_rows:
-        lang = household._demo[0]
+        lang = language_of[household.id]
         site_key = site_of_household.get(household.id, "riverside")
         liaison = liaison_of.get(household.id) or staff[SITE_LIAISON.get(site_key, "liaison")]
         guardians = [g for g in guardians_by_household.get(household.id, []) if g.is_active]

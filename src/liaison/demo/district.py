@@ -13,11 +13,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from liaison.concerns import services as concern_services
 from liaison.core.db import refresh_statistics
 from liaison.demo import concerns as concerns_demo
 from liaison.demo import events as events_demo
+from liaison.demo import history
 from liaison.demo import messaging as messaging_demo
 from liaison.demo import resources as resources_demo
+from liaison.insights.services import refresh_all
 from liaison.people.choices import (
     AssignmentRole,
     Channel,
@@ -865,13 +868,39 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
         for hid in arabic
     ]
     HouseholdAssignment.objects.bulk_create(assignment_rows, batch_size=1000)
+    concern_services.ensure_district_defaults(district)
+
+    # A school year of history (contacts, messages, events, concerns, referrals...) up to now.
+    site_of_household: dict[int, str] = {}
+    for s in student_rows:
+        site_of_household.setdefault(s.household_id, site_for_grade(s._demo[1]))
+    liaison_of = {
+        a.household_id: a.staff for a in assignment_rows if a.role == AssignmentRole.LIAISON
+    }
+    resources_demo.add_demo_activity(district, staff)
+    history.add_school_year(
+        district=district,
+        staff=staff,
+        sites=sites,
+        families=history.families_of(
+            household_rows=household_rows,
+            language_of=language_of,
+            guardians_by_household=guardians_by_household,
+            site_of_household=site_of_household,
+            liaison_of=liaison_of,
+            staff=staff,
+        ),
+        rng=rng,
+        now=now,
+    )
 
     # Something on every page: community services, events and concerns, each from its own app.
-    resources_demo.add_demo_activity(district, staff)
     events_demo.add_demo_activity(district, staff)
     concerns_demo.add_demo_activity(district, staff)
     messaging_demo.add_demo_activity(district, staff)
 
     reindex([h.id for h in household_rows])
+    # The rollups are built with the demo, so the first visit to Insights shows figures.
+    refresh_all(full=True)
     refresh_statistics()
     return district

@@ -1,0 +1,100 @@
+"""The demo's year of history reads like a real district's, through the same queries the pages use.
+
+The demo is built once for the module (600 households, the percentages hold at this size) inside a
+transaction that is rolled back at the end, so the other modules' tests never see it.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from liaison.concerns.models import Contact
+from liaison.demo import district as demo
+from liaison.insights import advocacy, atrisk, services
+from liaison.insights.choices import Scope
+from liaison.people.models import District, Household, Site, User
+
+HOUSEHOLDS, STUDENTS = 600, 900
+
+
+@pytest.fixture(scope="module")
+def district(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo", if_empty=True, households=HOUSEHOLDS, students=STUDENTS)
+        yield District.objects.get(slug=demo.DEMO_SLUG)
+        transaction.set_rollback(True)
+
+
+def _figure(district, metric, dimension="all", value="all"):
+    return services.figures(Scope.DISTRICT, district.pk)[metric][dimension][value]
+
+
+def test_the_at_risk_list_holds_a_few_percent_of_households(district, db):
+    admin = User.objects.get(username="admin")
+    listed = atrisk.at_risk_households(
+        user=admin, scope=Scope.DISTRICT, scope_id=district.pk, district_id=district.pk
+    )
+    households = Household.objects.filter(district=district, is_active=True).count()
+    assert households == HOUSEHOLDS
+    assert 0.02 <= listed.count() / households <= 0.10
+    # Ranked: those the school has heard from least recently (or never) come first.
+    seen = [h.last_two_way_at for h in listed if not h.overdue_urgent and not h.all_failing]
+    assert seen == sorted(seen, key=lambda at: (at is not None, at))
+
+
+def test_reach_in_90_days_is_between_half_and_most_households(district, db):
+    assert 0.50 <= _figure(district, "reach_90") <= 0.85
+    assert _figure(district, "reach_30") < _figure(district, "reach_90")
+
+
+def test_the_families_not_reached_are_concentrated_in_two_languages_and_one_site(district, db):
+    by_language = services.figures(Scope.DISTRICT, district.pk)["reach_90"]["language"]
+    assert by_language["es"] < by_language["en"] - 0.15
+    assert by_language["ht"] < by_language["en"] - 0.15
+    by_site = services.figures(Scope.DISTRICT, district.pk)["reach_90"]["site"]
+    eastside = Site.objects.get(district=district, name="Eastside High School")
+    riverside = Site.objects.get(district=district, name="Riverside Elementary School")
+    assert by_site[str(eastside.pk)] < by_site[str(riverside.pk)] - 0.05
+
+
+def test_the_first_insights_visit_shows_todays_figures(district, client):
+    client.force_login(User.objects.get(username="admin"))
+    response = client.get(reverse("insights:dashboard"))
+    assert response.status_code == 200
+    assert response.context["latest"] == timezone.localdate() and not response.context["stale"]
+    tiles = {str(tile["label"]): tile["value"] for tile in response.context["tiles"]}
+    assert tiles["Households"] == HOUSEHOLDS
+    assert "Figures are being prepared" not in response.content.decode()
+    concerns = response.context["concerns"]
+    assert concerns, "the concerns panel has figures"
+
+
+def test_the_advocacy_summary_shows_themes_with_more_than_ten_families(district, db):
+    sites = list(Site.objects.filter(district=district).values_list("pk", "name"))
+    tables = advocacy.summary(district_id=district.pk, sites=sites, with_district=True)
+    themes = {label: cells for label, cells in tables[0].rows[:-1]}
+    shown = [int(c) for cells in themes.values() for c in cells if c.isdigit()]
+    assert max(shown) > 10
+    assert "<10" in {c for cells in themes.values() for c in cells}  # small counts stay hidden
+
+
+def test_the_year_has_calls_visits_replies_and_check_ins(district, db):
+    from liaison.events.models import Invitation
+    from liaison.messaging.models import Message
+
+    kinds = set(Contact.objects.values_list("kind", flat=True))
+    assert {"call", "home_visit", "meeting", "walk_in", "text"} <= kinds
+    oldest = Contact.objects.order_by("at").first().at
+    assert (timezone.now() - oldest).days > 200
+    assert Message.objects.filter(direction="in", district=district).count() > HOUSEHOLDS // 4
+    assert Invitation.objects.filter(checked_in_at__isnull=False).count() > HOUSEHOLDS // 10
+
+
+def test_the_demo_builds_again_with_if_empty_without_changing_anything(district, db, capsys):
+    contacts = Contact.objects.count()
+    call_command("demo", if_empty=True, households=HOUSEHOLDS, students=STUDENTS)
+    call_command("demo", if_empty=True, households=HOUSEHOLDS, students=STUDENTS)
+    assert "nothing changed" in capsys.readouterr().out
+    assert District.objects.count() == 1 and Contact.objects.count() == contacts

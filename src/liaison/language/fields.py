@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from liaison.language import phrases
+from liaison.language.choices import MemoryStatus
 from liaison.language.models import FieldTranslation, TranslationMemory, text_hash
 from liaison.language.pipeline import preview_message
 from liaison.language.rendering import APPROVED, MACHINE, ORIGINAL, UNTRANSLATED, same_language
@@ -80,7 +81,8 @@ def translate_fields(
     # A person's approved translation wins over a cached machine one, even one cached before it.
     approved = {
         (row.district_id, row.source_language, row.source_hash): row.text
-        for row in TranslationMemory.objects.approved().filter(
+        for row in TranslationMemory.objects.filter(
+            status=MemoryStatus.APPROVED,
             target_language=language,
             source_hash__in={text_hash(str(getattr(o, n) or "")) for o in objects for n in fields},
         )
@@ -147,10 +149,15 @@ def _translate(
             "method": rendering.method,
             "updated_at": timezone.now(),
         }
-        key = {"object_type": kind, "object_id": str(obj.pk), "field": name, "language": language}
         try:
             with transaction.atomic():
-                FieldTranslation.objects.update_or_create(**key, defaults=values)
+                FieldTranslation.objects.update_or_create(
+                    object_type=kind,
+                    object_id=str(obj.pk),
+                    field=name,
+                    language=language,
+                    defaults=values,
+                )
         except IntegrityError:  # another request cached it first: theirs is as good
             pass
     return _answer(rendering.body, rendering.method, language, value, source)

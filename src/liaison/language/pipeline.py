@@ -10,6 +10,8 @@ Each language is rendered once per message, however many recipients read it.
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -61,8 +63,15 @@ def render_message(
 
 
 def preview_message(
-    *, district, subject, body, source_language, target_languages, template=None, context=None
-):
+    *,
+    district: Any,
+    subject: str,
+    body: str,
+    source_language: str,
+    target_languages: Iterable[str],
+    template: Any = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Rendering]:
     """What each language would get, for staff to check before sending. Records nothing and never
     waits: a language whose engine is not answering comes back with method "delayed"."""
     message = (district, subject, body, source_language, target_languages, template, context)

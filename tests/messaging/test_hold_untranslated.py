@@ -23,7 +23,7 @@ def _families(world):
 def test_the_preview_counts_the_families_no_translator_reaches_and_offers_to_hold_them(
     client, world, libretranslate
 ):
-    spanish, somali = _families(world)
+    _families(world)
     client.force_login(world.admin)
     page = client.post(reverse("messaging:announcement_new"), {**NEWS, "preview": "1"})
     html = page.content.decode()

@@ -169,3 +169,21 @@ def forget_object(obj: Any) -> int:
         object_type=object_type(obj), object_id=str(obj.pk)
     ).delete()
     return deleted
+
+
+def translate_text(text: str, language: str, *, source_language: str, district: Any) -> FieldText:
+    """A text staff wrote for one message (a meeting's agreements) in `language`, through the same
+    pipeline: a person's approved memory, else the engine (its answer kept in the memory), else
+    the original flagged."""
+    if not text.strip() or same_language(source_language or "en", language):
+        return FieldText(text, ORIGINAL, source_language or "en")
+    rendering = preview_message(
+        district=district,
+        subject="",
+        body=text,
+        source_language=source_language,
+        target_languages=[language],
+    )[language]
+    if rendering.method not in (APPROVED, MACHINE):
+        return FieldText(text, UNTRANSLATED, source_language)
+    return FieldText(rendering.body, rendering.method, language)

@@ -103,6 +103,14 @@ FAMILY = [
     pgettext_lazy("family", "%(title)s on %(when)s is cancelled. We are sorry."),
     pgettext_lazy("family", "Message from %(name)s, %(school)s"),
     pgettext_lazy("family", "Message from %(school)s"),
+    pgettext_lazy("family", "A service that can help: %(name)s"),
+    pgettext_lazy("family", "Hours: %(hours)s"),
+    pgettext_lazy("family", "Was your concern resolved?"),
+    pgettext_lazy(
+        "family",
+        "We have worked on the concern you raised about %(category)s. Was it resolved to your satisfaction? Reply 1 for yes, 2 for partly or 3 for no; you may add a few words after the number.",
+    ),
+    pgettext_lazy("family", "What we agreed at our meeting"),
 ]
 
 # The RSVP link's pages (events/templates/events/rsvp_*.html), opened by families from a text.
@@ -120,4 +128,16 @@ RSVP = [
     gettext_noop("This link has expired."),
     gettext_noop("This link is not valid."),
     gettext_noop("This link has already been used. Use the newest link we sent."),
+    gettext_noop("Every day"),  # a service's hours in a referral (resources.search.hours)
+]
+
+# The unsubscribe page an email's link opens (messaging/templates/messaging/unsubscribed.html).
+UNSUBSCRIBE = [
+    gettext_noop("Unsubscribe"),
+    gettext_noop("You are unsubscribed"),
+    gettext_noop(
+        "You will not receive these emails any more. Your school can still reach you in an "
+        "emergency by other means."
+    ),
+    gettext_noop("Unsubscribe from school emails?"),
 ]

@@ -60,3 +60,20 @@ def test_without_an_engine_the_original_is_shown_and_flagged(world, event):
     title = _title(event)["title"]
     assert (title.text, title.method, title.language) == ("Family math night", "untranslated", "en")
     assert title.needs_follow_up
+
+
+def test_untranslated_is_asked_again_once_an_engine_is_set_up(world, event, engine_server):
+    import datetime as dt
+
+    import time_machine
+
+    from liaison.language.models import DistrictLanguageSettings
+
+    assert _title(event)["title"].method == "untranslated"
+    DistrictLanguageSettings.objects.create(
+        district=world.district, engine="libretranslate", endpoint=engine_server.url
+    )
+    assert _title(event)["title"].method == "untranslated"  # kept for a while: no engine call
+    assert engine_server.calls == []
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)):
+        assert _title(event)["title"].text == "[es] Family math night"

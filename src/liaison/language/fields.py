@@ -6,6 +6,7 @@ field and language in FieldTranslation, with the source text's hash: an edit tra
 An engine that is not answering leaves the original in place, uncached, so the next view asks again.
 """
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,12 +101,23 @@ def translate_fields(
             human = approved.get((getattr(owner, "pk", None), source, text_hash(value)))
             if human is not None:
                 texts[name] = FieldText(human, APPROVED, language)
-            elif row is not None and row.source_hash == text_hash(value):
+            elif row is not None and _fresh(row, value):
                 texts[name] = _answer(row.text, row.method, language, value, source)
             else:
                 texts[name] = _translate(obj, kind, name, value, source, language, owner)
         out[obj.pk] = texts
     return out
+
+
+# "Nothing could translate it" is kept for a while (a page shown again asks nothing), then asked
+# again: the district may have set up an engine or approved a translation since.
+UNTRANSLATED_KEPT = dt.timedelta(hours=1)
+
+
+def _fresh(row: FieldTranslation, value: str) -> bool:
+    if row.source_hash != text_hash(value):
+        return False  # the field was edited: translate the new text
+    return row.method != UNTRANSLATED or row.updated_at > timezone.now() - UNTRANSLATED_KEPT
 
 
 def translate_object(

@@ -10,7 +10,7 @@ from tests.messaging.factories import family
 @pytest.mark.parametrize(
     ("language", "question", "done"),
     [
-        ("es", "¿Cancelar la suscripción a los correos de la escuela?", "Canceló la suscripción"),
+        ("es", "¿Darse de baja de los correos de la escuela?", "Se ha dado de baja"),
         ("ar", "هل تريدون إلغاء الاشتراك في رسائل المدرسة الإلكترونية؟", "تم إلغاء اشتراككم"),
     ],
 )

@@ -80,7 +80,7 @@ def translate_fields(
         )
     }
     # A person's approved translation wins over a cached machine one, even one cached before it.
-    approved = {
+    approved: dict[tuple[Any, str, str], str] = {
         (row.district_id, row.source_language, row.source_hash): row.text
         for row in TranslationMemory.objects.filter(
             status=MemoryStatus.APPROVED,

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.language.conftest import engine_server, libretranslate  # noqa: F401 (the engine)
 from tests.portal.gateway import use_gateway
 
 

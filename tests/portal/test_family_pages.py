@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from liaison.concerns.models import Concern
 from liaison.events import services as events
-from liaison.messaging.models import Message, Rendering
 from tests.events.factories import EventFactory
 
 
@@ -92,23 +91,30 @@ def test_a_cancelled_event_takes_no_answer(family_client, invitation, world):
 
 
 def test_the_event_reads_in_the_familys_language_with_the_original(family_client, world):
-    """The invitation events sent, as messaging rendered it for this guardian, is what the page shows."""
+    """The event's title and description as a person approved them in the family's language."""
+    from liaison.language.services import approve_translation
+
     household = world.site_family  # prefers Vietnamese
     guardian = household.guardians.first()
-    event = EventFactory(district=world.district, site=world.school, title="Family math night")
-    [invitation] = events.invite_households(event=event, households=[household], send=False)
-    events.send_invitations([invitation.pk])
-    message = Message.objects.get(dedupe_key=f"events:{invitation.pk}:invite")
-    Rendering.objects.update_or_create(
-        message=message,
-        language="vi",
-        defaults={
-            "subject": "Thư mời: Đêm toán học gia đình",
-            "body": "Đêm toán học gia đình\nTrò chơi và đồ ăn nhẹ.\nTrả lời tại đây: https://x.example/r/1",
-            "method": "approved",
-            "note": "",
-        },
+    event = EventFactory(
+        district=world.district,
+        site=world.school,
+        title="Family math night",
+        description="Games and snacks.",
     )
+    [invitation] = events.invite_households(event=event, households=[household], send=False)
+    for source, text in (
+        ("Family math night", "Đêm toán học gia đình"),
+        ("Games and snacks.", "Trò chơi và đồ ăn nhẹ."),
+    ):
+        approve_translation(
+            district=world.district,
+            source_language="en",
+            target_language="vi",
+            source_text=source,
+            text=text,
+            by=world.liaison,
+        )
     from liaison.portal.session import LANGUAGE_KEY, SESSION_KEY
 
     session = family_client.session
@@ -117,7 +123,8 @@ def test_the_event_reads_in_the_familys_language_with_the_original(family_client
     session.save()
     page = family_client.get(reverse("portal:event", args=[invitation.pk])).content.decode()
     assert "<h1>Đêm toán học gia đình</h1>" in page
-    assert "Trò chơi và đồ ăn nhẹ." in page and "https://x.example/r/1" not in page
+    assert "Trò chơi và đồ ăn nhẹ." in page
+    assert "Bản dịch tự động" not in page  # approved by a person: no machine marker
     assert '<div lang="en" dir="auto"><p class="msg-subject">Family math night</p>' in page
     assert '<html lang="vi"' in page
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.language.conftest import engine_server, libretranslate  # noqa: F401 (the engine)
+
 DATA = Path(__file__).resolve().parent / "data"
 NS = uuid.UUID("6f1c1d3e-2b1a-4c9a-9a51-0d6a2e3c4b5a")
 

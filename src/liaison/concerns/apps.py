@@ -18,6 +18,7 @@ class ConcernsConfig(AppConfig):
         messaging.register_keyword_handler(services.answer_satisfaction_by_sms)
         messaging.register_message_filter(messaging_hooks.hidden_notices)
         records.register()
+        services.register_wordings()
         nav.register(
             _("Concerns"), "concerns:queue", order=30, allowed=lambda a: a.works_with_families
         )

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from liaison.concerns.choices import (
     ABOUT_STAFF_CATEGORIES,
@@ -38,6 +39,8 @@ from liaison.concerns.models import (
     ServiceTarget,
 )
 from liaison.core.policy import concerns as concern_policy
+from liaison.language.fields import translate_object, translate_text
+from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging_services
 from liaison.messaging import staff as staff_notices
 from liaison.messaging.models import Delivery
@@ -590,6 +593,47 @@ def _reachable_guardians(household, prefer=None):
     return qs
 
 
+# What concerns write to a family, worded in each guardian's language (language.wordings): the
+# sentences from the portal catalogues' "family" texts, what staff wrote through the pipeline.
+SATISFACTION_WORDING = "concerns.satisfaction"
+SUMMARY_WORDING = "concerns.summary"
+
+
+def _satisfaction_wording(language: str, context: dict) -> Wording:
+    concern = Concern.objects.select_related("category", "district").get(pk=context["concern"])
+    category = translate_object(
+        concern.category,
+        ["label"],
+        language,
+        source_language=concern.district.default_language,
+        district=concern.district,
+    )["label"]
+    with translation.override(language):
+        subject = pgettext("family", "Was your concern resolved?")
+        body = pgettext(
+            "family",
+            "We have worked on the concern you raised about %(category)s. Was it resolved to "
+            "your satisfaction? Reply 1 for yes, 2 for partly or 3 for no; you may add a few "
+            "words after the number.",
+        ) % {"category": category.text}
+    return Wording(subject, body, category.method)
+
+
+def _summary_wording(language: str, context: dict) -> Wording:
+    district = Concern.objects.select_related("district").get(pk=context["concern"]).district
+    body = translate_text(
+        context["body"], language, source_language=district.default_language, district=district
+    )
+    with translation.override(language):
+        subject = pgettext("family", "What we agreed at our meeting")
+    return Wording(subject, body.text, body.method)
+
+
+def register_wordings() -> None:
+    register_wording(SATISFACTION_WORDING, _satisfaction_wording)
+    register_wording(SUMMARY_WORDING, _summary_wording)
+
+
 def ask_satisfaction(*, concern, by) -> bool:
     """Ask the family, in their language, whether the concern was resolved to their satisfaction.
 
@@ -610,6 +654,7 @@ def ask_satisfaction(*, concern, by) -> bool:
             return True
         messaging.send_notice(
             guardians=guardians,
+            context=wording_context(SATISFACTION_WORDING, concern=concern.pk),
             subject=_("Was your concern resolved?"),
             body=_(
                 "We have worked on the concern you raised about %(category)s. Was it resolved to "
@@ -827,6 +872,7 @@ def send_meeting_summary(*, meeting, by) -> bool:
     with transaction.atomic():
         message = messaging.send_notice(
             guardians=guardians,
+            context=wording_context(SUMMARY_WORDING, body=body, concern=concern.pk),
             subject=_("What we agreed at our meeting"),
             body=body,
             by=by,

@@ -27,6 +27,7 @@ def send(
     by=None,
     kind: str = "event",
     urgent: bool = False,
+    context: dict | None = None,
 ) -> bool:
     """Send once; returns False when this notice was already sent to this invitation."""
     guardians = recipients(invitation)
@@ -34,13 +35,13 @@ def send(
         with transaction.atomic():
             Notice.objects.create(invitation=invitation, key=key, recipients=len(guardians))
             if guardians:
-                _deliver(invitation, key, guardians, subject, body, by, kind, urgent)
+                _deliver(invitation, key, guardians, subject, body, by, kind, urgent, context)
     except IntegrityError:
         return False
     return True
 
 
-def _deliver(invitation, key, guardians, subject, body, by, kind, urgent):
+def _deliver(invitation, key, guardians, subject, body, by, kind, urgent, context):
 
     send_notice(
         guardians=guardians,
@@ -52,4 +53,5 @@ def _deliver(invitation, key, guardians, subject, body, by, kind, urgent):
         source_language=invitation.event.language,
         dedupe_key=f"events:{invitation.pk}:{key}",
         related=invitation,
+        context=context,
     )

@@ -25,11 +25,16 @@ from liaison.core.i18n import base_language
 from liaison.events import notify
 from liaison.events.choices import Answer, EventStatus, RsvpChannel, Seat
 from liaison.events.models import ConferenceSlot, Event, Invitation
+from liaison.language.wordings import wording_context
 from liaison.people.models import Guardian, Household
 
 log = logging.getLogger(__name__)
 
 RSVP_SALT = "liaison.events.rsvp"
+# The family's wording of a notice is built in their language by events.wording (registered with
+# the language app); the staff's copy (subject and body below) stays in the event's language.
+INVITATION_WORDING = "events.invitation"
+NOTICE_WORDING = "events.notice"
 FEED_SALT = "liaison.events.feed"
 MAX_OCCURRENCES = 52
 
@@ -303,7 +308,14 @@ def send_invitations(invitation_ids, by=None) -> int:
         if invitation.event.is_cancelled:
             continue
         subject, body = invitation_text(invitation)
-        sent += notify.send(invitation=invitation, key="invite", subject=subject, body=body, by=by)
+        sent += notify.send(
+            invitation=invitation,
+            key="invite",
+            subject=subject,
+            body=body,
+            by=by,
+            context=wording_context(INVITATION_WORDING, invitation=invitation.pk),
+        )
     return sent
 
 
@@ -437,7 +449,13 @@ def send_promotions(invitation_ids) -> int:
             gettext_noop("A seat is yours: %(title)s"),
             gettext_noop("A place opened up and it is yours. %(title)s, %(when)s, %(where)s."),
         )
-        sent += notify.send(invitation=inv, key="promoted", subject=subject, body=body)
+        sent += notify.send(
+            invitation=inv,
+            key="promoted",
+            subject=subject,
+            body=body,
+            context=wording_context(NOTICE_WORDING, event=event.pk, notice="promoted"),
+        )
     return sent
 
 
@@ -445,8 +463,28 @@ def send_promotions(invitation_ids) -> int:
 
 # The keywords a family may reply with, by language; all are accepted from anyone.
 KEYWORDS = {
-    Answer.YES: {"YES", "Y", "SI", "SÍ", "OUI", "SIM", "WI", "HAA", "CO", "CÓ", "نعم", "是", "ДА"},
-    Answer.NO: {"NO", "N", "NON", "NÃO", "NAO", "MAYA", "KHONG", "KHÔNG", "لا", "不", "НЕТ"},
+    Answer.YES: {
+        *(
+            "YES",
+            "Y",
+            "SI",
+            "SÍ",
+            "OUI",
+            "SIM",
+            "WI",
+            "HAA",
+            "CO",
+            "CÓ",
+            "نعم",
+            "是",
+            "ДА",
+            "네",
+            "예",
+        ),
+    },
+    Answer.NO: {
+        *("NO", "N", "NON", "NÃO", "NAO", "MAYA", "KHONG", "KHÔNG", "لا", "不", "НЕТ", "아니요"),
+    },
     Answer.MAYBE: {
         "MAYBE",
         "QUIZAS",
@@ -455,12 +493,14 @@ KEYWORDS = {
         "PEUT-ÊTRE",
         "PEUTETRE",
         "PETET",
+        "PETÈT",
         "LAGA YAABEE",
         "CÓ THỂ",
         "CO THE",
         "ربما",
         "也许",
         "МОЖЕТ",
+        "아마",
     },
 }
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
@@ -559,7 +599,14 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
             gettext_noop("Reminder: %(title)s"),
             gettext_noop("See you at %(title)s, %(when)s, %(where)s."),
         )
-        sent += notify.send(invitation=inv, key=key, subject=subject, body=body, kind="reminder")
+        sent += notify.send(
+            invitation=inv,
+            key=key,
+            subject=subject,
+            body=body,
+            kind="reminder",
+            context=wording_context(NOTICE_WORDING, event=event.pk, notice="reminder"),
+        )
     return sent
 
 
@@ -580,7 +627,13 @@ def send_change_notices(event_id: int, sequence: int) -> int:
         gettext_noop("%(title)s has changed. New time and place: %(when)s, %(where)s."),
     )
     return sum(
-        notify.send(invitation=inv, key=f"change-{sequence}", subject=subject, body=body)
+        notify.send(
+            invitation=inv,
+            key=f"change-{sequence}",
+            subject=subject,
+            body=body,
+            context=wording_context(NOTICE_WORDING, event=event.pk, notice="changed"),
+        )
         for inv in _everyone_invited(event).exclude(answer=Answer.NO)
     )
 
@@ -594,7 +647,14 @@ def send_cancel_notices(event_id: int) -> int:
         gettext_noop("%(title)s on %(when)s is cancelled. We are sorry."),
     )
     return sum(
-        notify.send(invitation=inv, key="cancel", subject=subject, body=body, urgent=True)
+        notify.send(
+            invitation=inv,
+            key="cancel",
+            subject=subject,
+            body=body,
+            urgent=True,
+            context=wording_context(NOTICE_WORDING, event=event.pk, notice="cancelled"),
+        )
         for inv in _everyone_invited(event)
     )
 

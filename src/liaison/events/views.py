@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,7 +18,7 @@ from liaison.core import policy
 from liaison.core.htmx import is_htmx
 from liaison.core.policy import Want
 from liaison.core.policy import events as event_policy
-from liaison.events import calendars, kiosk, services
+from liaison.events import calendars, kiosk, services, wording
 from liaison.events.choices import Answer, EventKind, RsvpChannel
 from liaison.events.forms import (
     AskForm,
@@ -317,6 +318,13 @@ def rsvp_link(request, token):
         invitation = services.invitation_from_token(token)
     except services.LinkRefused as exc:
         return render(request, "events/rsvp_refused.html", {"reason": str(exc)}, status=410)
+    # What staff wrote (title, description) in the page's language, as the invitation text had it.
+    texts = wording.event_texts(invitation.event, translation.get_language() or "en")
+    words = {
+        "title": texts["title"],
+        "description": texts["description"],
+        "machine": texts["title"].machine or texts["description"].machine,
+    }
     form = RsvpForm(request.POST or None, initial=_rsvp_initial(invitation))
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,6 +341,7 @@ def rsvp_link(request, token):
                     "invitation": invitation,
                     "when": services.when_text(invitation.event),
                     "next_link": services.rsvp_url(invitation),
+                    **words,
                 },
             )
     return render(
@@ -343,6 +352,7 @@ def rsvp_link(request, token):
             "event": invitation.event,
             "form": form,
             "when": services.when_text(invitation.event),
+            **words,
         },
     )
 

@@ -447,3 +447,31 @@ class ReplyLanguage(models.Model):
 
     def __str__(self):
         return f"{self.message_id}: {self.detected_language or '?'}"
+
+
+class FieldTranslation(models.Model):
+    """What staff wrote in one field of a record families read (an event's title, a news item's
+    text), put into one language by the translation pipeline. The source text's hash is kept so an
+    edit of the field is translated again rather than served stale."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=100)  # "events.event"
+    object_id = models.CharField(max_length=60)
+    field = models.CharField(max_length=60)
+    language = models.CharField(max_length=35)
+    source_language = models.CharField(max_length=35)
+    source_hash = models.CharField(max_length=64)
+    text = models.TextField()
+    method = models.CharField(max_length=12)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_id", "field", "language"],
+                name="field_translation_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.object_type}:{self.object_id}.{self.field} → {self.language} ({self.method})"

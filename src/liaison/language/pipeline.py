@@ -10,13 +10,15 @@ Each language is rendered once per message, however many recipients read it.
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from liaison.core.i18n import base_language
-from liaison.language import glossary, phrases, templating
+from liaison.language import glossary, phrases, templating, wordings
 from liaison.language.choices import MemoryStatus, TranslationStatus
 from liaison.language.engines import EngineRefused, EngineUnavailable, engine_for, max_wait_seconds
 from liaison.language.models import (
@@ -44,16 +46,32 @@ DELAYED = "delayed"  # previews only: the engine is not answering yet
 
 
 def render_message(
-    *, district, subject, body, source_language, target_languages, template=None, context=None
+    *,
+    district,
+    subject,
+    body,
+    source_language,
+    target_languages,
+    template=None,
+    context=None,
+    hold_untranslated=False,
 ):
-    """One Rendering per target language, recorded for the coverage report. See rendering.py."""
+    """One Rendering per target language, recorded for the coverage report. See rendering.py.
+    With hold_untranslated, a language nothing can translate into is left out (and not recorded)."""
     message = (district, subject, body, source_language, target_languages, template, context)
-    return _Render(*message).run(preview=False)
+    return _Render(*message).run(preview=False, hold=hold_untranslated)
 
 
 def preview_message(
-    *, district, subject, body, source_language, target_languages, template=None, context=None
-):
+    *,
+    district: Any,
+    subject: str,
+    body: str,
+    source_language: str,
+    target_languages: Iterable[str],
+    template: Any = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Rendering]:
     """What each language would get, for staff to check before sending. Records nothing and never
     waits: a language whose engine is not answering comes back with method "delayed"."""
     message = (district, subject, body, source_language, target_languages, template, context)
@@ -128,14 +146,17 @@ class _Render:
             self._engine = engine_for(self.district)
         return self._engine
 
-    def run(self, *, preview: bool) -> dict[str, Rendering]:
+    def run(self, *, preview: bool, hold: bool = False) -> dict[str, Rendering]:
         languages = list(self.recipients)
         foreign = [lang for lang in languages if not same_language(lang, self.source)]
-        self.memory = self._memory(foreign)
+        builder = wordings.builder_for(self.context)
+        self.memory = {} if builder else self._memory(foreign)
         out: dict[str, Rendering] = {}
         delayed: list[tuple[str, str]] = []
         for language in languages:
-            if not same_language(language, self.source):
+            if builder is not None:
+                rendering = self._worded(builder, language)
+            elif not same_language(language, self.source):
                 rendering = self._approved(language) or self._from_template(language)
                 if rendering is None:
                     try:
@@ -152,6 +173,8 @@ class _Render:
                             continue
             else:
                 rendering = Rendering(language, self.subject, self.body, ORIGINAL)
+            if hold and rendering.method == UNTRANSLATED:
+                continue  # waits for a person's translation (rendering.render_message)
             out[language] = rendering
         if delayed:
             raise TranslationDelayed(
@@ -175,6 +198,23 @@ class _Render:
                 ]
             )
         return out
+
+    # -- a text the system words itself (wordings.py) -----------------------------------------
+    def _worded(self, builder, language):
+        wording = builder(language, self.context)
+        note = ""
+        if wording.method == MACHINE:
+            note = phrases.phrase(phrases.MACHINE_MARKER, language)
+        elif wording.method == UNTRANSLATED:
+            note = phrases.phrase(phrases.UNTRANSLATED_NOTE, language)
+        return Rendering(
+            language,
+            wording.subject,
+            wording.body,
+            wording.method,
+            needs_follow_up=wording.method == UNTRANSLATED,
+            note=note,
+        )
 
     # -- (a) the translation memory -----------------------------------------------------------
     def _segments(self) -> list[str]:

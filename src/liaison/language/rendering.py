@@ -60,8 +60,12 @@ def render_message(
     target_languages,
     template=None,
     context: dict | None = None,
+    hold_untranslated: bool = False,
 ) -> dict[str, Rendering]:
-    """One Rendering per target language. Replaced in full by the language app's pipeline."""
+    """One Rendering per target language. Replaced in full by the language app's pipeline.
+
+    hold_untranslated: a language nothing can translate into is left out of the answer (not sent
+    with the "we could not translate" note) until a person approves a translation of the text."""
     from liaison.language import pipeline
 
     return pipeline.render_message(
@@ -72,4 +76,20 @@ def render_message(
         target_languages=target_languages,
         template=template,
         context=context,
+        hold_untranslated=hold_untranslated,
     )
+
+
+def untranslatable(*, district, subject: str, body: str, source_language: str, languages) -> list:
+    """The languages among `languages` that would get the original with a note: no approved
+    translation and no engine for them (the composer counts their families before sending)."""
+    from liaison.language import pipeline
+
+    previews = pipeline.preview_message(
+        district=district,
+        subject=subject,
+        body=body,
+        source_language=source_language,
+        target_languages=list(languages),
+    )
+    return [lang for lang, r in previews.items() if r.method == UNTRANSLATED]

@@ -33,7 +33,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from liaison.core.db import bulk_cursor
 from liaison.messaging import channels, outages, registry, staff
@@ -222,6 +223,22 @@ def _carries_link(message: Message) -> bool:
 _ASK = object()
 
 
+def email_subject(message: Message, language: str) -> str:
+    """An email without a subject of its own says who writes, in the family's language (not
+    "Message from your school" in English): the staff member of a one-to-one thread, else the
+    district."""
+    school = message.district.name
+    staff = message.conversation.staff if message.conversation_id else None
+    with translation.override(language or "en"):
+        if staff is not None:
+            name = staff.get_full_name() or staff.get_username()
+            return pgettext("family", "Message from %(name)s, %(school)s") % {
+                "name": name,
+                "school": school,
+            }
+        return pgettext("family", "Message from %(school)s") % {"school": school}
+
+
 def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
     """What a channel sends for one delivery (a Delivery, or a claimed row in a batch).
 
@@ -241,6 +258,8 @@ def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
         link = registry.portal_links([delivery.guardian_id], _link_purpose(message), message).get(
             delivery.guardian_id
         )
+    if delivery.channel == Channel.EMAIL and not subject.strip():
+        subject = email_subject(message, delivery.language)
     if delivery.channel in (Channel.SMS, Channel.EMAIL):
         if signed := signature(message):
             body = f"{body}\n{signed}"

@@ -82,6 +82,10 @@ class AnnouncementForm(forms.Form):
     urgent = forms.BooleanField(
         label=_("Urgent (closure, safety): send even in quiet hours"), required=False
     )
+    # Shown with the preview's count of families nothing can translate into (the template).
+    hold_untranslated = forms.BooleanField(
+        label=_("Hold these for a human translator"), required=False
+    )
     send_at = forms.DateTimeField(
         label=_("Send at"),
         required=False,

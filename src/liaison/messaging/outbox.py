@@ -123,8 +123,20 @@ def _chunks(seq, size):
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def ensure_renderings(message: Message, languages) -> tuple[dict, int | None]:
-    """Each language's text, made at most once per message. Returns (renderings, retry_after or None)."""
+# A language held for a human translator (the sender asked for it) is asked again this often: it
+# is sent as soon as someone approves a translation of the message into it.
+HUMAN_TRANSLATION_RETRY = 15 * 60
+HOLD_UNTRANSLATED = "hold_untranslated"  # the message's context key that asks for it
+
+
+def ensure_renderings(
+    message: Message, languages, *, report_holds: bool = True
+) -> tuple[dict, int | None]:
+    """Each language's text, made at most once per message. Returns (renderings, retry_after or None).
+
+    A language the sender held for a human translator gets no rendering until one is approved;
+    retry_after then says when to ask again (report_holds=False: the caller does not wait for it).
+    """
     languages = sorted({lang or "en" for lang in languages})
     have = {r.language: r for r in message.renderings.filter(language__in=languages)}
     missing = [lang for lang in languages if lang not in have]
@@ -139,6 +151,7 @@ def ensure_renderings(message: Message, languages) -> tuple[dict, int | None]:
             target_languages=missing,
             template=message.template or None,
             context=message.context or None,
+            hold_untranslated=bool((message.context or {}).get(HOLD_UNTRANSLATED)),
         )
     except TranslationDelayed as delayed:
         log.info("translation delayed for message %s: %s", message.pk, delayed)
@@ -158,7 +171,8 @@ def ensure_renderings(message: Message, languages) -> tuple[dict, int | None]:
     ]
     Rendering.objects.bulk_create(rows, ignore_conflicts=True)
     have.update({r.language: r for r in message.renderings.filter(language__in=missing)})
-    return have, None
+    held = [lang for lang in missing if lang not in made]
+    return have, HUMAN_TRANSLATION_RETRY if held and report_holds else None
 
 
 # --- writing rows ------------------------------------------------------------------------------
@@ -333,7 +347,7 @@ def write_deliveries(message: Message, guardians, *, batched: bool) -> int:
     """Write the rows for `guardians` (a Guardian queryset). Returns how many guardians they reach."""
     now = timezone.now()
     languages = set(guardians.values_list("preferred_language", flat=True).distinct())
-    renderings, retry_after = ensure_renderings(message, languages)
+    renderings, retry_after = ensure_renderings(message, languages, report_holds=False)
     delayed_until = now + dt.timedelta(seconds=retry_after) if retry_after else None
     # SQLite has one writer: short batches let interactive writes in. PostgreSQL locks rows only.
     batch = int(getattr(settings, "MESSAGING_FANOUT_BATCH", 0)) or (

@@ -28,6 +28,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.language.rendering import untranslatable
 from liaison.messaging import inbound, outbox
 from liaison.messaging.audiences import UNREACHABLE_REASONS, Audience
 from liaison.messaging.choices import (
@@ -388,10 +389,23 @@ class Preview:
     by_channel: list = field(default_factory=list)  # [(channel, count)]
     unreachable: list = field(default_factory=list)  # [(reason label, count, [guardian sample])]
     quiet_now: int = 0  # SMS recipients in quiet hours now (held until morning unless urgent)
+    # Guardians who would get the original with a note: nothing translates into their language.
+    untranslated: int = 0
+    untranslated_languages: list = field(default_factory=list)  # [(tag, count)]
 
 
-def preview_announcement(*, district, audience: Audience, user=None, urgent=False) -> Preview:
-    """How many guardians an announcement reaches, in which language, on which channel, and who not and why."""
+def preview_announcement(
+    *,
+    district,
+    audience: Audience,
+    user=None,
+    urgent=False,
+    subject: str = "",
+    body: str = "",
+    source_language: str = "en",
+) -> Preview:
+    """How many guardians an announcement reaches, in which language, on which channel, who not and
+    why, and (given its text) how many would get it untranslated."""
     qs = audience.guardians(district=district, user=user)
     rows = list(qs.values_list(*outbox.GUARDIAN_FIELDS))
     preview = Preview(total=len(rows))
@@ -417,6 +431,18 @@ def preview_announcement(*, district, audience: Audience, user=None, urgent=Fals
     preview.reachable = len(reachable)
     preview.by_language = languages.most_common()
     preview.by_channel = chans.most_common()
+    if body.strip() and languages:
+        lost = set(
+            untranslatable(
+                district=district,
+                subject=subject,
+                body=body,
+                source_language=source_language,
+                languages=list(languages),
+            )
+        )
+        preview.untranslated_languages = [(t, n) for t, n in languages.most_common() if t in lost]
+        preview.untranslated = sum(n for _t, n in preview.untranslated_languages)
     from liaison.people.models import Guardian
 
     def sample(ids):
@@ -451,11 +477,14 @@ def send_announcement(
     urgent: bool = False,
     send_at=None,
     source_language: str = "en",
+    hold_untranslated: bool = False,
 ) -> Message:
     """Write the announcement now; its deliveries are written in short batches by a task.
 
     Urgent announcements (closures, safety) are sent in quiet hours too. `send_at` in the future
     schedules it: deliveries are written at once but not handed over before then.
+    hold_untranslated: families whose language nothing can translate into wait for a person's
+    approved translation instead of getting the original with a note.
     """
     if not (body or "").strip():
         raise ValidationError({"body": _("Write the announcement.")})
@@ -474,6 +503,7 @@ def send_announcement(
             send_at=send_at,
             sent_by=by,
             audience=audience.as_dict() | {"sender_id": getattr(by, "pk", None)},
+            context={outbox.HOLD_UNTRANSLATED: True} if hold_untranslated else {},
         )
         _kick_fanout(message.pk)
     return message

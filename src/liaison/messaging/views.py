@@ -464,6 +464,7 @@ def announcement_new(request):
                 urgent=form.cleaned_data["urgent"],
                 send_at=form.cleaned_data.get("send_at"),
                 source_language=user.interface_language or "en",
+                hold_untranslated=form.cleaned_data["hold_untranslated"],
             )
             flash.success(
                 request,
@@ -473,7 +474,13 @@ def announcement_new(request):
             )
             return redirect("messaging:announcement", message.pk)
         preview = services.preview_announcement(
-            district=district, audience=audience, user=user, urgent=form.cleaned_data["urgent"]
+            district=district,
+            audience=audience,
+            user=user,
+            urgent=form.cleaned_data["urgent"],
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            source_language=user.interface_language or "en",
         )
     template = "messaging/announcement_form.html"
     if is_htmx(request) and preview is not None:

@@ -6,6 +6,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from twilio.request_validator import RequestValidator
@@ -95,7 +96,30 @@ def unsubscribe(request, token):
     if parsed is None:
         return HttpResponse(status=404)
     channel, address = parsed
+    _speak_the_familys_language(request, channel, address)
     if request.method == "POST":
         services.opt_out(channel=channel, address=address, detail="List-Unsubscribe")
         return render(request, "messaging/unsubscribed.html", {"done": True})
     return render(request, "messaging/unsubscribed.html", {"done": False})
+
+
+def _speak_the_familys_language(request, channel: str, address: str) -> None:
+    """The page in the language of the guardian the email went to (the portal catalogues have it),
+    not the browser's: the link is opened from that family's email."""
+    from liaison.people.models import Guardian
+
+    field = "email__iexact" if channel == "email" else "phone"
+    tag = (
+        Guardian.objects.filter(**{field: address})
+        .exclude(preferred_language="")
+        .values_list("preferred_language", flat=True)
+        .first()
+    )
+    if not tag:
+        return
+    try:
+        language = translation.get_supported_language_variant(tag)
+    except LookupError:
+        return
+    translation.activate(language)
+    request.LANGUAGE_CODE = language

@@ -6,11 +6,9 @@ The portal reads through their services and querysets and writes only through th
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-
-from liaison.portal import inbox
 
 # --- events ------------------------------------------------------------------------------------
 
@@ -39,37 +37,37 @@ class FamilyInvitation:
         return not event.is_cancelled and event.ends_at >= timezone.now()
 
 
-def _readable(text: str) -> list[str]:
-    # The notice's RSVP link is for families who are not signed in; here the form is on the page.
-    return [line for line in (text or "").splitlines() if "://" not in line]
+def _family_invitation(invitation, texts) -> FamilyInvitation:
+    """The event's words as the reader's language has them: translated through the pipeline
+    (approved, else machine with its marker), or the original when nothing can translate."""
+    title, description = texts["title"], texts["description"]
+    return FamilyInvitation(
+        invitation,
+        title.text,
+        description.text,
+        title.translated,
+        title.machine or description.machine,
+    )
 
 
-def _family_invitation(invitation, notice) -> FamilyInvitation:
-    event = invitation.event
-    if notice is None or not notice.translated:
-        return FamilyInvitation(invitation, event.title, event.description, False, False)
-    lines = _readable(notice.body)
-    # The notice starts with the event's title (events.services.invitation_text).
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    title = lines[first].strip() if first is not None else event.title
-    rest = "\n".join(lines[first + 1 :] if first is not None else lines).strip()
-    return FamilyInvitation(invitation, title, rest, True, notice.machine)
-
-
-def upcoming_invitations(guardian, *, limit=None) -> list[FamilyInvitation]:
+def upcoming_invitations(guardian, *, limit=None, language=None) -> list[FamilyInvitation]:
     from liaison.events import services as events
+    from liaison.events.wording import events_texts
 
     invitations = events.open_invitations(guardian.household)
     if limit:
         invitations = invitations[:limit]
     invitations = list(invitations)
-    notices = inbox.invitation_notices(guardian, [i.pk for i in invitations])
-    return [_family_invitation(i, notices.get(i.pk)) for i in invitations]
+    texts = events_texts(
+        [i.event for i in invitations], language or translation.get_language() or "en"
+    )
+    return [_family_invitation(i, texts[i.event_id]) for i in invitations]
 
 
-def household_invitation(guardian, pk) -> FamilyInvitation | None:
+def household_invitation(guardian, pk, *, language=None) -> FamilyInvitation | None:
     """One invitation of the guardian's household (past or cancelled too), or None."""
     from liaison.events.models import Invitation
+    from liaison.events.wording import event_texts
 
     invitation = (
         Invitation.objects.filter(household_id=guardian.household_id, pk=pk)
@@ -78,8 +76,8 @@ def household_invitation(guardian, pk) -> FamilyInvitation | None:
     )
     if invitation is None:
         return None
-    notice = inbox.invitation_notices(guardian, [invitation.pk]).get(invitation.pk)
-    return _family_invitation(invitation, notice)
+    texts = event_texts(invitation.event, language or translation.get_language() or "en")
+    return _family_invitation(invitation, texts)
 
 
 # --- concerns ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ class ResourcesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from liaison.core import nav
-        from liaison.resources import household, records, search
+        from liaison.resources import household, records, search, services
 
         post_migrate.connect(search.rebuild_if_missing, sender=self)
 
@@ -23,3 +23,4 @@ class ResourcesConfig(AppConfig):
         )
         household.register()
         records.register()
+        services.register_wordings()

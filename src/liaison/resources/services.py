@@ -11,7 +11,11 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from liaison.language.fields import translate_object
+from liaison.language.rendering import ORIGINAL
+from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import staff as staff_notices
 from liaison.messaging.choices import NoticeKind
 from liaison.messaging.services import send_notice
@@ -189,11 +193,22 @@ def _schedule_reminder(referral: Referral) -> None:
     transaction.on_commit(enqueue)
 
 
-def referral_notice_text(referral: Referral) -> tuple[str, str]:
-    """Subject and body (in English, the source language) with the service's name, address, phone
-    and hours; messaging puts it into each guardian's language through the language app."""
+REFERRAL_WORDING = "resources.referral"
+
+
+def referral_notice_text(referral: Referral, language: str = "en") -> tuple[str, str]:
+    """Subject and body with the service's name, address, phone and hours, worded in `language`
+    (the portal catalogues' "family" texts; the service's application process, which a directory
+    editor wrote, through the translation pipeline). Messaging asks for it once per language of
+    the family's guardians (registered with language.wordings in ResourcesConfig.ready())."""
+    return referral_wording(referral, language)[:2]
+
+
+def referral_wording(referral: Referral, language: str) -> tuple[str, str, str]:
+    """(subject, body, method): the method is the pipeline's for the application process."""
     service = referral.service
     lines = [service.name if service else referral.service_name]
+    method = ORIGINAL
     if service is not None:
         if service.organization_id:
             lines.append(service.organization.name)
@@ -225,14 +240,34 @@ def referral_notice_text(referral: Referral) -> tuple[str, str]:
         schedules = list(service.schedules.all()) or (
             list(sal.location.schedules.all()) if sal else []
         )
-        with translation.override("en"):
+        with translation.override(language):
             hours = search.describe_hours(schedules)
-        if hours:
-            lines.append("Hours: " + "; ".join(hours))
+            if hours:
+                lines.append(pgettext("family", "Hours: %(hours)s") % {"hours": "; ".join(hours)})
         if service.application_process:
-            lines.append(service.application_process)
-    subject = f"A service that can help: {lines[0]}"
-    return subject, "\n".join(lines)
+            process = translate_object(
+                service,
+                ["application_process"],
+                language,
+                source_language="en",
+                district=referral.household.district,
+            )["application_process"]
+            lines.append(process.text)
+            method = process.method
+    with translation.override(language):
+        subject = pgettext("family", "A service that can help: %(name)s") % {"name": lines[0]}
+    return subject, "\n".join(lines), method
+
+
+def _build_referral(language: str, context: dict) -> Wording:
+    referral = Referral.objects.select_related("service__organization", "household__district").get(
+        pk=context["referral"]
+    )
+    return Wording(*referral_wording(referral, language))
+
+
+def register_wordings() -> None:
+    register_wording(REFERRAL_WORDING, _build_referral)
 
 
 def send_referral_to_family(*, referral: Referral, by):
@@ -254,6 +289,7 @@ def send_referral_to_family(*, referral: Referral, by):
             source_language="en",
             dedupe_key=f"resources.referral:{referral.pk}",
             related=referral,
+            context=wording_context(REFERRAL_WORDING, referral=referral.pk),
         )
         if referral.status == ReferralStatus.SUGGESTED:
             change_status(

@@ -8,7 +8,7 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from liaison.core import nav
-        from liaison.events import household, records
+        from liaison.events import household, records, today
 
         nav.register(
             _("Events"),
@@ -18,6 +18,7 @@ class EventsConfig(AppConfig):
         )
         household.register()
         records.register()
+        today.register()
         _hook_messaging()
 
 

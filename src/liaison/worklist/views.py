@@ -75,7 +75,12 @@ def _answer(request: HttpRequest, task: Task, done_text: str, form: Any = None) 
         return render(
             request,
             "worklist/_task_row.html",
-            {"task": task, "errors": form, "colleagues": list(colleagues(request.user))},
+            {
+                "task": task,
+                "pk": task.pk,
+                "errors": form,
+                "colleagues": list(colleagues(request.user)),
+            },
         )
     if not is_htmx(request):
         messages.success(request, done_text)

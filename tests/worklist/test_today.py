@@ -2,8 +2,8 @@
 navigation's counts."""
 
 import datetime as dt
-from html import unescape
 import re
+from html import unescape
 
 from django.urls import reverse
 from django.utils import timezone

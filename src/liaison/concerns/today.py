@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison.concerns.choices import Urgency
+from liaison.concerns.choices import OPEN_STATUSES, Urgency
 from liaison.concerns.models import Concern
 from liaison.core import policy
+from liaison.core.policy import concerns as concern_policy
 from liaison.core.policy.scopes import Access
 from liaison.core.today import ACTION, URGENT, Item, add_source
 
@@ -24,7 +25,11 @@ def needing(user: Any, day: dt.date) -> Any:
     sees those assigned to them or to no one, leaders and admins every one in their scope."""
     zone = timezone.get_current_timezone()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    qs = Concern.objects.visible_to(user).open().filter(Q(due_at__lt=end) | Q(urgency__in=PRESSING))
+    qs = Concern.objects.filter(
+        concern_policy.concern_filter(user),
+        Q(due_at__lt=end) | Q(urgency__in=PRESSING),
+        status__in=OPEN_STATUSES,
+    )
     access = policy.access_for(user)
     if not access.is_leader:
         mine = Q(assignee=user)

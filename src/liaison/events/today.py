@@ -23,7 +23,7 @@ def asking_for_help(user: Any) -> Any:
     now = timezone.now()
     families = policy.household_filter(user)
     qs = (
-        Invitation.objects.open()
+        Invitation.objects.open()  # type: ignore[no-untyped-call]
         .filter(answer=Answer.YES, event__starts_at__lt=now + AHEAD, household__isnull=False)
         .filter(~Q(interpreter_language="") | Q(needs_transport=True) | ~Q(childcare_ages=[]))
     )

@@ -22,7 +22,7 @@ AHEAD = dt.timedelta(days=14)
 
 def to_confirm(user: Any) -> Any:
     now = timezone.now()
-    qs = InterpreterRequest.objects.visible_to(user).filter(
+    qs = InterpreterRequest.objects.visible_to(user).filter(  # type: ignore[no-untyped-call]
         status__in=[RequestStatus.REQUESTED, RequestStatus.ASSIGNED],
         starts_at__gte=now,
         starts_at__lt=now + AHEAD,

@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from liaison.core.policy.messaging import thread_filter
 from liaison.core.policy.scopes import Access
 from liaison.core.today import ACTION, Item, add_count, add_source
 from liaison.messaging.choices import ConversationStatus, Direction
@@ -17,8 +20,8 @@ from liaison.messaging.models import Conversation, Message
 
 def awaiting_reply(user: Any) -> QuerySet[Conversation]:
     """Open threads this person may open whose family wrote last, unanswered."""
-    return Conversation.objects.visible_to(user).filter(
-        status=ConversationStatus.OPEN, awaiting_since__isnull=False
+    return Conversation.objects.filter(
+        thread_filter(user), status=ConversationStatus.OPEN, awaiting_since__isnull=False
     )
 
 
@@ -35,12 +38,12 @@ def message_items(user: Any, *, today: dt.date, limit: int) -> Iterator[Item]:
         .order_by("awaiting_since", "pk")[:limit]
     )
     for conversation in rows:
-        url = conversation.get_absolute_url()
+        url = reverse("messaging:conversation", args=[conversation.pk])
         yield Item(
             kind="message",
             reason=_("Family message awaiting a reply"),
             title=str(conversation.household),
-            at=conversation.awaiting_since,
+            at=conversation.awaiting_since or timezone.now(),
             url=url,
             priority=ACTION,
             detail=conversation.preview or "",

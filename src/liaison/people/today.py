@@ -5,10 +5,11 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison.core.policy.scopes import Access
+from liaison.core.policy.scopes import Access, household_filter
 from liaison.core.today import NOTICE, Item, add_source
 from liaison.people.models import Household
 
@@ -19,13 +20,12 @@ WEEK = dt.timedelta(days=7)
 def new_family_items(user: Any, *, today: dt.date, limit: int) -> Iterator[Item]:
     since = timezone.now() - WEEK
     rows = (
-        Household.objects.visible_to(user)
-        .active()
+        Household.objects.filter(household_filter(user), is_active=True)
         .filter(created_at__gte=since)
         .order_by("-created_at", "-pk")[: min(limit, SHOWN)]
     )
     for household in rows:
-        url = household.get_absolute_url()
+        url = reverse("people:household", args=[household.pk])
         yield Item(
             kind="family",
             reason=_("New family this week"),

@@ -59,7 +59,7 @@ def colleagues(user: Any) -> Any:
 
 
 class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=None, label=_("Hand to"))
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("Hand to"))
 
     def __init__(self, *args: Any, user: Any, choices: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

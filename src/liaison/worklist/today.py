@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,8 +51,8 @@ def today_item(task: Task, reason: str, at: dt.datetime) -> Item:
     links: tuple[tuple[str, str], ...] = ()
     if task.source_url:
         links = ((_("Open"), task.source_url),)
-    elif task.household_id:
-        links = ((_("Open the family"), task.household.get_absolute_url()),)
+    elif task.household_id is not None:
+        links = ((_("Open the family"), reverse("people:household", args=[task.household_id])),)
     return Item(
         kind="task",
         reason=reason,

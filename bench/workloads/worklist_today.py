@@ -26,12 +26,15 @@ def run(ctx):
     liaison = User.objects.get(username="liaison")
     client = Client()
     client.force_login(liaison)
+    today = timezone.localdate()
+    families = list(Household.objects.in_caseload_of(liaison)[:41])
+    first = services.create_task(
+        owner=liaison, household=families.pop(), title="Bench follow-up", due_on=today, by=liaison
+    )
     client.get("/")
     before, rows_before = _queries(client)
     # Grow the queue: 40 more follow-ups due (some late) on the liaison's families.
-    today = timezone.localdate()
-    families = list(Household.objects.in_caseload_of(liaison)[:40])
-    made = [
+    made = [first] + [
         services.create_task(
             owner=liaison,
             household=household,

@@ -38,7 +38,7 @@ ROWS = {
     ),
     "worklist:snooze": Row(task_pk, EDIT, method="post", data=_tomorrow),
     "worklist:reassign": Row(
-        task_pk, EDIT, method="post", data=lambda w, h: {"owner": w.liaison.pk}
+        task_pk, EDIT, method="post", data=lambda w, h: {"owner": w.liaison.username}
     ),
 }
 # Today and its counts show each person only what their scope holds (tests/worklist/test_today.py);

@@ -150,8 +150,10 @@ def test_handing_a_task_over_moves_it_to_the_colleagues_today(client, world):
     )
     client.force_login(world.liaison)
     page = client.get("/").content.decode()
-    assert f'<option value="{world.leader.pk}">' in page
-    response = client.post(reverse("worklist:reassign", args=[task.pk]), {"owner": world.leader.pk})
+    assert f'<option value="{world.leader.username}">' in page
+    response = client.post(
+        reverse("worklist:reassign", args=[task.pk]), {"owner": world.leader.username}
+    )
     assert response.status_code == 302
     assert "Visit the family" not in " ".join(
         _rows(client.get("/")) if Task.objects.filter(owner=world.liaison).exists() else []

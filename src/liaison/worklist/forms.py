@@ -59,7 +59,13 @@ def colleagues(user: Any) -> Any:
 
 
 class ReassignForm(forms.Form):
-    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None, label=_("Hand to"))
+    # A colleague's username, typed or picked from the page's one list of colleagues.
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Hand to"),
+        to_field_name="username",
+        error_messages={"invalid_choice": _("Choose a colleague from the list.")},
+    )
 
     def __init__(self, *args: Any, user: Any, choices: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -197,3 +197,24 @@ def test_a_done_or_snoozed_task_sends_no_reminder(world):
     with time_machine.travel("2026-03-04 15:00Z", tick=False):
         assert services.remind_overdue() == 0
     assert not [m for m in mail.outbox if "overdue task" in m.subject]
+
+
+def test_the_remind_tasks_command_reminds_once_however_often_cron_runs_it(world):
+    import io
+
+    from django.core.management import call_command
+
+    with time_machine.travel("2026-03-02 15:00Z", tick=False):
+        services.create_task(
+            owner=world.liaison,
+            title="Return the permission slip",
+            due_on=timezone.localdate(),
+            by=world.liaison,
+            district=world.district,
+        )
+    with time_machine.travel("2026-03-05 15:00Z", tick=False):
+        out = io.StringIO()
+        call_command("remind_tasks", stdout=out)
+        call_command("remind_tasks", stdout=out)
+    assert out.getvalue().splitlines() == ["1 reminder(s) queued.", "0 reminder(s) queued."]
+    assert len([m for m in mail.outbox if "overdue task" in m.subject]) == 1

@@ -8,7 +8,7 @@ class ConcernsConfig(AppConfig):
     verbose_name = _("Concerns")
 
     def ready(self):
-        from liaison.concerns import household, messaging_hooks, records, services, signals  # noqa: F401
+        from liaison.concerns import household, messaging_hooks, records, services, signals, today  # noqa: F401
         from liaison.concerns.views import thread_message_actions
         from liaison.core import nav
         from liaison.messaging import registry as messaging
@@ -19,6 +19,7 @@ class ConcernsConfig(AppConfig):
         messaging.register_message_filter(messaging_hooks.hidden_notices)
         records.register()
         services.register_wordings()
+        today.register()
         nav.register(
             _("Concerns"), "concerns:queue", order=30, allowed=lambda a: a.works_with_families
         )

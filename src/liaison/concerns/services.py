@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -44,6 +45,7 @@ from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging_services
 from liaison.messaging import staff as staff_notices
 from liaison.messaging.models import Delivery
+from liaison.worklist import services as worklist
 
 log = logging.getLogger(__name__)
 
@@ -835,6 +837,15 @@ def add_follow_up_action(*, meeting, description, owner, due_on, by) -> FollowUp
         action = FollowUpAction.objects.create(
             meeting=meeting, description=description, owner=owner, due_on=due_on
         )
+        worklist.schedule_follow_up(
+            source=action,
+            owner=owner,
+            household=meeting.concern.household,
+            due_on=due_on,
+            title=description,
+            url=reverse("concerns:meeting", args=[meeting.pk]),
+            by=by,
+        )
         _log(
             meeting.concern,
             by=by,
@@ -944,6 +955,16 @@ def log_contact(
             due = dt.datetime.combine(follow_up_on, dt.time(8, 0), tzinfo=_zone_for(by, household))
             Reminder.objects.create(
                 kind=ReminderKind.FOLLOW_UP, staff=by, contact=contact, due_at=due
+            )
+            # The follow-up is also a task on the person's Today until they mark it done.
+            worklist.schedule_follow_up(
+                source=contact,
+                owner=by,
+                household=household,
+                due_on=follow_up_on,
+                title=_("Follow up: %(purpose)s") % {"purpose": next_step or purpose},
+                url=reverse("concerns:contacts", args=[household.pk]),
+                by=by,
             )
         if concern is not None:
             _log(concern, by=by, action="contact", new=f"{contact.get_kind_display()}: {purpose}")

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "liaison.audit",
     "liaison.roster",
     "liaison.messaging",
+    "liaison.worklist",
     "liaison.language",
     "liaison.concerns",
     "liaison.resources",

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from liaison.core import views as core_views
+from liaison.worklist import views as worklist_views
 
 admin.site.login = secure_admin_login(admin.site.login)
 
@@ -15,7 +16,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 handler400 = "liaison.core.views.bad_request"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", worklist_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     # Staff sign in through allauth (throttling, second factors, single sign-on); the Django admin
     # sends its sign-in there too, so no path skips the second factor.
@@ -31,6 +32,7 @@ urlpatterns = [
     path("events/", include("liaison.events.urls")),
     path("family/", include("liaison.portal.urls")),
     path("insights/", include("liaison.insights.urls")),
+    path("tasks/", include("liaison.worklist.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -32,7 +32,9 @@ def items_for(access, current_path: str) -> list[dict]:
     # The current page is the entry with the longest URL that starts the path (/people/search/
     # is "Find a family", not also "Caseload" at /people/).
     matches = [
-        entry for entry in out if current_path.startswith(entry["url"]) and entry["url"] != "/"
+        entry
+        for entry in out
+        if current_path.startswith(entry["url"]) and (entry["url"] != "/" or current_path == "/")
     ]
     if matches:
         max(matches, key=lambda entry: len(entry["url"]))["current"] = True

@@ -2,13 +2,7 @@
 
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
-
-
-def home(request):
-    if request.user.is_authenticated:
-        return redirect("people:caseload")
-    return redirect("login")
+from django.shortcuts import render
 
 
 def healthz(request):

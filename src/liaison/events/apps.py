@@ -8,7 +8,7 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from liaison.core import nav
-        from liaison.events import household, records, wording
+        from liaison.events import household, records, today, wording
 
         nav.register(
             _("Events"),
@@ -19,6 +19,7 @@ class EventsConfig(AppConfig):
         household.register()
         records.register()
         wording.register()
+        today.register()
         _hook_messaging()
 
 

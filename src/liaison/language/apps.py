@@ -9,7 +9,7 @@ class LanguageConfig(AppConfig):
 
     def ready(self):
         from liaison.core import nav
-        from liaison.language import household, records
+        from liaison.language import household, records, today
 
         nav.register(
             _("Languages"),
@@ -19,3 +19,4 @@ class LanguageConfig(AppConfig):
         )
         household.register()
         records.register()
+        today.register()

@@ -9,9 +9,10 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         from liaison.core import nav
-        from liaison.people import household, records, signals  # noqa: F401
+        from liaison.people import household, records, signals, today  # noqa: F401
 
         nav.register(_("Caseload"), "people:caseload", order=10)
         nav.register(_("Find a family"), "people:search", order=20)
         household.register()
         records.register()
+        today.register()

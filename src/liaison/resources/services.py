@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -28,6 +29,7 @@ from liaison.resources.models import (
     ServiceFeedback,
     UnmetNeed,
 )
+from liaison.worklist import services as worklist
 
 log = logging.getLogger(__name__)
 REMINDER_HOUR = 8  # reminders go out at 08:00 in the district's zone on the follow-up day
@@ -125,6 +127,7 @@ def create_referral(
         _record_event(referral, status=status, by=by, note=note)
         if follow_up_on:
             _schedule_reminder(referral)
+            _schedule_task(referral, by=by)
     return referral
 
 
@@ -176,7 +179,24 @@ def set_follow_up(*, referral: Referral, follow_up_on: dt.date | None, by) -> Re
         referral.save(update_fields=["follow_up_on", "reminder_sent_at"])
         if follow_up_on:
             _schedule_reminder(referral)
+        _schedule_task(referral, by=by)
     return referral
+
+
+def _schedule_task(referral: Referral, *, by) -> None:
+    """The referral's follow-up date as a task of its liaison's (moved, or gone without a date)."""
+    owner = referral.liaison or by
+    if owner is None:
+        return
+    worklist.schedule_follow_up(
+        source=referral,
+        owner=owner,
+        household=referral.household,
+        due_on=referral.follow_up_on,
+        title=_("Follow up on the referral to %(service)s") % {"service": referral.service_name},
+        url=reverse("resources:referral", args=[referral.pk]),
+        by=by,
+    )
 
 
 def _schedule_reminder(referral: Referral) -> None:

@@ -1,0 +1,67 @@
+"""Today, the liaison's home page, on the demo district: median render and a fixed query count."""
+
+from bench.harness import Result, demo_district, percentile, time_calls
+
+
+def _queries(client) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert response.status_code == 200, response.status_code
+    return len(queries.captured_queries), response.content.count(b'class="today-row')
+
+
+def run(ctx):
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from liaison.people.models import Household, User
+    from liaison.worklist import services
+
+    demo_district()
+    liaison = User.objects.get(username="liaison")
+    client = Client()
+    client.force_login(liaison)
+    today = timezone.localdate()
+    families = list(Household.objects.in_caseload_of(liaison)[:41])
+    first = services.create_task(
+        owner=liaison, household=families.pop(), title="Bench follow-up", due_on=today, by=liaison
+    )
+    client.get("/")
+    before, rows_before = _queries(client)
+    # Grow the queue: 40 more follow-ups due (some late) on the liaison's families.
+    made = [first] + [
+        services.create_task(
+            owner=liaison,
+            household=household,
+            title=f"Bench follow-up {i}",
+            due_on=today - dt.timedelta(days=i % 3),
+            by=liaison,
+        )
+        for i, household in enumerate(families)
+    ]
+    after, rows_after = _queries(client)
+    samples = time_calls(lambda: client.get("/"), repeat=200)
+    median = percentile(samples, 50)
+    for task in made:
+        task.delete()
+    yield Result(
+        name="Today (liaison), median render",
+        value=median,
+        unit="ms",
+        target="p50 < 15 ms",
+        ok=median < 15,
+        notes=f"{rows_after} rows in the queue; p95 {percentile(samples, 95):.1f} ms",
+    )
+    yield Result(
+        name="Today (liaison), queries",
+        value=after,
+        unit="queries",
+        target="the same with 40 more rows",
+        ok=after == before,
+        notes=f"{before} queries for {rows_before} rows, {after} for {rows_after}",
+    )

@@ -1,0 +1,117 @@
+"""Today: one ordered queue of what needs a member of staff, built from what each app registers.
+
+An app adds a source from its `today.py` (called in AppConfig.ready()), so that the page's owner
+never imports the apps above it:
+
+    today.add_source("messages", awaiting_reply, ask=lambda access: access.works_with_families)
+    today.add_count("awaiting", _("awaiting reply"), count_awaiting, url_name="messaging:inbox")
+
+A provider is called `provider(user, *, today, limit)` and returns at most `limit` Items, each
+for a family the user may see (the provider filters with the policy's scopes); it runs a fixed
+number of queries whatever its length. The queue puts urgent items first, then what needs doing
+(oldest first: the longest wait, the earliest due date), then what is only worth knowing.
+A count is `counter(user, *, today) -> int`: one query, shown in the navigation bar.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from liaison.core import policy
+from liaison.core.policy.scopes import Access
+
+URGENT, ACTION, NOTICE = 0, 1, 2
+
+Ask = Callable[[Access], bool]
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # the source's kind: "message", "concern", "task", "rsvp", ...
+    reason: str  # why it is here, in words ("Family message awaiting a reply")
+    title: str  # what it is about (the household's label, the task's title)
+    at: dt.datetime  # when it started waiting or fell due: the queue's order within a priority
+    url: str = ""  # where to open it
+    priority: int = ACTION
+    detail: str = ""
+    household_id: int | None = None
+    household: str = ""
+    due_on: dt.date | None = None  # shown as "due <date>" when set, else the age since `at`
+    task_id: int | None = None  # set on tasks: snooze, done and hand-over act on it in place
+    links: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, url) next actions
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on is not None and self.due_on < timezone.localdate()
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    provider: Callable[..., Iterable[Item]]
+    ask: Ask
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: Any
+    counter: Callable[..., int]
+    ask: Ask
+    url_name: str
+
+
+_sources: list[Source] = []
+_counts: list[Count] = []
+
+
+def _always(access: Access) -> bool:
+    return access.user_id is not None
+
+
+def add_source(kind: str, provider: Callable[..., Iterable[Item]], *, ask: Ask = _always) -> None:
+    if all(s.kind != kind for s in _sources):
+        _sources.append(Source(kind, provider, ask))
+
+
+def add_count(
+    key: str, label: Any, counter: Callable[..., int], *, url_name: str, ask: Ask = _always
+) -> None:
+    if all(c.key != key for c in _counts):
+        _counts.append(Count(key, label, counter, ask, url_name))
+
+
+def kinds() -> list[str]:
+    return [s.kind for s in _sources]
+
+
+def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
+    """What needs this person today, in order: urgent first, then oldest first."""
+    access = policy.access_for(user)
+    items: list[Item] = []
+    with policy.answers_kept():
+        for source in _sources:
+            if source.ask(access):
+                items.extend(source.provider(user, today=today, limit=limit))
+    items.sort(key=lambda i: (i.priority, i.at))
+    return items[:limit]
+
+
+def counts(user: Any, *, today: dt.date) -> list[dict[str, Any]]:
+    """The navigation's counts for this person: [{key, label, n, url_name}]."""
+    access = policy.access_for(user)
+    return [
+        {"key": c.key, "label": c.label, "n": c.counter(user, today=today), "url_name": c.url_name}
+        for c in _counts
+        if c.ask(access)
+    ]
+
+
+def version(numbers: list[dict[str, Any]]) -> str:
+    """A short fingerprint of the counts: the poll answers 204 while it has not changed."""
+    text = ",".join(f"{c['key']}={c['n']}" for c in numbers)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

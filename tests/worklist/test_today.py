@@ -1,0 +1,191 @@
+"""Today: one ordered queue of what needs the person, in their scope, acted on in place; and the
+navigation's counts."""
+
+import datetime as dt
+import re
+from html import unescape
+
+from django.urls import reverse
+from django.utils import timezone
+
+from liaison.messaging import services as messaging
+from liaison.worklist import services
+from liaison.worklist.models import Task
+from tests.concerns import factories as cf
+
+
+def _rows(response) -> list[str]:
+    """The queue's rows as a person reads them: each row's text, in order."""
+    page = response.content.decode()
+    if '<ol class="today"' not in page:
+        return []
+    block = page.split('<ol class="today"', 1)[1].split("</ol>", 1)[0]
+    rows = re.findall(r"<li class=\"today-row.*?</li>", block, flags=re.S)
+    return [unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r))).strip() for r in rows]
+
+
+def _reply(world, household, body):
+    guardian = household.guardians.first()
+    return messaging.record_family_reply(guardian=guardian, body=body, channel="portal")
+
+
+def test_today_orders_urgent_first_then_the_longest_wait(client, world):
+    today = timezone.localdate()
+    services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Send the housing form",
+        due_on=today,
+        by=world.liaison,
+    )
+    late = services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Call about the bus",
+        due_on=today,
+        by=world.liaison,
+    )
+    Task.objects.filter(pk=late.pk).update(due_on=today - dt.timedelta(days=3))
+    _reply(world, world.caseload_family, "¿Cuándo es la reunión?")
+    cf.concern(world.caseload_family, assignee=world.liaison, urgency="high")
+    client.force_login(world.liaison)
+    rows = _rows(client.get("/"))
+    assert rows[0].startswith("Urgent New concern: Bullying")
+    assert "Call about the bus" in rows[1] and "Task overdue" in rows[1]
+    assert "Send the housing form" in rows[2] and "Task due today" in rows[2]
+    assert "Family message awaiting a reply" in rows[3] and "¿Cuándo es la reunión?" in rows[3]
+    # Then what is only worth knowing: the families new this week (the world's, all just made).
+    assert rows[4:] and all(row.startswith("New family this week") for row in rows[4:])
+
+
+def test_today_shows_each_role_only_its_scope(client, world):
+    today = timezone.localdate()
+    for household in (world.caseload_family, world.other_site_family, world.foreign_family):
+        _reply(world, household, f"Hello from {household.name}")
+    services.create_task(
+        owner=world.leader,
+        household=world.caseload_family,
+        title="Leader's own call",
+        due_on=today,
+        by=world.leader,
+    )
+
+    def seen(user):
+        client.force_login(user)
+        return " | ".join(_rows(client.get("/")))
+
+    liaison = seen(world.liaison)
+    assert "Caseload household" in liaison
+    assert "Othersite" not in liaison and "Foreign" not in liaison
+    assert "Leader's own call" not in liaison  # someone else's task
+
+    leader = seen(world.leader)
+    assert "Leader's own call" in leader and "Othersite" not in leader
+
+    admin = seen(world.admin)
+    assert "Othersite household" in admin and "Caseload household" in admin
+    assert "Foreign" not in admin
+
+    assert "Caseload" not in seen(world.interpreter)
+    client.force_login(world.outsider)
+    assert "Nothing needs you right now." in client.get("/").content.decode()
+
+
+def test_a_task_is_done_in_place_and_the_navigation_hears_of_it(client, world):
+    task = services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Call back",
+        due_on=timezone.localdate(),
+        by=world.liaison,
+    )
+    client.force_login(world.liaison)
+    counts = client.get(reverse("worklist:counts"))
+    assert re.search(r'count-n">1</span> due today', counts.content.decode())
+    version = re.search(r"\?v=(\w+)", counts.content.decode()).group(1)
+    assert client.get(reverse("worklist:counts"), {"v": version}).status_code == 204
+
+    response = client.post(
+        reverse("worklist:complete", args=[task.pk]),
+        {"outcome": "She has the form."},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response["HX-Trigger"] == "today-changed"
+    assert "Done: Call back" in response.content.decode()
+    task.refresh_from_db()
+    assert task.outcome == "She has the form."
+    counts = client.get(reverse("worklist:counts"), {"v": version})
+    assert counts.status_code == 200
+    assert re.search(r'count-n">0</span> due today', counts.content.decode())
+
+
+def test_snoozing_to_a_past_day_says_what_is_wrong_and_keeps_the_task(client, world):
+    task = services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Call back",
+        due_on=timezone.localdate(),
+        by=world.liaison,
+    )
+    client.force_login(world.liaison)
+    for bad in ["2020-01-01", "2026-02-31", "<script>"]:
+        response = client.post(
+            reverse("worklist:snooze", args=[task.pk]), {"until": bad}, HTTP_HX_REQUEST="true"
+        )
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "Choose a day after today." in text or "Enter a valid date." in text
+        assert 'name="outcome"' in text  # the row and its forms are still there
+    task.refresh_from_db()
+    assert task.snoozed_until is None
+
+
+def test_handing_a_task_over_moves_it_to_the_colleagues_today(client, world):
+    task = services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Visit the family",
+        due_on=timezone.localdate(),
+        by=world.liaison,
+    )
+    client.force_login(world.liaison)
+    page = client.get("/").content.decode()
+    assert f'<option value="{world.leader.username}">' in page
+    response = client.post(
+        reverse("worklist:reassign", args=[task.pk]), {"owner": world.leader.username}
+    )
+    assert response.status_code == 302
+    assert "Visit the family" not in " ".join(
+        _rows(client.get("/")) if Task.objects.filter(owner=world.liaison).exists() else []
+    )
+    client.force_login(world.leader)
+    assert any("Visit the family" in row for row in _rows(client.get("/")))
+
+
+def test_tasks_show_on_the_household_timeline(client, world):
+    services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Bring the lunch form",
+        due_on=timezone.localdate(),
+        by=world.liaison,
+    )
+    client.force_login(world.liaison)
+    response = client.get(reverse("people:household_timeline", args=[world.caseload_family.pk]))
+    assert "Task: Bring the lunch form" in response.content.decode()
+
+
+def test_the_family_record_exports_and_erases_its_tasks(world):
+    from liaison.worklist import records
+
+    services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Bring the lunch form",
+        due_on=timezone.localdate(),
+        by=world.liaison,
+    )
+    [row] = records.export_household(world.caseload_family)
+    assert row["task"] == "Bring the lunch form"
+    assert records.erase_household(world.caseload_family) == 1
+    assert not Task.objects.exists()

@@ -286,3 +286,24 @@ def test_the_policy_imports_no_app_module():
                 if name.startswith("liaison.") and not name.startswith("liaison.core")
             ]
     assert not found
+
+
+def test_a_liaison_who_also_teaches_elsewhere_may_not_open_a_taught_familys_shared_thread(world):
+    from liaison.messaging.models import Conversation
+    from liaison.messaging.services import conversation_for
+    from liaison.people.choices import Role
+    from tests import factories as f
+
+    f.MembershipFactory(
+        user=world.teacher, district=world.district, site=world.other_school, role=Role.LIAISON
+    )
+    shared = conversation_for(world.taught_family)
+    own = conversation_for(world.taught_family, staff=world.teacher)
+    # Their inbox lists the family's threads (the family is in their scope) ...
+    assert {shared, own} <= set(Conversation.objects.visible_to(world.teacher))
+    request = _request(world.teacher)
+    policy.break_glass(request, world.taught_family, "Father asked me to call back")
+    # ... but only their own thread opens: the shared one is for those who see the family in full.
+    assert policy.open_thread(request, own.pk) == own
+    with pytest.raises(Http404):
+        policy.open_thread(request, shared.pk)

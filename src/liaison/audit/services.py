@@ -61,18 +61,6 @@ def record_access(
     return entry
 
 
-def record_household_view(request, household, *, action: str = "view", reason: str = ""):
-    """A view of a household's record (its page, thread, concerns, files…): one access-log row."""
-    return record_access(
-        request,
-        kind=AccessLog.Kind.HOUSEHOLD,
-        object_id=household.pk,
-        household_id=household.pk,
-        action=action,
-        reason=reason,
-    )
-
-
 def flush_access_log(entries: list[AccessLog]) -> None:
     """Write a request's rows: one INSERT (a plain save for the usual single row, one round trip;
     bulk_create, in one transaction, for several), fully durable like every other write.

@@ -286,13 +286,6 @@ class ConcernChange(models.Model):
         return ", ".join(name(f) for f in self.field.split(", ") if f)
 
 
-class NoteQuerySet(models.QuerySet):
-    def readable_by(self, user):
-        from liaison.core.policy import concerns as concern_policy
-
-        return self.filter(concern_policy.note_filter(user))
-
-
 class ConcernNote(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="notes")
     # Copied from the concern so the household timeline reads one index.
@@ -305,8 +298,6 @@ class ConcernNote(models.Model):
         help_text=_("Only the assignee, site leaders and district admins can read it."),
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = NoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

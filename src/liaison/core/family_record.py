@@ -49,8 +49,3 @@ def register(
 
 def sections() -> list[Section]:
     return list(_sections.values())
-
-
-def unregister(section: str) -> None:
-    """Remove a section (tests that register their own)."""
-    _sections.pop(section, None)

@@ -236,11 +236,6 @@ class EngineWait(models.Model):
         return f"{self.target_language} since {self.first_failed_at:%Y-%m-%d %H:%M}"
 
 
-class RenderRecordQuerySet(models.QuerySet):
-    def for_district(self, district):
-        return self.filter(district=district)
-
-
 class RenderRecord(models.Model):
     """How one message was put into one language, and for how many recipients: the coverage report."""
 
@@ -251,8 +246,6 @@ class RenderRecord(models.Model):
     recipients = models.PositiveIntegerField(default=1)
     source_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = RenderRecordQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["district", "created_at"])]

@@ -33,9 +33,6 @@ class ConversationQuerySet(models.QuerySet):
 
         return self.filter(mpolicy.thread_filter(user))
 
-    def shared(self):
-        return self.filter(staff__isnull=True)
-
 
 class Conversation(models.Model):
     """A thread between a household and the school.

@@ -536,16 +536,6 @@ def prepare_message_task(message_id: int) -> int:
     return prepare_message(message_id).recipient_count
 
 
-def cancel_message(*, message, by) -> int:
-    """Stop what has not been handed over yet (a scheduled announcement changed its mind)."""
-    with transaction.atomic():
-        n = Delivery.objects.filter(message=message, state=DeliveryState.QUEUED).update(
-            state=DeliveryState.CANCELLED, updated_at=timezone.now()
-        )
-        Message.objects.filter(pk=message.pk).update(state=MessageState.CANCELLED)
-    return n
-
-
 # --- consent -------------------------------------------------------------------------------------
 
 
@@ -580,13 +570,6 @@ def opt_in(*, channel: str, address: str) -> bool:
 def is_opted_out(*, channel: str, address: str) -> bool:
     address = address.lower() if channel == Channel.EMAIL else address
     return Suppression.objects.filter(channel=channel, address=address).exists()
-
-
-def suppression_for(*, channel: str, address: str) -> Suppression | None:
-    if not address:
-        return None
-    address = address.lower() if channel == Channel.EMAIL else address
-    return Suppression.objects.filter(channel=channel, address=address).first()
 
 
 # --- delivery care -------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liaison.core.policy import scopes as policy
-from liaison.core.policy.cache import forget as forget_answers
 from liaison.core.policy.cache import kept
 from liaison.core.policy.lookup import Person, Record, model
 from liaison.core.policy.roles import AssignmentRole
@@ -101,10 +100,6 @@ def full_view(user: Person, household: Record) -> bool:
     return _memo(user, "full", household.pk, compute)
 
 
-def forget(user: Person) -> None:
-    forget_answers(user)
-
-
 def concern_filter_in(user: Person, household: Record) -> Q:
     """concern_filter for the concerns of one household the person can open: decided once."""
     Concern = model("concerns.Concern")
@@ -130,8 +125,6 @@ def _leads_household(user: Person, household_id: int) -> bool:
 def _leads(user: Person, household_id: int) -> bool:
     Household = model("people.Household")
     access = access_for(user)
-    if access.superuser:
-        return True
     if (
         access.admin_district_ids
         and Household.objects.filter(
@@ -144,10 +137,9 @@ def _leads(user: Person, household_id: int) -> bool:
     )
 
 
-def note_filter(user: Person, household: Record | None = None) -> Q:
-    """A filter on ConcernNote leaving out confidential notes this person may not read.
-
-    Pass `household` when all notes are of one family: the leader check is then made once.
+def note_filter(user: Person, household: Record) -> Q:
+    """A filter on ConcernNote (of one family's concerns) leaving out the confidential notes this
+    person may not read; the leader check is made once for the family.
     Notes on a concern about this person are never theirs to read.
     """
     return _readable_notes(user, household) & _not_about_notes(user)
@@ -162,26 +154,12 @@ def _readable_notes(user: Person, household: Record) -> Q:
     access = access_for(user)
     if access.superuser:
         return Q()
-    if household is not None and _leads_household(user, household.pk):
+    if _leads_household(user, household.pk):
         return Q()
     q = Q(restricted=False)
     if access.user_id:
         q |= Q(author_id=access.user_id) | Q(concern__assignee_id=access.user_id)
-    if household is None:
-        if access.admin_district_ids:
-            q |= Q(concern__district_id__in=access.admin_district_ids)
-        if access.leader_site_ids:
-            q |= prefixed(site_households(access.leader_site_ids), "household_id")
     return q
-
-
-def can_read_restricted(user: Person, concern: Record) -> bool:
-    access = access_for(user)
-    if is_subject(user, concern):
-        return False
-    if access.user_id and concern.assignee_id == access.user_id:
-        return True
-    return _leads_household(user, concern.household_id)
 
 
 def can_work_on(user: Person, concern: Record) -> bool:
@@ -196,11 +174,6 @@ def can_work_on(user: Person, concern: Record) -> bool:
 
 def can_raise(user: Person, household: Record) -> bool:
     return full_view(user, household)
-
-
-def can_assign(user: Person, concern: Record) -> bool:
-    """Leaders and admins assign anyone; a liaison who works with the family may take it on."""
-    return can_work_on(user, concern)
 
 
 def can_lead(user: Person) -> bool:

@@ -316,9 +316,8 @@ def open_referral(
     manager = model("resources.Referral").objects
     referral = _fetch(manager.visible_to(user).select_related("household", "service", "need"), pk)
     household = referral.household
-    if not resource_policy.can_see_referrals(user, household):
-        raise Http404
-    if want is not Want.SEE and not resource_policy.can_refer(user, household):
+    asks = resource_policy.can_see_referrals if want is Want.SEE else resource_policy.can_refer
+    if not asks(user, household):
         raise Http404
     if not reason_given(request, household):
         raise ReasonNeeded(household)

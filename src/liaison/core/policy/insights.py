@@ -105,12 +105,11 @@ def advocacy_scope(user: Person) -> tuple[int, QuerySet[Any], bool] | None:
             return None
         return district_id, Site.objects.filter(district_id=district_id), True
     if access.leader_site_ids:
+        # A leader's sites are rows of their memberships (a site's district is never empty).
         district_id = (
             Site.objects.filter(pk__in=access.leader_site_ids)
             .values_list("district_id", flat=True)
             .first()
         )
-        if district_id is None:
-            return None
         return district_id, Site.objects.filter(pk__in=access.leader_site_ids), False
     return None

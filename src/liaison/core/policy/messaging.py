@@ -99,7 +99,3 @@ def can_resend_announcement(user: Person, message: Record) -> bool:
 
 def can_handle_unmatched(user: Person) -> bool:
     return policy.access_for(user).works_with_families
-
-
-def announcement_district_ids(user: Person) -> frozenset[int]:
-    return policy.access_for(user).district_ids

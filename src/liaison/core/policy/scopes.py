@@ -275,10 +275,6 @@ def can_manage_caseloads(user: Person) -> bool:
     return access.is_admin or bool(access.leader_site_ids)
 
 
-def can_see_restriction_reason(user: Person, household: Record) -> bool:
-    return full_view(user, household)
-
-
 def can_see_programmes(user: Person, student: Record) -> bool:
     """Programmes (IEP, 504, ...) are for those who work with the family, and the child's own teachers."""
     if access_for(user).is_admin or (student.household_id and full_view(user, student.household)):

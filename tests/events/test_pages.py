@@ -55,7 +55,7 @@ def test_mistakes_are_explained_and_what_was_typed_is_kept(client, world):
     assert response.status_code == 200
     assert "must end after it starts" in html
     assert "Repeat daily, weekly or monthly" in html
-    assert "is not a language tag" in html
+    assert "know a language called “%%”" in html
     assert 'value="Navigating high school"' in html
     assert not Event.objects.exists()
 

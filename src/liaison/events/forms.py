@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.validators import validate_language_tag
+from liaison.core.languages import LanguageField, LanguagesField
 from liaison.events.choices import Answer
 from liaison.events.models import Event, Group, GroupAsk
 from liaison.events.services import occurrences
@@ -14,24 +14,11 @@ from liaison.events.services import occurrences
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _languages(value: str) -> list[str]:
-    tags = [t.strip() for t in (value or "").replace(";", ",").split(",") if t.strip()]
-    for tag in tags:
-        try:
-            validate_language_tag(tag)
-        except ValidationError as exc:
-            raise ValidationError(_("“%(tag)s” is not a language tag.") % {"tag": tag}) from exc
-    return tags
-
-
 class EventForm(forms.ModelForm):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=LOCAL)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=LOCAL)
-    interpretation = forms.CharField(
-        label=_("Interpretation offered in"),
-        required=False,
-        help_text=_("Language tags separated by commas, e.g. es, so, ar."),
-    )
+    language = LanguageField(label=_("Written in"), initial="en")
+    interpretation = LanguagesField(label=_("Interpretation offered in"), required=False)
 
     class Meta:
         model = Event
@@ -69,16 +56,13 @@ class EventForm(forms.ModelForm):
                 tzinfo=None
             )
             self.initial["ends_at"] = self.instance.ends_at.astimezone(zone).replace(tzinfo=None)
-            self.initial["interpretation"] = ", ".join(self.instance.interpretation)
+            self.initial["interpretation"] = list(self.instance.interpretation)
 
     def _zone(self):
         import zoneinfo
 
         site = self.cleaned_data.get("site")
         return site.zone if site else zoneinfo.ZoneInfo(self.district.time_zone)
-
-    def clean_interpretation(self):
-        return _languages(self.cleaned_data["interpretation"])
 
     def clean(self):
         data = super().clean()
@@ -113,11 +97,10 @@ class InviteForm(forms.Form):
         ("group", _("Members of the event's committee")),
     ]
     audience = forms.ChoiceField(label=_("Who"), choices=AUDIENCES, widget=forms.RadioSelect)
-    language = forms.CharField(
+    language = LanguageField(
         label=_("Only families who speak"),
         required=False,
-        help_text=_("Optional language tag, e.g. so."),
-        validators=[validate_language_tag],
+        help_text=_("Optional: type the language's name, e.g. Somali."),
     )
 
 
@@ -130,11 +113,10 @@ class RsvpForm(forms.Form):
     party_size = forms.IntegerField(
         label=_("How many people"), min_value=1, max_value=12, initial=1
     )
-    interpreter_language = forms.CharField(
+    interpreter_language = LanguageField(
         label=_("Interpreter needed for"),
         required=False,
-        help_text=_("Language tag, e.g. so for Somali. Leave empty if none."),
-        validators=[validate_language_tag],
+        help_text=_("Type the language's name, e.g. Somali. Leave empty if none."),
     )
     childcare_ages = forms.CharField(
         label=_("Childcare: ages of the children"),
@@ -204,6 +186,8 @@ class SlotsForm(forms.Form):
 
 
 class GroupForm(forms.ModelForm):
+    language = LanguageField(label=_("Language of the group"), required=False)
+
     class Meta:
         model = Group
         fields = ["name", "kind", "site", "language", "purpose"]

@@ -7,9 +7,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.languages import LanguageField, LanguagesField
-from liaison.events.choices import Answer
+from liaison.events import recurrence
+from liaison.events.choices import Answer, Repeat
 from liaison.events.models import Event, Group, GroupAsk
 from liaison.events.services import occurrences
+
+REPEAT_FIELDS = ("repeat", "repeat_every", "repeat_on", "repeat_until", "repeat_times")
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -19,10 +22,34 @@ class EventForm(forms.ModelForm):
     ends_at = forms.DateTimeField(label=_("Ends"), widget=LOCAL)
     language = LanguageField(label=_("Written in"), initial="en")
     interpretation = LanguagesField(label=_("Interpretation offered in"), required=False)
+    repeat = forms.ChoiceField(label=_("Repeats"), choices=Repeat.choices, required=False)
+    repeat_every = forms.IntegerField(
+        label=_("Every how many days, weeks or months"),
+        min_value=1,
+        max_value=12,
+        initial=1,
+        required=False,
+        help_text=_("1: every week (or day, or month); 2: every other one."),
+    )
+    repeat_on = forms.MultipleChoiceField(
+        label=_("On these days (weekly)"),
+        choices=recurrence.weekday_choices,  # called per form: names in the reader's language
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: the day the event starts."),
+    )
+    repeat_until = forms.DateField(
+        label=_("Until (last day)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
+    )
+    repeat_times = forms.IntegerField(
+        label=_("Or a number of times"), min_value=2, max_value=200, required=False
+    )
 
     class Meta:
         model = Event
-        fields = [
+        fields = FIELDS = [
             "kind",
             "title",
             "description",
@@ -31,7 +58,11 @@ class EventForm(forms.ModelForm):
             "group",
             "starts_at",
             "ends_at",
-            "recurrence",
+            "repeat",
+            "repeat_every",
+            "repeat_on",
+            "repeat_until",
+            "repeat_times",
             "place",
             "video_url",
             "capacity",
@@ -41,6 +72,8 @@ class EventForm(forms.ModelForm):
         ]
         labels = {"site": _("Site"), "group": _("Group")}
 
+    field_order = Meta.FIELDS
+
     def __init__(self, *args, sites, groups, district, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.district = district
@@ -49,7 +82,8 @@ class EventForm(forms.ModelForm):
         self.fields["group"].required = False
         self.fields["description"].widget.attrs["rows"] = 4
         if editing:
-            del self.fields["recurrence"]
+            for name in REPEAT_FIELDS:
+                del self.fields[name]
         if self.instance.pk:
             zone = self.instance.zone
             self.initial["starts_at"] = self.instance.starts_at.astimezone(zone).replace(
@@ -77,13 +111,38 @@ class EventForm(forms.ModelForm):
             self.add_error("ends_at", _("The event must end after it starts."))
         if not data.get("place") and not data.get("video_url"):
             self.add_error("place", _("Give a place or a video link."))
-        rule = data.get("recurrence")
-        if rule and start:
-            try:
-                occurrences(starts_at=start, rule=rule, zone=zone)
-            except ValidationError as exc:
-                self.add_error("recurrence", exc)
+        if "repeat" in self.fields:
+            rule = self._rule(data)
+            if rule and start:
+                try:
+                    occurrences(starts_at=start, rule=rule, zone=zone)
+                except ValidationError as exc:
+                    self.add_error("repeat", exc)
+            data["recurrence"] = rule
+        for name in REPEAT_FIELDS:
+            data.pop(name, None)
         return data
+
+    def _rule(self, data) -> str:
+        """The RRULE the repeat fields describe ("" when the event does not repeat)."""
+        frequency = data.get("repeat") or ""
+        if not frequency:
+            return ""
+        until, times = data.get("repeat_until"), data.get("repeat_times")
+        if not until and not times and "repeat_until" not in self.errors:
+            self.add_error("repeat_until", _("Say when it stops: a last day or a number of times."))
+            return ""
+        start = data.get("starts_at")
+        if until and start and until < start.date():
+            self.add_error("repeat_until", _("The last day must be after the first."))
+            return ""
+        return recurrence.build_rule(
+            frequency=frequency,
+            interval=data.get("repeat_every"),
+            weekdays=data.get("repeat_on") or [],
+            until=until,
+            count=None if until else times,
+        )
 
     def _post_clean(self):
         # create_event/update_event validate the model; here only the form's own checks.

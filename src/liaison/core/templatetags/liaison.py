@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from liaison.core import policy
 from liaison.core.dates import local_date, local_datetime
 from liaison.core.i18n import base_language
-from liaison.core.languages import language_label as label_of
+from liaison.core.languages import language_label as named_language
 from liaison.core.validators import format_phone, language_name
 
 register = template.Library()
@@ -25,7 +25,17 @@ def language(tag):
 @register.filter
 def language_label(tag):
     """'Spanish — español': the name in the reader's language and in itself."""
-    return label_of(tag)
+    return named_language(tag)
+
+
+@register.filter
+def label_of(labels, key):
+    """{{ kinds|label_of:entry.kind }}: the words a dict of labels holds for a code (the code
+    itself only when no label is registered)."""
+    try:
+        return labels.get(key, key)
+    except AttributeError:
+        return key
 
 
 @register.filter

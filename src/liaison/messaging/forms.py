@@ -63,7 +63,7 @@ class AnnouncementForm(forms.Form):
     sites = forms.ModelMultipleChoiceField(label=_("Sites"), queryset=None, required=False)
     grades = forms.MultipleChoiceField(label=_("Grades"), choices=Grade.choices, required=False)
     programmes = forms.MultipleChoiceField(
-        label=_("Programmes"), choices=Programme.choices, required=False
+        label=_("Programs"), choices=Programme.choices, required=False
     )
     languages = LanguagesField(
         label=_("Languages"),

@@ -118,7 +118,7 @@ class StudentForm(forms.ModelForm):
         label=_("Site"), queryset=Site.objects.none(), help_text=_("Where the child is enrolled.")
     )
     programmes = forms.MultipleChoiceField(
-        label=_("Programmes"),
+        label=_("Programs"),
         choices=Programme.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -88,7 +88,7 @@ def household_invitation(guardian, pk) -> FamilyInvitation | None:
 CATEGORY_WORDS = {
     "academic": _("School work"),
     "attendance": _("Attendance"),
-    "behaviour": _("Behaviour"),
+    "behaviour": _("Behavior"),
     "bullying_safety": _("Bullying or safety"),
     "special_education": _("Special education"),
     "health": _("Health"),

@@ -249,3 +249,21 @@ def test_an_existing_value_is_shown_by_name_in_the_form(client, world):
     client.force_login(world.liaison)
     html = client.get(reverse("people:guardian_edit", args=[guardian.pk])).content.decode()
     assert 'value="Somali — Soomaali"' in html
+
+
+def test_a_family_on_the_spanish_rsvp_page_types_espanol_and_is_understood(client, world):
+    from liaison.events.models import Invitation
+
+    url = reverse("events:rsvp_link", args=[_rsvp_token(world)])
+    page = client.get(url, headers={"accept-language": "es"}).content.decode()
+    assert "español" in page and "Somali — Soomaali" not in page  # names read in Spanish
+    answer = {"answer": "yes", "party_size": "2", "interpreter_language": "español"}
+    wrong = client.post(
+        url, {**answer, "interpreter_language": "Klingonish"}, headers={"accept-language": "es"}
+    ).content.decode()
+    assert "No conocemos ningún idioma llamado “Klingonish”" in wrong
+    for raw in RAW_ERRORS:
+        assert raw not in wrong
+    response = client.post(url, answer, headers={"accept-language": "es"})
+    assert response.status_code == 200
+    assert Invitation.objects.get().interpreter_language == "es"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import langcodes
@@ -308,19 +308,6 @@ class LanguagesField(forms.CharField):
 
     def run_validators(self, value: Any) -> None:
         return None
-
-
-def language_labels(tags: Sequence[str], reader: str | None = None) -> list[str]:
-    return [language_label(t, reader) for t in tags]
-
-
-def all_language_fields(form: forms.BaseForm) -> list[str]:
-    """Names of the fields of a form that take a language (by class or by name)."""
-    return [
-        name
-        for name, field in form.fields.items()
-        if isinstance(field, LanguageField | LanguagesField) or "language" in name
-    ]
 
 
 __all__ = [

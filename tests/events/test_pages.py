@@ -22,7 +22,8 @@ def _form(world, **extra):
         "site": world.school.pk,
         "starts_at": "2027-02-03T18:00",
         "ends_at": "2027-02-03T19:30",
-        "recurrence": "FREQ=WEEKLY;COUNT=3",
+        "repeat": "WEEKLY",
+        "repeat_times": "3",
         "place": "Library",
         "capacity": "40",
         "interpretation": "es, so",
@@ -49,13 +50,13 @@ def test_mistakes_are_explained_and_what_was_typed_is_kept(client, world):
     client.force_login(world.liaison)
     response = client.post(
         reverse("events:new"),
-        _form(world, ends_at="2027-02-03T17:00", recurrence="FREQ=YEARLY", interpretation="%%"),
+        _form(world, ends_at="2027-02-03T17:00", repeat_times="", interpretation="%%"),
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert "must end after it starts" in html
-    assert "Repeat daily, weekly or monthly" in html
-    assert "is not a language tag" in html
+    assert "Say when it stops: a last day or a number of times." in html
+    assert "know a language called “%%”" in html
     assert 'value="Navigating high school"' in html
     assert not Event.objects.exists()
 
@@ -158,7 +159,7 @@ def test_with_the_immediate_backend_creating_an_event_works_and_invitations_go_a
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     client.force_login(world.liaison)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("events:new"), _form(world, recurrence=""))
+        response = client.post(reverse("events:new"), _form(world, repeat=""))
     assert response.status_code == 302
     event = Event.objects.get(title="Navigating high school")
     assert client.get(response["Location"]).status_code == 200

@@ -135,7 +135,7 @@ def test_announcement_form_previews_then_sends_once_per_language(client, world, 
     bad = client.post(
         reverse("messaging:announcement_new"), {**data, "languages": "not a tag!", "send": "1"}
     )
-    assert "is not a language tag" in bad.content.decode()
+    assert "know a language called “not a tag!”" in bad.content.decode()
     assert "Picture day is Friday" in bad.content.decode()  # nothing typed is lost
     response = client.post(reverse("messaging:announcement_new"), {**data, "send": "1"})
     message = Message.objects.get(kind="announcement")

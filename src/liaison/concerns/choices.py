@@ -158,7 +158,7 @@ def category_label(code: str, label: str) -> str:
 DEFAULT_CATEGORIES = [
     ("academic", _("Academic")),
     ("attendance", _("Attendance")),
-    ("behaviour", _("Behaviour")),
+    ("behaviour", _("Behavior")),
     ("bullying_safety", _("Bullying or safety")),
     ("special_education", _("Special education")),
     ("health", _("Health")),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.concerns.choices import Satisfaction, Source, Status, Urgency
 from liaison.concerns.models import ConcernCategory, Contact, MediationMeeting
-from liaison.core.validators import validate_language_tag
+from liaison.core.languages import LanguageField
 from liaison.people.choices import Role
 from liaison.people.models import User
 
@@ -51,9 +51,7 @@ class ConcernForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}), label=_("What the family said, in their words")
     )
-    language = forms.CharField(
-        max_length=35, validators=[validate_language_tag], label=_("Language of the description")
-    )
+    language = LanguageField(label=_("Language of the description"))
     contact_preference = forms.CharField(
         max_length=200, required=False, label=_("How to reach the family")
     )
@@ -139,6 +137,8 @@ class SatisfactionForm(forms.Form):
 
 
 class MeetingForm(forms.ModelForm):
+    language = LanguageField(label=_("Language of the meeting"))
+
     class Meta:
         model = MediationMeeting
         fields = [
@@ -187,6 +187,8 @@ class FollowUpActionForm(forms.Form):
 class ContactForm(forms.ModelForm):
     """The short form on the household page: what happened, with whom, what next."""
 
+    language = LanguageField(label=_("Language"), required=False)
+
     class Meta:
         model = Contact
         fields = [
@@ -229,12 +231,6 @@ class ContactForm(forms.ModelForm):
         if day and day < timezone.localdate():
             raise forms.ValidationError(_("Choose today or a later day."))
         return day
-
-    def clean_language(self):
-        value = self.cleaned_data.get("language", "")
-        if value:
-            validate_language_tag(value)
-        return value
 
 
 class ReassignAllForm(forms.Form):

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 DEFAULT_PHONE_REGION = getattr(settings, "LIAISON_PHONE_REGION", "US")
 
+# What a person is told when a language is not known: the text they typed, never the tag syntax.
+UNKNOWN_LANGUAGE = _(
+    "We don't know a language called “%(value)s”. Type its name, e.g. Spanish or español."
+)
+
 
 def normalize_language_tag(value: str) -> str:
     """A BCP 47 tag in its standard form ('es-419', 'zh-Hans'); ValidationError when not a real language."""
@@ -18,15 +23,9 @@ def normalize_language_tag(value: str) -> str:
     try:
         lang = langcodes.Language.get(raw, normalize=True)
     except (langcodes.tag_parser.LanguageTagError, ValueError):
-        raise ValidationError(
-            _("“%(value)s” is not a language tag (BCP 47), e.g. es, ar, zh-Hans."),
-            code="invalid",
-            params={"value": value},
-        ) from None
+        raise ValidationError(UNKNOWN_LANGUAGE, code="invalid", params={"value": value}) from None
     if not lang.language or not lang.is_valid():
-        raise ValidationError(
-            _("“%(value)s” is not a known language."), code="invalid", params={"value": value}
-        )
+        raise ValidationError(UNKNOWN_LANGUAGE, code="invalid", params={"value": value})
     return lang.simplify_script().to_tag()
 
 

@@ -58,3 +58,12 @@ class AskStatus(models.TextChoices):
     ANSWERED = "answered", _("Answered")
     AGREED = "agreed", _("Agreed")
     DECLINED = "declined", _("Declined")
+
+
+class Repeat(models.TextChoices):
+    """How often an event repeats, as the event form asks it (stored as an RRULE)."""
+
+    NEVER = "", _("Does not repeat")
+    DAILY = "DAILY", _("Daily")
+    WEEKLY = "WEEKLY", _("Weekly")
+    MONTHLY = "MONTHLY", _("Monthly")

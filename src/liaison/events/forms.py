@@ -6,36 +6,50 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.validators import validate_language_tag
-from liaison.events.choices import Answer
+from liaison.core.languages import LanguageField, LanguagesField
+from liaison.events import recurrence
+from liaison.events.choices import Answer, Repeat
 from liaison.events.models import Event, Group, GroupAsk
 from liaison.events.services import occurrences
 
+REPEAT_FIELDS = ("repeat", "repeat_every", "repeat_on", "repeat_until", "repeat_times")
+
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _languages(value: str) -> list[str]:
-    tags = [t.strip() for t in (value or "").replace(";", ",").split(",") if t.strip()]
-    for tag in tags:
-        try:
-            validate_language_tag(tag)
-        except ValidationError as exc:
-            raise ValidationError(_("“%(tag)s” is not a language tag.") % {"tag": tag}) from exc
-    return tags
 
 
 class EventForm(forms.ModelForm):
     starts_at = forms.DateTimeField(label=_("Starts"), widget=LOCAL)
     ends_at = forms.DateTimeField(label=_("Ends"), widget=LOCAL)
-    interpretation = forms.CharField(
-        label=_("Interpretation offered in"),
+    language = LanguageField(label=_("Written in"), initial="en")
+    interpretation = LanguagesField(label=_("Interpretation offered in"), required=False)
+    repeat = forms.ChoiceField(label=_("Repeats"), choices=Repeat.choices, required=False)
+    repeat_every = forms.IntegerField(
+        label=_("Every how many days, weeks or months"),
+        min_value=1,
+        max_value=12,
+        initial=1,
         required=False,
-        help_text=_("Language tags separated by commas, e.g. es, so, ar."),
+        help_text=_("1: every week (or day, or month); 2: every other one."),
+    )
+    repeat_on = forms.MultipleChoiceField(
+        label=_("On these days (weekly)"),
+        choices=recurrence.weekday_choices,  # called per form: names in the reader's language
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: the day the event starts."),
+    )
+    repeat_until = forms.DateField(
+        label=_("Until (last day)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        required=False,
+    )
+    repeat_times = forms.IntegerField(
+        label=_("Or a number of times"), min_value=2, max_value=200, required=False
     )
 
     class Meta:
         model = Event
-        fields = [
+        fields = FIELDS = [
             "kind",
             "title",
             "description",
@@ -44,7 +58,11 @@ class EventForm(forms.ModelForm):
             "group",
             "starts_at",
             "ends_at",
-            "recurrence",
+            "repeat",
+            "repeat_every",
+            "repeat_on",
+            "repeat_until",
+            "repeat_times",
             "place",
             "video_url",
             "capacity",
@@ -54,6 +72,8 @@ class EventForm(forms.ModelForm):
         ]
         labels = {"site": _("Site"), "group": _("Group")}
 
+    field_order = Meta.FIELDS
+
     def __init__(self, *args, sites, groups, district, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.district = district
@@ -62,23 +82,21 @@ class EventForm(forms.ModelForm):
         self.fields["group"].required = False
         self.fields["description"].widget.attrs["rows"] = 4
         if editing:
-            del self.fields["recurrence"]
+            for name in REPEAT_FIELDS:
+                del self.fields[name]
         if self.instance.pk:
             zone = self.instance.zone
             self.initial["starts_at"] = self.instance.starts_at.astimezone(zone).replace(
                 tzinfo=None
             )
             self.initial["ends_at"] = self.instance.ends_at.astimezone(zone).replace(tzinfo=None)
-            self.initial["interpretation"] = ", ".join(self.instance.interpretation)
+            self.initial["interpretation"] = list(self.instance.interpretation)
 
     def _zone(self):
         import zoneinfo
 
         site = self.cleaned_data.get("site")
         return site.zone if site else zoneinfo.ZoneInfo(self.district.time_zone)
-
-    def clean_interpretation(self):
-        return _languages(self.cleaned_data["interpretation"])
 
     def clean(self):
         data = super().clean()
@@ -93,13 +111,38 @@ class EventForm(forms.ModelForm):
             self.add_error("ends_at", _("The event must end after it starts."))
         if not data.get("place") and not data.get("video_url"):
             self.add_error("place", _("Give a place or a video link."))
-        rule = data.get("recurrence")
-        if rule and start:
-            try:
-                occurrences(starts_at=start, rule=rule, zone=zone)
-            except ValidationError as exc:
-                self.add_error("recurrence", exc)
+        if "repeat" in self.fields:
+            rule = self._rule(data)
+            if rule and start:
+                try:
+                    occurrences(starts_at=start, rule=rule, zone=zone)
+                except ValidationError as exc:
+                    self.add_error("repeat", exc)
+            data["recurrence"] = rule
+        for name in REPEAT_FIELDS:
+            data.pop(name, None)
         return data
+
+    def _rule(self, data) -> str:
+        """The RRULE the repeat fields describe ("" when the event does not repeat)."""
+        frequency = data.get("repeat") or ""
+        if not frequency:
+            return ""
+        until, times = data.get("repeat_until"), data.get("repeat_times")
+        if not until and not times and "repeat_until" not in self.errors:
+            self.add_error("repeat_until", _("Say when it stops: a last day or a number of times."))
+            return ""
+        start = data.get("starts_at")
+        if until and start and until < start.date():
+            self.add_error("repeat_until", _("The last day must be after the first."))
+            return ""
+        return recurrence.build_rule(
+            frequency=frequency,
+            interval=data.get("repeat_every"),
+            weekdays=data.get("repeat_on") or [],
+            until=until,
+            count=None if until else times,
+        )
 
     def _post_clean(self):
         # create_event/update_event validate the model; here only the form's own checks.
@@ -113,11 +156,10 @@ class InviteForm(forms.Form):
         ("group", _("Members of the event's committee")),
     ]
     audience = forms.ChoiceField(label=_("Who"), choices=AUDIENCES, widget=forms.RadioSelect)
-    language = forms.CharField(
+    language = LanguageField(
         label=_("Only families who speak"),
         required=False,
-        help_text=_("Optional language tag, e.g. so."),
-        validators=[validate_language_tag],
+        help_text=_("Optional: type the language's name, e.g. Somali."),
     )
 
 
@@ -130,11 +172,10 @@ class RsvpForm(forms.Form):
     party_size = forms.IntegerField(
         label=_("How many people"), min_value=1, max_value=12, initial=1
     )
-    interpreter_language = forms.CharField(
+    interpreter_language = LanguageField(
         label=_("Interpreter needed for"),
         required=False,
-        help_text=_("Language tag, e.g. so for Somali. Leave empty if none."),
-        validators=[validate_language_tag],
+        help_text=_("Type the language's name, e.g. Somali. Leave empty if none."),
     )
     childcare_ages = forms.CharField(
         label=_("Childcare: ages of the children"),
@@ -204,6 +245,8 @@ class SlotsForm(forms.Form):
 
 
 class GroupForm(forms.ModelForm):
+    language = LanguageField(label=_("Language of the group"), required=False)
+
     class Meta:
         model = Group
         fields = ["name", "kind", "site", "language", "purpose"]

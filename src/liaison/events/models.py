@@ -22,6 +22,7 @@ from liaison.events.choices import (
     RsvpChannel,
     Seat,
 )
+from liaison.events.recurrence import describe
 
 
 def _short_code() -> str:
@@ -187,6 +188,13 @@ class Event(TrackedModel):
         if self.site_id:
             return self.site.zone
         return zoneinfo.ZoneInfo(self.district.time_zone)
+
+    @property
+    def repeats(self) -> str:
+        """How the event's series repeats, in the reader's words ("" when it does not): the rule
+        is kept on the series' first event."""
+        rule = self.recurrence or (self.series.recurrence if self.series_id else "")
+        return describe(rule)
 
     @property
     def is_cancelled(self) -> bool:

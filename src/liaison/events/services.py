@@ -54,9 +54,9 @@ def occurrences(*, starts_at: dt.datetime, rule: str, zone) -> list[dt.datetime]
         return [starts_at]
     parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
     if parts.get("FREQ") not in {"DAILY", "WEEKLY", "MONTHLY"}:
-        raise ValidationError(_("Repeat daily, weekly or monthly (FREQ=WEEKLY ...)."))
+        raise ValidationError(_("Repeat daily, weekly or monthly."))
     if "COUNT" not in parts and "UNTIL" not in parts:
-        raise ValidationError(_("Say when it stops: COUNT=4 or UNTIL=20270601."))
+        raise ValidationError(_("Say when it stops: a last day or a number of times."))
     local = starts_at.astimezone(zone).replace(tzinfo=None)
     if "UNTIL" in parts and len(parts["UNTIL"]) == 8:
         # A date-only UNTIL includes that whole day.
@@ -64,7 +64,7 @@ def occurrences(*, starts_at: dt.datetime, rule: str, zone) -> list[dt.datetime]
     try:
         rrule = rrulestr(rule, dtstart=local, ignoretz=True)
     except (ValueError, TypeError) as exc:
-        raise ValidationError(_("This repeat rule is not understood: %(e)s") % {"e": exc}) from exc
+        raise ValidationError(_("This repeat is not understood; choose its days again.")) from exc
     out = []
     for start in rrule:
         out.append(start.replace(tzinfo=zone))

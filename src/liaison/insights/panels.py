@@ -353,7 +353,7 @@ def reach_sections(data, scope, scope_id, sites) -> list[dict]:
     for dimension, title in [
         (Dimension.LANGUAGE, _("by home language")),
         (Dimension.SITE, _("by site")),
-        (Dimension.PROGRAMME, _("by programme")),
+        (Dimension.PROGRAMME, _("by program")),
         (Dimension.GRADE, _("by grade")),
     ]:
         if scope == Scope.SITE and dimension == Dimension.SITE:

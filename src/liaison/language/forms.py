@@ -3,7 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.validators import language_name, normalize_language_tag
+from liaison.core.languages import (
+    LanguageField,
+    LanguagesField,
+    language_label,
+    resolve_language,
+    unknown_language,
+)
+from liaison.core.validators import normalize_language_tag
 from liaison.language.choices import InterpretingMode, RequestPurpose
 from liaison.language.models import (
     DistrictLanguageSettings,
@@ -16,15 +23,7 @@ FAMILY_LANGUAGES = ["es", "ar", "zh-Hans", "vi", "ht", "so", "pt", "ru", "fr", "
 
 
 def language_choices(tags=FAMILY_LANGUAGES):
-    return [(t, f"{language_name(t)} ({t})") for t in tags]
-
-
-def clean_tags(value: str) -> list[str]:
-    tags = []
-    for raw in (value or "").replace(";", ",").split(","):
-        if raw.strip():
-            tags.append(normalize_language_tag(raw))
-    return list(dict.fromkeys(tags))
+    return [(t, language_label(t)) for t in tags]
 
 
 class PreviewForm(forms.Form):
@@ -38,17 +37,17 @@ class PreviewForm(forms.Form):
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
-    source_language = forms.CharField(label=_("Written in"), max_length=35, initial="en")
+    source_language = LanguageField(label=_("Written in"), initial="en")
     languages = forms.MultipleChoiceField(
         label=_("Preview in"),
         choices=language_choices,  # called per form: names in the reader's language
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    other_languages = forms.CharField(
+    other_languages = LanguagesField(
         label=_("Other languages"),
         required=False,
-        help_text=_("Language tags separated by commas, e.g. hmn, ur, ps."),
+        help_text=_("Type the languages' names, separated by commas, e.g. Hmong, Urdu, Pashto."),
     )
 
     def __init__(self, *args, district=None, **kwargs):
@@ -58,12 +57,6 @@ class PreviewForm(forms.Form):
         self.fields["template"].queryset = MessageTemplate.objects.filter(
             Q(district__isnull=True) | Q(district=district)
         )
-
-    def clean_source_language(self):
-        return normalize_language_tag(self.cleaned_data["source_language"])
-
-    def clean_other_languages(self):
-        return clean_tags(self.cleaned_data.get("other_languages", ""))
 
     def clean(self):
         data = super().clean()
@@ -144,7 +137,8 @@ class GlossaryForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
-            "One per line as “tag: wording”, e.g. “es: Programa de Educación Individualizado (IEP)”."
+            "One per line as “language: wording”, e.g. "
+            "“Spanish: Programa de Educación Individualizado (IEP)”."
         ),
     )
 
@@ -169,15 +163,18 @@ class GlossaryForm(forms.ModelForm):
         ):
             if not line.strip():
                 continue
-            tag, sep, wording = line.partition(":")
+            name, sep, wording = line.partition(":")
             if not sep or not wording.strip():
-                raise forms.ValidationError(_("Line %(n)s: write “tag: wording”.") % {"n": number})
-            try:
-                out[normalize_language_tag(tag)] = wording.strip()
-            except forms.ValidationError as exc:
                 raise forms.ValidationError(
-                    _("Line %(n)s: %(error)s") % {"n": number, "error": exc.messages[0]}
-                ) from None
+                    _("Line %(n)s: write “language: wording”.") % {"n": number}
+                )
+            tag = resolve_language(name)
+            if tag is None:
+                raise forms.ValidationError(
+                    _("Line %(n)s: %(error)s")
+                    % {"n": number, "error": unknown_language(name.strip()).messages[0]}
+                )
+            out[tag] = wording.strip()
         return out
 
     def save(self, commit=True):
@@ -187,10 +184,12 @@ class GlossaryForm(forms.ModelForm):
 
 
 class LanguageSettingsForm(forms.ModelForm):
-    engine_languages_text = forms.CharField(
+    engine_languages_text = LanguagesField(
         label=_("Languages the engine may translate into"),
         required=False,
-        help_text=_("Language tags separated by commas; leave empty for all the engine offers."),
+        help_text=_(
+            "Type the languages' names, separated by commas; leave empty for all the engine offers."
+        ),
     )
 
     class Meta:
@@ -200,12 +199,7 @@ class LanguageSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["engine_languages_text"].initial = ", ".join(
-            self.instance.engine_languages or []
-        )
-
-    def clean_engine_languages_text(self):
-        return clean_tags(self.cleaned_data.get("engine_languages_text", ""))
+        self.fields["engine_languages_text"].initial = list(self.instance.engine_languages or [])
 
     def clean(self):
         data = super().clean()
@@ -222,9 +216,7 @@ class LanguageSettingsForm(forms.ModelForm):
 
 
 class InterpreterForm(forms.ModelForm):
-    languages_text = forms.CharField(
-        label=_("Languages"), help_text=_("Language tags separated by commas, e.g. ar, so, ht.")
-    )
+    languages_text = LanguagesField(label=_("Languages"))
     modes = forms.MultipleChoiceField(
         label=_("Modes"), choices=InterpretingMode.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -243,11 +235,11 @@ class InterpreterForm(forms.ModelForm):
         )
         self.fields["user"].required = False
         if self.instance.pk:
-            self.fields["languages_text"].initial = ", ".join(self.instance.languages)
+            self.fields["languages_text"].initial = list(self.instance.languages)
             self.fields["modes"].initial = self.instance.modes
 
     def clean_languages_text(self):
-        tags = clean_tags(self.cleaned_data["languages_text"])
+        tags = self.cleaned_data["languages_text"]
         if not tags:
             raise forms.ValidationError(_("Enter at least one language."))
         return tags
@@ -265,7 +257,7 @@ class InterpreterForm(forms.ModelForm):
 
 
 class InterpreterRequestForm(forms.Form):
-    language = forms.CharField(label=_("Language"), max_length=35)
+    language = LanguageField(label=_("Language"))
     mode = forms.ChoiceField(label=_("Mode"), choices=InterpretingMode.choices)
     purpose = forms.ChoiceField(label=_("For"), choices=RequestPurpose.choices)
     starts_at = forms.DateTimeField(
@@ -278,9 +270,6 @@ class InterpreterRequestForm(forms.Form):
     details = forms.CharField(
         label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-
-    def clean_language(self):
-        return normalize_language_tag(self.cleaned_data["language"])
 
     def clean_starts_at(self):
         from django.utils import timezone

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.validators import validate_language_tag
+from liaison.core.languages import LanguagesField
 from liaison.messaging.audiences import Audience
 from liaison.messaging.choices import Channel, FailureReason
 from liaison.messaging.registry import audience_sources
@@ -63,12 +63,15 @@ class AnnouncementForm(forms.Form):
     sites = forms.ModelMultipleChoiceField(label=_("Sites"), queryset=None, required=False)
     grades = forms.MultipleChoiceField(label=_("Grades"), choices=Grade.choices, required=False)
     programmes = forms.MultipleChoiceField(
-        label=_("Programmes"), choices=Programme.choices, required=False
+        label=_("Programs"), choices=Programme.choices, required=False
     )
-    languages = forms.CharField(
+    languages = LanguagesField(
         label=_("Languages"),
         required=False,
-        help_text=_("Language tags separated by commas, e.g. es, ar, so. Empty: every language."),
+        help_text=_(
+            "Type the languages' names, separated by commas, e.g. Spanish, Arabic. "
+            "Empty: every language."
+        ),
     )
     not_reached_days = forms.IntegerField(
         label=_("Only households not reached in the last … days"),
@@ -100,17 +103,6 @@ class AnnouncementForm(forms.Form):
         self.fields["source"].choices = [("", "—")] + [
             (s.name, s.label) for s in audience_sources().values()
         ]
-
-    def clean_languages(self):
-        tags = [t.strip() for t in self.cleaned_data["languages"].split(",") if t.strip()]
-        for tag in tags:
-            try:
-                validate_language_tag(tag)
-            except forms.ValidationError as exc:
-                raise forms.ValidationError(
-                    _("“%(tag)s” is not a language tag.") % {"tag": tag}
-                ) from exc
-        return tags
 
     def clean_send_at(self):
         at = self.cleaned_data.get("send_at")

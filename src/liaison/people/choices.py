@@ -10,9 +10,9 @@ from liaison.core.policy.roles import Role as Role
 
 class SiteKind(models.TextChoices):
     SCHOOL = "school", _("School")
-    EARLY_CHILDHOOD = "early_childhood", _("Early-childhood centre")
-    COMMUNITY = "community", _("Community organisation")
-    PROGRAMME = "programme", _("Programme")
+    EARLY_CHILDHOOD = "early_childhood", _("Early-childhood center")
+    COMMUNITY = "community", _("Community organization")
+    PROGRAMME = "programme", _("Program")
     DISTRICT_OFFICE = "district_office", _("District office")
 
 

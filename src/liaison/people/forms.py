@@ -1,62 +1,14 @@
 """Forms for households, guardians and students: all input is checked here, field by field."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core import policy
-from liaison.core.validators import normalize_language_tag, normalize_phone
+from liaison.core.languages import LanguageField, LanguagesField
+from liaison.core.validators import normalize_phone
 from liaison.people.choices import Channel, Programme
 from liaison.people.models import Guardian, Household, Site, Student, User
-
-COMMON_LANGUAGES = [
-    "en",
-    "es",
-    "ar",
-    "zh-Hans",
-    "zh-Hant",
-    "vi",
-    "ht",
-    "so",
-    "pt",
-    "ru",
-    "fr",
-    "ko",
-    "hmn",
-    "ur",
-    "ps",
-    "prs",
-    "sw",
-    "ne",
-    "ti",
-    "my",
-]
-
-
-class LanguageListField(forms.CharField):
-    """Comma-separated BCP 47 tags, each checked and normalised."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("Language tags separated by commas, e.g. es, en."))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        tags, errors = [], []
-        for part in [p.strip() for p in (value or "").split(",") if p.strip()]:
-            try:
-                tags.append(normalize_language_tag(part))
-            except ValidationError as e:
-                errors.extend(e.messages)
-        if errors:
-            raise ValidationError(errors)
-        return list(dict.fromkeys(tags))
 
 
 def sites_for(user):
@@ -71,7 +23,7 @@ def sites_for(user):
 
 
 class HouseholdForm(forms.ModelForm):
-    home_languages = LanguageListField(label=_("Home languages"), required=False)
+    home_languages = LanguagesField(label=_("Home languages"), required=False)
 
     class Meta:
         model = Household
@@ -94,6 +46,7 @@ class HouseholdForm(forms.ModelForm):
 
 
 class GuardianForm(forms.ModelForm):
+    preferred_language = LanguageField(label=_("Preferred language"), initial="en")
     preferred_channels = forms.MultipleChoiceField(
         label=_("Preferred channels"),
         choices=Channel.choices,
@@ -121,7 +74,6 @@ class GuardianForm(forms.ModelForm):
             "contact_restriction_reason": forms.Textarea(attrs={"rows": 2}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
             "alt_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-            "preferred_language": forms.TextInput(attrs={"list": "language-tags"}),
         }
 
     def _phone(self, field):
@@ -132,9 +84,6 @@ class GuardianForm(forms.ModelForm):
 
     def clean_alt_phone(self):
         return self._phone("alt_phone")
-
-    def clean_preferred_language(self):
-        return normalize_language_tag(self.cleaned_data.get("preferred_language", ""))
 
     def clean(self):
         data = super().clean()
@@ -169,7 +118,7 @@ class StudentForm(forms.ModelForm):
         label=_("Site"), queryset=Site.objects.none(), help_text=_("Where the child is enrolled.")
     )
     programmes = forms.MultipleChoiceField(
-        label=_("Programmes"),
+        label=_("Programs"),
         choices=Programme.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -365,6 +365,12 @@ class Guardian(TrackedModel):
         return language_name(self.preferred_language)
 
     @property
+    def preferred_channel_names(self) -> list[str]:
+        """The preferred channels in words ("Text message", "Email")."""
+        names = dict(Channel.choices)
+        return [str(names.get(c, c)) for c in self.preferred_channels]
+
+    @property
     def channels(self) -> list[str]:
         """Channels to try, in order: the guardian's preference, then what we have an address for."""
         have = {

@@ -236,7 +236,7 @@ def set_up_district(
     if contact_email:
         check("contact_email", lambda: validate_email(contact_email))
     if not sites:
-        errors["sites"] = [_("Name at least one site (school, centre or programme).")]
+        errors["sites"] = [_("Name at least one site (school, center or program).")]
     for site_name, kind in sites:
         if not site_name.strip():
             errors.setdefault("sites", []).append(_("A site needs a name."))

@@ -86,7 +86,7 @@ def household_invitation(guardian, pk, *, language=None) -> FamilyInvitation | N
 CATEGORY_WORDS = {
     "academic": _("School work"),
     "attendance": _("Attendance"),
-    "behaviour": _("Behaviour"),
+    "behaviour": _("Behavior"),
     "bullying_safety": _("Bullying or safety"),
     "special_education": _("Special education"),
     "health": _("Health"),

@@ -3,23 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core.languages import LanguageField
 from liaison.resources.choices import ReferralStatus
 from liaison.resources.models import Organization, Referral, Service, TaxonomyTerm
-
-LANGUAGE_CHOICES = [
-    ("", _("Any language")),
-    ("es", _("Spanish")),
-    ("ar", _("Arabic")),
-    ("zh", _("Chinese")),
-    ("vi", _("Vietnamese")),
-    ("ht", _("Haitian Creole")),
-    ("so", _("Somali")),
-    ("pt", _("Portuguese")),
-    ("ru", _("Russian")),
-    ("fr", _("French")),
-    ("ko", _("Korean")),
-    ("en", _("English")),
-]
 
 
 class SearchForm(forms.Form):
@@ -30,9 +16,7 @@ class SearchForm(forms.Form):
         required=False,
         empty_label=_("Any need"),
     )
-    language = forms.ChoiceField(
-        label=_("Language spoken"), choices=LANGUAGE_CHOICES, required=False
-    )
+    language = LanguageField(label=_("Language spoken"), required=False)
     free = forms.BooleanField(label=_("Free only"), required=False)
     age = forms.IntegerField(label=_("Age"), min_value=0, max_value=120, required=False)
     open_now = forms.BooleanField(label=_("Open now"), required=False)

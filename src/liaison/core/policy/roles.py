@@ -31,7 +31,7 @@ class Dimension(models.TextChoices):
     ALL = "all", _("All households")
     SITE = "site", _("Site")
     LANGUAGE = "language", _("Language")
-    PROGRAMME = "programme", _("Programme")
+    PROGRAMME = "programme", _("Program")
     GRADE = "grade", _("Grade")
     CHANNEL = "channel", _("Channel")
     CATEGORY = "category", _("Category")

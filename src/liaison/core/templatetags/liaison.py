@@ -4,7 +4,9 @@ from django import template
 from django.utils.html import format_html
 
 from liaison.core import policy
+from liaison.core.dates import local_date, local_datetime
 from liaison.core.i18n import base_language
+from liaison.core.languages import language_label as named_language
 from liaison.core.validators import format_phone, language_name
 
 register = template.Library()
@@ -18,6 +20,34 @@ def phone(value):
 @register.filter
 def language(tag):
     return language_name(tag)
+
+
+@register.filter
+def language_label(tag):
+    """'Spanish — español': the name in the reader's language and in itself."""
+    return named_language(tag)
+
+
+@register.filter
+def label_of(labels, key):
+    """{{ kinds|label_of:entry.kind }}: the words a dict of labels holds for a code (the code
+    itself only when no label is registered)."""
+    try:
+        return labels.get(key, key)
+    except AttributeError:
+        return key
+
+
+@register.filter
+def date_local(value, length="medium"):
+    """{{ day|date_local }} / {{ day|date_local:"long" }}: the reader's locale's date format."""
+    return local_date(value, length)
+
+
+@register.filter
+def datetime_local(value, length="medium"):
+    """{{ moment|datetime_local }}: date and time in the reader's locale, in the local zone."""
+    return local_datetime(value, length)
 
 
 @register.filter

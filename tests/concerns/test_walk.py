@@ -157,7 +157,9 @@ def test_closed_concern_can_be_reopened_and_gets_a_new_due_date(world):
     from tests.concerns import factories as cf
 
     concern = cf.concern(world.caseload_family, assignee=world.liaison)
-    services.change_status(concern=concern, status="closed", by=world.liaison)
+    services.change_status(
+        concern=concern, status="closed", by=world.liaison, closed_reason="no_response"
+    )
     reason = services.transition_refusal(Concern.objects.get(pk=concern.pk), "waiting_school")
     assert "cannot become" in reason and "In progress" in reason
     reopened = services.change_status(concern=concern, status="in_progress", by=world.liaison)

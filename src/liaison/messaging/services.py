@@ -390,6 +390,13 @@ class Preview:
     quiet_now: int = 0  # SMS recipients in quiet hours now (held until morning unless urgent)
 
 
+def announcement_families(*, district, audience: Audience, user=None) -> int:
+    """How many families (households) an announcement's audience selects."""
+    return (
+        audience.guardians(district=district, user=user).values("household_id").distinct().count()
+    )
+
+
 def preview_announcement(*, district, audience: Audience, user=None, urgent=False) -> Preview:
     """How many guardians an announcement reaches, in which language, on which channel, and who not and why."""
     qs = audience.guardians(district=district, user=user)

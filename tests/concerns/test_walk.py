@@ -27,20 +27,15 @@ def test_portal_concern_walks_through_assignment_mediation_and_resolution(client
         urgency="high",
         contact_preference="Llamar después de las 5",
     )
-    assert concern.status == Status.NEW
     assert concern.language == guardian.preferred_language == "es"
     assert dt.timedelta(hours=71) < concern.due_at - concern.created_at <= dt.timedelta(hours=72)
 
-    # The site leader sees it unassigned and gives it to the liaison.
-    client.force_login(world.leader)
-    queue = client.get(reverse("concerns:queue"), {"queue": "unassigned"})
-    assert f"#{concern.pk} " in queue.content.decode()
-    response = client.post(
-        reverse("concerns:assign", args=[concern.pk]), {"assignee": world.liaison.pk}
-    )
-    assert response.status_code == 302
+    # It went straight to the family's liaison (their caseload); the site leader sees it too.
     concern.refresh_from_db()
     assert concern.assignee == world.liaison and concern.status == Status.ASSIGNED
+    client.force_login(world.leader)
+    queue = client.get(reverse("concerns:queue"), {"queue": "all"})
+    assert f"#{concern.pk} " in queue.content.decode()
 
     # The liaison finds it in her queue, starts work and plans a mediation meeting.
     client.force_login(world.liaison)

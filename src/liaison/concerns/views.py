@@ -222,7 +222,8 @@ def district_settings(request):
         {
             "district": district,
             "districts": districts,
-            "categories": district_categories,
+            # The same rows as the triage table (read once).
+            "categories": [form.instance for form in triage_forms],
             "triage_forms": triage_forms,
             "new_form": new_form,
             "targets": targets,

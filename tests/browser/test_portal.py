@@ -34,6 +34,14 @@ def sign_in_by_text(page, gateway, phone, *, remember=False):
     page.locator("form:not(.portal-lang):not(.portal-out) button[type=submit]").click()
 
 
+def open_menu(page, name="Menu"):
+    """On a phone the portal's menu is folded behind its button: open it as a person would."""
+    button = page.get_by_role("button", name=name)
+    expect(button).to_have_attribute("aria-expanded", "false")
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+
+
 def test_a_vietnamese_guardian_signs_in_reads_and_replies(phone_page, world, sms_gateway):
     from liaison.messaging import services as messaging
     from liaison.messaging.models import Message, Rendering
@@ -54,6 +62,7 @@ def test_a_vietnamese_guardian_signs_in_reads_and_replies(phone_page, world, sms
         f"Xin chào, {guardian.full_name}"
     )
     expect(phone_page.locator("html")).to_have_attribute("lang", "vi")
+    open_menu(phone_page, "Trình đơn")
     expect(
         phone_page.get_by_role("navigation").get_by_role("link", name="Con của tôi")
     ).to_be_visible()
@@ -82,6 +91,7 @@ def test_a_vietnamese_guardian_signs_in_reads_and_replies(phone_page, world, sms
     # An invitation, as events sent it and messaging put it into Vietnamese: she answers yes, for
     # two, and asks for a Vietnamese interpreter.
     invitation = invite_with_vietnamese_text(world)
+    open_menu(phone_page, "Trình đơn")
     phone_page.get_by_role("navigation").get_by_role("link", name="Sự kiện").click()
     phone_page.get_by_role("link", name="Đêm toán học gia đình").click()
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Đêm toán học gia đình")
@@ -105,6 +115,7 @@ def test_a_vietnamese_guardian_signs_in_reads_and_replies(phone_page, world, sms
 
     # She looks for a food bank near home.
     import_directory()
+    open_menu(phone_page, "Trình đơn")
     phone_page.get_by_role("navigation").get_by_role("link", name="Tìm trợ giúp").click()
     phone_page.get_by_label("Quý vị cần gì?").select_option("food")
     phone_page.get_by_role("button", name="Tìm kiếm").click()
@@ -340,3 +351,38 @@ def test_portal_reads_without_javascript(browser, live_server, world, settings):
         context.close()
     finally:
         gateway.close()
+
+
+def test_the_portal_menu_folds_behind_a_button_on_a_375px_phone(page, browser, world, sms_gateway):
+    """On a 375 px phone the menu takes one line (a "Menu" button) until opened; on a laptop it is
+    open with no button; both pass axe."""
+    guardian = world.caseload_family.guardians.first()
+    guardian.preferred_language = "en"
+    guardian.save()
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, locale="en-US"
+    )
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    phone.base_url = page.base_url
+    for screen, folded in ((phone, True), (page, False)):
+        sign_in_by_text(screen, sms_gateway, guardian.phone)
+        expect(screen).to_have_url(re.compile(r"/family/$"))
+        nav = screen.get_by_role("navigation", name="Family portal")
+        button = screen.locator(".portal-menu-button")
+        if folded:
+            expect(button).to_be_visible()
+            expect(nav).to_be_hidden()
+            assert axe_violations(screen) == []
+            open_menu(screen)
+            link = nav.get_by_role("link", name="My children")
+            expect(link).to_be_visible()
+            assert axe_violations(screen) == []
+            link.click()
+            expect(screen).to_have_url(re.compile(r"/family/children/$"))
+            expect(nav).to_be_hidden()  # folded again on the next page
+        else:
+            expect(button).to_be_hidden()
+            expect(nav.get_by_role("link", name="My children")).to_be_visible()
+            assert axe_violations(screen) == []
+    context.close()

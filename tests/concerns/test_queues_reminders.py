@@ -86,7 +86,9 @@ def test_leader_hands_an_absent_liaisons_concerns_to_a_colleague(client, world):
         cf.concern(world.site_family, assignee=world.liaison, category="health"),
     ]
     done = cf.concern(world.caseload_family, assignee=world.liaison, category="transport")
-    services.change_status(concern=done, status="closed", by=world.liaison)
+    services.change_status(
+        concern=done, status="closed", by=world.liaison, closed_reason="duplicate"
+    )
     client.force_login(world.leader)
     response = client.post(
         reverse("concerns:reassign_all"), {"from_user": world.liaison.pk, "to_user": colleague.pk}

@@ -20,6 +20,9 @@ class Urgency(models.TextChoices):
     LOW = "low", _("Low")
 
 
+# Urgencies that tell the liaison and the site leader at once when a concern is raised.
+PRESSING_URGENCIES = frozenset({Urgency.URGENT, Urgency.HIGH})
+
 # Default service targets (hours until due) a district starts with.
 DEFAULT_TARGET_HOURS = {
     Urgency.URGENT: 24,
@@ -38,6 +41,21 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
 
+
+class ClosedReason(models.TextChoices):
+    """Why a concern was closed without an outcome (closing asks for one or the other)."""
+
+    NO_RESPONSE = "no_response", _("The family stopped responding")
+    WITHDRAWN = "withdrawn", _("The family withdrew it")
+    DUPLICATE = "duplicate", _("A duplicate of another concern")
+    REFERRED = "referred", _("Handed to another service")
+    IN_ERROR = "in_error", _("Raised in error")
+
+
+# The form and the service refuse a close with neither, and name the field.
+CLOSE_NEEDS_OUTCOME = _(
+    "Say what came of the concern in “Outcome”, or choose why it was closed without one."
+)
 
 OPEN_STATUSES = [
     Status.NEW,
@@ -168,5 +186,19 @@ DEFAULT_CATEGORIES = [
     ("other", _("Other")),
 ]
 _STANDARD_LABELS = dict(DEFAULT_CATEGORIES)
+# The district table's starting rows: a concern of these kinds, raised by a family, is high and due
+# in one school day (the district admin can change it). A district that adds its own "Bullying",
+# "Safety" or "Discrimination" category gets the same by its code.
+PRESSING_CATEGORIES = frozenset({"bullying_safety", "bullying", "safety", "discrimination"})
+
+
+def default_triage(code: str) -> tuple[str, int | None]:
+    """(urgency, school days to respond or None for the urgency's service target) a category of
+    this code starts with."""
+    if code in PRESSING_CATEGORIES:
+        return Urgency.HIGH, 1
+    return Urgency.NORMAL, None
+
+
 # Standard categories that are about a member of staff (ConcernCategory.about_staff).
 ABOUT_STAFF_CATEGORIES = frozenset({"conflict_staff"})

@@ -4,7 +4,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.concerns.choices import Satisfaction, Source, Status, Urgency
+from liaison.concerns.choices import (
+    CLOSE_NEEDS_OUTCOME,
+    ClosedReason,
+    Satisfaction,
+    Source,
+    Status,
+    Urgency,
+)
 from liaison.concerns.models import ConcernCategory, Contact, MediationMeeting
 from liaison.core.languages import LanguageField
 from liaison.people.choices import Role
@@ -81,8 +88,18 @@ class ConcernForm(forms.Form):
 
 class FromMessageForm(forms.Form):
     category = forms.ModelChoiceField(queryset=ConcernCategory.objects.none(), label=_("Category"))
-    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.NORMAL, label=_("Urgency"))
-    assign_to_me = forms.BooleanField(required=False, initial=True, label=_("Assign to me"))
+    # Empty: the district's table says (bullying or safety is high and due the next school day).
+    urgency = forms.ChoiceField(
+        choices=[("", _("As the district sets it for the category")), *Urgency.choices],
+        required=False,
+        label=_("Urgency"),
+    )
+    assign_to_me = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Assign to me"),
+        help_text=_("Otherwise it goes to the family's liaison, or their school's liaison team."),
+    )
 
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,9 +122,31 @@ class ConcernEditForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices, label=_("New status"))
     outcome = forms.CharField(max_length=200, required=False, label=_("Outcome"))
+    closed_reason = forms.ChoiceField(
+        choices=[("", "—"), *ClosedReason.choices],
+        required=False,
+        label=_("Closed without an outcome because"),
+        help_text=_("When closing: give the outcome above, or choose why there is none."),
+    )
     resolution_summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Resolution summary")
     )
+
+    def __init__(self, *args, current_outcome="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_outcome = current_outcome
+
+    def clean(self):
+        data = super().clean()
+        outcome = (data.get("outcome") or "").strip()
+        if (
+            data.get("status") == Status.CLOSED
+            and not outcome
+            and not self.current_outcome
+            and not data.get("closed_reason")
+        ):
+            self.add_error("outcome", CLOSE_NEEDS_OUTCOME)
+        return data
 
 
 class AssignForm(forms.Form):
@@ -253,6 +292,24 @@ class CategoryForm(forms.ModelForm):
     class Meta:
         model = ConcernCategory
         fields = ["label", "order", "is_active"]
+
+
+class CategoryTriageForm(forms.ModelForm):
+    """One row of the district's triage table: what a family's concern of this kind is."""
+
+    due_school_days = forms.IntegerField(
+        min_value=1, max_value=20, required=False, label=_("Due in (school days)")
+    )
+
+    class Meta:
+        model = ConcernCategory
+        fields = ["urgency", "due_school_days"]
+
+
+# Only the district's own rows, none added here (a category is added by its own form).
+CategoryTriageFormSet = forms.modelformset_factory(
+    ConcernCategory, form=CategoryTriageForm, extra=0, edit_only=True
+)
 
 
 class NewCategoryForm(forms.Form):

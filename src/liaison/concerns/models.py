@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from liaison.concerns.choices import (
     OPEN_STATUSES,
     WAITING_STATUSES,
+    ClosedReason,
     ContactKind,
     ReminderKind,
     Satisfaction,
@@ -41,6 +43,18 @@ class ConcernCategory(models.Model):
         _("about a member of staff"),
         default=False,
         help_text=_("Concerns of this category are kept from teachers and interpreters."),
+    )
+    # The district's triage table: what a concern of this kind is when a family raises it (staff
+    # who record one choose its urgency themselves).
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    due_school_days = models.PositiveSmallIntegerField(
+        _("due in (school days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Leave empty to use the urgency's service target."),
     )
 
     class Meta:
@@ -167,6 +181,12 @@ class Concern(TrackedModel):
     due_at = models.DateTimeField(_("due"))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    closed_reason = models.CharField(
+        _("closed without an outcome because"),
+        max_length=16,
+        choices=ClosedReason.choices,
+        blank=True,
+    )
     resolution_summary = models.TextField(_("resolution summary"), blank=True)
     satisfaction = models.CharField(
         _("family satisfied"), max_length=8, choices=Satisfaction.choices, blank=True
@@ -254,6 +274,7 @@ class ConcernChange(models.Model):
         "urgency": _("urgency"),
         "students": _("children"),
         "outcome": _("outcome"),
+        "closed_reason": _("reason for closing"),
         "resolution_summary": _("resolution summary"),
         "satisfaction": _("satisfaction"),
         "agreements": _("agreements"),

@@ -11,22 +11,26 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from liaison.concerns.choices import (
     ABOUT_STAFF_CATEGORIES,
+    CLOSE_NEEDS_OUTCOME,
     DEFAULT_CATEGORIES,
     DEFAULT_TARGET_HOURS,
     OPEN_STATUSES,
+    PRESSING_URGENCIES,
     SATISFACTION_KEYWORDS,
     TRANSITIONS,
+    ClosedReason,
     ReminderKind,
     Satisfaction,
     Source,
     Status,
     Urgency,
+    default_triage,
 )
 from liaison.concerns.models import (
     Concern,
@@ -66,6 +70,8 @@ def ensure_district_defaults(district) -> None:
                 label=str(label),
                 order=i * 10,
                 about_staff=code in ABOUT_STAFF_CATEGORIES,
+                urgency=default_triage(code)[0],
+                due_school_days=default_triage(code)[1],
             )
             for i, (code, label) in enumerate(DEFAULT_CATEGORIES)
         ]
@@ -90,6 +96,38 @@ def target_hours(district, urgency) -> int:
 
 def due_at_for(district, urgency, start=None) -> dt.datetime:
     return (start or timezone.now()) + dt.timedelta(hours=target_hours(district, urgency))
+
+
+# A due date in school days falls at the end of that school day, in the family's school's zone.
+SCHOOL_DAY_ENDS = dt.time(17, 0)
+
+
+def school_days_after(start: dt.datetime, days: int, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The end of the `days`-th school day after `start`'s day (weekends skipped): a concern raised
+    on Friday or Saturday with one school day is due on Monday."""
+    day = start.astimezone(zone).date()
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return dt.datetime.combine(day, SCHOOL_DAY_ENDS, tzinfo=zone)
+
+
+def household_zone(household) -> zoneinfo.ZoneInfo:
+    if household.site_id:
+        return household.site.zone
+    return zoneinfo.ZoneInfo(household.district.time_zone)
+
+
+def triage(*, category: ConcernCategory, household, start: dt.datetime) -> tuple[str, dt.datetime]:
+    """(urgency, due) the district's table gives a concern of this category raised at `start`."""
+    urgency = category.urgency or Urgency.NORMAL
+    if category.due_school_days:
+        return urgency, school_days_after(
+            start, category.due_school_days, household_zone(household)
+        )
+    return urgency, due_at_for(household.district, urgency, start)
 
 
 def _category(district, category) -> ConcernCategory:
@@ -141,7 +179,7 @@ def raise_concern(
     guardian=None,
     students=(),
     language: str | None = None,
-    urgency: str = Urgency.NORMAL,
+    urgency: str | None = None,
     contact_preference: str = "",
     assignee=None,
     source_message_id: int | None = None,
@@ -150,9 +188,13 @@ def raise_concern(
     """Open a concern for a household. The family portal calls this with raised_by=None, guardian set.
 
     category: a ConcernCategory of the household's district, or its code ("bullying_safety").
-    The due date follows the district's service target for the urgency.
+    urgency: chosen by staff, the due date then follows the district's service target for it; None
+    (a family's concern) takes urgency and due date from the district's triage table (the category).
+    A concern from the family (portal, message) with nobody assigned goes to the family's liaison,
+    else to the least loaded liaison of their children's schools (route_to_liaison).
     subject_staff: the member of staff the concern is about, if the family or staff name one; they
     never see it. A concern about staff is routed by route_about_staff (assignee, leaders told).
+    High and urgent concerns are told at once to their assignee and the site leaders.
     """
     district = household.district
     errors = {}
@@ -160,7 +202,7 @@ def raise_concern(
         errors["description"] = _("Describe the concern.")
     if source not in Source.values:
         errors["source"] = _("Unknown source.")
-    if urgency not in Urgency.values:
+    if urgency is not None and urgency not in Urgency.values:
         errors["urgency"] = _("Unknown urgency.")
     if guardian is not None and guardian.household_id != household.pk:
         errors["guardian"] = _("This guardian is not in the household.")
@@ -180,6 +222,10 @@ def raise_concern(
         )
     with transaction.atomic():
         now = timezone.now()
+        if urgency is None:
+            urgency, due_at = triage(category=category, household=household, start=now)
+        else:
+            due_at = due_at_for(district, urgency, now)
         concern = Concern.objects.create(
             district=district,
             household=household,
@@ -191,7 +237,7 @@ def raise_concern(
             language=language,
             urgency=urgency,
             contact_preference=contact_preference,
-            due_at=due_at_for(district, urgency, now),
+            due_at=due_at,
             source_message_id=source_message_id,
             subject_staff=subject_staff,
             created_at=now,
@@ -211,7 +257,121 @@ def raise_concern(
             assign_concern(concern=concern, assignee=assignee, by=raised_by)
         if concern.is_about_staff:
             route_about_staff(concern=concern, by=raised_by)
+        elif assignee is None and source in FAMILY_SOURCES:
+            route_to_liaison(concern=concern)
+        if urgency in PRESSING_URGENCIES:
+            concern.refresh_from_db(fields=["assignee", "status"])
+            tell_pressing_concern(concern=concern, raised_by=raised_by)
     return concern
+
+
+# Concerns that come from the family themselves (the portal, a text or an email made a concern):
+# routed to their liaison when nobody is named.
+FAMILY_SOURCES = frozenset({Source.PORTAL, Source.MESSAGE})
+
+
+def route_to_liaison(*, concern):
+    """Give a family's concern to their liaison: the household's caseload liaison, else the least
+    loaded liaison of their children's schools (fewest open concerns, then the longest-serving
+    account). Returns the assignee, or None when the schools have no liaison (the concern waits
+    in the team's "Unassigned" queue)."""
+    from django.db.models import Count, Q
+
+    from liaison.people.choices import AssignmentRole, Role
+    from liaison.people.models import HouseholdAssignment
+
+    assignment = (
+        HouseholdAssignment.objects.current()
+        .filter(household_id=concern.household_id, role=AssignmentRole.LIAISON)
+        .filter(staff__is_active=True)
+        .exclude(staff_id=concern.subject_staff_id)
+        .select_related("staff")
+        .order_by("started_on", "pk")
+        .first()
+    )
+    liaison = assignment.staff if assignment is not None else None
+    if liaison is None:
+        liaison = (
+            _staff_with(Role.LIAISON, site_id__in=_household_site_ids(concern.household))
+            .exclude(pk=concern.subject_staff_id)
+            .annotate(
+                load=Count(
+                    "assigned_concerns",
+                    filter=Q(assigned_concerns__status__in=OPEN_STATUSES),
+                    distinct=True,
+                )
+            )
+            .order_by("load", "pk")
+            .first()
+        )
+    if liaison is None:
+        return None
+    assign_concern(concern=concern, assignee=liaison, by=None)
+    return liaison
+
+
+def _pressing_recipients(concern, raised_by) -> list:
+    """Who hears of a high or urgent concern at once: its assignee and the leaders of the family's
+    schools (the district admins when the schools have none); never the person it is about nor the
+    one who raised it. A concern about staff has told its leaders already (route_about_staff)."""
+    from liaison.people.choices import Role
+
+    ids = []
+    if concern.assignee_id is not None:
+        ids.append(concern.assignee_id)
+    if not concern.is_about_staff:
+        leaders = _staff_with(Role.SITE_LEADER, site_id__in=_household_site_ids(concern.household))
+        if not leaders.exists():
+            leaders = _staff_with(Role.DISTRICT_ADMIN, district_id=concern.district_id)
+        ids += list(leaders.values_list("pk", flat=True))
+    skip = {concern.subject_staff_id, getattr(raised_by, "pk", None)}
+    return [pk for pk in dict.fromkeys(ids) if pk not in skip]
+
+
+def tell_pressing_concern(*, concern, raised_by=None) -> list[int]:
+    """Tell the assignee and the site leaders of a high or urgent concern, once (each notice is
+    keyed by concern and person), as soon as the concern is saved. Returns who will be told."""
+    ids = _pressing_recipients(concern, raised_by)
+    if ids:
+        transaction.on_commit(lambda: _send_pressing_notices(concern.pk, ids))
+    return ids
+
+
+def _send_pressing_notices(concern_pk, user_ids) -> None:
+    from django.conf import settings
+
+    from liaison.people.models import User
+
+    concern = Concern.objects.select_related(
+        "household__site", "household__district", "category", "assignee"
+    ).get(pk=concern_pk)
+    base = settings.PUBLIC_URL
+    zone = household_zone(concern.household)
+    for user in User.objects.filter(pk__in=user_ids, is_active=True):
+        if concern_policy.is_subject(user, concern):
+            continue
+        with translation.override(user.interface_language or settings.LANGUAGE_CODE):
+            due = formats.date_format(concern.due_at.astimezone(zone), "DATETIME_FORMAT")
+            notify_staff(
+                user,
+                district=concern.district_id,
+                subject=_("%(urgency)s concern: %(household)s")
+                % {"urgency": Urgency(concern.urgency).label, "household": concern.household},
+                body=_(
+                    "%(household)s raised a concern (%(category)s). Urgency: %(urgency)s, due "
+                    "%(due)s. Assigned to: %(assignee)s.\n%(url)s"
+                )
+                % {
+                    "household": concern.household,
+                    "category": concern.category.display_label,
+                    "urgency": Urgency(concern.urgency).label,
+                    "due": due,
+                    "assignee": concern.assignee or _("the site team (unassigned)"),
+                    "url": base + concern.get_absolute_url(),
+                },
+                key=f"concern-pressing-{concern.pk}-{user.pk}",
+            )
+    staff_notices.send_now()
 
 
 def _is_staff_of(user, district) -> bool:
@@ -345,12 +505,13 @@ def _tell_about_staff_concern(concern_pk, user_ids) -> None:
 
 
 def raise_concern_from_message(
-    *, message, by, category="other", urgency=Urgency.NORMAL, students=()
+    *, message, by, category="other", urgency=None, students=(), assignee=None
 ) -> Concern:
     """Turn a family's message (messaging.Message) into a concern in one step.
 
     The description is the message in the family's words and language; a message becomes at most
-    one concern (the second call returns the first concern).
+    one concern (the second call returns the first concern). Without an urgency it takes the
+    district's table's for the category; without an assignee it goes to the family's liaison.
     """
     existing = Concern.objects.filter(source_message_id=message.pk).first()
     if existing is not None:
@@ -368,6 +529,7 @@ def raise_concern_from_message(
             language=getattr(message, "source_language", None) or household.primary_language,
             urgency=urgency,
             source_message_id=message.pk,
+            assignee=assignee,
         )
     except IntegrityError:
         return Concern.objects.get(source_message_id=message.pk)
@@ -428,13 +590,22 @@ def transition_refusal(concern, status, *, resolution_summary="") -> str | None:
     return None
 
 
-def change_status(*, concern, status, by, outcome="", resolution_summary="") -> Concern:
-    """Move a concern along the status machine; a refused move raises ValidationError with the reason."""
+def change_status(
+    *, concern, status, by, outcome="", resolution_summary="", closed_reason=""
+) -> Concern:
+    """Move a concern along the status machine; a refused move raises ValidationError with the reason.
+
+    Closing asks what came of the concern (its outcome) or why it was closed without one."""
+    outcome = (outcome or "").strip()
+    if closed_reason and closed_reason not in ClosedReason.values:
+        raise ValidationError({"closed_reason": _("Choose a reason from the list.")})
     with transaction.atomic():
         concern = Concern.objects.select_for_update().get(pk=concern.pk)
         reason = transition_refusal(concern, status, resolution_summary=resolution_summary)
         if reason:
             raise ValidationError({"status": reason})
+        if status == Status.CLOSED and not (outcome or concern.outcome or closed_reason):
+            raise ValidationError({"outcome": str(CLOSE_NEEDS_OUTCOME)})
         old = Status(concern.status)
         now = timezone.now()
         reopening = old in (Status.RESOLVED, Status.CLOSED) and status in OPEN_STATUSES
@@ -457,6 +628,17 @@ def change_status(*, concern, status, by, outcome="", resolution_summary="") -> 
             )
             concern.resolution_summary = resolution_summary
             fields.append("resolution_summary")
+        if status == Status.CLOSED and closed_reason and closed_reason != concern.closed_reason:
+            _log(
+                concern,
+                by=by,
+                action="changed",
+                field="closed_reason",
+                old=ClosedReason(concern.closed_reason).label if concern.closed_reason else "",
+                new=ClosedReason(closed_reason).label,
+            )
+            concern.closed_reason = closed_reason
+            fields.append("closed_reason")
         if status == Status.RESOLVED:
             concern.resolved_at = now
             fields.append("resolved_at")

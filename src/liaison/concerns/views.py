@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,10 +15,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.concerns import services
-from liaison.concerns.choices import TRANSITIONS, Status, Urgency
+from liaison.concerns.choices import TRANSITIONS, Status, Urgency, default_triage
 from liaison.concerns.forms import (
     AssignForm,
     CategoryForm,
+    CategoryTriageFormSet,
     ConcernEditForm,
     ConcernForm,
     FollowUpActionForm,
@@ -143,6 +145,12 @@ def district_settings(request):
         raise Http404
     services.ensure_district_defaults(district)
     new_form = NewCategoryForm(request.POST if request.POST.get("action") == "add" else None)
+    district_categories = ConcernCategory.objects.filter(district=district)
+    triage_forms = CategoryTriageFormSet(
+        request.POST if request.POST.get("action") == "triage" else None,
+        queryset=district_categories,
+        prefix="triage",
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "add" and new_form.is_valid():
@@ -153,9 +161,22 @@ def district_settings(request):
             if ConcernCategory.objects.filter(district=district, code=code).exists():
                 new_form.add_error("label", _("This category exists already."))
             else:
-                ConcernCategory.objects.create(district=district, code=code, label=label, order=500)
+                urgency, days = default_triage(code)
+                ConcernCategory.objects.create(
+                    district=district,
+                    code=code,
+                    label=label,
+                    order=500,
+                    urgency=urgency,
+                    due_school_days=days,
+                )
                 messages.success(request, _("Category added."))
                 return redirect(f"{request.path}?district={district.pk}")
+        elif action == "triage" and triage_forms.is_valid():
+            with transaction.atomic():
+                triage_forms.save()
+            messages.success(request, _("Urgency by category saved."))
+            return redirect(f"{request.path}?district={district.pk}")
         elif action == "toggle":
             category = get_object_or_404(
                 ConcernCategory, district=district, pk=request.POST.get("category")
@@ -201,7 +222,9 @@ def district_settings(request):
         {
             "district": district,
             "districts": districts,
-            "categories": ConcernCategory.objects.filter(district=district),
+            # The same rows as the triage table (read once).
+            "categories": [form.instance for form in triage_forms],
+            "triage_forms": triage_forms,
             "new_form": new_form,
             "targets": targets,
             "category_form": CategoryForm,
@@ -328,10 +351,9 @@ def from_message(request, pk):
             message=message,
             by=request.user,
             category=form.cleaned_data["category"],
-            urgency=form.cleaned_data["urgency"],
+            urgency=form.cleaned_data["urgency"] or None,
+            assignee=request.user if form.cleaned_data["assign_to_me"] else None,
         )
-        if form.cleaned_data["assign_to_me"]:
-            services.assign_concern(concern=concern, assignee=request.user, by=request.user)
         messages.success(request, _("The message is now a concern."))
         return redirect(concern)
     return render(
@@ -374,7 +396,8 @@ def _detail_context(request, concern, **forms):
     )
     allowed = sorted(TRANSITIONS[Status(concern.status)], key=Status.values.index)
     status_form = forms.get("status_form") or StatusForm(
-        initial={"resolution_summary": concern.resolution_summary, "outcome": concern.outcome}
+        initial={"resolution_summary": concern.resolution_summary, "outcome": concern.outcome},
+        current_outcome=concern.outcome,
     )
     status_form.fields["status"].choices = [(s, Status(s).label) for s in allowed]
     return {
@@ -455,7 +478,7 @@ def _rerender(request, concern, **forms):
 @require_POST
 def change_status(request, pk):
     concern = policy.open_concern(request, pk, Want.EDIT)
-    form = StatusForm(request.POST)
+    form = StatusForm(request.POST, current_outcome=concern.outcome)
     if form.is_valid():
         try:
             services.change_status(concern=concern, by=request.user, **form.cleaned_data)

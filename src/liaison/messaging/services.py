@@ -394,6 +394,13 @@ class Preview:
     untranslated_languages: list = field(default_factory=list)  # [(tag, count)]
 
 
+def announcement_families(*, district, audience: Audience, user=None) -> int:
+    """How many families (households) an announcement's audience selects."""
+    return (
+        audience.guardians(district=district, user=user).values("household_id").distinct().count()
+    )
+
+
 def preview_announcement(
     *,
     district,

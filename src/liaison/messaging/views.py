@@ -17,7 +17,7 @@ from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
 from liaison.core.policy import messaging as mpolicy
 from liaison.language.services import translate_replies_for_staff
-from liaison.messaging import registry, services
+from liaison.messaging import progress, registry, services
 from liaison.messaging.choices import (
     Channel,
     ConversationStatus,
@@ -396,6 +396,9 @@ def _back_to_thread(delivery):
 
 # --- announcements -------------------------------------------------------------------------------
 
+# Sending to more families than this asks "Yes, send to N families" first.
+CONFIRM_FAMILIES_ABOVE = 50
+
 
 def _announcer_district(user):
     if not mpolicy.can_announce(user):
@@ -432,10 +435,16 @@ def announcements(request):
                 filter=Q(deliveries__state__in=[DeliveryState.SENT, DeliveryState.DELIVERED]),
             ),
             failed=Count("deliveries", filter=Q(deliveries__state=DeliveryState.FAILED)),
+            waiting=Count("deliveries", filter=Q(deliveries__state__in=progress.WAITING)),
+            not_sent=Count("deliveries", filter=Q(deliveries__state__in=progress.NOT_SENT)),
         )
         .order_by("-created_at")
     )
     page = Paginator(items, 25).get_page(request.GET.get("page"))
+    for m in page:
+        m.progress = progress.announcement_progress(
+            m, waiting=m.waiting, sent=m.sent, failed=m.failed, not_sent=m.not_sent
+        )
     return render(request, "messaging/announcements.html", {"page": page, "district": district})
 
 
@@ -450,11 +459,23 @@ def announcement_new(request):
     initial = {k: request.GET[k] for k in ("source", "source_param", "subject") if k in request.GET}
     form = AnnouncementForm(request.POST or None, initial=initial, sites=sites, saved=saved)
     preview = None
+    confirm = None
     if request.method == "POST" and form.is_valid():
         audience = form.audience()
         if not policy.access_for(user).is_admin and not audience.sites:
             audience.sites = list(sites.values_list("pk", flat=True))
-        if "send" in request.POST:
+        families = (
+            services.announcement_families(district=district, audience=audience, user=user)
+            if "send" in request.POST
+            else 0
+        )
+        if families > CONFIRM_FAMILIES_ABOVE and request.POST.get("confirm_families") != str(
+            families
+        ):
+            # A large send is confirmed on the server with its count: the form comes back with
+            # everything typed and a "Yes, send to N families" button (asked again if N changes).
+            confirm = families
+        elif "send" in request.POST:
             message = services.send_announcement(
                 district=district,
                 audience=audience,
@@ -483,9 +504,13 @@ def announcement_new(request):
             source_language=user.interface_language or "en",
         )
     template = "messaging/announcement_form.html"
-    if is_htmx(request) and preview is not None:
+    if is_htmx(request) and preview is not None and confirm is None:
         template += "#preview"
-    return render(request, template, {"form": form, "preview": preview, "district": district})
+    return render(
+        request,
+        template,
+        {"form": form, "preview": preview, "district": district, "confirm": confirm},
+    )
 
 
 def _announcement_or_404(user, pk):
@@ -537,6 +562,9 @@ def announcement(request, pk):
         "messaging/announcement.html",
         {
             "message": message,
+            "progress": progress.announcement_progress(
+                message, **progress.counts_by_state(by_state)
+            ),
             "by_state": sorted((state_names.get(k, k), n) for k, n in by_state.items()),
             "by_channel": sorted((channel_names.get(k, k), n) for k, n in by_channel.items()),
             "failure_groups": [

@@ -1,5 +1,7 @@
 """Staff workspace: my caseload, household search, and the household, guardian and student pages."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -133,7 +135,7 @@ def household(request, pk):
 def _read_members(household, *, children: bool) -> None:
     """Prefetch the household's guardians (active first, by name) and, for a viewer who sees every
     child, its students (by name, with their enrolments' sites and their programmes)."""
-    lookups = [
+    lookups: list[Prefetch[Any, Any, Any]] = [
         Prefetch(
             "guardians",
             Guardian.objects.order_by("-is_active", "family_name", "given_name"),

@@ -314,13 +314,14 @@ def with_caseload_answer(qs: QuerySet[Any], user: Person, household: str = "pk")
     checks that follow (scope, break the glass, full view) ask the database nothing more."""
     if not access_for(user).is_liaison:
         return qs
-    return qs.annotate(
+    annotated: QuerySet[Any] = qs.annotate(
         policy_on_caseload=Exists(
             model("people.HouseholdAssignment")
             .objects.current()
             .filter(household_id=OuterRef(household), staff=user, role=AssignmentRole.LIAISON)
         )
     )
+    return annotated
 
 
 def remember_caseload(user: Person, found: Record, household_id: int | None) -> None:

@@ -12,6 +12,7 @@ in a transaction rolled back at its end.
 """
 
 import datetime as dt
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -46,7 +47,7 @@ CEILING = {
     "audit:break_glass": 5,
     "audit:household_erase": 5,
     "audit:household_export": 6,
-    "concerns:contacts": 12,
+    "concerns:contacts": 9,
     "concerns:detail": 15,
     "concerns:detail_json": 7,
     "concerns:from_message": 10,
@@ -98,21 +99,21 @@ CEILING = {
     "messaging:announcement_new": 6,
     "messaging:announcements": 5,
     "messaging:attachment": 8,
-    "messaging:conversation": 24,
-    "messaging:conversation_messages": 20,
-    "messaging:household_write": 27,
-    "messaging:household_write_own": 17,
+    "messaging:conversation": 16,
+    "messaging:conversation_messages": 12,
+    "messaging:household_write": 19,
+    "messaging:household_write_own": 16,
     "messaging:inbox": 5,
     "messaging:unmatched": 4,
     "people:caseload": 6,
     "people:guardian": 12,
     "people:guardian_edit": 6,
     "people:guardian_new": 7,
-    "people:household": 39,  # +1: the tasks feed of the timeline
+    "people:household": 29,  # the tasks feed of the timeline
     "people:household_assign": 7,
     "people:household_edit": 8,
     "people:household_new": 4,
-    "people:household_timeline": 18,  # +1: the tasks feed
+    "people:household_timeline": 14,  # the tasks feed
     "people:search": 3,
     "people:student": 13,
     "people:student_edit": 9,
@@ -139,9 +140,6 @@ CEILING = {
 # Lists read through OnePassPaginator skip COUNT(*) while they fit on one page: past a page (50
 # rows) they count once more, a fixed +1 that does not grow further.
 PAGED = {"people:caseload", "messaging:inbox", "concerns:contacts"}
-# Not yet found: the household page asks 3 more queries at 50 when the thread pages ran before it
-# in the same run (alone it is 38 at 5 and at 50).
-KNOWN_GROWTH = {"people:household"}
 
 
 def _pages():
@@ -264,6 +262,15 @@ class Grower:
             events.respond(invitation=invited, answer="yes")
 
 
+def just_seen(client):
+    """Mark the client's session as seen now. SessionTimeoutMiddleware writes the last-seen time
+    once a minute (a savepoint, an update, a release in a test's transaction): in a run longer than
+    a minute that write lands in some measured request, and it is no page's own cost."""
+    session = client.session
+    session["liaison_seen"] = int(time.time())
+    session.save()
+
+
 def _measure(clients, world):
     counts = {}
     for name, (role, relationship) in PAGES.items():
@@ -273,6 +280,7 @@ def _measure(clients, world):
         else:
             url = reverse(name, args=ROWS[name].args(world, family(world, relationship)))
         client.get(url)  # what a first request fills once (content types, the site) is not counted
+        just_seen(client)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, f"{role} {name} {url}: {response.status_code}"
@@ -315,8 +323,6 @@ def test_every_staff_page_is_measured():
 def test_page_cost_does_not_grow_with_the_data(costs, name):
     small, large = costs[name]
     role = PAGES[name][0]
-    if name in KNOWN_GROWTH and large != small:
-        pytest.xfail(f"{name}: {small} queries at {SMALL}, {large} at {LARGE} (see KNOWN_GROWTH)")
     assert large == small + (1 if name in PAGED and large > small else 0), (
         f"{name} as {role}: {small} queries with {SMALL} of everything, {large} with {LARGE}"
     )

@@ -223,6 +223,15 @@ class FollowUpActionForm(forms.Form):
         )
 
 
+def _offer(field: forms.ModelChoiceField, rows) -> None:
+    """Show these rows, already read, as the field's choices; its queryset still checks what is
+    sent (a ModelChoiceField would read its queryset again to list them)."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = empty + [
+        (field.prepare_value(row), field.label_from_instance(row)) for row in rows
+    ]
+
+
 class ContactForm(forms.ModelForm):
     """The short form on the household page: what happened, with whom, what next."""
 
@@ -249,10 +258,17 @@ class ContactForm(forms.ModelForm):
             "follow_up_on": DateInput(),
         }
 
-    def __init__(self, *args, household, concerns, **kwargs):
+    def __init__(self, *args, household, concerns, concerns_read=None, **kwargs):
+        """`concerns`: the open concerns one may pick (a queryset, which checks the answer);
+        `concerns_read`: the same rows when the page has read them already (the household
+        page's panel lists them), so the choices cost no query of their own."""
         super().__init__(*args, **kwargs)
         self.fields["guardian"].queryset = household.guardians.filter(is_active=True)
+        # Offered from the household's guardians (prefetched on the household page).
+        _offer(self.fields["guardian"], [g for g in household.guardians.all() if g.is_active])
         self.fields["concern"].queryset = concerns
+        if concerns_read is not None:
+            _offer(self.fields["concern"], concerns_read)
         self.fields["interpreter"].queryset = staff_choices(
             household.district, roles=[Role.INTERPRETER]
         )

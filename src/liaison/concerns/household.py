@@ -21,24 +21,35 @@ from liaison.core.pages import TimelineEntry
 from liaison.core.policy import concerns as concern_policy
 
 
-def contact_form(request, household, data=None):
-    """The short contact form, offering the family's open concerns this person can open."""
-    concerns = (
+def open_concerns(request, household):
+    """The family's open concerns this person can open, soonest due first."""
+    return (
         Concern.objects.visible_to(request.user)
         .filter(household=household, status__in=OPEN_STATUSES)
-        .select_related("category", "household")  # each choice's label names both
+        # a choice's label names the category and the household; the panel, the assignee
+        .select_related("category", "household", "assignee")
+        .order_by("due_at")
     )
-    return ContactForm(data, household=household, concerns=concerns, prefix="contact")
+
+
+def contact_form(request, household, data=None, *, concerns_read=None):
+    """The short contact form, offering the family's open concerns this person can open."""
+    return ContactForm(
+        data,
+        household=household,
+        concerns=open_concerns(request, household),
+        concerns_read=concerns_read,
+        prefix="contact",
+    )
 
 
 def panel_context(request, household):
-    """The household page's panel: open concerns and the short contact form."""
+    """The household page's panel: open concerns and the short contact form (its choices are the
+    same concerns, read once)."""
+    concerns = list(open_concerns(request, household))
     return {
-        "form": contact_form(request, household),
-        "open_concerns": Concern.objects.visible_to(request.user)
-        .filter(household=household, status__in=OPEN_STATUSES)
-        .select_related("category", "assignee")
-        .order_by("due_at")[:10],
+        "form": contact_form(request, household, concerns_read=concerns),
+        "open_concerns": concerns[:10],
         "now": timezone.now(),
     }
 

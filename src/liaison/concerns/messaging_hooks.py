@@ -1,6 +1,7 @@
 """What the concerns app tells messaging: which notices about a concern a person may not read."""
 
-from django.db.models import Q
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from liaison.concerns.models import Concern, MediationMeeting
 from liaison.core.policy import concerns as concern_policy
@@ -9,16 +10,21 @@ from liaison.people.models import Household, User
 
 def hidden_notices(user: User, household: Household) -> Q | None:
     """messaging's message filter: the notices sent about a concern of this household that the
-    person may not open (the satisfaction question, a meeting's summary), or None."""
+    person may not open (the satisfaction question, a meeting's summary), or None.
+
+    The concerns kept from them are subqueries of the messages' own query, not a query first:
+    most people on most families are kept from none, and the page asks nothing for it."""
     scope = concern_policy.concern_filter_in(user, household)
     if scope == Q():
         return None
-    hidden = list(
-        Concern.objects.filter(household=household).exclude(scope).values_list("pk", flat=True)
-    )
-    if not hidden:
-        return None
-    meetings = MediationMeeting.objects.filter(concern_id__in=hidden).values_list("pk", flat=True)
-    return Q(related_type="concerns.concern", related_id__in=[str(pk) for pk in hidden]) | Q(
-        related_type="concerns.mediationmeeting", related_id__in=[str(pk) for pk in meetings]
+    hidden = Concern.objects.filter(household=household).exclude(scope)
+    meetings = MediationMeeting.objects.filter(concern__in=hidden.values("pk"))
+    # Message.related_id holds the id as text.
+    as_text = Cast("pk", output_field=CharField())
+    return Q(
+        related_type="concerns.concern",
+        related_id__in=hidden.annotate(related=as_text).values("related"),
+    ) | Q(
+        related_type="concerns.mediationmeeting",
+        related_id__in=meetings.annotate(related=as_text).values("related"),
     )

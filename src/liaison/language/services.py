@@ -177,23 +177,28 @@ def translate_for_staff(text: str, source: str | None, target: str, district) ->
     return StaffTranslation(rendering.body, text, source, target, method)
 
 
-def translate_replies_for_staff(messages, target: str, district) -> dict[int, dict]:
+def translate_replies_for_staff(
+    messages, target: str, district, *, detected: dict[int, str] | None = None
+) -> dict[int, dict]:
     """A thread's family replies in the reader's language, for the conversation page: by message
     pk, {"source", "result", "target"} (only "source" when the reply needs no translation, nothing
     for a blank one). What translate_for_staff answers for each, in a fixed number of queries: the
     detected languages and the memory are read once, the engine asked once per language pair.
-    A reply the memory has not seen yet is translated on its own (and remembered), once."""
+    A reply the memory has not seen yet is translated on its own (and remembered), once.
+    `detected`: the replies' detected languages by message pk, when the caller read them along with
+    the messages (then they are not read again)."""
     from liaison.language.engines import engine_for
     from liaison.language.engines.base import EngineRefused, EngineUnavailable
     from liaison.language.models import ReplyLanguage
 
     target = target or "en"
     replies = [m for m in messages if m.direction == "in" and (m.body or "").strip()]
-    detected = dict(
-        ReplyLanguage.objects.filter(message_id__in=[m.pk for m in replies]).values_list(
-            "message_id", "detected_language"
+    if detected is None:
+        detected = dict(
+            ReplyLanguage.objects.filter(message_id__in=[m.pk for m in replies]).values_list(
+                "message_id", "detected_language"
+            )
         )
-    )
     out, foreign = {}, []
     for m in replies:
         source = detected.get(m.pk) or m.source_language

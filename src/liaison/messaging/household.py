@@ -1,6 +1,6 @@
 """Messaging on the household and guardian pages: the panels, the actions, and the timeline entries."""
 
-from django.db.models import F
+from django.db.models import F, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,7 +44,8 @@ def guardian_panel_context(request, guardian) -> dict:
 def panel_context(request, household) -> dict:
     from liaison.messaging.models import Conversation
 
-    guardians = household.guardians.filter(is_active=True).order_by("family_name", "given_name")
+    # The household page's guardians, prefetched (active first, by name): no query of its own.
+    guardians = [g for g in household.guardians.all() if g.is_active]
     threads = list(
         Conversation.objects.filter(household=household)
         .select_related("staff")
@@ -69,21 +70,21 @@ def timeline_entries(household, user, *, before=None, limit=25):
     deliveries = Delivery.objects.filter(household_id_copy=household.pk)
     if before is not None:
         deliveries = deliveries.filter(created_at__lt=before)
-    message_ids = list(
-        deliveries.order_by("-created_at").values_list("message_id", flat=True).distinct()[:limit]
-    )
+    # The newest sent (by their deliveries) and received, chosen in subqueries of the one query.
+    sent = deliveries.order_by("-created_at").values("message_id")[:limit]
     inbound = Message.objects.filter(conversation__household=household, direction=Direction.IN)
     if before is not None:
         inbound = inbound.filter(created_at__lt=before)
-    inbound_ids = list(inbound.order_by("-created_at").values_list("pk", flat=True)[:limit])
-    messages = (
-        Message.objects.filter(pk__in=[*message_ids, *inbound_ids])
+    received = inbound.order_by("-created_at").values("pk")[:limit]
+    messages = list(
+        Message.objects.filter(Q(pk__in=Subquery(sent)) | Q(pk__in=Subquery(received)))
         .filter(registry.readable_messages(user, household))
         .select_related("sent_by", "guardian")
     )
     states: dict[int, list] = {}
+    sent_ids = [m.pk for m in messages if m.direction != Direction.IN]
     for mid, state, channel, name in Delivery.objects.filter(
-        household_id_copy=household.pk, message_id__in=message_ids
+        household_id_copy=household.pk, message_id__in=sent_ids
     ).values_list("message_id", "state", "channel", "guardian__given_name"):
         states.setdefault(mid, []).append(f"{name}: {channel} {state}")
     entries = []

@@ -2,7 +2,7 @@
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
@@ -132,8 +132,11 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
     # version newer than this one) shows it again rather than never.
     if version is None:
         version = services.thread_version(conversation.pk)
+    # A reply's possible opt-out and detected language come along in the same query (one-to-one).
     items = list(
-        conversation.messages.select_related("guardian", "sent_by")
+        conversation.messages.select_related(
+            "guardian", "sent_by", "possible_opt_out", "detected_language"
+        )
         .prefetch_related("attachments")
         .order_by("-created_at")[:100]
     )
@@ -148,7 +151,7 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
     from_family = [m for m in items if m.direction == Direction.IN]
     actions = registry.message_actions(request.user, conversation, from_family)
     # Texts that may mean "stop": flagged until the number is opted out (by anyone, any way).
-    flags = {f.message_id: f for f in PossibleOptOut.objects.filter(message__in=from_family)}
+    flags = {m.pk: m.possible_opt_out for m in from_family if _read_along(m, "possible_opt_out")}
     opted_out = set(
         Suppression.objects.filter(
             channel=Channel.SMS,
@@ -161,6 +164,11 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         from_family,
         getattr(request.user, "interface_language", "") or "en",
         household.district,
+        detected={
+            m.pk: m.detected_language.detected_language
+            for m in from_family
+            if _read_along(m, "detected_language")
+        },
     )
     for m in items:
         m.translation = translations.get(m.pk)
@@ -195,6 +203,15 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         "latest": items[-1].pk if items else 0,
         "version": version,
     }
+
+
+def _read_along(message, relation: str) -> bool:
+    """Whether the message has the one-to-one row its query read along (select_related)."""
+    try:
+        getattr(message, relation)
+    except ObjectDoesNotExist:
+        return False
+    return True
 
 
 def _write(request, household, conversation):

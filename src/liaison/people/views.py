@@ -1,8 +1,11 @@
 """Staff workspace: my caseload, household search, and the household, guardian and student pages."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +25,7 @@ from liaison.people.forms import (
     HouseholdForm,
     StudentForm,
 )
-from liaison.people.models import Household, Student
+from liaison.people.models import Enrolment, Guardian, Household, Student
 from liaison.people.search import search_households
 
 
@@ -100,12 +103,17 @@ def household(request, pk):
     )
     user = request.user
     full = policy.full_view(user, household)
+    # The family's guardians and children, read once: the panels and the timeline's providers take
+    # them from the household (household.guardians.all(), policy.visible_students) at no cost.
+    _read_members(household, children=full)
+    guardians = household.guardians.all()
     students = (
-        policy.visible_students(user, household)
-        .prefetch_related("enrolments__site", "programmes")
+        household.students.all()
+        if full
+        else policy.visible_students(user, household)
+        .prefetch_related(Prefetch("enrolments", Enrolment.objects.select_related("site")))
         .order_by("family_name", "given_name")
     )
-    guardians = household.guardians.order_by("-is_active", "family_name", "given_name")
     assignments = household.assignments.current().select_related("staff")
     context = {
         "household": household,
@@ -122,6 +130,28 @@ def household(request, pk):
         "household_panels": pages.panels("household", request, household),
     }
     return render(request, "people/household.html", context)
+
+
+def _read_members(household, *, children: bool) -> None:
+    """Prefetch the household's guardians (active first, by name) and, for a viewer who sees every
+    child, its students (by name, with their enrolments' sites and their programmes)."""
+    lookups: list[Prefetch[Any, Any, Any]] = [
+        Prefetch(
+            "guardians",
+            Guardian.objects.order_by("-is_active", "family_name", "given_name"),
+        )
+    ]
+    if children:
+        lookups.append(
+            Prefetch(
+                "students",
+                Student.objects.order_by("family_name", "given_name").prefetch_related(
+                    Prefetch("enrolments", Enrolment.objects.select_related("site")),
+                    "programmes",
+                ),
+            )
+        )
+    prefetch_related_objects([household], *lookups)
 
 
 @login_required

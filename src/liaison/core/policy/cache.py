@@ -43,6 +43,14 @@ def kept[T](key: Hashable, compute: Callable[[], T]) -> T:
     return answers[key]  # type: ignore[no-any-return]
 
 
+def keep(key: Hashable, answer: object) -> None:
+    """Put an answer learnt on the way (a fetch that asked it in the same query) in the open store,
+    so that the question, when asked, costs nothing; without a store it is not kept."""
+    answers = _answers.get()
+    if answers is not None:
+        answers[key] = answer
+
+
 def forget(user: object | None = None) -> None:
     """Drop every kept answer (after a membership, assignment or caseload changes mid-request)."""
     answers = _answers.get()

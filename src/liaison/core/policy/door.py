@@ -36,6 +36,8 @@ from liaison.core.policy.scopes import (
     in_scope_cheaply,
     may_skip_scope_filter,
     needs_reason_to_open,
+    remember_caseload,
+    with_caseload_answer,
 )
 
 GLASS_SESSION_KEY = "liaison_glass"
@@ -169,14 +171,19 @@ def fetch_household(user: Any, pk: object) -> Record:
 
     A liaison's own family or an admin's district is in scope without the full scope filter
     (three correlated subqueries to build and run); everyone else goes through it."""
-    qs = model("people.Household").objects.select_related("district", "site")
+    qs = with_caseload_answer(
+        model("people.Household").objects.select_related("district", "site"), user
+    )
     if may_skip_scope_filter(user):
         household = qs.filter(pk=pk).first()
-        if household is not None and in_scope_cheaply(user, household):
-            return household
+        if household is not None:
+            remember_caseload(user, household, household.pk)
+            if in_scope_cheaply(user, household):
+                return household
     household = qs.filter(household_filter(user), pk=pk).first()
     if household is None:
         raise Http404
+    remember_caseload(user, household, household.pk)
     return household
 
 
@@ -262,11 +269,16 @@ def open_thread(request: HttpRequest, pk: object, want: Want = Want.SEE) -> Reco
     with a family in their scope); Want.MESSAGE asks for the shared thread's writers."""
     manager = model("messaging.Conversation").objects
     conversation = _fetch(
-        manager.visible_to(request.user).select_related(
-            "household__district", "assigned_to", "staff"
+        with_caseload_answer(
+            manager.visible_to(request.user).select_related(
+                "household__district", "assigned_to", "staff"
+            ),
+            request.user,
+            household="household_id",
         ),
         pk,
     )
+    remember_caseload(request.user, conversation, conversation.household_id)
     if not message_policy.can_read_thread(request.user, conversation):
         raise Http404
     _through_the_door(request, conversation.household, want)

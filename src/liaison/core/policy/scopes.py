@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from liaison.core.policy.cache import kept
+from liaison.core.policy.cache import keep, kept
 from liaison.core.policy.lookup import Person, Record, model
 from liaison.core.policy.roles import AssignmentRole, Role
 
@@ -286,8 +286,10 @@ def can_see_programmes(user: Person, student: Record) -> bool:
 
 
 def visible_students(user: Person, household: Record) -> QuerySet[Any]:
-    """The children of this household the person may see: a teacher sees only those they teach."""
-    qs: QuerySet[Any] = model("people.Student").objects.filter(household=household)
+    """The children of this household the person may see: a teacher sees only those they teach.
+    For those who see every child it is `household.students.all()`: the household's prefetched
+    children when the page prefetched them, no query of its own."""
+    qs: QuerySet[Any] = household.students.all()
     if full_view(user, household):
         return qs
     return qs.filter(student_filter(user))
@@ -298,10 +300,39 @@ def on_caseload(user: Person, household: Record) -> bool:
     return is_assigned(user, household, AssignmentRole.LIAISON)
 
 
+def _assigned_key(user: Person, household_id: int, role: str) -> tuple[str, int, int, str]:
+    return ("assigned", user.pk, household_id, role)
+
+
+def with_caseload_answer(qs: QuerySet[Any], user: Person, household: str = "pk") -> QuerySet[Any]:
+    """The door's fetch (`household`: the path to the family's id) asking at the same time whether
+    the family is on this liaison's caseload: `remember_caseload` then keeps the answer, so the
+    checks that follow (scope, break the glass, full view) ask the database nothing more."""
+    if not access_for(user).is_liaison:
+        return qs
+    annotated: QuerySet[Any] = qs.annotate(
+        policy_on_caseload=Exists(
+            model("people.HouseholdAssignment")
+            .objects.current()
+            .filter(household_id=OuterRef(household), staff=user, role=AssignmentRole.LIAISON)
+        )
+    )
+    return annotated
+
+
+def remember_caseload(user: Person, found: Record, household_id: int | None) -> None:
+    """Keep the answer a `with_caseload_answer` fetch brought along (nothing when it asked none)."""
+    if household_id is not None and hasattr(found, "policy_on_caseload"):
+        keep(
+            _assigned_key(user, household_id, AssignmentRole.LIAISON),
+            bool(found.policy_on_caseload),
+        )
+
+
 def is_assigned(user: Person, household: Record, role: str) -> bool:
     """Whether the family is currently assigned to this person in this role."""
     return kept(
-        ("assigned", user.pk, household.pk, role),
+        _assigned_key(user, household.pk, role),
         lambda: bool(
             model("people.HouseholdAssignment")
             .objects.current()

@@ -1,0 +1,73 @@
+"""A thread's cost, pinned: the family's liaison opens its shared thread (messages both ways,
+replies in Spanish to translate, a restricted guardian) and its poll answers, in a fixed number of
+queries whatever the thread holds (issue #19: the thread page was 22, its poll 17)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from liaison.messaging import services
+from liaison.messaging.models import Conversation
+from tests.core.test_page_cost import Grower, just_seen
+
+pytestmark = pytest.mark.django_db
+
+# session, user, roles; the thread with the caseload answer; marked read; its version; the messages
+# (with each reply's possible opt-out and detected language) and their attachments; the
+# deliveries; the concerns made from replies; the translation memory and the district's engine;
+# the household's other threads; its restricted guardians; staff to assign; the access-log row.
+THREAD_PAGE_QUERIES = 16
+# The poll of a thread that changed: the messages only (no other threads, restrictions, staff,
+# access-log row).
+POLL_QUERIES = 12
+# The poll of a thread that did not change: the door and the version.
+QUIET_POLL_QUERIES = 5
+
+
+@pytest.fixture
+def thread(world):
+    grower = Grower(world)
+    grower.grow(3)
+    guardian = world.caseload_family.guardians.order_by("pk").first()
+    guardian.contact_restricted = True
+    guardian.contact_restriction_reason = "Court order"
+    guardian.save()
+    conversation = Conversation.objects.get(household=world.caseload_family, staff=None)
+    return grower, conversation
+
+
+def _count(client, url):
+    client.get(url)  # what a first request fills once (content types) is not counted
+    just_seen(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, len(queries.captured_queries)
+
+
+def test_the_liaison_opens_a_busy_thread_in_a_fixed_number_of_queries(client, world, thread):
+    grower, conversation = thread
+    client.force_login(world.liaison)
+    url = reverse("messaging:conversation", args=[conversation.pk])
+    response, queries = _count(client, url)
+    page = response.content.decode()
+    assert "Hello 2" in page and "Gracias 2" in page
+    assert "receives nothing from this thread" in page
+    assert queries == THREAD_PAGE_QUERIES
+
+    grower.grow(6)
+    assert _count(client, url)[1] == THREAD_PAGE_QUERIES
+
+
+def test_the_poll_of_a_busy_thread_costs_a_fixed_number_of_queries(client, world, thread):
+    _grower, conversation = thread
+    client.force_login(world.liaison)
+    poll = reverse("messaging:conversation_messages", args=[conversation.pk])
+    changed, queries = _count(client, poll)
+    assert changed.status_code == 200 and "Gracias 2" in changed.content.decode()
+    assert queries == POLL_QUERIES
+
+    version = services.thread_version(conversation.pk)
+    quiet, queries = _count(client, f"{poll}?v={version}")
+    assert quiet.status_code == 204
+    assert queries == QUIET_POLL_QUERIES

@@ -227,6 +227,28 @@ class HouseholdQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def with_labels(self, *, children: bool = True):
+        """What the household label shows (people's `household_label` tag): the active guardians
+        and children, fetched once for the whole list (two queries, whatever its length)."""
+        qs = self.prefetch_related(
+            models.Prefetch(
+                "guardians",
+                queryset=Guardian.objects.filter(is_active=True).order_by(
+                    "family_name", "given_name", "pk"
+                ),
+                to_attr="label_guardians",
+            )
+        )
+        if children:
+            qs = qs.prefetch_related(
+                models.Prefetch(
+                    "students",
+                    queryset=Student.objects.filter(is_active=True).order_by("given_name", "pk"),
+                    to_attr="label_students",
+                )
+            )
+        return qs
+
     def in_caseload_of(self, user):
         return self.filter(
             assignments__staff=user,

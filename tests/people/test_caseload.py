@@ -73,7 +73,7 @@ def test_phone_search_finds_the_last_four_or_more_digits_and_full_numbers(world)
 def test_caseload_sorts_by_last_two_way_contact_never_first(client, world):
     now = timezone.now()
     called, _ = _castillo(world, given="Called", phone="+12125550101", child="A", grade="01")
-    wrote, guardian = _castillo(world, given="Wrote", phone="+12125550102", child="B", grade="01")
+    _wrote, guardian = _castillo(world, given="Wrote", phone="+12125550102", child="B", grade="01")
     Contact.objects.create(
         household=called,
         kind="call",

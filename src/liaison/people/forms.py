@@ -259,9 +259,10 @@ class CaseloadFilterForm(forms.Form):
     def __init__(self, *args, sites, languages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
-        self.fields["language"].choices = [("", _("Any language"))] + sorted(
-            ((tag, _both_names(tag)) for tag in languages), key=lambda c: c[1]
-        )
+        self.fields["language"].choices = [
+            ("", _("Any language")),
+            *sorted(((tag, _both_names(tag)) for tag in languages), key=lambda c: c[1]),
+        ]
         self.fields["grade"].choices = [("", _("Any grade")), *Grade.choices]
         self.fields["sort"].choices = CASELOAD_SORTS
         for name in ("language", "grade", "sort"):

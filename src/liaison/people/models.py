@@ -230,24 +230,7 @@ class HouseholdQuerySet(models.QuerySet):
     def with_labels(self, *, children: bool = True):
         """What the household label shows (people's `household_label` tag): the active guardians
         and children, fetched once for the whole list (two queries, whatever its length)."""
-        qs = self.prefetch_related(
-            models.Prefetch(
-                "guardians",
-                queryset=Guardian.objects.filter(is_active=True).order_by(
-                    "family_name", "given_name", "pk"
-                ),
-                to_attr="label_guardians",
-            )
-        )
-        if children:
-            qs = qs.prefetch_related(
-                models.Prefetch(
-                    "students",
-                    queryset=Student.objects.filter(is_active=True).order_by("given_name", "pk"),
-                    to_attr="label_students",
-                )
-            )
-        return qs
+        return self.prefetch_related(*household_label_prefetches(children=children))
 
     def in_caseload_of(self, user):
         return self.filter(
@@ -255,6 +238,30 @@ class HouseholdQuerySet(models.QuerySet):
             assignments__role=AssignmentRole.LIAISON,
             assignments__ended_on__isnull=True,
         )
+
+
+def household_label_prefetches(path: str = "", *, children: bool = True) -> list:
+    """The prefetches of the household label for households at `path` ("" for a Household
+    queryset, "household" for rows that point at one): `label_guardians`, `label_students`."""
+    prefix = f"{path}__" if path else ""
+    found = [
+        models.Prefetch(
+            f"{prefix}guardians",
+            queryset=Guardian.objects.filter(is_active=True).order_by(
+                "family_name", "given_name", "pk"
+            ),
+            to_attr="label_guardians",
+        )
+    ]
+    if children:
+        found.append(
+            models.Prefetch(
+                f"{prefix}students",
+                queryset=Student.objects.filter(is_active=True).order_by("given_name", "pk"),
+                to_attr="label_students",
+            )
+        )
+    return found
 
 
 class Household(TrackedModel, PostalAddress):

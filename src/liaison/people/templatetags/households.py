@@ -37,9 +37,12 @@ def phone_last_four(guardians: list[Any]) -> str:
 
 
 @register.inclusion_tag("people/_household_label.html")
-def household_label(household: Any, children: bool = True, link: bool = True) -> dict[str, Any]:
+def household_label(
+    household: Any, children: bool = True, link: bool = True, href: str = ""
+) -> dict[str, Any]:
     """{% household_label household %}; children=False where the reader may not see the
-    children (teachers outside the family's classes); link=False for a plain label."""
+    children (teachers outside the family's classes); link=False for a plain label; href for a
+    link to another page of the family's (its events) than the household page."""
     guardians = _guardians(household)
     return {
         "household": household,
@@ -47,6 +50,7 @@ def household_label(household: Any, children: bool = True, link: bool = True) ->
         "last_four": phone_last_four(guardians),
         "children": _children(household) if children else None,
         "link": link,
+        "href": href or household.get_absolute_url(),
     }
 
 

@@ -519,6 +519,6 @@ def households_behind(
     elif metric in ("reach_30", "reach_90"):
         days = 30 if metric == "reach_30" else 90
         engaged = engaged.filter(last_two_way_at__gte=now - dt.timedelta(days=days))
-    return (
-        engaged_households(user, engaged).order_by(Coalesce("last_two_way_at", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), "name")
+    return engaged_households(user, engaged).order_by(
+        Coalesce("last_two_way_at", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), "name"
     )

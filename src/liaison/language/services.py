@@ -234,6 +234,38 @@ def translate_replies_for_staff(messages, target: str, district) -> dict[int, di
     return out
 
 
+def stored_staff_translations(messages, target: str) -> dict[int, str]:
+    """Family messages in the reader's language where the translation memory already holds them,
+    by message pk: for lists (the inbox's previews), in two queries and without asking an engine.
+    A message with no stored translation, or already in the reader's language, is left out."""
+    from liaison.language.models import ReplyLanguage
+
+    target = target or "en"
+    replies = [m for m in messages if m.direction == "in" and (m.body or "").strip()]
+    if not replies:
+        return {}
+    detected = dict(
+        ReplyLanguage.objects.filter(message_id__in=[m.pk for m in replies]).values_list(
+            "message_id", "detected_language"
+        )
+    )
+    wanted = {}
+    for m in replies:
+        source = detected.get(m.pk) or m.source_language
+        if source and not same_language(source, target):
+            wanted[m.pk] = (m.district_id, source, text_hash(m.body))
+    if not wanted:
+        return {}
+    rows = TranslationMemory.objects.filter(
+        district_id__in={d for d, _s, _h in wanted.values()},
+        target_language=target,
+        source_language__in={s for _d, s, _h in wanted.values()},
+        source_hash__in={h for _d, _s, h in wanted.values()},
+    ).values_list("district_id", "source_language", "source_hash", "text")
+    found = {(d, src, h): text for d, src, h, text in rows}
+    return {pk: found[key] for pk, key in wanted.items() if key in found}
+
+
 @transaction.atomic
 def note_reply_language(*, guardian, text: str) -> tuple[str | None, LanguageSuggestion | None]:
     """Detect a reply's language; when it is not the guardian's preferred one, suggest a change."""

@@ -28,6 +28,8 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.core.policy import messaging as mpolicy
+from liaison.language.services import stored_staff_translations as translate_stored
 from liaison.messaging import inbound, outbox
 from liaison.messaging.audiences import UNREACHABLE_REASONS, Audience
 from liaison.messaging.choices import (
@@ -71,6 +73,7 @@ __all__ = [
     "keyword_handlers",
     "mark_conversation_done",
     "mark_read",
+    "message_previews",
     "opt_in",
     "opt_out",
     "opt_out_on_request",
@@ -85,6 +88,7 @@ __all__ = [
     "send_notice",
     "set_portal_link_builder",
     "switch_channel",
+    "unread_count",
 ]
 
 
@@ -278,6 +282,40 @@ def mark_read(*, conversation, user, at=None) -> None:
                 ConversationRead.objects.create(conversation=conversation, user=user, read_at=at)
         except IntegrityError:
             pass
+
+
+def unread_count(user) -> int:
+    """How many open threads in this person's inbox hold a family message they have not read (the
+    navigation's unread badge): one query."""
+    if not user.is_authenticated or not mpolicy.can_use_inbox(user):
+        return 0
+    return (
+        Conversation.objects.visible_to(user)
+        .filter(status=ConversationStatus.OPEN, last_message_at__isnull=False)
+        .unread_by(user)
+        .count()
+    )
+
+
+def message_previews(conversations, user, *, length: int = 100) -> None:
+    """Set `preview` (the first `length` characters of the newest message, a family's in the
+    reader's language when the translation memory holds it) and `preview_from_family` on each
+    conversation annotated by `with_latest_message()`: two or three queries for the whole list."""
+    ids = [c.latest_message_id for c in conversations if c.latest_message_id]
+    latest = {
+        m.pk: m
+        for m in Message.objects.filter(pk__in=ids).only(
+            "pk", "body", "subject", "direction", "source_language", "district_id", "send_at"
+        )
+    }
+    translated = translate_stored(latest.values(), getattr(user, "interface_language", "") or "en")
+    for c in conversations:
+        m = latest.get(c.latest_message_id)
+        text = translated.get(m.pk, m.body) if m else ""
+        text = " ".join((text or (m.subject if m else "")).split())
+        c.preview = text if len(text) <= length else text[: length - 1].rstrip() + "…"
+        c.preview_from_family = bool(m and m.direction == Direction.IN)
+        c.preview_translated = bool(m and m.pk in translated)
 
 
 def assign_conversation(*, conversation, to, by) -> Conversation:

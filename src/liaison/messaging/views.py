@@ -4,7 +4,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -39,7 +39,6 @@ from liaison.messaging.models import (
     Attachment,
     ChannelHealth,
     Conversation,
-    ConversationRead,
     Delivery,
     Message,
     PossibleOptOut,
@@ -47,7 +46,7 @@ from liaison.messaging.models import (
     Suppression,
     UnmatchedInbound,
 )
-from liaison.people.models import Guardian, Site, User
+from liaison.people.models import Guardian, Household, Site, User
 
 
 def attachment(request, pk):
@@ -73,29 +72,29 @@ def attachment(request, pk):
 # --- inbox ---------------------------------------------------------------------------------------
 
 
+INBOX_VIEWS = ("open", "mine", "unassigned", "sites", "awaiting", "done")
+
+
 def _inbox_rows(user, *, show: str):
-    last_read = ConversationRead.objects.filter(conversation=OuterRef("pk"), user=user).values(
-        "read_at"
-    )[:1]
     qs = (
         Conversation.objects.visible_to(user)
         .select_related("household", "assigned_to", "staff")
-        .annotate(my_read_at=Subquery(last_read))
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__direction=Direction.IN)
-                & (Q(my_read_at__isnull=True) | Q(messages__created_at__gt=F("my_read_at"))),
-            )
-        )
+        .with_unread(user)
+        .with_latest_message()
         .filter(last_message_at__isnull=False)
     )
-    if show == "mine":
-        qs = qs.filter(assigned_to=user)
     if show == "done":
         qs = qs.filter(status=ConversationStatus.DONE)
     else:
         qs = qs.filter(status=ConversationStatus.OPEN)
+    if show == "mine":
+        qs = qs.filter(assigned_to=user)
+    elif show == "unassigned":
+        qs = qs.filter(assigned_to__isnull=True)
+    elif show == "sites":
+        qs = qs.filter(household__in=Household.objects.of_sites(policy.access_for(user).site_ids))
+    elif show == "awaiting":
+        qs = qs.filter(awaiting_since__isnull=False)
     # Threads awaiting a staff reply first, oldest wait first; then the most recent.
     return qs.order_by(F("awaiting_since").asc(nulls_last=True), "-last_message_at")
 
@@ -105,14 +104,23 @@ def inbox(request):
     if not mpolicy.can_use_inbox(request.user):
         raise Http404
     show = request.GET.get("show", "open")
-    if show not in ("open", "mine", "done"):
+    if show not in INBOX_VIEWS:
         show = "open"
     page = OnePassPaginator(_inbox_rows(request.user, show=show), 50).get_page(
         request.GET.get("page")
     )
+    services.message_previews(page.object_list, request.user)
     context = {
         "page": page,
         "show": show,
+        "views": [
+            ("open", _("Open")),
+            ("mine", _("Assigned to me")),
+            ("unassigned", _("Unassigned")),
+            ("sites", _("My sites")),
+            ("awaiting", _("Awaiting reply")),
+            ("done", _("Done")),
+        ],
         "now": timezone.now(),
         "unmatched_count": UnmatchedInbound.objects.filter(resolved_message__isnull=True).count()
         if mpolicy.can_handle_unmatched(request.user)

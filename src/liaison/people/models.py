@@ -227,6 +227,14 @@ class HouseholdQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def of_sites(self, site_ids):
+        """Households served by these sites: the home site, or a child enrolled there."""
+        site_ids = list(site_ids)
+        enrolled = Enrolment.objects.filter(
+            student__household_id=models.OuterRef("pk"), site_id__in=site_ids, is_active=True
+        )
+        return self.filter(Q(site_id__in=site_ids) | Q(models.Exists(enrolled)))
+
     def with_labels(self, *, children: bool = True):
         """What the household label shows (people's `household_label` tag): the active guardians
         and children, fetched once for the whole list (two queries, whatever its length)."""

@@ -30,7 +30,7 @@ def test_the_inbox_previews_the_latest_message_in_the_readers_language(client, w
         text="What time does Thursday's parent meeting in the school library start?",
         status="machine",
     )
-    long_one, (dad,) = family(world.district, guardians=1, name="Longwinded", site=world.school)
+    long_one, (_dad,) = family(world.district, guardians=1, name="Longwinded", site=world.school)
     services.send_message(household=long_one, body="word " * 60, by=world.liaison)
     client.force_login(world.leader)
     rows = _rows(client)
@@ -68,9 +68,9 @@ def test_unread_is_per_member_of_staff_and_said_in_words(client, world):
 
 def test_the_inbox_filters_mine_unassigned_my_sites_and_awaiting(client, world):
     mine, (a,) = family(world.district, guardians=1, name="Minefam", site=world.school)
-    free, (b,) = family(world.district, guardians=1, name="Freefam", site=world.school)
+    _free, (b,) = family(world.district, guardians=1, name="Freefam", site=world.school)
     answered, _ = family(world.district, guardians=1, name="Answeredfam", site=world.school)
-    elsewhere, (c,) = family(
+    _elsewhere, (c,) = family(
         world.district, guardians=1, name="Elsewherefam", site=world.other_school
     )
     services.record_family_reply(guardian=a, body="Hi", channel="sms")

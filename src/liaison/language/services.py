@@ -1,6 +1,7 @@
 """Operations of the language app: corrections and approvals, "I didn't understand", inbound replies,
 interpreters, and the coverage report."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,11 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.core import policy
-from liaison.language import phrases
+from liaison.language import phrases, templating
 from liaison.language.choices import MemoryStatus, RequestStatus, TranslationStatus
 from liaison.language.detection import detect_language
 from liaison.language.models import (
     LanguageSuggestion,
+    MessageTemplate,
     TemplateTranslation,
     TranslationMemory,
     UnderstandingReport,
@@ -143,6 +145,32 @@ def approve_template_translation(
         },
     )
     return row
+
+
+@transaction.atomic
+def save_district_template(
+    *, district, name: str, body: str, by, template=None, slug_prefix: str = "district"
+) -> MessageTemplate:
+    """A district's own template (a saved reply staff insert in the composer): made, or its name
+    and text changed. Changed text drops the translations of the old text, which no longer say
+    the same thing: the district's translators approve the new text's, as for any template."""
+    body = body.strip()
+    if template is None:
+        template = MessageTemplate(
+            district=district,
+            slug=f"{slug_prefix}-{uuid.uuid4().hex[:12]}",
+            source_language=getattr(by, "interface_language", "") or district.default_language,
+            created_by=by,
+        )
+    elif template.body != body:
+        TemplateTranslation.objects.filter(template=template).delete()
+    template.name = name.strip()[:200]
+    template.body = body
+    template.subject = template.subject or ""
+    template.placeholders = templating.placeholders(body)
+    template.updated_by = by
+    template.save()
+    return template
 
 
 # --- inbound: detection and staff translation -------------------------------------------------

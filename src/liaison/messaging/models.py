@@ -528,3 +528,26 @@ class SavedAudience(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SavedReply(models.Model):
+    """A reply staff send often (a snippet with placeholders such as {guardian_name}), inserted in
+    the composer. Its name, text and translations are a district message template (the language
+    app's), so each language is approved by the district's translators like any template's."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    template = models.OneToOneField(
+        "language.MessageTemplate", on_delete=models.CASCADE, related_name="saved_reply"
+    )
+    is_active = models.BooleanField(_("offered in the composer"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["template__name"]
+        verbose_name_plural = _("saved replies")
+
+    def __str__(self):
+        return self.template.name

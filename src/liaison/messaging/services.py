@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liaison.core.policy import messaging as mpolicy
+from liaison.language.services import save_district_template
 from liaison.language.services import stored_staff_translations as translate_stored
 from liaison.messaging import inbound, outbox
 from liaison.messaging.audiences import UNREACHABLE_REASONS, Audience
@@ -50,6 +51,7 @@ from liaison.messaging.models import (
     Delivery,
     Message,
     PossibleOptOut,
+    SavedReply,
     Suppression,
 )
 from liaison.messaging.registry import (
@@ -65,6 +67,7 @@ __all__ = [
     "Preview",
     "assign_conversation",
     "attach_unmatched",
+    "cancel_scheduled",
     "audience_sources",
     "conversation_for",
     "conversation_for_reply",
@@ -83,6 +86,7 @@ __all__ = [
     "register_audience_source",
     "register_keyword_handler",
     "retry_delivery",
+    "save_reply",
     "send_announcement",
     "send_message",
     "send_notice",
@@ -170,14 +174,28 @@ def conversation_for_reply(guardian, channel: str) -> Conversation:
 
 
 def send_message(
-    *, household, body: str, by, subject: str = "", attachments=(), conversation=None
+    *,
+    household,
+    body: str,
+    by,
+    subject: str = "",
+    attachments=(),
+    conversation=None,
+    send_at=None,
+    template: str = "",
+    context: dict | None = None,
 ) -> Message:
     """Staff write to a household: one delivery per reachable guardian, on that guardian's channel.
 
     The message goes in `conversation` (one of this household's threads) or the shared thread.
     Contact-restricted and inactive guardians get nothing. Returns the Message (its deliveries are
-    already written when this returns).
+    already written when this returns). With `send_at` in the future the deliveries wait in the
+    outbox until then (the worker claims only rows due: see delivery.py) and the family's portal
+    shows nothing before it; cancel_scheduled() stops it. `template` and `context` name the saved
+    reply the text came from, so that each language gets the reply's approved translation.
     """
+    if send_at is not None and send_at <= timezone.now():
+        send_at = None  # a time already past: now
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write a message.")})
@@ -196,6 +214,9 @@ def send_message(
             body=body,
             source_language=_staff_language(by, household),
             sent_by=by,
+            send_at=send_at,
+            template=template[:100],
+            context=context or {},
         )
         _save_attachments(message, attachments)
         guardians = Guardian.objects.filter(household=household)
@@ -329,6 +350,30 @@ def mark_conversation_done(*, conversation, by) -> Conversation:
     conversation.awaiting_since = None
     conversation.save(update_fields=["status", "awaiting_since"])
     return conversation
+
+
+# --- saved replies -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_reply(*, district, name: str, body: str, by, reply=None, is_active: bool = True):
+    """Make or change a district's saved reply; its text is a district template (language), so
+    changed text asks the translators again (save_district_template drops the old translations)."""
+    template = save_district_template(
+        district=district,
+        name=name,
+        body=body,
+        by=by,
+        template=reply.template if reply is not None else None,
+        slug_prefix="reply",
+    )
+    if reply is None:
+        return SavedReply.objects.create(
+            district=district, template=template, is_active=is_active, created_by=by
+        )
+    reply.is_active = is_active
+    reply.save(update_fields=["is_active"])
+    return reply
 
 
 # --- one-way notices -----------------------------------------------------------------------------
@@ -542,6 +587,17 @@ def prepare_message(message_id: int) -> Message:
 def prepare_message_task(message_id: int) -> int:
     """Background entry point of prepare_message (beside it: see events.services for the pattern)."""
     return prepare_message(message_id).recipient_count
+
+
+def cancel_scheduled(*, message, by) -> int:
+    """Stop a one-to-one message scheduled for later, before it goes: its deliveries still
+    waiting are cancelled (a delivery a worker has already claimed goes). Returns how many were
+    stopped; a message whose time has come is not touched (ValidationError)."""
+    if message.send_at is None or message.send_at <= timezone.now():
+        raise ValidationError(_("This message has already been sent."))
+    if message.state == MessageState.CANCELLED:
+        return 0
+    return cancel_message(message=message, by=by)
 
 
 def cancel_message(*, message, by) -> int:

@@ -16,8 +16,8 @@ from liaison.core.htmx import is_htmx, partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
 from liaison.core.policy import messaging as mpolicy
-from liaison.language.services import translate_replies_for_staff
-from liaison.messaging import registry, services
+from liaison.language.services import district_for, translate_replies_for_staff
+from liaison.messaging import registry, saved_replies, services
 from liaison.messaging.choices import (
     Channel,
     ConversationStatus,
@@ -33,6 +33,7 @@ from liaison.messaging.forms import (
     AttachForm,
     FailureGroupForm,
     MessageForm,
+    SavedReplyForm,
     SwitchChannelForm,
 )
 from liaison.messaging.models import (
@@ -43,6 +44,7 @@ from liaison.messaging.models import (
     Message,
     PossibleOptOut,
     SavedAudience,
+    SavedReply,
     Suppression,
     UnmatchedInbound,
 )
@@ -202,12 +204,15 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         "restricted": list(household.guardians.filter(contact_restricted=True)) if page else [],
         "latest": items[-1].pk if items else 0,
         "version": version,
+        "now": timezone.now(),
+        "saved_replies": saved_replies.for_composer(household, request.user) if page else [],
     }
 
 
 def _write(request, household, conversation):
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
+        send_at = form.cleaned_data.get("send_at")
         try:
             services.send_message(
                 household=household,
@@ -217,6 +222,13 @@ def _write(request, household, conversation):
                 if form.cleaned_data.get("attachment")
                 else (),
                 conversation=conversation,
+                send_at=send_at,
+                **saved_replies.as_sent(
+                    form.cleaned_data.get("saved_reply"),
+                    household=household,
+                    by=request.user,
+                    body=form.cleaned_data["body"],
+                ),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -227,7 +239,7 @@ def _write(request, household, conversation):
                     "messaging/conversation.html#thread",
                     _thread_context(request, conversation, page=False),
                 )
-            flash.success(request, _("Message sent."))
+            flash.success(request, _("Message scheduled.") if send_at else _("Message sent."))
             return redirect(conversation)
     return form
 
@@ -328,6 +340,25 @@ def conversation_done(request, pk):
     services.mark_conversation_done(conversation=conversation, by=request.user)
     flash.success(request, _("Marked done."))
     return redirect("messaging:inbox")
+
+
+@login_required
+@require_POST
+def message_cancel(request, pk, message_pk):
+    """Cancel a message scheduled for later, before it goes: whoever may write in the thread (its
+    readers: a teacher's own thread is theirs)."""
+    conversation = policy.open_thread(request, pk)
+    message = get_object_or_404(
+        conversation.messages.filter(direction=Direction.OUT, send_at__isnull=False),
+        pk=message_pk,
+    )
+    try:
+        services.cancel_scheduled(message=message, by=request.user)
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    else:
+        flash.success(request, _("Scheduled message cancelled: it will not be sent."))
+    return redirect(conversation)
 
 
 @login_required
@@ -639,4 +670,86 @@ def unmatched_attach(request, pk):
         request,
         "messaging/unmatched_attach.html",
         {"item": item, "form": form, "query": query, "shown": shown[:50]},
+    )
+
+
+# --- saved replies -------------------------------------------------------------------------------
+
+
+def _replies_district(user):
+    if not mpolicy.can_use_saved_replies(user):
+        raise Http404
+    district = district_for(user)
+    if district is None:
+        raise Http404
+    return district
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_replies_page(request):
+    """The district's saved replies; those who may manage them add one here."""
+    district = _replies_district(request.user)
+    may_manage = mpolicy.can_manage_saved_replies(request.user)
+    form = SavedReplyForm(request.POST or None)
+    if request.method == "POST":
+        if not may_manage:
+            raise Http404
+        if form.is_valid():
+            services.save_reply(
+                district=district,
+                name=form.cleaned_data["name"],
+                body=form.cleaned_data["body"],
+                is_active=form.cleaned_data["is_active"],
+                by=request.user,
+            )
+            flash.success(request, _("Saved reply added."))
+            return redirect("messaging:saved_replies")
+    replies = (
+        SavedReply.objects.filter(district=district)
+        .select_related("template")
+        .annotate(languages=Count("template__translations"))
+        .order_by("-is_active", "template__name")
+    )
+    return render(
+        request,
+        "messaging/saved_replies.html",
+        {"replies": replies, "form": form, "may_manage": may_manage},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_reply_edit(request, pk):
+    district = _replies_district(request.user)
+    if not mpolicy.can_manage_saved_replies(request.user):
+        raise Http404
+    reply = get_object_or_404(
+        SavedReply.objects.filter(district=district).select_related("template"), pk=pk
+    )
+    form = SavedReplyForm(
+        request.POST or None,
+        initial={
+            "name": reply.template.name,
+            "body": reply.template.body,
+            "is_active": reply.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_reply(
+            district=district,
+            reply=reply,
+            name=form.cleaned_data["name"],
+            body=form.cleaned_data["body"],
+            is_active=form.cleaned_data["is_active"],
+            by=request.user,
+        )
+        flash.success(request, _("Saved reply updated."))
+        return redirect("messaging:saved_replies")
+    return render(
+        request,
+        "messaging/saved_reply_form.html",
+        {"reply": reply, "form": form},
+        status=400 if form.errors else 200,
     )

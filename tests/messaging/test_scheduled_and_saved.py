@@ -16,7 +16,7 @@ from tests.messaging.factories import family
 
 
 def test_a_scheduled_message_waits_for_its_time_then_goes(client, world, gateway):
-    household, (mum,) = family(world.district, guardians=1, name="Later", site=world.school)
+    household, (_mum,) = family(world.district, guardians=1, name="Later", site=world.school)
     client.force_login(world.leader)
     conversation = services.conversation_for(household)
     at = (timezone.localtime() + dt.timedelta(days=1)).replace(second=0, microsecond=0)

@@ -190,6 +190,6 @@ class SavedReplyForm(forms.Form):
                 _(
                     "Unknown placeholder: %(names)s. Use {guardian_name}, {school} or {liaison_name}."
                 )
-                % {"names": ", ".join("{%s}" % n for n in unknown)}
+                % {"names": ", ".join(f"{{{n}}}" for n in unknown)}
             )
         return body

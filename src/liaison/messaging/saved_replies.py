@@ -25,8 +25,7 @@ PLACEHOLDERS = {
 def context_for(household: Any, by: Any) -> dict[str, str]:
     """The placeholders' values for this household, written by `by` (two queries)."""
     guardian = (
-        Guardian.objects.filter(household=household)
-        .reachable()
+        Guardian.objects.filter(household=household, is_active=True, contact_restricted=False)
         .order_by("family_name", "given_name", "pk")
         .first()
     )

@@ -67,7 +67,7 @@ def _last_contact() -> Expression:
     return NullIf(latest, never, output_field=DateTimeField())
 
 
-def annotate(qs: QuerySet) -> QuerySet:
+def annotate(qs: QuerySet[Any]) -> QuerySet[Any]:
     """The caseload's columns: `last_contact_at`, `open_<key>` for each kind, `open_items`."""
     qs = qs.annotate(last_contact_at=_last_contact())
     total: Expression = Value(0, output_field=IntegerField())
@@ -75,10 +75,11 @@ def annotate(qs: QuerySet) -> QuerySet:
         name = f"open_{kind.key}"
         qs = qs.annotate(**{name: Coalesce(kind.count(), Value(0), output_field=IntegerField())})
         total = total + F(name)
-    return qs.annotate(open_items=total)
+    annotated: QuerySet[Any] = qs.annotate(open_items=total)
+    return annotated
 
 
-def working_list(qs: QuerySet, *, now: dt.datetime, **filters: Any) -> QuerySet:
+def working_list(qs: QuerySet[Any], *, now: dt.datetime, **filters: Any) -> QuerySet[Any]:
     """The caseload filtered and sorted as CaseloadFilterForm.filters() says, annotated."""
     qs = annotate(qs)
     days = filters.get("not_reached_days")
@@ -113,7 +114,7 @@ def working_list(qs: QuerySet, *, now: dt.datetime, **filters: Any) -> QuerySet:
     if filters.get("open_items"):
         qs = qs.filter(open_items__gt=0)
     never_first = F("last_contact_at").asc(nulls_first=True)
-    order = {
+    order: list[Any] = {
         "contact": [never_first, "name"],
         "-contact": [F("last_contact_at").desc(nulls_last=True), "name"],
         "open": [F("open_items").desc(), "name"],

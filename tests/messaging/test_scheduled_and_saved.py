@@ -147,3 +147,29 @@ def test_only_admins_and_leaders_manage_saved_replies_and_placeholders_are_check
     f.MembershipFactory(user=other, district=world.other_district, role=Role.DISTRICT_ADMIN)
     client.force_login(other)
     assert client.get(reverse("messaging:saved_reply_edit", args=[reply.pk])).status_code == 404
+
+
+def test_call_offers_the_phone_and_the_contact_form_filled_in(client, world):
+    household, (_mum, dad) = family(world.district, guardians=2, name="Caller", site=world.school)
+    client.force_login(world.leader)
+    conversation = services.conversation_for(household)
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
+    log_url = (
+        reverse("concerns:contacts", args=[household.pk]) + f"?kind=call&amp;guardian={dad.pk}"
+    )
+    assert f'href="tel:{dad.phone}"' in page
+    assert log_url in page
+    form = client.get(
+        reverse("concerns:contacts", args=[household.pk]), {"kind": "call", "guardian": dad.pk}
+    ).content.decode()
+    assert f'href="tel:{dad.phone}"' in form
+    assert f'<option value="{dad.pk}" selected>' in form
+    assert '<option value="call" selected>' in form
+    # Another household's guardian, or nonsense, fills nothing in and breaks nothing.
+    other = world.site_family.guardians.first()
+    for bad in [str(other.pk), "<script>", "9" * 30]:
+        response = client.get(
+            reverse("concerns:contacts", args=[household.pk]), {"kind": "x", "guardian": bad}
+        )
+        assert response.status_code == 200
+        assert "tel:" not in response.content.decode()

@@ -202,11 +202,23 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         "assign_form": AssignForm(initial={"staff": conversation.assigned_to_id}, candidates=staff),
         "switch_form": SwitchChannelForm(),
         "restricted": list(household.guardians.filter(contact_restricted=True)) if page else [],
+        "calls": _call_links(request.user, household) if page else [],
         "latest": items[-1].pk if items else 0,
         "version": version,
         "now": timezone.now(),
         "saved_replies": saved_replies.for_composer(household, request.user) if page else [],
     }
+
+
+def _call_links(user, household) -> list[dict]:
+    """Each reachable guardian with a phone: the tel: link and where logging the call starts."""
+    guardians = household.guardians.filter(is_active=True, contact_restricted=False).exclude(
+        phone=""
+    )
+    return [
+        {"guardian": g, "log": registry.call_log_link(user, g)}
+        for g in guardians.order_by("family_name", "given_name")
+    ]
 
 
 def _write(request, household, conversation):

@@ -23,3 +23,13 @@ document.addEventListener("change", (event) => {
   if (reply) reply.value = option.value;
   body.focus();
 });
+
+// "Call": the phone (tel:) opens the dialler, and the page goes on to the contact log's form with
+// the call filled in, so what was said is written down while it is fresh.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.call-link[data-then]");
+  if (!link) return;
+  window.setTimeout(() => {
+    window.location.assign(link.dataset.then);
+  }, 400);
+});

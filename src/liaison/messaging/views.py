@@ -111,6 +111,7 @@ def inbox(request):
     page = OnePassPaginator(_inbox_rows(request.user, show=show), 50).get_page(
         request.GET.get("page")
     )
+    page.object_list = list(page.object_list)  # the previews are set on the rows shown
     services.message_previews(page.object_list, request.user)
     context = {
         "page": page,

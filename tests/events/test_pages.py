@@ -166,3 +166,17 @@ def test_with_the_immediate_backend_creating_an_event_works_and_invitations_go_a
     with django_capture_on_commit_callbacks(execute=True):
         services.invite_households(event=event, households=[world.site_family])
     assert event.invitations.get().notices.exists()
+
+
+def test_invited_look_alike_households_are_told_apart(client, world):
+    event = EventFactory(district=world.district, site=world.school, capacity=100)
+    for given, phone in [("Marta", "+12125550142"), ("Rosa", "+12125550977")]:
+        household = f.HouseholdFactory(district=world.district, name="Castillo household")
+        f.GuardianFactory(
+            household=household, given_name=given, family_name="Castillo", phone=phone
+        )
+        Invitation.objects.create(event=event, household=household)
+    client.force_login(world.admin)
+    html = client.get(reverse("events:event", args=[event.pk])).content.decode()
+    assert "Marta Castillo" in html and "phone ending 0142" in html
+    assert "Rosa Castillo" in html and "phone ending 0977" in html

@@ -231,3 +231,20 @@ def test_the_pdf_summary_carries_the_figures_and_charts(client, themes):
         assert "Family engagement summary — Alder Elementary" in text
         assert "Concerns raised, by category" in text and "Academic" in text
         assert "Reached in 30 days, by home language" in text
+
+
+def test_the_at_risk_list_tells_look_alike_households_apart(client, world):
+    from tests import factories as f
+
+    for given, phone in [("Marta", "+12125550142"), ("Rosa", "+12125550977")]:
+        household = f.HouseholdFactory(
+            district=world.district, name="Castillo household", site=world.school
+        )
+        f.GuardianFactory(
+            household=household, given_name=given, family_name="Castillo", phone=phone
+        )
+    services.refresh_all()
+    client.force_login(world.leader)
+    html = client.get(reverse("insights:at_risk")).content.decode()
+    assert html.count("Castillo household") == 2
+    assert "phone ending 0142" in html and "phone ending 0977" in html

@@ -44,6 +44,23 @@ def possible_opt_out_pks(world, household):
     return [message.conversation_id, message.pk]
 
 
+def scheduled_message_pks(world, household):
+    """A message to the family scheduled for tomorrow, on the household's thread."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from liaison.messaging.services import send_message
+
+    message = send_message(
+        household=household,
+        body="See you tomorrow",
+        by=world.admin,
+        send_at=timezone.now() + dt.timedelta(days=1),
+    )
+    return [message.conversation_id, message.pk]
+
+
 # A member of staff's own thread: for staff who cannot use the shared thread but teach the
 # family's children; those who read the shared thread are sent there (302). Who reads such a
 # thread: tests/messaging/test_staff_threads.py.
@@ -65,6 +82,7 @@ ROWS = {
     "messaging:conversation_done": Row(conversation_pk, MESSAGES, method="post"),
     "messaging:delivery_retry": Row(delivery_pk, MESSAGES, method="post"),
     "messaging:message_opt_out": Row(possible_opt_out_pks, MESSAGES, method="post"),
+    "messaging:message_cancel": Row(scheduled_message_pks, MESSAGES, method="post"),
     "messaging:delivery_switch": Row(
         delivery_pk, MESSAGES, method="post", data=lambda w, h: {"channel": "portal"}
     ),
@@ -80,6 +98,8 @@ _FAMILY_STAFF = {
 NO_RECORD = {
     "messaging:inbox": {**_FAMILY_STAFF, "interpreter": 200, "teacher": 200},
     "messaging:unmatched": _FAMILY_STAFF,
+    # Saved replies: whoever writes to families reads them; admins and leaders change them.
+    "messaging:saved_replies": {**_FAMILY_STAFF, "interpreter": 200, "teacher": 200},
     "messaging:announcements": {**_FAMILY_STAFF, "liaison": 404},
     "messaging:announcement_new": {**_FAMILY_STAFF, "liaison": 404},
 }
@@ -90,6 +110,7 @@ EXEMPT = {
     "messaging:unsubscribe": "families' one-click unsubscribe, signed token: tests/messaging/test_email.py",
     "messaging:announcement": "district-level page (no family): tests/messaging/test_announcements.py",
     "messaging:unmatched_attach": "district queue (no family yet): tests/messaging/test_inbound_sms.py",
+    "messaging:saved_reply_edit": "district-level snippet (no family): tests/messaging/test_scheduled_and_saved.py",
     "messaging:announcement_retry_failed": "district-level action on an announcement: tests/messaging/test_announcement_failures.py",
     "messaging:announcement_switch_failed": "district-level action on an announcement: tests/messaging/test_announcement_failures.py",
 }

@@ -17,6 +17,7 @@ class ConcernsConfig(AppConfig):
         messaging.register_message_actions(thread_message_actions)
         messaging.register_keyword_handler(services.answer_satisfaction_by_sms)
         messaging.register_message_filter(messaging_hooks.hidden_notices)
+        messaging.set_call_log_link(messaging_hooks.call_log_link)
         records.register()
         services.register_wordings()
         today.register()

@@ -7,7 +7,7 @@ first page is on every household page, so per-row work is kept small: choice lab
 once per call and only the columns an entry shows are read.
 """
 
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from liaison.concerns.models import Concern, ConcernNote, Contact
 from liaison.core import pages
 from liaison.core.pages import TimelineEntry
 from liaison.core.policy import concerns as concern_policy
+from liaison.people import caseload
 
 
 def open_concerns(request, household):
@@ -168,7 +169,27 @@ def contact_entries(household, user, *, before=None, limit=25):
         )
 
 
+def last_logged_contact():
+    """For the caseload: the latest call, visit or meeting logged with the family."""
+    return Subquery(
+        Contact.objects.filter(household_id=OuterRef("pk")).order_by("-at").values("at")[:1]
+    )
+
+
+def open_concern_count():
+    """For the caseload: how many of the family's concerns are open."""
+    return Subquery(
+        Concern.objects.filter(household_id=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+
+
 def register() -> None:
+    caseload.register_last_contact("concerns.contact", last_logged_contact)
+    caseload.register_open_items("concerns", gettext_lazy("open concerns"), open_concern_count)
     pages.add_action(
         "household",
         gettext_lazy("Raise a concern"),

@@ -1,11 +1,16 @@
-"""What the concerns app tells messaging: which notices about a concern a person may not read."""
+"""What the concerns app tells messaging: which notices about a concern a person may not read,
+and where logging a call with a guardian starts."""
+
+from urllib.parse import urlencode
 
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
+from django.urls import reverse
 
+from liaison.concerns.choices import ContactKind
 from liaison.concerns.models import Concern, MediationMeeting
 from liaison.core.policy import concerns as concern_policy
-from liaison.people.models import Household, User
+from liaison.people.models import Guardian, Household, User
 
 
 def hidden_notices(user: User, household: Household) -> Q | None:
@@ -28,3 +33,12 @@ def hidden_notices(user: User, household: Household) -> Q | None:
         related_type="concerns.mediationmeeting",
         related_id__in=meetings.annotate(related=as_text).values("related"),
     )
+
+
+def call_log_link(user: User, guardian: Guardian) -> str | None:
+    """messaging's "Call" link: the contact log's form with a call to this guardian filled in (the
+    page offers the tel: link too), for those who may log contacts with the family."""
+    if not concern_policy.can_log_contact(user, guardian.household):
+        return None
+    query = urlencode({"kind": ContactKind.CALL, "guardian": guardian.pk})
+    return f"{reverse('concerns:contacts', args=[guardian.household_id])}?{query}"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.concerns import services
-from liaison.concerns.choices import TRANSITIONS, Status, Urgency, default_triage
+from liaison.concerns.choices import TRANSITIONS, ContactKind, Status, Urgency, default_triage
 from liaison.concerns.forms import (
     AssignForm,
     CategoryForm,
@@ -298,6 +298,10 @@ def household_concerns(request, pk):
 def contacts(request, pk):
     household = policy.open_household(request, pk, also=concern_policy.can_see_contacts)
     form = _contact_form(request, household, request.POST if request.method == "POST" else None)
+    calling = None
+    if request.method == "GET":
+        # "Call" from a thread: ?kind=call&guardian=<id> fills the form in and offers the tel: link.
+        calling = _prefill_call(form, household, request.GET)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -325,8 +329,26 @@ def contacts(request, pk):
         50,
     ).get_page(request.GET.get("page"))
     return render(
-        request, "concerns/contacts.html", {"household": household, "form": form, "page": page}
+        request,
+        "concerns/contacts.html",
+        {"household": household, "form": form, "page": page, "calling": calling},
     )
+
+
+def _prefill_call(form, household, params):
+    """The guardian a "Call" link names (one of this household's active guardians, else nobody),
+    set on the form with the kind of contact; unknown or hostile values are ignored."""
+    kind = params.get("kind", "")
+    if kind in ContactKind.values:
+        form.initial["kind"] = kind
+    raw = params.get("guardian", "")
+    if not raw.isdigit():
+        return None
+    guardian = household.guardians.filter(is_active=True, pk=int(raw)).first()
+    if guardian is None:
+        return None
+    form.initial["guardian"] = guardian.pk
+    return guardian
 
 
 @login_required

@@ -34,7 +34,7 @@ from liaison.events.forms import (
 )
 from liaison.events.models import ConferenceSlot, Event, Group, GroupMember, Invitation
 from liaison.language.rendering import render_message
-from liaison.people.models import Guardian, Household, Site
+from liaison.people.models import Guardian, Household, Site, household_label_prefetches
 
 
 def _posted_pk(request, name):
@@ -125,6 +125,7 @@ def _invitations_visible(user, event):
             Q(household__isnull=True) | Q(household__in=Household.objects.visible_to(user))
         )
         .select_related("household")
+        .prefetch_related(*household_label_prefetches("household"))
         .order_by("household__name", "walk_in_name")
     )
 

@@ -492,6 +492,7 @@ def engaged_households(user, engaged):
             all_failing=Subquery(last.values("all_channels_failing")[:1]),
         )
         .select_related("site")
+        .with_labels()  # guardians, phone's last four and children tell look-alikes apart
     )
 
 
@@ -518,8 +519,6 @@ def households_behind(
     elif metric in ("reach_30", "reach_90"):
         days = 30 if metric == "reach_30" else 90
         engaged = engaged.filter(last_two_way_at__gte=now - dt.timedelta(days=days))
-    return (
-        engaged_households(user, engaged)
-        .prefetch_related("guardians")
-        .order_by(Coalesce("last_two_way_at", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), "name")
+    return engaged_households(user, engaged).order_by(
+        Coalesce("last_two_way_at", dt.datetime(1970, 1, 1, tzinfo=dt.UTC)), "name"
     )

@@ -1,6 +1,7 @@
 """Operations of the language app: corrections and approvals, "I didn't understand", inbound replies,
 interpreters, and the coverage report."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,11 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.core import policy
-from liaison.language import phrases
+from liaison.language import phrases, templating
 from liaison.language.choices import MemoryStatus, RequestStatus, TranslationStatus
 from liaison.language.detection import detect_language
 from liaison.language.models import (
     LanguageSuggestion,
+    MessageTemplate,
     TemplateTranslation,
     TranslationMemory,
     UnderstandingReport,
@@ -145,6 +147,32 @@ def approve_template_translation(
     return row
 
 
+@transaction.atomic
+def save_district_template(
+    *, district, name: str, body: str, by, template=None, slug_prefix: str = "district"
+) -> MessageTemplate:
+    """A district's own template (a saved reply staff insert in the composer): made, or its name
+    and text changed. Changed text drops the translations of the old text, which no longer say
+    the same thing: the district's translators approve the new text's, as for any template."""
+    body = body.strip()
+    if template is None:
+        template = MessageTemplate(
+            district=district,
+            slug=f"{slug_prefix}-{uuid.uuid4().hex[:12]}",
+            source_language=getattr(by, "interface_language", "") or district.default_language,
+            created_by=by,
+        )
+    elif template.body != body:
+        TemplateTranslation.objects.filter(template=template).delete()
+    template.name = name.strip()[:200]
+    template.body = body
+    template.subject = template.subject or ""
+    template.placeholders = templating.placeholders(body)
+    template.updated_by = by
+    template.save()
+    return template
+
+
 # --- inbound: detection and staff translation -------------------------------------------------
 
 
@@ -237,6 +265,38 @@ def translate_replies_for_staff(
         if result.method != ORIGINAL:
             out[m.pk] = {"source": source, "result": result, "target": target}
     return out
+
+
+def stored_staff_translations(messages, target: str) -> dict[int, str]:
+    """Family messages in the reader's language where the translation memory already holds them,
+    by message pk: for lists (the inbox's previews), in two queries and without asking an engine.
+    A message with no stored translation, or already in the reader's language, is left out."""
+    from liaison.language.models import ReplyLanguage
+
+    target = target or "en"
+    replies = [m for m in messages if m.direction == "in" and (m.body or "").strip()]
+    if not replies:
+        return {}
+    detected = dict(
+        ReplyLanguage.objects.filter(message_id__in=[m.pk for m in replies]).values_list(
+            "message_id", "detected_language"
+        )
+    )
+    wanted = {}
+    for m in replies:
+        source = detected.get(m.pk) or m.source_language
+        if source and not same_language(source, target):
+            wanted[m.pk] = (m.district_id, source, text_hash(m.body))
+    if not wanted:
+        return {}
+    rows = TranslationMemory.objects.filter(
+        district_id__in={d for d, _s, _h in wanted.values()},
+        target_language=target,
+        source_language__in={s for _d, s, _h in wanted.values()},
+        source_hash__in={h for _d, _s, h in wanted.values()},
+    ).values_list("district_id", "source_language", "source_hash", "text")
+    found = {(d, src, h): text for d, src, h, text in rows}
+    return {pk: found[key] for pk, key in wanted.items() if key in found}
 
 
 @transaction.atomic

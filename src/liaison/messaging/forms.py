@@ -1,14 +1,18 @@
 """Forms of the messaging app: all input is validated here, with a message on the field."""
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.languages import LanguagesField
+from liaison.language.templating import placeholders
 from liaison.messaging.audiences import Audience
 from liaison.messaging.choices import Channel, FailureReason
 from liaison.messaging.registry import audience_sources
+from liaison.messaging.saved_replies import PLACEHOLDERS
 from liaison.people.choices import Grade, Programme
 
 
@@ -17,6 +21,25 @@ class MessageForm(forms.Form):
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )
     attachment = forms.FileField(label=_("Attachment"), required=False)
+    send_at = forms.DateTimeField(
+        label=_("Send later"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Empty: send now. Until then you can cancel it."),
+        error_messages={"invalid": _("Enter a date and time, such as 2027-03-14 16:30.")},
+    )
+    saved_reply = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_send_at(self):
+        at = self.cleaned_data.get("send_at")
+        if at is None:
+            return None
+        now = timezone.now()
+        if at <= now:
+            raise forms.ValidationError(_("Choose a time in the future, or leave it empty."))
+        if at > now + dt.timedelta(days=366):
+            raise forms.ValidationError(_("Choose a time within the next year."))
+        return at
 
     def clean_body(self):
         body = self.cleaned_data["body"].strip()
@@ -136,3 +159,33 @@ class AttachForm(forms.Form):
     def __init__(self, *args, guardians, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["guardian"].queryset = guardians
+
+
+class SavedReplyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text=_(
+            "You may use {guardian_name}, {school} and {liaison_name}: each is filled in for the "
+            "family when the reply is inserted."
+        ),
+    )
+    is_active = forms.BooleanField(
+        label=_("Offer it in the composer"), required=False, initial=True
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Write the reply's text."))
+        unknown = [name for name in placeholders(body) if name not in PLACEHOLDERS]
+        if unknown:
+            raise forms.ValidationError(
+                _(
+                    "Unknown placeholder: %(names)s. Use {guardian_name}, {school} or {liaison_name}."
+                )
+                % {"names": ", ".join(f"{{{n}}}" for n in unknown)}
+            )
+        return body

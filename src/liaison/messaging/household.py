@@ -1,6 +1,6 @@
 """Messaging on the household and guardian pages: the panels, the actions, and the timeline entries."""
 
-from django.db.models import F, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,6 +11,7 @@ from liaison.core.policy import messaging as mpolicy
 from liaison.messaging import registry
 from liaison.messaging.choices import Channel, Direction
 from liaison.messaging.models import Delivery, Message, Suppression
+from liaison.people import caseload
 
 
 def channel_status(guardians) -> list[dict]:
@@ -120,7 +121,17 @@ def timeline_entries(household, user, *, before=None, limit=25):
     yield from entries[:limit]
 
 
+def last_family_message():
+    """For the caseload: when the family last wrote (a message in, on any of its threads)."""
+    return Subquery(
+        Message.objects.filter(conversation__household_id=OuterRef("pk"), direction=Direction.IN)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+
+
 def register() -> None:
+    caseload.register_last_contact("messaging.family_message", last_family_message)
     pages.add_action(
         "household",
         gettext_lazy("Write to family"),

@@ -1,10 +1,12 @@
 """Conversations, messages, their renderings per language, deliveries (the outbox) and consent."""
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,8 @@ from liaison.messaging.choices import (
     SuppressionReason,
 )
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
 
 def _token() -> str:
     return secrets.token_urlsafe(12)
@@ -32,6 +36,37 @@ class ConversationQuerySet(models.QuerySet):
         from liaison.core.policy import messaging as mpolicy
 
         return self.filter(mpolicy.thread_filter(user))
+
+    def with_unread(self, user):
+        """`unread`: the family's messages this member of staff has not seen (each person reads
+        on their own: one liaison opening a thread leaves it unread for a colleague)."""
+        last_read = ConversationRead.objects.filter(conversation=OuterRef("pk"), user=user).values(
+            "read_at"
+        )[:1]
+        return self.annotate(my_read_at=Subquery(last_read)).annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__direction=Direction.IN)
+                & (Q(my_read_at__isnull=True) | Q(messages__created_at__gt=F("my_read_at"))),
+            )
+        )
+
+    def unread_by(self, user):
+        """Threads with a message from the family this person has not read (one EXISTS each)."""
+        read_at = ConversationRead.objects.filter(
+            conversation=OuterRef(OuterRef("pk")), user=user
+        ).values("read_at")[:1]
+        newer = Message.objects.filter(
+            conversation=OuterRef("pk"),
+            direction=Direction.IN,
+            created_at__gt=Coalesce(Subquery(read_at), Value(_EPOCH)),
+        )
+        return self.filter(Exists(newer))
+
+    def with_latest_message(self):
+        """`latest_message_id`: the newest message of each thread (the inbox's preview)."""
+        latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-pk")
+        return self.annotate(latest_message_id=Subquery(latest.values("pk")[:1]))
 
 
 class Conversation(models.Model):
@@ -490,3 +525,26 @@ class SavedAudience(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SavedReply(models.Model):
+    """A reply staff send often (a snippet with placeholders such as {guardian_name}), inserted in
+    the composer. Its name, text and translations are a district message template (the language
+    app's), so each language is approved by the district's translators like any template's."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    template = models.OneToOneField(
+        "language.MessageTemplate", on_delete=models.CASCADE, related_name="saved_reply"
+    )
+    is_active = models.BooleanField(_("offered in the composer"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["template__name"]
+        verbose_name_plural = _("saved replies")
+
+    def __str__(self):
+        return self.template.name

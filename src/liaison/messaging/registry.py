@@ -9,6 +9,7 @@ _portal_link_builder: list[Callable | None] = [None]
 _family_choices: list[tuple[Callable, Callable] | None] = [None]
 _message_actions: list[Callable] = []
 _message_filters: list[Callable] = []
+_call_log_link: list[Callable | None] = [None]
 
 
 @dataclass(frozen=True)
@@ -136,3 +137,15 @@ def family_accepts(choice, *, kind: str, notice_kind: str = "") -> bool:
     if hooks is None or choice is None or hooks[1] is None:
         return True
     return hooks[1](choice, kind=kind, notice_kind=notice_kind)
+
+
+def set_call_log_link(fn: Callable) -> None:
+    """fn(user, guardian) -> URL or None: where logging a call with this guardian starts (the
+    contact log's form, prefilled), offered beside the "Call" of the thread page. Filled by the
+    app that keeps the contact log (concerns); None when this person may not log one."""
+    _call_log_link[0] = fn
+
+
+def call_log_link(user, guardian) -> str | None:
+    fn = _call_log_link[0]
+    return fn(user, guardian) if fn is not None else None

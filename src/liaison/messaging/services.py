@@ -28,7 +28,10 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.core.policy import messaging as mpolicy
 from liaison.language.rendering import untranslatable
+from liaison.language.services import save_district_template
+from liaison.language.services import stored_staff_translations as translate_stored
 from liaison.messaging import inbound, outbox
 from liaison.messaging.audiences import UNREACHABLE_REASONS, Audience
 from liaison.messaging.choices import (
@@ -49,6 +52,7 @@ from liaison.messaging.models import (
     Delivery,
     Message,
     PossibleOptOut,
+    SavedReply,
     Suppression,
 )
 from liaison.messaging.registry import (
@@ -65,6 +69,7 @@ __all__ = [
     "assign_conversation",
     "attach_unmatched",
     "audience_sources",
+    "cancel_scheduled",
     "conversation_for",
     "conversation_for_reply",
     "family_messages",
@@ -72,6 +77,7 @@ __all__ = [
     "keyword_handlers",
     "mark_conversation_done",
     "mark_read",
+    "message_previews",
     "opt_in",
     "opt_out",
     "opt_out_on_request",
@@ -81,11 +87,13 @@ __all__ = [
     "register_audience_source",
     "register_keyword_handler",
     "retry_delivery",
+    "save_reply",
     "send_announcement",
     "send_message",
     "send_notice",
     "set_portal_link_builder",
     "switch_channel",
+    "unread_count",
 ]
 
 
@@ -167,14 +175,28 @@ def conversation_for_reply(guardian, channel: str) -> Conversation:
 
 
 def send_message(
-    *, household, body: str, by, subject: str = "", attachments=(), conversation=None
+    *,
+    household,
+    body: str,
+    by,
+    subject: str = "",
+    attachments=(),
+    conversation=None,
+    send_at=None,
+    template: str = "",
+    context: dict | None = None,
 ) -> Message:
     """Staff write to a household: one delivery per reachable guardian, on that guardian's channel.
 
     The message goes in `conversation` (one of this household's threads) or the shared thread.
     Contact-restricted and inactive guardians get nothing. Returns the Message (its deliveries are
-    already written when this returns).
+    already written when this returns). With `send_at` in the future the deliveries wait in the
+    outbox until then (the worker claims only rows due: see delivery.py) and the family's portal
+    shows nothing before it; cancel_scheduled() stops it. `template` and `context` name the saved
+    reply the text came from, so that each language gets the reply's approved translation.
     """
+    if send_at is not None and send_at <= timezone.now():
+        send_at = None  # a time already past: now
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write a message.")})
@@ -193,6 +215,9 @@ def send_message(
             body=body,
             source_language=_staff_language(by, household),
             sent_by=by,
+            send_at=send_at,
+            template=template[:100],
+            context=context or {},
         )
         _save_attachments(message, attachments)
         guardians = Guardian.objects.filter(household=household)
@@ -281,6 +306,40 @@ def mark_read(*, conversation, user, at=None) -> None:
             pass
 
 
+def unread_count(user) -> int:
+    """How many open threads in this person's inbox hold a family message they have not read (the
+    navigation's unread badge): one query."""
+    if not user.is_authenticated or not mpolicy.can_use_inbox(user):
+        return 0
+    return (
+        Conversation.objects.visible_to(user)
+        .filter(status=ConversationStatus.OPEN, last_message_at__isnull=False)
+        .unread_by(user)
+        .count()
+    )
+
+
+def message_previews(conversations, user, *, length: int = 100) -> None:
+    """Set `preview` (the first `length` characters of the newest message, a family's in the
+    reader's language when the translation memory holds it) and `preview_from_family` on each
+    conversation annotated by `with_latest_message()`: two or three queries for the whole list."""
+    ids = [c.latest_message_id for c in conversations if c.latest_message_id]
+    latest = {
+        m.pk: m
+        for m in Message.objects.filter(pk__in=ids).only(
+            "pk", "body", "subject", "direction", "source_language", "district_id", "send_at"
+        )
+    }
+    translated = translate_stored(latest.values(), getattr(user, "interface_language", "") or "en")
+    for c in conversations:
+        m = latest.get(c.latest_message_id)
+        text = translated.get(m.pk, m.body) if m else ""
+        text = " ".join((text or (m.subject if m else "")).split())
+        c.preview = text if len(text) <= length else text[: length - 1].rstrip() + "…"
+        c.preview_from_family = bool(m and m.direction == Direction.IN)
+        c.preview_translated = bool(m and m.pk in translated)
+
+
 def assign_conversation(*, conversation, to, by) -> Conversation:
     conversation.assigned_to = to
     conversation.save(update_fields=["assigned_to"])
@@ -292,6 +351,30 @@ def mark_conversation_done(*, conversation, by) -> Conversation:
     conversation.awaiting_since = None
     conversation.save(update_fields=["status", "awaiting_since"])
     return conversation
+
+
+# --- saved replies -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_reply(*, district, name: str, body: str, by, reply=None, is_active: bool = True):
+    """Make or change a district's saved reply; its text is a district template (language), so
+    changed text asks the translators again (save_district_template drops the old translations)."""
+    template = save_district_template(
+        district=district,
+        name=name,
+        body=body,
+        by=by,
+        template=reply.template if reply is not None else None,
+        slug_prefix="reply",
+    )
+    if reply is None:
+        return SavedReply.objects.create(
+            district=district, template=template, is_active=is_active, created_by=by
+        )
+    reply.is_active = is_active
+    reply.save(update_fields=["is_active"])
+    return reply
 
 
 # --- one-way notices -----------------------------------------------------------------------------
@@ -541,6 +624,27 @@ def prepare_message(message_id: int) -> Message:
 def prepare_message_task(message_id: int) -> int:
     """Background entry point of prepare_message (beside it: see events.services for the pattern)."""
     return prepare_message(message_id).recipient_count
+
+
+def cancel_scheduled(*, message, by) -> int:
+    """Stop a one-to-one message scheduled for later, before it goes: its deliveries still
+    waiting are cancelled (a delivery a worker has already claimed goes). Returns how many were
+    stopped; a message whose time has come is not touched (ValidationError)."""
+    if message.send_at is None or message.send_at <= timezone.now():
+        raise ValidationError(_("This message has already been sent."))
+    if message.state == MessageState.CANCELLED:
+        return 0
+    return cancel_message(message=message, by=by)
+
+
+def cancel_message(*, message, by) -> int:
+    """Stop what has not been handed over yet (a scheduled announcement changed its mind)."""
+    with transaction.atomic():
+        n = Delivery.objects.filter(message=message, state=DeliveryState.QUEUED).update(
+            state=DeliveryState.CANCELLED, updated_at=timezone.now()
+        )
+        Message.objects.filter(pk=message.pk).update(state=MessageState.CANCELLED)
+    return n
 
 
 # --- consent -------------------------------------------------------------------------------------

@@ -12,6 +12,11 @@ urlpatterns = [
     path("threads/<int:pk>/assign/", views.conversation_assign, name="conversation_assign"),
     path("threads/<int:pk>/done/", views.conversation_done, name="conversation_done"),
     path(
+        "threads/<int:pk>/messages/<int:message_pk>/cancel/",
+        views.message_cancel,
+        name="message_cancel",
+    ),
+    path(
         "threads/<int:pk>/messages/<int:message_pk>/opt-out/",
         views.message_opt_out,
         name="message_opt_out",
@@ -34,6 +39,8 @@ urlpatterns = [
         views.announcement_switch_failed,
         name="announcement_switch_failed",
     ),
+    path("replies/", views.saved_replies_page, name="saved_replies"),
+    path("replies/<int:pk>/", views.saved_reply_edit, name="saved_reply_edit"),
     path("unmatched/", views.unmatched, name="unmatched"),
     path("unmatched/<int:pk>/attach/", views.unmatched_attach, name="unmatched_attach"),
     # Called by providers and families' mail clients, not by staff:

@@ -4,7 +4,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,8 +16,8 @@ from liaison.core.htmx import is_htmx, partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
 from liaison.core.policy import messaging as mpolicy
-from liaison.language.services import translate_replies_for_staff
-from liaison.messaging import progress, registry, services
+from liaison.language.services import district_for, translate_replies_for_staff
+from liaison.messaging import progress, registry, saved_replies, services
 from liaison.messaging.choices import (
     Channel,
     ConversationStatus,
@@ -33,21 +33,22 @@ from liaison.messaging.forms import (
     AttachForm,
     FailureGroupForm,
     MessageForm,
+    SavedReplyForm,
     SwitchChannelForm,
 )
 from liaison.messaging.models import (
     Attachment,
     ChannelHealth,
     Conversation,
-    ConversationRead,
     Delivery,
     Message,
     PossibleOptOut,
     SavedAudience,
+    SavedReply,
     Suppression,
     UnmatchedInbound,
 )
-from liaison.people.models import Guardian, Site, User
+from liaison.people.models import Guardian, Household, Site, User
 
 
 def attachment(request, pk):
@@ -73,29 +74,29 @@ def attachment(request, pk):
 # --- inbox ---------------------------------------------------------------------------------------
 
 
+INBOX_VIEWS = ("open", "mine", "unassigned", "sites", "awaiting", "done")
+
+
 def _inbox_rows(user, *, show: str):
-    last_read = ConversationRead.objects.filter(conversation=OuterRef("pk"), user=user).values(
-        "read_at"
-    )[:1]
     qs = (
         Conversation.objects.visible_to(user)
         .select_related("household", "assigned_to", "staff")
-        .annotate(my_read_at=Subquery(last_read))
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__direction=Direction.IN)
-                & (Q(my_read_at__isnull=True) | Q(messages__created_at__gt=F("my_read_at"))),
-            )
-        )
+        .with_unread(user)
+        .with_latest_message()
         .filter(last_message_at__isnull=False)
     )
-    if show == "mine":
-        qs = qs.filter(assigned_to=user)
     if show == "done":
         qs = qs.filter(status=ConversationStatus.DONE)
     else:
         qs = qs.filter(status=ConversationStatus.OPEN)
+    if show == "mine":
+        qs = qs.filter(assigned_to=user)
+    elif show == "unassigned":
+        qs = qs.filter(assigned_to__isnull=True)
+    elif show == "sites":
+        qs = qs.filter(household__in=Household.objects.of_sites(policy.access_for(user).site_ids))
+    elif show == "awaiting":
+        qs = qs.filter(awaiting_since__isnull=False)
     # Threads awaiting a staff reply first, oldest wait first; then the most recent.
     return qs.order_by(F("awaiting_since").asc(nulls_last=True), "-last_message_at")
 
@@ -105,14 +106,24 @@ def inbox(request):
     if not mpolicy.can_use_inbox(request.user):
         raise Http404
     show = request.GET.get("show", "open")
-    if show not in ("open", "mine", "done"):
+    if show not in INBOX_VIEWS:
         show = "open"
     page = OnePassPaginator(_inbox_rows(request.user, show=show), 50).get_page(
         request.GET.get("page")
     )
+    page.object_list = list(page.object_list)  # the previews are set on the rows shown
+    services.message_previews(page.object_list, request.user)
     context = {
         "page": page,
         "show": show,
+        "views": [
+            ("open", _("Open")),
+            ("mine", _("Assigned to me")),
+            ("unassigned", _("Unassigned")),
+            ("sites", _("My sites")),
+            ("awaiting", _("Awaiting reply")),
+            ("done", _("Done")),
+        ],
         "now": timezone.now(),
         "unmatched_count": UnmatchedInbound.objects.filter(resolved_message__isnull=True).count()
         if mpolicy.can_handle_unmatched(request.user)
@@ -200,8 +211,11 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         "assign_form": AssignForm(initial={"staff": conversation.assigned_to_id}, candidates=staff),
         "switch_form": SwitchChannelForm(),
         "restricted": list(household.guardians.filter(contact_restricted=True)) if page else [],
+        "calls": _call_links(request.user, household) if page else [],
         "latest": items[-1].pk if items else 0,
         "version": version,
+        "now": timezone.now(),
+        "saved_replies": saved_replies.for_composer(household, request.user) if page else [],
     }
 
 
@@ -214,9 +228,21 @@ def _read_along(message, relation: str) -> bool:
     return True
 
 
+def _call_links(user, household) -> list[dict]:
+    """Each reachable guardian with a phone: the tel: link and where logging the call starts."""
+    guardians = household.guardians.filter(is_active=True, contact_restricted=False).exclude(
+        phone=""
+    )
+    return [
+        {"guardian": g, "log": registry.call_log_link(user, g)}
+        for g in guardians.order_by("family_name", "given_name")
+    ]
+
+
 def _write(request, household, conversation):
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
+        send_at = form.cleaned_data.get("send_at")
         try:
             services.send_message(
                 household=household,
@@ -226,6 +252,13 @@ def _write(request, household, conversation):
                 if form.cleaned_data.get("attachment")
                 else (),
                 conversation=conversation,
+                send_at=send_at,
+                **saved_replies.as_sent(
+                    form.cleaned_data.get("saved_reply"),
+                    household=household,
+                    by=request.user,
+                    body=form.cleaned_data["body"],
+                ),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -236,7 +269,7 @@ def _write(request, household, conversation):
                     "messaging/conversation.html#thread",
                     _thread_context(request, conversation, page=False),
                 )
-            flash.success(request, _("Message sent."))
+            flash.success(request, _("Message scheduled.") if send_at else _("Message sent."))
             return redirect(conversation)
     return form
 
@@ -337,6 +370,25 @@ def conversation_done(request, pk):
     services.mark_conversation_done(conversation=conversation, by=request.user)
     flash.success(request, _("Marked done."))
     return redirect("messaging:inbox")
+
+
+@login_required
+@require_POST
+def message_cancel(request, pk, message_pk):
+    """Cancel a message scheduled for later, before it goes: whoever may write in the thread (its
+    readers: a teacher's own thread is theirs)."""
+    conversation = policy.open_thread(request, pk)
+    message = get_object_or_404(
+        conversation.messages.filter(direction=Direction.OUT, send_at__isnull=False),
+        pk=message_pk,
+    )
+    try:
+        services.cancel_scheduled(message=message, by=request.user)
+    except ValidationError as exc:
+        flash.error(request, exc.messages[0])
+    else:
+        flash.success(request, _("Scheduled message cancelled: it will not be sent."))
+    return redirect(conversation)
 
 
 @login_required
@@ -683,4 +735,86 @@ def unmatched_attach(request, pk):
         request,
         "messaging/unmatched_attach.html",
         {"item": item, "form": form, "query": query, "shown": shown[:50]},
+    )
+
+
+# --- saved replies -------------------------------------------------------------------------------
+
+
+def _replies_district(user):
+    if not mpolicy.can_use_saved_replies(user):
+        raise Http404
+    district = district_for(user)
+    if district is None:
+        raise Http404
+    return district
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_replies_page(request):
+    """The district's saved replies; those who may manage them add one here."""
+    district = _replies_district(request.user)
+    may_manage = mpolicy.can_manage_saved_replies(request.user)
+    form = SavedReplyForm(request.POST or None)
+    if request.method == "POST":
+        if not may_manage:
+            raise Http404
+        if form.is_valid():
+            services.save_reply(
+                district=district,
+                name=form.cleaned_data["name"],
+                body=form.cleaned_data["body"],
+                is_active=form.cleaned_data["is_active"],
+                by=request.user,
+            )
+            flash.success(request, _("Saved reply added."))
+            return redirect("messaging:saved_replies")
+    replies = (
+        SavedReply.objects.filter(district=district)
+        .select_related("template")
+        .annotate(languages=Count("template__translations"))
+        .order_by("-is_active", "template__name")
+    )
+    return render(
+        request,
+        "messaging/saved_replies.html",
+        {"replies": replies, "form": form, "may_manage": may_manage},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_reply_edit(request, pk):
+    district = _replies_district(request.user)
+    if not mpolicy.can_manage_saved_replies(request.user):
+        raise Http404
+    reply = get_object_or_404(
+        SavedReply.objects.filter(district=district).select_related("template"), pk=pk
+    )
+    form = SavedReplyForm(
+        request.POST or None,
+        initial={
+            "name": reply.template.name,
+            "body": reply.template.body,
+            "is_active": reply.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_reply(
+            district=district,
+            reply=reply,
+            name=form.cleaned_data["name"],
+            body=form.cleaned_data["body"],
+            is_active=form.cleaned_data["is_active"],
+            by=request.user,
+        )
+        flash.success(request, _("Saved reply updated."))
+        return redirect("messaging:saved_replies")
+    return render(
+        request,
+        "messaging/saved_reply_form.html",
+        {"reply": reply, "form": form},
+        status=400 if form.errors else 200,
     )

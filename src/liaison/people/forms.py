@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.core import policy
 from liaison.core.languages import LanguageField, LanguagesField
-from liaison.core.validators import normalize_phone
-from liaison.people.choices import Channel, Programme
+from liaison.core.validators import language_name, normalize_phone
+from liaison.people.choices import Channel, Grade, Programme
 from liaison.people.models import Guardian, Household, Site, Student, User
 
 
@@ -164,3 +164,62 @@ class BreakGlassForm(forms.Form):
             "This family is not on your caseload. Your reason is logged and visible to site leaders."
         ),
     )
+
+
+CASELOAD_SORTS = [
+    ("name", _("Name (A to Z)")),
+    ("contact", _("Longest without contact first")),
+    ("-contact", _("Most recent contact first")),
+    ("open", _("Most open items first")),
+]
+
+
+def _both_names(tag: str) -> str:
+    """'Spanish — español': the reader's name for the language and its own."""
+    ours, own = language_name(tag), language_name(tag, tag)
+    return ours if ours == own else f"{ours} — {own}"
+
+
+class CaseloadFilterForm(forms.Form):
+    """The caseload's sort and filters (GET): a bad value is reported on its field and ignored."""
+
+    sort = forms.ChoiceField(label=_("Sort by"), choices=CASELOAD_SORTS, required=False)
+    not_reached_days = forms.IntegerField(
+        label=_("No two-way contact in the last … days"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        error_messages={
+            "invalid": _("Enter a number of days, such as 30."),
+            "min_value": _("Enter at least 1 day."),
+            "max_value": _("Enter at most 3650 days (ten years)."),
+        },
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    site = forms.ModelChoiceField(
+        label=_("Site"),
+        queryset=Site.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the sites in the list.")},
+    )
+    grade = forms.ChoiceField(label=_("Grade"), required=False)
+    open_items = forms.BooleanField(label=_("Only families with open items"), required=False)
+
+    def __init__(self, *args, sites, languages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["language"].choices = [
+            ("", _("Any language")),
+            *sorted(((tag, _both_names(tag)) for tag in languages), key=lambda c: c[1]),
+        ]
+        self.fields["grade"].choices = [("", _("Any grade")), *Grade.choices]
+        self.fields["sort"].choices = CASELOAD_SORTS
+        for name in ("language", "grade", "sort"):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "Choose one of the options in the list."
+            )
+
+    def filters(self) -> dict:
+        """The valid filters only: a bad value leaves its filter off, the others still apply."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}

@@ -227,12 +227,49 @@ class HouseholdQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def of_sites(self, site_ids):
+        """Households served by these sites: the home site, or a child enrolled there."""
+        site_ids = list(site_ids)
+        enrolled = Enrolment.objects.filter(
+            student__household_id=models.OuterRef("pk"), site_id__in=site_ids, is_active=True
+        )
+        return self.filter(Q(site_id__in=site_ids) | Q(models.Exists(enrolled)))
+
+    def with_labels(self, *, children: bool = True):
+        """What the household label shows (people's `household_label` tag): the active guardians
+        and children, fetched once for the whole list (two queries, whatever its length)."""
+        return self.prefetch_related(*household_label_prefetches(children=children))
+
     def in_caseload_of(self, user):
         return self.filter(
             assignments__staff=user,
             assignments__role=AssignmentRole.LIAISON,
             assignments__ended_on__isnull=True,
         )
+
+
+def household_label_prefetches(path: str = "", *, children: bool = True) -> list:
+    """The prefetches of the household label for households at `path` ("" for a Household
+    queryset, "household" for rows that point at one): `label_guardians`, `label_students`."""
+    prefix = f"{path}__" if path else ""
+    found = [
+        models.Prefetch(
+            f"{prefix}guardians",
+            queryset=Guardian.objects.filter(is_active=True).order_by(
+                "family_name", "given_name", "pk"
+            ),
+            to_attr="label_guardians",
+        )
+    ]
+    if children:
+        found.append(
+            models.Prefetch(
+                f"{prefix}students",
+                queryset=Student.objects.filter(is_active=True).order_by("given_name", "pk"),
+                to_attr="label_students",
+            )
+        )
+    return found
 
 
 class Household(TrackedModel, PostalAddress):

@@ -27,6 +27,7 @@ from liaison.people.models import (
 )
 
 MAX_TERM = 64
+SUFFIX_LENGTHS = (4, 5, 6)
 _WORD = re.compile(r"[\w@.+'-]+", re.UNICODE)
 
 
@@ -65,6 +66,11 @@ def phone_terms(e164: str) -> list[str]:
     terms = {digits, national}
     if len(national) == 10:
         terms.add(national[3:])
+    # The last four to six digits: a liaison reads "the number ending 0142" off a note or a
+    # caller's screen. Prefix matching on these suffixes finds the household by its last 4+ digits.
+    for n in SUFFIX_LENGTHS:
+        if len(national) > n:
+            terms.add(national[-n:])
     return list(terms)
 
 

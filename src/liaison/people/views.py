@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -17,20 +18,24 @@ from liaison.core.htmx import partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.params import datetime_param
 from liaison.core.policy import Want
+from liaison.people import caseload as caseload_list
 from liaison.people import services
 from liaison.people.forms import (
     AssignForm,
     BreakGlassForm,
+    CaseloadFilterForm,
     GuardianForm,
     HouseholdForm,
     StudentForm,
 )
-from liaison.people.models import Enrolment, Guardian, Household, Student
+from liaison.people.models import Enrolment, Guardian, Household, Site, Student
 from liaison.people.search import search_households
 
 
 @login_required
 def caseload(request):
+    """A working list: sorted and filtered by last two-way contact, language, site, grade and
+    open items; each row tells look-alike households apart (people's household_label)."""
     user = request.user
     access = policy.access_for(user)
     if access.is_liaison:
@@ -42,11 +47,34 @@ def caseload(request):
     else:
         qs = Household.objects.visible_to(user)
         heading = _("Households")
-    qs = qs.filter(is_active=True).select_related("site").prefetch_related("guardians")
-    if access.works_with_families:  # the row lists the children only for them
-        qs = qs.prefetch_related("students")
-    page = OnePassPaginator(qs.order_by("name"), 50).get_page(request.GET.get("page"))
-    return render(request, "people/caseload.html", {"page": page, "heading": heading})
+    qs = qs.filter(is_active=True)
+    form = CaseloadFilterForm(
+        request.GET or None,
+        sites=Site.objects.filter(district_id__in=access.district_ids, is_active=True),
+        languages=Guardian.objects.filter(household__in=qs, is_active=True)
+        .order_by()
+        .values_list("preferred_language", flat=True)
+        .distinct(),
+    )
+    filters = form.filters() if form.is_bound else {}
+    # The children and open items only for those who work with the family (not its teachers).
+    rows = caseload_list.working_list(qs, now=timezone.now(), **filters).select_related("site")
+    rows = rows.with_labels(children=access.works_with_families)
+    page = OnePassPaginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "people/caseload.html",
+        {
+            "page": page,
+            "heading": heading,
+            "form": form,
+            "filtered": bool(filters),
+            "open_kinds": caseload_list.open_item_kinds(),
+            "query": query.urlencode(),
+        },
+    )
 
 
 @login_required

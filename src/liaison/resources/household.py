@@ -1,13 +1,16 @@
 """What the resources app adds to the household page: the referrals panel, the "Find a resource"
 action and the referral steps on the timeline."""
 
+from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core import pages
 from liaison.core.pages import TimelineEntry
 from liaison.core.policy import resources as rpolicy
-from liaison.resources.models import ReferralEvent
+from liaison.people import caseload
+from liaison.resources.choices import CLOSED
+from liaison.resources.models import Referral, ReferralEvent
 
 
 def timeline_entries(household, user, *, before=None, limit=25):
@@ -36,7 +39,19 @@ def panel_context(request, household):
     }
 
 
+def open_referrals():
+    return Subquery(
+        Referral.objects.filter(household_id=OuterRef("pk"))
+        .exclude(status__in=CLOSED)
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+
+
 def register() -> None:
+    caseload.register_open_items("referrals", _("open referrals"), open_referrals)
     pages.add_timeline(
         "household", "referral", _("Referrals"), timeline_entries, ask=rpolicy.can_see_referrals
     )

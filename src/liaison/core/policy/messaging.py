@@ -99,3 +99,17 @@ def can_resend_announcement(user: Person, message: Record) -> bool:
 
 def can_handle_unmatched(user: Person) -> bool:
     return policy.access_for(user).works_with_families
+
+
+def can_use_saved_replies(user: Person) -> bool:
+    """See the district's saved replies (and insert them in the composer): whoever writes to
+    families."""
+    access = policy.access_for(user)
+    return access.works_with_families or access.is_interpreter or access.is_teacher
+
+
+def can_manage_saved_replies(user: Person) -> bool:
+    """Write, change and retire the district's saved replies: its admins and site leaders (the
+    words many families will read from many staff)."""
+    access = policy.access_for(user)
+    return access.is_admin or bool(access.leader_site_ids)

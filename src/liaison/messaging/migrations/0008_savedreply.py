@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('language', '0004_changed_since_indexes'),
         ('messaging', '0007_channel_outages_and_staff_deliveries'),
-        ('people', '0007_phone_suffix_search_terms'),
+        ('people', '0008_phone_suffix_search_terms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

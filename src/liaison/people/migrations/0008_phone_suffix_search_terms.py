@@ -35,6 +35,6 @@ def add_suffixes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0006_names_without_bidi_controls")]
+    dependencies = [("people", "0007_alter_site_kind")]
 
     operations = [migrations.RunPython(add_suffixes, migrations.RunPython.noop)]

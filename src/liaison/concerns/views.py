@@ -496,20 +496,31 @@ def _rerender(request, concern, **forms):
     )
 
 
+def _act_on(request, concern, form, name: str, action, done: str):
+    """One form of the concern page: a valid form runs `action(**cleaned_data)` and goes back to
+    the concern saying `done`; the service's refusal or the form's errors re-render the page with
+    this form as it was filled (`name`: the page's name for it)."""
+    if form.is_valid():
+        try:
+            action(**form.cleaned_data)
+        except ValidationError as error:
+            _apply_form_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(concern)
+    return _rerender(request, concern, **{name: form})
+
+
 @login_required
 @require_POST
 def change_status(request, pk):
     concern = policy.open_concern(request, pk, Want.EDIT)
     form = StatusForm(request.POST, current_outcome=concern.outcome)
-    if form.is_valid():
-        try:
-            services.change_status(concern=concern, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(request, _("Status changed."))
-            return redirect(concern)
-    return _rerender(request, concern, status_form=form)
+
+    def change(**data):
+        services.change_status(concern=concern, by=request.user, **data)
+
+    return _act_on(request, concern, form, "status_form", change, _("Status changed."))
 
 
 @login_required
@@ -519,17 +530,11 @@ def assign(request, pk):
     form = AssignForm(
         request.POST, district=concern.district, subject_staff_id=concern.subject_staff_id
     )
-    if form.is_valid():
-        try:
-            services.assign_concern(
-                concern=concern, assignee=form.cleaned_data["assignee"], by=request.user
-            )
-        except ValidationError as error:
-            _apply_form_errors(form, error)
-        else:
-            messages.success(request, _("Concern assigned."))
-            return redirect(concern)
-    return _rerender(request, concern, assign_form=form)
+
+    def assign_to(*, assignee):
+        services.assign_concern(concern=concern, assignee=assignee, by=request.user)
+
+    return _act_on(request, concern, form, "assign_form", assign_to, _("Concern assigned."))
 
 
 @login_required
@@ -537,11 +542,11 @@ def assign(request, pk):
 def edit(request, pk):
     concern = policy.open_concern(request, pk, Want.EDIT)
     form = ConcernEditForm(request.POST, concern=concern)
-    if form.is_valid():
-        services.update_concern(concern=concern, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Concern updated."))
-        return redirect(concern)
-    return _rerender(request, concern, edit_form=form)
+
+    def update(**data):
+        services.update_concern(concern=concern, by=request.user, **data)
+
+    return _act_on(request, concern, form, "edit_form", update, _("Concern updated."))
 
 
 @login_required
@@ -549,11 +554,11 @@ def edit(request, pk):
 def add_note(request, pk):
     concern = policy.open_concern(request, pk, Want.EDIT)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        services.add_note(concern=concern, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Note added."))
-        return redirect(concern)
-    return _rerender(request, concern, note_form=form)
+
+    def add(**data):
+        services.add_note(concern=concern, by=request.user, **data)
+
+    return _act_on(request, concern, form, "note_form", add, _("Note added."))
 
 
 @login_required
@@ -575,11 +580,12 @@ def satisfaction(request, pk):
                 )
         return redirect(concern)
     form = SatisfactionForm(request.POST)
-    if form.is_valid():
-        services.record_satisfaction(concern=concern, by=request.user, **form.cleaned_data)
-        messages.success(request, _("The family's answer is recorded."))
-        return redirect(concern)
-    return _rerender(request, concern, satisfaction_form=form)
+
+    def record(**data):
+        services.record_satisfaction(concern=concern, by=request.user, **data)
+
+    done = _("The family's answer is recorded.")
+    return _act_on(request, concern, form, "satisfaction_form", record, done)
 
 
 # --- mediation meetings -------------------------------------------------------------------

@@ -277,6 +277,16 @@ class Invitation(TrackedModel):
             return self.household.name
         return self.walk_in_name
 
+    def rsvp_initial(self) -> dict:
+        """The answer so far, as the RSVP forms (staff's and the family's) start from it."""
+        return {
+            "answer": self.answer or None,
+            "party_size": self.party_size,
+            "interpreter_language": self.interpreter_language,
+            "childcare_ages": ", ".join(str(a) for a in self.childcare_ages),
+            "needs_transport": self.needs_transport,
+        }
+
 
 class Notice(models.Model):
     """The sent-marker: one row per (invitation, notice) — a reminder or change is sent once."""

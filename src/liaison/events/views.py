@@ -279,7 +279,7 @@ def invitation_rsvp(request, pk):
     """A liaison records the family's answer (on the phone, at a meeting)."""
     invitation = policy.open_invitation(request, pk, Want.EDIT)
     household = invitation.household
-    form = RsvpForm(request.POST or None, initial=_rsvp_initial(invitation))
+    form = RsvpForm(request.POST or None, initial=invitation.rsvp_initial())
     if request.method == "POST" and form.is_valid():
         try:
             services.respond(
@@ -300,16 +300,6 @@ def invitation_rsvp(request, pk):
     )
 
 
-def _rsvp_initial(invitation):
-    return {
-        "answer": invitation.answer or None,
-        "party_size": invitation.party_size,
-        "interpreter_language": invitation.interpreter_language,
-        "childcare_ages": ", ".join(str(a) for a in invitation.childcare_ages),
-        "needs_transport": invitation.needs_transport,
-    }
-
-
 # --- the family's link (no sign-in) --------------------------------------------------------
 
 
@@ -326,7 +316,7 @@ def rsvp_link(request, token):
         "description": texts["description"],
         "machine": texts["title"].machine or texts["description"].machine,
     }
-    form = RsvpForm(request.POST or None, initial=_rsvp_initial(invitation))
+    form = RsvpForm(request.POST or None, initial=invitation.rsvp_initial())
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.respond(

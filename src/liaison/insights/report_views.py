@@ -11,6 +11,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.audit.models import AccessLog
+from liaison.audit.services import record_access
 from liaison.core.policy import access_for
 from liaison.core.policy import insights as insights_policy
 from liaison.insights import advocacy, atrisk, exports, panels, services
@@ -38,9 +40,6 @@ def _district_of(user, scope, scope_id):
 
 
 def _record_export(request, action):
-    from liaison.audit.models import AccessLog
-    from liaison.audit.services import record_access
-
     record_access(request, kind=AccessLog.Kind.EXPORT, object_id=0, action=action)
 
 
@@ -55,28 +54,9 @@ def at_risk(request):
     )
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        rows = [
-            (
-                h.name,
-                ", ".join(h.home_languages),
-                h.site.name if h.site else "",
-                h.last_two_way_at.isoformat() if h.last_two_way_at else "",
-                "; ".join(atrisk.reasons(h, rules, now)),
-            )
-            for h in qs
-        ]
         _record_export(request, "export_at_risk")
-        return exports.table_response(
-            fmt,
-            "at-risk",
-            [
-                _("Household"),
-                _("Home languages"),
-                _("Home site"),
-                _("Last two-way contact"),
-                _("Why"),
-            ],
-            rows,
+        return exports.households_response(
+            fmt, "at-risk", qs, last=(_("Why"), lambda h: "; ".join(atrisk.reasons(h, rules, now)))
         )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     for household in page.object_list:

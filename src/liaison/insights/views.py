@@ -10,6 +10,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.audit.models import AccessLog
+from liaison.audit.services import record_access
 from liaison.core.policy import insights as insights_policy
 from liaison.core.validators import language_name
 from liaison.insights import exports, panels, services
@@ -141,31 +143,12 @@ def households(request):
     (scope, scope_id, metric, dimension, value), qs = _households_behind(request)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        from liaison.audit.models import AccessLog
-        from liaison.audit.services import record_access
-
-        rows = [
-            (
-                h.name,
-                ", ".join(h.home_languages),
-                h.site.name if h.site else "",
-                h.last_two_way_at.isoformat() if h.last_two_way_at else "",
-                "yes" if h.all_failing else "",
-            )
-            for h in qs
-        ]
         record_access(request, kind=AccessLog.Kind.EXPORT, object_id=0, action=f"export_{metric}")
-        return exports.table_response(
+        return exports.households_response(
             fmt,
             f"households-{metric}",
-            [
-                _("Household"),
-                _("Home languages"),
-                _("Home site"),
-                _("Last two-way contact"),
-                _("Every channel failing"),
-            ],
-            rows,
+            qs,
+            last=(_("Every channel failing"), lambda h: _("Yes") if h.all_failing else ""),
         )
     sites = dict(Site.objects.values_list("pk", "name"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -201,8 +184,6 @@ def households(request):
 def call_list(request):
     """Guardians of the households behind a figure, with phones and languages, for a phone bank."""
     (_scope, _scope_id, metric, _dimension, _value), qs = _households_behind(request)
-    from liaison.audit.models import AccessLog
-    from liaison.audit.services import record_access
     from liaison.core.validators import format_phone
 
     rows = []

@@ -443,16 +443,6 @@ def events(request):
     )
 
 
-def _rsvp_initial(invitation):
-    return {
-        "answer": invitation.answer or None,
-        "party_size": invitation.party_size,
-        "interpreter_language": invitation.interpreter_language,
-        "childcare_ages": ", ".join(str(a) for a in invitation.childcare_ages),
-        "needs_transport": invitation.needs_transport,
-    }
-
-
 @family_required(scope=DeepLinkPurpose.INVITATION)
 def event(request, pk):
     """One invitation: the event in the family's language and their answer (yes/no/maybe, needs)."""
@@ -466,7 +456,7 @@ def event(request, pk):
         raise Http404
     form = RsvpForm(
         request.POST if request.method == "POST" else None,
-        initial=_rsvp_initial(item.invitation),
+        initial=item.invitation.rsvp_initial(),
     )
     if request.method == "POST" and item.is_open and form.is_valid():
         try:

@@ -60,30 +60,21 @@ def schedule_follow_up(
     if due_on is None:
         Task.objects.open().filter(source_kind=kind, source_id=pk).delete()
         return None
+    fields = {
+        "district_id": household.district_id,
+        "household": household,
+        "owner": owner,
+        "title": title[:300],
+        "due_on": due_on,
+        "source_url": url[:300],
+    }
+    # Scheduling again reopens the task: a new date starts it afresh (not snoozed, not done).
+    reopened = {"snoozed_until": None, "done_at": None, "outcome": "", "last_reminded_on": None}
     task, _created = Task.objects.update_or_create(
         source_kind=kind,
         source_id=pk,
-        defaults={
-            "district_id": household.district_id,
-            "household": household,
-            "owner": owner,
-            "title": title[:300],
-            "due_on": due_on,
-            "source_url": url[:300],
-            "snoozed_until": None,
-            "done_at": None,
-            "outcome": "",
-            "last_reminded_on": None,
-        },
-        create_defaults={
-            "district_id": household.district_id,
-            "household": household,
-            "owner": owner,
-            "title": title[:300],
-            "due_on": due_on,
-            "source_url": url[:300],
-            "created_by": by or owner,
-        },
+        defaults={**fields, **reopened},
+        create_defaults={**fields, "created_by": by or owner},
     )
     return task
 

@@ -221,6 +221,18 @@ def _fetch(qs: Any, pk: object) -> Record:
     return found
 
 
+def _log_view(request: HttpRequest, kind: str, obj: Record) -> None:
+    """The access-log row of a record opened for reading (its household named for the record)."""
+    record(
+        request,
+        kind=kind,
+        object_id=obj.pk,
+        household_id=obj.household_id,
+        action="view",
+        reason="",
+    )
+
+
 def open_guardian(
     request: HttpRequest, pk: object, want: Want = Want.SEE, *, log: bool = False
 ) -> Record:
@@ -229,14 +241,7 @@ def open_guardian(
     guardian = _fetch(manager.visible_to(request.user).select_related("household"), pk)
     _through_the_door(request, guardian.household, want)
     if log:
-        record(
-            request,
-            kind="guardian",
-            object_id=guardian.pk,
-            household_id=guardian.household_id,
-            action="view",
-            reason="",
-        )
+        _log_view(request, "guardian", guardian)
     return guardian
 
 
@@ -253,14 +258,7 @@ def open_student(
     else:
         _through_the_door(request, student.household, want)
     if log:
-        record(
-            request,
-            kind="student",
-            object_id=student.pk,
-            household_id=student.household_id,
-            action="view",
-            reason="",
-        )
+        _log_view(request, "student", student)
     return student
 
 
@@ -309,14 +307,7 @@ def open_concern(
     if concern.assignee_id != user.pk and not reason_given(request, concern.household):
         raise ReasonNeeded(concern.household)
     if log:
-        record(
-            request,
-            kind="concern",
-            object_id=concern.pk,
-            household_id=concern.household_id,
-            action="view",
-            reason="",
-        )
+        _log_view(request, "concern", concern)
     return concern
 
 
@@ -334,14 +325,7 @@ def open_referral(
     if not reason_given(request, household):
         raise ReasonNeeded(household)
     if log:
-        record(
-            request,
-            kind="referral",
-            object_id=referral.pk,
-            household_id=referral.household_id,
-            action="view",
-            reason="",
-        )
+        _log_view(request, "referral", referral)
     return referral
 
 

@@ -38,6 +38,10 @@ def language_from_name(value: str) -> str | None:
     space, so only extra words ('… dialect', '… language') are forgiven."""
     from language_data.names import TRIES, name_to_code, normalize_name
 
+    # A control character (a NUL from a hostile form) is in no language's name, and the name
+    # index's keys end at one: such text names nothing.
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value or ""):
+        return None
     lookup = normalize_name(value or "")
     if not lookup:
         return None
@@ -48,7 +52,7 @@ def language_from_name(value: str) -> str | None:
         return None
     try:
         return normalize_language_tag(names[whole[-1]][0].decode())
-    except ValidationError:
+    except (ValidationError, UnicodeDecodeError):
         return None
 
 

@@ -101,7 +101,7 @@ CEILING = {
     "messaging:attachment": 8,
     "messaging:conversation": 17,
     "messaging:conversation_messages": 12,
-    "messaging:household_write": 19,
+    "messaging:household_write": 20,  # the saved replies offered in the composer
     "messaging:household_write_own": 17,
     "messaging:inbox": 8,
     "messaging:saved_replies": 5,

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 # session, user, roles; the thread with the caseload answer; marked read; its version; the messages
 # (with each reply's possible opt-out and detected language) and their attachments; the
 # deliveries; the concerns made from replies; the translation memory and the district's engine;
-# the household's other threads; its restricted guardians; staff to assign; the access-log row.
-THREAD_PAGE_QUERIES = 16
+# the household's other threads; its guardians (the restricted shown, the call links); staff to
+# assign; the district's saved replies for the composer; the access-log row.
+THREAD_PAGE_QUERIES = 17
 # The poll of a thread that changed: the messages only (no other threads, restrictions, staff,
 # access-log row).
 POLL_QUERIES = 12

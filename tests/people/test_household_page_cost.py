@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db
 
 # session, user, roles; the family with the caseload answer; its guardians; its children with
 # their enrolments and programmes; the timeline (messages and their deliveries, concerns, notes,
-# contacts, referral steps, events); the panels (threads, latest messages, opt-outs, open
+# contacts, referral steps, events, tasks); the panels (threads, latest messages, opt-outs, open
 # concerns, interpreters to pick, disclosures, language reports, suggestions and interpreter
 # requests, referrals, unmet needs); the team; the access-log row.
-HOUSEHOLD_PAGE_QUERIES = 28
+HOUSEHOLD_PAGE_QUERIES = 29
 
 
 @pytest.fixture

@@ -152,6 +152,8 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         .order_by("-created_at")[:100]
     )
     items.reverse()
+    # The family's guardians, read once: the restrictions shown and the call links (the page only).
+    guardians = list(household.guardians.all()) if page else []
     deliveries: dict[int, list] = {}
     for d in (
         Delivery.objects.filter(message__in=[m for m in items if m.direction == Direction.OUT])
@@ -210,8 +212,8 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         "form": form or MessageForm(),
         "assign_form": AssignForm(initial={"staff": conversation.assigned_to_id}, candidates=staff),
         "switch_form": SwitchChannelForm(),
-        "restricted": list(household.guardians.filter(contact_restricted=True)) if page else [],
-        "calls": _call_links(request.user, household) if page else [],
+        "restricted": [g for g in guardians if g.contact_restricted],
+        "calls": _call_links(request.user, guardians),
         "latest": items[-1].pk if items else 0,
         "version": version,
         "now": timezone.now(),
@@ -228,14 +230,12 @@ def _read_along(message, relation: str) -> bool:
     return True
 
 
-def _call_links(user, household) -> list[dict]:
+def _call_links(user, guardians) -> list[dict]:
     """Each reachable guardian with a phone: the tel: link and where logging the call starts."""
-    guardians = household.guardians.filter(is_active=True, contact_restricted=False).exclude(
-        phone=""
-    )
+    reachable = [g for g in guardians if g.is_active and not g.contact_restricted and g.phone]
     return [
         {"guardian": g, "log": registry.call_log_link(user, g)}
-        for g in guardians.order_by("family_name", "given_name")
+        for g in sorted(reachable, key=lambda g: (g.family_name, g.given_name))
     ]
 
 

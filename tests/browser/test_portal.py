@@ -125,10 +125,25 @@ def test_a_vietnamese_guardian_signs_in_reads_and_replies(phone_page, world, sms
 
 
 def invite_with_vietnamese_text(world):
-    """The site family invited to math night; the notice rendered in Vietnamese (approved)."""
+    """The site family invited to math night; the notice rendered in Vietnamese (approved), and the
+    event's title and description as a person approved them in Vietnamese (the portal's pages)."""
     from liaison.events import services as events
+    from liaison.language.services import approve_translation
     from liaison.messaging.models import Message, Rendering
     from tests.events.factories import EventFactory
+
+    for source, text in (
+        ("Family math night", "Đêm toán học gia đình"),
+        ("Games and snacks; bring the children.", "Trò chơi và đồ ăn nhẹ, hãy mang theo các cháu."),
+    ):
+        approve_translation(
+            district=world.district,
+            source_language="en",
+            target_language="vi",
+            source_text=source,
+            text=text,
+            by=world.liaison,
+        )
 
     event = EventFactory(
         district=world.district,

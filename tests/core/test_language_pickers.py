@@ -92,6 +92,8 @@ NOT_PICKERS = {
     # Hidden: the preview card posts back the tags it was made with.
     "language.CorrectionForm.language": "hidden, posted by the page",
     "language.CorrectionForm.source_language": "hidden, posted by the page",
+    # A menu of the languages the caseload's families speak, each "Spanish — español".
+    "people.CaseloadFilterForm.language": "menu of the caseload's languages, by name",
 }
 
 # A language by its English name and by its own, one or several.

@@ -40,7 +40,7 @@ def test_admin_uploads_a_bundle_and_follows_it_to_the_result(
     run_import_task.call(run.pk)  # what the background worker runs
     assert not stored.exists()  # the upload (family data) is not kept after the run
     page = client.get(reverse("roster:run", args=[run.pk])).content.decode()
-    assert "hx-trigger" not in page
+    assert 'hx-trigger="every 1s"' not in page  # done: the run stops polling
     assert "Rejected rows" in page and "nadia(at)example.org" in page and "s99" in page
     assert "missing student for an agent" in page
     download = client.get(reverse("roster:run_rejected", args=[run.pk]))

@@ -7,10 +7,7 @@ The scheduled run is checked end to end in real processes against a database of 
 import datetime as dt
 import io
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -18,9 +15,7 @@ from django.utils import timezone
 
 from liaison.portal.models import SignInThrottle
 from liaison.portal.tasks import forget_old_throttles, kept_hours
-
-ROOT = Path(__file__).resolve().parents[2]
-SETUP = "import django; django.setup(); "  # before this module's imports load the models
+from tests.processes import LIAISON, call, runner
 
 
 def _throttles(now):
@@ -59,31 +54,15 @@ def report():
 def test_the_scheduled_task_forgets_old_throttles_in_the_worker_and_comes_back_in_an_hour(
     own_database, tmp_path
 ):
-    env = {
-        **os.environ,
-        "DATABASE_URL": own_database,
-        "LIAISON_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
-        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
-        "LIAISON_TASK_BACKEND": "database",
-        "LIAISON_LOG_LEVEL": "ERROR",
-    }
-    run = dict(cwd=ROOT, env=env, check=True, capture_output=True, timeout=300, text=True)
-    liaison = [sys.executable, "-m", "liaison.cli"]
+    run = runner(own_database, tmp_path)
     module = "tests.portal.test_throttle_schedule"
-    subprocess.run([*liaison, "migrate", "--no-input"], **run)
-    subprocess.run(
-        [sys.executable, "-c", f"{SETUP}from {module} import setup_data; setup_data()"], **run
-    )
-    scheduled = subprocess.run([*liaison, "forget_throttles", "--schedule"], **run)
+    subprocess.run([*LIAISON, "migrate", "--no-input"], **run)
+    call(module, "setup_data", run)
+    scheduled = subprocess.run([*LIAISON, "forget_throttles", "--schedule"], **run)
     assert "every hour" in scheduled.stdout
     before = timezone.now()
-    subprocess.run([*liaison, "worker", "--batch"], **run)
-    result = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", f"{SETUP}from {module} import report; report()"], **run
-        ).stdout
-    )
+    subprocess.run([*LIAISON, "worker", "--batch"], **run)
+    result = json.loads(call(module, "report", run).stdout)
     assert result["keys"] == ["recent"], "the day-old rows are gone, the recent one kept"
     assert result["done"] == 1
     [waiting] = result["waiting"]

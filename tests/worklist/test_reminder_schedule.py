@@ -4,16 +4,12 @@ queues the next run an hour on; a second run the same day reminds nobody again."
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-ROOT = Path(__file__).resolve().parents[2]
-SETUP = "import django; django.setup(); "  # before this module's imports load the models
+from tests.processes import LIAISON, call, runner
 
 
 def setup_data():
@@ -59,30 +55,18 @@ def report():
 def test_the_scheduled_reminder_reaches_the_owner_once_in_the_worker_and_comes_back_in_an_hour(
     own_database, tmp_path
 ):
-    env = {
-        **os.environ,
-        "DATABASE_URL": own_database,
-        "LIAISON_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
-        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
-        "LIAISON_TASK_BACKEND": "database",
-        "LIAISON_LOG_LEVEL": "ERROR",
-    }
-    run = dict(cwd=ROOT, env=env, check=True, capture_output=True, timeout=300, text=True)
-    liaison = [sys.executable, "-m", "liaison.cli"]
+    run = runner(own_database, tmp_path)
     module = "tests.worklist.test_reminder_schedule"
 
-    def python(call):
-        return subprocess.run(
-            [sys.executable, "-c", f"{SETUP}from {module} import {call}; {call}()"], **run
-        )
+    def python(function):
+        return call(module, function, run)
 
-    subprocess.run([*liaison, "migrate", "--no-input"], **run)
+    subprocess.run([*LIAISON, "migrate", "--no-input"], **run)
     python("setup_data")
-    scheduled = subprocess.run([*liaison, "remind_tasks", "--schedule"], **run)
+    scheduled = subprocess.run([*LIAISON, "remind_tasks", "--schedule"], **run)
     assert scheduled.returncode == 0
     before = timezone.now()
-    subprocess.run([*liaison, "worker", "--batch"], **run)
+    subprocess.run([*LIAISON, "worker", "--batch"], **run)
     result = json.loads(python("report").stdout)
     assert result["reminded_on"] == [str(timezone.localdate())]
     [(address, subject, _state)] = result["notices"]
@@ -96,5 +80,5 @@ def test_the_scheduled_reminder_reaches_the_owner_once_in_the_worker_and_comes_b
     )
 
     # The same day again (the command run by hand): nobody is reminded twice.
-    subprocess.run([*liaison, "remind_tasks"], **run)
+    subprocess.run([*LIAISON, "remind_tasks"], **run)
     assert len(json.loads(python("report").stdout)["notices"]) == 1

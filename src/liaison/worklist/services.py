@@ -152,7 +152,9 @@ def remind_overdue(*, today: dt.date | None = None) -> int:
                 Task.objects.overdue(today)
                 .filter(owner_id=owner_id)
                 .exclude(last_reminded_on__gte=today)
-                .select_for_update()
+                # Lock the tasks only: their household is an outer join (a task may have none),
+                # which PostgreSQL will not lock.
+                .select_for_update(of=("self",))
                 .select_related("owner", "household")
                 .order_by("due_on", "pk")
             )

@@ -35,7 +35,7 @@ def test_inbox_preview_unread_then_read_and_filter(page, world):
     expect(row).not_to_contain_text("Unread")
     expect(row).to_contain_text("Read")
 
-    page.get_by_role("link", name="Awaiting reply").click()
+    page.get_by_role("link", name="Awaiting reply", exact=True).click()
     expect(page.get_by_role("row").filter(has_text="Brightwater household")).to_have_count(1)
     expect(page.get_by_role("row").filter(has_text="Quietbrook household")).to_have_count(0)
     assert axe_violations(page) == []

@@ -18,6 +18,8 @@ handler400 = "liaison.core.views.bad_request"
 urlpatterns = [
     path("", worklist_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics_view, name="metrics"),
     # Staff sign in through allauth (throttling, second factors, single sign-on); the Django admin
     # sends its sign-in there too, so no path skips the second factor.
     path("sign-in/", account_views.login, name="login"),

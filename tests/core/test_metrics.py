@@ -127,6 +127,7 @@ print(response.content.decode())
 """
 
 
+@pytest.mark.slow
 def test_the_counts_of_several_processes_add_up(own_database, tmp_path):
     run = runner(
         own_database,

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from django.db import connections
 
@@ -19,7 +20,7 @@ class BackupError(Exception):
     """What went wrong, in words an operator can act on (no traceback)."""
 
 
-def _database(alias: str = "default") -> dict:
+def _database(alias: str = "default") -> dict[str, Any]:
     return connections[alias].settings_dict
 
 
@@ -142,7 +143,7 @@ def _pg_tool(name: str) -> str:
     return found
 
 
-def _pg_env(database: dict) -> dict[str, str]:
+def _pg_env(database: dict[str, Any]) -> dict[str, str]:
     """libpq's environment for the configured database (the password never on a command line)."""
     env = dict(os.environ)
     for key, var in [
@@ -164,7 +165,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{tool} failed: {done.stderr.strip() or done.stdout.strip()}")
 
 
-def _pg_dump(database: dict, target: Path) -> None:
+def _pg_dump(database: dict[str, Any], target: Path) -> None:
     # pg_dump reads one snapshot: whatever commits after it starts is not in the file.
     _run(
         [
@@ -178,7 +179,7 @@ def _pg_dump(database: dict, target: Path) -> None:
     )
 
 
-def _pg_restore(database: dict, source: Path, *, clean: bool) -> None:
+def _pg_restore(database: dict[str, Any], source: Path, *, clean: bool) -> None:
     command = [
         _pg_tool("pg_restore"),
         "--no-owner",

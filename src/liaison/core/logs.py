@@ -12,7 +12,10 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.functional import empty
 
 from liaison.core import metrics
@@ -72,10 +75,10 @@ class RequestLogMiddleware:
     """First in the chain: gives the request its id (echoed as X-Request-ID), times it, counts it
     in the metrics by view, and writes its log line."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         rid = incoming_or_new(request.headers.get("X-Request-ID"))
         token = request_id.set(rid)
         started = time.perf_counter()
@@ -84,7 +87,7 @@ class RequestLogMiddleware:
             seconds = time.perf_counter() - started
             match = getattr(request, "resolver_match", None)
             view = (match.view_name if match else "") or "unmatched"
-            metrics.observe_request(view, request.method, response.status_code, seconds)
+            metrics.observe_request(view, request.method or "", response.status_code, seconds)
             response["X-Request-ID"] = rid
             request_log.info(
                 "%s %s %s",
@@ -104,7 +107,7 @@ class RequestLogMiddleware:
             request_id.reset(token)
 
 
-def _user_id(request) -> int | None:
+def _user_id(request: HttpRequest) -> int | None:
     """The signed-in staff member's id; None for families and visitors (read without a query when
     nothing in the request looked at the session)."""
     user = getattr(request, "user", None)

@@ -97,7 +97,7 @@ def _queue_depth() -> Iterable[tuple[tuple[str, ...], float]]:
 
 _READINGS = _ReadingsCollector()
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    REGISTRY.register(_READINGS)  # type: ignore[arg-type]
+    REGISTRY.register(_READINGS)
 
 register_reading(
     Reading(
@@ -114,8 +114,8 @@ def exposition() -> bytes:
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return generate_latest(REGISTRY)  # this process's own counts, and the readings
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
-    registry.register(_READINGS)  # type: ignore[arg-type]
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry.register(_READINGS)
     return generate_latest(registry)
 
 
@@ -136,7 +136,7 @@ class timed:
         self.started = time.perf_counter()
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         labels = dict(self.labels)
         if "outcome" in self.histogram._labelnames:
             labels["outcome"] = "error" if exc_type else self.outcome
@@ -146,4 +146,4 @@ class timed:
 def mark_process_dead(pid: int) -> None:
     """gunicorn's child_exit: a worker that ended no longer counts in the live gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]

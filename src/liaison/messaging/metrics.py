@@ -4,7 +4,7 @@ of the rest (both read from the outbox's indexes, not from every delivery ever s
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from liaison.core.metrics import Reading, register_reading
@@ -14,7 +14,7 @@ from liaison.messaging.models import Delivery
 Rows = Iterable[tuple[tuple[str, ...], float]]
 
 
-def _by_state_and_channel(deliveries) -> Rows:
+def _by_state_and_channel(deliveries: QuerySet[Delivery]) -> Rows:
     counted = deliveries.values("state", "channel").annotate(n=Count("id")).order_by()
     return [((row["state"], row["channel"]), float(row["n"])) for row in counted]
 

@@ -102,9 +102,10 @@ def execute(run: ImportRun, path: str | Path) -> ImportRun:
     run.finished_at = timezone.now()
     run.progress, run.stage = 100, ""
     run.save()
-    metrics.IMPORT_SECONDS.labels(run.kind, run.status).observe(
-        (run.finished_at - run.started_at).total_seconds()
-    )
+    if run.started_at:
+        metrics.IMPORT_SECONDS.labels(run.kind, run.status).observe(
+            (run.finished_at - run.started_at).total_seconds()
+        )
     RejectedRow.objects.bulk_create(
         [
             RejectedRow(

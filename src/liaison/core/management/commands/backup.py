@@ -1,8 +1,9 @@
 """`liaison backup PATH`: a consistent copy of the database, taken while Liaison keeps working."""
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liaison.core.backup import BackupError, backup
 
@@ -14,10 +15,10 @@ class Command(BaseCommand):
         "Uploaded files (LIAISON_MEDIA_ROOT) are not: copy that folder beside it."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
 
-    def handle(self, *args, path: Path, **options):
+    def handle(self, *args: Any, path: Path, **options: Any) -> None:
         try:
             kind = backup(path)
         except BackupError as error:

@@ -1,8 +1,9 @@
 """`liaison restore PATH`: put a backup made by `liaison backup` into an empty database."""
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liaison.core.backup import BackupError, restore
 
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "older version) and `liaison refresh_insights --full`."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
         parser.add_argument(
             "--force",
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             help="replace everything in a database that is not empty",
         )
 
-    def handle(self, *args, path: Path, force: bool, **options):
+    def handle(self, *args: Any, path: Path, force: bool, **options: Any) -> None:
         try:
             kind = restore(path, force=force)
         except BackupError as error:

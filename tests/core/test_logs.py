@@ -21,15 +21,19 @@ def json_lines():
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
-    logger = logging.getLogger("liaison.request")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    loggers = [logging.getLogger(name) for name in ("liaison.request", "django.request")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
     try:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = True
 
 
 @pytest.mark.django_db
@@ -59,6 +63,20 @@ def test_each_request_gets_its_own_id(client, json_lines):
     second = client.get("/healthz")["X-Request-ID"]
     assert first != second
     assert [line["request_id"] for line in json_lines()] == [first, second]
+
+
+@pytest.mark.django_db
+def test_djangos_own_line_about_a_page_not_found_carries_the_request_id(client, json_lines):
+    response = client.get("/no-such-page/", headers={"X-Request-ID": "trace-0001-not-found"})
+    assert response.status_code == 404
+    lines = json_lines()
+    assert [(line["logger"], line["request_id"]) for line in lines] == [
+        ("liaison.request", "trace-0001-not-found"),
+        ("django.request", "trace-0001-not-found"),
+    ]
+    assert "/no-such-page/" not in lines[0]["message"]
+    logging.getLogger("liaison.request").info("between requests")
+    assert json_lines()[-1]["request_id"] == ""  # forgotten once the response was finished
 
 
 def test_a_signed_in_person_is_logged_by_id_only(client, world, json_lines):

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.core.signals import request_finished
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.functional import empty
@@ -80,31 +81,37 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         rid = incoming_or_new(request.headers.get("X-Request-ID"))
-        token = request_id.set(rid)
+        # Kept until the response is finished (request_finished below): Django logs a 4xx answer
+        # after the middleware has returned, and that line belongs to the request too.
+        request_id.set(rid)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            seconds = time.perf_counter() - started
-            match = getattr(request, "resolver_match", None)
-            view = (match.view_name if match else "") or "unmatched"
-            metrics.observe_request(view, request.method or "", response.status_code, seconds)
-            response["X-Request-ID"] = rid
-            request_log.info(
-                "%s %s %s",
-                request.method,
-                view,
-                response.status_code,
-                extra={
-                    "view": view,
-                    "method": request.method,
-                    "status": response.status_code,
-                    "duration_ms": round(seconds * 1000, 1),
-                    "user_id": _user_id(request),
-                },
-            )
-            return response
-        finally:
-            request_id.reset(token)
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        match = getattr(request, "resolver_match", None)
+        view = (match.view_name if match else "") or "unmatched"
+        metrics.observe_request(view, request.method or "", response.status_code, seconds)
+        response["X-Request-ID"] = rid
+        request_log.info(
+            "%s %s %s",
+            request.method,
+            view,
+            response.status_code,
+            extra={
+                "view": view,
+                "method": request.method,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 1),
+                "user_id": _user_id(request),
+            },
+        )
+        return response
+
+
+def _forget_request_id(**kwargs: object) -> None:
+    request_id.set("")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="liaison-forget-request-id")
 
 
 def _user_id(request: HttpRequest) -> int | None:

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "liaison.concerns",
     "liaison.resources",
     "liaison.events",
+    "liaison.attendance",
     "liaison.portal",
     "liaison.insights",
     "liaison.demo",

@@ -6,6 +6,7 @@ portal languages and English; add words in the language they are written in."""
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -254,7 +255,9 @@ def category_of(barrier: str) -> str:
     return BARRIERS[barrier][1]
 
 
-def thread_barrier_actions(user, conversation, messages) -> dict[int, list[tuple[str, ...]]]:
+def thread_barrier_actions(
+    user: Any, conversation: Any, messages: Any
+) -> dict[int, list[tuple[str, ...]]]:
     """Beside a family's answer to an attendance nudge that names a barrier: "Transport: make it a
     concern" (one tap) and "Transport: find help". Two queries for the whole thread, none when the
     household was never nudged."""
@@ -296,14 +299,16 @@ def thread_barrier_actions(user, conversation, messages) -> dict[int, list[tuple
 
 
 def _messages_made_concerns(message_ids: list[int]) -> set[int]:
-    return set(
-        Concern.objects.filter(source_message_id__in=message_ids).values_list(
+    return {
+        pk
+        for pk in Concern.objects.filter(source_message_id__in=message_ids).values_list(
             "source_message_id", flat=True
         )
-    )
+        if pk is not None
+    }
 
 
-def concern_from_answer(*, message, barrier: str, by) -> Concern:
+def concern_from_answer(*, message: Any, barrier: str, by: Any) -> Concern:
     """The family's answer becomes a concern of the barrier's category, about the children named
     in the nudge it answers (the latest before it); the same answer twice gives the same concern."""
     nudge = (

@@ -80,14 +80,14 @@ class NudgeResult:
         return [f"{SKIP_REASONS[code]}: {n}" for code, n in sorted(self.skipped.items())]
 
 
-def rules_for(district) -> AttendanceRules:
+def rules_for(district: Any) -> AttendanceRules:
     return AttendanceRules.objects.filter(district=district).first() or AttendanceRules(
         district=district
     )
 
 
 def send_days_nudges(
-    *, district, day: dt.date, site_ids=None, now: dt.datetime | None = None
+    *, district: Any, day: dt.date, site_ids: Any = None, now: dt.datetime | None = None
 ) -> NudgeResult:
     """Tell each family whose child was absent on `day` (a whole day, excused or not), once.
 
@@ -201,7 +201,15 @@ def send_days_nudges(
 
 
 def _send_one(
-    *, district, household_id, day, moment, now, guardian_ids, student_ids, children
+    *,
+    district: Any,
+    household_id: int,
+    day: dt.date,
+    moment: dt.datetime,
+    now: dt.datetime,
+    guardian_ids: list[int],
+    student_ids: list[int],
+    children: list[dict[str, Any]],
 ) -> Any:
     """One household's message and its record, in one transaction; None when already told."""
     from liaison.people.models import Household
@@ -265,7 +273,7 @@ def _recipients(by_household: dict[int, list[int]]) -> dict[int, list[int]]:
         refused[guardian_id].add(student_id)
     out: dict[int, list[int]] = defaultdict(list)
     for guardian_id, household_id in (
-        Guardian.objects.reachable()
+        Guardian.objects.filter(is_active=True, contact_restricted=False)
         .filter(household_id__in=list(by_household))
         .order_by("pk")
         .values_list("pk", "household_id")
@@ -297,7 +305,7 @@ def _typical_days_missed(year: int, groups: set[tuple[int, str]]) -> dict[tuple[
     }
 
 
-def _send_moments(district, site_ids: set[int], now: dt.datetime) -> dict[int, dt.datetime]:
+def _send_moments(district: Any, site_ids: set[int], now: dt.datetime) -> dict[int, dt.datetime]:
     """For each school, the first moment from `now` that is outside the district's quiet hours and
     on one of the school's days of instruction (in the district's zone)."""
     tz = zone(district.time_zone)
@@ -396,7 +404,7 @@ UNIVERSAL_WORDING = "attendance.universal"
 UNIVERSAL_KIND = "attendance_universal"
 
 
-def send_attendance_message(*, district, by=None, today: dt.date | None = None):
+def send_attendance_message(*, district: Any, by: Any = None, today: dt.date | None = None) -> Any:
     """Tier 1 (universal): every family with a child enrolled in the district gets the school's
     attendance message at the start of the year, once a school year (running it again returns the
     first message). None when no family can be sent messages."""
@@ -407,7 +415,9 @@ def send_attendance_message(*, district, by=None, today: dt.date | None = None):
     enrolled = Enrolment.objects.filter(
         site__district=district, is_active=True, student__is_active=True
     ).values("student__household_id")
-    guardians = Guardian.objects.reachable().filter(household_id__in=enrolled)
+    guardians = Guardian.objects.filter(is_active=True, contact_restricted=False).filter(
+        household_id__in=enrolled
+    )
     if not guardians.exists():
         return None
     context = wording_context(UNIVERSAL_WORDING, phone=district.contact_phone)

@@ -2,6 +2,7 @@
 message to every family (Tier 1, once a school year)."""
 
 import datetime as dt
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -14,7 +15,7 @@ from liaison.people.models import District
 class Command(BaseCommand):
     help = "Tell families of the children absent on a day (default: today), once."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--district", required=True, help="the district's short name")
         parser.add_argument("--day", help="the school day, YYYY-MM-DD (default: today)")
         parser.add_argument(
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             help="send the school's attendance message to every family instead (once a year)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         district = District.objects.filter(slug=options["district"]).first()
         if district is None:
             raise CommandError(f"No district has the short name “{options['district']}”.")

@@ -394,6 +394,7 @@ def send_notice(
     context: dict | None = None,
     dedupe_key: str | None = None,
     related=None,
+    conversation=None,
 ) -> Message:
     """A one-way notice (invitation, reminder, referral details...) to a set of guardians.
 
@@ -402,6 +403,9 @@ def send_notice(
     on Message.dedupe_key decides, so two concurrent calls cannot both send).
     related: any model instance the notice is about (kept as type + id, shown on the timeline).
     template/context: passed to the language app's render_message (rendered once per language).
+    conversation: a household's thread to write the notice in (an attendance nudge), so that the
+    family's answer by text, email or the portal lands beside it; it does not answer a message the
+    family is waiting on (the thread keeps awaiting a person).
     """
     from liaison.people.models import Guardian
 
@@ -424,8 +428,9 @@ def send_notice(
         with transaction.atomic():
             message = Message.objects.create(
                 district_id=district_id,
+                conversation=conversation,
                 direction=Direction.OUT,
-                kind=MessageKind.NOTICE,
+                kind=MessageKind.CONVERSATION if conversation is not None else MessageKind.NOTICE,
                 notice_kind=str(kind)[:40],
                 state=MessageState.PREPARING if big else MessageState.QUEUED,
                 subject=(subject or "")[:200],
@@ -447,6 +452,10 @@ def send_notice(
                 message.recipient_count = outbox.write_deliveries(message, qs, batched=False)
                 message.save(update_fields=["recipient_count"])
                 _kick_delivery()
+            if conversation is not None:
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    last_message_at=message.created_at
+                )
     except IntegrityError:
         if dedupe_key:
             return Message.objects.get(dedupe_key=dedupe_key)

@@ -8,7 +8,8 @@ import re
 from html import unescape
 
 import pytest
-from django.db import connection
+from asgiref.sync import sync_to_async
+from django.db import connection, connections
 from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -142,7 +143,7 @@ def test_a_made_up_token_goes_to_the_view(client, world, thread):
 def test_the_inbox_that_nothing_happens_to_is_answered_without_a_query(
     client, world, thread, committed
 ):
-    guardian, _conversation = thread
+    _guardian, _conversation = thread
     client.force_login(world.liaison)
     page = client.get(reverse("messaging:inbox")).content.decode()
     just_seen(client)
@@ -172,6 +173,12 @@ def live_redis(settings, redis_db):
         },
     }
     return redis_db
+
+
+async def close_connections():
+    """The views ran in asgiref's thread: its database connection is closed there (PostgreSQL
+    would not drop the test database while it is open)."""
+    await sync_to_async(connections.close_all)()
 
 
 async def _next_event(chunks, timeout=5.0) -> str:
@@ -207,6 +214,7 @@ def test_the_stream_tells_an_open_thread_of_a_reply_at_once(world, live_redis):
         )
         assert await _next_event(chunks) == f"event: thread-{conversation.pk}\ndata: changed\n\n"
         await chunks.aclose()
+        await close_connections()
 
     before = live.version([topic])
     asyncio.run(scenario())
@@ -226,5 +234,6 @@ def test_the_stream_is_refused_to_a_session_it_was_not_given_to(world, live_redi
         await teacher.aforce_login(world.teacher)
         assert (await teacher.get(stream_url)).status_code == 204  # EventSource stops trying
         assert (await AsyncClient().get(stream_url)).status_code == 204
+        await close_connections()
 
     asyncio.run(scenario())

@@ -61,7 +61,7 @@ def test_a_reply_posted_to_one_web_process_shows_in_a_thread_open_on_the_other_w
         env = command_env(own_database, tmp_path, gateway, "redis")
         env.update(
             {
-                "LIAISON_LIVE_REDIS_URL": REDIS_URL,
+                "CACHE_URL": REDIS_URL,  # as docs/live.md sets it: the live versions follow
                 "LIAISON_LIVE_STREAM_POLL_SECONDS": "0",  # no polling: only the stream
                 "LIAISON_PUBLIC_URL": "https://liaison.example.org",
             }

@@ -34,6 +34,7 @@ from django.core.cache import caches
 from django.core.handlers.asgi import ASGIRequest
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
@@ -222,7 +223,7 @@ def _no_stream() -> HttpResponse:
     return HttpResponse(status=204)
 
 
-async def stream(request: HttpRequest) -> HttpResponse:
+async def stream(request: HttpRequest) -> HttpResponseBase:
     """The page's server-sent events: one event per change of a topic it watches, named after the
     topic ("thread-12"). On (re)connecting, one event per topic, so that a change made while the
     page was connecting is fetched (by a conditional poll: 304 when nothing changed)."""
@@ -256,9 +257,9 @@ async def _events(topics: list[str]) -> AsyncIterator[str]:
                 yield ": still here\n\n"
                 continue
             channel = message["channel"]
-            topic = by_channel.get(channel.decode() if isinstance(channel, bytes) else channel)
-            if topic:
-                yield f"event: {event_name(topic)}\ndata: changed\n\n"
+            named = by_channel.get(channel.decode() if isinstance(channel, bytes) else channel)
+            if named:
+                yield f"event: {event_name(named)}\ndata: changed\n\n"
     finally:
         await pubsub.aclose()
         await client.aclose()

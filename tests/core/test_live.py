@@ -237,3 +237,15 @@ def test_the_stream_is_refused_to_a_session_it_was_not_given_to(world, live_redi
         await close_connections()
 
     asyncio.run(scenario())
+
+
+def test_a_reply_is_kept_when_redis_cannot_be_reached(world, thread, committed, settings, caplog):
+    """Telling open pages is a courtesy: Redis down must not lose the family's message."""
+    guardian, conversation = thread
+    settings.LIAISON_LIVE_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with committed():
+        message = services.record_family_reply(
+            guardian=guardian, body="¿Me escuchan?", channel=Channel.SMS
+        )
+    assert conversation.messages.filter(pk=message.pk, body="¿Me escuchan?").exists()
+    assert "Error calling" in caplog.text  # logged for the operator

@@ -1,8 +1,11 @@
 """Playwright driving Debian's Chromium against a live server. No browser download is ever used."""
 
 import os
+import threading
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = os.environ.get("LIAISON_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -15,6 +18,28 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time.
+
+    The live server's threads share the test's one in-memory SQLite connection, and a
+    sqlite3 connection used by two threads at once fails ("bad parameter or other API
+    misuse"). A page's own request and the navigation counts it polls for can arrive
+    together, so each request holds a lock while Django handles it. Connections stay one
+    thread each (Chromium keeps idle ones open), so only the handling is serialised."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 def pytest_collection_modifyitems(config, items):

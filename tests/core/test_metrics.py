@@ -152,3 +152,31 @@ def _popen(run: dict) -> dict:
     return {k: v for k, v in run.items() if k in {"cwd", "env", "text"}} | {
         "stderr": subprocess.PIPE
     }
+
+
+@pytest.mark.django_db
+def test_open_live_streams_are_counted_while_open(settings, redis_db):
+    import asyncio
+
+    from prometheus_client import REGISTRY
+
+    from liaison.core import live
+    from tests.core.conftest import REDIS_URL
+
+    settings.LIAISON_LIVE_REDIS_URL = REDIS_URL
+
+    def open_now() -> float:
+        return REGISTRY.get_sample_value("liaison_sse_connections") or 0.0
+
+    async def scenario() -> list[float]:
+        before = open_now()
+        first, second = live._events(["thread:1"]), live._events(["thread:2"])
+        await anext(first)
+        await anext(second)
+        both = open_now()
+        await first.aclose()
+        one = open_now()
+        await second.aclose()
+        return [both - before, one - before, open_now() - before]
+
+    assert asyncio.run(scenario()) == [2, 1, 0]

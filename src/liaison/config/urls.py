@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from liaison.core import live
 from liaison.core import views as core_views
 from liaison.worklist import views as worklist_views
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics_view, name="metrics"),
+    # Open pages' server-sent events (core/live.py): served under ASGI (`liaison serve --asgi`).
+    path("live/", live.stream, name="live_stream"),
     # Staff sign in through allauth (throttling, second factors, single sign-on); the Django admin
     # sends its sign-in there too, so no path skips the second factor.
     path("sign-in/", account_views.login, name="login"),
@@ -32,6 +35,7 @@ urlpatterns = [
     path("concerns/", include("liaison.concerns.urls")),
     path("resources/", include("liaison.resources.urls")),
     path("events/", include("liaison.events.urls")),
+    path("attendance/", include("liaison.attendance.urls")),
     path("family/", include("liaison.portal.urls")),
     path("insights/", include("liaison.insights.urls")),
     path("tasks/", include("liaison.worklist.urls")),

@@ -32,6 +32,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
+from liaison.core.health import queue_depth
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 REQUEST_SECONDS = Histogram(
@@ -89,8 +91,6 @@ class _ReadingsCollector:
 
 
 def _queue_depth() -> Iterable[tuple[tuple[str, ...], float]]:
-    from liaison.core.health import queue_depth
-
     depth = queue_depth()
     return [] if depth is None else [(("default",), float(depth))]
 

@@ -1,0 +1,318 @@
+"""Attendance: the school calendar, daily attendance events from the school's system, the measures
+computed from them per student and school year, and the tiers of support that follow.
+
+A school year is named by the calendar year it starts in (2026 for 2026–27); it starts on the
+district's `school_year_starts` month and day (AttendanceRules, default 1 July).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liaison.attendance.choices import Category, ImportKind, ImportSource, ImportStatus, Tier
+
+
+def school_year_of(day: dt.date, starts: tuple[int, int] = (7, 1)) -> int:
+    """The school year `day` falls in, named by the year it starts in."""
+    return day.year if (day.month, day.day) >= starts else day.year - 1
+
+
+class SchoolDayQuerySet(models.QuerySet["SchoolDay"]):
+    def instructional(self) -> "SchoolDayQuerySet":
+        return self.filter(is_instructional=True)
+
+
+class SchoolDay(models.Model):
+    """One day of a site's calendar: a day of instruction, or a closure with its reason.
+
+    A site with no calendar rows has no instructional days: attendance measures need the calendar."""
+
+    site = models.ForeignKey("people.Site", on_delete=models.CASCADE, related_name="school_days")
+    date = models.DateField(_("date"))
+    school_year = models.PositiveSmallIntegerField(_("school year"))
+    is_instructional = models.BooleanField(_("school day"), default=True)
+    note = models.CharField(_("closure reason"), max_length=200, blank=True)
+
+    objects = SchoolDayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["site", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "date"], name="school_day_once_per_site")
+        ]
+        indexes = [models.Index(fields=["site", "school_year", "date"], name="school_day_year")]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.date.isoformat()}"
+
+
+class AttendanceImport(models.Model):
+    """One file of attendance events or calendar days, from an upload, the command or the drop folder."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    source = models.CharField(_("from"), max_length=16, choices=ImportSource.choices)
+    file_name = models.CharField(_("file"), max_length=255)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_saved = models.PositiveIntegerField(_("rows saved"), default=0)
+    # The (site, date) pairs the file replaced, as ["<site id>:<iso date>", …], and the refused rows
+    # as [{"file", "line", "column", "reason"}, …].
+    days_replaced = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.file_name}"
+
+
+class AttendanceEvent(models.Model):
+    """An Ed-Fi StudentSchoolAttendanceEvent: one student, one school, one day, one category.
+
+    Only exceptions need a row (an absence, a late arrival, a partial day); a school day with no
+    row for an enrolled student counts as present. Re-importing a site's day replaces its rows."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("people.Site", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(
+        "people.Student", on_delete=models.CASCADE, related_name="attendance_events"
+    )
+    date = models.DateField(_("date"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    minutes = models.PositiveSmallIntegerField(_("minutes"), null=True, blank=True)
+    batch = models.ForeignKey(
+        AttendanceImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "site", "date", "category"], name="attendance_event_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["site", "date"], name="attendance_event_site_day"),
+            models.Index(fields=["student", "date"], name="attendance_event_student_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.date.isoformat()} {self.get_category_display()}"
+
+
+class AttendanceRules(models.Model):
+    """A district's attendance rules; Attendance Works' model is the default (unsaved rules)."""
+
+    district = models.OneToOneField(
+        "people.District", on_delete=models.CASCADE, related_name="attendance_rules"
+    )
+    school_year_starts_month = models.PositiveSmallIntegerField(
+        _("school year starts (month)"), default=7
+    )
+    school_year_starts_day = models.PositiveSmallIntegerField(
+        _("school year starts (day)"), default=1
+    )
+    # How much of a day a partial day or early departure counts as absent (0 to 1).
+    partial_day_absent = models.DecimalField(
+        _("a partial day counts as this much of a day absent"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.5"),
+    )
+    chronic_share = models.DecimalField(
+        _("chronically absent at this share of days missed"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.100"),
+    )
+    chronic_min_days = models.PositiveSmallIntegerField(
+        _("days enrolled before chronic absence is judged"), default=10
+    )
+    intensive_share = models.DecimalField(
+        _("intensive support at this share of days missed"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.200"),
+    )
+    # Early-warning pace: absences by the end of the first, second and third month.
+    early_pace = models.JSONField(_("early-warning pace"), default=list, blank=True)
+    consecutive_unexcused_intensive = models.PositiveSmallIntegerField(
+        _("intensive support after this many unexcused days in a row"), default=3
+    )
+    # Proof of outreach: attempts and distinct modes, on different days, before "unreachable".
+    unreachable_min_attempts = models.PositiveSmallIntegerField(
+        _("attempts before a family may be called unreachable"), default=3
+    )
+    unreachable_min_modes = models.PositiveSmallIntegerField(
+        _("different ways of reaching them before a family may be called unreachable"), default=2
+    )
+    # The at-risk score's weights by reason (reason code → points); empty means the defaults.
+    weights = models.JSONField(_("at-risk weights"), default=dict, blank=True)
+    # A family is told the day their child is absent (attendance.nudges); a district may stop it.
+    nudges_on = models.BooleanField(_("tell families the day their child is absent"), default=True)
+
+    DEFAULT_EARLY_PACE = [2, 4, 6]
+
+    class Meta:
+        verbose_name_plural = _("attendance rules")
+
+    def __str__(self) -> str:
+        return f"{self.district}: attendance rules"
+
+    @property
+    def pace(self) -> list[int]:
+        return list(self.early_pace or self.DEFAULT_EARLY_PACE)
+
+    @property
+    def year_starts(self) -> tuple[int, int]:
+        return (self.school_year_starts_month, self.school_year_starts_day)
+
+
+class StudentAttendanceQuerySet(models.QuerySet["StudentAttendance"]):
+    def chronic(self) -> "StudentAttendanceQuerySet":
+        return self.filter(chronic=True)
+
+    def in_tier(self, tier: int) -> "StudentAttendanceQuerySet":
+        return self.filter(tier=tier)
+
+
+class StudentAttendance(models.Model):
+    """A student's attendance measures for one school year, so far, and the tier that follows.
+
+    Kept up to date after each import (only the students whose days changed are recomputed)."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(
+        "people.Student", on_delete=models.CASCADE, related_name="attendance"
+    )
+    school_year = models.PositiveSmallIntegerField(_("school year"))
+    # The school the student is (last) enrolled at this year, for rollups by site.
+    site = models.ForeignKey(
+        "people.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    as_of = models.DateField(_("as of"))
+    days_enrolled = models.PositiveSmallIntegerField(_("days enrolled"), default=0)
+    days_absent = models.DecimalField(
+        _("days absent"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    days_unexcused = models.DecimalField(
+        _("days absent without excuse"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    late_arrivals = models.PositiveSmallIntegerField(_("late arrivals"), default=0)
+    # Share of enrolled days attended, 0–1; null before the first enrolled day.
+    rate = models.DecimalField(
+        _("attendance rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    chronic = models.BooleanField(_("chronically absent"), default=False)
+    chronic_last_year = models.BooleanField(_("chronically absent last year"), default=False)
+    # Attendance rate over the last four weeks of school days, and the four weeks before.
+    rate_last_4_weeks = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    rate_previous_4_weeks = models.DecimalField(
+        max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    consecutive_absences = models.PositiveSmallIntegerField(_("days absent in a row"), default=0)
+    consecutive_unexcused = models.PositiveSmallIntegerField(
+        _("unexcused days absent in a row"), default=0
+    )
+    last_absent_on = models.DateField(_("last absent"), null=True, blank=True)
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.UNIVERSAL)
+    # Why the student is in their tier: [{"code": "chronic", …numbers}, …]; words come from
+    # attendance.tiers, never stored.
+    tier_reasons = models.JSONField(default=list, blank=True)
+    tier_since = models.DateField(_("in this tier since"), null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = StudentAttendanceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "school_year"], name="student_attendance_once_per_year"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["district", "school_year", "tier"], name="attendance_tier"),
+            models.Index(fields=["site", "school_year", "chronic"], name="attendance_site_chronic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.school_year}"
+
+
+class TierChange(models.Model):
+    """A student entering or leaving a tier, with the reasons, as the data said on `on`."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(
+        "people.Student", on_delete=models.CASCADE, related_name="tier_changes"
+    )
+    school_year = models.PositiveSmallIntegerField(_("school year"))
+    from_tier = models.PositiveSmallIntegerField(
+        _("from"), choices=Tier.choices, null=True, blank=True
+    )
+    to_tier = models.PositiveSmallIntegerField(_("to"), choices=Tier.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    on = models.DateField(_("as of"))
+    at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["student", "-at"], name="tier_change_student")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_tier__isnull=True) | ~Q(from_tier=models.F("to_tier")),
+                name="tier_change_changes",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.from_tier} → {self.to_tier}"
+
+
+class AttendanceNudge(models.Model):
+    """The attendance message a household was sent about its children absent on `day`.
+
+    At most one per household and school day, and one per household on the day it goes out
+    (`sent_on`, the district's date), so that siblings are named in one message and a backlog of
+    days never sends a family two texts in a day. A student belongs to one household, so this is
+    also at most one per student a day."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, related_name="attendance_nudges"
+    )
+    day = models.DateField(_("school day"))
+    sent_on = models.DateField(_("sent on"))
+    student_ids = models.JSONField(default=list)
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "day"], name="attendance_nudge_per_day"),
+            models.UniqueConstraint(
+                fields=["household", "sent_on"], name="attendance_nudge_per_sending_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "day"], name="attendance_nudge_day")]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.day.isoformat()}"

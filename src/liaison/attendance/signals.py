@@ -1,0 +1,19 @@
+"""Attendance's hooks: the import says which days of which schools changed, and the measures,
+tiers and nudges listen (each connected in AttendanceConfig.ready())."""
+
+from typing import Any
+
+from django.dispatch import Signal
+
+from liaison.attendance.nudges import send_days_nudges
+
+# Sent after an attendance file is saved: district, site_ids (set of ints), days (set of dates).
+day_imported = Signal()
+
+
+def nudge_imported_days(
+    sender: object, *, district: Any, site_ids: Any, days: Any, **kwargs: Any
+) -> None:
+    """Tell the families of the children absent on the imported days (those recent enough)."""
+    for day in sorted(days):
+        send_days_nudges(district=district, day=day, site_ids=site_ids)

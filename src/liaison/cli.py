@@ -41,7 +41,7 @@ def serve(argv: list[str]) -> int:
     _django_setup()
     env = dict(os.environ)
     exe = sys.executable
-    # gunicorn's workers and the task worker count into files here, which /metrics adds up; the
+    # The web processes (gunicorn's or uvicorn's) and the task worker count into files here, which /metrics adds up; the
     # counts of an earlier run are stale (and their process ids may be reused): start empty.
     metrics_dir = Path(
         os.environ.get("LIAISON_METRICS_DIR") or Path(_data_dir(), "metrics")

@@ -2,13 +2,21 @@
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.config.settings")
+
+
+def _data_dir() -> str:
+    from django.conf import settings
+
+    return str(settings.DATA_DIR)
 
 
 def serve(argv: list[str]) -> int:
@@ -33,6 +41,14 @@ def serve(argv: list[str]) -> int:
     _django_setup()
     env = dict(os.environ)
     exe = sys.executable
+    # The web processes (gunicorn's or uvicorn's) and the task worker count into files here, which /metrics adds up; the
+    # counts of an earlier run are stale (and their process ids may be reused): start empty.
+    metrics_dir = Path(
+        os.environ.get("LIAISON_METRICS_DIR") or Path(_data_dir(), "metrics")
+    ).resolve()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env["LIAISON_METRICS_DIR"] = str(metrics_dir)
     subprocess.run(
         [exe, "-m", "liaison.cli", "collectstatic", "--no-input", "-v0"], check=True, env=env
     )
@@ -73,6 +89,8 @@ def serve(argv: list[str]) -> int:
             "4",
             "--access-logfile",
             "-",
+            "--config",
+            "python:liaison.config.gunicorn",
         ]
     procs.append(subprocess.Popen(web, env=env))
     print(f"Liaison is serving on http://{args.bind}/ (Ctrl-C stops it)", flush=True)

@@ -77,6 +77,7 @@ CEILING = {
     "events:slots": 6,
     "events:slots_print": 6,
     "healthz": 3,
+    "readyz": 11,
     "home": 12,
     "insights:advocacy": 7,
     "insights:at_risk": 8,

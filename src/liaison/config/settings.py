@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "liaison.core.logs.RequestLogMiddleware",  # first: the request id, timing and metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A page's poll for what has not changed is answered here, before the session or the database.
@@ -382,13 +383,37 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Logs: text for a person at a terminal, or LIAISON_LOG_FORMAT=json (one object a line, each with
+# the id of its request) for a log collector; with json, every request writes a line (view, status,
+# duration, user id) on the "liaison.request" logger (gunicorn's access log says the same in text).
+LIAISON_LOG_FORMAT = os.environ.get("LIAISON_LOG_FORMAT", "text")
+_log_level = os.environ.get("LIAISON_LOG_LEVEL", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LIAISON_LOG_LEVEL", "WARNING")},
-    "loggers": {"liaison": {"level": os.environ.get("LIAISON_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "liaison.core.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "liaison.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LIAISON_LOG_FORMAT == "json" else {}),
+        }
+    },
+    "root": {"handlers": ["console"], "level": _log_level or "WARNING"},
+    "loggers": {
+        "liaison": {"level": _log_level or "INFO"},
+        "liaison.request": {
+            "level": "INFO" if LIAISON_LOG_FORMAT == "json" else (_log_level or "WARNING")
+        },
+    },
 }
+
+# Operations: /metrics answers only a scraper sending "Authorization: Bearer <token>" (404 without
+# it, and always while the token is unset). LIAISON_METRICS_DIR is where gunicorn's processes
+# share their counts (`liaison serve` sets it to DATA_DIR/metrics and empties it at start).
+LIAISON_METRICS_TOKEN = os.environ.get("LIAISON_METRICS_TOKEN", "")
+LIAISON_METRICS_DIR = os.environ.get("LIAISON_METRICS_DIR", "")
 
 # The district shown on a fresh install and in the demo.
 LIAISON_DEMO_SEED = int(os.environ.get("LIAISON_DEMO_SEED", "20261129"))

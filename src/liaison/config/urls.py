@@ -19,6 +19,8 @@ handler400 = "liaison.core.views.bad_request"
 urlpatterns = [
     path("", worklist_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics_view, name="metrics"),
     # Open pages' server-sent events (core/live.py): served under ASGI (`liaison serve --asgi`).
     path("live/", live.stream, name="live_stream"),
     # Staff sign in through allauth (throttling, second factors, single sign-on); the Django admin

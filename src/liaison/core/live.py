@@ -38,6 +38,8 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
+from liaison.core import metrics
+
 logger = logging.getLogger(__name__)
 
 SALT = "liaison.core.live"
@@ -244,6 +246,7 @@ async def _events(topics: list[str]) -> AsyncIterator[str]:
     client = aioredis.Redis.from_url(url)
     pubsub = client.pubsub()
     by_channel = {_channel(url, t): t for t in topics}
+    metrics.SSE_CONNECTIONS.inc()  # /metrics: liaison_sse_connections
     try:
         await pubsub.subscribe(*by_channel)
         yield "retry: 2000\n\n"
@@ -261,5 +264,6 @@ async def _events(topics: list[str]) -> AsyncIterator[str]:
             if named:
                 yield f"event: {event_name(named)}\ndata: changed\n\n"
     finally:
+        metrics.SSE_CONNECTIONS.dec()
         await pubsub.aclose()
         await client.aclose()

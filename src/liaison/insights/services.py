@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from liaison.core import metrics as core_metrics
 from liaison.insights import activity, engagement, metrics, sources
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.models import (
@@ -353,7 +354,13 @@ def refresh_all(*, now=None, full=False) -> dict:
     """Collect new facts, refresh the households they touch, rebuild today's rollups for every district.
 
     full=True recomputes every household's engagement and every concern, referral and event fact
-    of the year from scratch (what the incremental runs keep current), then the rollups."""
+    of the year from scratch (what the incremental runs keep current), then the rollups. How long
+    it took goes to /metrics (liaison_rollup_duration_seconds)."""
+    with core_metrics.timed(core_metrics.ROLLUP_SECONDS, mode="full" if full else "incremental"):
+        return _refresh_all(now=now, full=full)
+
+
+def _refresh_all(*, now, full) -> dict:
     from liaison.people.models import District
 
     touched = collect_facts() | collect_responses()

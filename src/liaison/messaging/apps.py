@@ -16,7 +16,7 @@ class MessagingConfig(AppConfig):
 
         from liaison.core import nav
         from liaison.language import services as language
-        from liaison.messaging import household, languages, records, registry, today
+        from liaison.messaging import household, languages, metrics, records, registry, today
 
         # The language app sits below messaging: messaging tells it about replies and deliveries.
         registry.register_keyword_handler(languages.didnt_understand_keyword)
@@ -45,6 +45,7 @@ class MessagingConfig(AppConfig):
         household.register()
         records.register()
         today.register()
+        metrics.register()
 
 
 def _sqlite_unicode_lower(sender, connection, **kwargs):

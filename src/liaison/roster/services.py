@@ -9,6 +9,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.core import metrics
 from liaison.people import services as people_services
 from liaison.people.models import District, Household, Membership, User
 from liaison.roster import mapping as roster_mapping
@@ -101,6 +102,10 @@ def execute(run: ImportRun, path: str | Path) -> ImportRun:
     run.finished_at = timezone.now()
     run.progress, run.stage = 100, ""
     run.save()
+    if run.started_at:
+        metrics.IMPORT_SECONDS.labels(run.kind, run.status).observe(
+            (run.finished_at - run.started_at).total_seconds()
+        )
     RejectedRow.objects.bulk_create(
         [
             RejectedRow(

@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/", include("liaison.people.urls")),
     path("roster/", include("liaison.roster.urls")),
+    path("attendance/", include("liaison.attendance.urls")),
     path("messages/", include("liaison.messaging.urls")),
     path("language/", include("liaison.language.urls")),
     path("concerns/", include("liaison.concerns.urls")),

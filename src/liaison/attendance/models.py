@@ -128,10 +128,9 @@ class AttendanceEvent(models.Model):
                 fields=["student", "site", "date", "category"], name="attendance_event_once"
             )
         ]
-        indexes = [
-            models.Index(fields=["site", "date"], name="attendance_event_site_day"),
-            models.Index(fields=["student", "date"], name="attendance_event_student_day"),
-        ]
+        # A student's events are found through the unique index, which starts with the student
+        # (one index fewer to write per event: a year's import writes 1.5 million).
+        indexes = [models.Index(fields=["site", "date"], name="attendance_event_site_day")]
 
     def __str__(self):
         return f"{self.student} {self.date.isoformat()} {self.get_category_display()}"

@@ -105,3 +105,11 @@ def test_the_navigation_offers_attendance_imports_to_admins_only(client, world):
     assert "Attendance imports" in client.get(reverse("attendance:imports")).content.decode()
     client.force_login(world.liaison)
     assert "Attendance imports" not in client.get("/").content.decode()
+
+
+def test_the_guide_shows_the_templates_the_page_offers():
+    from pathlib import Path
+
+    guide = (Path(__file__).parents[2] / "docs" / "attendance.md").read_text()
+    for text in (EVENTS_TEMPLATE, CALENDAR_TEMPLATE):
+        assert "\n".join("    " + line for line in text.strip().split("\r\n")) in guide

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
@@ -112,7 +112,7 @@ class Outcome:
     rows_read: int = 0
     rows_saved: int = 0
     rows_refused: int = 0
-    errors: list[dict] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
     site_ids: set[int] = field(default_factory=set)
     days: set[dt.date] = field(default_factory=set)
     days_replaced: set[tuple[int, dt.date]] = field(default_factory=set)
@@ -187,7 +187,9 @@ def _rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
             ) from None
 
 
-def _require(header: list[str], wanted, required, file: str) -> dict[str, int]:
+def _require(
+    header: list[str], wanted: dict[str, tuple[str, ...]], required: tuple[str, ...], file: str
+) -> dict[str, int]:
     cols = _columns(header, wanted)
     missing = [wanted[name][0] for name in required if name not in cols]
     if missing:
@@ -197,7 +199,7 @@ def _require(header: list[str], wanted, required, file: str) -> dict[str, int]:
     return cols
 
 
-def _date_reader(file: str):
+def _date_reader(file: str) -> Callable[[str], dt.date | None]:
     cache: dict[str, dt.date | None] = {}
 
     def read(text: str) -> dt.date | None:
@@ -241,11 +243,13 @@ class _Directory:
         self.calendar: dict[tuple[int, dt.date], tuple[bool, str]] = {}
         if not students:
             return
-        self.students = dict(
-            Student.objects.filter(district=district, sourced_id__isnull=False).values_list(
-                "sourced_id", "pk"
-            )
-        )
+        self.students = {
+            sourced: pk
+            for sourced, pk in Student.objects.filter(
+                district=district, sourced_id__isnull=False
+            ).values_list("sourced_id", "pk")
+            if sourced
+        }
         for student_id, site_id, starts, ends in Enrolment.objects.filter(
             student__district=district
         ).values_list("student_id", "site_id", "starts_on", "ends_on"):
@@ -285,6 +289,7 @@ def read_events(
     sqlite = connection.vendor == "sqlite"
     # raw cell → (date, index, database value) / site id / student id / (category, index)
     dates: dict[str, tuple[dt.date, int, Any] | None] = {}
+    when: tuple[dt.date, int, Any] | None
     day_list: list[dt.date] = []
     sites: dict[str, int | None] = {}
     students = d.students
@@ -294,16 +299,16 @@ def read_events(
         calendar[site_id][day] = value
     single = {s: e[0] for s, e in d.enrolments.items() if len(e) == 1}
     seen: dict[int, int] = {}
-    pending: list[tuple] = []
+    pending: list[tuple[Any, ...]] = []
     days_mode = mode == ImportMode.DAYS
     # Days (site, date index) or student-days (site, date index, student) the file stands for.
-    covered: set = set()
-    cleared: set = set()
+    covered: set[Any] = set()
+    cleared: set[Any] = set()
     district_id, batch_id = district.pk, batch.pk
     present = Category.IN_ATTENDANCE
     student_ids = out.student_ids
 
-    def refuse(line, name, value, reason):
+    def refuse(line: int, name: str, value: str, reason: str) -> None:
         out.refuse(file, line, names.get(name, name), value, reason)
 
     for line, row in _rows(path, file):
@@ -314,10 +319,10 @@ def read_events(
         out.rows_read += 1
         school = row[i_school]
         try:
-            site_id = sites[school]
+            site = sites[school]
         except KeyError:
-            site_id = sites[school] = d.site(school)
-        if site_id is None:
+            site = sites[school] = d.site(school)
+        if site is None:
             refuse(
                 line,
                 "school",
@@ -327,11 +332,12 @@ def read_events(
                 else _("the school is missing"),
             )
             continue
+        site_id = site
         sourced = row[i_student]
-        student_id = students.get(sourced)
-        if student_id is None:
-            student_id = students.get(sourced.strip())
-            if student_id is None:
+        student = students.get(sourced)
+        if student is None:
+            student = students.get(sourced.strip())
+            if student is None:
                 refuse(
                     line,
                     "student",
@@ -341,16 +347,17 @@ def read_events(
                     else _("the student is missing"),
                 )
                 continue
+        student_id = student
         raw = row[i_date]
         try:
             when = dates[raw]
         except KeyError:
-            day = parse_date(raw)
-            if day is None:
+            parsed = parse_date(raw)
+            if parsed is None:
                 when = None
             else:
-                when = (day, len(day_list), day.isoformat() if sqlite else day)
-                day_list.append(day)
+                when = (parsed, len(day_list), parsed.isoformat() if sqlite else parsed)
+                day_list.append(parsed)
             dates[raw] = when
         if when is None:
             refuse(line, "date", raw, _("not a date: write it as 2026-09-14"))
@@ -363,9 +370,9 @@ def read_events(
         try:
             found = categories[text]
         except KeyError:
-            value = CATEGORIES.get(text.rsplit("#", 1)[-1].strip().lower())
+            named = CATEGORIES.get(text.rsplit("#", 1)[-1].strip().lower())
             found = categories[text] = (
-                None if value is None else (value, list(Category.values).index(value))
+                None if named is None else (named, list(Category.values).index(named))
             )
         if found is None:
             refuse(
@@ -427,11 +434,11 @@ def read_events(
                 continue
         minutes = None
         if i_minutes is not None and row[i_minutes].strip():
-            value = row[i_minutes].strip()
-            if not value.isdigit() or int(value) > 1440:
-                refuse(line, "minutes", value, _("minutes are a whole number from 0 to 1440"))
+            given = row[i_minutes].strip()
+            if not given.isdigit() or int(given) > 1440:
+                refuse(line, "minutes", given, _("minutes are a whole number from 0 to 1440"))
                 continue
-            minutes = int(value)
+            minutes = int(given)
         key = ((student_id * 1_000_003 + site_id) * 1_048_576 + day_index) * 8 + category_index
         if key in seen:
             refuse(
@@ -483,9 +490,9 @@ def _duration(text: str) -> Decimal | None:
     return value
 
 
-def _days(keys: set, day_list: list[dt.date]) -> set[tuple]:
+def _days(keys: set[Any], day_list: list[dt.date]) -> set[tuple[Any, ...]]:
     """(site, date) or (site, date, student) from the loop's compact keys."""
-    out: set[tuple] = set()
+    out: set[tuple[Any, ...]] = set()
     for key in keys:
         if isinstance(key, int):
             out.add((key // 1_048_576, day_list[key % 1_048_576]))
@@ -507,7 +514,7 @@ EVENT_FIELDS = [
 ]
 
 
-def _flush(out: Outcome, to_clear: set[tuple], rows: list[tuple]) -> None:
+def _flush(out: Outcome, to_clear: set[tuple[Any, ...]], rows: list[tuple[Any, ...]]) -> None:
     """Clear the days (or student-days) first seen since the last flush, then write the rows."""
     by_site_day: dict[tuple[int, dt.date], list[int]] = defaultdict(list)
     whole: dict[int, list[dt.date]] = defaultdict(list)

@@ -1,5 +1,7 @@
 """Forms of the attendance pages: upload an attendance or calendar file."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +26,7 @@ class UploadForm(forms.Form):
         help_text=_("A calendar file always replaces the days it lists."),
     )
 
-    def clean_file(self):
+    def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD:
             raise forms.ValidationError(_("The file is larger than 512 MB."))

@@ -9,7 +9,9 @@ import datetime as dt
 import logging
 import shutil
 from pathlib import Path
+from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -87,7 +89,9 @@ def import_file(
     return batch
 
 
-def start_upload(*, district: District, upload, mode: str, by: User) -> AttendanceImport:
+def start_upload(
+    *, district: District, upload: UploadedFile[Any], mode: str, by: User
+) -> AttendanceImport:
     """Keep an uploaded file as a queued import and start it in the background once committed."""
     with transaction.atomic():
         batch = AttendanceImport.objects.create(
@@ -95,7 +99,7 @@ def start_upload(*, district: District, upload, mode: str, by: User) -> Attendan
             kind=ImportKind.EVENTS,
             source=ImportSource.UPLOAD,
             mode=mode,
-            file_name=Path(upload.name).name[-255:],
+            file_name=Path(upload.name or "upload.csv").name[-255:],
             by=by,
             status=ImportStatus.QUEUED,
         )
@@ -113,7 +117,7 @@ def run_upload_task(import_id: int) -> None:
     try:
         import_file(
             district=batch.district,
-            path=batch.upload.path,
+            path=str(batch.upload.path),
             file_name=batch.file_name,
             by=batch.by,
             batch=batch,
@@ -140,7 +144,7 @@ def import_drop_folder(
         if p.is_file() and p.suffix.lower() == ".csv" and now - p.stat().st_mtime >= settle_seconds
     ]
 
-    def order(p: Path):
+    def order(p: Path) -> tuple[bool, float, str]:
         try:
             calendar = files.detect_kind(p) == ImportKind.CALENDAR
         except files.Refused:

@@ -54,7 +54,7 @@ class SchoolDay(models.Model):
         ]
         indexes = [models.Index(fields=["site", "school_year", "date"], name="school_day_year")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.site} {self.date.isoformat()}"
 
 
@@ -90,7 +90,7 @@ class AttendanceImport(models.Model):
     class Meta:
         ordering = ["-started_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.file_name}"
 
     @property
@@ -132,7 +132,7 @@ class AttendanceEvent(models.Model):
         # (one index fewer to write per event: a year's import writes 1.5 million).
         indexes = [models.Index(fields=["site", "date"], name="attendance_event_site_day")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.student} {self.date.isoformat()} {self.get_category_display()}"
 
 
@@ -190,7 +190,7 @@ class AttendanceRules(models.Model):
     class Meta:
         verbose_name_plural = _("attendance rules")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.district}: attendance rules"
 
     @property
@@ -269,7 +269,7 @@ class StudentAttendance(models.Model):
             models.Index(fields=["site", "school_year", "chronic"], name="attendance_site_chronic"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.student} {self.school_year}"
 
 
@@ -299,5 +299,5 @@ class TierChange(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.student}: {self.from_tier} → {self.to_tier}"

@@ -1,7 +1,9 @@
 """Attendance pages for district admins: upload attendance and calendar files and read each run's result."""
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from liaison.attendance import imports
@@ -11,16 +13,16 @@ from liaison.attendance.templates_csv import TEMPLATES
 from liaison.core.htmx import partial
 from liaison.core.policy import attendance as policy
 from liaison.core.policy.roster import admin_district_ids
-from liaison.people.models import District
+from liaison.people.models import District, User
 
 
-def _admin_or_404(request):
+def _admin_or_404(request: HttpRequest) -> None:
     if not policy.can_import_attendance(request.user):
         raise Http404
 
 
 @login_required
-def import_list(request):
+def import_list(request: HttpRequest) -> HttpResponse:
     _admin_or_404(request)
     district_ids = admin_district_ids(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -32,7 +34,7 @@ def import_list(request):
             district=district,
             upload=form.cleaned_data["file"],
             mode=form.cleaned_data["mode"],
-            by=request.user,
+            by=cast(User, request.user),  # signed in: login_required
         )
         return redirect("attendance:import", pk=batch.pk)
     batches = AttendanceImport.objects.filter(district_id__in=district_ids).select_related("by")
@@ -40,7 +42,7 @@ def import_list(request):
 
 
 @login_required
-def import_detail(request, pk):
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(AttendanceImport, pk=pk)
     if not policy.can_see_attendance_import(request.user, batch):
         raise Http404
@@ -48,7 +50,7 @@ def import_detail(request, pk):
 
 
 @login_required
-def template(request, kind):
+def template(request: HttpRequest, kind: str) -> HttpResponse:
     _admin_or_404(request)
     if kind not in TEMPLATES:
         raise Http404

@@ -119,7 +119,7 @@ def insert_rows(
     if returning:
         pk = model._meta.pk.column
         tail = f" RETURNING {connection.ops.quote_name(returning)}, {connection.ops.quote_name(pk)}"
-    out = []
+    out: list[Any] = []
     size = _batch_rows(len(columns))
     if prepared and not returning and connection.vendor == "sqlite":
         # The driver's own cursor, with its own placeholders: Django's rewrites every %s of a

@@ -34,7 +34,7 @@ STREAK = 0.35  # chance that an absent child of the chronic pattern is absent th
 def closures(year: int) -> dict[dt.date, str]:
     """The closures of school year `year` (which starts in September of `year`)."""
 
-    def nth_weekday(y, month, weekday, n):
+    def nth_weekday(y: int, month: int, weekday: int, n: int) -> dt.date:
         day = dt.date(y, month, 1)
         day += dt.timedelta(days=(weekday - day.weekday()) % 7)
         return day + dt.timedelta(weeks=n - 1)

@@ -1,10 +1,13 @@
 """`liaison import-attendance PATH [--district SLUG] [--corrections]`: import an attendance or
 calendar CSV; with `--drop-folder`, PATH is a folder and every .csv waiting in it is imported."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liaison.attendance.choices import ImportMode, ImportStatus
 from liaison.attendance.imports import import_drop_folder, import_file
+from liaison.attendance.models import AttendanceImport
 from liaison.people.models import District
 
 
@@ -25,7 +28,7 @@ def _district(slug: str | None) -> District:
 class Command(BaseCommand):
     help = __doc__
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="a .csv file, or a folder with --drop-folder")
         parser.add_argument("--district", help="the district's short name (when there are several)")
         parser.add_argument(
@@ -45,7 +48,15 @@ class Command(BaseCommand):
             help="with --drop-folder: leave files changed in the last SECONDS (default 60)",
         )
 
-    def handle(self, *args, path, district=None, corrections=False, drop_folder=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        path: str,
+        district: str | None = None,
+        corrections: bool = False,
+        drop_folder: bool = False,
+        **options: Any,
+    ) -> None:
         target = _district(district)
         if drop_folder:
             try:
@@ -67,7 +78,7 @@ class Command(BaseCommand):
         if batch.status == ImportStatus.FAILED:
             raise CommandError(f"Not imported: {batch.message}")
 
-    def report(self, batch) -> None:
+    def report(self, batch: AttendanceImport) -> None:
         self.stdout.write(
             f"{batch.file_name}: {batch.get_kind_display()}, {batch.get_status_display()} — "
             f"import #{batch.pk}: read {batch.rows_read}, accepted {batch.rows_saved}, "

@@ -35,6 +35,9 @@ from liaison.people.models import District, Enrolment, Site, Student
 
 # Refused rows kept on the import record (the count is always complete).
 ERRORS_KEPT = 1000
+# A file this small (about 100,000 rows) is read twice: first for the students and dates it names,
+# so that only theirs are loaded.
+SMALL_FILE = 8 * 1024 * 1024
 # Accepted event rows written at a time; the days they replace are cleared just before.
 CHUNK = 50_000
 
@@ -227,7 +230,15 @@ def _date_reader(file: str) -> Callable[[str], dt.date | None]:
 class _Directory:
     """The district's schools, students, enrolments and calendar, as plain lookups."""
 
-    def __init__(self, district: District, *, students: bool):
+    def __init__(
+        self,
+        district: District,
+        *,
+        students: bool,
+        only: tuple[set[str], set[dt.date]] | None = None,
+    ):
+        """`only`: the student ids and dates a small file names, so a day's file reads a few
+        thousand students' rows rather than the district's."""
         self.district = district
         self.sites: dict[str, int] = {}
         self.site_names: dict[int, str] = {}
@@ -243,20 +254,36 @@ class _Directory:
         self.calendar: dict[tuple[int, dt.date], tuple[bool, str]] = {}
         if not students:
             return
-        self.students = {
-            sourced: pk
-            for sourced, pk in Student.objects.filter(
-                district=district, sourced_id__isnull=False
-            ).values_list("sourced_id", "pk")
-            if sourced
-        }
-        for student_id, site_id, starts, ends in Enrolment.objects.filter(
-            student__district=district
-        ).values_list("student_id", "site_id", "starts_on", "ends_on"):
+        people = Student.objects.filter(district=district, sourced_id__isnull=False)
+        enrolments = Enrolment.objects.filter(student__district=district)
+        calendar = SchoolDay.objects.filter(site__district=district)
+        if only is not None:
+            wanted = sorted(only[0])
+            found: list[tuple[str | None, int]] = []
+            for start in range(0, len(wanted), 2000):
+                found += people.filter(sourced_id__in=wanted[start : start + 2000]).values_list(
+                    "sourced_id", "pk"
+                )
+            self.students = {sourced: pk for sourced, pk in found if sourced}
+            pks = sorted(self.students.values())
+            enrolment_rows: list[tuple[int, int, dt.date, dt.date | None]] = []
+            for start in range(0, len(pks), 2000):
+                enrolment_rows += enrolments.filter(
+                    student_id__in=pks[start : start + 2000]
+                ).values_list("student_id", "site_id", "starts_on", "ends_on")
+            calendar = calendar.filter(date__in=sorted(only[1]))
+        else:
+            self.students = {
+                sourced: pk for sourced, pk in people.values_list("sourced_id", "pk") if sourced
+            }
+            enrolment_rows = list(
+                enrolments.values_list("student_id", "site_id", "starts_on", "ends_on")
+            )
+        for student_id, site_id, starts, ends in enrolment_rows:
             self.enrolments[student_id].append((site_id, starts, ends))
-        for site_id, day, instructional, note in SchoolDay.objects.filter(
-            site__district=district
-        ).values_list("site_id", "date", "is_instructional", "note"):
+        for site_id, day, instructional, note in calendar.values_list(
+            "site_id", "date", "is_instructional", "note"
+        ):
             self.calendar[(site_id, day)] = (instructional, note)
 
     def site(self, text: str) -> int | None:
@@ -282,9 +309,18 @@ def read_events(
     i_school, i_student, i_date, i_cat = (cols[n] for n in EVENT_REQUIRED)
     i_reason, i_duration, i_minutes = (cols.get(n) for n in ("reason", "duration", "minutes"))
     width = max(cols.values()) + 1
-    d = _Directory(district, students=True)
-    out = Outcome()
     parse_date = _date_reader(file)
+    only: tuple[set[str], set[dt.date]] | None = None
+    if path.stat().st_size <= SMALL_FILE:
+        only = (set(), set())
+        for _line, row in _rows(path, file):
+            if len(row) >= width:
+                only[0].update((row[i_student], row[i_student].strip()))
+                day = parse_date(row[i_date])
+                if day is not None:
+                    only[1].add(day)
+    d = _Directory(district, students=True, only=only)
+    out = Outcome()
     tomorrow = dt.date.today() + dt.timedelta(days=1)  # a school in a zone ahead of the server's
     sqlite = connection.vendor == "sqlite"
     # raw cell → (date, index, database value) / site id / student id / (category, index)

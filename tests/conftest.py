@@ -79,10 +79,33 @@ def make_world() -> World:
     f.SiteFactory(district=district, name="Testville ECE", kind=SiteKind.EARLY_CHILDHOOD)
     other_district = f.DistrictFactory(name="Elsewhere Schools", slug="elsewhere")
     elsewhere_site = f.SiteFactory(district=other_district, name="Far School")
+    return _people(
+        district,
+        school,
+        other_school,
+        other_district,
+        lambda: _family(other_district, elsewhere_site, "Foreign", "en"),
+    )
 
-    def staff(username, role, site=None, dist=district):
-        user = f.UserFactory(username=username)
-        f.MembershipFactory(user=user, district=dist, site=site, role=role)
+
+def make_world_in_another_district(world: World) -> World:
+    """The same shape of district, staff and families, in `world`'s other district: the access
+    matrix asks every role of `world` for every record of this one (all must be 404)."""
+    district = world.other_district
+    school = district.sites.get(name="Far School")
+    other_school = f.SiteFactory(district=district, name="Far Middle")
+    return _people(
+        district, school, other_school, world.district, lambda: world.caseload_family, prefix="far-"
+    )
+
+
+def _people(district, school, other_school, other_district, foreign_family, prefix=""):
+    """Staff and one family per relationship; `foreign_family()` makes (or names) the family in
+    the other district, after the others so that factory sequences stay as they were."""
+
+    def staff(username, role, site=None):
+        user = f.UserFactory(username=prefix + username)
+        f.MembershipFactory(user=user, district=district, site=site, role=role)
         return user
 
     admin = staff("admin", Role.DISTRICT_ADMIN)
@@ -90,14 +113,14 @@ def make_world() -> World:
     liaison = staff("liaison", Role.LIAISON, school)
     teacher = staff("teacher", Role.TEACHER, school)
     interpreter = staff("interpreter", Role.INTERPRETER)
-    outsider = f.UserFactory(username="outsider")
+    outsider = f.UserFactory(username=prefix + "outsider")
 
     caseload_family = _family(district, school, "Caseload")
     site_family = _family(district, school, "Sitefamily", "vi")
     other_site_family = _family(district, other_school, "Othersite", "so")
     taught_family = _family(district, school, "Taught", "ar")
     interpreted_family = _family(district, other_school, "Interpreted", "ar")
-    foreign_family = _family(other_district, elsewhere_site, "Foreign", "en")
+    foreign = foreign_family()
 
     f.AssignmentFactory(staff=liaison, household=caseload_family)
     f.AssignmentFactory(
@@ -118,7 +141,7 @@ def make_world() -> World:
         other_site_family,
         taught_family,
         interpreted_family,
-        foreign_family,
+        foreign,
         admin,
         leader,
         liaison,

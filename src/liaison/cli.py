@@ -21,6 +21,13 @@ def serve(argv: list[str]) -> int:
         "--workers", type=int, default=int(os.environ.get("LIAISON_WEB_WORKERS", "2"))
     )
     parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+    parser.add_argument(
+        "--asgi",
+        action="store_true",
+        default=os.environ.get("LIAISON_ASGI", "") in {"1", "true", "yes", "on"},
+        help="serve with uvicorn (ASGI) instead of gunicorn, so that open pages hear of changes "
+        "through a stream (live updates, with Redis: docs/live.md)",
+    )
     args = parser.parse_args(argv)
 
     _django_setup()
@@ -35,25 +42,39 @@ def serve(argv: list[str]) -> int:
     # The immediate backend runs each task inside the request that enqueues it: no worker.
     if not args.no_worker and settings.TASK_BACKEND != "immediate":
         procs.append(subprocess.Popen([exe, "-m", "liaison.cli", "worker"], env=env))
-    procs.append(
-        subprocess.Popen(
-            [
-                exe,
-                "-m",
-                "gunicorn",
-                "liaison.config.wsgi",
-                "--bind",
-                args.bind,
-                "--workers",
-                str(args.workers),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-            ],
-            env=env,
-        )
-    )
+    if args.asgi:
+        host, _, port = args.bind.rpartition(":")
+        web = [
+            exe,
+            "-m",
+            "uvicorn",
+            "liaison.config.asgi:application",
+            "--host",
+            host.strip("[]") or "127.0.0.1",
+            "--port",
+            port,
+            "--workers",
+            str(args.workers),
+            # Open streams end when the server stops rather than holding it up.
+            "--timeout-graceful-shutdown",
+            "5",
+        ]
+    else:
+        web = [
+            exe,
+            "-m",
+            "gunicorn",
+            "liaison.config.wsgi",
+            "--bind",
+            args.bind,
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ]
+    procs.append(subprocess.Popen(web, env=env))
     print(f"Liaison is serving on http://{args.bind}/ (Ctrl-C stops it)", flush=True)
 
     def stop(*_):

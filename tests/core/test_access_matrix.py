@@ -210,3 +210,57 @@ def test_scopes_asked_for_in_the_query_string(client, world, role, scope_row, ur
     assert response.status_code == row.table[role], (
         f"{role} → {scope_row}: {url_name} {response.status_code}"
     )
+
+
+@pytest.fixture
+def far(world):
+    """The same district shape in the world's other district, with its own staff and records."""
+    from tests.conftest import make_world_in_another_district
+
+    return make_world_in_another_district(world)
+
+
+# The community-resource directory (HSDS) belongs to the installation, not to one district: the
+# districts an education service agency hosts share one region's services, as a 211 directory is
+# shared. Its pages answer for a service "from" another district exactly as for any other.
+SHARED_BY_THE_INSTALLATION = {
+    "resources:service",
+    "resources:service_edit",
+    "resources:service_verify",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(ROWS))
+def test_another_districts_records_are_404_for_every_role(client, world, far, role, url_name):
+    """The relationship "another district", for every role and every URL that names a record: the
+    record (a family, an event, an announcement, a referral ...) is made in another district the
+    way the row makes it in the world's own, in the family the role sees best at home, and the
+    answer is 404, as for a record that does not exist."""
+    row = ROWS[url_name]
+    household = family(far, SUBJECT_FAMILY[role])
+    client.force_login(getattr(world, role))
+    url = reverse(url_name, args=row.args(far, household))
+    if row.method == "post":
+        response = client.post(url, row.data(far, household) if row.data else {})
+    else:
+        response = client.get(url)
+    where = f"{role} → {url_name} {url}: {response.status_code}"
+    if url_name in SHARED_BY_THE_INSTALLATION:
+        at_home = row.table[role][SUBJECT_FAMILY[role]]
+        ok = (200, 302) if row.method == "post" else (200,)
+        assert response.status_code in ((404,) if at_home == "404" else ok), where
+    else:
+        assert response.status_code == 404, where
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("scope_row", "url_name"), SCOPE_CASES)
+def test_another_districts_scopes_are_404_for_every_role(
+    client, world, far, role, scope_row, url_name
+):
+    """A scope (a site, a caseload ...) of another district asked for in the query string."""
+    row = SCOPE_ROWS[scope_row]
+    client.force_login(getattr(world, role))
+    response = client.get(reverse(url_name), row.params(far))
+    assert response.status_code == 404, f"{role} → {scope_row}: {url_name} {response.status_code}"

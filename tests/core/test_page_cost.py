@@ -99,8 +99,8 @@ CEILING = {
     "messaging:announcement_new": 6,
     "messaging:announcements": 5,
     "messaging:attachment": 8,
-    "messaging:conversation": 17,
-    "messaging:conversation_messages": 12,
+    "messaging:conversation": 16,
+    "messaging:conversation_messages": 11,
     "messaging:household_write": 20,  # the saved replies offered in the composer
     "messaging:household_write_own": 17,
     "messaging:inbox": 8,

@@ -16,3 +16,10 @@ class AttendanceConfig(AppConfig):
             order=81,
             allowed=lambda access: access.is_admin,
         )
+        from liaison.attendance import barriers, nudges, signals
+        from liaison.messaging import registry as messaging
+
+        nudges.register()
+        messaging.register_message_actions(barriers.thread_barrier_actions)
+        # After the measures' receiver (connected first), so the numbers are the day's.
+        signals.day_imported.connect(signals.nudge_imported_days, dispatch_uid="attendance-nudges")

@@ -184,6 +184,8 @@ class AttendanceRules(models.Model):
     )
     # The at-risk score's weights by reason (reason code → points); empty means the defaults.
     weights = models.JSONField(_("at-risk weights"), default=dict, blank=True)
+    # A family is told the day their child is absent (attendance.nudges); a district may stop it.
+    nudges_on = models.BooleanField(_("tell families the day their child is absent"), default=True)
 
     DEFAULT_EARLY_PACE = [2, 4, 6]
 
@@ -301,3 +303,37 @@ class TierChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student}: {self.from_tier} → {self.to_tier}"
+
+
+class AttendanceNudge(models.Model):
+    """The attendance message a household was sent about its children absent on `day`.
+
+    At most one per household and school day, and one per household on the day it goes out
+    (`sent_on`, the district's date), so that siblings are named in one message and a backlog of
+    days never sends a family two texts in a day. A student belongs to one household, so this is
+    also at most one per student a day."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, related_name="attendance_nudges"
+    )
+    day = models.DateField(_("school day"))
+    sent_on = models.DateField(_("sent on"))
+    student_ids = models.JSONField(default=list)
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "day"], name="attendance_nudge_per_day"),
+            models.UniqueConstraint(
+                fields=["household", "sent_on"], name="attendance_nudge_per_sending_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "day"], name="attendance_nudge_day")]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.day.isoformat()}"

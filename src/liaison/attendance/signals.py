@@ -1,9 +1,21 @@
-"""Attendance's hooks: other parts of attendance react to an imported file without the import knowing them."""
+"""Attendance's hooks: the import says which days of which schools changed, and the measures,
+tiers and nudges listen (each connected in AttendanceConfig.ready())."""
+
+from typing import Any
 
 from django.dispatch import Signal
 
-# Sent after an attendance file is committed, with district, site_ids (set of int), days (set of
-# dates), student_ids (the students whose days changed; None after a calendar file, when every
-# student at those sites may be affected) and batch (the AttendanceImport). Measures and tiers
-# recompute from it; the day's nudges go out from it.
+from liaison.attendance.nudges import send_days_nudges
+
+# Sent after an attendance file is committed (attendance.imports): district, site_ids (set of
+# ints), days (set of dates), student_ids (the students whose days changed; None after a calendar
+# file, when every student of those schools may be affected) and batch (the AttendanceImport).
 day_imported = Signal()
+
+
+def nudge_imported_days(
+    sender: object, *, district: Any, site_ids: Any, days: Any, **kwargs: Any
+) -> None:
+    """Tell the families of the children absent on the imported days (those recent enough)."""
+    for day in sorted(days):
+        send_days_nudges(district=district, day=day, site_ids=site_ids)

@@ -1,23 +1,31 @@
-"""Attendance pages for district admins: upload attendance and calendar files and read each run's result."""
+"""Attendance's staff pages: the imports (district admins) and the one-tap concern from a family's answer."""
 
 from typing import cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from liaison.attendance import imports
+from liaison.attendance import barriers, imports
 from liaison.attendance.forms import UploadForm
 from liaison.attendance.models import AttendanceImport
 from liaison.attendance.templates_csv import TEMPLATES
+from liaison.core import policy
 from liaison.core.htmx import partial
-from liaison.core.policy import attendance as policy
+from liaison.core.policy import attendance as attendance_policy
+from liaison.core.policy import concerns as concern_policy
 from liaison.core.policy.roster import admin_district_ids
+from liaison.messaging.choices import Direction
+from liaison.messaging.models import Message
 from liaison.people.models import District, User
 
 
 def _admin_or_404(request: HttpRequest) -> None:
-    if not policy.can_import_attendance(request.user):
+    if not attendance_policy.can_import_attendance(request.user):
         raise Http404
 
 
@@ -44,7 +52,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(AttendanceImport, pk=pk)
-    if not policy.can_see_attendance_import(request.user, batch):
+    if not attendance_policy.can_see_attendance_import(request.user, batch):
         raise Http404
     return render(request, partial(request, "attendance/import.html", "status"), {"batch": batch})
 
@@ -57,3 +65,28 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
     response = HttpResponse(TEMPLATES[kind], content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{kind}-template.csv"'
     return response
+
+
+@login_required
+@require_POST
+def barrier_concern(request: HttpRequest, pk: int, barrier: str) -> HttpResponse:
+    """One tap on a family's answer to an attendance nudge: the barrier it names becomes a concern
+    about the children the nudge named."""
+    if barrier not in barriers.BARRIERS:
+        raise Http404
+    message = get_object_or_404(
+        Message.objects.select_related("conversation", "guardian"),
+        pk=pk,
+        direction=Direction.IN,
+        conversation__isnull=False,
+    )
+    conversation = message.conversation
+    assert conversation is not None  # filtered above
+    policy.open_household(request, conversation.household_id, also=concern_policy.can_raise)
+    try:
+        concern = barriers.concern_from_answer(message=message, barrier=barrier, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(conversation)
+    messages.success(request, _("The family's answer is now a concern."))
+    return redirect(concern)

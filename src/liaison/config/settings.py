@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A page's poll for what has not changed is answered here, before the session or the database.
+    "liaison.core.live.ConditionalPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.core.context_processors.workspace",
+                "liaison.core.live.context",
             ],
         },
     },
@@ -245,6 +248,36 @@ else:
             "LOCATION": CACHE_URL.removeprefix("db://") or "liaison_cache",
         }
     }
+
+# Live updates (core/live.py): a version per thing a page shows ("thread:12", "inbox:3"), bumped
+# when it changes, kept where a page's poll reads it without the database: Redis when
+# LIAISON_LIVE_REDIS_URL is set (by default the Redis CACHE_URL names, if any), which also carries
+# the changes to open pages at once (server-sent events under an ASGI server); else files in the
+# data folder, read by the pages' conditional polls (one server, SQLite).
+LIAISON_LIVE_REDIS_URL = os.environ.get(
+    "LIAISON_LIVE_REDIS_URL",
+    CACHE_URL if CACHE_URL.startswith(("redis://", "rediss://", "unix://")) else "",
+)
+if LIAISON_LIVE_REDIS_URL:
+    CACHES["live"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": LIAISON_LIVE_REDIS_URL,
+        "TIMEOUT": None,
+    }
+else:
+    CACHES["live"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "live"),
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+# Open pages hear of changes through a server-sent-events stream when Redis carries them and the
+# page came from an ASGI server (`liaison serve --asgi`); 0 turns the stream off (a proxy that
+# buffers answers), leaving the conditional poll every LIAISON_LIVE_POLL_SECONDS.
+LIAISON_LIVE_STREAM = env_bool("LIAISON_LIVE_STREAM", True)
+LIAISON_LIVE_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_POLL_SECONDS", "3"))
+# With the stream on, pages still poll this rarely (0: never), in case a change was missed.
+LIAISON_LIVE_STREAM_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_STREAM_POLL_SECONDS", "60"))
 
 # Background work: django.tasks with the database backend by default; Redis (RQ) for scale-out.
 TASK_BACKEND = os.environ.get("LIAISON_TASK_BACKEND", "database")

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from liaison.core import live
 from liaison.core import views as core_views
 from liaison.worklist import views as worklist_views
 
@@ -18,6 +19,8 @@ handler400 = "liaison.core.views.bad_request"
 urlpatterns = [
     path("", worklist_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Open pages' server-sent events (core/live.py): served under ASGI (`liaison serve --asgi`).
+    path("live/", live.stream, name="live_stream"),
     # Staff sign in through allauth (throttling, second factors, single sign-on); the Django admin
     # sends its sign-in there too, so no path skips the second factor.
     path("sign-in/", account_views.login, name="login"),
@@ -25,12 +28,12 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/", include("liaison.people.urls")),
     path("roster/", include("liaison.roster.urls")),
-    path("attendance/", include("liaison.attendance.urls")),
     path("messages/", include("liaison.messaging.urls")),
     path("language/", include("liaison.language.urls")),
     path("concerns/", include("liaison.concerns.urls")),
     path("resources/", include("liaison.resources.urls")),
     path("events/", include("liaison.events.urls")),
+    path("attendance/", include("liaison.attendance.urls")),
     path("family/", include("liaison.portal.urls")),
     path("insights/", include("liaison.insights.urls")),
     path("tasks/", include("liaison.worklist.urls")),

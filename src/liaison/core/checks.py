@@ -37,3 +37,22 @@ def rate_limits_shared(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def live_versions_shared(app_configs, **kwargs):
+    """Open pages compare what they show with versions in the live cache (core/live.py). Without
+    Redis those are files on one server: a district on PostgreSQL may run several servers, and a
+    page on one would never hear of a change taken in by another."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine and not settings.LIAISON_LIVE_REDIS_URL:
+        return [
+            checks.Warning(
+                "Open threads and inboxes keep their versions in files on this server: pages "
+                "served by another server would not show changes taken in here.",
+                hint="With more than one server, set LIAISON_LIVE_REDIS_URL (or CACHE_URL) to "
+                "redis://… (docs/live.md).",
+                id="liaison.W021",
+            )
+        ]
+    return []

@@ -36,7 +36,8 @@ def keyword_handlers() -> list[Callable]:
 
 def register_message_actions(fn: Callable) -> None:
     """fn(user, conversation, messages) -> {message_id: [(label, url), ...]}: links shown beside a
-    family's message on the staff thread page ("Make this a concern").
+    family's message on the staff thread page ("Make this a concern"). An action that does
+    something at once is (label, url, "post"): a button posting to `url` (one tap, CSRF-checked).
 
     Called once per render of the thread with the family's messages on it: ask the policy and the
     database once for them all, not once per message.
@@ -45,8 +46,8 @@ def register_message_actions(fn: Callable) -> None:
         _message_actions.append(fn)
 
 
-def message_actions(user, conversation, messages) -> dict[int, list[tuple[str, str]]]:
-    out: dict[int, list[tuple[str, str]]] = {}
+def message_actions(user, conversation, messages) -> dict[int, list[tuple[str, ...]]]:
+    out: dict[int, list[tuple[str, ...]]] = {}
     if not messages:
         return out
     for fn in _message_actions:

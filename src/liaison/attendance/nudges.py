@@ -1,0 +1,463 @@
+"""Attendance nudges: the family is told, in its language, the day a child is absent, with the
+child's real numbers (days missed so far, a typical classmate's, what the school can help with).
+
+One message per household and school day, siblings named together; never about a child one of
+whose guardians is under a contact restriction (a person decides what such a family is told);
+never for a closure day, and never handed over on a day that is not a school day at the child's
+school or inside the district's quiet hours (the delivery pipeline then also holds texts for each
+guardian's own quiet hours). The message is written in the household's shared thread, so the
+family's answer by text, email or the portal lands beside it (barriers.py offers the next step).
+Texts are the portal catalogues' "family" sentences, worded per language when the pipeline renders
+the message (registered with language.wordings in AttendanceConfig.ready()).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_decimal
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from liaison.attendance.choices import WHOLE_DAY_ABSENCES
+from liaison.attendance.models import (
+    AttendanceEvent,
+    AttendanceNudge,
+    AttendanceRules,
+    SchoolDay,
+    StudentAttendance,
+    school_year_of,
+)
+from liaison.core.dates import local_date, reader_locale
+from liaison.language.rendering import ORIGINAL, UNTRANSLATED
+from liaison.language.wordings import Wording, register_wording, wording_context
+from liaison.messaging import services as messaging
+from liaison.messaging.outbox import quiet_hours, quiet_until, zone
+from liaison.people.models import Guardian, GuardianStudent, Student
+
+NUDGE_WORDING = "attendance.nudge"
+NUDGE_KIND = "attendance_nudge"
+# An absence reported later than this (a late correction) is counted, but not nudged: a text
+# about a day long past reads as a reproach, not as help.
+RECENT_DAYS = 3
+# How far ahead the calendar is searched for the next school day to send on.
+LOOK_AHEAD_DAYS = 30
+# "A typical classmate" is said only when the grade at that school has at least this many students.
+MIN_CLASSMATES = 5
+
+# Why a student's family was not nudged, in words (NudgeResult.skipped's keys).
+SKIP_REASONS = {
+    "off": _("the district has turned attendance messages off"),
+    "not_recent": _("the day is too long ago to tell families about"),
+    "not_a_school_day": _("the day is not a school day at the child's school"),
+    "restricted": _("a guardian of the child is under a contact restriction"),
+    "measures_not_ready": _("the child's attendance figures are not computed yet"),
+    "already_told": _("the family has already had an attendance message for that day"),
+    "nobody_reachable": _("no guardian of the family can be sent messages"),
+    "no_school_day_ahead": _("the calendar has no school day ahead to send on"),
+}
+
+
+@dataclass
+class NudgeResult:
+    day: dt.date
+    messages: list[int] = field(default_factory=list)
+    students: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return len(self.messages)
+
+    def skipped_in_words(self) -> list[str]:
+        return [f"{SKIP_REASONS[code]}: {n}" for code, n in sorted(self.skipped.items())]
+
+
+def rules_for(district: Any) -> AttendanceRules:
+    return AttendanceRules.objects.filter(district=district).first() or AttendanceRules(
+        district=district
+    )
+
+
+def send_days_nudges(
+    *, district: Any, day: dt.date, site_ids: Any = None, now: dt.datetime | None = None
+) -> NudgeResult:
+    """Tell each family whose child was absent on `day` (a whole day, excused or not), once.
+
+    Running it again for the same day sends nothing new. Returns what was sent and, by reason,
+    how many absent students' families were not told."""
+    result = NudgeResult(day=day)
+    now = now or timezone.now()
+    tz = zone(district.time_zone)
+    today = now.astimezone(tz).date()
+    rules = rules_for(district)
+    events = AttendanceEvent.objects.filter(
+        district=district, date=day, category__in=WHOLE_DAY_ABSENCES
+    )
+    if site_ids is not None:
+        events = events.filter(site_id__in=list(site_ids))
+    site_of = dict(events.values_list("student_id", "site_id"))
+    if not site_of:
+        return result
+    if not rules.nudges_on:
+        result.skipped["off"] += len(site_of)
+        return result
+    if day > today or (today - day).days > RECENT_DAYS:
+        result.skipped["not_recent"] += len(site_of)
+        return result
+
+    school_sites = set(
+        SchoolDay.objects.filter(
+            site_id__in=set(site_of.values()), date=day, is_instructional=True
+        ).values_list("site_id", flat=True)
+    )
+    students = {
+        s["pk"]: s
+        for s in Student.objects.filter(
+            pk__in=list(site_of),
+            is_active=True,
+            household__isnull=False,
+            household__is_active=True,
+        ).values("pk", "household_id", "given_name", "preferred_name", "grade")
+    }
+    restricted = _students_with_restricted_guardian(list(students))
+    year = school_year_of(day, rules.year_starts)
+    measures = {
+        m["student_id"]: m
+        for m in StudentAttendance.objects.filter(
+            student_id__in=list(students), school_year=year, as_of__gte=day
+        ).values("student_id", "days_absent", "days_enrolled", "site_id")
+    }
+    by_household: dict[int, list[int]] = defaultdict(list)
+    for student_id, site_id in site_of.items():
+        student = students.get(student_id)
+        if student is None:
+            continue  # no longer active, or in no household: nobody to tell
+        if site_id not in school_sites:
+            result.skipped["not_a_school_day"] += 1
+        elif student_id in restricted:
+            result.skipped["restricted"] += 1
+        elif student_id not in measures:
+            result.skipped["measures_not_ready"] += 1
+        else:
+            by_household[student["household_id"]].append(student_id)
+    if not by_household:
+        return result
+
+    told = set(
+        AttendanceNudge.objects.filter(household_id__in=list(by_household), day=day).values_list(
+            "household_id", flat=True
+        )
+    )
+    for household_id in told:
+        result.skipped["already_told"] += len(by_household.pop(household_id))
+    typical = _typical_days_missed(
+        year, {(site_of[s], students[s]["grade"]) for ids in by_household.values() for s in ids}
+    )
+    send_days = _send_moments(district, {site_of[s] for v in by_household.values() for s in v}, now)
+    recipients = _recipients(by_household)
+    for household_id, student_ids in sorted(by_household.items()):
+        student_ids.sort(key=lambda s: students[s]["preferred_name"] or students[s]["given_name"])
+        guardian_ids = recipients.get(household_id, [])
+        if not guardian_ids:
+            result.skipped["nobody_reachable"] += len(student_ids)
+            continue
+        moment = send_days.get(site_of[student_ids[0]])
+        if moment is None:
+            result.skipped["no_school_day_ahead"] += len(student_ids)
+            continue
+        children = [
+            {
+                "name": students[s]["preferred_name"] or students[s]["given_name"],
+                "missed": str(measures[s]["days_absent"]),
+                "enrolled": measures[s]["days_enrolled"],
+                "typical": typical.get((site_of[s], students[s]["grade"])),
+            }
+            for s in student_ids
+        ]
+        message = _send_one(
+            district=district,
+            household_id=household_id,
+            day=day,
+            moment=moment,
+            now=now,
+            guardian_ids=guardian_ids,
+            student_ids=student_ids,
+            children=children,
+        )
+        if message is None:
+            result.skipped["already_told"] += len(student_ids)
+            continue
+        result.messages.append(message.pk)
+        result.students += len(student_ids)
+    return result
+
+
+def _send_one(
+    *,
+    district: Any,
+    household_id: int,
+    day: dt.date,
+    moment: dt.datetime,
+    now: dt.datetime,
+    guardian_ids: list[int],
+    student_ids: list[int],
+    children: list[dict[str, Any]],
+) -> Any:
+    """One household's message and its record, in one transaction; None when already told."""
+    from liaison.people.models import Household
+
+    household = Household.objects.get(pk=household_id)
+    context = wording_context(
+        NUDGE_WORDING,
+        day=day.isoformat(),
+        children=children,
+        phone=district.contact_phone,
+    )
+    english = nudge_wording("en", context)
+    sent_on = moment.astimezone(zone(district.time_zone)).date()
+    try:
+        with transaction.atomic():
+            nudge = AttendanceNudge.objects.create(
+                district=district,
+                household_id=household_id,
+                day=day,
+                sent_on=sent_on,
+                student_ids=student_ids,
+            )
+            message = messaging.send_notice(
+                guardians=guardian_ids,
+                subject=english.subject,
+                body=english.body,
+                by=None,
+                kind=NUDGE_KIND,
+                send_at=moment if moment > now else None,
+                context=context,
+                dedupe_key=f"attendance-nudge-{household_id}-{day.isoformat()}",
+                related=nudge,
+                conversation=messaging.conversation_for(household),
+            )
+            nudge.message = message
+            nudge.save(update_fields=["message"])
+    except IntegrityError:
+        return None  # told already for that day, or sent something today (the constraints)
+    return message
+
+
+def _students_with_restricted_guardian(student_ids: list[int]) -> set[int]:
+    """Students with a guardian under a contact restriction: linked to them, or in their household."""
+    linked = GuardianStudent.objects.filter(
+        student_id__in=student_ids, guardian__contact_restricted=True
+    ).values_list("student_id", flat=True)
+    housed = Student.objects.filter(
+        pk__in=student_ids, household__guardians__contact_restricted=True
+    ).values_list("pk", flat=True)
+    return set(linked) | set(housed)
+
+
+def _recipients(by_household: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Each household's guardians who may be sent messages, leaving out a guardian who may not
+    receive school communications about any of the children named."""
+    named = {s for ids in by_household.values() for s in ids}
+    refused: dict[int, set[int]] = defaultdict(set)
+    for guardian_id, student_id in GuardianStudent.objects.filter(
+        student_id__in=list(named), may_receive_communications=False
+    ).values_list("guardian_id", "student_id"):
+        refused[guardian_id].add(student_id)
+    out: dict[int, list[int]] = defaultdict(list)
+    for guardian_id, household_id in (
+        Guardian.objects.filter(is_active=True, contact_restricted=False)
+        .filter(household_id__in=list(by_household))
+        .order_by("pk")
+        .values_list("pk", "household_id")
+    ):
+        if refused.get(guardian_id, set()) >= set(by_household[household_id]):
+            continue
+        out[household_id].append(guardian_id)
+    return out
+
+
+def _typical_days_missed(year: int, groups: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """The median days missed this year by the students of each (school, grade), as a string."""
+    if not groups:
+        return {}
+    values: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    rows = StudentAttendance.objects.filter(
+        school_year=year,
+        site_id__in={site for site, _grade in groups},
+        student__grade__in={grade for _site, grade in groups},
+        days_enrolled__gt=0,
+    ).values_list("site_id", "student__grade", "days_absent")
+    for site_id, grade, days in rows:
+        if (site_id, grade) in groups:
+            values[(site_id, grade)].append(days)
+    return {
+        key: str(Decimal(statistics.median(days)).quantize(Decimal("1")))
+        for key, days in values.items()
+        if len(days) >= MIN_CLASSMATES
+    }
+
+
+def _send_moments(district: Any, site_ids: set[int], now: dt.datetime) -> dict[int, dt.datetime]:
+    """For each school, the first moment from `now` that is outside the district's quiet hours and
+    on one of the school's days of instruction (in the district's zone)."""
+    tz = zone(district.time_zone)
+    start, end = quiet_hours(district)
+    moment = quiet_until(now, tz, start, end) or now
+    first = moment.astimezone(tz).date()
+    days: dict[int, list[dt.date]] = defaultdict(list)
+    for site_id, date in (
+        SchoolDay.objects.filter(
+            site_id__in=list(site_ids),
+            is_instructional=True,
+            date__gte=first,
+            date__lte=first + dt.timedelta(days=LOOK_AHEAD_DAYS),
+        )
+        .order_by("date")
+        .values_list("site_id", "date")
+    ):
+        days[site_id].append(date)
+    out = {}
+    for site_id in site_ids:
+        if not days[site_id]:
+            continue
+        date = days[site_id][0]
+        if date == first:
+            out[site_id] = moment
+        else:
+            out[site_id] = dt.datetime.combine(date, end, tzinfo=tz).astimezone(dt.UTC)
+    return out
+
+
+# --- the words -----------------------------------------------------------------------------------
+
+
+def _number(value: str | int | None, language: str) -> str:
+    amount = Decimal(str(value or 0))
+    return format_decimal(amount.normalize(), format="#,##0.#", locale=reader_locale(language))
+
+
+def has_catalogue(language: str) -> bool:
+    """Whether the portal catalogues word family texts in `language` (English always)."""
+    if (language or "en").split("-")[0] == "en":
+        return True
+    with translation.override(language):
+        return pgettext("family", "School attendance") != "School attendance"
+
+
+def nudge_wording(language: str, context: dict[str, Any]) -> Wording:
+    """The nudge in `language`; a language the catalogues lack gets English, marked untranslated
+    (the pipeline adds the note in their language and flags the delivery for a person)."""
+    worded = has_catalogue(language)
+    language = language if worded else "en"
+    day = dt.date.fromisoformat(context["day"])
+    with translation.override(language):
+        subject = pgettext("family", "School attendance")
+        lines = []
+        for child in context["children"]:
+            lines.append(
+                pgettext("family", "%(name)s was not at school on %(date)s.")
+                % {"name": child["name"], "date": local_date(day, "full", language)}
+            )
+            lines.append(
+                pgettext(
+                    "family",
+                    "Days missed this school year: %(missed)s (school days so far: %(enrolled)s).",
+                )
+                % {
+                    "missed": _number(child["missed"], language),
+                    "enrolled": _number(child["enrolled"], language),
+                }
+            )
+            if child.get("typical") is not None:
+                lines.append(
+                    pgettext("family", "Days a typical classmate has missed: %(typical)s.")
+                    % {"typical": _number(child["typical"], language)}
+                )
+            lines.append("")
+        lines.append(pgettext("family", "Every school day counts, and we are here to help."))
+        lines.append(
+            pgettext(
+                "family",
+                "If something makes it hard to come to school, such as transport, illness, "
+                "housing or bullying, reply to this message and we will help.",
+            )
+        )
+        if context.get("phone"):
+            lines.append(
+                pgettext("family", "You can also call us at %(phone)s.")
+                % {"phone": context["phone"]}
+            )
+    return Wording(subject, "\n".join(lines), ORIGINAL if worded else UNTRANSLATED)
+
+
+# --- Tier 1: the school's attendance message to every family -----------------------------------
+
+UNIVERSAL_WORDING = "attendance.universal"
+UNIVERSAL_KIND = "attendance_universal"
+
+
+def send_attendance_message(*, district: Any, by: Any = None, today: dt.date | None = None) -> Any:
+    """Tier 1 (universal): every family with a child enrolled in the district gets the school's
+    attendance message at the start of the year, once a school year (running it again returns the
+    first message). None when no family can be sent messages."""
+    from liaison.people.models import Enrolment
+
+    today = today or timezone.now().astimezone(zone(district.time_zone)).date()
+    year = school_year_of(today, rules_for(district).year_starts)
+    enrolled = Enrolment.objects.filter(
+        site__district=district, is_active=True, student__is_active=True
+    ).values("student__household_id")
+    guardians = Guardian.objects.filter(is_active=True, contact_restricted=False).filter(
+        household_id__in=enrolled
+    )
+    if not guardians.exists():
+        return None
+    context = wording_context(UNIVERSAL_WORDING, phone=district.contact_phone)
+    english = universal_wording("en", context)
+    return messaging.send_notice(
+        guardians=guardians,
+        subject=english.subject,
+        body=english.body,
+        by=by,
+        kind=UNIVERSAL_KIND,
+        context=context,
+        dedupe_key=f"attendance-universal-{district.pk}-{year}",
+    )
+
+
+def universal_wording(language: str, context: dict[str, Any]) -> Wording:
+    worded = has_catalogue(language)
+    language = language if worded else "en"
+    with translation.override(language):
+        subject = pgettext("family", "Every day at school counts")
+        lines = [
+            pgettext(
+                "family",
+                "Welcome to the school year. Coming to school every day helps children learn, "
+                "and missing just two days a month adds up to a tenth of the year.",
+            ),
+            pgettext(
+                "family",
+                "If something makes it hard to come to school, such as transport, illness, "
+                "housing or bullying, reply to this message and we will help.",
+            ),
+        ]
+        if context.get("phone"):
+            lines.append(
+                pgettext("family", "You can also call us at %(phone)s.")
+                % {"phone": context["phone"]}
+            )
+    return Wording(subject, "\n".join(lines), ORIGINAL if worded else UNTRANSLATED)
+
+
+def register() -> None:
+    register_wording(NUDGE_WORDING, nudge_wording)
+    register_wording(UNIVERSAL_WORDING, universal_wording)

@@ -122,6 +122,7 @@ ALIASES = {
     "worker": ["worker"],
     "import-oneroster": ["import_oneroster"],
     "import-households": ["import_households"],
+    "import-attendance": ["import_attendance"],
     "import-hsds": ["import_hsds"],
     "export-hsds": ["export_hsds"],
 }

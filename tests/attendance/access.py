@@ -1,6 +1,7 @@
-"""Access rows for the attendance app's URLs."""
+"""Access rows for the attendance app's URLs: the imports are for district admins; making a
+concern from a family's answer follows the family's tables."""
 
-from tests.access import EDIT, Row
+from tests.access import EDIT, ROLES, Row
 
 
 def _answer_in_thread(world, household):
@@ -17,4 +18,11 @@ def _answer_in_thread(world, household):
 ROWS = {
     # Making a concern from the family's answer: those who may raise a concern for the family.
     "attendance:barrier_concern": Row(_answer_in_thread, EDIT, method="post"),
+}
+
+_admins = {role: 200 if role == "admin" else 404 for role in ROLES}
+NO_RECORD = {"attendance:imports": _admins}
+EXEMPT = {
+    "attendance:import": "one import run, not a family: tests/attendance/test_pages.py",
+    "attendance:template": "a blank CSV template: tests/attendance/test_pages.py",
 }

@@ -473,3 +473,23 @@ def test_a_superuser_reads_the_access_log_of_every_family(world, superuser):
 
     assert set(audit_policy.access_log_households(superuser)) == set(Household.objects.all())
     assert world.foreign_family not in set(audit_policy.access_log_households(world.admin))
+
+
+# --- attendance ----------------------------------------------------------------------------
+
+
+def test_attendance_imports_are_for_the_admins_of_their_district(world, superuser):
+    from liaison.attendance.models import AttendanceImport
+    from liaison.core.policy import attendance as attendance_policy
+
+    other_admin = f.UserFactory(username="other-admin")
+    f.MembershipFactory(user=other_admin, district=world.other_district, role=Role.DISTRICT_ADMIN)
+    ours = AttendanceImport.objects.create(
+        district=world.district, kind="events", source="command", file_name="a.csv"
+    )
+    assert attendance_policy.can_import_attendance(world.admin)
+    assert not attendance_policy.can_import_attendance(world.liaison)
+    assert attendance_policy.can_see_attendance_import(world.admin, ours)
+    assert attendance_policy.can_see_attendance_import(superuser, ours)
+    assert not attendance_policy.can_see_attendance_import(other_admin, ours)
+    assert not attendance_policy.can_see_attendance_import(world.leader, ours)

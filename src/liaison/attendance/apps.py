@@ -8,6 +8,14 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self) -> None:
+        from liaison.core import nav
+
+        nav.register(
+            _("Attendance imports"),
+            "attendance:imports",
+            order=81,
+            allowed=lambda access: access.is_admin,
+        )
         from liaison.attendance import barriers, nudges, signals
         from liaison.messaging import registry as messaging
 

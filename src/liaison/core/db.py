@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import sqlite3
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -95,12 +96,16 @@ def _batch_rows(n_columns: int) -> int:
     return max(1, min(limit, 30000) // max(1, n_columns))
 
 
-def insert_rows(model, columns: list[str], rows, *, returning: str | None = None) -> list:
+def insert_rows(
+    model, columns: list[str], rows, *, returning: str | None = None, prepared: bool = False
+) -> list:
     """INSERT plain tuples (values of `columns`, attnames): COPY on PostgreSQL, multi-row
     statements elsewhere.
 
     Much cheaper than bulk_create for large loads: no model instances, no per-value compilation.
     With `returning` (a column among `columns`), returns (returning, pk) pairs of the new rows.
+    `prepared`: the rows hold what the database takes already (on SQLite, dates as ISO text), so
+    the fields' conversions are skipped (a million-row load spends seconds in them).
     """
     rows = list(rows)
     if not rows:
@@ -114,11 +119,30 @@ def insert_rows(model, columns: list[str], rows, *, returning: str | None = None
     if returning:
         pk = model._meta.pk.column
         tail = f" RETURNING {connection.ops.quote_name(returning)}, {connection.ops.quote_name(pk)}"
-    out = []
+    out: list[Any] = []
     size = _batch_rows(len(columns))
+    if prepared and not returning and connection.vendor == "sqlite":
+        # The driver's own cursor, with its own placeholders: Django's rewrites every %s of a
+        # 30,000-value statement with a regular expression (half a second per 150,000 rows).
+        connection.ensure_connection()
+        raw = connection.connection.cursor()
+        one = "(" + ", ".join(["?"] * len(columns)) + ")"
+        try:
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                sqlite3.Cursor.execute(  # not Django's wrapper, which rewrites placeholders
+                    raw,
+                    f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608 - names from the model, values bound
+                    [v for row in chunk for v in row],
+                )
+        finally:
+            raw.close()
+        return out
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
-            chunk = _prepared(model, columns, rows[start : start + size])
+            chunk = rows[start : start + size]
+            if not prepared:
+                chunk = _prepared(model, columns, chunk)
             sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}{tail}"  # noqa: S608 - names from the model, values bound
             cursor.execute(sql, [v for row in chunk for v in row])
             if returning:

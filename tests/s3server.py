@@ -30,7 +30,7 @@ class S3Server:
             region_name=REGION,
         )
 
-    def keys(self) -> list[str]:
+    def stored_keys(self) -> list[str]:
         listed = self.client().list_objects_v2(Bucket=BUCKET)
         return sorted(o["Key"] for o in listed.get("Contents", []))
 

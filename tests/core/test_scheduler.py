@@ -52,9 +52,7 @@ def two_schedulers_at_once(run: dict) -> str:
 
 
 @pytest.mark.slow
-def test_two_schedulers_at_once_queue_each_job_once_and_run_each_sweep_once(
-    own_database, tmp_path
-):
+def test_two_schedulers_at_once_queue_each_job_once_and_run_each_sweep_once(own_database, tmp_path):
     run = runner(own_database, tmp_path)
     subprocess.run([*LIAISON, "migrate", "--no-input"], **run)
 

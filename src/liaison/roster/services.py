@@ -205,7 +205,7 @@ def run_import_task(run_id: int) -> None:
         # The upload may be in object storage, which has no path: the importers read a local copy
         # (a ZIP needs seeking), which is gone with the temporary folder.
         with tempfile.TemporaryDirectory(prefix="liaison-import-") as folder:
-            local = Path(folder) / Path(run.upload.name).name
+            local = Path(folder) / Path(run.upload.name or "upload").name
             with run.upload.open("rb") as src, local.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
             execute(run, local)

@@ -250,6 +250,11 @@ else:
         }
     }
 
+# Sessions live in the database; with a Redis cache they are read through it (cached_db), so every
+# web process shares them and a Redis restart signs nobody out.
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Live updates (core/live.py): a version per thing a page shows ("thread:12", "inbox:3"), bumped
 # when it changes, kept where a page's poll reads it without the database: Redis when
 # LIAISON_LIVE_REDIS_URL is set (by default the Redis CACHE_URL names, if any), which also carries
@@ -292,6 +297,9 @@ elif TASK_BACKEND == "immediate":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# `liaison scheduler`: seconds between its rounds (queue the repeating jobs, run the due sweeps).
+LIAISON_SCHEDULER_SECONDS = int(os.environ.get("LIAISON_SCHEDULER_SECONDS", "60"))
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", _("English")),
@@ -320,6 +328,34 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploads (families' pictures and files, staff photos, import files until they are read) on the
+# local disk (MEDIA_ROOT), or with LIAISON_MEDIA_STORAGE=s3 in an S3-compatible bucket that every
+# server shares. The bucket stays private: files are only ever served through Liaison's views,
+# which ask the access policy first (nothing is linked to the bucket directly).
+LIAISON_MEDIA_STORAGE = os.environ.get("LIAISON_MEDIA_STORAGE", "local")
+if LIAISON_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("LIAISON_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("LIAISON_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("LIAISON_S3_REGION") or None,
+            "access_key": os.environ.get("LIAISON_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("LIAISON_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("LIAISON_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Two families' files of the same name never replace one another.
+            "file_overwrite": False,
+        },
+    }
+elif LIAISON_MEDIA_STORAGE != "local":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"LIAISON_MEDIA_STORAGE is {LIAISON_MEDIA_STORAGE!r}: it must be local or s3."
+    )
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -56,3 +56,21 @@ def live_versions_shared(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.files)
+def media_bucket_named(app_configs, **kwargs):
+    """Uploads in object storage need a bucket: without one the first family's picture would fail
+    after its message was kept, so say so when the server starts."""
+    if settings.LIAISON_MEDIA_STORAGE == "s3" and not settings.STORAGES["default"]["OPTIONS"].get(
+        "bucket_name"
+    ):
+        return [
+            checks.Error(
+                "LIAISON_MEDIA_STORAGE is s3 but no bucket is named.",
+                hint="Set LIAISON_S3_BUCKET (and LIAISON_S3_ENDPOINT_URL for a store other than "
+                "Amazon S3): docs/deploy.md.",
+                id="liaison.E030",
+            )
+        ]
+    return []

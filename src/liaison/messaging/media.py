@@ -190,3 +190,12 @@ def enqueue_media_fetch(attachment_id: int) -> None:
         fetch_media.enqueue(attachment_id)
     except Exception:
         log.exception("could not enqueue the media fetch for attachment %s", attachment_id)
+
+
+def delete_stored_file(sender, instance, **kwargs) -> None:
+    """A deleted attachment's file goes too, from the disk or the bucket: an erased family's
+    pictures must not outlive the record (a cascade from the conversation sends this as well).
+    Only once the deletion is committed: a rolled-back erasure keeps its files."""
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import shutil
+import tempfile
 from pathlib import Path
 
 from django.db import transaction
@@ -205,7 +207,13 @@ def run_import_task(run_id: int) -> None:
     """Run a queued import, then delete the uploaded file (it holds family data)."""
     run = ImportRun.objects.get(pk=run_id)
     try:
-        execute(run, run.upload.path)
+        # The upload may be in object storage, which has no path: the importers read a local copy
+        # (a ZIP needs seeking), which is gone with the temporary folder.
+        with tempfile.TemporaryDirectory(prefix="liaison-import-") as folder:
+            local = Path(folder) / Path(run.upload.name or "upload").name
+            with run.upload.open("rb") as src, local.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            execute(run, local)
     finally:
         run.upload.delete(save=False)
         ImportRun.objects.filter(pk=run.pk).update(upload="")

@@ -18,10 +18,9 @@ from liaison.worklist.models import Task, TaskQuerySet
 def _scope(user: Any) -> Q:
     """Tasks on families this person may see: their own (and for leaders and admins, every task
     of the families in their scope); a task about no family is its owner's alone."""
-    families = policy.household_filter(user)
-    if families == Q():  # a superuser: every family
+    seen = policy.households_in_scope(user)
+    if seen == Q():  # a superuser: every family
         return Q()
-    seen = policy.prefixed(families, "household_id")
     mine = Q(owner=user) & (Q(household__isnull=True) | seen)
     return mine | seen if policy.access_for(user).is_leader else mine
 

@@ -31,7 +31,7 @@ from liaison.core.policy.lookup import Record, model
 from liaison.core.policy.scopes import (
     can_edit_household,
     can_manage_caseloads,
-    household_filter,
+    household_rule,
     in_scope,
     in_scope_cheaply,
     may_skip_scope_filter,
@@ -180,7 +180,7 @@ def fetch_household(user: Any, pk: object) -> Record:
             remember_caseload(user, household, household.pk)
             if in_scope_cheaply(user, household):
                 return household
-    household = qs.filter(household_filter(user), pk=pk).first()
+    household = qs.filter(household_rule(user), pk=pk).first()
     if household is None:
         raise Http404
     remember_caseload(user, household, household.pk)

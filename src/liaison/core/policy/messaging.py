@@ -67,7 +67,7 @@ def thread_filter(user: Person) -> Q:
     access = policy.access_for(user)
     if access.superuser:
         return Q()
-    in_scope = policy.prefixed(policy.household_filter(user), "household_id")
+    in_scope = policy.households_in_scope(user)
     if access.works_with_families or access.is_interpreter:
         return in_scope
     return Q(staff_id=user.pk) & in_scope if user.pk else policy.NOTHING

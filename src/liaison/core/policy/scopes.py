@@ -10,7 +10,7 @@ Scopes, per role:
 Anything outside a person's scope answers 404, as if it did not exist.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,13 +196,14 @@ def _fingerprint(access: Access) -> tuple[Any, ...]:
     )
 
 
-def _scope_set(user: Person, name: str, rule: Q) -> frozenset[int]:
-    """The ids of the families `rule` selects, as scope set `name`: read once per request from the
-    shared cache, computed there when a write may have changed it (cache.scopes_changed)."""
+def _scope_set(user: Person, name: str, rule: Callable[[], Q]) -> frozenset[int]:
+    """The ids of the families `rule()` selects, as scope set `name`: read once per request from
+    the shared cache, computed there (the rule built only then) when a write may have changed it
+    (cache.scopes_changed)."""
     access = access_for(user)
 
     def compute() -> frozenset[int]:
-        rows = model("people.Household").objects.filter(rule)
+        rows = model("people.Household").objects.filter(rule())
         return frozenset(rows.values_list("pk", flat=True))
 
     return kept(
@@ -213,19 +214,25 @@ def _scope_set(user: Person, name: str, rule: Q) -> frozenset[int]:
 
 def visible_household_ids(user: Person) -> frozenset[int]:
     """The families household_rule selects for this person (their scope set)."""
-    return _scope_set(user, "households", household_rule(user))
+    return _scope_set(user, "households", lambda: household_rule(user))
 
 
 def seen_in_full_ids(user: Person) -> frozenset[int]:
     """The families of this person's sites and, for a liaison, their caseload: those they see in
     full without being the family's admin (a set kept like visible_household_ids)."""
     access = access_for(user)
-    rule = NOTHING
-    if access.site_ids:
-        rule |= site_households(access.site_ids)
-    if access.is_liaison:
-        rule |= assigned(user, AssignmentRole.LIAISON)
-    return _scope_set(user, "full", rule) if rule != NOTHING else frozenset()
+    if not (access.site_ids or access.is_liaison):
+        return frozenset()
+
+    def rule() -> Q:
+        q = NOTHING
+        if access.site_ids:
+            q |= site_households(access.site_ids)
+        if access.is_liaison:
+            q |= assigned(user, AssignmentRole.LIAISON)
+        return q
+
+    return _scope_set(user, "full", rule)
 
 
 def household_filter(user: Person) -> Q:

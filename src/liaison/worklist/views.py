@@ -43,7 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "more": len(queue) - len(items),
             "today": day,
             "now": timezone.now(),
-            "colleagues": list(colleagues(request.user)) if any(i.task_id for i in items) else [],
+            # asked when the queue holds a task, shown or not: the same queries page after page
+            "colleagues": list(colleagues(request.user)) if any(i.task_id for i in queue) else [],
         },
     )
 

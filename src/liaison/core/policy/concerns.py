@@ -57,8 +57,9 @@ def may_be_assigned(staff: Person, concern: Record) -> bool:
     return staff is None or staff.pk != concern.subject_staff_id
 
 
-def concern_filter(user: Person) -> Q:
-    """A filter on Concern selecting what this person may open."""
+def concern_filter(user: Person, *, live: bool = False) -> Q:
+    """A filter on Concern selecting what this person may open; `live`: by the scopes as the
+    database holds them now (the door), not the kept scope set."""
     Concern = model("concerns.Concern")
 
     access = access_for(user)
@@ -67,7 +68,12 @@ def concern_filter(user: Person) -> Q:
     q = NOTHING
     if access.admin_district_ids:
         q |= Q(district_id__in=access.admin_district_ids)
-    if access.site_ids or access.is_liaison:
+    if live:
+        if access.site_ids:
+            q |= prefixed(policy.site_households(access.site_ids), "household_id")
+        if access.is_liaison:
+            q |= prefixed(assigned(user, AssignmentRole.LIAISON), "household_id")
+    elif access.site_ids or access.is_liaison:
         q |= Q(IdIn("household_id", policy.seen_in_full_ids(user)))
     if access.user_id:
         q |= Q(assignee_id=access.user_id)

@@ -268,7 +268,7 @@ def open_thread(request: HttpRequest, pk: object, want: Want = Want.SEE) -> Reco
     manager = model("messaging.Conversation").objects
     conversation = _fetch(
         with_caseload_answer(
-            manager.visible_to(request.user).select_related(
+            manager.filter(message_policy.thread_filter(request.user, live=True)).select_related(
                 "household__district", "assigned_to", "staff"
             ),
             request.user,
@@ -291,7 +291,7 @@ def open_concern(
     user = request.user
     manager = model("concerns.Concern").objects
     concern = _fetch(
-        manager.visible_to(user).select_related(
+        manager.filter(concern_policy.concern_filter(user, live=True)).select_related(
             "household__district",
             "household__site",
             "category",

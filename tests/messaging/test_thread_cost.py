@@ -17,11 +17,12 @@ pytestmark = pytest.mark.django_db
 # (with each reply's possible opt-out and detected language) and their attachments; the
 # deliveries; the concerns made from replies; the translation memory and the district's engine;
 # the household's other threads; its guardians (the restricted shown, the call links); staff to
-# assign; the district's saved replies for the composer; the access-log row.
-THREAD_PAGE_QUERIES = 16
+# assign; the district's saved replies for the composer; the access-log row; the families the
+# person may see, kept in the shared cache (one read of the database cache by default).
+THREAD_PAGE_QUERIES = 17
 # The poll of a thread that changed: the messages only (no other threads, restrictions, staff,
 # access-log row). Its version is in the live cache (core/live.py), not the database.
-POLL_QUERIES = 11
+POLL_QUERIES = 12
 # The poll of a thread that did not change is answered before the session is read.
 QUIET_POLL_QUERIES = 0
 

@@ -143,12 +143,14 @@ def insert_rows(
     `prepared`: the rows hold what the database takes already (on SQLite, dates as ISO text), so
     the fields' conversions are skipped (a million-row load spends seconds in them).
     """
-    out = _insert_rows(model, columns, rows, returning=returning)
+    out = _insert_rows(model, columns, rows, returning=returning, prepared=prepared)
     rows_written.send(sender=model)
     return out
 
 
-def _insert_rows(model, columns: list[str], rows, *, returning: str | None = None) -> list:
+def _insert_rows(
+    model, columns: list[str], rows, *, returning: str | None = None, prepared: bool = False
+) -> list:
     rows = list(rows)
     if not rows:
         return []

@@ -1,0 +1,226 @@
+"""Attendance operations: keeping every student's measures and tier current after an import, and
+changing the district's rules."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from liaison.attendance import measures as M
+from liaison.attendance.models import (
+    AttendanceEvent,
+    AttendanceRules,
+    StudentAttendance,
+    TierChange,
+)
+from liaison.attendance.tiers import place
+
+CHUNK = 5_000
+FIELDS = [
+    "district",
+    "site",
+    "as_of",
+    "days_enrolled",
+    "days_absent",
+    "days_unexcused",
+    "late_arrivals",
+    "rate",
+    "chronic",
+    "chronic_last_year",
+    "rate_last_4_weeks",
+    "rate_previous_4_weeks",
+    "consecutive_absences",
+    "consecutive_unexcused",
+    "last_absent_on",
+    "tier",
+    "tier_reasons",
+    "tier_since",
+    "support_since",
+    "early_absences",
+    "computed_at",
+]
+
+
+@dataclass
+class RecomputeResult:
+    school_year: int
+    as_of: dt.date
+    recomputed: int  # students computed from all their events
+    advanced: int  # students carried forward over days with no event
+    tier_changes: int
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def _stored(row: dict) -> M.Measures:
+    return M.Measures(
+        student_id=row["student_id"],
+        school_year=row["school_year"],
+        as_of=row["as_of"],
+        days_absent=Decimal(row["days_absent"]),
+        days_unexcused=Decimal(row["days_unexcused"]),
+        late_arrivals=row["late_arrivals"],
+        consecutive_absences=row["consecutive_absences"],
+        consecutive_unexcused=row["consecutive_unexcused"],
+        last_absent_on=row["last_absent_on"],
+        early_absences=list(row["early_absences"] or []),
+    )
+
+
+def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) -> RecomputeResult:
+    """Bring every enrolled student's measures and tier up to `as_of` for its school year.
+
+    `student_ids` are the students whose days changed (an import names them; None: everyone):
+    they, the students with an event after their stored date, and the students with no row yet
+    are computed from all their events; everyone else is carried forward over days present.
+    A tier that changes is recorded as a TierChange with the reasons (a student's first placement
+    only when it is above Tier 1)."""
+    rules = M.rules_for(district)
+    calendar = M.load_calendar(district, as_of, rules)
+    year = calendar.school_year
+    spells = M.load_spells(district, calendar, None)
+    stored = {
+        row["student_id"]: row
+        for row in StudentAttendance.objects.filter(district=district, school_year=year).values(
+            "student_id",
+            "school_year",
+            "as_of",
+            "days_absent",
+            "days_unexcused",
+            "late_arrivals",
+            "consecutive_absences",
+            "consecutive_unexcused",
+            "last_absent_on",
+            "early_absences",
+            "tier",
+            "tier_since",
+            "support_since",
+        )
+    }
+    full: set[int] = set(spells) if student_ids is None else set(student_ids) & set(spells)
+    full |= set(spells) - set(stored)
+    full |= {sid for sid, row in stored.items() if row["as_of"] > as_of}
+    oldest = min((row["as_of"] for row in stored.values()), default=None)
+    if oldest is not None and oldest < as_of:
+        for sid, day in AttendanceEvent.objects.filter(
+            district=district, date__gt=oldest, date__lte=as_of
+        ).values_list("student_id", "date"):
+            row = stored.get(sid)
+            if row is not None and day > row["as_of"]:
+                full.add(sid)
+
+    computed: dict[int, M.Measures] = {}
+    full_ids = sorted(full)
+    for chunk in _chunks(full_ids):
+        events = M.load_events(district, calendar, chunk)
+        for sid in chunk:
+            computed[sid] = M.measure(sid, spells[sid], events.get(sid, []), calendar, rules)
+    rest = [sid for sid in spells if sid not in full]
+    if rest:
+        window = M.load_events(district, calendar, None, since=M.window_start(as_of))
+        for sid in rest:
+            computed[sid] = M.advance(
+                _stored(stored[sid]), spells[sid], window.get(sid, []), calendar, rules
+            )
+
+    last_year = set(
+        StudentAttendance.objects.filter(
+            district=district, school_year=year - 1, chronic=True
+        ).values_list("student_id", flat=True)
+    )
+    now = timezone.now()
+    rows: list[StudentAttendance] = []
+    changes: list[TierChange] = []
+    for sid, m in computed.items():
+        before = stored.get(sid)
+        previous_tier = before["tier"] if before else None
+        placement = place(
+            m,
+            rules,
+            chronic_last_year=sid in last_year,
+            previous_tier=previous_tier,
+            support_since=before["support_since"] if before else None,
+        )
+        if placement.tier != previous_tier:
+            tier_since = as_of
+            if previous_tier is not None or placement.tier > 1:
+                changes.append(
+                    TierChange(
+                        district=district,
+                        student_id=sid,
+                        school_year=year,
+                        from_tier=previous_tier,
+                        to_tier=placement.tier,
+                        reasons=placement.reasons,
+                        on=as_of,
+                        at=now,
+                    )
+                )
+        else:
+            tier_since = before["tier_since"] if before else as_of
+        rows.append(
+            StudentAttendance(
+                district=district,
+                student_id=sid,
+                school_year=year,
+                site_id=m.site_id,
+                as_of=as_of,
+                days_enrolled=m.days_enrolled,
+                days_absent=m.days_absent,
+                days_unexcused=m.days_unexcused,
+                late_arrivals=m.late_arrivals,
+                rate=m.rate,
+                chronic=m.chronic,
+                chronic_last_year=sid in last_year,
+                rate_last_4_weeks=m.rate_last_4_weeks,
+                rate_previous_4_weeks=m.rate_previous_4_weeks,
+                consecutive_absences=m.consecutive_absences,
+                consecutive_unexcused=m.consecutive_unexcused,
+                last_absent_on=m.last_absent_on,
+                tier=placement.tier,
+                tier_reasons=placement.reasons,
+                tier_since=tier_since,
+                support_since=placement.support_since,
+                early_absences=m.early_absences,
+                computed_at=now,
+            )
+        )
+    with transaction.atomic():
+        StudentAttendance.objects.bulk_create(
+            rows,
+            batch_size=2_000,
+            update_conflicts=True,
+            unique_fields=["student", "school_year"],
+            update_fields=FIELDS,
+        )
+        TierChange.objects.bulk_create(changes, batch_size=2_000)
+    return RecomputeResult(
+        school_year=year,
+        as_of=as_of,
+        recomputed=len(full_ids),
+        advanced=len(rest),
+        tier_changes=len(changes),
+    )
+
+
+def latest_as_of(district) -> dt.date | None:
+    """The day the district's measures were last brought up to."""
+    return StudentAttendance.objects.filter(district=district).aggregate(d=Max("as_of"))["d"]
+
+
+
+@transaction.atomic
+def save_rules(*, rules: AttendanceRules) -> RecomputeResult | None:
+    """Save the district's changed rules and place every student again under them."""
+    rules.save()
+    as_of = latest_as_of(rules.district)
+    if as_of is None:
+        return None
+    return recompute(district=rules.district, student_ids=None, as_of=as_of)

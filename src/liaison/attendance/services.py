@@ -2,11 +2,12 @@
 changing the district's rules."""
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -20,9 +21,27 @@ from liaison.attendance.models import (
 from liaison.attendance.tiers import place
 
 CHUNK = 5_000
-FIELDS = [
-    "district",
-    "site",
+
+
+@dataclass
+class RecomputeResult:
+    school_year: int
+    as_of: dt.date
+    recomputed: int  # students computed from all their events
+    advanced: int  # students carried forward over days with no event
+    tier_changes: int
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+COLUMNS = [
+    "district_id",
+    "student_id",
+    "school_year",
+    "site_id",
     "as_of",
     "days_enrolled",
     "days_absent",
@@ -43,20 +62,54 @@ FIELDS = [
     "early_absences",
     "computed_at",
 ]
+UPSERT_BATCH = 500
 
 
-@dataclass
-class RecomputeResult:
-    school_year: int
-    as_of: dt.date
-    recomputed: int  # students computed from all their events
-    advanced: int  # students carried forward over days with no event
-    tier_changes: int
+def _upsert(rows: list[tuple]) -> None:
+    """Insert or update StudentAttendance rows (one per student and year) in multi-row statements.
 
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
+    Written as SQL because the ORM's bulk upsert spends most of a district's recompute preparing
+    values; the statement (INSERT … ON CONFLICT DO UPDATE) is the same on SQLite and PostgreSQL."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(StudentAttendance._meta.db_table)
+    ops = connection.ops
+    one = "(" + ", ".join(
+        "%s::jsonb" if c in ("tier_reasons", "early_absences") and connection.vendor == "postgresql"
+        else "%s"
+        for c in COLUMNS
+    ) + ")"
+    names = ", ".join(ops.quote_name(c) for c in COLUMNS)
+    updates = ", ".join(
+        f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}"
+        for c in COLUMNS
+        if c not in ("student_id", "school_year")
+    )
+    # Values as the driver takes them: psycopg adapts dates and decimals itself; SQLite stores
+    # them as Django's backend does (ISO text, decimal text).
+    plain = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), UPSERT_BATCH):
+            batch = rows[i : i + UPSERT_BATCH]
+            params: list = []
+            for row in batch:
+                if plain:
+                    params.extend(row)
+                    continue
+                for value in row:
+                    if value is None or isinstance(value, (int, str)):
+                        params.append(value)
+                    elif isinstance(value, dt.datetime):
+                        params.append(ops.adapt_datetimefield_value(value))
+                    elif isinstance(value, dt.date):
+                        params.append(value.isoformat())
+                    else:
+                        params.append(str(value))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(batch))} "
+                f'ON CONFLICT ("student_id", "school_year") DO UPDATE SET {updates}',
+                params,
+            )
 
 
 def _stored(row: dict) -> M.Measures:
@@ -136,7 +189,7 @@ def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) ->
         ).values_list("student_id", flat=True)
     )
     now = timezone.now()
-    rows: list[StudentAttendance] = []
+    rows: list[tuple] = []
     changes: list[TierChange] = []
     for sid, m in computed.items():
         before = stored.get(sid)
@@ -166,40 +219,34 @@ def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) ->
         else:
             tier_since = before["tier_since"] if before else as_of
         rows.append(
-            StudentAttendance(
-                district=district,
-                student_id=sid,
-                school_year=year,
-                site_id=m.site_id,
-                as_of=as_of,
-                days_enrolled=m.days_enrolled,
-                days_absent=m.days_absent,
-                days_unexcused=m.days_unexcused,
-                late_arrivals=m.late_arrivals,
-                rate=m.rate,
-                chronic=m.chronic,
-                chronic_last_year=sid in last_year,
-                rate_last_4_weeks=m.rate_last_4_weeks,
-                rate_previous_4_weeks=m.rate_previous_4_weeks,
-                consecutive_absences=m.consecutive_absences,
-                consecutive_unexcused=m.consecutive_unexcused,
-                last_absent_on=m.last_absent_on,
-                tier=placement.tier,
-                tier_reasons=placement.reasons,
-                tier_since=tier_since,
-                support_since=placement.support_since,
-                early_absences=m.early_absences,
-                computed_at=now,
+            (
+                district.pk,
+                sid,
+                year,
+                m.site_id,
+                as_of,
+                m.days_enrolled,
+                m.days_absent,
+                m.days_unexcused,
+                m.late_arrivals,
+                m.rate,
+                m.chronic,
+                sid in last_year,
+                m.rate_last_4_weeks,
+                m.rate_previous_4_weeks,
+                m.consecutive_absences,
+                m.consecutive_unexcused,
+                m.last_absent_on,
+                placement.tier,
+                json.dumps(placement.reasons),
+                tier_since,
+                placement.support_since,
+                json.dumps(m.early_absences),
+                now,
             )
         )
     with transaction.atomic():
-        StudentAttendance.objects.bulk_create(
-            rows,
-            batch_size=2_000,
-            update_conflicts=True,
-            unique_fields=["student", "school_year"],
-            update_fields=FIELDS,
-        )
+        _upsert(rows)
         TierChange.objects.bulk_create(changes, batch_size=2_000)
     return RecomputeResult(
         school_year=year,

@@ -6,3 +6,13 @@ class AttendanceConfig(AppConfig):
     name = "liaison.attendance"
     label = "attendance"
     verbose_name = _("Attendance")
+
+    def ready(self):
+        from liaison.core import nav
+
+        nav.register(
+            _("Attendance rules"),
+            "attendance:rules",
+            order=85,
+            allowed=lambda access: access.is_admin,
+        )

@@ -314,9 +314,7 @@ def compute(
     ids = None if student_ids is None else list(student_ids)
     spells = load_spells(district, calendar, ids)
     events = load_events(district, calendar, ids)
-    return {
-        sid: measure(sid, spells[sid], events.get(sid, []), calendar, rules) for sid in spells
-    }
+    return {sid: measure(sid, spells[sid], events.get(sid, []), calendar, rules) for sid in spells}
 
 
 def advance(
@@ -335,9 +333,7 @@ def advance(
     if not spells:
         return m
     m.site_id = spells[-1].site_id
-    new_days = enrolled_days(
-        calendar, spells, stored.as_of + dt.timedelta(days=1), calendar.as_of
-    )
+    new_days = enrolled_days(calendar, spells, stored.as_of + dt.timedelta(days=1), calendar.as_of)
     m.days_enrolled = enrolled_days(calendar, spells, calendar.year_start, calendar.as_of)
     m.days_absent = stored.days_absent
     m.days_unexcused = stored.days_unexcused

@@ -74,11 +74,16 @@ def _upsert(rows: list[tuple]) -> None:
         return
     table = connection.ops.quote_name(StudentAttendance._meta.db_table)
     ops = connection.ops
-    one = "(" + ", ".join(
-        "%s::jsonb" if c in ("tier_reasons", "early_absences") and connection.vendor == "postgresql"
-        else "%s"
-        for c in COLUMNS
-    ) + ")"
+    one = (
+        "("
+        + ", ".join(
+            "%s::jsonb"
+            if c in ("tier_reasons", "early_absences") and connection.vendor == "postgresql"
+            else "%s"
+            for c in COLUMNS
+        )
+        + ")"
+    )
     names = ", ".join(ops.quote_name(c) for c in COLUMNS)
     updates = ", ".join(
         f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}"
@@ -260,7 +265,6 @@ def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) ->
 def latest_as_of(district) -> dt.date | None:
     """The day the district's measures were last brought up to."""
     return StudentAttendance.objects.filter(district=district).aggregate(d=Max("as_of"))["d"]
-
 
 
 @transaction.atomic

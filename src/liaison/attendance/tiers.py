@@ -213,7 +213,12 @@ def place(
         for month, absent in enumerate(m.early_absences, start=1):
             if Decimal(absent) >= pace[month - 1]:
                 reasons.append(
-                    {"code": "early_pace", "month": month, "absent": absent, "pace": pace[month - 1]}
+                    {
+                        "code": "early_pace",
+                        "month": month,
+                        "absent": absent,
+                        "pace": pace[month - 1],
+                    }
                 )
                 break
     judged = m.days_enrolled >= rules.chronic_min_days and m.days_enrolled > 0

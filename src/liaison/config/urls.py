@@ -30,6 +30,7 @@ urlpatterns = [
     path("concerns/", include("liaison.concerns.urls")),
     path("resources/", include("liaison.resources.urls")),
     path("events/", include("liaison.events.urls")),
+    path("attendance/", include("liaison.attendance.urls")),
     path("family/", include("liaison.portal.urls")),
     path("insights/", include("liaison.insights.urls")),
     path("tasks/", include("liaison.worklist.urls")),

@@ -22,7 +22,10 @@ AS_OF = D(2026, 12, 11)
 CLOSURES = {D(2026, 9, 7), D(2026, 11, 26), D(2026, 11, 27)}
 
 
-def school_days(site, start=D(2026, 9, 1), end=D(2026, 12, 18)):
+FIRST_DAY, LAST_DAY = D(2026, 9, 1), D(2026, 12, 18)
+
+
+def school_days(site, start=FIRST_DAY, end=LAST_DAY):
     day = start
     rows = []
     while day <= end:
@@ -88,7 +91,7 @@ def row(student):
 
 
 def test_hand_computed_rates_tiers_and_chronic_flags(term):
-    district, site, ana, ben, cleo, dev = term
+    district, _site, ana, ben, cleo, dev = term
     recompute(district=district, student_ids=None, as_of=AS_OF)
 
     a = row(ana)
@@ -174,7 +177,7 @@ def test_day_by_day_updates_give_the_same_measures_as_computing_from_scratch(ter
 
 
 def test_students_leave_a_tier_when_they_come_back(term):
-    district, site, ana, ben, *_ = term
+    district, _site, _ana, ben, *_ = term
     recompute(district=district, student_ids=None, as_of=AS_OF)
     assert row(ben).tier == Tier.INTENSIVE
     # Ben comes every day of the next week: 3 of 15 days is exactly 20%, still severe; the run
@@ -186,7 +189,7 @@ def test_students_leave_a_tier_when_they_come_back(term):
 
 
 def test_early_warning_pace_in_the_first_month(term):
-    district, site, ana, ben, cleo, dev = term
+    district, _site, ana, _ben, _cleo, _dev = term
     # On 30 Sep Ana has missed 2 days (a whole day and two halves): on the pace of 2 in month 1.
     recompute(district=district, student_ids=None, as_of=D(2026, 9, 30))
     a = row(ana)

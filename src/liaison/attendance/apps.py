@@ -7,7 +7,7 @@ class AttendanceConfig(AppConfig):
     label = "attendance"
     verbose_name = _("Attendance")
 
-    def ready(self):
+    def ready(self) -> None:
         from liaison.core import nav
 
         nav.register(

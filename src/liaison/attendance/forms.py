@@ -1,14 +1,22 @@
 """Forms of the attendance app: the district's attendance rules, in percentages and days."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from liaison.attendance.models import AttendanceRules
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _whole(label, low, high, unit=_("days")):
+DAYS = _("days")
+
+
+def _whole(
+    label: "StrOrPromise", low: int, high: int, unit: "StrOrPromise" = DAYS
+) -> forms.IntegerField:
     return forms.IntegerField(
         label=label,
         min_value=low,
@@ -47,7 +55,7 @@ class AttendanceRulesForm(forms.Form):
         _("A partial day or early departure counts as this much of a day absent"), 0, 100, "%"
     )
 
-    def __init__(self, *args, rules: AttendanceRules, **kwargs):
+    def __init__(self, data: Any = None, *, rules: AttendanceRules) -> None:
         self.rules = rules
         pace = rules.pace
         initial = {
@@ -61,10 +69,10 @@ class AttendanceRulesForm(forms.Form):
             "no_improvement_weeks": rules.no_improvement_weeks,
             "partial_day_percent": int(Decimal(rules.partial_day_absent) * 100),
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
         low, high = data.get("chronic_percent"), data.get("intensive_percent")
         if low is not None and high is not None and high <= low:
             self.add_error(
@@ -73,7 +81,7 @@ class AttendanceRulesForm(forms.Form):
                 % {"low": low},
             )
         pace = [data.get(f"pace_month_{i}") for i in (1, 2, 3)]
-        if None not in pace and not (pace[0] <= pace[1] <= pace[2]):
+        if None not in pace and not (pace[0] <= pace[1] <= pace[2]):  # type: ignore[operator]
             self.add_error(
                 "pace_month_3",
                 _("The pace cannot go down from one month to the next (%(pace)s).")

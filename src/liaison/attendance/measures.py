@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from liaison.attendance.choices import Category
 from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay, school_year_of
-from liaison.people.models import Enrolment
+from liaison.people.models import District, Enrolment
 
 TREND_DAYS = 28
 EARLY_MONTHS = 3
@@ -44,7 +44,7 @@ RATE_PLACES = Decimal("0.0001")
 HUNDREDTH = Decimal("0.01")
 
 
-def rules_for(district) -> AttendanceRules:
+def rules_for(district: District) -> AttendanceRules:
     """The district's rules, or Attendance Works' defaults (unsaved) when it has set none."""
     found = AttendanceRules.objects.filter(district=district).first()
     return found or AttendanceRules(district=district)
@@ -94,7 +94,7 @@ class Calendar:
         return days[bisect.bisect_left(days, start) : bisect.bisect_right(days, end)]
 
 
-def load_calendar(district, as_of: dt.date, rules: AttendanceRules) -> Calendar:
+def load_calendar(district: District, as_of: dt.date, rules: AttendanceRules) -> Calendar:
     year = school_year_of(as_of, rules.year_starts)
     year_start = dt.date(year, *rules.year_starts)
     days: dict[int, list[dt.date]] = defaultdict(list)
@@ -122,7 +122,7 @@ class Spell:
 
 
 def load_spells(
-    district, calendar: Calendar, student_ids: Iterable[int] | None
+    district: District, calendar: Calendar, student_ids: Iterable[int] | None
 ) -> dict[int, list[Spell]]:
     """Each student's enrolments clipped to the school year so far."""
     qs = Enrolment.objects.filter(
@@ -289,7 +289,10 @@ def _month_started(calendar: Calendar, end: dt.date) -> bool:
 
 
 def load_events(
-    district, calendar: Calendar, student_ids: Iterable[int] | None, since: dt.date | None = None
+    district: District,
+    calendar: Calendar,
+    student_ids: Iterable[int] | None,
+    since: dt.date | None = None,
 ) -> dict[int, list[tuple[int, dt.date, str]]]:
     """Each student's events of the school year so far (from `since`, when given)."""
     qs = AttendanceEvent.objects.filter(
@@ -306,7 +309,11 @@ def load_events(
 
 
 def compute(
-    *, district, student_ids: Iterable[int] | None, as_of: dt.date, rules=None
+    *,
+    district: District,
+    student_ids: Iterable[int] | None,
+    as_of: dt.date,
+    rules: AttendanceRules | None = None,
 ) -> dict[int, Measures]:
     """Measures from scratch for these students (None: every student enrolled this year)."""
     rules = rules or rules_for(district)

@@ -3,9 +3,10 @@ changing the district's rules."""
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -19,6 +20,7 @@ from liaison.attendance.models import (
     TierChange,
 )
 from liaison.attendance.tiers import place
+from liaison.people.models import District
 
 CHUNK = 5_000
 
@@ -65,7 +67,7 @@ COLUMNS = [
 UPSERT_BATCH = 500
 
 
-def _upsert(rows: list[tuple]) -> None:
+def _upsert(rows: list[tuple[object, ...]]) -> None:
     """Insert or update StudentAttendance rows (one per student and year) in multi-row statements.
 
     Written as SQL because the ORM's bulk upsert spends most of a district's recompute preparing
@@ -93,10 +95,11 @@ def _upsert(rows: list[tuple]) -> None:
     # Values as the driver takes them: psycopg adapts dates and decimals itself; SQLite stores
     # them as Django's backend does (ISO text, decimal text).
     plain = connection.vendor == "postgresql"
+    key = '("student_id", "school_year")'
     with connection.cursor() as cursor:
         for i in range(0, len(rows), UPSERT_BATCH):
             batch = rows[i : i + UPSERT_BATCH]
-            params: list = []
+            params: list[Any] = []
             for row in batch:
                 if plain:
                     params.extend(row)
@@ -110,14 +113,12 @@ def _upsert(rows: list[tuple]) -> None:
                         params.append(value.isoformat())
                     else:
                         params.append(str(value))
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(batch))} "
-                f'ON CONFLICT ("student_id", "school_year") DO UPDATE SET {updates}',
-                params,
-            )
+            values = ", ".join([one] * len(batch))
+            sql = f"INSERT INTO {table} ({names}) VALUES {values} ON CONFLICT {key} DO UPDATE SET {updates}"  # noqa: S608 - names from the model, values bound
+            cursor.execute(sql, params)
 
 
-def _stored(row: dict) -> M.Measures:
+def _stored(row: Mapping[str, Any]) -> M.Measures:
     return M.Measures(
         student_id=row["student_id"],
         school_year=row["school_year"],
@@ -132,7 +133,9 @@ def _stored(row: dict) -> M.Measures:
     )
 
 
-def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) -> RecomputeResult:
+def recompute(
+    *, district: District, student_ids: Iterable[int] | None, as_of: dt.date
+) -> RecomputeResult:
     """Bring every enrolled student's measures and tier up to `as_of` for its school year.
 
     `student_ids` are the students whose days changed (an import names them; None: everyone):
@@ -194,7 +197,7 @@ def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) ->
         ).values_list("student_id", flat=True)
     )
     now = timezone.now()
-    rows: list[tuple] = []
+    rows: list[tuple[object, ...]] = []
     changes: list[TierChange] = []
     for sid, m in computed.items():
         before = stored.get(sid)
@@ -222,7 +225,7 @@ def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) ->
                     )
                 )
         else:
-            tier_since = before["tier_since"] if before else as_of
+            tier_since = (before["tier_since"] if before else None) or as_of
         rows.append(
             (
                 district.pk,
@@ -262,9 +265,12 @@ def recompute(*, district, student_ids: Iterable[int] | None, as_of: dt.date) ->
     )
 
 
-def latest_as_of(district) -> dt.date | None:
+def latest_as_of(district: District) -> dt.date | None:
     """The day the district's measures were last brought up to."""
-    return StudentAttendance.objects.filter(district=district).aggregate(d=Max("as_of"))["d"]
+    found: dt.date | None = StudentAttendance.objects.filter(district=district).aggregate(
+        d=Max("as_of")
+    )["d"]
+    return found
 
 
 @transaction.atomic

@@ -11,22 +11,22 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from liaison.attendance.choices import Tier
 from liaison.attendance.measures import Measures
 from liaison.attendance.models import AttendanceRules
 
 
-def _percent(share) -> str:
+def _percent(share: Decimal | float | str) -> str:
     return f"{number_format(Decimal(share) * 100, decimal_pos=0)}%"
 
 
-def _days(value) -> str:
+def _days(value: Decimal | float | str) -> str:
     """A number of days as people say it: 6, 6.5 (never 6.00)."""
     d = Decimal(str(value)).normalize()
     return number_format(d, decimal_pos=max(0, -d.as_tuple().exponent))  # type: ignore[operator]
@@ -40,7 +40,7 @@ class Rule:
     action: object  # lazy text
     owner: object
     # An example of the words staff see on the student's row, with the district's numbers.
-    example: dict
+    example: dict[str, Any]
 
 
 def _trigger_chronic_last_year(r: AttendanceRules) -> str:
@@ -151,7 +151,7 @@ UNIVERSAL_ACTION = gettext_lazy(
 )
 
 
-def reason_words(reason: dict) -> str:
+def reason_words(reason: dict[str, Any]) -> str:
     """Words for a stored reason, with its numbers (staff language)."""
     code = reason.get("code")
     if code == "chronic_last_year":
@@ -192,7 +192,7 @@ def reason_words(reason: dict) -> str:
 @dataclass
 class Placement:
     tier: int
-    reasons: list[dict]
+    reasons: list[dict[str, Any]]
     support_since: dt.date | None
 
 
@@ -205,7 +205,7 @@ def place(
     support_since: dt.date | None,
 ) -> Placement:
     """The tier the measures call for, with the reasons, given where the student was before."""
-    reasons: list[dict] = []
+    reasons: list[dict[str, Any]] = []
     if chronic_last_year:
         reasons.append({"code": "chronic_last_year"})
     if m.early_absences and m.early_period_end and m.as_of <= m.early_period_end:
@@ -260,7 +260,7 @@ def place(
     return Placement(int(tier), reasons, since)
 
 
-def rules_table(rules: AttendanceRules) -> list[dict]:
+def rules_table(rules: AttendanceRules) -> list[dict[str, Any]]:
     """Every rule as the rules page shows it: tier, trigger, action, owner, the words staff see."""
     rows = [
         {

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from liaison.people.models import District
 
 
 @login_required
-def rules(request):
+def rules(request: HttpRequest) -> HttpResponse:
     """Every tier rule with the district's numbers; its admins change the numbers here."""
     district = (
         District.objects.filter(pk__in=roster_policy.admin_district_ids(request.user))

@@ -109,9 +109,9 @@ def run(ctx):
     todays = _day_events(rng, ids, site_of, day, district.pk, often)
     AttendanceEvent.objects.bulk_create(todays, batch_size=5_000)
     changed = sorted({e.student_id for e in todays})
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     result = recompute(district=district, student_ids=changed, as_of=day)
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     tiers = StudentAttendance.objects.filter(district=district, school_year=2026)
     chronic = tiers.filter(chronic=True).count()
     yield Result(
@@ -122,5 +122,6 @@ def run(ctx):
         ok=seconds < 10 and result.advanced + result.recomputed == n,
         notes=f"{n:,} students ({result.recomputed:,} with events that day, {result.advanced:,} "
         f"carried forward), {len(todays):,} events that day, {result.tier_changes:,} tier "
-        f"changes, {chronic:,} chronically absent" + ("" if full else " (reduced size)"),
+        f"changes, {chronic:,} chronically absent; {cpu:.1f} s CPU in this process, load average "
+        f"{os.getloadavg()[0]:.1f}" + ("" if full else " (reduced size)"),
     )

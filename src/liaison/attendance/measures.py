@@ -195,7 +195,7 @@ class Measures:
     early_period_end: dt.date | None = None
 
 
-def _day_weights(
+def day_weights(
     events: Iterable[tuple[int, dt.date, str]],
     calendar: Calendar,
     spells: list[Spell],
@@ -256,7 +256,7 @@ def measure(
         return m
     m.site_id = spells[-1].site_id
     partial = Decimal(rules.partial_day_absent)
-    absent, whole, unexcused, late = _day_weights(events, calendar, spells, partial)
+    absent, whole, unexcused, late = day_weights(events, calendar, spells, partial)
     as_of = calendar.as_of
     m.days_enrolled = enrolled_days(calendar, spells, calendar.year_start, as_of)
     m.days_absent = sum(absent.values(), ZERO).quantize(HUNDREDTH)
@@ -350,7 +350,7 @@ def advance(
     m.consecutive_absences = 0 if new_days else stored.consecutive_absences
     m.consecutive_unexcused = 0 if new_days else stored.consecutive_unexcused
     m.last_absent_on = stored.last_absent_on
-    absent, _whole, _unexcused, _late = _day_weights(
+    absent, _whole, _unexcused, _late = day_weights(
         window_events, calendar, spells, Decimal(rules.partial_day_absent)
     )
     last_start = calendar.as_of - dt.timedelta(days=TREND_DAYS - 1)

@@ -196,3 +196,20 @@ def test_early_warning_pace_in_the_first_month(term):
     assert a.days_enrolled == 21 and a.days_absent == Decimal("2.00")
     assert a.tier == Tier.EARLY
     assert a.tier_reasons == [{"code": "early_pace", "month": 1, "absent": "2.00", "pace": 2}]
+
+
+def test_an_imported_day_brings_measures_and_tiers_up_to_date(term):
+    from liaison.attendance.signals import day_imported
+
+    district, site, ana, ben, cleo, dev = term
+    recompute(district=district, student_ids=None, as_of=AS_OF)
+    # The next day's file: Cleo absent. Then a correction to an earlier day removes Ben's absence.
+    event(cleo, site, D(2026, 12, 14), Category.EXCUSED_ABSENCE)
+    day_imported.send(None, district=district, site_ids=[site.pk], days=[D(2026, 12, 14)])
+    assert row(cleo).days_absent == Decimal("1.00") and row(cleo).as_of == D(2026, 12, 14)
+    assert row(ana).days_enrolled == 72  # carried forward: a day present
+    AttendanceEvent.objects.filter(student=ben, date=D(2026, 12, 11)).delete()
+    day_imported.send(None, district=district, site_ids=[site.pk], days=[D(2026, 12, 11)])
+    b = row(ben)
+    assert b.as_of == D(2026, 12, 14)  # a correction does not move the measures back in time
+    assert (b.days_enrolled, b.days_absent, b.consecutive_unexcused) == (11, Decimal("2.00"), 0)

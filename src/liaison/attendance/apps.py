@@ -8,7 +8,12 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self) -> None:
+        from liaison.attendance import receivers, signals
         from liaison.core import nav
+
+        signals.day_imported.connect(
+            receivers.recompute_after_import, dispatch_uid="attendance-recompute"
+        )
 
         nav.register(
             _("Attendance rules"),

@@ -28,9 +28,13 @@ daily recompute for a whole district cheap.
 import bisect
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
 
 from liaison.attendance.choices import Category
 from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay, school_year_of
@@ -42,6 +46,25 @@ ONE = Decimal(1)
 ZERO = Decimal(0)
 RATE_PLACES = Decimal("0.0001")
 HUNDREDTH = Decimal("0.01")
+
+
+def raw_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
+    """A values_list queryset's rows as the driver returns them, without Django's converters.
+
+    A district's daily recompute reads a row per student and the last eight weeks' events; the
+    converters (dates and decimals from SQLite's text) cost more than the rest of the work. Callers
+    read dates through `as_date` and decimals through `Decimal(str(v))`."""
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+
+
+def as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
 
 
 def rules_for(district: District) -> AttendanceRules:
@@ -132,11 +155,13 @@ def load_spells(
     if student_ids is not None:
         qs = qs.filter(student_id__in=list(student_ids))
     spells: dict[int, list[Spell]] = defaultdict(list)
-    for student_id, site_id, starts_on, ends_on in qs.values_list(
-        "student_id", "site_id", "starts_on", "ends_on"
-    ).order_by("student_id", "starts_on"):
-        start = max(starts_on, calendar.year_start)
-        end = min(ends_on or calendar.as_of, calendar.as_of)
+    for student_id, site_id, starts_on, ends_on in raw_rows(
+        qs.values_list("student_id", "site_id", "starts_on", "ends_on").order_by(
+            "student_id", "starts_on"
+        )
+    ):
+        start = max(as_date(starts_on), calendar.year_start)  # type: ignore[type-var]
+        end = min(as_date(ends_on) or calendar.as_of, calendar.as_of)
         if start <= end:
             spells[student_id].append(Spell(site_id, start, end))
     return dict(spells)
@@ -229,7 +254,7 @@ def _window_rate(
     end: dt.date,
 ) -> Decimal | None:
     enrolled = enrolled_days(calendar, spells, start, end)
-    missed = sum((v for d, v in absent.items() if start <= d <= end), ZERO)
+    missed = sum((v for d, v in absent.items() if start <= d <= end), ZERO) if absent else ZERO
     return rate_of(enrolled, missed)
 
 
@@ -301,10 +326,14 @@ def load_events(
     if student_ids is not None:
         qs = qs.filter(student_id__in=list(student_ids))
     found: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
-    for student_id, site_id, date, category in qs.values_list(
-        "student_id", "site_id", "date", "category"
-    ).iterator(chunk_size=20_000):
-        found[student_id].append((site_id, date, category))
+    dates: dict[Any, dt.date] = {}  # a few hundred distinct days: parse each once
+    for student_id, site_id, date, category in raw_rows(
+        qs.values_list("student_id", "site_id", "date", "category")
+    ):
+        day = dates.get(date)
+        if day is None:
+            day = dates[date] = as_date(date)  # type: ignore[assignment]
+        found[student_id].append((site_id, day, category))
     return found
 
 

@@ -67,6 +67,18 @@ COLUMNS = [
 UPSERT_BATCH = 500
 
 
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _json(value: list[Any]) -> str:
+    return "[]" if not value else json.dumps(value)
+
+
 def _upsert(rows: list[tuple[object, ...]]) -> None:
     """Insert or update StudentAttendance rows (one per student and year) in multi-row statements.
 
@@ -104,18 +116,51 @@ def _upsert(rows: list[tuple[object, ...]]) -> None:
                 if plain:
                     params.extend(row)
                     continue
-                for value in row:
-                    if value is None or isinstance(value, (int, str)):
-                        params.append(value)
-                    elif isinstance(value, dt.datetime):
-                        params.append(ops.adapt_datetimefield_value(value))
-                    elif isinstance(value, dt.date):
-                        params.append(value.isoformat())
-                    else:
-                        params.append(str(value))
+                params.extend(
+                    value
+                    if value is None or type(value) in (int, str, bool)
+                    else _sqlite_value(value)
+                    for value in row
+                )
             values = ", ".join([one] * len(batch))
             sql = f"INSERT INTO {table} ({names}) VALUES {values} ON CONFLICT {key} DO UPDATE SET {updates}"  # noqa: S608 - names from the model, values bound
             cursor.execute(sql, params)
+
+
+STORED = (
+    "student_id",
+    "school_year",
+    "as_of",
+    "days_absent",
+    "days_unexcused",
+    "late_arrivals",
+    "consecutive_absences",
+    "consecutive_unexcused",
+    "last_absent_on",
+    "early_absences",
+    "tier",
+    "tier_since",
+    "support_since",
+)
+DATES = ("as_of", "last_absent_on", "tier_since", "support_since")
+
+
+def _stored_rows(district: District, year: int) -> dict[int, dict[str, Any]]:
+    """Each student's stored row of the year (the fields the recompute carries forward)."""
+    qs = StudentAttendance.objects.filter(district=district, school_year=year).values_list(*STORED)
+    parsed: dict[Any, Any] = {}  # dates and JSON lists repeat across students: parse each once
+    out: dict[int, dict[str, Any]] = {}
+    for values in M.raw_rows(qs):
+        row = dict(zip(STORED, values, strict=True))
+        for name in DATES:
+            raw = row[name]
+            if raw is not None and not isinstance(raw, dt.date):
+                row[name] = parsed.get(raw) or parsed.setdefault(raw, M.as_date(raw))
+        early = row["early_absences"]
+        if isinstance(early, str):
+            row["early_absences"] = parsed.get(early) or parsed.setdefault(early, json.loads(early))
+        out[row["student_id"]] = row
+    return out
 
 
 def _stored(row: Mapping[str, Any]) -> M.Measures:
@@ -123,8 +168,8 @@ def _stored(row: Mapping[str, Any]) -> M.Measures:
         student_id=row["student_id"],
         school_year=row["school_year"],
         as_of=row["as_of"],
-        days_absent=Decimal(row["days_absent"]),
-        days_unexcused=Decimal(row["days_unexcused"]),
+        days_absent=Decimal(str(row["days_absent"])).quantize(M.HUNDREDTH),
+        days_unexcused=Decimal(str(row["days_unexcused"])).quantize(M.HUNDREDTH),
         late_arrivals=row["late_arrivals"],
         consecutive_absences=row["consecutive_absences"],
         consecutive_unexcused=row["consecutive_unexcused"],
@@ -147,24 +192,7 @@ def recompute(
     calendar = M.load_calendar(district, as_of, rules)
     year = calendar.school_year
     spells = M.load_spells(district, calendar, None)
-    stored = {
-        row["student_id"]: row
-        for row in StudentAttendance.objects.filter(district=district, school_year=year).values(
-            "student_id",
-            "school_year",
-            "as_of",
-            "days_absent",
-            "days_unexcused",
-            "late_arrivals",
-            "consecutive_absences",
-            "consecutive_unexcused",
-            "last_absent_on",
-            "early_absences",
-            "tier",
-            "tier_since",
-            "support_since",
-        )
-    }
+    stored = _stored_rows(district, year)
     full: set[int] = set(spells) if student_ids is None else set(student_ids) & set(spells)
     full |= set(spells) - set(stored)
     full |= {sid for sid, row in stored.items() if row["as_of"] > as_of}
@@ -246,10 +274,10 @@ def recompute(
                 m.consecutive_unexcused,
                 m.last_absent_on,
                 placement.tier,
-                json.dumps(placement.reasons),
+                _json(placement.reasons),
                 tier_since,
                 placement.support_since,
-                json.dumps(m.early_absences),
+                _json(m.early_absences),
                 now,
             )
         )

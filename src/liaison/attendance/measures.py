@@ -26,6 +26,7 @@ daily recompute for a whole district cheap.
 """
 
 import bisect
+import functools
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -73,6 +74,7 @@ def rules_for(district: District) -> AttendanceRules:
     return found or AttendanceRules(district=district)
 
 
+@functools.lru_cache(maxsize=65_536)  # a district's students share a few thousand (days, absences)
 def rate_of(enrolled: int, absent: Decimal) -> Decimal | None:
     if enrolled <= 0:
         return None

@@ -201,7 +201,7 @@ def test_early_warning_pace_in_the_first_month(term):
 def test_an_imported_day_brings_measures_and_tiers_up_to_date(term):
     from liaison.attendance.signals import day_imported
 
-    district, site, ana, ben, cleo, dev = term
+    district, site, ana, ben, cleo, _dev = term
     recompute(district=district, student_ids=None, as_of=AS_OF)
     # The next day's file: Cleo absent. Then a correction to an earlier day removes Ben's absence.
     event(cleo, site, D(2026, 12, 14), Category.EXCUSED_ABSENCE)

@@ -98,7 +98,7 @@ def test_rollups_give_rates_and_chronic_absence_by_site_grade_language_and_progr
 
 
 def test_figures_by_class_and_household(term):
-    district, site_a, site_b, rosa, minh, sofia, section = term
+    district, _site_a, _site_b, _rosa, _minh, sofia, section = term
     by_class = attendance.figures_by(district.pk, attendance.CLASS)
     assert by_class[str(section.pk)]["attendance_students"] == 2
     assert by_class[str(section.pk)]["attendance_rate"] == pytest.approx(38 / 40)
@@ -107,7 +107,7 @@ def test_figures_by_class_and_household(term):
 
 
 def test_before_and_after_the_first_outreach_with_small_groups_suppressed(term):
-    district, site_a, site_b, rosa, minh, sofia, section = term
+    district, _site_a, site_b, _rosa, _minh, sofia, _section = term
     at = timezone.make_aware(dt.datetime(2026, 9, 15, 10, 0))
     Contact.objects.create(household=sofia.household, kind="call", at=at, purpose="Attendance")
     Contact.objects.create(
@@ -125,3 +125,26 @@ def test_before_and_after_the_first_outreach_with_small_groups_suppressed(term):
     assert found[("tier", "1")].students == 1
     shared = everyone.shared()
     assert shared["students"] == "<10" and shared["rate_before"] is None
+
+
+def test_the_before_after_page_is_for_district_admins_and_hides_small_groups(client, term):
+    _district, site_a, _site_b, _rosa, _minh, sofia, _section = term
+    admin = f.UserFactory()
+    f.MembershipFactory(user=admin, site=site_a, role="district_admin")
+    Contact.objects.create(
+        household=sofia.household,
+        kind="call",
+        at=timezone.make_aware(dt.datetime(2026, 9, 15, 10, 0)),
+        purpose="Attendance",
+    )
+    client.force_login(admin)
+    page = client.get("/insights/attendance-outcomes/").content.decode()
+    assert "not a causal estimate" in page
+    assert "All students reached" in page and "Tier 1: universal" in page
+    assert "&lt;10" in page and "70%" not in page  # one student: no rates shown
+    export = client.get("/insights/attendance-outcomes/?format=csv").content.decode()
+    assert "All students reached,<10," in export
+    liaison = f.UserFactory()
+    f.MembershipFactory(user=liaison, site=site_a, role="liaison")
+    client.force_login(liaison)
+    assert client.get("/insights/attendance-outcomes/").status_code == 404

@@ -26,8 +26,8 @@ daily recompute for a whole district cheap.
 """
 
 import bisect
-import functools
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field

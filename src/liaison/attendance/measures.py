@@ -62,10 +62,9 @@ def raw_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
             yield from batch
 
 
-def as_date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
+def as_date(value: dt.date | str) -> dt.date:
+    """A date from the driver: a date already, or ISO text (SQLite without its converters)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def rules_for(district: District) -> AttendanceRules:
@@ -162,8 +161,8 @@ def load_spells(
             "student_id", "starts_on"
         )
     ):
-        start = max(as_date(starts_on), calendar.year_start)  # type: ignore[type-var]
-        end = min(as_date(ends_on) or calendar.as_of, calendar.as_of)
+        start = max(as_date(starts_on), calendar.year_start)
+        end = min(as_date(ends_on), calendar.as_of) if ends_on else calendar.as_of
         if start <= end:
             spells[student_id].append(Spell(site_id, start, end))
     return dict(spells)
@@ -334,7 +333,7 @@ def load_events(
     ):
         day = dates.get(date)
         if day is None:
-            day = dates[date] = as_date(date)  # type: ignore[assignment]
+            day = dates[date] = as_date(date)
         found[student_id].append((site_id, day, category))
     return found
 

@@ -21,7 +21,11 @@ ROWS = {
 }
 
 _admins = {role: 200 if role == "admin" else 404 for role in ROLES}
-NO_RECORD = {"attendance:imports": _admins}
+NO_RECORD = {
+    "attendance:imports": _admins,
+    # The district's tier rules: its admins read and change them.
+    "attendance:rules": _admins,
+}
 EXEMPT = {
     "attendance:import": "one import run, not a family: tests/attendance/test_pages.py",
     "attendance:template": "a blank CSV template: tests/attendance/test_pages.py",

@@ -186,6 +186,9 @@ class AttendanceRules(models.Model):
     weights = models.JSONField(_("at-risk weights"), default=dict, blank=True)
     # A family is told the day their child is absent (attendance.nudges); a district may stop it.
     nudges_on = models.BooleanField(_("tell families the day their child is absent"), default=True)
+    no_improvement_weeks = models.PositiveSmallIntegerField(
+        _("intensive support after this many weeks of support without improvement"), default=4
+    )
 
     DEFAULT_EARLY_PACE = [2, 4, 6]
 
@@ -256,6 +259,12 @@ class StudentAttendance(models.Model):
     # attendance.tiers, never stored.
     tier_reasons = models.JSONField(default=list, blank=True)
     tier_since = models.DateField(_("in this tier since"), null=True, blank=True)
+    # Since when the student has been in Tier 2 or above without a break ("no improvement after
+    # Tier 2" is judged from it); null in Tier 1.
+    support_since = models.DateField(_("in support since"), null=True, blank=True)
+    # Days absent by the end of the school's first, second and third month (those begun so far),
+    # as decimal strings, for the early-warning pace.
+    early_absences = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     objects = StudentAttendanceQuerySet.as_manager()

@@ -14,4 +14,5 @@ urlpatterns = [
         views.barrier_concern,
         name="barrier_concern",
     ),
+    path("rules/", views.rules, name="rules"),
 ]

@@ -1,4 +1,5 @@
-"""Attendance's staff pages: the imports (district admins) and the one-tap concern from a family's answer."""
+"""Attendance's staff pages: the imports and the tier rules (district admins), and the one-tap
+concern from a family's answer."""
 
 from typing import cast
 
@@ -11,13 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.attendance import barriers, imports
-from liaison.attendance.forms import UploadForm
+from liaison.attendance.forms import AttendanceRulesForm, UploadForm
+from liaison.attendance.measures import rules_for
 from liaison.attendance.models import AttendanceImport
+from liaison.attendance.services import save_rules
 from liaison.attendance.templates_csv import TEMPLATES
+from liaison.attendance.tiers import rules_table
 from liaison.core import policy
 from liaison.core.htmx import partial
 from liaison.core.policy import attendance as attendance_policy
 from liaison.core.policy import concerns as concern_policy
+from liaison.core.policy import insights as insights_policy
 from liaison.core.policy.roster import admin_district_ids
 from liaison.messaging.choices import Direction
 from liaison.messaging.models import Message
@@ -90,3 +95,31 @@ def barrier_concern(request: HttpRequest, pk: int, barrier: str) -> HttpResponse
         return redirect(conversation)
     messages.success(request, _("The family's answer is now a concern."))
     return redirect(concern)
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """Every tier rule with the district's numbers; its admins change the numbers here."""
+    district = (
+        District.objects.filter(pk__in=admin_district_ids(request.user)).order_by("pk").first()
+    )
+    if district is None or not insights_policy.can_tune_rules(request.user, district.pk):
+        raise Http404
+    current = rules_for(district)
+    form = AttendanceRulesForm(request.POST or None, rules=current)
+    if request.method == "POST" and form.is_valid():
+        result = save_rules(rules=form.apply())
+        if result is None:
+            messages.success(request, _("Rules saved."))
+        else:
+            messages.success(
+                request,
+                _("Rules saved; %(count)s students placed again, %(changes)s changed tier.")
+                % {"count": result.recomputed + result.advanced, "changes": result.tier_changes},
+            )
+        return redirect("attendance:rules")
+    return render(
+        request,
+        "attendance/rules.html",
+        {"district": district, "rows": rules_table(current), "form": form},
+    )

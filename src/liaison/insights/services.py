@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from liaison.core import metrics as core_metrics
-from liaison.insights import activity, engagement, metrics, sources
+from liaison.insights import activity, attendance, engagement, metrics, sources
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.models import (
     AtRiskRules,
@@ -199,6 +199,7 @@ def rebuild_rollups(*, district_id, now=None) -> int:
     _response_rollups(add, district_id, since=cut[30])
     _delivery_rollups(add, district_id, since=cut[30])
     activity.activity_rollups(add, district_id=district_id, now=now)
+    attendance.attendance_rollups(add, district_id)
     with transaction.atomic():
         Rollup.objects.filter(district_id=district_id, day=day).delete()
         Rollup.objects.bulk_create(out, batch_size=5_000)

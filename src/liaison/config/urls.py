@@ -32,6 +32,7 @@ urlpatterns = [
     path("events/", include("liaison.events.urls")),
     path("family/", include("liaison.portal.urls")),
     path("insights/", include("liaison.insights.urls")),
+    path("attendance/", include("liaison.attendance.urls")),
     path("tasks/", include("liaison.worklist.urls")),
     path("audit/", include("liaison.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

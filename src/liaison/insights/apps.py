@@ -8,10 +8,12 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self):
+        from liaison.attendance import atrisk as attendance_atrisk
         from liaison.core import nav
-        from liaison.insights import sources
+        from liaison.insights import atrisk, sources
 
         sources.register_builtin_sources()
+        attendance_atrisk.register_household_signals(atrisk.household_signals)
         from liaison.insights.views import outreach_audience
         from liaison.messaging.registry import register_audience_source
 

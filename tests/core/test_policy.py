@@ -497,9 +497,7 @@ def test_the_attendance_at_risk_list_is_read_by_admins_leaders_and_liaisons_only
 
     readers = [world.admin, world.leader, world.liaison]
     assert all(attendance_policy.can_see_at_risk(u) for u in readers)
-    assert not any(
-        attendance_policy.can_see_at_risk(u) for u in (world.teacher, world.interpreter)
-    )
+    assert not any(attendance_policy.can_see_at_risk(u) for u in (world.teacher, world.interpreter))
 
 
 def test_the_at_risk_rows_follow_the_families_each_person_may_open(world, superuser):

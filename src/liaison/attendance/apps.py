@@ -7,14 +7,16 @@ class AttendanceConfig(AppConfig):
     label = "attendance"
     verbose_name = _("Attendance")
 
-    def ready(self):
+    def ready(self) -> None:
         from liaison.attendance import atrisk_views, today
         from liaison.core import nav
         from liaison.messaging import registry as messaging
 
         today.register()
         messaging.register_audience_source(
-            "attendance_at_risk", _("Families on the attendance at-risk list"), atrisk_views.outreach_audience
+            "attendance_at_risk",
+            _("Families on the attendance at-risk list"),
+            atrisk_views.outreach_audience,
         )
         nav.register(
             _("At risk"),

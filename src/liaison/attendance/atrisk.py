@@ -17,11 +17,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from liaison.attendance.choices import Tier
-from liaison.attendance.models import AtRiskScore, AttendanceRules, StudentAttendance, school_year_of
+from liaison.attendance.models import (
+    AtRiskScore,
+    AttendanceRules,
+    StudentAttendance,
+    school_year_of,
+)
 from liaison.concerns.choices import Urgency
 from liaison.concerns.models import Concern
 from liaison.people.choices import Programme
@@ -44,7 +48,9 @@ DEFAULT_WEIGHTS: dict[str, int] = {
 REASONS: dict[str, Any] = {
     "chronic": gettext_lazy("Chronically absent (the district's share of days missed, or more)"),
     "severe": gettext_lazy("Severely absent (the share for intensive support, or more)"),
-    "worsening": gettext_lazy("Attendance in the last four weeks 5 points or more below the four before"),
+    "worsening": gettext_lazy(
+        "Attendance in the last four weeks 5 points or more below the four before"
+    ),
     "in_a_row": gettext_lazy("Absent 3 school days or more in a row"),
     "no_contact": gettext_lazy("No two-way contact with the family in the at-risk rules' days"),
     "channels_failing": gettext_lazy("Every channel to the family failing"),
@@ -128,7 +134,9 @@ def student_reasons(
     return out
 
 
-def scored(reasons: list[dict[str, Any]], weights: dict[str, int]) -> tuple[int, list[dict[str, Any]]]:
+def scored(
+    reasons: list[dict[str, Any]], weights: dict[str, int]
+) -> tuple[int, list[dict[str, Any]]]:
     """The score and the reasons that count (points above 0), highest points first."""
     counted = [{**r, "points": weights.get(r["code"], 0)} for r in reasons]
     counted = [r for r in counted if r["points"] > 0]
@@ -157,7 +165,9 @@ def reason_words(reason: dict[str, Any]) -> str:
         }
     if code == "in_a_row":
         days = int(reason.get("days") or 0)
-        return ngettext("Absent %(n)d day in a row", "Absent %(n)d days in a row", days) % {"n": days}
+        return ngettext("Absent %(n)d day in a row", "Absent %(n)d days in a row", days) % {
+            "n": days
+        }
     if code == "no_contact":
         if reason.get("days") is None:
             return _("No two-way contact with the family on record")
@@ -181,7 +191,8 @@ def reason_words(reason: dict[str, Any]) -> str:
 
 def _overdue_urgent_by_household(household_ids: list[int], now: dt.datetime) -> dict[int, int]:
     counts: dict[int, int] = defaultdict(int)
-    for household_id in Concern.objects.overdue(now).filter(
+    overdue = Concern.objects.overdue(now)  # type: ignore[no-untyped-call]
+    for household_id in overdue.filter(
         household_id__in=household_ids, urgency=Urgency.URGENT
     ).values_list("household_id", flat=True):
         counts[household_id] += 1
@@ -262,7 +273,15 @@ def refresh_scores(
                 scores,
                 update_conflicts=True,
                 unique_fields=["student"],
-                update_fields=["district", "household", "site", "tier", "score", "reasons", "computed_at"],
+                update_fields=[
+                    "district",
+                    "household",
+                    "site",
+                    "tier",
+                    "score",
+                    "reasons",
+                    "computed_at",
+                ],
             )
         written += len(scores)
     return written

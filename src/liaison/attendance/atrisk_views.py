@@ -47,10 +47,7 @@ def rows_for(user: Any, form: AtRiskFilterForm) -> Any:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if data.get("site"):
         qs = qs.filter(site=data["site"])
-    if data.get("tier"):
-        qs = qs.filter(tier=data["tier"])
-    else:
-        qs = qs.filter(tier__gte=Tier.EARLY)
+    qs = qs.filter(tier=data["tier"]) if data.get("tier") else qs.filter(tier__gte=Tier.EARLY)
     if data.get("household"):
         qs = qs.filter(household_id=data["household"])
     return qs.order_by("-score", "student_id")
@@ -148,9 +145,9 @@ def _export(request: Any, fmt: str, qs: Any) -> HttpResponse:
                 r.site.name if r.site else "",
                 r.get_tier_display(),
                 r.score,
-                "; ".join(words for words, _points in r.why),  # type: ignore[attr-defined]
-                r.so_far,  # type: ignore[attr-defined]
-                r.next_attempt,  # type: ignore[attr-defined]
+                "; ".join(words for words, _points in r.why),
+                r.so_far,
+                r.next_attempt,
             )
             for r in rows
         ],
@@ -236,7 +233,9 @@ def outreach_audience(*, district: Any, user: Any, param: str) -> Any:
     qs = qs.filter(tier=int(tier)) if tier.isdigit() else qs.filter(tier__gte=Tier.EARLY)
     if site.isdigit():
         qs = qs.filter(site_id=int(site))
-    return Guardian.objects.filter(household_id__in=qs.values("household_id"), household__district=district)
+    return Guardian.objects.filter(
+        household_id__in=qs.values("household_id"), household__district=district
+    )
 
 
 @login_required
@@ -251,7 +250,9 @@ def unreachable(request: Any, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(family)s is now called unreachable.") % {"family": household})
+        messages.success(
+            request, _("%(family)s is now called unreachable.") % {"family": household}
+        )
     if request.POST.get("next") == "household":
         return redirect(household)
     return redirect(reverse("attendance:at_risk") + "?" + urlencode({"household": household.pk}))

@@ -47,7 +47,7 @@ class SchoolDay(models.Model):
         ]
         indexes = [models.Index(fields=["site", "school_year", "date"], name="school_day_year")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.site} {self.date.isoformat()}"
 
 
@@ -76,7 +76,7 @@ class AttendanceImport(models.Model):
     class Meta:
         ordering = ["-started_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.file_name}"
 
 
@@ -111,7 +111,7 @@ class AttendanceEvent(models.Model):
             models.Index(fields=["student", "date"], name="attendance_event_student_day"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.student} {self.date.isoformat()} {self.get_category_display()}"
 
 
@@ -169,7 +169,7 @@ class AttendanceRules(models.Model):
     class Meta:
         verbose_name_plural = _("attendance rules")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.district}: attendance rules"
 
     @property
@@ -248,7 +248,7 @@ class StudentAttendance(models.Model):
             models.Index(fields=["site", "school_year", "chronic"], name="attendance_site_chronic"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.student} {self.school_year}"
 
 
@@ -278,7 +278,7 @@ class TierChange(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.student}: {self.from_tier} → {self.to_tier}"
 
 
@@ -317,7 +317,7 @@ class Unreachable(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.household}: unreachable since {self.at:%Y-%m-%d}"
 
 
@@ -348,5 +348,5 @@ class AtRiskScore(models.Model):
             models.Index(fields=["site", "-score"], name="at_risk_site_rank"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.student}: {self.score}"

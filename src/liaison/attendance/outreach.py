@@ -133,10 +133,9 @@ class Outreach:
             f"{a.mode.lower()} {local_date(a.day, 'short')} ({str(ContactResult(a.result).label).lower()})"
             for a in self.attempts[-4:]
         )
-        return (
-            ngettext("%(n)d attempt: %(list)s", "%(n)d attempts: %(list)s", len(self.attempts))
-            % {"n": len(self.attempts), "list": listed}
-        )
+        return ngettext(
+            "%(n)d attempt: %(list)s", "%(n)d attempts: %(list)s", len(self.attempts)
+        ) % {"n": len(self.attempts), "list": listed}
 
 
 def rules_for(district_id: int) -> AttendanceRules:
@@ -165,7 +164,9 @@ def outreach_for(
     since = dt.datetime.combine(year_start(today, rules), dt.time(), tzinfo=zone)
     rows = (
         Contact.objects.filter(household_id__in=ids, at__gte=since)
-        .exclude(result="", kind__in=ATTEMPT_KINDS)  # an attempt logged with no result proves nothing
+        .exclude(
+            result="", kind__in=ATTEMPT_KINDS
+        )  # an attempt logged with no result proves nothing
         .order_by("at", "pk")
         .values_list("pk", "household_id", "kind", "at", "result")
     )
@@ -179,9 +180,11 @@ def outreach_for(
             attempts[household_id].append(Attempt(pk, kind, day, result))
     for household_id, made in attempts.items():
         out[household_id].attempts = made
-    for household_id, at in Unreachable.objects.standing().filter(
-        household_id__in=ids
-    ).values_list("household_id", "at"):
+    for household_id, at in (
+        Unreachable.objects.standing()
+        .filter(household_id__in=ids)
+        .values_list("household_id", "at")
+    ):
         reached = out[household_id].reached_on
         if reached is None or reached < timezone.localdate(at, zone):
             out[household_id].unreachable_since = at

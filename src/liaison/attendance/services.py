@@ -43,16 +43,19 @@ def mark_unreachable(*, household: Any, by: Any, note: str = "") -> Unreachable:
                 }
             )
         # A mark the family has since answered stands no more.
-        Unreachable.objects.standing().filter(household=household).update(
-            cleared_at=timezone.now()
-        )
+        Unreachable.objects.standing().filter(household=household).update(cleared_at=timezone.now())
         return Unreachable.objects.create(
             district_id=household.district_id,
             household=household,
             by=by,
             note=note[:300],
             attempts=[
-                {"contact": a.contact_id, "kind": a.kind, "day": a.day.isoformat(), "result": a.result}
+                {
+                    "contact": a.contact_id,
+                    "kind": a.kind,
+                    "day": a.day.isoformat(),
+                    "result": a.result,
+                }
                 for a in outreach.attempts
             ],
         )
@@ -62,7 +65,7 @@ def liaisons_of(household_ids: Iterable[int]) -> dict[int, Any]:
     """Each household's liaison (the longest-standing current one): one query."""
     out: dict[int, Any] = {}
     rows = (
-        HouseholdAssignment.objects.current()
+        HouseholdAssignment.objects.current()  # type: ignore[no-untyped-call]
         .filter(household_id__in=list(household_ids), role=AssignmentRole.LIAISON)
         .select_related("staff")
         .order_by("started_on", "pk")
@@ -86,15 +89,17 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
             student__household__isnull=False,
         ).select_related("student", "student__household")
     )
-    owners = liaisons_of(r.student.household_id for r in rows)
+    owners = liaisons_of(r.student.household_id for r in rows if r.student.household_id)
     made = 0
     with transaction.atomic():
         for row in rows:
-            owner = owners.get(row.student.household_id)
+            owner = owners.get(row.student.household_id or 0)
             if owner is None:
                 continue
             existing = Task.objects.filter(
-                source_kind=row._meta.label_lower, source_id=str(row.pk), due_on__gte=row.tier_since or as_of
+                source_kind=row._meta.label_lower,
+                source_id=str(row.pk),
+                due_on__gte=row.tier_since or as_of,
             ).exists()
             if existing:
                 continue  # already asked for since the student entered Tier 3

@@ -8,7 +8,5 @@ app_name = "attendance"
 urlpatterns = [
     path("at-risk/", atrisk_views.at_risk, name="at_risk"),
     path("at-risk/outreach/", atrisk_views.start_outreach, name="at_risk_outreach"),
-    path(
-        "households/<int:pk>/unreachable/", atrisk_views.unreachable, name="unreachable"
-    ),
+    path("households/<int:pk>/unreachable/", atrisk_views.unreachable, name="unreachable"),
 ]

@@ -412,9 +412,7 @@ class Contact(TrackedModel):
     purpose = models.CharField(_("purpose"), max_length=200)
     outcome = models.TextField(_("outcome"), blank=True)
     # Whether the attempt reached the family; blank on entries logged before it was asked.
-    result = models.CharField(
-        _("result"), max_length=16, choices=ContactResult.choices, blank=True
-    )
+    result = models.CharField(_("result"), max_length=16, choices=ContactResult.choices, blank=True)
     language = models.CharField(
         _("language"), max_length=35, blank=True, validators=[validate_language_tag]
     )

@@ -2,13 +2,15 @@
 
 import csv
 import io
+from collections.abc import Iterable
+from typing import Any
 
 from django.http import HttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def safe_cell(value):
+def safe_cell(value: Any) -> Any:
     """A cell a spreadsheet shows as text: one that could start a formula gets a leading apostrophe
     (OWASP's advice for CSV injection); numbers stay numbers."""
     if value is None:
@@ -21,7 +23,7 @@ def safe_cell(value):
     return text
 
 
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+def csv_response(filename: str, header: list[str], rows: Iterable[Any]) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([safe_cell(h) for h in header])
@@ -34,7 +36,7 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
-def xlsx_response(filename: str, header: list[str], rows) -> HttpResponse:
+def xlsx_response(filename: str, header: list[str], rows: Iterable[Any]) -> HttpResponse:
     from openpyxl import Workbook  # imported when used: loading the URLconf should not pay for it
 
     book = Workbook(write_only=True)
@@ -53,7 +55,7 @@ def xlsx_response(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
-def table_response(fmt: str, filename: str, header: list[str], rows) -> HttpResponse:
+def table_response(fmt: str, filename: str, header: list[str], rows: Iterable[Any]) -> HttpResponse:
     return (
         xlsx_response(filename, header, rows)
         if fmt == "xlsx"

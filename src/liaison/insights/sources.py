@@ -77,9 +77,7 @@ def logged_contacts(last_id: int, limit: int) -> list[ContactFact]:
     rows = (
         Contact.objects.filter(id__gt=last_id)
         .order_by("id")
-        .values_list("id", "household__district_id", "household_id", "at", "kind", "result")[
-            :limit
-        ]
+        .values_list("id", "household__district_id", "household_id", "at", "kind", "result")[:limit]
     )
     return [
         _fact(

@@ -483,7 +483,10 @@ def _at_risk_families(user, world):
     if not AtRiskScore.objects.exists():
         for student in Student.objects.all():
             AtRiskScore.objects.create(
-                district_id=student.district_id, student=student, household=student.household
+                district_id=student.district_id,
+                student=student,
+                household=student.household,
+                site=student.enrolments.get().site,
             )
     return set(
         AtRiskScore.objects.filter(attendance_policy.at_risk_filter(user)).values_list(
@@ -505,11 +508,13 @@ def test_the_at_risk_rows_follow_the_families_each_person_may_open(world, superu
     assert _at_risk_families(superuser, world) == everyone
     # An admin alone reads their district by the district; no family of another district.
     assert _at_risk_families(world.admin, world) == everyone - {"Foreign household"}
-    assert _at_risk_families(world.liaison, world) == {
-        "Caseload household",
-        "Sitefamily household",
-        "Taught household",
-    }
+    school = {"Caseload household", "Sitefamily household", "Taught household"}
+    assert _at_risk_families(world.liaison, world) == school
+    assert _at_risk_families(world.leader, world) == school
+    assert _at_risk_families(world.teacher, world) == set()
+    # A liaison's caseload follows them to a family of another school.
+    f.AssignmentFactory(staff=world.liaison, household=world.other_site_family)
+    assert _at_risk_families(world.liaison, world) == school | {"Othersite household"}
     # An admin who is also a liaison elsewhere reads their district and that school's families.
     f.MembershipFactory(
         user=world.admin,

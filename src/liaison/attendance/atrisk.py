@@ -12,9 +12,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -83,7 +85,7 @@ def _pct(share: Decimal | float | None) -> int:
 
 
 def student_reasons(
-    row: StudentAttendance,
+    row: Any,
     *,
     rules: AttendanceRules,
     programmes: set[str],
@@ -208,6 +210,19 @@ def _household_signals(household_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 CHUNK = 2000
+# The measures the score reads.
+MEASURES = (
+    "student_id",
+    "site_id",
+    "tier",
+    "chronic",
+    "rate",
+    "days_absent",
+    "days_enrolled",
+    "rate_last_4_weeks",
+    "rate_previous_4_weeks",
+    "consecutive_absences",
+)
 
 
 def refresh_scores(
@@ -229,12 +244,14 @@ def refresh_scores(
     now = timezone.now()
     written = 0
     for start in range(0, len(ids), CHUNK):
-        chunk = list(
-            StudentAttendance.objects.filter(pk__in=ids[start : start + CHUNK]).select_related(
-                "student"
-            )
-        )
-        household_ids = sorted({r.student.household_id for r in chunk if r.student.household_id})
+        # Plain rows, not model instances: scoring a whole district is mostly this loop.
+        chunk = [
+            SimpleNamespace(**values)
+            for values in StudentAttendance.objects.filter(
+                pk__in=ids[start : start + CHUNK]
+            ).values(*MEASURES, household_id=F("student__household_id"))
+        ]
+        household_ids = sorted({r.household_id for r in chunk if r.household_id})
         programmes: dict[int, set[str]] = defaultdict(set)
         for student_id, programme in StudentProgramme.objects.filter(
             student_id__in=[r.student_id for r in chunk],
@@ -245,7 +262,7 @@ def refresh_scores(
         signals = _household_signals(household_ids)
         scores = []
         for row in chunk:
-            household_id = row.student.household_id
+            household_id = row.household_id
             score, reasons = scored(
                 student_reasons(
                     row,

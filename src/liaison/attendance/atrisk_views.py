@@ -6,13 +6,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from liaison.attendance import atrisk, services
@@ -66,7 +66,9 @@ def _decorate(rows: list[AtRiskScore]) -> None:
     for district_id, ids in by_district.items():
         outreach.update(outreach_for(ids, rules=rules[district_id], today=today))
     for row in rows:
-        row.why = [(atrisk.reason_words(r), r.get("points", 0)) for r in row.reasons]  # type: ignore[attr-defined]
+        row.why = [  # type: ignore[attr-defined]
+            (atrisk.reason_words(r), _points(r.get("points", 0))) for r in row.reasons
+        ]
         made = outreach.get(row.household_id) if row.household_id else None
         district_rules = rules[row.district_id]
         row.outreach = made  # type: ignore[attr-defined]
@@ -75,7 +77,29 @@ def _decorate(rows: list[AtRiskScore]) -> None:
         row.may_call_unreachable = bool(  # type: ignore[attr-defined]
             made and made.unreachable_since is None and made.proven(district_rules)
         )
-        row.still_needed = made.missing(district_rules) if made else ""  # type: ignore[attr-defined]
+        row.still_needed = (  # type: ignore[attr-defined]
+            made.missing(district_rules) if made and made.attempts else ""
+        )
+
+
+def _links(rows: list[AtRiskScore]) -> None:
+    """Each row's links, from one reverse() per page rather than three per row."""
+    mark = "987654321"
+    student = reverse("people:student", args=[mark])
+    household = reverse("people:household", args=[mark])
+    contacts = reverse("concerns:contacts", args=[mark]) + "?kind=call"
+    unreachable = reverse("attendance:unreachable", args=[mark])
+    for row in rows:
+        row.student_url = student.replace(mark, str(row.student_id))  # type: ignore[attr-defined]
+        if row.household_id:
+            pk = str(row.household_id)
+            row.household_url = household.replace(mark, pk)  # type: ignore[attr-defined]
+            row.contacts_url = contacts.replace(mark, pk)  # type: ignore[attr-defined]
+            row.unreachable_url = unreachable.replace(mark, pk)  # type: ignore[attr-defined]
+
+
+def _points(n: int) -> str:
+    return ngettext("%(n)d point", "%(n)d points", n) % {"n": n}
 
 
 @login_required
@@ -89,26 +113,40 @@ def at_risk(request: Any) -> HttpResponse:
         return _export(request, fmt, qs)
     if fmt == "calls":
         return _call_list(request, qs)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    # No count of the whole list: the first page is read from the score's index alone.
+    number = _page_number(request.GET.get("page"))
+    rows = list(qs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
     _decorate(rows)
+    _links(rows)
     query = {k: v for k, v in request.GET.items() if k in ("site", "tier", "household") and v}
     return render(
         request,
         "attendance/at_risk.html",
         {
             "form": form,
-            "page": page,
+            "number": number,
+            "has_next": has_next,
+            "first": (number - 1) * PAGE_SIZE + 1,
+            "last": (number - 1) * PAGE_SIZE + len(rows),
             "rows": rows,
             "query": urlencode(query),
             "outreach_param": form.param(),
             "weights": [
-                (atrisk.REASONS[code], points)
+                (atrisk.REASONS[code], _points(points))
                 for code, points in _weights(request.user).items()
                 if points
             ],
         },
     )
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, min(int(raw or 1), 10_000))
+    except ValueError:
+        return 1
 
 
 def _weights(user: Any) -> dict[str, int]:

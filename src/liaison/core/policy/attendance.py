@@ -3,8 +3,9 @@
 from django.db.models import Q
 
 from liaison.core.policy.insights import can_view_insights
-from liaison.core.policy.lookup import Person
-from liaison.core.policy.scopes import access_for, household_filter, prefixed
+from liaison.core.policy.lookup import Person, model
+from liaison.core.policy.roles import AssignmentRole
+from liaison.core.policy.scopes import NOTHING, access_for
 
 
 def can_see_at_risk(user: Person) -> bool:
@@ -13,13 +14,24 @@ def can_see_at_risk(user: Person) -> bool:
 
 
 def at_risk_filter(user: Person) -> Q:
-    """A filter on rows that carry `district_id` and `household_id` (the at-risk scores): the
-    students of the families this person may open. An admin with no other role reads their
-    districts by the district alone, so the list's first page stays an index read."""
+    """A filter on the at-risk rows (they carry the student's district, school and household):
+    an admin's districts; a leader's or liaison's schools (the students enrolled there and the
+    families whose home site it is); a liaison's caseload. Each part reads the row's own columns,
+    so the list's first page stays an index read in a district of 100,000. A child enrolled at
+    another school is on that school's list, not on the list of a sibling's school."""
     access = access_for(user)
     if access.superuser:
         return Q()
-    others = access.site_ids or access.is_liaison or access.is_teacher or access.is_interpreter
-    if access.admin_district_ids and not others:
-        return Q(district_id__in=access.admin_district_ids)
-    return prefixed(household_filter(user), "household_id")
+    q = NOTHING
+    if access.admin_district_ids:
+        q |= Q(district_id__in=access.admin_district_ids)
+    if access.site_ids:
+        q |= Q(site_id__in=access.site_ids) | Q(household__site_id__in=access.site_ids)
+    if access.is_liaison:
+        caseload = (
+            model("people.HouseholdAssignment")
+            .objects.current()
+            .filter(staff=user, role=AssignmentRole.LIAISON)
+        )
+        q |= Q(household_id__in=caseload.values("household_id"))
+    return q

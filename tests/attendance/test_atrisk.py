@@ -206,3 +206,50 @@ def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
     page = client.get("/").content.decode()
     # Tried today: the attendance row waits for tomorrow (the task stays until it is done).
     assert "Tier 3 attendance: CaseloadChild Caseload" not in page
+
+
+def test_the_district_admin_sets_the_numbers_and_points_and_the_list_is_scored_again(
+    client, listed, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    client.force_login(listed.admin)
+    page = client.get(reverse("attendance:at_risk")).content.decode()
+    assert "The district's outreach rules" in page
+    data = {"district": listed.district.pk, "unreachable_min_attempts": 4}
+    data |= {"unreachable_min_modes": 2}
+    data |= {f"weight_{code}": points for code, points in atrisk.DEFAULT_WEIGHTS.items()}
+    data["weight_in_a_row"] = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("attendance:at_risk_rules"), data)
+    assert response.status_code == 302
+    rules = AttendanceRules.objects.get(district=listed.district)
+    assert rules.unreachable_min_attempts == 4 and rules.weights["in_a_row"] == 0
+    caseload = AtRiskScore.objects.get(student__household=listed.caseload_family)
+    assert caseload.score == 30 + 20 and "in_a_row" not in [r["code"] for r in caseload.reasons]
+
+
+def test_rules_that_cannot_work_are_refused_with_the_reason(client, listed):
+    client.force_login(listed.admin)
+    data = {"district": listed.district.pk, "unreachable_min_attempts": 2}
+    data |= {"unreachable_min_modes": 3}
+    data |= {f"weight_{code}": points for code, points in atrisk.DEFAULT_WEIGHTS.items()}
+    data["weight_chronic"] = "lots"
+    response = client.post(reverse("attendance:at_risk_rules"), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Ask for no more ways than attempts" in page
+    assert "Enter a whole number." in page
+    assert not AttendanceRules.objects.filter(district=listed.district).exists()
+
+
+def test_only_the_districts_admins_change_its_rules(client, listed):
+    client.force_login(listed.leader)
+    assert "outreach rules" not in client.get(reverse("attendance:at_risk")).content.decode()
+    response = client.post(reverse("attendance:at_risk_rules"), {"district": listed.district.pk})
+    assert response.status_code == 404
+    client.force_login(listed.admin)
+    response = client.post(
+        reverse("attendance:at_risk_rules"), {"district": listed.other_district.pk}
+    )
+    assert response.status_code == 404
+    assert client.post(reverse("attendance:at_risk_rules"), {"district": "x"}).status_code == 404

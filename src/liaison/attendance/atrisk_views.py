@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,15 +18,17 @@ from django.views.decorators.http import require_POST
 
 from liaison.attendance import atrisk, services
 from liaison.attendance.choices import Tier
-from liaison.attendance.forms import AtRiskFilterForm
+from liaison.attendance.forms import AtRiskFilterForm, OutreachRulesForm
 from liaison.attendance.models import AtRiskScore
 from liaison.attendance.outreach import outreach_for, rules_for
+from liaison.attendance.tasks import refresh_district_scores
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
 from liaison.core import policy
 from liaison.core.exports import table_response
 from liaison.core.policy import attendance as attendance_policy
 from liaison.core.policy import concerns as concern_policy
+from liaison.core.policy import insights as insights_policy
 from liaison.core.validators import format_phone, language_name
 from liaison.people.models import Guardian, Site
 
@@ -138,8 +141,52 @@ def at_risk(request: Any) -> HttpResponse:
                 for code, points in _weights(request.user).items()
                 if points
             ],
+            **_rules_form(request.user),
         },
     )
+
+
+def _home_district(user: Any) -> int | None:
+    access = policy.access_for(user)
+    return next(iter(sorted(access.admin_district_ids or access.district_ids)), None)
+
+
+def _rules_form(user: Any, form: OutreachRulesForm | None = None) -> dict[str, Any]:
+    """The district's outreach rules form, for those who may change them."""
+    district_id = _home_district(user)
+    if district_id is None or not insights_policy.can_tune_rules(user, district_id):
+        return {}
+    return {
+        "rules_form": form or OutreachRulesForm(instance=rules_for(district_id)),
+        "rules_district": district_id,
+    }
+
+
+@login_required
+@require_POST
+def at_risk_rules(request: Any) -> HttpResponse:
+    """A district admin sets the proof-of-outreach numbers and the score's points; the scores are
+    computed again in the background."""
+    try:
+        district_id = int(request.POST.get("district", ""))
+    except ValueError:
+        raise Http404 from None
+    if not insights_policy.can_tune_rules(request.user, district_id):
+        raise Http404
+    form = OutreachRulesForm(request.POST, instance=rules_for(district_id))
+    if not form.is_valid():
+        messages.error(request, _("The rules were not saved: see what is wrong below."))
+        return render(
+            request,
+            "attendance/at_risk_rules.html",
+            {"rules_form": form, "rules_district": district_id},
+            status=400,
+        )
+    with transaction.atomic():
+        form.save()
+        transaction.on_commit(lambda: refresh_district_scores.enqueue(district_id))
+    messages.success(request, _("Rules saved. The list is scored again in a moment."))
+    return redirect("attendance:at_risk")
 
 
 def _page_number(raw: str | None) -> int:
@@ -150,8 +197,7 @@ def _page_number(raw: str | None) -> int:
 
 
 def _weights(user: Any) -> dict[str, int]:
-    access = policy.access_for(user)
-    district = next(iter(sorted(access.district_ids)), None)
+    district = _home_district(user)
     return atrisk.weights_of(rules_for(district)) if district else dict(atrisk.DEFAULT_WEIGHTS)
 
 

@@ -82,7 +82,7 @@ class OutreachRulesForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
     def save(self, commit: bool = True) -> AttendanceRules:
-        rules = super().save(commit=False)
+        rules: AttendanceRules = super().save(commit=False)
         rules.weights = {code: self.cleaned_data[f"weight_{code}"] for code in REASONS}
         if commit:
             rules.save()

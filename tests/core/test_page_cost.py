@@ -79,6 +79,7 @@ CEILING = {
     "healthz": 3,
     "home": 12,
     "insights:advocacy": 7,
+    "attendance:at_risk": 7,
     "insights:at_risk": 8,
     "insights:call_list": 6,
     "insights:dashboard": 10,

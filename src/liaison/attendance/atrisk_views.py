@@ -110,17 +110,23 @@ def at_risk(request: Any) -> HttpResponse:
     if not attendance_policy.can_see_at_risk(request.user):
         raise Http404
     form = _filters(request)
-    qs = rows_for(request.user, form).select_related("student", "household", "site")
+    ranked = rows_for(request.user, form)
+    qs = ranked.select_related("student", "household", "site")
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(request, fmt, qs)
     if fmt == "calls":
         return _call_list(request, qs)
-    # No count of the whole list: the first page is read from the score's index alone.
+    # No count of the whole list, and the page's ids ranked on the score's columns alone before
+    # its rows are read: a school's list of thousands sorts narrow rows, not joined ones.
     number = _page_number(request.GET.get("page"))
-    rows = list(qs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    ids = list(
+        ranked.values_list("pk", flat=True)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1]
+    )
+    has_next = len(ids) > PAGE_SIZE
+    ids = ids[:PAGE_SIZE]
+    found = AtRiskScore.objects.select_related("student", "household", "site").in_bulk(ids)
+    rows = [found[pk] for pk in ids]
     _decorate(rows)
     _links(rows)
     query = {k: v for k, v in request.GET.items() if k in ("site", "tier", "household") and v}

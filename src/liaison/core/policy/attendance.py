@@ -15,10 +15,10 @@ def can_see_at_risk(user: Person) -> bool:
 
 def at_risk_filter(user: Person) -> Q:
     """A filter on the at-risk rows (they carry the student's district, school and household):
-    an admin's districts; a leader's or liaison's schools (the students enrolled there and the
-    families whose home site it is); a liaison's caseload. Each part reads the row's own columns,
-    so the list's first page stays an index read in a district of 100,000. A child enrolled at
-    another school is on that school's list, not on the list of a sibling's school."""
+    an admin's districts; the students of a leader's or liaison's schools; a liaison's caseload,
+    wherever its children are enrolled. Each part reads the row's own columns, so the list's first
+    page stays an index read in a district of 100,000. A child enrolled at another school is on
+    that school's list, not on the list of a sibling's school (which may still open the family)."""
     access = access_for(user)
     if access.superuser:
         return Q()
@@ -26,7 +26,7 @@ def at_risk_filter(user: Person) -> Q:
     if access.admin_district_ids:
         q |= Q(district_id__in=access.admin_district_ids)
     if access.site_ids:
-        q |= Q(site_id__in=access.site_ids) | Q(household__site_id__in=access.site_ids)
+        q |= Q(site_id__in=access.site_ids)
     if access.is_liaison:
         caseload = (
             model("people.HouseholdAssignment")

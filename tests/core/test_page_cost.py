@@ -81,6 +81,7 @@ CEILING = {
     "readyz": 11,
     "home": 12,
     "insights:advocacy": 7,
+    "attendance:at_risk": 8,
     "insights:at_risk": 9,
     "insights:call_list": 7,
     "insights:dashboard": 10,

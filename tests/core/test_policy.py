@@ -726,3 +726,54 @@ def test_the_sets_for_lists_of_other_records(world, superuser):
     assert world.foreign_family.pk not in policy.seen_in_full_ids(world.liaison)
     assert policy.seen_in_full_ids(world.teacher) == frozenset()
     assert repr(IdIn("household_id", [3, 1])) == "IdIn(F(household_id), <2 ids>)"
+
+
+def _at_risk_families(user, world):
+    """The families whose at-risk rows this person reads (a row per child of every world family)."""
+    from liaison.attendance.models import AtRiskScore
+    from liaison.core.policy import attendance as attendance_policy
+
+    if not AtRiskScore.objects.exists():
+        for student in Student.objects.all():
+            AtRiskScore.objects.create(
+                district_id=student.district_id,
+                student=student,
+                household=student.household,
+                site=student.enrolments.get().site,
+            )
+    return set(
+        AtRiskScore.objects.filter(attendance_policy.at_risk_filter(user)).values_list(
+            "household__name", flat=True
+        )
+    )
+
+
+def test_the_attendance_at_risk_list_is_read_by_admins_leaders_and_liaisons_only(world):
+    from liaison.core.policy import attendance as attendance_policy
+
+    readers = [world.admin, world.leader, world.liaison]
+    assert all(attendance_policy.can_see_at_risk(u) for u in readers)
+    assert not any(attendance_policy.can_see_at_risk(u) for u in (world.teacher, world.interpreter))
+
+
+def test_the_at_risk_rows_follow_the_families_each_person_may_open(world, superuser):
+    everyone = {h.name for h in Household.objects.all()}
+    assert _at_risk_families(superuser, world) == everyone
+    # An admin alone reads their district by the district; no family of another district.
+    assert _at_risk_families(world.admin, world) == everyone - {"Foreign household"}
+    school = {"Caseload household", "Sitefamily household", "Taught household"}
+    assert _at_risk_families(world.liaison, world) == school
+    assert _at_risk_families(world.leader, world) == school
+    assert _at_risk_families(world.teacher, world) == set()
+    # A liaison's caseload follows them to a family of another school.
+    f.AssignmentFactory(staff=world.liaison, household=world.other_site_family)
+    assert _at_risk_families(world.liaison, world) == school | {"Othersite household"}
+    # An admin who is also a liaison elsewhere reads their district and that school's families.
+    f.MembershipFactory(
+        user=world.admin,
+        district=world.other_district,
+        site=world.foreign_family.students.first().enrolments.first().site,
+        role=Role.LIAISON,
+    )
+    policy.forget(world.admin)
+    assert _at_risk_families(world.admin, world) == everyone

@@ -8,7 +8,7 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self) -> None:
-        from liaison.attendance import barriers, nudges, receivers, signals
+        from liaison.attendance import atrisk_views, barriers, nudges, receivers, signals, today
         from liaison.core import nav
         from liaison.messaging import registry as messaging
 
@@ -31,3 +31,15 @@ class AttendanceConfig(AppConfig):
             receivers.recompute_after_import, dispatch_uid="attendance-recompute"
         )
         signals.day_imported.connect(signals.nudge_imported_days, dispatch_uid="attendance-nudges")
+        today.register()
+        messaging.register_audience_source(
+            "attendance_at_risk",
+            _("Families on the attendance at-risk list"),
+            atrisk_views.outreach_audience,
+        )
+        nav.register(
+            _("At risk"),
+            "attendance:at_risk",
+            order=65,
+            allowed=lambda access: access.works_with_families,
+        )

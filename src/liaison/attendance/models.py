@@ -346,3 +346,73 @@ class AttendanceNudge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.day.isoformat()}"
+
+
+class UnreachableQuerySet(models.QuerySet["Unreachable"]):
+    def standing(self) -> "UnreachableQuerySet":
+        """The marks still standing: a family reached since is not unreachable any more."""
+        return self.filter(cleared_at__isnull=True)
+
+
+class Unreachable(models.Model):
+    """A family called unreachable, once the proof of outreach allowed it: the attempts that
+    proved it are kept as they stood, so the claim can be checked later."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, related_name="unreachable_marks"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("called unreachable"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # The attempts as they stood: [{"contact": id, "kind", "day", "result"}, …].
+    attempts = models.JSONField(default=list)
+    cleared_at = models.DateTimeField(_("reached again"), null=True, blank=True)
+
+    objects = UnreachableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(cleared_at__isnull=True),
+                name="unreachable_once_standing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household}: unreachable since {self.at:%Y-%m-%d}"
+
+
+class AtRiskScore(models.Model):
+    """A student's place on the at-risk list: the score and the reasons that make it, stored so
+    the list's first page is an index read however large the district. Words for the reasons come
+    from attendance.atrisk, never stored."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    student = models.OneToOneField(
+        "people.Student", on_delete=models.CASCADE, related_name="at_risk"
+    )
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    site = models.ForeignKey(
+        "people.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.UNIVERSAL)
+    score = models.PositiveIntegerField(_("score"), default=0)
+    # [{"code": "chronic", "points": 30, …numbers}, …], highest points first.
+    reasons = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district", "-score", "student"], name="at_risk_rank"),
+            models.Index(fields=["site", "-score"], name="at_risk_site_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.score}"

@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from liaison.attendance import atrisk as attendance_atrisk
 from liaison.core import metrics as core_metrics
 from liaison.insights import activity, attendance, engagement, metrics, sources
 from liaison.insights.choices import Dimension, Scope
@@ -374,6 +375,9 @@ def _refresh_all(*, now, full) -> dict:
         refreshed += refresh_engagement(_households_with_recent_deliveries(), now=now)
     if full:
         activity.collect_activity(now=now, full=True)
+    # The attendance at-risk scores count two-way contact: score again the families just heard from.
+    if touched:
+        attendance_atrisk.refresh_households(touched)
     rollups = sum(
         rebuild_rollups(district_id=d, now=now)
         for d in District.objects.values_list("id", flat=True)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -71,21 +72,21 @@ class ScopeWrites(models.QuerySet):
     """Bulk writes to a table the access policy's scopes read (who sees which family): they send
     no model signal, so they drop the kept scope sets themselves (core.policy.cache)."""
 
-    def _wrote(self, fields=None):
+    def _wrote(self, fields: Any = None) -> None:
         if touches_scope(self.model._meta.label, fields):
             scopes_changed()
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         done = super().update(**kwargs)
         self._wrote(kwargs)
         return done
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
         made = super().bulk_create(objs, *args, **kwargs)
         self._wrote()
         return made
 
-    def bulk_update(self, objs, fields, *args, **kwargs):
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
         done = super().bulk_update(objs, fields, *args, **kwargs)
         self._wrote(fields)
         return done

@@ -1,11 +1,17 @@
-"""What attendance does when a day's file is imported: measures and tiers brought up to date."""
+"""What attendance does when a day's file is imported: measures and tiers brought up to date, then
+the at-risk scores and Tier 3 tasks of the students they moved."""
 
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
 from liaison.attendance.models import AttendanceEvent
-from liaison.attendance.services import RecomputeResult, latest_as_of, recompute
+from liaison.attendance.services import (
+    RecomputeResult,
+    after_recompute,
+    latest_as_of,
+    recompute,
+)
 from liaison.people.models import District, Enrolment
 
 
@@ -37,4 +43,7 @@ def recompute_after_import(
         changed |= set(
             Enrolment.objects.filter(site_id__in=site_ids).values_list("student_id", flat=True)
         )
-    return recompute(district=district, student_ids=changed, as_of=as_of)
+    result = recompute(district=district, student_ids=changed, as_of=as_of)
+    # Then outreach: the at-risk scores of those students, and a task for each now in Tier 3.
+    after_recompute(district=district, student_ids=result.touched, as_of=as_of)
+    return result

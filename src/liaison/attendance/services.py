@@ -4,7 +4,7 @@ changing the district's rules."""
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,8 @@ class RecomputeResult:
     recomputed: int  # students computed from all their events
     advanced: int  # students carried forward over days with no event
     tier_changes: int
+    # The students computed afresh or whose tier changed: outreach scores them again.
+    touched: list[int] = field(default_factory=list)
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
@@ -300,6 +302,7 @@ def recompute(
         recomputed=len(full_ids),
         advanced=len(rest),
         tier_changes=len(changes),
+        touched=sorted(set(full_ids) | {change.student_id for change in changes}),
     )
 
 
@@ -318,7 +321,9 @@ def save_rules(*, rules: AttendanceRules) -> RecomputeResult | None:
     as_of = latest_as_of(rules.district)
     if as_of is None:
         return None
-    return recompute(district=rules.district, student_ids=None, as_of=as_of)
+    result = recompute(district=rules.district, student_ids=None, as_of=as_of)
+    after_recompute(district=rules.district, student_ids=result.touched, as_of=as_of)
+    return result
 
 
 def mark_unreachable(*, household: Any, by: Any, note: str = "") -> Unreachable:

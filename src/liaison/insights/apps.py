@@ -9,9 +9,12 @@ class InsightsConfig(AppConfig):
 
     def ready(self):
         from liaison.core import nav
-        from liaison.insights import sources
+        from liaison.insights import atrisk, sources, today
+        from liaison.people import caseload
 
         sources.register_builtin_sources()
+        today.register()
+        caseload.register_risk_reasons(atrisk.caseload_reasons)
         from liaison.insights.views import outreach_audience
         from liaison.messaging.registry import register_audience_source
 

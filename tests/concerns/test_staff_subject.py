@@ -305,3 +305,40 @@ def test_the_leader_is_told_in_their_own_language_not_the_familys(
     told = _told(smtp)[world.leader.email]
     assert "Inquietud sobre un miembro del personal" in told
     assert "Concern about a member of staff" not in told
+
+
+def test_a_family_message_made_into_a_concern_about_staff_is_kept_from_its_subject(client, world):
+    """The family's own words about a member of staff, written on the thread and made a concern
+    about them, are the concern: its subject reads them nowhere (the household page's latest
+    messages, its timeline, the thread), while the family's other messages stay in view."""
+    from liaison.messaging import services as messaging
+
+    guardian = world.caseload_family.guardians.first()
+    about = messaging.record_family_reply(
+        guardian=guardian, body="El enlace nos habló con desprecio en la reunión.", channel="portal"
+    )
+    messaging.record_family_reply(
+        guardian=guardian, body="¿A qué hora es la feria?", channel="portal"
+    )
+    concern = services.raise_concern_from_message(
+        message=about, by=world.leader, category="conflict_staff", assignee=world.leader
+    )
+    Concern.objects.filter(pk=concern.pk).update(subject_staff=world.liaison)
+
+    household_page = reverse("people:household", args=[world.caseload_family.pk])
+    thread = reverse("messaging:conversation", args=[about.conversation_id])
+    client.force_login(world.liaison)
+    for url in (
+        household_page,
+        reverse("people:household_timeline", args=[world.caseload_family.pk]),
+        thread,
+    ):
+        page = client.get(url).content.decode()
+        assert "nos habl" not in page, url
+        assert f"#{concern.pk}" not in page, url
+    assert "la feria" in client.get(household_page).content.decode()
+    assert "la feria" in client.get(thread).content.decode()
+
+    client.force_login(world.admin)
+    assert "nos habl" in client.get(household_page).content.decode()
+    assert "nos habl" in client.get(thread).content.decode()

@@ -109,7 +109,7 @@ CEILING = {
     "messaging:inbox": 9,
     "messaging:saved_replies": 5,
     "messaging:unmatched": 4,
-    "people:caseload": 8,
+    "people:caseload": 10,  # + the at-risk rules and the families under each reason
     "people:guardian": 12,
     "people:guardian_edit": 6,
     "people:guardian_new": 7,

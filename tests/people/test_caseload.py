@@ -150,3 +150,45 @@ def test_bad_filter_values_say_what_is_wrong_and_keep_the_other_filters(client, 
     assert "Choose one of the options in the list." in html
     rows = "".join(_rows(html))
     assert "Marta" in rows and "Rosa" not in rows  # the valid grade filter still applies
+
+
+def test_caseload_filters_by_at_risk_reason_with_the_count_per_reason(client, world):
+    from liaison.insights import services as insights
+    from liaison.insights.models import HouseholdEngagement
+
+    reached, _ = _castillo(world, given="Marta", phone="+12125550131", child="Ana", grade="05")
+    failing, _ = _castillo(world, given="Hodan", phone="+12125550132", child="Ayaan", grade="07")
+    messaging.record_family_reply(
+        guardian=reached.guardians.get(), body="Gracias por llamar", channel="sms"
+    )
+    insights.refresh_all()
+    HouseholdEngagement.objects.filter(household_id=failing.pk).update(all_channels_failing=True)
+    client.force_login(world.liaison)
+
+    html = client.get(reverse("people:caseload")).content.decode()
+    # The reasons in words, each with how many of the caseload it flags: Hodan and the world's
+    # caseload family were never reached, Hodan's channels all fail, nobody has an overdue concern.
+    assert "No two-way contact within the district&#x27;s limit (2)" in html
+    assert "Every channel failing (1)" in html
+    assert "Urgent concern open past its target (0)" in html
+
+    def names(params):
+        page = client.get(reverse("people:caseload"), params).content.decode()
+        rows = "".join(_rows(page)) if "<tbody>" in page else ""
+        return {n for n in ("Marta", "Hodan", "CaseloadParent") if n in rows}
+
+    assert names({"risk_reason": "no_contact"}) == {"Hodan", "CaseloadParent"}
+    assert names({"risk_reason": "channels_failing"}) == {"Hodan"}
+    assert names({"risk_reason": "overdue_urgent"}) == set()
+    assert names({"risk_reason": "no_contact", "grade": "05"}) == set()
+    # A reason that is not one of the list's is named as wrong; the other filters still apply.
+    response = client.get(reverse("people:caseload"), {"risk_reason": "vibes", "grade": "05"})
+    assert response.status_code == 200
+    assert "Choose one of the options in the list." in response.content.decode()
+    assert "Marta" in "".join(_rows(response.content.decode()))
+
+
+def test_a_teachers_list_of_families_offers_no_at_risk_filter(client, world):
+    client.force_login(world.teacher)
+    html = client.get(reverse("people:caseload")).content.decode()
+    assert "At risk because" not in html

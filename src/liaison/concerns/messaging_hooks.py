@@ -14,8 +14,10 @@ from liaison.people.models import Guardian, Household, User
 
 
 def hidden_notices(user: User, household: Household) -> Q | None:
-    """messaging's message filter: the notices sent about a concern of this household that the
-    person may not open (the satisfaction question, a meeting's summary), or None.
+    """messaging's message filter: the messages of this household tied to a concern the person may
+    not open, or None: the notices sent about it (the satisfaction question, a meeting's summary)
+    and the family's own message it was raised from (their words about a member of staff are the
+    concern itself, and its subject reads neither).
 
     The concerns kept from them are subqueries of the messages' own query, not a query first:
     most people on most families are kept from none, and the page asks nothing for it."""
@@ -26,12 +28,16 @@ def hidden_notices(user: User, household: Household) -> Q | None:
     meetings = MediationMeeting.objects.filter(concern__in=hidden.values("pk"))
     # Message.related_id holds the id as text.
     as_text = Cast("pk", output_field=CharField())
-    return Q(
-        related_type="concerns.concern",
-        related_id__in=hidden.annotate(related=as_text).values("related"),
-    ) | Q(
-        related_type="concerns.mediationmeeting",
-        related_id__in=meetings.annotate(related=as_text).values("related"),
+    return (
+        Q(pk__in=hidden.filter(source_message_id__isnull=False).values("source_message_id"))
+        | Q(
+            related_type="concerns.concern",
+            related_id__in=hidden.annotate(related=as_text).values("related"),
+        )
+        | Q(
+            related_type="concerns.mediationmeeting",
+            related_id__in=meetings.annotate(related=as_text).values("related"),
+        )
     )
 
 

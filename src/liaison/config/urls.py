@@ -14,6 +14,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 # A parameter we cannot read (an impossible date ...) says which one (core/params.py).
 handler400 = "liaison.core.views.bad_request"
+# Under /family/ the family's own look and language; elsewhere Django's (the staff templates).
+handler404 = "liaison.portal.errors.page_not_found"
+handler500 = "liaison.portal.errors.server_error"
 
 urlpatterns = [
     path("", worklist_views.home, name="home"),

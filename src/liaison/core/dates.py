@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from django.utils import timezone, translation
 
 
@@ -43,3 +43,14 @@ def local_datetime(
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return str(format_datetime(value, format=length, locale=reader_locale(language)))
+
+
+def local_time(
+    value: dt.datetime | dt.time | None, length: str = "short", language: str | None = None
+) -> str:
+    """A time of day in the reader's format ("3:30 PM", "15:30"), a datetime in the current zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return str(format_time(value, format=length, locale=reader_locale(language)))

@@ -12,9 +12,12 @@ class InsightsConfig(AppConfig):
     def ready(self):
         from liaison.attendance import atrisk as attendance_atrisk
         from liaison.core import nav, periodic
-        from liaison.insights import atrisk, services, sources
+        from liaison.insights import atrisk, services, sources, today
+        from liaison.people import caseload
 
         sources.register_builtin_sources()
+        today.register()
+        caseload.register_risk_reasons(atrisk.caseload_reasons)
         attendance_atrisk.register_household_signals(atrisk.household_signals)
         periodic.register_sweep("insights-refresh", dt.timedelta(minutes=15), services.refresh_all)
         from liaison.insights.views import outreach_audience

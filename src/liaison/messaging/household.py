@@ -53,8 +53,10 @@ def panel_context(request, household) -> dict:
         .order_by(F("staff_id").asc(nulls_first=True), "pk")
     )
     conversation = next((t for t in threads if t.staff_id is None), None)
+    # What the timeline hides from this person (a concern about them) the latest messages hide too.
     recent = list(
         Message.objects.filter(conversation__household=household)
+        .filter(registry.readable_messages(request.user, household))
         .select_related("guardian", "sent_by")
         .order_by("-created_at")[:3]
     )

@@ -149,9 +149,8 @@ def _thread_context(request, conversation, form=None, *, page=True):
     watch = live.watch(request, f"thread:{conversation.pk}")
     # A reply's possible opt-out and detected language come along in the same query (one-to-one).
     items = list(
-        conversation.messages.select_related(
-            "guardian", "sent_by", "possible_opt_out", "detected_language"
-        )
+        conversation.messages.filter(registry.readable_messages(request.user, household))
+        .select_related("guardian", "sent_by", "possible_opt_out", "detected_language")
         .prefetch_related("attachments")
         .order_by("-created_at")[:100]
     )

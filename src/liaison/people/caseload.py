@@ -9,10 +9,11 @@ records of one kind (concerns, referrals, tasks).
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count as CountRows
 from django.db.models import (
     DateTimeField,
     Exists,
@@ -39,8 +40,32 @@ class OpenItems:
     count: Callable[[], Expression]
 
 
+@dataclass(frozen=True)
+class RiskReason:
+    key: str
+    label: str | Promise
+    q: Q  # on Household
+
+
 _contact_sources: dict[str, Callable[[], Expression]] = {}
 _open_items: dict[str, OpenItems] = {}
+_risk_reasons: list[Callable[[Any, dt.datetime], list[RiskReason]]] = []
+
+
+def register_risk_reasons(fn: Callable[[Any, dt.datetime], list[RiskReason]]) -> None:
+    if fn not in _risk_reasons:
+        _risk_reasons.append(fn)
+
+
+def risk_reasons(user: Any, *, now: dt.datetime) -> list[RiskReason]:
+    return [reason for fn in _risk_reasons for reason in fn(user, now)]
+
+
+def count_by_reason(qs: QuerySet[Any], reasons: list[RiskReason]) -> dict[str, int]:
+    """How many of these households each reason flags: one query for them all."""
+    if not reasons:
+        return {}
+    return qs.aggregate(**{r.key: CountRows("pk", distinct=True, filter=r.q) for r in reasons})
 
 
 def register_last_contact(name: str, fn: Callable[[], Expression]) -> None:
@@ -79,9 +104,14 @@ def annotate(qs: QuerySet[Any]) -> QuerySet[Any]:
     return annotated
 
 
-def working_list(qs: QuerySet[Any], *, now: dt.datetime, **filters: Any) -> QuerySet[Any]:
+def working_list(
+    qs: QuerySet[Any], *, now: dt.datetime, reasons: Sequence[RiskReason] = (), **filters: Any
+) -> QuerySet[Any]:
     """The caseload filtered and sorted as CaseloadFilterForm.filters() says, annotated."""
     qs = annotate(qs)
+    reason = next((r for r in reasons if r.key == filters.get("risk_reason")), None)
+    if reason is not None:
+        qs = qs.filter(reason.q)
     days = filters.get("not_reached_days")
     if days:
         qs = qs.filter(

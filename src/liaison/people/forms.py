@@ -204,9 +204,18 @@ class CaseloadFilterForm(forms.Form):
     )
     grade = forms.ChoiceField(label=_("Grade"), required=False)
     open_items = forms.BooleanField(label=_("Only families with open items"), required=False)
+    risk_reason = forms.ChoiceField(label=_("At risk because"), required=False)
 
-    def __init__(self, *args, sites, languages, **kwargs):
+    def __init__(self, *args, sites, languages, reasons=(), **kwargs):
+        """reasons: (key, label, how many of the list it flags) for each at-risk reason."""
         super().__init__(*args, **kwargs)
+        self.fields["risk_reason"].choices = [
+            ("", _("Any reason or none")),
+            *(
+                (key, _("%(reason)s (%(n)d)") % {"reason": label, "n": n})
+                for key, label, n in reasons
+            ),
+        ]
         self.fields["site"].queryset = sites
         self.fields["language"].choices = [
             ("", _("Any language")),
@@ -214,10 +223,12 @@ class CaseloadFilterForm(forms.Form):
         ]
         self.fields["grade"].choices = [("", _("Any grade")), *Grade.choices]
         self.fields["sort"].choices = CASELOAD_SORTS
-        for name in ("language", "grade", "sort"):
+        for name in ("language", "grade", "sort", "risk_reason"):
             self.fields[name].error_messages["invalid_choice"] = _(
                 "Choose one of the options in the list."
             )
+        if not reasons:  # nobody flags families for this person (a teacher's list)
+            del self.fields["risk_reason"]
 
     def filters(self) -> dict:
         """The valid filters only: a bad value leaves its filter off, the others still apply."""

@@ -34,8 +34,8 @@ from liaison.people.search import search_households
 
 @login_required
 def caseload(request):
-    """A working list: sorted and filtered by last two-way contact, language, site, grade and
-    open items; each row tells look-alike households apart (people's household_label)."""
+    """A working list: sorted and filtered by last two-way contact, language, site, grade, open
+    items and at-risk reason; each row tells look-alike households apart (people's household_label)."""
     user = request.user
     access = policy.access_for(user)
     if access.is_liaison:
@@ -48,6 +48,10 @@ def caseload(request):
         qs = Household.objects.visible_to(user)
         heading = _("Households")
     qs = qs.filter(is_active=True)
+    now = timezone.now()
+    # The at-risk reasons the list can be filtered by, each with how many of its families it flags.
+    reasons = caseload_list.risk_reasons(user, now=now)
+    flagged = caseload_list.count_by_reason(qs, reasons)
     form = CaseloadFilterForm(
         request.GET or None,
         sites=Site.objects.filter(district_id__in=access.district_ids, is_active=True),
@@ -55,10 +59,12 @@ def caseload(request):
         .order_by()
         .values_list("preferred_language", flat=True)
         .distinct(),
+        reasons=[(r.key, r.label, flagged[r.key]) for r in reasons],
     )
     filters = form.filters() if form.is_bound else {}
     # The children and open items only for those who work with the family (not its teachers).
-    rows = caseload_list.working_list(qs, now=timezone.now(), **filters).select_related("site")
+    rows = caseload_list.working_list(qs, now=now, reasons=reasons, **filters)
+    rows = rows.select_related("site")
     rows = rows.with_labels(children=access.works_with_families)
     page = OnePassPaginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

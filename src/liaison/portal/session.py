@@ -4,10 +4,12 @@ import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
+from liaison.people.models import Guardian
 from liaison.portal import services
 
 SESSION_KEY = "portal_guardian_id"
@@ -50,7 +52,7 @@ def activate_language(request, guardian=None) -> str:
     return lang
 
 
-def current_family(request):
+def current_family(request: HttpRequest) -> Guardian | None:
     """The signed-in guardian (re-checked each request: restricted or inactive means signed out)."""
     guardian_id = request.session.get(SESSION_KEY)
     guardian = services.active_guardian(guardian_id)

@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from liaison.core import policy
-from liaison.core.dates import local_date, local_datetime
+from liaison.core.dates import local_date, local_datetime, local_time
 from liaison.core.i18n import base_language
 from liaison.core.languages import language_label as named_language
 from liaison.core.validators import format_phone, language_name
@@ -48,6 +48,12 @@ def date_local(value, length="medium"):
 def datetime_local(value, length="medium"):
     """{{ moment|datetime_local }}: date and time in the reader's locale, in the local zone."""
     return local_datetime(value, length)
+
+
+@register.filter
+def time_local(value, length="short"):
+    """{{ moment|time_local }}: the time of day in the reader's locale, in the local zone."""
+    return local_time(value, length)
 
 
 @register.filter

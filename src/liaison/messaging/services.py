@@ -3,6 +3,7 @@
 Staff → family:       send_message(household=, body=, by=)            the household's thread
 Family → staff:       record_family_reply(guardian=, body=, channel=)  SMS/email inbound, the portal
 One-way notices:      send_notice(guardians=, subject=, body=, by=, kind=, dedupe_key=...)
+                      send_notices(district=, notices=[HouseholdNotice…], kind=) many at once
 Announcements:        preview_announcement(...), send_announcement(...) with an Audience
 Consent:              opt_out(...), opt_in(...), is_opted_out(...)
 Delivery care:        retry_delivery(...), switch_channel(...), record_delivery_status(...)
@@ -65,6 +66,7 @@ from liaison.messaging.registry import (
 
 __all__ = [
     "Audience",
+    "HouseholdNotice",
     "Preview",
     "assign_conversation",
     "attach_unmatched",
@@ -91,7 +93,9 @@ __all__ = [
     "send_announcement",
     "send_message",
     "send_notice",
+    "send_notices",
     "set_portal_link_builder",
+    "shared_threads",
     "switch_channel",
     "unread_count",
 ]
@@ -461,6 +465,103 @@ def send_notice(
             return Message.objects.get(dedupe_key=dedupe_key)
         raise
     return message
+
+
+@dataclass(frozen=True)
+class HouseholdNotice:
+    """One household's notice in send_notices: its own words, for some of its guardians."""
+
+    household_id: int
+    guardian_ids: list[int]
+    subject: str
+    body: str
+    context: dict  # a wording context (language.wordings): worded in each guardian's language
+    dedupe_key: str
+    send_at: dt.datetime | None = None
+    related_type: str = ""
+    related_id: str = ""
+
+
+def shared_threads(*, district_id: int, household_ids) -> dict[int, int]:
+    """Each household's shared thread id, made where missing, in three statements whatever their
+    number (conversation_for, for many households; safe when another process makes one at once)."""
+    ids = sorted(set(household_ids))
+    found = dict(
+        Conversation.objects.filter(household_id__in=ids, staff__isnull=True).values_list(
+            "household_id", "pk"
+        )
+    )
+    missing = [h for h in ids if h not in found]
+    if missing:
+        Conversation.objects.bulk_create(
+            [Conversation(household_id=h, district_id=district_id) for h in missing],
+            ignore_conflicts=True,
+        )
+        found.update(
+            Conversation.objects.filter(household_id__in=missing, staff__isnull=True).values_list(
+                "household_id", "pk"
+            )
+        )
+    return found
+
+
+def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list[Message | None]:
+    """Many households' notices at once, each written in its household's shared thread (so the
+    family's answer lands beside it), in one transaction and a handful of statements whatever
+    their number: the messages, their renderings and their deliveries (outbox.write_worded_notices,
+    the announcements' insert), then one delivery kick. The texts must be worded by the system
+    (a wording context), so that each language's text is made without an engine.
+
+    Returns the Message for each notice in order, None where its dedupe key was already used (sent
+    once, as send_notice). A notice naming no guardian is refused, as by send_notice."""
+    if any(not n.guardian_ids for n in notices):
+        raise ValidationError(_("A notice needs at least one guardian."))
+    with transaction.atomic():
+        used = set(
+            Message.objects.filter(dedupe_key__in=[n.dedupe_key for n in notices]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        fresh = [n for n in notices if n.dedupe_key not in used]
+        if not fresh:
+            return [None for _n in notices]
+        threads = shared_threads(
+            district_id=district.pk, household_ids=[n.household_id for n in fresh]
+        )
+        now = timezone.now()
+        messages = Message.objects.bulk_create(
+            [
+                Message(
+                    district=district,
+                    conversation_id=threads[n.household_id],
+                    direction=Direction.OUT,
+                    kind=MessageKind.CONVERSATION,
+                    notice_kind=str(kind)[:40],
+                    state=MessageState.QUEUED,
+                    subject=(n.subject or "")[:200],
+                    body=n.body,
+                    source_language="en",
+                    context=n.context,
+                    send_at=n.send_at,
+                    dedupe_key=n.dedupe_key,
+                    related_type=n.related_type,
+                    related_id=n.related_id[:60],
+                    audience={"guardian_ids": list(n.guardian_ids)},
+                    recipient_count=len(n.guardian_ids),
+                    created_at=now,
+                )
+                for n in fresh
+            ]
+        )
+        outbox.write_worded_notices(
+            messages, {m.pk: list(n.guardian_ids) for m, n in zip(messages, fresh, strict=True)}
+        )
+        Conversation.objects.filter(pk__in=[m.conversation_id for m in messages]).update(
+            last_message_at=now
+        )
+        _kick_delivery()
+    by_key = {m.dedupe_key: m for m in messages}
+    return [by_key.get(n.dedupe_key) for n in notices]
 
 
 def _related_type(obj) -> str:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_decimal
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
@@ -39,6 +39,7 @@ from liaison.attendance.models import (
     school_year_of,
 )
 from liaison.core.dates import local_date, reader_locale
+from liaison.core.db import insert_new_rows
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging
@@ -122,21 +123,23 @@ def send_days_nudges(
             site_id__in=set(site_of.values()), date=day, is_instructional=True
         ).values_list("site_id", flat=True)
     )
+    # The day's absent students as a subquery, not a list: a day's file names thousands.
+    absent = events.values("student_id")
     students = {
         s["pk"]: s
         for s in Student.objects.filter(
-            pk__in=list(site_of),
+            pk__in=absent,
             is_active=True,
             household__isnull=False,
             household__is_active=True,
         ).values("pk", "household_id", "given_name", "preferred_name", "grade")
     }
-    restricted = _students_with_restricted_guardian(list(students))
+    restricted = _students_with_restricted_guardian(absent)
     year = school_year_of(day, rules.year_starts)
     measures = {
         m["student_id"]: m
         for m in StudentAttendance.objects.filter(
-            student_id__in=list(students), school_year=year, as_of__gte=day
+            student_id__in=absent, school_year=year, as_of__gte=day
         ).values("student_id", "days_absent", "days_enrolled", "site_id")
     }
     by_household: dict[int, list[int]] = defaultdict(list)
@@ -156,17 +159,17 @@ def send_days_nudges(
         return result
 
     told = set(
-        AttendanceNudge.objects.filter(household_id__in=list(by_household), day=day).values_list(
+        AttendanceNudge.objects.filter(district=district, day=day).values_list(
             "household_id", flat=True
         )
-    )
+    ) & set(by_household)
     for household_id in told:
         result.skipped["already_told"] += len(by_household.pop(household_id))
     typical = _typical_days_missed(
         year, {(site_of[s], students[s]["grade"]) for ids in by_household.values() for s in ids}
     )
     send_days = _send_moments(district, {site_of[s] for v in by_household.values() for s in v}, now)
-    recipients = _recipients(by_household)
+    recipients = _recipients(by_household, absent)
     planned: list[_Planned] = []
     for household_id, student_ids in sorted(by_household.items()):
         student_ids.sort(key=lambda s: students[s]["preferred_name"] or students[s]["given_name"])
@@ -248,7 +251,7 @@ def _send_all(
                     related_id=str(claimed[plan.household_id]),
                 )
             )
-        messages = messaging.send_notices(district=district, notices=notices, kind=NUDGE_KIND)
+        message_ids = messaging.send_notices(district=district, notices=notices, kind=NUDGE_KIND)
         # Each nudge points at its message: found by the message's dedupe key, in one statement.
         key = Concat(
             Value("attendance-nudge-"),
@@ -260,15 +263,13 @@ def _send_all(
             message=Subquery(Message.objects.filter(dedupe_key=key).values("pk")[:1])
         )
     return {
-        plan.household_id: message.pk
-        for plan, message in zip(chosen, messages, strict=True)
-        if message is not None
+        plan.household_id: message_id
+        for plan, message_id in zip(chosen, message_ids, strict=True)
+        if message_id is not None
     }
 
 
 NUDGE_RELATED_TYPE = "attendance.attendancenudge"
-# Rows per INSERT when households are claimed (SQLite binds at most 32,766 values a statement).
-CLAIM_CHUNK = 1000
 
 
 def _dedupe_key(household_id: int, day: dt.date) -> str:
@@ -279,46 +280,31 @@ def _claim(
     *, district: Any, day: dt.date, now: dt.datetime, planned: list[_Planned], tz: Any
 ) -> dict[int, int]:
     """Write each household's AttendanceNudge unless one exists for that school day or for the
-    day it would go out (INSERT … ON CONFLICT DO NOTHING RETURNING: the two unique constraints
-    decide, on PostgreSQL also against a run racing this one, which waits for ours to commit).
-    Returns household id → nudge id for the rows this call wrote; households in id order, so two
-    runs take the rows' locks in the same order."""
-    meta = AttendanceNudge._meta
-    q = connection.ops.quote_name
-    fields = [
-        meta.get_field(n)
-        for n in ("district", "household", "day", "sent_on", "student_ids", "created_at")
-    ]
-    columns = ", ".join(q(f.column) for f in fields)
-    claimed: dict[int, int] = {}
-    ordered = sorted(planned, key=lambda p: p.household_id)
-    for i in range(0, len(ordered), CLAIM_CHUNK):
-        chunk = ordered[i : i + CLAIM_CHUNK]
-        params: list[Any] = []
-        for plan in chunk:
-            values = (
-                district.pk,
-                plan.household_id,
-                day,
-                plan.moment.astimezone(tz).date(),
-                plan.student_ids,
-                now,
-            )
-            params += [
-                f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)
-            ]
-        rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(chunk))
-        sql = (
-            f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES {rows} "  # noqa: S608
-            f"ON CONFLICT DO NOTHING RETURNING {q(meta.pk.column)}, {q(meta.get_field('household').column)}"
+    day it would go out (INSERT … ON CONFLICT DO NOTHING: the two unique constraints decide, on
+    PostgreSQL also against a run racing this one, which waits for ours to commit). Returns
+    household id → nudge id for the rows this call wrote; households in id order, so two runs
+    take the rows' locks in the same order."""
+    return dict(
+        insert_new_rows(
+            AttendanceNudge,
+            ["district_id", "household_id", "day", "sent_on", "student_ids", "created_at"],
+            [
+                (
+                    district.pk,
+                    p.household_id,
+                    day,
+                    p.moment.astimezone(tz).date(),
+                    p.student_ids,
+                    now,
+                )
+                for p in sorted(planned, key=lambda p: p.household_id)
+            ],
+            returning="household_id",
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            claimed.update({household_id: pk for pk, household_id in cursor.fetchall()})
-    return claimed
+    )
 
 
-def _students_with_restricted_guardian(student_ids: list[int]) -> set[int]:
+def _students_with_restricted_guardian(student_ids: Any) -> set[int]:
     """Students with a guardian under a contact restriction: linked to them, or in their household."""
     linked = GuardianStudent.objects.filter(
         student_id__in=student_ids, guardian__contact_restricted=True
@@ -329,22 +315,24 @@ def _students_with_restricted_guardian(student_ids: list[int]) -> set[int]:
     return set(linked) | set(housed)
 
 
-def _recipients(by_household: dict[int, list[int]]) -> dict[int, list[int]]:
+def _recipients(by_household: dict[int, list[int]], absent: Any) -> dict[int, list[int]]:
     """Each household's guardians who may be sent messages, leaving out a guardian who may not
-    receive school communications about any of the children named."""
-    named = {s for ids in by_household.values() for s in ids}
+    receive school communications about any of the children named. `absent`: the day's absent
+    students' ids (a subquery; households and children outside by_household are ignored)."""
     refused: dict[int, set[int]] = defaultdict(set)
     for guardian_id, student_id in GuardianStudent.objects.filter(
-        student_id__in=list(named), may_receive_communications=False
+        student_id__in=absent, may_receive_communications=False
     ).values_list("guardian_id", "student_id"):
         refused[guardian_id].add(student_id)
     out: dict[int, list[int]] = defaultdict(list)
     for guardian_id, household_id in (
         Guardian.objects.filter(is_active=True, contact_restricted=False)
-        .filter(household_id__in=list(by_household))
+        .filter(household_id__in=Student.objects.filter(pk__in=absent).values("household_id"))
         .order_by("pk")
         .values_list("pk", "household_id")
     ):
+        if household_id not in by_household:
+            continue
         if refused.get(guardian_id, set()) >= set(by_household[household_id]):
             continue
         out[household_id].append(guardian_id)

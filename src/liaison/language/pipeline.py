@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from liaison.core.db import insert_rows
 from liaison.core.i18n import base_language
 from liaison.language import glossary, phrases, templating, wordings
 from liaison.language.choices import MemoryStatus, TranslationStatus
@@ -74,19 +75,31 @@ def render_worded_messages(*, district, messages) -> list[dict[str, Rendering]]:
         raise ValueError("render_worded_messages takes only texts with a registered wording")
     answers = [r.word() for r in renders]
     if district is not None:
-        RenderRecord.objects.bulk_create(
+        now = timezone.now()
+        insert_rows(
+            RenderRecord,
             [
-                RenderRecord(
-                    district=district,
-                    language=rendering.language,
-                    method=rendering.method,
-                    needs_follow_up=rendering.needs_follow_up,
-                    recipients=render.recipients[rendering.language],
-                    source_hash=render.key,
+                "district_id",
+                "language",
+                "method",
+                "needs_follow_up",
+                "recipients",
+                "source_hash",
+                "created_at",
+            ],
+            [
+                (
+                    district.pk,
+                    rendering.language,
+                    rendering.method,
+                    rendering.needs_follow_up,
+                    render.recipients[rendering.language],
+                    render.key,
+                    now,
                 )
                 for render, out in zip(renders, answers, strict=True)
                 for rendering in out.values()
-            ]
+            ],
         )
     return answers
 

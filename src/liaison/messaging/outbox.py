@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from liaison.core.db import bulk_cursor
+from liaison.core.db import bulk_cursor, insert_rows, rows_where_in
 from liaison.language.rendering import TranslationDelayed, render_message, render_worded_messages
 from liaison.messaging.choices import Channel, DeliveryState, MessageState
 from liaison.messaging.models import Delivery, Message, Rendering, Suppression
@@ -407,65 +407,55 @@ def write_deliveries(message: Message, guardians, *, batched: bool) -> int:
     return written
 
 
-def write_worded_notices(messages: list[Message], recipients: dict[int, list[int]]) -> int:
+def write_worded_notices(template: Message, notices: list) -> int:
     """The renderings and deliveries of many notices the system words itself, one per household
     (a day's attendance nudges), in a handful of statements whatever their number.
 
-    recipients: message id → its guardians' ids. Each message is worded in its guardians'
-    languages (render_worded_messages, recorded in one write); then the messages that share a send
-    time, an urgency and the languages flagged for follow-up have their deliveries written together
-    by insert_batch, each guardian's row pointing at their own household's message. Returns how
-    many guardians the rows reach."""
-    if not messages:
+    notices: objects with message_id, subject, body, context, send_at and guardian_ids, all from
+    `template`'s district, source language and urgency. Each is worded in its guardians' languages
+    (render_worded_messages, recorded in one write); then the notices that share a send time and
+    the languages flagged for follow-up have their deliveries written together by insert_batch,
+    each guardian's row pointing at their own household's message. Returns how many guardians the
+    rows reach."""
+    if not notices:
         return 0
     now = timezone.now()
-    language_of: dict[int, str] = {}
-    everyone = sorted({g for ids in recipients.values() for g in ids})
-    for chunk in _chunks(everyone, 5000):
-        language_of.update(
-            Guardian.objects.filter(pk__in=chunk).values_list("pk", "preferred_language")
-        )
-    languages = {
-        m.pk: sorted({language_of.get(g) or "en" for g in recipients.get(m.pk, ())})
-        for m in messages
-    }
+    everyone = sorted({g for n in notices for g in n.guardian_ids})
+    language_of = dict(rows_where_in(Guardian, ["id", "preferred_language"], "id", everyone))
+    languages = [sorted({language_of.get(g) or "en" for g in n.guardian_ids}) for n in notices]
     made = render_worded_messages(
-        district=messages[0].district,
+        district=template.district,
         messages=[
-            (m.subject, m.body, m.source_language, m.context, languages[m.pk]) for m in messages
+            (n.subject, n.body, template.source_language, n.context, langs)
+            for n, langs in zip(notices, languages, strict=True)
         ],
     )
-    Rendering.objects.bulk_create(
+    insert_rows(
+        Rendering,
+        ["message_id", "language", "subject", "body", "method", "needs_follow_up", "note"],
         [
-            Rendering(
-                message=m,
-                language=lang,
-                subject=r.subject,
-                body=r.body,
-                method=r.method,
-                needs_follow_up=r.needs_follow_up,
-                note=r.note,
-            )
-            for m, out in zip(messages, made, strict=True)
+            (n.message_id, lang, r.subject, r.body, r.method, r.needs_follow_up, r.note)
+            for n, out in zip(notices, made, strict=True)
             for lang, r in out.items()
         ],
-        ignore_conflicts=True,
     )
     groups: dict[tuple, dict] = {}
-    for m, out in zip(messages, made, strict=True):
+    for n, out in zip(notices, made, strict=True):
         follow = {lang: r for lang, r in out.items() if r.needs_follow_up}
-        key = (m.send_at, m.urgent, tuple(sorted(follow)))
-        group = groups.setdefault(key, {"message": m, "renderings": follow, "of": {}})
-        group["of"].update({g: m.pk for g in recipients.get(m.pk, ())})
+        key = (n.send_at, tuple(sorted(follow)))
+        group = groups.setdefault(key, {"send_at": n.send_at, "renderings": follow, "of": {}})
+        group["of"].update({g: n.message_id for g in n.guardian_ids})
     batch = int(getattr(settings, "MESSAGING_FANOUT_BATCH", 0)) or (
         2500 if connection.vendor == "sqlite" else 10000
     )
     written = 0
     for group in groups.values():
+        # The group's stand-in: insert_batch reads its district, send time and urgency.
+        like = Message(district=template.district, send_at=group["send_at"], urgent=template.urgent)
         message_of = group["of"]
         for ids in _chunks(sorted(message_of), batch):
             written += insert_batch(
-                group["message"],
+                like,
                 ids,
                 renderings=group["renderings"],
                 delayed_until=None,

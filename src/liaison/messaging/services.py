@@ -29,6 +29,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.core.db import insert_new_rows, insert_rows, rows_where_in
 from liaison.core.policy import messaging as mpolicy
 from liaison.language.rendering import untranslatable
 from liaison.language.services import save_district_template
@@ -467,7 +468,7 @@ def send_notice(
     return message
 
 
-@dataclass(frozen=True)
+@dataclass
 class HouseholdNotice:
     """One household's notice in send_notices: its own words, for some of its guardians."""
 
@@ -480,48 +481,61 @@ class HouseholdNotice:
     send_at: dt.datetime | None = None
     related_type: str = ""
     related_id: str = ""
+    message_id: int | None = None  # set by send_notices
 
 
 def shared_threads(*, district_id: int, household_ids) -> dict[int, int]:
     """Each household's shared thread id, made where missing, in three statements whatever their
     number (conversation_for, for many households; safe when another process makes one at once)."""
     ids = sorted(set(household_ids))
-    found = dict(
-        Conversation.objects.filter(household_id__in=ids, staff__isnull=True).values_list(
-            "household_id", "pk"
+    found = {
+        h: pk
+        for h, pk, staff in rows_where_in(
+            Conversation, ["household_id", "id", "staff_id"], "household_id", ids
         )
-    )
+        if staff is None
+    }
     missing = [h for h in ids if h not in found]
     if missing:
-        Conversation.objects.bulk_create(
-            [Conversation(household_id=h, district_id=district_id) for h in missing],
-            ignore_conflicts=True,
+        now = timezone.now()
+        made = insert_new_rows(
+            Conversation,
+            ["district_id", "household_id", "reply_token", "status", "created_at"],
+            [(district_id, h, _reply_token(), ConversationStatus.OPEN, now) for h in missing],
+            returning="household_id",
         )
-        found.update(
-            Conversation.objects.filter(household_id__in=missing, staff__isnull=True).values_list(
-                "household_id", "pk"
+        found.update(made)
+        if len(made) < len(missing):  # another process made some of them first
+            found.update(
+                Conversation.objects.filter(
+                    household_id__in=[h for h in missing if h not in found], staff__isnull=True
+                ).values_list("household_id", "pk")
             )
-        )
     return found
 
 
-def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list[Message | None]:
+def _reply_token() -> str:
+    return Conversation._meta.get_field("reply_token").get_default()
+
+
+def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list[int | None]:
     """Many households' notices at once, each written in its household's shared thread (so the
     family's answer lands beside it), in one transaction and a handful of statements whatever
     their number: the messages, their renderings and their deliveries (outbox.write_worded_notices,
     the announcements' insert), then one delivery kick. The texts must be worded by the system
     (a wording context), so that each language's text is made without an engine.
 
-    Returns the Message for each notice in order, None where its dedupe key was already used (sent
-    once, as send_notice). A notice naming no guardian is refused, as by send_notice."""
+    Returns the id of each notice's Message in order, None where its dedupe key was already used
+    (sent once, as send_notice). A notice naming no guardian is refused, as by send_notice."""
     if any(not n.guardian_ids for n in notices):
         raise ValidationError(_("A notice needs at least one guardian."))
     with transaction.atomic():
-        used = set(
-            Message.objects.filter(dedupe_key__in=[n.dedupe_key for n in notices]).values_list(
-                "dedupe_key", flat=True
+        used = {
+            key
+            for (key,) in rows_where_in(
+                Message, ["dedupe_key"], "dedupe_key", [n.dedupe_key for n in notices]
             )
-        )
+        }
         fresh = [n for n in notices if n.dedupe_key not in used]
         if not fresh:
             return [None for _n in notices]
@@ -529,39 +543,68 @@ def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list
             district_id=district.pk, household_ids=[n.household_id for n in fresh]
         )
         now = timezone.now()
-        messages = Message.objects.bulk_create(
-            [
-                Message(
-                    district=district,
-                    conversation_id=threads[n.household_id],
-                    direction=Direction.OUT,
-                    kind=MessageKind.CONVERSATION,
-                    notice_kind=str(kind)[:40],
-                    state=MessageState.QUEUED,
-                    subject=(n.subject or "")[:200],
-                    body=n.body,
-                    source_language="en",
-                    context=n.context,
-                    send_at=n.send_at,
-                    dedupe_key=n.dedupe_key,
-                    related_type=n.related_type,
-                    related_id=n.related_id[:60],
-                    audience={"guardian_ids": list(n.guardian_ids)},
-                    recipient_count=len(n.guardian_ids),
-                    created_at=now,
-                )
-                for n in fresh
-            ]
+        columns = [
+            "district_id",
+            "conversation_id",
+            "direction",
+            "kind",
+            "notice_kind",
+            "state",
+            "subject",
+            "body",
+            "source_language",
+            "template",
+            "context",
+            "urgent",
+            "send_at",
+            "channel",
+            "dedupe_key",
+            "related_type",
+            "related_id",
+            "audience",
+            "recipient_count",
+            "created_at",
+        ]
+        made = dict(
+            insert_rows(
+                Message,
+                columns,
+                [
+                    (
+                        district.pk,
+                        threads[n.household_id],
+                        Direction.OUT,
+                        MessageKind.CONVERSATION,
+                        str(kind)[:40],
+                        MessageState.QUEUED,
+                        (n.subject or "")[:200],
+                        n.body,
+                        "en",
+                        "",
+                        n.context,
+                        False,
+                        n.send_at,
+                        "",
+                        n.dedupe_key,
+                        n.related_type,
+                        n.related_id[:60],
+                        {"guardian_ids": list(n.guardian_ids)},
+                        len(n.guardian_ids),
+                        now,
+                    )
+                    for n in fresh
+                ],
+                returning="dedupe_key",
+            )
         )
-        outbox.write_worded_notices(
-            messages, {m.pk: list(n.guardian_ids) for m, n in zip(messages, fresh, strict=True)}
-        )
-        Conversation.objects.filter(pk__in=[m.conversation_id for m in messages]).update(
+        for n in fresh:
+            n.message_id = made[n.dedupe_key]
+        outbox.write_worded_notices(Message(district=district, source_language="en"), fresh)
+        Conversation.objects.filter(pk__in=sorted(set(threads.values()))).update(
             last_message_at=now
         )
         _kick_delivery()
-    by_key = {m.dedupe_key: m for m in messages}
-    return [by_key.get(n.dedupe_key) for n in notices]
+    return [made.get(n.dedupe_key) for n in notices]
 
 
 def _related_type(obj) -> str:

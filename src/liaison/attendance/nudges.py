@@ -23,8 +23,6 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from django.db import transaction
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -39,11 +37,10 @@ from liaison.attendance.models import (
     school_year_of,
 )
 from liaison.core.dates import local_date, reader_locale
-from liaison.core.db import insert_new_rows
+from liaison.core.db import insert_new_rows, update_rows
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging
-from liaison.messaging.models import Message
 from liaison.messaging.outbox import quiet_hours, quiet_until, zone
 from liaison.people.models import Guardian, GuardianStudent, Student
 
@@ -97,7 +94,16 @@ def send_days_nudges(
     """Tell each family whose child was absent on `day` (a whole day, excused or not), once.
 
     Running it again for the same day sends nothing new. Returns what was sent and, by reason,
-    how many absent students' families were not told."""
+    how many absent students' families were not told. One transaction: on SQLite two runs then
+    take turns (its writers queue for the one write lock); on PostgreSQL the nudges' unique
+    constraints decide between them (_claim)."""
+    with transaction.atomic():
+        return _days_nudges(district=district, day=day, site_ids=site_ids, now=now)
+
+
+def _days_nudges(
+    *, district: Any, day: dt.date, site_ids: Any, now: dt.datetime | None
+) -> NudgeResult:
     result = NudgeResult(day=day)
     now = now or timezone.now()
     tz = zone(district.time_zone)
@@ -252,15 +258,15 @@ def _send_all(
                 )
             )
         message_ids = messaging.send_notices(district=district, notices=notices, kind=NUDGE_KIND)
-        # Each nudge points at its message: found by the message's dedupe key, in one statement.
-        key = Concat(
-            Value("attendance-nudge-"),
-            Cast(OuterRef("household_id"), CharField()),
-            Value(f"-{day.isoformat()}"),
-            output_field=CharField(),
-        )
-        AttendanceNudge.objects.filter(pk__in=list(claimed.values())).update(
-            message=Subquery(Message.objects.filter(dedupe_key=key).values("pk")[:1])
+        # Each nudge points at its message (one statement: update_rows).
+        update_rows(
+            AttendanceNudge,
+            ["message_id"],
+            [
+                (message_id, claimed[plan.household_id])
+                for plan, message_id in zip(chosen, message_ids, strict=True)
+                if message_id is not None
+            ],
         )
     return {
         plan.household_id: message_id

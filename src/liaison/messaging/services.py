@@ -29,7 +29,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison.core.db import insert_new_rows, insert_rows, rows_where_in
+from liaison.core.db import insert_new_rows, insert_rows, rows_where_in, update_rows
 from liaison.core.policy import messaging as mpolicy
 from liaison.language.rendering import untranslatable
 from liaison.language.services import save_district_template
@@ -487,6 +487,14 @@ class HouseholdNotice:
 def shared_threads(*, district_id: int, household_ids) -> dict[int, int]:
     """Each household's shared thread id, made where missing, in three statements whatever their
     number (conversation_for, for many households; safe when another process makes one at once)."""
+    return _shared_threads(district_id, household_ids)[0]
+
+
+def _shared_threads(
+    district_id: int, household_ids, first_message_at=None
+) -> tuple[dict[int, int], set[int]]:
+    """shared_threads, and the ids of the threads it made (starting with a message written at
+    `first_message_at`, so that they need no update afterwards)."""
     ids = sorted(set(household_ids))
     found = {
         h: pk
@@ -496,13 +504,26 @@ def shared_threads(*, district_id: int, household_ids) -> dict[int, int]:
         if staff is None
     }
     missing = [h for h in ids if h not in found]
+    made: dict[int, int] = {}
     if missing:
         now = timezone.now()
-        made = insert_new_rows(
-            Conversation,
-            ["district_id", "household_id", "reply_token", "status", "created_at"],
-            [(district_id, h, _reply_token(), ConversationStatus.OPEN, now) for h in missing],
-            returning="household_id",
+        made = dict(
+            insert_new_rows(
+                Conversation,
+                [
+                    "district_id",
+                    "household_id",
+                    "reply_token",
+                    "status",
+                    "created_at",
+                    "last_message_at",
+                ],
+                [
+                    (district_id, h, _reply_token(), ConversationStatus.OPEN, now, first_message_at)
+                    for h in missing
+                ],
+                returning="household_id",
+            )
         )
         found.update(made)
         if len(made) < len(missing):  # another process made some of them first
@@ -511,7 +532,7 @@ def shared_threads(*, district_id: int, household_ids) -> dict[int, int]:
                     household_id__in=[h for h in missing if h not in found], staff__isnull=True
                 ).values_list("household_id", "pk")
             )
-    return found
+    return found, set(made.values())
 
 
 def _reply_token() -> str:
@@ -539,10 +560,8 @@ def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list
         fresh = [n for n in notices if n.dedupe_key not in used]
         if not fresh:
             return [None for _n in notices]
-        threads = shared_threads(
-            district_id=district.pk, household_ids=[n.household_id for n in fresh]
-        )
         now = timezone.now()
+        threads, made_now = _shared_threads(district.pk, [n.household_id for n in fresh], now)
         columns = [
             "district_id",
             "conversation_id",
@@ -600,8 +619,11 @@ def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list
         for n in fresh:
             n.message_id = made[n.dedupe_key]
         outbox.write_worded_notices(Message(district=district, source_language="en"), fresh)
-        Conversation.objects.filter(pk__in=sorted(set(threads.values()))).update(
-            last_message_at=now
+        # Threads made just now already carry the time of their first message.
+        update_rows(
+            Conversation,
+            ["last_message_at"],
+            [(now, pk) for pk in sorted(set(threads.values()) - made_now)],
         )
         _kick_delivery()
     return [made.get(n.dedupe_key) for n in notices]

@@ -67,7 +67,7 @@ def _statements(district) -> int:
     return len(captured.captured_queries)
 
 
-def test_the_days_nudges_take_as_many_statements_for_thirty_families_as_for_three():
+def test_the_days_nudges_take_as_many_statements_for_thirty_families_as_for_three(db):
     few, _families = _district(3, name="Few")
     many, _families = _district(30, name="Many")
     assert _statements(few) == _statements(many)

@@ -395,12 +395,15 @@ def write_deliveries(message: Message, guardians, *, batched: bool) -> int:
     all_ids = list(guardians.order_by("pk").values_list("pk", flat=True))
     for i in range(0, len(all_ids), batch):
         ids = all_ids[i : i + batch]
-        kwargs = dict(renderings=renderings, delayed_until=delayed_until, now=now)
         if not batched:
-            written += insert_batch(message, ids, **kwargs)
+            written += insert_batch(
+                message, ids, renderings=renderings, delayed_until=delayed_until, now=now
+            )
             continue
         with transaction.atomic():
-            written += insert_batch(message, ids, **kwargs)
+            written += insert_batch(
+                message, ids, renderings=renderings, delayed_until=delayed_until, now=now
+            )
         if connection.vendor == "sqlite" and pause:
             # Let an interactive writer waiting on SQLite's single write lock go first.
             time.sleep(pause)

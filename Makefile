@@ -22,11 +22,11 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	@# the distribution was called "liaison" before; an older .venv may still hold it
 	@$(BIN)/python -m pip uninstall -q -q -y liaison 2>/dev/null || true
-	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis]'
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis,s3]'
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml $(LOCK) $(STAMP)
-	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis,test]'
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis,s3,test]'
 	@touch $@
 
 install: $(STAMP)
@@ -72,7 +72,7 @@ format: install-test
 ## make lock: resolve every dependency again at its newest release and rewrite requirements/lock.txt
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install -q 'uv>=0.9'
-	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra redis --extra test \
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra redis --extra s3 --extra test \
 		--universal --python-version 3.12 --upgrade --custom-compile-command "make lock" --annotation-style line -o $(LOCK)
 	@echo "$(LOCK) refreshed: run make test, then commit it"
 

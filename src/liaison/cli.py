@@ -2,13 +2,21 @@
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.config.settings")
+
+
+def _data_dir() -> str:
+    from django.conf import settings
+
+    return str(settings.DATA_DIR)
 
 
 def serve(argv: list[str]) -> int:
@@ -21,11 +29,26 @@ def serve(argv: list[str]) -> int:
         "--workers", type=int, default=int(os.environ.get("LIAISON_WEB_WORKERS", "2"))
     )
     parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+    parser.add_argument(
+        "--asgi",
+        action="store_true",
+        default=os.environ.get("LIAISON_ASGI", "") in {"1", "true", "yes", "on"},
+        help="serve with uvicorn (ASGI) instead of gunicorn, so that open pages hear of changes "
+        "through a stream (live updates, with Redis: docs/live.md)",
+    )
     args = parser.parse_args(argv)
 
     _django_setup()
     env = dict(os.environ)
     exe = sys.executable
+    # The web processes (gunicorn's or uvicorn's) and the task worker count into files here, which /metrics adds up; the
+    # counts of an earlier run are stale (and their process ids may be reused): start empty.
+    metrics_dir = Path(
+        os.environ.get("LIAISON_METRICS_DIR") or Path(_data_dir(), "metrics")
+    ).resolve()
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env["LIAISON_METRICS_DIR"] = str(metrics_dir)
     subprocess.run(
         [exe, "-m", "liaison.cli", "collectstatic", "--no-input", "-v0"], check=True, env=env
     )
@@ -35,25 +58,41 @@ def serve(argv: list[str]) -> int:
     # The immediate backend runs each task inside the request that enqueues it: no worker.
     if not args.no_worker and settings.TASK_BACKEND != "immediate":
         procs.append(subprocess.Popen([exe, "-m", "liaison.cli", "worker"], env=env))
-    procs.append(
-        subprocess.Popen(
-            [
-                exe,
-                "-m",
-                "gunicorn",
-                "liaison.config.wsgi",
-                "--bind",
-                args.bind,
-                "--workers",
-                str(args.workers),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-            ],
-            env=env,
-        )
-    )
+    if args.asgi:
+        host, _, port = args.bind.rpartition(":")
+        web = [
+            exe,
+            "-m",
+            "uvicorn",
+            "liaison.config.asgi:application",
+            "--host",
+            host.strip("[]") or "127.0.0.1",
+            "--port",
+            port,
+            "--workers",
+            str(args.workers),
+            # Open streams end when the server stops rather than holding it up.
+            "--timeout-graceful-shutdown",
+            "5",
+        ]
+    else:
+        web = [
+            exe,
+            "-m",
+            "gunicorn",
+            "liaison.config.wsgi",
+            "--bind",
+            args.bind,
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--config",
+            "python:liaison.config.gunicorn",
+        ]
+    procs.append(subprocess.Popen(web, env=env))
     print(f"Liaison is serving on http://{args.bind}/ (Ctrl-C stops it)", flush=True)
 
     def stop(*_):
@@ -83,6 +122,7 @@ ALIASES = {
     "worker": ["worker"],
     "import-oneroster": ["import_oneroster"],
     "import-households": ["import_households"],
+    "import-attendance": ["import_attendance"],
     "import-hsds": ["import_hsds"],
     "export-hsds": ["export_hsds"],
 }

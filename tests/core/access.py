@@ -9,9 +9,13 @@ from tests.access import ROLES
 NO_RECORD = {
     "home": dict.fromkeys(ROLES, 200),  # Today (tests/worklist/test_today.py)
     "healthz": dict.fromkeys(ROLES, 200),
+    "readyz": dict.fromkeys(ROLES, 200),  # names its checks only (tests/core/test_readyz.py)
+    # The page's change events; asked without a page's signed topics, no stream (tests/core/test_live.py).
+    "live_stream": dict.fromkeys(ROLES, 204),
     "login": dict.fromkeys(ROLES, 302),  # already signed in: on to the workspace
 }
 EXEMPT = {
+    "metrics": "Prometheus's bearer token only, 404 to every session (tests/core/test_metrics.py)",
     "logout": "POST only; signs the person out (tests/audit/test_signin.py)",
     "set_language": "POST only; Django's language switch, no record",
 }

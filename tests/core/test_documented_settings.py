@@ -40,7 +40,8 @@ def variables_read_by_the_code() -> dict[str, str]:
             if name and re.fullmatch(r"[A-Z][A-Z0-9_]+", name):
                 found.setdefault(name, str(path.relative_to(ROOT)))
     # Set by Liaison itself for its own processes, not by an operator.
-    for internal in ("DJANGO_SETTINGS_MODULE",):
+    # PROMETHEUS_MULTIPROC_DIR: core/metrics.py sets it from LIAISON_METRICS_DIR.
+    for internal in ("DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR"):
         found.pop(internal, None)
     return found
 

@@ -1,13 +1,17 @@
 """The policy's scopes, asked directly: who sees which families, guardians and students, and what
 they may do with them (the access matrix asks the same through the pages)."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
 from liaison.core import policy
 from liaison.people.choices import Role
-from liaison.people.models import Guardian, Household, Student
+from liaison.people.models import Guardian, Household, HouseholdAssignment, Student
 from tests import factories as f
 
 
@@ -473,3 +477,303 @@ def test_a_superuser_reads_the_access_log_of_every_family(world, superuser):
 
     assert set(audit_policy.access_log_households(superuser)) == set(Household.objects.all())
     assert world.foreign_family not in set(audit_policy.access_log_households(world.admin))
+
+
+# --- attendance ----------------------------------------------------------------------------
+
+
+def test_attendance_imports_are_for_the_admins_of_their_district(world, superuser):
+    from liaison.attendance.models import AttendanceImport
+    from liaison.core.policy import attendance as attendance_policy
+
+    other_admin = f.UserFactory(username="other-admin")
+    f.MembershipFactory(user=other_admin, district=world.other_district, role=Role.DISTRICT_ADMIN)
+    ours = AttendanceImport.objects.create(
+        district=world.district, kind="events", source="command", file_name="a.csv"
+    )
+    assert attendance_policy.can_import_attendance(world.admin)
+    assert not attendance_policy.can_import_attendance(world.liaison)
+    assert attendance_policy.can_see_attendance_import(world.admin, ours)
+    assert attendance_policy.can_see_attendance_import(superuser, ours)
+    assert not attendance_policy.can_see_attendance_import(other_admin, ours)
+    assert not attendance_policy.can_see_attendance_import(world.leader, ours)
+
+
+# --- scope sets kept in the shared cache (core/policy/cache.py) ------------------------------
+
+
+def _listed(user):
+    """The families a list shows this person, as the next request reads them (a fresh request:
+    its own store of answers, the shared cache as it stands)."""
+    with policy.answers_kept():
+        return set(
+            Household.objects.filter(policy.household_filter(user)).values_list("name", flat=True)
+        )
+
+
+def test_a_scope_set_is_read_from_the_shared_cache_in_one_query(world, django_assert_num_queries):
+    ids = _listed(world.liaison)
+    assert world.caseload_family.name in ids and world.foreign_family.name not in ids
+    with policy.answers_kept():
+        policy.access_for(world.liaison)
+        with django_assert_num_queries(1):  # the version and the set, in one read of the cache
+            kept = policy.visible_household_ids(world.liaison)
+        assert policy.visible_household_ids(world.liaison) is kept  # then once per request
+    assert world.caseload_family.pk in kept
+
+
+def test_a_family_taken_off_a_liaisons_caseload_is_gone_from_their_next_request(world, client):
+    from liaison.people import services
+
+    far = world.other_site_family  # not at the liaison's school: seen only while on the caseload
+    services.assign_household(household=far, staff=world.liaison, by=world.leader)
+    client.force_login(world.liaison)
+    assert far.name in _listed(world.liaison)
+    assert client.get(reverse("people:household", args=[far.pk])).status_code == 200
+    assert far.name in client.get(reverse("people:search") + "?q=Othersite").content.decode()
+
+    # Ended as the hand-over service ends one: a bulk update (no model signal), here dated
+    # yesterday (an assignment ended today still counts until the day is over).
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    HouseholdAssignment.objects.filter(household=far, staff=world.liaison).update(
+        ended_on=yesterday
+    )
+
+    assert far.name not in _listed(world.liaison)
+    assert client.get(reverse("people:household", args=[far.pk])).status_code == 404
+    assert far.name not in client.get(reverse("people:search") + "?q=Othersite").content.decode()
+
+
+def test_a_hand_over_moves_the_family_to_the_new_liaisons_set(world):
+    from liaison.people import services
+
+    far = world.other_site_family
+    other = f.UserFactory(username="liaison-b")
+    f.MembershipFactory(user=other, district=world.district, site=world.school)
+    assert far.name not in _listed(other)
+    services.assign_household(household=far, staff=other, by=world.leader)
+    assert far.name in _listed(other)
+
+
+def test_an_assignment_ended_or_deleted_on_its_own_drops_the_family(world):
+    far = world.other_site_family
+    assignment = f.AssignmentFactory(staff=world.liaison, household=far)
+    assert far.name in _listed(world.liaison)
+    assignment.ended_on = timezone.localdate() - dt.timedelta(days=1)
+    assignment.save()
+    assert far.name not in _listed(world.liaison)
+    assignment.ended_on = None
+    assignment.save()
+    assert far.name in _listed(world.liaison)
+    assignment.delete()
+    assert far.name not in _listed(world.liaison)
+
+
+def test_a_set_kept_on_another_day_is_not_used(world):
+    from django.core.cache import cache
+
+    from liaison.core.policy.cache import SCOPE_VERSION
+
+    assert world.caseload_family.name in _listed(world.liaison)
+    key = f"liaison:policy:scope:households:{world.liaison.pk}"
+    version, _day, fingerprint, _ids = cache.get(key)
+    assert cache.get(SCOPE_VERSION) == version
+    # Kept yesterday, when the caseload was different: today asks the database again.
+    cache.set(key, (version, "2000-01-01", fingerprint, frozenset()))
+    assert world.caseload_family.name in _listed(world.liaison)
+
+
+def test_a_lost_version_is_drawn_again_and_every_kept_set_dropped(world):
+    from django.core.cache import cache
+
+    from liaison.core.policy.cache import SCOPE_VERSION
+
+    key = f"liaison:policy:scope:households:{world.liaison.pk}"
+    _listed(world.liaison)
+    version, day, fingerprint, _ids = cache.get(key)
+    cache.set(key, (version, day, fingerprint, frozenset()))
+    cache.delete(SCOPE_VERSION)  # evicted
+    assert world.caseload_family.name in _listed(world.liaison)
+    assert cache.get(SCOPE_VERSION) not in (None, version)
+
+
+def test_a_set_kept_under_other_roles_is_not_used(world):
+    from django.core.cache import cache
+
+    _listed(world.liaison)
+    key = f"liaison:policy:scope:households:{world.liaison.pk}"
+    version, day, _fingerprint, _ids = cache.get(key)
+    cache.set(key, (version, day, ("other roles",), frozenset()))
+    assert world.site_family.name in _listed(world.liaison)
+
+
+def test_a_liaison_moved_to_another_school_sees_its_families_and_not_the_old_ones(world):
+    membership = world.liaison.memberships.get()
+    assert world.site_family.name in _listed(world.liaison)
+    membership.site = world.other_school
+    membership.save()
+    listed = _listed(world.liaison)
+    assert world.site_family.name not in listed
+    assert world.other_site_family.name in listed
+
+
+def test_an_ended_enrolment_takes_the_family_out_of_the_schools_set(world):
+    from liaison.core.db import update_rows
+    from liaison.people.models import Enrolment
+
+    family = world.site_family
+    enrolment = Enrolment.objects.get(student__household=family)
+    assert family.name in _listed(world.leader)
+    enrolment.is_active = False
+    enrolment.save()
+    assert family.name not in _listed(world.leader)
+    Enrolment.objects.filter(pk=enrolment.pk).update(is_active=True)  # a bulk write
+    assert family.name in _listed(world.leader)
+    update_rows(Enrolment, ["is_active"], [(False, enrolment.pk)])  # a bulk loader's write
+    assert family.name not in _listed(world.leader)
+
+
+def test_a_child_taken_off_a_class_takes_the_family_from_the_teacher(world):
+    from liaison.people.models import ClassSection
+
+    section = ClassSection.objects.get(teachers=world.teacher)
+    child = world.taught_family.students.get()
+    assert world.taught_family.name in _listed(world.teacher)
+    section.students.remove(child)
+    assert world.taught_family.name not in _listed(world.teacher)
+    section.students.add(child)
+    assert world.taught_family.name in _listed(world.teacher)
+
+
+def test_moving_a_family_to_another_school_changes_who_sees_it(world):
+    family = f.HouseholdFactory(district=world.district, name="Moving household")
+    assert family.name not in _listed(world.leader)
+    family.site = world.school
+    family.save(update_fields=["site"])
+    assert family.name in _listed(world.leader)
+    Household.objects.filter(pk=family.pk).update(site=world.other_school)
+    assert family.name not in _listed(world.leader)
+
+
+def test_writes_that_change_no_scope_keep_the_sets(world):
+    from django.core.cache import cache
+
+    from liaison.core.policy.cache import SCOPE_VERSION, touches_scope
+
+    _listed(world.liaison)
+    version = cache.get(SCOPE_VERSION)
+    family = world.caseload_family
+    family.notes = "Prefers mornings"
+    family.save(update_fields=["notes"])
+    Household.objects.filter(pk=family.pk).update(notes="Prefers evenings")
+    Guardian.objects.filter(household=family).update(preferred_language="es")
+    assert cache.get(SCOPE_VERSION) == version
+    assert not touches_scope("messaging.Message")
+
+
+def test_a_write_in_a_transaction_drops_the_sets_now_and_again_at_commit_once(world):
+    from django.core.cache import cache
+    from django.db import connection
+
+    from liaison.core.policy.cache import SCOPE_VERSION, _new_version
+
+    def at_commit():
+        return sum(callback is _new_version for _i, callback, _r in connection.run_on_commit)
+
+    far = world.other_site_family
+    f.AssignmentFactory(staff=world.liaison, household=far)
+    first = cache.get(SCOPE_VERSION)
+    assert far.name in _listed(world.liaison)  # this transaction sees its own write at once
+    # A write after a read draws a new version; more writes with no read between draw none ...
+    f.AssignmentFactory(staff=world.liaison, household=world.interpreted_family)
+    after_read = cache.get(SCOPE_VERSION)
+    assert after_read != first
+    f.AssignmentFactory(staff=world.liaison, household=world.foreign_family)
+    assert cache.get(SCOPE_VERSION) == after_read
+    # ... and the commit draws one more, once for the whole transaction.
+    assert at_commit() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_every_write_draws_a_new_version():
+    from django.core.cache import cache
+
+    from liaison.core.policy.cache import SCOPE_VERSION, scopes_changed
+
+    scopes_changed()
+    first = cache.get(SCOPE_VERSION)
+    scopes_changed()
+    assert cache.get(SCOPE_VERSION) not in (None, first)
+
+
+def test_the_families_seen_in_full_are_the_sites_and_the_caseload(world):
+    from tests.concerns.factories import colleague
+
+    assert world.site_family.pk in policy.seen_in_full_ids(world.leader)
+    assert world.caseload_family.pk in policy.seen_in_full_ids(world.liaison)
+    roaming = colleague(world.district, "roaming")  # a liaison of no school
+    f.AssignmentFactory(staff=roaming, household=world.other_site_family)
+    assert policy.seen_in_full_ids(roaming) == {world.other_site_family.pk}
+
+
+def test_the_sets_for_lists_of_other_records(world, superuser):
+    from liaison.core.db import IdIn
+
+    assert policy.households_in_scope(superuser) == Q()
+    admin_only = policy.households_in_scope(world.admin)
+    assert not any(isinstance(c, IdIn) for c in admin_only.children)
+    assert world.caseload_family.pk in policy.seen_in_full_ids(world.liaison)
+    assert world.foreign_family.pk not in policy.seen_in_full_ids(world.liaison)
+    assert policy.seen_in_full_ids(world.teacher) == frozenset()
+    assert repr(IdIn("household_id", [3, 1])) == "IdIn(F(household_id), <2 ids>)"
+
+
+def _at_risk_families(user, world):
+    """The families whose at-risk rows this person reads (a row per child of every world family)."""
+    from liaison.attendance.models import AtRiskScore
+    from liaison.core.policy import attendance as attendance_policy
+
+    if not AtRiskScore.objects.exists():
+        for student in Student.objects.all():
+            AtRiskScore.objects.create(
+                district_id=student.district_id,
+                student=student,
+                household=student.household,
+                site=student.enrolments.get().site,
+            )
+    return set(
+        AtRiskScore.objects.filter(attendance_policy.at_risk_filter(user)).values_list(
+            "household__name", flat=True
+        )
+    )
+
+
+def test_the_attendance_at_risk_list_is_read_by_admins_leaders_and_liaisons_only(world):
+    from liaison.core.policy import attendance as attendance_policy
+
+    readers = [world.admin, world.leader, world.liaison]
+    assert all(attendance_policy.can_see_at_risk(u) for u in readers)
+    assert not any(attendance_policy.can_see_at_risk(u) for u in (world.teacher, world.interpreter))
+
+
+def test_the_at_risk_rows_follow_the_families_each_person_may_open(world, superuser):
+    everyone = {h.name for h in Household.objects.all()}
+    assert _at_risk_families(superuser, world) == everyone
+    # An admin alone reads their district by the district; no family of another district.
+    assert _at_risk_families(world.admin, world) == everyone - {"Foreign household"}
+    school = {"Caseload household", "Sitefamily household", "Taught household"}
+    assert _at_risk_families(world.liaison, world) == school
+    assert _at_risk_families(world.leader, world) == school
+    assert _at_risk_families(world.teacher, world) == set()
+    # A liaison's caseload follows them to a family of another school.
+    f.AssignmentFactory(staff=world.liaison, household=world.other_site_family)
+    assert _at_risk_families(world.liaison, world) == school | {"Othersite household"}
+    # An admin who is also a liaison elsewhere reads their district and that school's families.
+    f.MembershipFactory(
+        user=world.admin,
+        district=world.other_district,
+        site=world.foreign_family.students.first().enrolments.first().site,
+        role=Role.LIAISON,
+    )
+    policy.forget(world.admin)
+    assert _at_risk_families(world.admin, world) == everyone

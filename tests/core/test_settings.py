@@ -62,3 +62,19 @@ def test_check_deploy_warns_when_several_processes_would_each_keep_their_own_lim
     assert "liaison.W020" not in {
         w.id for w in checks.run_checks(include_deployment_checks=True, tags=["caches"])
     }
+
+
+def test_check_deploy_warns_when_pages_on_postgresql_would_keep_versions_on_one_server(
+    settings, monkeypatch
+):
+    from django.core import checks
+
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
+    settings.LIAISON_LIVE_REDIS_URL = ""
+    warnings = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.caches])
+    [warning] = [w for w in warnings if w.id == "liaison.W021"]
+    assert "would not show changes taken in here" in warning.msg
+    settings.LIAISON_LIVE_REDIS_URL = "redis://127.0.0.1:6379/1"
+    assert "liaison.W021" not in {
+        w.id for w in checks.run_checks(include_deployment_checks=True, tags=["caches"])
+    }

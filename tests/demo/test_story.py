@@ -14,7 +14,7 @@ from liaison.concerns.models import Contact
 from liaison.demo import district as demo
 from liaison.insights import advocacy, atrisk, services
 from liaison.insights.choices import Scope
-from liaison.people.models import District, Household, Site, User
+from liaison.people.models import District, Household, Site, Student, User
 
 HOUSEHOLDS, STUDENTS = 600, 900
 
@@ -98,3 +98,62 @@ def test_the_demo_builds_again_with_if_empty_without_changing_anything(district,
     call_command("demo", if_empty=True, households=HOUSEHOLDS, students=STUDENTS)
     assert "nothing changed" in capsys.readouterr().out
     assert District.objects.count() == 1 and Contact.objects.count() == contacts
+
+
+def _chronic_share_last_year(district, site_name=None):
+    """Share of students who missed 10% or more of last year's school days (partial days as half)."""
+    from collections import Counter
+
+    from liaison.attendance.models import AttendanceEvent, SchoolDay, school_year_of
+
+    year = school_year_of(timezone.localdate()) - 1
+    events = AttendanceEvent.objects.filter(district=district, date__year__in=(year, year + 1))
+    if site_name:
+        events = events.filter(site__name=site_name)
+    students = Site.objects.get(district=district, name=site_name) if site_name else None
+    enrolled = (
+        Student.objects.filter(enrolments__site=students)
+        if students
+        else Student.objects.filter(district=district)
+    ).count()
+    days = (
+        SchoolDay.objects.filter(site__district=district, school_year=year, is_instructional=True)
+        .values("date")
+        .distinct()
+        .count()
+    )
+    missed = Counter()
+    for student, category in events.values_list("student_id", "category"):
+        if category in ("excused_absence", "unexcused_absence"):
+            missed[student] += 1
+        elif category in ("early_departure", "partial"):
+            missed[student] += 0.5
+    return sum(1 for n in missed.values() if n >= 0.1 * days) / enrolled
+
+
+def test_about_a_fifth_of_the_students_were_chronically_absent_more_in_the_high_school(
+    district, db
+):
+    assert 0.15 <= _chronic_share_last_year(district) <= 0.28
+    assert _chronic_share_last_year(district, "Eastside High School") > _chronic_share_last_year(
+        district, "Riverside Elementary School"
+    )
+
+
+def test_the_attendance_came_in_through_the_import_with_nothing_refused(district, db):
+    from liaison.attendance.models import AttendanceEvent, AttendanceImport, SchoolDay
+
+    imports = list(AttendanceImport.objects.filter(district=district).order_by("pk"))
+    assert [(i.kind, i.status, i.rows_refused) for i in imports] == [
+        ("calendar", "done", 0),
+        ("events", "done", 0),
+    ]
+    closed = SchoolDay.objects.filter(site__district=district, is_instructional=False)
+    assert closed.filter(note="Weather day").exists()
+    assert not AttendanceEvent.objects.filter(
+        district=district, date__in=closed.values("date")
+    ).exists()
+    assert (
+        AttendanceEvent.objects.filter(district=district, date__gte=timezone.localdate()).count()
+        == 0
+    )

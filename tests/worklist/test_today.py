@@ -189,3 +189,57 @@ def test_the_family_record_exports_and_erases_its_tasks(world):
     assert row["task"] == "Bring the lunch form"
     assert records.erase_household(world.caseload_family) == 1
     assert not Task.objects.exists()
+
+
+def _cost(client, url="/"):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.core.test_page_cost import just_seen
+
+    client.get(url)
+    just_seen(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries), response
+
+
+def test_today_costs_the_same_queries_and_rows_however_long_the_queue(client, world):
+    from liaison.worklist.views import SHOWN
+
+    client.force_login(world.liaison)
+    today = timezone.localdate()
+    # One task to start with: the colleagues to hand tasks to are asked once the queue holds one.
+    services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="First follow-up",
+        due_on=today,
+        by=world.liaison,
+    )
+    before, _page = _cost(client)
+    # The queue grows well past a page: late follow-ups, pressing concerns, replies, new families.
+    for i in range(SHOWN):
+        services.create_task(
+            owner=world.liaison,
+            household=world.caseload_family,
+            title=f"Follow-up {i}",
+            due_on=today - dt.timedelta(days=i % 3),
+            by=world.liaison,
+        )
+        cf.concern(world.caseload_family, assignee=world.liaison, urgency="high")
+    _reply(world, world.caseload_family, "¿Hay clases mañana?")
+    after, response = _cost(client)
+    assert after == before
+    rows = _rows(response)
+    assert len(rows) == SHOWN
+    total = 2 * SHOWN + 2 + sum(1 for r in _rows(client.get("/?all=1")) if "New family" in r)
+    page = response.content.decode()
+    assert f"{total} things need you" in page
+    assert f'href="?all=1">Show all {total}</a>' in page
+    # Everything is one click away, most pressing first all the same.
+    everything = _rows(client.get("/?all=1"))
+    assert len(everything) == total
+    assert everything[:SHOWN] == rows
+    assert "Show all" not in client.get("/?all=1").content.decode()

@@ -8,10 +8,38 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self) -> None:
-        from liaison.attendance import barriers, nudges, signals
+        from liaison.attendance import atrisk_views, barriers, nudges, receivers, signals, today
+        from liaison.core import nav
         from liaison.messaging import registry as messaging
 
+        nav.register(
+            _("Attendance imports"),
+            "attendance:imports",
+            order=81,
+            allowed=lambda access: access.is_admin,
+        )
+        nav.register(
+            _("Attendance rules"),
+            "attendance:rules",
+            order=85,
+            allowed=lambda access: access.is_admin,
+        )
         nudges.register()
         messaging.register_message_actions(barriers.thread_barrier_actions)
-        # After the measures' receiver (connected first), so the numbers are the day's.
+        # The measures and tiers first, then the nudges, so that the nudges tell the day's numbers.
+        signals.day_imported.connect(
+            receivers.recompute_after_import, dispatch_uid="attendance-recompute"
+        )
         signals.day_imported.connect(signals.nudge_imported_days, dispatch_uid="attendance-nudges")
+        today.register()
+        messaging.register_audience_source(
+            "attendance_at_risk",
+            _("Families on the attendance at-risk list"),
+            atrisk_views.outreach_audience,
+        )
+        nav.register(
+            _("At risk"),
+            "attendance:at_risk",
+            order=65,
+            allowed=lambda access: access.works_with_families,
+        )

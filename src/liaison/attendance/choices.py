@@ -39,7 +39,18 @@ class ImportSource(models.TextChoices):
     DROP_FOLDER = "drop_folder", _("Drop folder")
 
 
+class ImportMode(models.TextChoices):
+    """What an events file stands for: whole days, or corrections for the students it lists."""
+
+    DAYS = "days", _("Complete days: each school and date in the file replaces that day")
+    CORRECTIONS = (
+        "corrections",
+        _("Corrections: only the listed students' days are replaced, the rest of the day is kept"),
+    )
+
+
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     DONE_WITH_ERRORS = "done_with_errors", _("Done, some rows refused")

@@ -14,7 +14,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.attendance.choices import Category, ImportKind, ImportSource, ImportStatus, Tier
+from liaison.attendance.choices import (
+    Category,
+    ImportKind,
+    ImportMode,
+    ImportSource,
+    ImportStatus,
+    Tier,
+)
 
 
 def school_year_of(day: dt.date, starts: tuple[int, int] = (7, 1)) -> int:
@@ -68,6 +75,13 @@ class AttendanceImport(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_saved = models.PositiveIntegerField(_("rows saved"), default=0)
+    rows_refused = models.PositiveIntegerField(_("rows refused"), default=0)
+    mode = models.CharField(
+        _("the file holds"), max_length=16, choices=ImportMode.choices, default=ImportMode.DAYS
+    )
+    # An uploaded file waiting for the background task; deleted when its run ends (family data).
+    upload = models.FileField(upload_to="attendance/", blank=True)
+    message = models.TextField(_("message"), blank=True)
     # The (site, date) pairs the file replaced, as ["<site id>:<iso date>", …], and the refused rows
     # as [{"file", "line", "column", "reason"}, …].
     days_replaced = models.JSONField(default=list, blank=True)
@@ -78,6 +92,10 @@ class AttendanceImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.file_name}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 class AttendanceEvent(models.Model):
@@ -95,6 +113,10 @@ class AttendanceEvent(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     minutes = models.PositiveSmallIntegerField(_("minutes"), null=True, blank=True)
+    # Ed-Fi's EventDuration: the share of the day the event covers (1, 0.5), when the file says.
+    duration = models.DecimalField(
+        _("share of the day"), max_digits=3, decimal_places=2, null=True, blank=True
+    )
     batch = models.ForeignKey(
         AttendanceImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
@@ -106,10 +128,9 @@ class AttendanceEvent(models.Model):
                 fields=["student", "site", "date", "category"], name="attendance_event_once"
             )
         ]
-        indexes = [
-            models.Index(fields=["site", "date"], name="attendance_event_site_day"),
-            models.Index(fields=["student", "date"], name="attendance_event_student_day"),
-        ]
+        # A student's events are found through the unique index, which starts with the student
+        # (one index fewer to write per event: a year's import writes 1.5 million).
+        indexes = [models.Index(fields=["site", "date"], name="attendance_event_site_day")]
 
     def __str__(self) -> str:
         return f"{self.student} {self.date.isoformat()} {self.get_category_display()}"
@@ -165,6 +186,9 @@ class AttendanceRules(models.Model):
     weights = models.JSONField(_("at-risk weights"), default=dict, blank=True)
     # A family is told the day their child is absent (attendance.nudges); a district may stop it.
     nudges_on = models.BooleanField(_("tell families the day their child is absent"), default=True)
+    no_improvement_weeks = models.PositiveSmallIntegerField(
+        _("intensive support after this many weeks of support without improvement"), default=4
+    )
 
     DEFAULT_EARLY_PACE = [2, 4, 6]
 
@@ -235,6 +259,12 @@ class StudentAttendance(models.Model):
     # attendance.tiers, never stored.
     tier_reasons = models.JSONField(default=list, blank=True)
     tier_since = models.DateField(_("in this tier since"), null=True, blank=True)
+    # Since when the student has been in Tier 2 or above without a break ("no improvement after
+    # Tier 2" is judged from it); null in Tier 1.
+    support_since = models.DateField(_("in support since"), null=True, blank=True)
+    # Days absent by the end of the school's first, second and third month (those begun so far),
+    # as decimal strings, for the early-warning pace.
+    early_absences = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     objects = StudentAttendanceQuerySet.as_manager()
@@ -316,3 +346,73 @@ class AttendanceNudge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.day.isoformat()}"
+
+
+class UnreachableQuerySet(models.QuerySet["Unreachable"]):
+    def standing(self) -> "UnreachableQuerySet":
+        """The marks still standing: a family reached since is not unreachable any more."""
+        return self.filter(cleared_at__isnull=True)
+
+
+class Unreachable(models.Model):
+    """A family called unreachable, once the proof of outreach allowed it: the attempts that
+    proved it are kept as they stood, so the claim can be checked later."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, related_name="unreachable_marks"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("called unreachable"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # The attempts as they stood: [{"contact": id, "kind", "day", "result"}, …].
+    attempts = models.JSONField(default=list)
+    cleared_at = models.DateTimeField(_("reached again"), null=True, blank=True)
+
+    objects = UnreachableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(cleared_at__isnull=True),
+                name="unreachable_once_standing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household}: unreachable since {self.at:%Y-%m-%d}"
+
+
+class AtRiskScore(models.Model):
+    """A student's place on the at-risk list: the score and the reasons that make it, stored so
+    the list's first page is an index read however large the district. Words for the reasons come
+    from attendance.atrisk, never stored."""
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    student = models.OneToOneField(
+        "people.Student", on_delete=models.CASCADE, related_name="at_risk"
+    )
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    site = models.ForeignKey(
+        "people.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.UNIVERSAL)
+    score = models.PositiveIntegerField(_("score"), default=0)
+    # [{"code": "chronic", "points": 30, …numbers}, …], highest points first.
+    reasons = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district", "-score", "student"], name="at_risk_rank"),
+            models.Index(fields=["site", "-score"], name="at_risk_site_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.score}"

@@ -7,7 +7,9 @@ from django.dispatch import Signal
 
 from liaison.attendance.nudges import send_days_nudges
 
-# Sent after an attendance file is saved: district, site_ids (set of ints), days (set of dates).
+# Sent after an attendance file is committed (attendance.imports): district, site_ids (set of
+# ints), days (set of dates), student_ids (the students whose days changed; None after a calendar
+# file, when every student of those schools may be affected) and batch (the AttendanceImport).
 day_imported = Signal()
 
 

@@ -1,18 +1,75 @@
-"""Attendance's staff pages."""
+"""Attendance's staff pages: the imports and the tier rules (district admins), and the one-tap
+concern from a family's answer."""
+
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liaison.attendance import barriers
+from liaison.attendance import barriers, imports
+from liaison.attendance.forms import AttendanceRulesForm, UploadForm
+from liaison.attendance.measures import rules_for
+from liaison.attendance.models import AttendanceImport
+from liaison.attendance.services import save_rules
+from liaison.attendance.templates_csv import TEMPLATES
+from liaison.attendance.tiers import rules_table
 from liaison.core import policy
+from liaison.core.htmx import partial
+from liaison.core.policy import attendance as attendance_policy
 from liaison.core.policy import concerns as concern_policy
+from liaison.core.policy import insights as insights_policy
+from liaison.core.policy.roster import admin_district_ids
 from liaison.messaging.choices import Direction
 from liaison.messaging.models import Message
+from liaison.people.models import District, User
+
+
+def _admin_or_404(request: HttpRequest) -> None:
+    if not attendance_policy.can_import_attendance(request.user):
+        raise Http404
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    _admin_or_404(request)
+    district_ids = admin_district_ids(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        district = District.objects.filter(pk__in=district_ids).order_by("pk").first()
+        if district is None:
+            raise Http404
+        batch = imports.start_upload(
+            district=district,
+            upload=form.cleaned_data["file"],
+            mode=form.cleaned_data["mode"],
+            by=cast(User, request.user),  # signed in: login_required
+        )
+        return redirect("attendance:import", pk=batch.pk)
+    batches = AttendanceImport.objects.filter(district_id__in=district_ids).select_related("by")
+    return render(request, "attendance/imports.html", {"form": form, "batches": batches[:20]})
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(AttendanceImport, pk=pk)
+    if not attendance_policy.can_see_attendance_import(request.user, batch):
+        raise Http404
+    return render(request, partial(request, "attendance/import.html", "status"), {"batch": batch})
+
+
+@login_required
+def template(request: HttpRequest, kind: str) -> HttpResponse:
+    _admin_or_404(request)
+    if kind not in TEMPLATES:
+        raise Http404
+    response = HttpResponse(TEMPLATES[kind], content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{kind}-template.csv"'
+    return response
 
 
 @login_required
@@ -38,3 +95,31 @@ def barrier_concern(request: HttpRequest, pk: int, barrier: str) -> HttpResponse
         return redirect(conversation)
     messages.success(request, _("The family's answer is now a concern."))
     return redirect(concern)
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """Every tier rule with the district's numbers; its admins change the numbers here."""
+    district = (
+        District.objects.filter(pk__in=admin_district_ids(request.user)).order_by("pk").first()
+    )
+    if district is None or not insights_policy.can_tune_rules(request.user, district.pk):
+        raise Http404
+    current = rules_for(district)
+    form = AttendanceRulesForm(request.POST or None, rules=current)
+    if request.method == "POST" and form.is_valid():
+        result = save_rules(rules=form.apply())
+        if result is None:
+            messages.success(request, _("Rules saved."))
+        else:
+            messages.success(
+                request,
+                _("Rules saved; %(count)s students placed again, %(changes)s changed tier.")
+                % {"count": result.recomputed + result.advanced, "changes": result.tier_changes},
+            )
+        return redirect("attendance:rules")
+    return render(
+        request,
+        "attendance/rules.html",
+        {"district": district, "rows": rules_table(current), "form": form},
+    )

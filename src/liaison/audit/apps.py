@@ -11,10 +11,12 @@ class AuditConfig(AppConfig):
         from liaison.audit import household, signals  # noqa: F401
         from liaison.audit.models import UsedLink
         from liaison.audit.services import record_access
-        from liaison.core import links, nav, policy
+        from liaison.audit.tasks import RETENTION, schedule_retention
+        from liaison.core import links, nav, periodic, policy
 
         policy.register_recorder(record_access)
         links.register_store(UsedLink)
+        periodic.register(RETENTION, schedule_retention)
 
         nav.register(
             _("Access log"),

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,7 @@ class ConcernsConfig(AppConfig):
     def ready(self):
         from liaison.concerns import household, messaging_hooks, records, services, signals, today  # noqa: F401
         from liaison.concerns.views import thread_message_actions
-        from liaison.core import nav
+        from liaison.core import nav, periodic
         from liaison.messaging import registry as messaging
 
         household.register()
@@ -21,6 +23,9 @@ class ConcernsConfig(AppConfig):
         records.register()
         services.register_wordings()
         today.register()
+        periodic.register_sweep(
+            "concern-reminders", dt.timedelta(minutes=15), services.send_due_reminders
+        )
         nav.register(
             _("Concerns"), "concerns:queue", order=30, allowed=lambda a: a.works_with_families
         )

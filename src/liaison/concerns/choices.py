@@ -152,6 +152,32 @@ class ContactKind(models.TextChoices):
     HOME_VISIT = "home_visit", _("Home visit")
     MEETING = "meeting", _("Meeting")
     WALK_IN = "walk_in", _("Walk-in")
+    LETTER = "letter", _("Letter")
+    IN_PERSON = "in_person", _("In person (at school or pick-up)")
+
+
+# The kinds in which staff try to reach a family (the proof of outreach counts them); a meeting or
+# a walk-in is the family coming to us.
+ATTEMPT_KINDS = (
+    ContactKind.CALL,
+    ContactKind.TEXT,
+    ContactKind.EMAIL,
+    ContactKind.HOME_VISIT,
+    ContactKind.LETTER,
+    ContactKind.IN_PERSON,
+)
+
+
+class ContactResult(models.TextChoices):
+    """What came of an attempt to reach a family: the proof of outreach counts the unanswered ones."""
+
+    REACHED = "reached", _("Reached the family")
+    NO_ANSWER = "no_answer", _("No answer")
+    LEFT_MESSAGE = "left_message", _("Left a message")
+    NOT_HOME = "not_home", _("Nobody at home")
+    WRONG_DETAILS = "wrong_details", _("Wrong number or address")
+    NO_REPLY = "no_reply", _("Sent, no reply")
+    RETURNED = "returned", _("Returned undelivered")
 
 
 class ReminderKind(models.TextChoices):

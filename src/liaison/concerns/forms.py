@@ -243,6 +243,7 @@ class ContactForm(forms.ModelForm):
             "kind",
             "guardian",
             "purpose",
+            "result",
             "outcome",
             "duration_minutes",
             "at",

@@ -25,8 +25,11 @@ from liaison.people import caseload
 def open_concerns(request, household):
     """The family's open concerns this person can open, soonest due first."""
     return (
-        Concern.objects.visible_to(request.user)
-        .filter(household=household, status__in=OPEN_STATUSES)
+        Concern.objects.filter(
+            concern_policy.concern_filter_in(request.user, household),
+            household=household,
+            status__in=OPEN_STATUSES,
+        )
         # a choice's label names the category and the household; the panel, the assignee
         .select_related("category", "household", "assignee")
         .order_by("due_at")

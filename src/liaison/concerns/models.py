@@ -14,6 +14,7 @@ from liaison.concerns.choices import (
     WAITING_STATUSES,
     ClosedReason,
     ContactKind,
+    ContactResult,
     ReminderKind,
     Satisfaction,
     Source,
@@ -410,6 +411,8 @@ class Contact(TrackedModel):
     duration_minutes = models.PositiveSmallIntegerField(_("minutes"), null=True, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200)
     outcome = models.TextField(_("outcome"), blank=True)
+    # Whether the attempt reached the family; blank on entries logged before it was asked.
+    result = models.CharField(_("result"), max_length=16, choices=ContactResult.choices, blank=True)
     language = models.CharField(
         _("language"), max_length=35, blank=True, validators=[validate_language_tag]
     )

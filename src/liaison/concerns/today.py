@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,7 @@ from liaison.concerns.models import Concern
 from liaison.core import policy
 from liaison.core.policy import concerns as concern_policy
 from liaison.core.policy.scopes import Access
-from liaison.core.today import ACTION, URGENT, Item, add_source
+from liaison.core.today import ACTION, URGENT, Item, add_source, url_maker
 
 PRESSING = (Urgency.URGENT, Urgency.HIGH)
 
@@ -40,37 +39,48 @@ def needing(user: Any, day: dt.date) -> Any:
 
 
 def concern_items(user: Any, *, today: dt.date, limit: int) -> Iterator[Item]:
-    rows = needing(user, today).select_related("household", "category", "assignee")
+    rows = needing(user, today).values(
+        "pk",
+        "household_id",
+        "household__name",
+        "category__label",
+        "urgency",
+        "description",
+        "due_at",
+        "assignee_id",
+    )
     # Urgent before high before the rest, then the earliest due.
     order = {Urgency.URGENT: 0, Urgency.HIGH: 1}
-    rows = sorted(rows.order_by("due_at", "pk")[:limit], key=lambda c: order.get(c.urgency, 2))
+    rows = sorted(rows.order_by("due_at", "pk")[:limit], key=lambda c: order.get(c["urgency"], 2))
     now = timezone.now()
+    concern_url = url_maker("concerns:detail")
+    contacts_url = url_maker("concerns:contacts")
     for concern in rows:
-        pressing = concern.urgency in PRESSING
-        due = timezone.localdate(concern.due_at)
-        if concern.due_at < now:
+        pressing = concern["urgency"] in PRESSING
+        due = timezone.localdate(concern["due_at"])
+        if concern["due_at"] < now:
             why = _("Overdue concern")
         elif due <= today:
             why = _("Concern due today")
         else:
             why = _("New concern")
-        reason = f"{why}: {concern.category.label} · {concern.get_urgency_display()}"
-        if concern.assignee_id is None:
+        reason = f"{why}: {concern['category__label']} · {Urgency(concern['urgency']).label}"
+        if concern["assignee_id"] is None:
             reason += " · " + _("no one assigned")
-        url = concern.get_absolute_url()
+        url = concern_url(concern["pk"])
         yield Item(
             kind="concern",
             reason=reason,
-            title=str(concern.household),
-            at=concern.due_at,
+            title=concern["household__name"],
+            at=concern["due_at"],
             url=url,
             priority=URGENT if pressing else ACTION,
-            detail=concern.description,
-            household_id=concern.household_id,
+            detail=concern["description"],
+            household_id=concern["household_id"],
             due_on=due,
             links=(
                 (_("Open the concern"), url),
-                (_("Log the call"), reverse("concerns:contacts", args=[concern.household_id])),
+                (_("Log the call"), contacts_url(concern["household_id"])),
             ),
         )
 

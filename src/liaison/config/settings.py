@@ -78,8 +78,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "liaison.core.logs.RequestLogMiddleware",  # first: the request id, timing and metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A page's poll for what has not changed is answered here, before the session or the database.
+    "liaison.core.live.ConditionalPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.core.context_processors.workspace",
+                "liaison.core.live.context",
             ],
         },
     },
@@ -246,6 +250,41 @@ else:
         }
     }
 
+# Sessions live in the database; with a Redis cache they are read through it (cached_db), so every
+# web process shares them and a Redis restart signs nobody out.
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Live updates (core/live.py): a version per thing a page shows ("thread:12", "inbox:3"), bumped
+# when it changes, kept where a page's poll reads it without the database: Redis when
+# LIAISON_LIVE_REDIS_URL is set (by default the Redis CACHE_URL names, if any), which also carries
+# the changes to open pages at once (server-sent events under an ASGI server); else files in the
+# data folder, read by the pages' conditional polls (one server, SQLite).
+LIAISON_LIVE_REDIS_URL = os.environ.get(
+    "LIAISON_LIVE_REDIS_URL",
+    CACHE_URL if CACHE_URL.startswith(("redis://", "rediss://", "unix://")) else "",
+)
+if LIAISON_LIVE_REDIS_URL:
+    CACHES["live"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": LIAISON_LIVE_REDIS_URL,
+        "TIMEOUT": None,
+    }
+else:
+    CACHES["live"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "live"),
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+# Open pages hear of changes through a server-sent-events stream when Redis carries them and the
+# page came from an ASGI server (`liaison serve --asgi`); 0 turns the stream off (a proxy that
+# buffers answers), leaving the conditional poll every LIAISON_LIVE_POLL_SECONDS.
+LIAISON_LIVE_STREAM = env_bool("LIAISON_LIVE_STREAM", True)
+LIAISON_LIVE_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_POLL_SECONDS", "3"))
+# With the stream on, pages still poll this rarely (0: never), in case a change was missed.
+LIAISON_LIVE_STREAM_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_STREAM_POLL_SECONDS", "60"))
+
 # Background work: django.tasks with the database backend by default; Redis (RQ) for scale-out.
 TASK_BACKEND = os.environ.get("LIAISON_TASK_BACKEND", "database")
 if TASK_BACKEND == "redis":
@@ -257,6 +296,9 @@ elif TASK_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# `liaison scheduler`: seconds between its rounds (queue the repeating jobs, run the due sweeps).
+LIAISON_SCHEDULER_SECONDS = int(os.environ.get("LIAISON_SCHEDULER_SECONDS", "60"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -286,6 +328,34 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploads (families' pictures and files, staff photos, import files until they are read) on the
+# local disk (MEDIA_ROOT), or with LIAISON_MEDIA_STORAGE=s3 in an S3-compatible bucket that every
+# server shares. The bucket stays private: files are only ever served through Liaison's views,
+# which ask the access policy first (nothing is linked to the bucket directly).
+LIAISON_MEDIA_STORAGE = os.environ.get("LIAISON_MEDIA_STORAGE", "local")
+if LIAISON_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("LIAISON_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("LIAISON_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("LIAISON_S3_REGION") or None,
+            "access_key": os.environ.get("LIAISON_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("LIAISON_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("LIAISON_S3_PREFIX", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Two families' files of the same name never replace one another.
+            "file_overwrite": False,
+        },
+    }
+elif LIAISON_MEDIA_STORAGE != "local":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"LIAISON_MEDIA_STORAGE is {LIAISON_MEDIA_STORAGE!r}: it must be local or s3."
+    )
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -349,13 +419,37 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Logs: text for a person at a terminal, or LIAISON_LOG_FORMAT=json (one object a line, each with
+# the id of its request) for a log collector; with json, every request writes a line (view, status,
+# duration, user id) on the "liaison.request" logger (gunicorn's access log says the same in text).
+LIAISON_LOG_FORMAT = os.environ.get("LIAISON_LOG_FORMAT", "text")
+_log_level = os.environ.get("LIAISON_LOG_LEVEL", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LIAISON_LOG_LEVEL", "WARNING")},
-    "loggers": {"liaison": {"level": os.environ.get("LIAISON_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "liaison.core.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "liaison.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LIAISON_LOG_FORMAT == "json" else {}),
+        }
+    },
+    "root": {"handlers": ["console"], "level": _log_level or "WARNING"},
+    "loggers": {
+        "liaison": {"level": _log_level or "INFO"},
+        "liaison.request": {
+            "level": "INFO" if LIAISON_LOG_FORMAT == "json" else (_log_level or "WARNING")
+        },
+    },
 }
+
+# Operations: /metrics answers only a scraper sending "Authorization: Bearer <token>" (404 without
+# it, and always while the token is unset). LIAISON_METRICS_DIR is where gunicorn's processes
+# share their counts (`liaison serve` sets it to DATA_DIR/metrics and empties it at start).
+LIAISON_METRICS_TOKEN = os.environ.get("LIAISON_METRICS_TOKEN", "")
+LIAISON_METRICS_DIR = os.environ.get("LIAISON_METRICS_DIR", "")
 
 # The district shown on a fresh install and in the demo.
 LIAISON_DEMO_SEED = int(os.environ.get("LIAISON_DEMO_SEED", "20261129"))

@@ -2,11 +2,11 @@
 
 from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from liaison.core import live
 from liaison.core import views as core_views
 from liaison.worklist import views as worklist_views
 
@@ -18,6 +18,10 @@ handler400 = "liaison.core.views.bad_request"
 urlpatterns = [
     path("", worklist_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics_view, name="metrics"),
+    # Open pages' server-sent events (core/live.py): served under ASGI (`liaison serve --asgi`).
+    path("live/", live.stream, name="live_stream"),
     # Staff sign in through allauth (throttling, second factors, single sign-on); the Django admin
     # sends its sign-in there too, so no path skips the second factor.
     path("sign-in/", account_views.login, name="login"),
@@ -38,8 +42,3 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -11,8 +11,10 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from liaison.core import checks  # noqa: F401  (registers system checks)
+        from liaison.core.policy.cache import watch_scope_writes
 
         post_migrate.connect(_create_cache_table, sender=self)
+        watch_scope_writes()
 
 
 def _create_cache_table(using="default", **kwargs):

@@ -38,7 +38,15 @@ class NoStoreMiddleware:
 
 
 # Paths a person may reach while their session is limited to enrolling a second factor.
-_ENROLMENT_PATHS = ("/accounts/", "/sign-out/", "/static/", "/i18n/", "/healthz")
+_ENROLMENT_PATHS = (
+    "/accounts/",
+    "/sign-out/",
+    "/static/",
+    "/i18n/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
 _MFA_OK_KEY = "liaison_mfa_ok"
 
 

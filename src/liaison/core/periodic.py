@@ -2,6 +2,7 @@
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,18 +17,36 @@ def _enqueue(task, when: dt.datetime, token: str) -> None:
     transaction.on_commit(lambda: task.using(run_after=when).enqueue(token=token))
 
 
+# Every job that repeats itself, by name: the function that queues its chain unless it is queued
+# (apps register theirs in ready(); `liaison scheduler` keeps them all scheduled).
+JOBS: dict[str, Callable[[], tuple[dt.datetime, bool]]] = {}
+
+# A row that no run has held yet: created to be locked, then given its first token.
+_NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def register(name: str, schedule_job: Callable[[], tuple[dt.datetime, bool]]) -> None:
+    JOBS[name] = schedule_job
+
+
+def schedule_all() -> dict[str, tuple[dt.datetime, bool]]:
+    """Make sure every registered chain has its next run queued; safe on several machines at once."""
+    return {name: schedule_job() for name, schedule_job in sorted(JOBS.items())}
+
+
 def schedule(name: str, task, when: dt.datetime) -> tuple[dt.datetime, bool]:
     """Queue `task(token=…)` at `when`, unless a run of `name` is queued already.
 
-    Returns the time of the run that is queued and whether this call queued it."""
+    Returns the time of the run that is queued and whether this call queued it. Two callers at
+    once (two schedulers starting together) queue one run: the job's row is made first, so that
+    both lock the same row, and the second finds the first's run queued."""
     with transaction.atomic():
-        run = PeriodicRun.objects.select_for_update().filter(name=name).first()
-        if run is not None and run.next_run_at > timezone.now() - LOST_AFTER:
+        PeriodicRun.objects.get_or_create(name=name, defaults={"token": "", "next_run_at": _NEVER})
+        run = PeriodicRun.objects.select_for_update().get(name=name)
+        if run.token and run.next_run_at > timezone.now() - LOST_AFTER:
             return run.next_run_at, False
         token = secrets.token_hex(16)
-        PeriodicRun.objects.update_or_create(
-            name=name, defaults={"token": token, "next_run_at": when}
-        )
+        PeriodicRun.objects.filter(pk=run.pk).update(token=token, next_run_at=when)
         _enqueue(task, when, token)
     return when, True
 
@@ -48,3 +67,28 @@ def finish(name: str, token: str, task, when: dt.datetime) -> None:
         )
         if moved:
             _enqueue(task, when, new)
+
+
+# Sweeps: work that looks for what has fallen due (reminders, the insights rollups) and is safe to
+# run at any time; `liaison scheduler` runs each every so often, in place of cron lines.
+SWEEPS: dict[str, tuple[dt.timedelta, Callable[[], object]]] = {}
+
+
+def register_sweep(name: str, every: dt.timedelta, run: Callable[[], object]) -> None:
+    SWEEPS[name] = (every, run)
+
+
+def claim(name: str, every: dt.timedelta) -> bool:
+    """Take the sweep's turn if it is due, for this process alone: of several schedulers asking at
+    once, one gets True and the turn moves `every` on for all of them."""
+    now = timezone.now()
+    PeriodicRun.objects.get_or_create(name=name, defaults={"token": "", "next_run_at": _NEVER})
+    return bool(
+        PeriodicRun.objects.filter(name=name, next_run_at__lte=now).update(
+            next_run_at=now + every, last_started_at=now
+        )
+    )
+
+
+def finished(name: str) -> None:
+    PeriodicRun.objects.filter(name=name).update(last_finished_at=timezone.now())

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from liaison.core import policy
@@ -83,6 +84,14 @@ def add_count(
 ) -> None:
     if all(c.key != key for c in _counts):
         _counts.append(Count(key, label, counter, ask, url_name))
+
+
+def url_maker(name: str) -> Callable[[int], str]:
+    """reverse(name, args=[pk]) for a page of rows: the pattern is reversed once, each row's pk put
+    in its place."""
+    marker = 2_147_483_647
+    head, _, tail = reverse(name, args=[marker]).partition(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def kinds() -> list[str]:

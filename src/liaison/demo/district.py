@@ -13,8 +13,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from liaison.attendance.models import school_year_of
 from liaison.concerns import services as concern_services
 from liaison.core.db import refresh_statistics
+from liaison.demo import attendance as attendance_demo
 from liaison.demo import concerns as concerns_demo
 from liaison.demo import events as events_demo
 from liaison.demo import history
@@ -766,7 +768,8 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
             Enrolment(
                 student=student,
                 site=site,
-                starts_on=dt.date(today.year - 1, 9, 1),
+                # enrolled since last school year began, so its attendance can be shown
+                starts_on=dt.date(school_year_of(today) - 1, 9, 1),
                 created_at=now,
                 updated_at=now,
             )
@@ -893,6 +896,9 @@ def build_demo(*, seed: int = 20261129, households: int = 2000, students: int = 
         rng=rng,
         now=now,
     )
+
+    # A school year of attendance, imported as the school's system sends it.
+    attendance_demo.add_attendance(district=district, rng=rng, today=today)
 
     # Something on every page: community services, events and concerns, each from its own app.
     events_demo.add_demo_activity(district, staff)

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,8 +9,8 @@ class EventsConfig(AppConfig):
     label = "events"
 
     def ready(self):
-        from liaison.core import nav
-        from liaison.events import household, records, today, wording
+        from liaison.core import nav, periodic
+        from liaison.events import household, records, services, today, wording
 
         nav.register(
             _("Events"),
@@ -20,6 +22,10 @@ class EventsConfig(AppConfig):
         records.register()
         wording.register()
         today.register()
+        # The worker sends each reminder on time; the sweep catches any whose task was lost.
+        periodic.register_sweep(
+            "event-reminders", dt.timedelta(minutes=10), services.send_due_reminders
+        )
         _hook_messaging()
 
 

@@ -21,15 +21,12 @@ AHEAD = dt.timedelta(days=14)
 
 def asking_for_help(user: Any) -> Any:
     now = timezone.now()
-    families = policy.household_filter(user)
     qs = (
         Invitation.objects.open()  # type: ignore[no-untyped-call]
         .filter(answer=Answer.YES, event__starts_at__lt=now + AHEAD, household__isnull=False)
         .filter(~Q(interpreter_language="") | Q(needs_transport=True) | ~Q(childcare_ages=[]))
     )
-    if families != Q():
-        qs = qs.filter(policy.prefixed(families, "household_id"))
-    return qs
+    return qs.filter(policy.households_in_scope(user))
 
 
 def rsvp_items(user: Any, *, today: dt.date, limit: int) -> Iterator[Item]:

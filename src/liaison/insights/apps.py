@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,10 +10,13 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self):
-        from liaison.core import nav
-        from liaison.insights import sources
+        from liaison.attendance import atrisk as attendance_atrisk
+        from liaison.core import nav, periodic
+        from liaison.insights import atrisk, services, sources
 
         sources.register_builtin_sources()
+        attendance_atrisk.register_household_signals(atrisk.household_signals)
+        periodic.register_sweep("insights-refresh", dt.timedelta(minutes=15), services.refresh_all)
         from liaison.insights.views import outreach_audience
         from liaison.messaging.registry import register_audience_source
 

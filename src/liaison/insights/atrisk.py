@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from liaison.insights.models import AtRiskRules
+from liaison.insights.models import AtRiskRules, HouseholdEngagement
 from liaison.insights.services import engaged_households, engaged_in_scope
 
 
@@ -92,4 +92,30 @@ def reasons(household, rules: AtRiskRules, now=None) -> list[str]:
             )
             % {"n": household.overdue_urgent}
         )
+    return out
+
+
+def household_signals(household_ids: list[int]) -> dict[int, dict]:
+    """What engagement says of these households for attendance's at-risk score: whether the family
+    has gone without two-way contact past the district's days, and whether every channel fails."""
+    now = timezone.now()
+    rows = list(
+        HouseholdEngagement.objects.filter(household_id__in=household_ids).values_list(
+            "household_id", "district_id", "last_two_way_at", "all_channels_failing"
+        )
+    )
+    limits = {
+        r.district_id: r.no_contact_days
+        for r in AtRiskRules.objects.filter(district_id__in={row[1] for row in rows})
+    }
+    out = {}
+    for household_id, district_id, last_two_way_at, failing in rows:
+        limit = limits.get(district_id, AtRiskRules._meta.get_field("no_contact_days").default)
+        days = None if last_two_way_at is None else (now - last_two_way_at).days
+        out[household_id] = {
+            "no_contact": days is None or days > limit,
+            "no_contact_days": days,
+            "limit": limit,
+            "all_channels_failing": failing,
+        }
     return out

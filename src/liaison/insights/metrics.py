@@ -30,6 +30,9 @@ each caseload the household belongs to:
 - interpreter_requested / interpreter_met: invitations that asked for an interpreter, by the
   language asked for; met when the event offered interpretation in that language or an
   interpreter was booked for that family at that event.
+- attendance_students, attendance_rate, chronic_absent, chronic_share, tier_2, tier_3: the
+  students' attendance measures of the school year so far by site, grade, language and programme
+  (defined in insights/attendance.py from attendance/measures.py; classes and households on demand).
 - advocacy_concerns / advocacy_unmet: concerns and unmet needs of the last ADVOCACY_DAYS (365)
   days by theme, for the district and each site (the advocacy summary; small counts suppressed).
 """
@@ -168,6 +171,32 @@ METRICS = {
             "count",
             _("Invitations to events held in the last 90 days."),
         ),
+        Metric(
+            "attendance_students",
+            _("Students with attendance"),
+            "count",
+            _("Students with attendance measures this school year."),
+        ),
+        Metric(
+            "attendance_rate",
+            _("Attendance rate"),
+            "share",
+            _("Days attended among days enrolled this school year, over the group's students."),
+        ),
+        Metric(
+            "chronic_absent",
+            _("Chronically absent"),
+            "count",
+            _("Students who missed 10% or more of their enrolled days (the district's share)."),
+        ),
+        Metric(
+            "chronic_share",
+            _("Share chronically absent"),
+            "share",
+            _("Chronically absent students among students with attendance."),
+        ),
+        Metric("tier_2", _("In Tier 2"), "count", _("Students in Tier 2: early support.")),
+        Metric("tier_3", _("In Tier 3"), "count", _("Students in Tier 3: intensive support.")),
         Metric("event_rsvp_yes", _("Said yes"), "count", _("Invitations answered yes.")),
         Metric("event_attended", _("Came"), "count", _("Invitations checked in at the door.")),
         Metric(

@@ -11,18 +11,20 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.attendance.choices import Tier
+from liaison.attendance.services import latest_as_of
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
 from liaison.core.policy import access_for
 from liaison.core.policy import insights as insights_policy
-from liaison.insights import advocacy, atrisk, exports, panels, services
+from liaison.insights import advocacy, atrisk, attendance, exports, panels, services
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.forms import AtRiskRulesForm
 from liaison.insights.metrics import METRICS
 from liaison.insights.panels import pct as _pct
 from liaison.insights.panels import value_label as _value_label
 from liaison.insights.views import _scope_from, _scope_label
-from liaison.people.models import Site
+from liaison.people.models import District, Site
 
 
 def _district_of(user, scope, scope_id):
@@ -221,3 +223,55 @@ def summary_pdf(request):
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="engagement-summary.pdf"'
     return response
+
+
+@login_required
+def attendance_outcomes(request):
+    """Did it work: attendance four weeks before and after a family's first outreach, by tier,
+    site and language (a before/after comparison, small groups suppressed)."""
+    scope = insights_policy.advocacy_scope(request.user)
+    if scope is None or not scope[2]:
+        raise Http404
+    district = District.objects.get(pk=scope[0])
+    as_of = latest_as_of(district)
+    found = attendance.before_after(district, as_of=as_of) if as_of else {}
+    sites = dict(Site.objects.filter(district=district).values_list("pk", "name"))
+    order = {"all": 0, "tier": 1, "site": 2, "language": 3}
+    rows = []
+    for (kind, value), group in sorted(found.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
+        if kind == "all":
+            label = _("All students reached")
+        elif kind == "tier":
+            label = str(Tier(int(value)).label)
+        elif kind == "site":
+            label = str(_value_label(Dimension.SITE, value, sites))
+        else:
+            label = str(_value_label(Dimension.LANGUAGE, value, sites))
+        shared = group.shared()
+        rows.append(
+            (
+                label,
+                shared["students"],
+                _pct(shared["rate_before"]),
+                _pct(shared["rate_after"]),
+                shared["were_chronic"],
+                shared["left_chronic"],
+            )
+        )
+    header = [
+        _("Group"),
+        _("Students"),
+        _("Attendance, 4 weeks before"),
+        _("Attendance, 4 weeks after"),
+        _("Chronically absent at first outreach"),
+        _("No longer chronically absent"),
+    ]
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        _record_export(request, "export_attendance_outcomes")
+        return exports.table_response(fmt, "attendance-before-after", header, rows)
+    return render(
+        request,
+        "insights/attendance_outcomes.html",
+        {"rows": rows, "header": header, "as_of": as_of},
+    )

@@ -8,7 +8,9 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from liaison.insights import activity, engagement, metrics, sources
+from liaison.attendance import atrisk as attendance_atrisk
+from liaison.core import metrics as core_metrics
+from liaison.insights import activity, attendance, engagement, metrics, sources
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.models import (
     AtRiskRules,
@@ -198,6 +200,7 @@ def rebuild_rollups(*, district_id, now=None) -> int:
     _response_rollups(add, district_id, since=cut[30])
     _delivery_rollups(add, district_id, since=cut[30])
     activity.activity_rollups(add, district_id=district_id, now=now)
+    attendance.attendance_rollups(add, district_id)
     with transaction.atomic():
         Rollup.objects.filter(district_id=district_id, day=day).delete()
         Rollup.objects.bulk_create(out, batch_size=5_000)
@@ -353,7 +356,13 @@ def refresh_all(*, now=None, full=False) -> dict:
     """Collect new facts, refresh the households they touch, rebuild today's rollups for every district.
 
     full=True recomputes every household's engagement and every concern, referral and event fact
-    of the year from scratch (what the incremental runs keep current), then the rollups."""
+    of the year from scratch (what the incremental runs keep current), then the rollups. How long
+    it took goes to /metrics (liaison_rollup_duration_seconds)."""
+    with core_metrics.timed(core_metrics.ROLLUP_SECONDS, mode="full" if full else "incremental"):
+        return _refresh_all(now=now, full=full)
+
+
+def _refresh_all(*, now, full) -> dict:
     from liaison.people.models import District
 
     touched = collect_facts() | collect_responses()
@@ -366,6 +375,9 @@ def refresh_all(*, now=None, full=False) -> dict:
         refreshed += refresh_engagement(_households_with_recent_deliveries(), now=now)
     if full:
         activity.collect_activity(now=now, full=True)
+    # The attendance at-risk scores count two-way contact: score again the families just heard from.
+    if touched:
+        attendance_atrisk.refresh_households(touched)
     rollups = sum(
         rebuild_rollups(district_id=d, now=now)
         for d in District.objects.values_list("id", flat=True)

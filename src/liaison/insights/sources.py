@@ -60,12 +60,14 @@ def family_replies(last_id: int, limit: int) -> list[ContactFact]:
     ]
 
 
-# Contact-log kinds in which the family took part; a text or email a liaison logged is one-way.
+# Contact-log kinds in which the family took part; a text or email a liaison logged is one-way,
+# and so is an attempt whose result says the family was not reached (no answer, nobody home).
 TWO_WAY_CONTACTS = {
     "call": ContactKind.CALL,
     "home_visit": ContactKind.VISIT,
     "meeting": ContactKind.MEETING,
     "walk_in": ContactKind.WALK_IN,
+    "in_person": ContactKind.MEETING,
 }
 
 
@@ -75,7 +77,7 @@ def logged_contacts(last_id: int, limit: int) -> list[ContactFact]:
     rows = (
         Contact.objects.filter(id__gt=last_id)
         .order_by("id")
-        .values_list("id", "household__district_id", "household_id", "at", "kind")[:limit]
+        .values_list("id", "household__district_id", "household_id", "at", "kind", "result")[:limit]
     )
     return [
         _fact(
@@ -85,9 +87,9 @@ def logged_contacts(last_id: int, limit: int) -> list[ContactFact]:
             household_id,
             at,
             TWO_WAY_CONTACTS.get(kind, ContactKind.OTHER),
-            two_way=kind in TWO_WAY_CONTACTS,
+            two_way=kind in TWO_WAY_CONTACTS and result in ("", "reached"),
         )
-        for pk, district_id, household_id, at, kind in rows
+        for pk, district_id, household_id, at, kind, result in rows
     ]
 
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("at-risk/", report_views.at_risk, name="at_risk"),
     path("at-risk/rules/", report_views.at_risk_rules, name="at_risk_rules"),
     path("advocacy/", report_views.advocacy_summary, name="advocacy"),
+    path("attendance-outcomes/", report_views.attendance_outcomes, name="attendance_outcomes"),
     path("summary.pdf", report_views.summary_pdf, name="summary_pdf"),
 ]

@@ -363,7 +363,6 @@ class InterpreterRequestQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         from liaison.core import policy
-        from liaison.people.models import Household
 
         access = policy.access_for(user)
         if access.superuser:
@@ -372,7 +371,7 @@ class InterpreterRequestQuerySet(models.QuerySet):
             return self.filter(district_id__in=access.admin_district_ids)
         mine = Q(interpreter__user=user)
         if access.works_with_families:
-            mine |= Q(household__in=Household.objects.visible_to(user))
+            mine |= policy.households_in_scope(user)
         return self.filter(mine)
 
 

@@ -12,11 +12,11 @@ class MessagingConfig(AppConfig):
 
         connection_created.connect(_sqlite_unicode_lower, dispatch_uid="liaison_unicode_lower")
 
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from liaison.core import nav
         from liaison.language import services as language
-        from liaison.messaging import household, languages, records, registry, today
+        from liaison.messaging import household, languages, media, metrics, records, registry, today
 
         # The language app sits below messaging: messaging tells it about replies and deliveries.
         registry.register_keyword_handler(languages.didnt_understand_keyword)
@@ -26,6 +26,11 @@ class MessagingConfig(AppConfig):
             dispatch_uid="language-reply-detection",
         )
         language.register_delivery_counts(languages.delivery_coverage)
+        post_delete.connect(
+            media.delete_stored_file,
+            sender="messaging.Attachment",
+            dispatch_uid="attachment-file-deleted",
+        )
 
         nav.register(
             _("Inbox"),
@@ -45,6 +50,7 @@ class MessagingConfig(AppConfig):
         household.register()
         records.register()
         today.register()
+        metrics.register()
 
 
 def _sqlite_unicode_lower(sender, connection, **kwargs):

@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
+from liaison.core import live
 from liaison.core.db import bulk_cursor
 from liaison.messaging import channels, outages, registry, staff
 from liaison.messaging.choices import (
@@ -603,6 +604,8 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
                 outcomes.append(_outcome(d, kind, value, owner))
     outcomes = [o for o in outcomes if o is not None]
     _record(sent, outcomes, owner)
+    # Threads open on a staff screen show each delivery's state (announcements have no thread).
+    live.changed(*{f"thread:{m.conversation_id}" for m in messages.values() if m.conversation_id})
     if recovered:
         outages.record_recovery(recovered)
     counts["sent"] += len(sent)

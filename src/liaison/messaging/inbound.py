@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from liaison.core import live
 from liaison.messaging import optout, registry
 from liaison.messaging.choices import Channel, ConversationStatus, SuppressionReason
 from liaison.messaging.delivery import enqueue_delivery
@@ -199,6 +200,7 @@ def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=(
     )
     if intent is not None and intent.kind == optout.MAYBE:
         PossibleOptOut.objects.get_or_create(message=message, defaults={"address": sender})
+        live.changed(f"thread:{message.conversation_id}")
     for handler in registry.keyword_handlers():
         if handler(guardian, body, message):
             _not_awaiting(message)

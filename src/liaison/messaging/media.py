@@ -18,6 +18,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.tasks import task
 
+from liaison.core import live
+
 log = logging.getLogger(__name__)
 
 MAX_ITEMS = 10  # Twilio sends at most ten media items with one message
@@ -120,6 +122,7 @@ def fetch(attachment_id: int) -> bool:
     except MediaError as exc:
         log.warning("MMS media %s not kept: %s", attachment_id, exc)
         Attachment.objects.filter(pk=attachment_id).update(fetch_error=str(exc)[:300])
+        _thread_changed(attachment.message_id)
         return False
     content_type = content_type or attachment.content_type
     attachment.content_type = content_type[:100]
@@ -128,7 +131,19 @@ def fetch(attachment_id: int) -> bool:
     attachment.fetch_error = ""
     attachment.file.save(attachment.name, ContentFile(content), save=False)
     attachment.save(update_fields=["file", "name", "content_type", "size", "fetch_error"])
+    _thread_changed(attachment.message_id)
     return True
+
+
+def _thread_changed(message_id: int) -> None:
+    """The thread showing the file (or why it could not be kept) refreshes on open screens."""
+    from liaison.messaging.models import Message
+
+    conversation_id = (
+        Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    )
+    if conversation_id:
+        live.changed(f"thread:{conversation_id}")
 
 
 def keep(message, items) -> None:
@@ -175,3 +190,12 @@ def enqueue_media_fetch(attachment_id: int) -> None:
         fetch_media.enqueue(attachment_id)
     except Exception:
         log.exception("could not enqueue the media fetch for attachment %s", attachment_id)
+
+
+def delete_stored_file(sender, instance, **kwargs) -> None:
+    """A deleted attachment's file goes too, from the disk or the bucket: an erased family's
+    pictures must not outlive the record (a cascade from the conversation sends this as well).
+    Only once the deletion is committed: a rolled-back erasure keeps its files."""
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))

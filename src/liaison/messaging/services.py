@@ -24,11 +24,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.core import live
 from liaison.core.db import insert_new_rows, insert_rows, rows_where_in, update_rows
 from liaison.core.policy import messaging as mpolicy
 from liaison.language.rendering import untranslatable
@@ -109,6 +110,15 @@ def _kick_delivery() -> None:
 
 def _kick_fanout(message_id: int) -> None:
     transaction.on_commit(lambda: prepare_message_task.enqueue(message_id))
+
+
+def thread_changed(conversation_id: int | None, district_id: int | None = None) -> None:
+    """Open pages showing this thread (and, with `district_id`, the district's inboxes) refresh
+    once the transaction commits (core/live.py)."""
+    topics = [f"thread:{conversation_id}"] if conversation_id else []
+    if district_id:
+        topics.append(f"inbox:{district_id}")
+    live.changed(*topics)
 
 
 def _save_attachments(message: Message, attachments) -> None:
@@ -235,6 +245,7 @@ def send_message(
         if by is not None:
             mark_read(conversation=conversation, user=by, at=now)
         _kick_delivery()
+        thread_changed(conversation.pk, household.district_id)
     return message
 
 
@@ -295,6 +306,7 @@ def record_family_reply(
             awaiting_since=conversation.awaiting_since or received_at,
             status=ConversationStatus.OPEN,
         )
+        thread_changed(conversation.pk, guardian.household.district_id)
     return message
 
 
@@ -348,6 +360,7 @@ def message_previews(conversations, user, *, length: int = 100) -> None:
 def assign_conversation(*, conversation, to, by) -> Conversation:
     conversation.assigned_to = to
     conversation.save(update_fields=["assigned_to"])
+    thread_changed(None, conversation.household.district_id)
     return conversation
 
 
@@ -355,6 +368,7 @@ def mark_conversation_done(*, conversation, by) -> Conversation:
     conversation.status = ConversationStatus.DONE
     conversation.awaiting_since = None
     conversation.save(update_fields=["status", "awaiting_since"])
+    thread_changed(None, conversation.household.district_id)
     return conversation
 
 
@@ -819,6 +833,7 @@ def cancel_message(*, message, by) -> int:
             state=DeliveryState.CANCELLED, updated_at=timezone.now()
         )
         Message.objects.filter(pk=message.pk).update(state=MessageState.CANCELLED)
+        thread_changed(message.conversation_id)
     return n
 
 
@@ -841,6 +856,7 @@ def opt_out_on_request(*, flag: PossibleOptOut, by) -> Suppression:
             opted_out_at=timezone.now(), opted_out_by=by
         )
         inbound.confirm_opt_out(flag.message.guardian, flag.address)
+        thread_changed(flag.message.conversation_id)
     return suppression
 
 
@@ -875,6 +891,7 @@ def retry_delivery(*, delivery, by) -> Delivery:
             updated_at=timezone.now(),
         )
         _kick_delivery()
+        thread_changed(delivery.message.conversation_id)
     delivery.refresh_from_db()
     return delivery
 
@@ -905,6 +922,7 @@ def switch_channel(*, delivery, channel: str, by) -> Delivery:
         if not _created and new.state in (DeliveryState.FAILED, DeliveryState.SUPPRESSED):
             return retry_delivery(delivery=new, by=by)
         _kick_delivery()
+        thread_changed(delivery.message.conversation_id)
     return new
 
 
@@ -1029,7 +1047,7 @@ def record_delivery_status(
 
     A carrier rejection (permanent error code) or a hard bounce marks the address unreachable.
     """
-    delivery = Delivery.objects.filter(provider_id=provider_id).first()
+    delivery = Delivery.objects.filter(provider_id=provider_id).select_related("message").first()
     if delivery is None:
         return None
     status = (status or "").lower()
@@ -1043,6 +1061,7 @@ def record_delivery_status(
     else:
         fields["error"] = (detail or f"{status} {error_code}").strip()[:500]
     Delivery.objects.filter(pk=delivery.pk).exclude(state=DeliveryState.DELIVERED).update(**fields)
+    thread_changed(delivery.message.conversation_id)
     permanent = status == "bounced" or str(error_code) in _PERMANENT_CODES
     if new_state == DeliveryState.FAILED and permanent and delivery.address:
         mark_unreachable(
@@ -1107,48 +1126,3 @@ def attach_unmatched(*, item, guardian, by) -> Message:
         item.resolved_by = by
         item.save(update_fields=["resolved_message", "resolved_by"])
     return message
-
-
-def thread_version(conversation_id: int) -> str:
-    """What an open thread shows, as one short string read in one query: its newest message, the
-    latest change of a delivery, of a fetched attachment and of a "may mean stop" flag. An open
-    thread polls with the version it shows and gets "nothing changed" (204) while it holds."""
-
-    def newest(qs, field):
-        return Subquery(qs.order_by(f"-{field}").values(field)[:1])
-
-    def count(qs):
-        return Subquery(
-            qs.order_by().values("message__conversation").annotate(n=Count("pk")).values("n")[:1]
-        )
-
-    row = (
-        Conversation.objects.filter(pk=conversation_id)
-        .annotate(
-            latest=newest(Message.objects.filter(conversation=OuterRef("pk")), "pk"),
-            delivery=newest(
-                Delivery.objects.filter(message__conversation=OuterRef("pk")), "updated_at"
-            ),
-            kept=count(
-                Attachment.objects.filter(message__conversation=OuterRef("pk")).exclude(
-                    file="", fetch_error=""
-                )
-            ),
-            flagged=newest(
-                PossibleOptOut.objects.filter(
-                    message__conversation=OuterRef("pk"), opted_out_at__isnull=False
-                ),
-                "opted_out_at",
-            ),
-        )
-        .values_list("latest", "delivery", "kept", "flagged")
-        .first()
-    )
-    if row is None:
-        return ""
-    latest, delivery, kept, flagged = row
-    return f"{latest or 0}.{_stamp(delivery)}.{kept or 0}.{_stamp(flagged)}"
-
-
-def _stamp(at: dt.datetime | None) -> str:
-    return f"{at.timestamp():.6f}" if at else "0"

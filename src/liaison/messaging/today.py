@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liaison.core.policy.messaging import thread_filter
 from liaison.core.policy.scopes import Access
-from liaison.core.today import ACTION, Item, add_count, add_source
+from liaison.core.today import ACTION, Item, add_count, add_source, url_maker
 from liaison.messaging.choices import ConversationStatus, Direction
 from liaison.messaging.models import Conversation, Message
 
@@ -33,21 +32,23 @@ def message_items(user: Any, *, today: dt.date, limit: int) -> Iterator[Item]:
     )
     rows = (
         awaiting_reply(user)
-        .select_related("household", "staff")
         .annotate(preview=Subquery(latest))
-        .order_by("awaiting_since", "pk")[:limit]
+        .order_by("awaiting_since", "pk")
+        .values("pk", "household_id", "household__name", "awaiting_since", "preview")[:limit]
     )
+    thread_url = url_maker("messaging:conversation")
+    now = timezone.now()
     for conversation in rows:
-        url = reverse("messaging:conversation", args=[conversation.pk])
+        url = thread_url(conversation["pk"])
         yield Item(
             kind="message",
             reason=_("Family message awaiting a reply"),
-            title=str(conversation.household),
-            at=conversation.awaiting_since or timezone.now(),
+            title=conversation["household__name"],
+            at=conversation["awaiting_since"] or now,
             url=url,
             priority=ACTION,
-            detail=conversation.preview or "",
-            household_id=conversation.household_id,
+            detail=conversation["preview"] or "",
+            household_id=conversation["household_id"],
             links=((_("Reply"), url),),
         )
 

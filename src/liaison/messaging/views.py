@@ -5,13 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.core import policy
+from liaison.core import live, policy
 from liaison.core.htmx import is_htmx, partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
@@ -108,6 +108,10 @@ def inbox(request):
     show = request.GET.get("show", "open")
     if show not in INBOX_VIEWS:
         show = "open"
+    # The rows refresh when a thread of the person's districts changes (core/live.py); read
+    # before the rows, so that a change in between shows again at the next refresh.
+    districts = sorted(policy.access_for(request.user).district_ids)
+    watch = live.watch(request, *(f"inbox:{d}" for d in districts))
     page = OnePassPaginator(_inbox_rows(request.user, show=show), 50).get_page(
         request.GET.get("page")
     )
@@ -116,6 +120,7 @@ def inbox(request):
     context = {
         "page": page,
         "show": show,
+        "watch": watch,
         "views": [
             ("open", _("Open")),
             ("mine", _("Assigned to me")),
@@ -135,14 +140,13 @@ def inbox(request):
 # --- a thread ------------------------------------------------------------------------------------
 
 
-def _thread_context(request, conversation, form=None, *, version=None, page=True):
+def _thread_context(request, conversation, form=None, *, page=True):
     """What the thread page shows; page=False: only the messages (#thread), for the poll and an
     htmx send, which leave the rest of the page (other threads, assign form, restrictions) alone."""
     household = conversation.household
-    # Read before the messages: a reply landing in between shows now, and the next poll (its
-    # version newer than this one) shows it again rather than never.
-    if version is None:
-        version = services.thread_version(conversation.pk)
+    # The thread refreshes itself when it changes (core/live.py). Its version is read before the
+    # messages: a reply landing in between shows now, and again at the next refresh, never not.
+    watch = live.watch(request, f"thread:{conversation.pk}")
     # A reply's possible opt-out and detected language come along in the same query (one-to-one).
     items = list(
         conversation.messages.select_related(
@@ -215,7 +219,7 @@ def _thread_context(request, conversation, form=None, *, version=None, page=True
         "restricted": [g for g in guardians if g.contact_restricted],
         "calls": _call_links(request.user, guardians),
         "latest": items[-1].pk if items else 0,
-        "version": version,
+        "watch": watch,
         "now": timezone.now(),
         "saved_replies": saved_replies.for_composer(household, request.user) if page else [],
     }
@@ -309,18 +313,15 @@ def _thread_page(request, household, conversation):
 
 @login_required
 def conversation_messages(request, pk):
-    """The thread's messages, polled by htmx so a family's reply appears without a reload. The
-    poll says which version it shows; while that holds the answer is 204 (htmx keeps the thread
-    as it is), so an open thread that nothing happens to costs the door and one query."""
+    """The thread's messages, fetched by htmx when the thread changed, so a family's reply appears
+    without a reload. While nothing changes, its poll is answered 304 before it gets here
+    (core.live.ConditionalPollMiddleware): an open thread costs no database work."""
     conversation = policy.open_thread(request, pk)
-    version = services.thread_version(conversation.pk)
-    if version and request.GET.get("v") == version:
-        return HttpResponse(status=204)
     services.mark_read(conversation=conversation, user=request.user)
     return render(
         request,
         "messaging/conversation.html#thread",
-        _thread_context(request, conversation, version=version, page=False),
+        _thread_context(request, conversation, page=False),
     )
 
 

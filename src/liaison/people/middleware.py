@@ -7,7 +7,17 @@ from liaison.people.models import District
 
 # Pages that work without a district: signing in and out, second factors, Django's admin, the
 # family portal, webhooks, static files and health checks.
-_OPEN_PATHS = ("/accounts/", "/admin/", "/family/", "/static/", "/healthz", "/i18n/", "/media/")
+_OPEN_PATHS = (
+    "/accounts/",
+    "/admin/",
+    "/family/",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/i18n/",
+    "/media/",
+)
 
 
 class DistrictSetUpMiddleware:

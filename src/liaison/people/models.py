@@ -2,6 +2,7 @@
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.models import NameField, TrackedModel
+from liaison.core.policy.cache import scopes_changed, touches_scope
 from liaison.core.validators import (
     language_name,
     validate_e164,
@@ -64,6 +66,30 @@ class PostalAddress(models.Model):
 def default_district_time_zone() -> str:
     """A new district starts in the installation's zone (LIAISON_TIME_ZONE), not New York's."""
     return settings.TIME_ZONE
+
+
+class ScopeWrites(models.QuerySet):
+    """Bulk writes to a table the access policy's scopes read (who sees which family): they send
+    no model signal, so they drop the kept scope sets themselves (core.policy.cache)."""
+
+    def _wrote(self, fields: Any = None) -> None:
+        if touches_scope(self.model._meta.label, fields):
+            scopes_changed()
+
+    def update(self, **kwargs: Any) -> int:
+        done = super().update(**kwargs)
+        self._wrote(kwargs)
+        return done
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        made = super().bulk_create(objs, *args, **kwargs)
+        self._wrote()
+        return made
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        done = super().bulk_update(objs, fields, *args, **kwargs)
+        self._wrote(fields)
+        return done
 
 
 class District(TrackedModel):
@@ -200,6 +226,8 @@ class Membership(TrackedModel):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
 
+    objects = ScopeWrites.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -218,7 +246,7 @@ class Membership(TrackedModel):
         return f"{self.user} — {self.get_role_display()} @ {self.site or self.district}"
 
 
-class HouseholdQuerySet(models.QuerySet):
+class HouseholdQuerySet(ScopeWrites):
     def visible_to(self, user):
         from liaison.core import policy
 
@@ -317,7 +345,7 @@ class Household(TrackedModel, PostalAddress):
         return self.home_languages[0] if self.home_languages else "en"
 
 
-class GuardianQuerySet(models.QuerySet):
+class GuardianQuerySet(ScopeWrites):
     def visible_to(self, user):
         from liaison.core import policy
 
@@ -431,7 +459,7 @@ class Guardian(TrackedModel):
         return zoneinfo.ZoneInfo(self.household.district.time_zone)
 
 
-class StudentQuerySet(models.QuerySet):
+class StudentQuerySet(ScopeWrites):
     def visible_to(self, user):
         from liaison.core import policy
 
@@ -480,6 +508,8 @@ class Enrolment(TrackedModel):
     is_active = models.BooleanField(_("active"), default=True)
     sourced_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
+    objects = ScopeWrites.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["site", "is_active"])]
         constraints = [
@@ -525,6 +555,8 @@ class GuardianStudent(TrackedModel):
         _("may receive school communications"), default=True
     )
 
+    objects = ScopeWrites.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["guardian", "student"], name="guardian_student_unique")
@@ -545,11 +577,13 @@ class ClassSection(TrackedModel):
     teachers = models.ManyToManyField(User, related_name="class_sections", blank=True)
     students = models.ManyToManyField(Student, related_name="class_sections", blank=True)
 
+    objects = ScopeWrites.as_manager()
+
     def __str__(self):
         return self.title
 
 
-class AssignmentQuerySet(models.QuerySet):
+class AssignmentQuerySet(ScopeWrites):
     def current(self):
         today = timezone.localdate()
         return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today), started_on__lte=today)

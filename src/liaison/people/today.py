@@ -5,12 +5,11 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liaison.core.policy.scopes import Access, household_filter
-from liaison.core.today import NOTICE, Item, add_source
+from liaison.core.today import NOTICE, Item, add_source, url_maker
 from liaison.people.models import Household
 
 SHOWN = 10
@@ -22,18 +21,20 @@ def new_family_items(user: Any, *, today: dt.date, limit: int) -> Iterator[Item]
     rows = (
         Household.objects.filter(household_filter(user), is_active=True)
         .filter(created_at__gte=since)
-        .order_by("-created_at", "-pk")[: min(limit, SHOWN)]
+        .order_by("-created_at", "-pk")
+        .values("pk", "name", "created_at")[: min(limit, SHOWN)]
     )
+    family_url = url_maker("people:household")
     for household in rows:
-        url = reverse("people:household", args=[household.pk])
+        url = family_url(household["pk"])
         yield Item(
             kind="family",
             reason=_("New family this week"),
-            title=str(household),
-            at=household.created_at,
+            title=household["name"],
+            at=household["created_at"],
             url=url,
             priority=NOTICE,
-            household_id=household.pk,
+            household_id=household["pk"],
             links=((_("Open the family"), url),),
         )
 

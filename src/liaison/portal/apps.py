@@ -6,9 +6,12 @@ class PortalConfig(AppConfig):
     label = "portal"
 
     def ready(self):
+        from liaison.core import periodic
         from liaison.messaging import registry
         from liaison.portal import records, services
+        from liaison.portal.tasks import THROTTLES, schedule_forgetting
 
         registry.set_portal_link_builder(services.portal_links_for)
         registry.set_family_choices(services.family_choices, services.family_accepts)
         records.register()
+        periodic.register(THROTTLES, schedule_forgetting)

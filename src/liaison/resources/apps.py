@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,7 @@ class ResourcesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from liaison.core import nav
+        from liaison.core import nav, periodic
         from liaison.resources import household, records, search, services
 
         post_migrate.connect(search.rebuild_if_missing, sender=self)
@@ -24,3 +26,6 @@ class ResourcesConfig(AppConfig):
         household.register()
         records.register()
         services.register_wordings()
+        periodic.register_sweep(
+            "referral-reminders", dt.timedelta(minutes=15), services.send_due_reminders
+        )

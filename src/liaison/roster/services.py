@@ -2,6 +2,8 @@
 
 import csv
 import io
+import shutil
+import tempfile
 from pathlib import Path
 
 from django.db import transaction
@@ -9,6 +11,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.core import metrics
 from liaison.people import services as people_services
 from liaison.people.models import District, Household, Membership, User
 from liaison.roster import mapping as roster_mapping
@@ -101,6 +104,10 @@ def execute(run: ImportRun, path: str | Path) -> ImportRun:
     run.finished_at = timezone.now()
     run.progress, run.stage = 100, ""
     run.save()
+    if run.started_at:
+        metrics.IMPORT_SECONDS.labels(run.kind, run.status).observe(
+            (run.finished_at - run.started_at).total_seconds()
+        )
     RejectedRow.objects.bulk_create(
         [
             RejectedRow(
@@ -200,7 +207,13 @@ def run_import_task(run_id: int) -> None:
     """Run a queued import, then delete the uploaded file (it holds family data)."""
     run = ImportRun.objects.get(pk=run_id)
     try:
-        execute(run, run.upload.path)
+        # The upload may be in object storage, which has no path: the importers read a local copy
+        # (a ZIP needs seeking), which is gone with the temporary folder.
+        with tempfile.TemporaryDirectory(prefix="liaison-import-") as folder:
+            local = Path(folder) / Path(run.upload.name or "upload").name
+            with run.upload.open("rb") as src, local.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            execute(run, local)
     finally:
         run.upload.delete(save=False)
         ImportRun.objects.filter(pk=run.pk).update(upload="")

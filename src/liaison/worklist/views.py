@@ -22,20 +22,29 @@ from liaison.worklist.models import Task
 CHANGED = "today-changed"  # the event that makes the navigation's counts ask again
 
 
+# The rows Today shows at first, most pressing first: the page costs the same however long the
+# queue ("Show all" lists the rest).
+SHOWN = 25
+
+
 def home(request: HttpRequest) -> HttpResponse:
     """Today for signed-in staff; the sign-in page for anyone else."""
     if not request.user.is_authenticated:
         return redirect("login")
     day = timezone.localdate()
-    items = today.queue(request.user, today=day)
+    queue = today.queue(request.user, today=day)
+    items = queue if request.GET.get("all") == "1" else queue[:SHOWN]
     return render(
         request,
         "worklist/today.html",
         {
             "items": items,
+            "total": len(queue),
+            "more": len(queue) - len(items),
             "today": day,
             "now": timezone.now(),
-            "colleagues": list(colleagues(request.user)) if any(i.task_id for i in items) else [],
+            # asked when the queue holds a task, shown or not: the same queries page after page
+            "colleagues": list(colleagues(request.user)) if any(i.task_id for i in queue) else [],
         },
     )
 

@@ -8,7 +8,7 @@
 Anything outside a person's scope answers 404, as if it did not exist.
 """
 
-from liaison.core.policy.cache import answers_kept, forget, kept
+from liaison.core.policy.cache import answers_kept, forget, kept, scopes_changed
 from liaison.core.policy.door import (
     DoorMiddleware,
     ReasonNeeded,
@@ -42,6 +42,8 @@ from liaison.core.policy.scopes import (
     full_view,
     guardian_filter,
     household_filter,
+    household_rule,
+    households_in_scope,
     in_scope,
     in_scope_cheaply,
     in_sites,
@@ -50,9 +52,11 @@ from liaison.core.policy.scopes import (
     needs_reason_to_open,
     on_caseload,
     prefixed,
+    seen_in_full_ids,
     site_households,
     student_filter,
     taught_students,
+    visible_household_ids,
     visible_students,
 )
 
@@ -80,6 +84,8 @@ __all__ = [
     "glass_reason",
     "guardian_filter",
     "household_filter",
+    "household_rule",
+    "households_in_scope",
     "in_scope",
     "in_scope_cheaply",
     "in_sites",
@@ -99,8 +105,11 @@ __all__ = [
     "reason_given",
     "record",
     "register_recorder",
+    "scopes_changed",
+    "seen_in_full_ids",
     "site_households",
     "student_filter",
     "taught_students",
+    "visible_household_ids",
     "visible_students",
 ]

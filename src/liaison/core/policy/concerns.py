@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from liaison.core.db import IdIn
 from liaison.core.policy import scopes as policy
 from liaison.core.policy.cache import kept
 from liaison.core.policy.lookup import Person, Record, model
@@ -31,7 +32,6 @@ from liaison.core.policy.scopes import (
     assigned,
     in_sites,
     prefixed,
-    site_households,
     taught_students,
 )
 
@@ -57,8 +57,9 @@ def may_be_assigned(staff: Person, concern: Record) -> bool:
     return staff is None or staff.pk != concern.subject_staff_id
 
 
-def concern_filter(user: Person) -> Q:
-    """A filter on Concern selecting what this person may open."""
+def concern_filter(user: Person, *, live: bool = False) -> Q:
+    """A filter on Concern selecting what this person may open; `live`: by the scopes as the
+    database holds them now (the door), not the kept scope set."""
     Concern = model("concerns.Concern")
 
     access = access_for(user)
@@ -67,10 +68,13 @@ def concern_filter(user: Person) -> Q:
     q = NOTHING
     if access.admin_district_ids:
         q |= Q(district_id__in=access.admin_district_ids)
-    if access.site_ids:
-        q |= prefixed(site_households(access.site_ids), "household_id")
-    if access.is_liaison:
-        q |= prefixed(assigned(user, AssignmentRole.LIAISON), "household_id")
+    if live:
+        if access.site_ids:
+            q |= prefixed(policy.site_households(access.site_ids), "household_id")
+        if access.is_liaison:
+            q |= prefixed(assigned(user, AssignmentRole.LIAISON), "household_id")
+    elif access.site_ids or access.is_liaison:
+        q |= Q(IdIn("household_id", policy.seen_in_full_ids(user)))
     if access.user_id:
         q |= Q(assignee_id=access.user_id)
     if access.is_interpreter:

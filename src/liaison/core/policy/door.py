@@ -31,7 +31,7 @@ from liaison.core.policy.lookup import Record, model
 from liaison.core.policy.scopes import (
     can_edit_household,
     can_manage_caseloads,
-    household_filter,
+    household_rule,
     in_scope,
     in_scope_cheaply,
     may_skip_scope_filter,
@@ -180,7 +180,7 @@ def fetch_household(user: Any, pk: object) -> Record:
             remember_caseload(user, household, household.pk)
             if in_scope_cheaply(user, household):
                 return household
-    household = qs.filter(household_filter(user), pk=pk).first()
+    household = qs.filter(household_rule(user), pk=pk).first()
     if household is None:
         raise Http404
     remember_caseload(user, household, household.pk)
@@ -268,7 +268,7 @@ def open_thread(request: HttpRequest, pk: object, want: Want = Want.SEE) -> Reco
     manager = model("messaging.Conversation").objects
     conversation = _fetch(
         with_caseload_answer(
-            manager.visible_to(request.user).select_related(
+            manager.filter(message_policy.thread_filter(request.user, live=True)).select_related(
                 "household__district", "assigned_to", "staff"
             ),
             request.user,
@@ -291,7 +291,7 @@ def open_concern(
     user = request.user
     manager = model("concerns.Concern").objects
     concern = _fetch(
-        manager.visible_to(user).select_related(
+        manager.filter(concern_policy.concern_filter(user, live=True)).select_related(
             "household__district",
             "household__site",
             "category",

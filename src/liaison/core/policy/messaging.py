@@ -61,13 +61,17 @@ def _in_scope(user: Person, household: Record) -> bool:
     return policy.in_scope(user, household)
 
 
-def thread_filter(user: Person) -> Q:
+def thread_filter(user: Person, *, live: bool = False) -> Q:
     """A filter on Conversation: the threads this person's inbox lists (the views still ask
-    can_read_thread of each one they open)."""
+    can_read_thread of each one they open); `live`: by the scope rule as the database holds it
+    now (the door), not the kept scope set."""
     access = policy.access_for(user)
     if access.superuser:
         return Q()
-    in_scope = policy.prefixed(policy.household_filter(user), "household_id")
+    if live:
+        in_scope = policy.prefixed(policy.household_rule(user), "household_id")
+    else:
+        in_scope = policy.households_in_scope(user)
     if access.works_with_families or access.is_interpreter:
         return in_scope
     return Q(staff_id=user.pk) & in_scope if user.pk else policy.NOTHING

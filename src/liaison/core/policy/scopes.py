@@ -10,13 +10,14 @@ Scopes, per role:
 Anything outside a person's scope answers 404, as if it did not exist.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from liaison.core.policy.cache import keep, kept
+from liaison.core.db import IdIn
+from liaison.core.policy.cache import keep, kept, shared_set
 from liaison.core.policy.lookup import Person, Record, model
 from liaison.core.policy.roles import AssignmentRole, Role
 
@@ -150,8 +151,9 @@ def prefixed(q: Q, prefix: str) -> Q:
     return Q(**{f"{prefix}__in": model("people.Household").objects.filter(q).values("id")})
 
 
-def household_filter(user: Person) -> Q:
-    """A filter on Household selecting what this person may open."""
+def household_rule(user: Person) -> Q:
+    """The rule on Household selecting what this person may open, asked of the database as it is
+    now (the door, and the scope set household_filter reads, ask it)."""
     access = access_for(user)
     if access.superuser:
         return Q()
@@ -176,6 +178,83 @@ def household_filter(user: Person) -> Q:
     return q
 
 
+def _by_district_alone(access: Access) -> bool:
+    """Whether the scope is a superuser's everything or an admin's districts and nothing more: a
+    plain filter, with no set worth keeping."""
+    return access.superuser or not (
+        access.site_ids or access.is_liaison or access.is_teacher or access.is_interpreter
+    )
+
+
+def _fingerprint(access: Access) -> tuple[Any, ...]:
+    return (
+        access.superuser,
+        tuple(sorted(access.admin_district_ids)),
+        tuple(sorted(access.leader_site_ids)),
+        tuple(sorted(access.liaison_site_ids)),
+        tuple(sorted(access.roles)),
+    )
+
+
+def _scope_set(user: Person, name: str, rule: Callable[[], Q]) -> frozenset[int]:
+    """The ids of the families `rule()` selects, as scope set `name`: read once per request from
+    the shared cache, computed there (the rule built only then) when a write may have changed it
+    (cache.scopes_changed)."""
+    access = access_for(user)
+
+    def compute() -> frozenset[int]:
+        rows = model("people.Household").objects.filter(rule())
+        return frozenset(rows.values_list("pk", flat=True))
+
+    return kept(
+        ("scope set", name, access.user_id),
+        lambda: shared_set(name, user.pk, _fingerprint(access), compute),
+    )
+
+
+def visible_household_ids(user: Person) -> frozenset[int]:
+    """The families household_rule selects for this person (their scope set)."""
+    return _scope_set(user, "households", lambda: household_rule(user))
+
+
+def seen_in_full_ids(user: Person) -> frozenset[int]:
+    """The families of this person's sites and, for a liaison, their caseload: those they see in
+    full without being the family's admin (a set kept like visible_household_ids)."""
+    access = access_for(user)
+    if not (access.site_ids or access.is_liaison):
+        return frozenset()
+
+    def rule() -> Q:
+        q = NOTHING
+        if access.site_ids:
+            q |= site_households(access.site_ids)
+        if access.is_liaison:
+            q |= assigned(user, AssignmentRole.LIAISON)
+        return q
+
+    return _scope_set(user, "full", rule)
+
+
+def household_filter(user: Person) -> Q:
+    """A filter on Household selecting what this person may see in a list (the person's scope
+    set; a plain filter for a superuser or an admin of districts alone)."""
+    access = access_for(user)
+    if _by_district_alone(access):
+        return household_rule(user)
+    return Q(IdIn("pk", visible_household_ids(user)))
+
+
+def households_in_scope(user: Person, path: str = "household_id") -> Q:
+    """household_filter on a model that points at households through `path` (a Q() for everyone:
+    a superuser)."""
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    if _by_district_alone(access):
+        return prefixed(household_rule(user), path)
+    return Q(IdIn(path, visible_household_ids(user)))
+
+
 def may_skip_scope_filter(user: Person) -> bool:
     """Whether in_scope_cheaply can say yes for this person (admins, liaisons)."""
     access = access_for(user)
@@ -192,13 +271,12 @@ def in_scope_cheaply(user: Person, household: Record) -> bool:
 
 
 def in_scope(user: Person, household: Record) -> bool:
-    """Whether this person may open this family at all (household_filter, for one family)."""
+    """Whether this person may open this family at all (household_rule, for one family, asked of
+    the database: never the kept scope set)."""
     return in_scope_cheaply(user, household) or kept(
         ("scope", access_for(user).user_id, household.pk),
         lambda: (
-            model("people.Household")
-            .objects.filter(household_filter(user), pk=household.pk)
-            .exists()
+            model("people.Household").objects.filter(household_rule(user), pk=household.pk).exists()
         ),
     )
 
@@ -208,14 +286,14 @@ def guardian_filter(user: Person) -> Q:
     if access.superuser:
         return Q()
     if access.works_with_families or access.is_interpreter:
-        q = prefixed(household_filter(user), "household_id")
+        q = households_in_scope(user)
         if access.is_teacher:
             q |= Q(student_links__student__in=taught_students(user))
         return q
     if access.is_teacher:
-        return Q(id__in=taught_students(user).values("guardian_links__guardian_id")) | prefixed(
-            household_filter(user), "household_id"
-        )
+        return Q(
+            id__in=taught_students(user).values("guardian_links__guardian_id")
+        ) | households_in_scope(user)
     return NOTHING
 
 

@@ -1,0 +1,404 @@
+"""Attendance measures, defined once: what each number means and how it is computed from the calendar,
+the enrolments and the attendance events.
+
+- days enrolled: the site's instructional days (SchoolDay, closures excluded) from the school year's
+  start, or the enrolment's start, to `as_of` or the enrolment's end. A student enrolled at two sites
+  on the same day counts it once. An inactive enrolment without an end date is not counted (we do
+  not know when it ended).
+- days absent: each Excused or Unexcused Absence on an enrolled day counts one day; a Partial day or
+  an Early departure counts the district's `partial_day_absent` (default half a day). Events on
+  closures or outside an enrolment do not count. One day counts at most one day absent.
+- days absent without excuse: the same, for Unexcused Absence alone.
+- late arrivals: Tardy events on enrolled days (they do not count as absent).
+- attendance rate: (days enrolled − days absent) ÷ days enrolled; none before the first enrolled day.
+- chronic absence: days absent ≥ `chronic_share` (10%) of days enrolled, judged only after
+  `chronic_min_days` (10) enrolled days.
+- trend: the attendance rate over the enrolled days of the last four weeks (28 calendar days ending
+  on `as_of`), and over the four weeks before those.
+- consecutive absences: whole days absent in a row, counting back from `as_of` over enrolled days
+  (closures do not break a run); consecutive unexcused: the same with Unexcused Absence alone.
+- early absences: days absent by the end of the school's first, second and third month (for
+  Attendance Works' early-warning pace), counted from the district's first instructional day.
+
+`compute` does it for a set of students from scratch; `advance` carries a stored row forward over
+days on which the student has no event (every one of them a day present), which is what keeps the
+daily recompute for a whole district cheap.
+"""
+
+import bisect
+import datetime as dt
+import functools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from liaison.attendance.choices import Category
+from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay, school_year_of
+from liaison.people.models import District, Enrolment
+
+TREND_DAYS = 28
+EARLY_MONTHS = 3
+ONE = Decimal(1)
+ZERO = Decimal(0)
+RATE_PLACES = Decimal("0.0001")
+HUNDREDTH = Decimal("0.01")
+
+
+def raw_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
+    """A values_list queryset's rows as the driver returns them, without Django's converters.
+
+    A district's daily recompute reads a row per student and the last eight weeks' events; the
+    converters (dates and decimals from SQLite's text) cost more than the rest of the work. Callers
+    read dates through `as_date` and decimals through `Decimal(str(v))`."""
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    """A date from the driver: a date already, or ISO text (SQLite without its converters)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def rules_for(district: District) -> AttendanceRules:
+    """The district's rules, or Attendance Works' defaults (unsaved) when it has set none."""
+    found = AttendanceRules.objects.filter(district=district).first()
+    return found or AttendanceRules(district=district)
+
+
+@functools.lru_cache(maxsize=65_536)  # a district's students share a few thousand (days, absences)
+def rate_of(enrolled: int, absent: Decimal) -> Decimal | None:
+    if enrolled <= 0:
+        return None
+    return ((Decimal(enrolled) - absent) / Decimal(enrolled)).quantize(RATE_PLACES, ROUND_HALF_UP)
+
+
+def is_chronic(enrolled: int, absent: Decimal, rules: AttendanceRules) -> bool:
+    return enrolled >= rules.chronic_min_days and absent >= Decimal(enrolled) * Decimal(
+        rules.chronic_share
+    )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - day 28 exists in every month
+
+
+@dataclass
+class Calendar:
+    """The instructional days of each site in one school year, up to `as_of`, sorted."""
+
+    school_year: int
+    year_start: dt.date
+    as_of: dt.date
+    days: dict[int, list[dt.date]]
+    # Ends (inclusive) of the school's first, second and third month.
+    month_ends: list[dt.date]
+
+    def count(self, site_id: int, start: dt.date, end: dt.date) -> int:
+        days = self.days.get(site_id, [])
+        return bisect.bisect_right(days, end) - bisect.bisect_left(days, start)
+
+    def between(self, site_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
+        days = self.days.get(site_id, [])
+        return days[bisect.bisect_left(days, start) : bisect.bisect_right(days, end)]
+
+
+def load_calendar(district: District, as_of: dt.date, rules: AttendanceRules) -> Calendar:
+    year = school_year_of(as_of, rules.year_starts)
+    year_start = dt.date(year, *rules.year_starts)
+    days: dict[int, list[dt.date]] = defaultdict(list)
+    rows = (
+        SchoolDay.objects.filter(
+            site__district=district, school_year=year, is_instructional=True, date__lte=as_of
+        )
+        .order_by("site_id", "date")
+        .values_list("site_id", "date")
+    )
+    for site_id, date in rows:
+        days[site_id].append(date)
+    first = min((d[0] for d in days.values() if d), default=year_start)
+    month_ends = [add_months(first, k) - dt.timedelta(days=1) for k in range(1, EARLY_MONTHS + 1)]
+    return Calendar(year, year_start, as_of, dict(days), month_ends)
+
+
+@dataclass
+class Spell:
+    """Part of a student's enrolment inside the school year so far: a site, first and last day."""
+
+    site_id: int
+    start: dt.date
+    end: dt.date
+
+
+def load_spells(
+    district: District, calendar: Calendar, student_ids: Iterable[int] | None
+) -> dict[int, list[Spell]]:
+    """Each student's enrolments clipped to the school year so far."""
+    qs = Enrolment.objects.filter(
+        student__district=district, starts_on__lte=calendar.as_of
+    ).exclude(ends_on__lt=calendar.year_start)
+    qs = qs.exclude(is_active=False, ends_on__isnull=True)
+    if student_ids is not None:
+        qs = qs.filter(student_id__in=list(student_ids))
+    spells: dict[int, list[Spell]] = defaultdict(list)
+    for student_id, site_id, starts_on, ends_on in raw_rows(
+        qs.values_list("student_id", "site_id", "starts_on", "ends_on").order_by(
+            "student_id", "starts_on"
+        )
+    ):
+        start = max(as_date(starts_on), calendar.year_start)
+        end = min(as_date(ends_on), calendar.as_of) if ends_on else calendar.as_of
+        if start <= end:
+            spells[student_id].append(Spell(site_id, start, end))
+    return dict(spells)
+
+
+def enrolled_days(calendar: Calendar, spells: list[Spell], start: dt.date, end: dt.date) -> int:
+    """Enrolled instructional days between start and end (inclusive)."""
+    if len(spells) == 1:
+        s = spells[0]
+        lo, hi = max(s.start, start), min(s.end, end)
+        return calendar.count(s.site_id, lo, hi) if lo <= hi else 0
+    return len(enrolled_dates(calendar, spells, start, end))
+
+
+def enrolled_dates(
+    calendar: Calendar, spells: list[Spell], start: dt.date, end: dt.date
+) -> list[dt.date]:
+    seen: set[dt.date] = set()
+    for s in spells:
+        lo, hi = max(s.start, start), min(s.end, end)
+        if lo <= hi:
+            seen.update(calendar.between(s.site_id, lo, hi))
+    return sorted(seen)
+
+
+def _is_enrolled_day(calendar: Calendar, spells: list[Spell], site_id: int, day: dt.date) -> bool:
+    for s in spells:
+        if s.site_id == site_id and s.start <= day <= s.end:
+            days = calendar.days.get(site_id, [])
+            i = bisect.bisect_left(days, day)
+            return i < len(days) and days[i] == day
+    return False
+
+
+@dataclass
+class Measures:
+    """One student's measures for the school year so far (the StudentAttendance fields)."""
+
+    student_id: int
+    school_year: int
+    as_of: dt.date
+    site_id: int | None = None
+    days_enrolled: int = 0
+    days_absent: Decimal = ZERO
+    days_unexcused: Decimal = ZERO
+    late_arrivals: int = 0
+    rate: Decimal | None = None
+    chronic: bool = False
+    rate_last_4_weeks: Decimal | None = None
+    rate_previous_4_weeks: Decimal | None = None
+    consecutive_absences: int = 0
+    consecutive_unexcused: int = 0
+    last_absent_on: dt.date | None = None
+    early_absences: list[str] = field(default_factory=list)
+    # The last day of the school's third month: the early-warning pace applies until then.
+    early_period_end: dt.date | None = None
+
+
+def day_weights(
+    events: Iterable[tuple[int, dt.date, str]],
+    calendar: Calendar,
+    spells: list[Spell],
+    partial: Decimal,
+) -> tuple[dict[dt.date, Decimal], set[dt.date], set[dt.date], int]:
+    """(absent share per day, whole days absent, unexcused days, late arrivals) on enrolled days."""
+    absent: dict[dt.date, Decimal] = {}
+    whole: set[dt.date] = set()
+    unexcused: set[dt.date] = set()
+    late = 0
+    for site_id, day, category in events:
+        if not _is_enrolled_day(calendar, spells, site_id, day):
+            continue
+        if category in (Category.EXCUSED_ABSENCE, Category.UNEXCUSED_ABSENCE):
+            absent[day] = ONE
+            whole.add(day)
+            if category == Category.UNEXCUSED_ABSENCE:
+                unexcused.add(day)
+        elif category in (Category.PARTIAL, Category.EARLY_DEPARTURE):
+            absent[day] = max(absent.get(day, ZERO), partial)
+        elif category == Category.TARDY:
+            late += 1
+    return absent, whole, unexcused, late
+
+
+def _window_rate(
+    calendar: Calendar,
+    spells: list[Spell],
+    absent: dict[dt.date, Decimal],
+    start: dt.date,
+    end: dt.date,
+) -> Decimal | None:
+    enrolled = enrolled_days(calendar, spells, start, end)
+    missed = sum((v for d, v in absent.items() if start <= d <= end), ZERO) if absent else ZERO
+    return rate_of(enrolled, missed)
+
+
+def _streak(dates: list[dt.date], marked: set[dt.date]) -> int:
+    run = 0
+    for day in reversed(dates):
+        if day not in marked:
+            break
+        run += 1
+    return run
+
+
+def measure(
+    student_id: int,
+    spells: list[Spell],
+    events: list[tuple[int, dt.date, str]],
+    calendar: Calendar,
+    rules: AttendanceRules,
+) -> Measures:
+    """One student's measures from their spells and all their events of the school year."""
+    m = Measures(student_id, calendar.school_year, calendar.as_of)
+    m.early_period_end = calendar.month_ends[-1]
+    if not spells:
+        return m
+    m.site_id = spells[-1].site_id
+    partial = Decimal(rules.partial_day_absent)
+    absent, whole, unexcused, late = day_weights(events, calendar, spells, partial)
+    as_of = calendar.as_of
+    m.days_enrolled = enrolled_days(calendar, spells, calendar.year_start, as_of)
+    m.days_absent = sum(absent.values(), ZERO).quantize(HUNDREDTH)
+    m.days_unexcused = Decimal(len(unexcused))
+    m.late_arrivals = late
+    m.rate = rate_of(m.days_enrolled, m.days_absent)
+    m.chronic = is_chronic(m.days_enrolled, m.days_absent, rules)
+    last_start = as_of - dt.timedelta(days=TREND_DAYS - 1)
+    prev_start = last_start - dt.timedelta(days=TREND_DAYS)
+    m.rate_last_4_weeks = _window_rate(calendar, spells, absent, last_start, as_of)
+    m.rate_previous_4_weeks = _window_rate(
+        calendar, spells, absent, prev_start, last_start - dt.timedelta(days=1)
+    )
+    dates = enrolled_dates(calendar, spells, calendar.year_start, as_of) if whole else []
+    m.consecutive_absences = _streak(dates, whole)
+    m.consecutive_unexcused = _streak(dates, unexcused)
+    m.last_absent_on = max(absent) if absent else None
+    m.early_absences = [
+        str(sum((v for d, v in absent.items() if d <= end), ZERO).quantize(HUNDREDTH))
+        for end in calendar.month_ends
+        if _month_started(calendar, end)
+    ]
+    return m
+
+
+def _month_started(calendar: Calendar, end: dt.date) -> bool:
+    """Whether the school month ending on `end` has begun by as_of (the first month always has)."""
+    index = calendar.month_ends.index(end)
+    return index == 0 or calendar.as_of > calendar.month_ends[index - 1]
+
+
+def load_events(
+    district: District,
+    calendar: Calendar,
+    student_ids: Iterable[int] | None,
+    since: dt.date | None = None,
+) -> dict[int, list[tuple[int, dt.date, str]]]:
+    """Each student's events of the school year so far (from `since`, when given)."""
+    qs = AttendanceEvent.objects.filter(
+        district=district, date__gte=since or calendar.year_start, date__lte=calendar.as_of
+    )
+    if student_ids is not None:
+        qs = qs.filter(student_id__in=list(student_ids))
+    found: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
+    dates: dict[Any, dt.date] = {}  # a few hundred distinct days: parse each once
+    for student_id, site_id, date, category in raw_rows(
+        qs.values_list("student_id", "site_id", "date", "category")
+    ):
+        day = dates.get(date)
+        if day is None:
+            day = dates[date] = as_date(date)
+        found[student_id].append((site_id, day, category))
+    return found
+
+
+def compute(
+    *,
+    district: District,
+    student_ids: Iterable[int] | None,
+    as_of: dt.date,
+    rules: AttendanceRules | None = None,
+) -> dict[int, Measures]:
+    """Measures from scratch for these students (None: every student enrolled this year)."""
+    rules = rules or rules_for(district)
+    calendar = load_calendar(district, as_of, rules)
+    ids = None if student_ids is None else list(student_ids)
+    spells = load_spells(district, calendar, ids)
+    events = load_events(district, calendar, ids)
+    return {sid: measure(sid, spells[sid], events.get(sid, []), calendar, rules) for sid in spells}
+
+
+def advance(
+    stored: Measures,
+    spells: list[Spell],
+    window_events: list[tuple[int, dt.date, str]],
+    calendar: Calendar,
+    rules: AttendanceRules,
+) -> Measures:
+    """A stored row carried forward to calendar.as_of, for a student with no event after stored.as_of.
+
+    Every enrolled day since is a day present: totals stay, days enrolled grow, runs of absences end.
+    The trend windows slide, so they are recounted from the events inside them (window_events)."""
+    m = Measures(stored.student_id, calendar.school_year, calendar.as_of)
+    m.early_period_end = calendar.month_ends[-1]
+    if not spells:
+        return m
+    m.site_id = spells[-1].site_id
+    new_days = enrolled_days(calendar, spells, stored.as_of + dt.timedelta(days=1), calendar.as_of)
+    m.days_enrolled = enrolled_days(calendar, spells, calendar.year_start, calendar.as_of)
+    m.days_absent = stored.days_absent
+    m.days_unexcused = stored.days_unexcused
+    m.late_arrivals = stored.late_arrivals
+    m.rate = rate_of(m.days_enrolled, m.days_absent)
+    m.chronic = is_chronic(m.days_enrolled, m.days_absent, rules)
+    m.consecutive_absences = 0 if new_days else stored.consecutive_absences
+    m.consecutive_unexcused = 0 if new_days else stored.consecutive_unexcused
+    m.last_absent_on = stored.last_absent_on
+    absent, _whole, _unexcused, _late = day_weights(
+        window_events, calendar, spells, Decimal(rules.partial_day_absent)
+    )
+    last_start = calendar.as_of - dt.timedelta(days=TREND_DAYS - 1)
+    prev_start = last_start - dt.timedelta(days=TREND_DAYS)
+    m.rate_last_4_weeks = _window_rate(calendar, spells, absent, last_start, calendar.as_of)
+    m.rate_previous_4_weeks = _window_rate(
+        calendar, spells, absent, prev_start, last_start - dt.timedelta(days=1)
+    )
+    # No absence since stored.as_of: a month already counted keeps its figure, a month begun
+    # since counts the unchanged total.
+    early = list(stored.early_absences)
+    for end in calendar.month_ends[len(early) :]:
+        if _month_started(calendar, end):
+            early.append(str(m.days_absent.quantize(HUNDREDTH)))
+    m.early_absences = early
+    return m
+
+
+def window_start(as_of: dt.date) -> dt.date:
+    """The first day the trend windows look at."""
+    return as_of - dt.timedelta(days=2 * TREND_DAYS - 1)

@@ -1,0 +1,12 @@
+"""gunicorn's settings for `liaison serve`: a worker that ends stops counting in the live metrics."""
+
+import os
+from typing import Any
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    directory = os.environ.get("LIAISON_METRICS_DIR")
+    if directory:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid, directory)  # type: ignore[no-untyped-call]

@@ -1,0 +1,251 @@
+"""Live updates (core/live.py): an open thread or inbox that nothing happens to costs no database
+work (its poll is answered 304 before the session is read), a change shows at the next poll or
+at once through the stream, and a poll or stream URL is of no use to anyone but the session it
+was given to."""
+
+import asyncio
+import re
+from html import unescape
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection, connections
+from django.test import AsyncClient
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from liaison.core import live
+from liaison.messaging import services
+from liaison.messaging.choices import Channel
+from liaison.messaging.models import Conversation
+from tests.core.conftest import REDIS_URL
+from tests.core.test_page_cost import just_seen
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def live_cache(settings, tmp_path):
+    """Versions in files of this test's own (as on one server without Redis)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "live": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "live"),
+            "TIMEOUT": None,
+        },
+    }
+    settings.LIAISON_LIVE_REDIS_URL = ""
+
+
+@pytest.fixture
+def thread(world):
+    guardian = world.caseload_family.guardians.order_by("pk").first()
+    services.record_family_reply(guardian=guardian, body="Hola, ¿a qué hora?", channel=Channel.SMS)
+    return guardian, Conversation.objects.get(household=world.caseload_family, staff=None)
+
+
+def poll_url(page: str, element_id: str) -> str:
+    tag = re.search(rf'<[a-z]+ id="{element_id}"[^>]*>', page, re.S).group(0)
+    return unescape(re.search(r'hx-get="([^"]+)"', tag).group(1))
+
+
+def _trigger(page: str, element_id: str) -> str:
+    tag = re.search(rf'<[a-z]+ id="{element_id}"[^>]*>', page, re.S).group(0)
+    return re.search(r'hx-trigger="([^"]+)"', tag).group(1)
+
+
+def _open_thread(client, conversation) -> str:
+    page = client.get(reverse("messaging:conversation", args=[conversation.pk])).content.decode()
+    just_seen(client)
+    return poll_url(page, "thread")
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """The test's transaction never commits: run what waits for the commit as it would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_an_open_thread_that_nothing_happens_to_is_answered_without_a_query(
+    client, world, thread, committed
+):
+    guardian, conversation = thread
+    client.force_login(world.liaison)
+    poll = _open_thread(client, conversation)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(20):  # a minute of polls every 3 s
+            quiet = client.get(poll, HTTP_HX_REQUEST="true")
+            assert quiet.status_code == 304
+            assert quiet.content == b""
+    assert len(queries.captured_queries) == 0
+
+    with committed():
+        services.record_family_reply(guardian=guardian, body="Ya llegué", channel=Channel.SMS)
+    changed = client.get(poll, HTTP_HX_REQUEST="true")
+    assert changed.status_code == 200
+    assert "Ya llegué" in changed.content.decode()
+    # The refreshed part polls with the new version: quiet again.
+    again = poll_url(changed.content.decode(), "thread")
+    assert again != poll
+    assert client.get(again, HTTP_HX_REQUEST="true").status_code == 304
+
+
+def test_the_thread_polls_every_few_seconds_without_a_stream(client, world, thread, settings):
+    settings.LIAISON_LIVE_POLL_SECONDS = 3
+    client.force_login(world.liaison)
+    page = client.get(reverse("messaging:conversation", args=[thread[1].pk])).content.decode()
+    assert _trigger(page, "thread") == "every 3s"
+    assert "sse-connect" not in page  # gunicorn (WSGI) cannot hold a stream open
+
+
+def test_a_reply_sent_from_the_thread_changes_its_version(client, world, thread, committed):
+    _guardian, conversation = thread
+    client.force_login(world.liaison)
+    poll = _open_thread(client, conversation)
+    with committed():
+        services.send_message(household=world.caseload_family, body="A las cinco", by=world.admin)
+    assert client.get(poll, HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_a_change_is_announced_once_committed(world, thread, committed):
+    guardian, conversation = thread
+    topic = f"thread:{conversation.pk}"
+    before = live.version([topic])
+    with committed():
+        services.record_family_reply(guardian=guardian, body="Gracias", channel=Channel.SMS)
+        assert live.version([topic]) == before  # a page refreshing now would not see it yet
+    assert live.version([topic]) != before
+
+
+def test_the_poll_url_of_one_session_is_no_use_to_another(client, world, thread):
+    """A teacher who is handed the liaison's poll URL gets the door's 404, not a version."""
+    _guardian, conversation = thread
+    client.force_login(world.liaison)
+    poll = _open_thread(client, conversation)
+    client.logout()
+    client.force_login(world.teacher)
+    assert client.get(poll, HTTP_HX_REQUEST="true").status_code == 404
+    client.logout()
+    signed_out = client.get(poll, HTTP_HX_REQUEST="true")
+    assert signed_out.status_code == 302 and "/sign-in/" in signed_out["Location"]
+
+
+def test_a_made_up_token_goes_to_the_view(client, world, thread):
+    _guardian, conversation = thread
+    client.force_login(world.liaison)
+    poll = reverse("messaging:conversation_messages", args=[conversation.pk])
+    version = live.version([f"thread:{conversation.pk}"])
+    response = client.get(f"{poll}?live=not-a-token&lv={version}", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+def test_the_inbox_that_nothing_happens_to_is_answered_without_a_query(
+    client, world, thread, committed
+):
+    _guardian, _conversation = thread
+    client.force_login(world.liaison)
+    page = client.get(reverse("messaging:inbox")).content.decode()
+    just_seen(client)
+    poll = poll_url(page, "inbox-rows")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(poll, HTTP_HX_REQUEST="true").status_code == 304
+    assert len(queries.captured_queries) == 0
+    other = world.site_family.guardians.order_by("pk").first()
+    with committed():
+        services.record_family_reply(guardian=other, body="Buenos días", channel=Channel.SMS)
+    changed = client.get(poll, HTTP_HX_REQUEST="true")
+    assert changed.status_code == 200 and world.site_family.name in changed.content.decode()
+
+
+# --- the stream (ASGI, Redis) --------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_redis(settings, redis_db):
+    settings.LIAISON_LIVE_REDIS_URL = REDIS_URL
+    settings.CACHES = {
+        **settings.CACHES,
+        "live": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "TIMEOUT": None,
+        },
+    }
+    return redis_db
+
+
+async def close_connections():
+    """The views ran in asgiref's thread: its database connection is closed there (PostgreSQL
+    would not drop the test database while it is open)."""
+    await sync_to_async(connections.close_all)()
+
+
+async def _next_event(chunks, timeout=5.0) -> str:
+    while True:
+        chunk = await asyncio.wait_for(anext(chunks), timeout)
+        text = chunk.decode() if isinstance(chunk, bytes) else chunk
+        if text.startswith("event:"):
+            return text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stream_tells_an_open_thread_of_a_reply_at_once(world, live_redis):
+    guardian = world.caseload_family.guardians.order_by("pk").first()
+    conversation = services.conversation_for(world.caseload_family)
+    topic = f"thread:{conversation.pk}"
+
+    async def scenario():
+        client = AsyncClient()
+        await client.aforce_login(world.liaison)
+        page = await client.get(reverse("messaging:conversation", args=[conversation.pk]))
+        html = page.content.decode()
+        assert f"sse:thread-{conversation.pk}" in _trigger(html, "thread")
+        stream_url = unescape(re.search(r'sse-connect="([^"]+)"', html).group(1))
+        response = await client.get(stream_url)
+        assert response["Content-Type"] == "text/event-stream"
+        chunks = aiter(response.streaming_content)
+        # On connecting: one event per topic (a change made meanwhile is fetched).
+        assert await _next_event(chunks) == f"event: thread-{conversation.pk}\ndata: connected\n\n"
+        await asyncio.to_thread(
+            lambda: services.record_family_reply(
+                guardian=guardian, body="Llego tarde", channel=Channel.SMS
+            )
+        )
+        assert await _next_event(chunks) == f"event: thread-{conversation.pk}\ndata: changed\n\n"
+        await chunks.aclose()
+        await close_connections()
+
+    before = live.version([topic])
+    asyncio.run(scenario())
+    assert live.version([topic]) != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stream_is_refused_to_a_session_it_was_not_given_to(world, live_redis):
+    conversation = services.conversation_for(world.caseload_family)
+
+    async def scenario():
+        liaison = AsyncClient()
+        await liaison.aforce_login(world.liaison)
+        page = await liaison.get(reverse("messaging:conversation", args=[conversation.pk]))
+        stream_url = unescape(re.search(r'sse-connect="([^"]+)"', page.content.decode()).group(1))
+        teacher = AsyncClient()
+        await teacher.aforce_login(world.teacher)
+        assert (await teacher.get(stream_url)).status_code == 204  # EventSource stops trying
+        assert (await AsyncClient().get(stream_url)).status_code == 204
+        await close_connections()
+
+    asyncio.run(scenario())
+
+
+def test_a_reply_is_kept_when_redis_cannot_be_reached(world, thread, committed, settings, caplog):
+    """Telling open pages is a courtesy: Redis down must not lose the family's message."""
+    guardian, conversation = thread
+    settings.LIAISON_LIVE_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with committed():
+        message = services.record_family_reply(
+            guardian=guardian, body="¿Me escuchan?", channel=Channel.SMS
+        )
+    assert conversation.messages.filter(pk=message.pk, body="¿Me escuchan?").exists()
+    assert "Error calling" in caplog.text  # logged for the operator

@@ -16,6 +16,7 @@ class AttendanceConfig(AppConfig):
             receivers,
             signals,
             today,
+            universal,
         )
         from liaison.core import nav
         from liaison.messaging import registry as messaging
@@ -27,6 +28,12 @@ class AttendanceConfig(AppConfig):
             allowed=lambda access: access.is_admin,
         )
         nav.register(
+            _("Attendance message"),
+            "attendance:message",
+            order=84,
+            allowed=lambda access: access.is_leader,
+        )
+        nav.register(
             _("Attendance rules"),
             "attendance:rules",
             order=85,
@@ -34,6 +41,7 @@ class AttendanceConfig(AppConfig):
         )
         nudges.register()
         positive.register()
+        universal.register()
         messaging.register_message_actions(barriers.thread_barrier_actions)
         # The measures and tiers first, then the nudges, so that the nudges tell the day's numbers.
         signals.day_imported.connect(

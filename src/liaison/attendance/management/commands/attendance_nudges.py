@@ -8,8 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from liaison.attendance.nudges import send_attendance_message, send_days_nudges
+from liaison.attendance.nudges import send_days_nudges
 from liaison.attendance.positive import send_positive_notes
+from liaison.attendance.universal import send_attendance_message
 from liaison.messaging.outbox import zone
 from liaison.people.models import District
 

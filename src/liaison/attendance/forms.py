@@ -2,7 +2,7 @@
 attendance rules, in percentages and days; the school's attendance message."""
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -229,10 +229,11 @@ class AttendanceMessageForm(forms.Form):
     def __init__(self, *args: Any, sites: list[Site], whole_district: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
         whole: list[tuple[Any, Any]] = [("", _("Every school of the district"))]
-        self.fields["school"].choices = (whole if whole_district else []) + [
+        school = cast(forms.TypedChoiceField, self.fields["school"])
+        school.choices = (whole if whole_district else []) + [
             (site.pk, site.name) for site in sites
         ]
-        self.fields["language"].choices = [
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
             (code, language_label(code)) for code, _name in settings.LANGUAGES if code != "en"
         ]
 

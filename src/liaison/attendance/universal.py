@@ -88,7 +88,7 @@ def audience(scope: Scope) -> QuerySet[Guardian]:
     if scope.site is None:
         prefix = _district_key(scope.district, scope.year) + "-site-"
         sent_sites = [
-            int(key.removeprefix(prefix))
+            int((key or "").removeprefix(prefix))
             for key in Message.objects.filter(dedupe_key__startswith=prefix).values_list(
                 "dedupe_key", flat=True
             )

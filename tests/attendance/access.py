@@ -36,6 +36,8 @@ NO_RECORD = {
     "attendance:imports": _admins,
     # The district's tier rules: its admins read and change them.
     "attendance:rules": _admins,
+    # The school's attendance message (Tier 1): district admins, and site leaders for their school.
+    "attendance:message": {role: 200 if role in ("admin", "leader") else 404 for role in ROLES},
     # The list shows no one family's record: each row is a student the reader may open.
     "attendance:at_risk": ROLE_PAGES,
     "attendance:at_risk_outreach": dict.fromkeys(ROLE_PAGES, 405),  # POST only

@@ -18,8 +18,9 @@ from liaison.attendance.models import (
     SchoolDay,
     StudentAttendance,
 )
-from liaison.attendance.nudges import send_attendance_message, send_days_nudges
+from liaison.attendance.nudges import send_days_nudges
 from liaison.attendance.signals import day_imported
+from liaison.attendance.universal import send_attendance_message
 from liaison.concerns.models import Concern
 from liaison.messaging import services as messaging
 from liaison.messaging.models import Delivery, Message

@@ -499,6 +499,47 @@ def test_attendance_imports_are_for_the_admins_of_their_district(world, superuse
     assert not attendance_policy.can_see_attendance_import(world.leader, ours)
 
 
+def test_the_schools_attendance_message_is_sent_by_admins_and_by_a_leader_for_their_school(
+    world, superuser
+):
+    from liaison.core.policy import attendance as attendance_policy
+
+    send = attendance_policy.can_send_attendance_message
+    district = world.district.pk
+    far_site = world.foreign_family.students.get().enrolments.get().site
+    # The district's admins: the whole district or any of its schools; a superuser likewise.
+    assert send(world.admin, district)
+    assert send(world.admin, district, world.other_school)
+    assert send(superuser, world.other_district.pk)
+    # A school of another district is never "of" this one, whoever asks.
+    assert not send(world.admin, district, far_site)
+    assert not send(superuser, district, far_site)
+    # A site leader: their own school only, never the whole district or another school.
+    assert send(world.leader, district, world.school)
+    assert not send(world.leader, district)
+    assert not send(world.leader, district, world.other_school)
+    # Liaisons, teachers and others: nothing.
+    assert not send(world.liaison, district, world.school)
+    assert not send(world.outsider, district)
+
+
+def test_the_attendance_message_offers_the_schools_each_sender_may_choose(world, superuser):
+    from liaison.core.policy import attendance as attendance_policy
+    from liaison.people.models import Site
+
+    def schools(user):
+        return set(
+            Site.objects.filter(attendance_policy.attendance_message_site_filter(user)).values_list(
+                "name", flat=True
+            )
+        )
+
+    assert schools(world.leader) == {"Alder Elementary"}
+    assert schools(world.admin) == {"Alder Elementary", "Birch Middle", "Testville ECE"}
+    assert "Far School" in schools(superuser)
+    assert schools(world.liaison) == set()
+
+
 # --- scope sets kept in the shared cache (core/policy/cache.py) ------------------------------
 
 

@@ -8,7 +8,16 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self) -> None:
-        from liaison.attendance import atrisk_views, barriers, nudges, receivers, signals, today
+        from liaison.attendance import (
+            atrisk_views,
+            barriers,
+            nudges,
+            positive,
+            receivers,
+            signals,
+            today,
+            universal,
+        )
         from liaison.core import nav
         from liaison.messaging import registry as messaging
 
@@ -19,18 +28,30 @@ class AttendanceConfig(AppConfig):
             allowed=lambda access: access.is_admin,
         )
         nav.register(
+            _("Attendance message"),
+            "attendance:message",
+            order=84,
+            allowed=lambda access: access.is_leader,
+        )
+        nav.register(
             _("Attendance rules"),
             "attendance:rules",
             order=85,
             allowed=lambda access: access.is_admin,
         )
         nudges.register()
+        positive.register()
+        universal.register()
         messaging.register_message_actions(barriers.thread_barrier_actions)
         # The measures and tiers first, then the nudges, so that the nudges tell the day's numbers.
         signals.day_imported.connect(
             receivers.recompute_after_import, dispatch_uid="attendance-recompute"
         )
         signals.day_imported.connect(signals.nudge_imported_days, dispatch_uid="attendance-nudges")
+        # After the nudges, so that a family told of an absence today is not also praised today.
+        signals.day_imported.connect(
+            signals.praise_imported_days, dispatch_uid="attendance-positive-notes"
+        )
         today.register()
         messaging.register_audience_source(
             "attendance_at_risk",

@@ -1,15 +1,17 @@
 """Forms of the attendance pages: upload an attendance or calendar file; the district's
-attendance rules, in percentages and days."""
+attendance rules, in percentages and days; the school's attendance message."""
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from liaison.attendance.atrisk import REASONS, weights_of
 from liaison.attendance.choices import ImportMode, Tier
 from liaison.attendance.models import AttendanceRules
+from liaison.core.languages import language_label
 from liaison.people.models import Site
 
 MAX_UPLOAD = 512 * 1024 * 1024
@@ -213,3 +215,36 @@ class OutreachRulesForm(forms.ModelForm):  # type: ignore[type-arg]
         if commit:
             rules.save()
         return rules
+
+
+class AttendanceMessageForm(forms.Form):
+    """Which families the school's attendance message is previewed for, and in which family
+    language besides English."""
+
+    school = forms.TypedChoiceField(
+        label=_("Families of"), required=False, coerce=int, empty_value=None
+    )
+    language = forms.ChoiceField(label=_("Also show it in"), required=False)
+
+    def __init__(self, *args: Any, sites: list[Site], whole_district: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        whole: list[tuple[Any, Any]] = [("", _("Every school of the district"))]
+        school = cast(forms.TypedChoiceField, self.fields["school"])
+        school.choices = (whole if whole_district else []) + [
+            (site.pk, site.name) for site in sites
+        ]
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            (code, language_label(code)) for code, _name in settings.LANGUAGES if code != "en"
+        ]
+
+
+class SendAttendanceMessageForm(AttendanceMessageForm):
+    confirm = forms.BooleanField(
+        label=_("I have read the message and want it sent to these families now."),
+        error_messages={
+            "required": _(
+                "Tick the box to confirm that the message should go to these families; "
+                "nothing was sent."
+            )
+        },
+    )

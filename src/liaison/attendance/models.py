@@ -186,6 +186,11 @@ class AttendanceRules(models.Model):
     weights = models.JSONField(_("at-risk weights"), default=dict, blank=True)
     # A family is told the day their child is absent (attendance.nudges); a district may stop it.
     nudges_on = models.BooleanField(_("tell families the day their child is absent"), default=True)
+    # Tier 1: a warm note when a child's attendance clearly improved or a month had no absence
+    # (attendance.positive); a district may stop it.
+    positive_notes_on = models.BooleanField(
+        _("send families a note when their child's attendance improves"), default=True
+    )
     no_improvement_weeks = models.PositiveSmallIntegerField(
         _("intensive support after this many weeks of support without improvement"), default=4
     )
@@ -346,6 +351,42 @@ class AttendanceNudge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.day.isoformat()}"
+
+
+class PositiveNote(models.Model):
+    """A warm note a household was sent because a child's attendance clearly improved or a month
+    had no absence (attendance.positive). At most one per student and month (`month`: its first
+    day, in the district's calendar), so a child is praised in words that stay rare."""
+
+    class Reason(models.TextChoices):
+        IMPROVED = "improved", _("attendance clearly improved over the last four weeks")
+        PERFECT_MONTH = "perfect_month", _("no school day missed last month")
+
+    district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    student = models.ForeignKey(
+        "people.Student", on_delete=models.CASCADE, related_name="attendance_positive_notes"
+    )
+    household = models.ForeignKey(
+        "people.Household", on_delete=models.CASCADE, related_name="attendance_positive_notes"
+    )
+    month = models.DateField(_("month"))
+    reasons = models.JSONField(default=list)
+    sent_on = models.DateField(_("sent on"))
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "month"], name="attendance_positive_note_per_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.month:%Y-%m}"
 
 
 class UnreachableQuerySet(models.QuerySet["Unreachable"]):

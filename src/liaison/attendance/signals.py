@@ -6,6 +6,7 @@ from typing import Any
 from django.dispatch import Signal
 
 from liaison.attendance.nudges import send_days_nudges
+from liaison.attendance.positive import send_positive_notes
 
 # Sent after an attendance file is committed (attendance.imports): district, site_ids (set of
 # ints), days (set of dates), student_ids (the students whose days changed; None after a calendar
@@ -19,3 +20,13 @@ def nudge_imported_days(
     """Tell the families of the children absent on the imported days (those recent enough)."""
     for day in sorted(days):
         send_days_nudges(district=district, day=day, site_ids=site_ids)
+
+
+def praise_imported_days(
+    sender: object, *, district: Any, site_ids: Any, days: Any, **kwargs: Any
+) -> None:
+    """After the day's nudges: a warm note to the families whose children's attendance clearly
+    improved or had a month without an absence (once a month per child; too old a day sends
+    nothing)."""
+    if days:
+        send_positive_notes(district=district, as_of=max(days), site_ids=site_ids)

@@ -15,6 +15,7 @@ urlpatterns = [
         name="barrier_concern",
     ),
     path("rules/", views.rules, name="rules"),
+    path("message/", views.attendance_message, name="message"),
     path("at-risk/", atrisk_views.at_risk, name="at_risk"),
     path("at-risk/rules/", atrisk_views.at_risk_rules, name="at_risk_rules"),
     path("at-risk/outreach/", atrisk_views.start_outreach, name="at_risk_outreach"),

@@ -1,5 +1,6 @@
-"""Attendance's staff pages: the imports and the tier rules (district admins), and the one-tap
-concern from a family's answer."""
+"""Attendance's staff pages: the imports and the tier rules (district admins), the school's
+attendance message (district admins and site leaders), and the one-tap concern from a family's
+answer."""
 
 from typing import cast
 
@@ -8,11 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liaison.attendance import barriers, imports
-from liaison.attendance.forms import AttendanceRulesForm, UploadForm
+from liaison.attendance import barriers, imports, universal
+from liaison.attendance.forms import (
+    AttendanceMessageForm,
+    AttendanceRulesForm,
+    SendAttendanceMessageForm,
+    UploadForm,
+)
 from liaison.attendance.measures import rules_for
 from liaison.attendance.models import AttendanceImport
 from liaison.attendance.services import save_rules
@@ -26,7 +33,7 @@ from liaison.core.policy import insights as insights_policy
 from liaison.core.policy.roster import admin_district_ids
 from liaison.messaging.choices import Direction
 from liaison.messaging.models import Message
-from liaison.people.models import District, User
+from liaison.people.models import District, Site, User
 
 
 def _admin_or_404(request: HttpRequest) -> None:
@@ -122,4 +129,71 @@ def rules(request: HttpRequest) -> HttpResponse:
         request,
         "attendance/rules.html",
         {"district": district, "rows": rules_table(current), "form": form},
+    )
+
+
+@login_required
+def attendance_message(request: HttpRequest) -> HttpResponse:
+    """Tier 1: the school's attendance message, previewed in English and in a family language,
+    with the number of families it will reach; sent after a confirmation, once a school year."""
+    user = request.user
+    sites = list(
+        Site.objects.filter(attendance_policy.attendance_message_site_filter(user))
+        .select_related("district")
+        .order_by("district_id", "name")
+    )
+    admin_of = admin_district_ids(user)
+    district = (
+        District.objects.filter(pk__in=admin_of).order_by("pk").first()
+        if admin_of
+        else (sites[0].district if sites else None)
+    )
+    if district is None:
+        raise Http404
+    sites = [site for site in sites if site.district_id == district.pk]
+    whole_district = attendance_policy.can_send_attendance_message(user, district.pk)
+    form_class = SendAttendanceMessageForm if request.method == "POST" else AttendanceMessageForm
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = form_class(
+        data,
+        sites=sites,
+        whole_district=whole_district,
+        initial={"school": None if whole_district else sites[0].pk, "language": "es"},
+    )
+    valid = form.is_valid()  # an unbound form is not valid, and has no cleaned data
+    # A school or language not offered keeps the default beside the form's error.
+    cleaned = getattr(form, "cleaned_data", {})
+    values = {name: cleaned.get(name, form.initial[name]) for name in ("school", "language")}
+    site = next((s for s in sites if s.pk == values["school"]), None)
+    if not attendance_policy.can_send_attendance_message(user, district.pk, site):
+        raise Http404
+    scope = universal.Scope(district, site)
+    if request.method == "POST" and valid:
+        message = universal.send_attendance_message(
+            district=district, site=site, by=cast(User, user)
+        )
+        if message is None:
+            messages.error(request, _("No family can be sent messages; nothing was sent."))
+        else:
+            messages.success(
+                request,
+                _("The attendance message is on its way to %(count)s guardians.")
+                % {"count": message.recipient_count},
+            )
+        query = f"?school={site.pk}" if site is not None else ""
+        return redirect(reverse("attendance:message") + query)
+    language = values["language"] or "es"
+    return render(
+        request,
+        "attendance/message.html",
+        {
+            "form": form,
+            "district": district,
+            "site": site,
+            "english": universal.preview(district, "en"),
+            "translated": universal.preview(district, language),
+            "language": language,
+            "families": universal.families_reached(scope),
+            "sent": universal.sent_already(scope),
+        },
     )

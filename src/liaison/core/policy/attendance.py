@@ -1,5 +1,7 @@
 """Attendance rules: importing attendance and calendars, and reading the import runs, is for district
-admins; the at-risk list is a report for those who read insights, each row in their scope."""
+admins; the at-risk list is a report for those who read insights, each row in their scope; the
+school's attendance message (Tier 1) is sent by a district admin for the district or any of its
+schools, and by a site leader for their own school."""
 
 from django.db.models import Q
 
@@ -46,3 +48,22 @@ def at_risk_filter(user: Person) -> Q:
         )
         q |= Q(household_id__in=caseload.values("household_id"))
     return q
+
+
+def can_send_attendance_message(user: Person, district_id: int, site: Record | None = None) -> bool:
+    """The school's attendance message to the families of a district (site None) or of one of its
+    schools: the district's admins (and a superuser) for either; a site leader for their school."""
+    if site is not None and site.district_id != district_id:
+        return False
+    access = access_for(user)
+    if access.superuser or district_id in access.admin_district_ids:
+        return True
+    return site is not None and site.pk in access.leader_site_ids
+
+
+def attendance_message_site_filter(user: Person) -> Q:
+    """A filter on sites: the schools whose families this person may send the attendance message."""
+    access = access_for(user)
+    if access.superuser:
+        return Q()
+    return Q(district_id__in=access.admin_district_ids) | Q(pk__in=access.leader_site_ids)

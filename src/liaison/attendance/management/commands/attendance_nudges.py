@@ -1,5 +1,6 @@
-"""Send the attendance nudges for a day (the import does this by itself), or the school's attendance
-message to every family (Tier 1, once a school year)."""
+"""Send the attendance nudges for a day (the import does this by itself), the positive notes for a
+day's figures (Tier 1, once a month per child; the import does this too), or the school's
+attendance message to every family (Tier 1, once a school year)."""
 
 import datetime as dt
 from typing import Any
@@ -7,7 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from liaison.attendance.nudges import send_attendance_message, send_days_nudges
+from liaison.attendance.nudges import send_days_nudges
+from liaison.attendance.positive import send_positive_notes
+from liaison.attendance.universal import send_attendance_message
 from liaison.messaging.outbox import zone
 from liaison.people.models import District
 
@@ -22,6 +25,11 @@ class Command(BaseCommand):
             "--welcome",
             action="store_true",
             help="send the school's attendance message to every family instead (once a year)",
+        )
+        parser.add_argument(
+            "--positive",
+            action="store_true",
+            help="send the positive notes for the day's figures instead (once a month per child)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -46,6 +54,15 @@ class Command(BaseCommand):
                 ) from None
         else:
             day = timezone.now().astimezone(zone(district.time_zone)).date()
+        if options["positive"]:
+            praised = send_positive_notes(district=district, as_of=day)
+            self.stdout.write(
+                f"{day.isoformat()}: {praised.sent} families sent a positive note about "
+                f"{praised.students} children."
+            )
+            for line in praised.skipped_in_words():
+                self.stdout.write(f"No note ({line})")
+            return
         result = send_days_nudges(district=district, day=day)
         self.stdout.write(
             f"{day.isoformat()}: {result.sent} families told about {result.students} children."

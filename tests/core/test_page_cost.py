@@ -46,6 +46,7 @@ PAGE_ASKERS = ["liaison", "admin", "leader", "teacher", "interpreter"]
 CEILING = {
     "attendance:imports": 4,
     "attendance:message": 9,
+    "attendance:rules": 5,
     "audit:break_glass": 5,
     "audit:household_erase": 5,
     "audit:household_export": 6,
@@ -84,6 +85,7 @@ CEILING = {
     "insights:advocacy": 7,
     "attendance:at_risk": 8,
     "insights:at_risk": 9,
+    "insights:attendance_outcomes": 6,
     "insights:call_list": 7,
     "insights:dashboard": 10,
     "insights:households": 8,

@@ -306,11 +306,12 @@ def recompute(
     )
 
 
-def latest_as_of(district: District) -> dt.date | None:
-    """The day the district's measures were last brought up to."""
-    found: dt.date | None = StudentAttendance.objects.filter(district=district).aggregate(
-        d=Max("as_of")
-    )["d"]
+def latest_as_of(district: District, *, school_year: int | None = None) -> dt.date | None:
+    """The day the district's measures (of that school year, when given) were last brought up to."""
+    rows = StudentAttendance.objects.filter(district=district)
+    if school_year is not None:
+        rows = rows.filter(school_year=school_year)
+    found: dt.date | None = rows.aggregate(d=Max("as_of"))["d"]
     return found
 
 

@@ -208,6 +208,17 @@ def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
     assert "Tier 3 attendance: CaseloadChild Caseload" not in page
 
 
+def test_tier_3_last_school_year_opens_no_task_this_year(world):
+    row = _measures(world.caseload_family, absent=30, tier=Tier.INTENSIVE, in_a_row=3)
+    row.school_year -= 1
+    row.save()
+    today = timezone.localdate()
+    made = services.open_intensive_tasks(
+        district=world.district, student_ids=[row.student_id], as_of=today
+    )
+    assert made == 0 and not Task.objects.exists()
+
+
 def test_the_district_admin_sets_the_numbers_and_points_and_the_list_is_scored_again(
     client, listed, settings, django_capture_on_commit_callbacks
 ):

@@ -24,6 +24,7 @@ from liaison.attendance.models import (
     StudentAttendance,
     TierChange,
     Unreachable,
+    school_year_of,
 )
 from liaison.attendance.outreach import outreach_for, rules_for
 from liaison.attendance.tiers import place
@@ -387,9 +388,11 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
     talk about support. One task per student and school year (a student who comes back to Tier 3
     reopens it for the new day); a family with no liaison gets none (the list still shows it).
     Returns how many tasks were made or reopened."""
+    year = school_year_of(as_of, M.rules_for(district).year_starts)
     rows = list(
         StudentAttendance.objects.filter(
             district=district,
+            school_year=year,  # not last year's Tier 3
             student_id__in=list(student_ids),
             tier=Tier.INTENSIVE,
             student__household__isnull=False,

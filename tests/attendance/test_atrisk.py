@@ -208,6 +208,16 @@ def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
     assert "Tier 3 attendance: CaseloadChild Caseload" not in page
 
 
+def test_a_tier_3_task_opened_after_the_day_computed_is_due_today_not_overdue(world):
+    row = _measures(world.caseload_family, absent=14, tier=Tier.INTENSIVE, in_a_row=3)
+    today = timezone.localdate()
+    friday = today - dt.timedelta(days=2)
+    services.open_intensive_tasks(
+        district=world.district, student_ids=[row.student_id], as_of=friday
+    )
+    assert Task.objects.get().due_on == today
+
+
 def test_tier_3_last_school_year_opens_no_task_this_year(world):
     row = _measures(world.caseload_family, absent=30, tier=Tier.INTENSIVE, in_a_row=3)
     row.school_year -= 1

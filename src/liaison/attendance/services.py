@@ -416,7 +416,9 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
                 source=row,
                 owner=owner,
                 household=row.student.household,
-                due_on=as_of,
+                # Due the day it is opened at the earliest: a file for Friday imported on the
+                # weekend must not hand the liaison a task already overdue.
+                due_on=max(as_of, timezone.localdate()),
                 title=_("Tier 3 attendance: reach %(name)s's family, offer a home visit")
                 % {"name": row.student.full_name},
                 url=reverse("attendance:at_risk") + f"?student={row.student_id}",

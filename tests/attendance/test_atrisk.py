@@ -177,6 +177,18 @@ def test_start_outreach_hands_the_families_to_the_announcement_builder(client, l
     assert not outreach_audience(district=listed.district, user=listed.teacher, param=":3")
 
 
+def test_a_liaison_who_may_not_announce_is_not_offered_start_outreach(client, listed):
+    """The announcement builder is for admins and site leaders: the button led a liaison to a
+    page they may not open."""
+    client.force_login(listed.liaison)
+    page = client.get(reverse("attendance:at_risk")).content.decode()
+    assert "Call list" in page and "Start outreach" not in page
+    response = client.post(reverse("attendance:at_risk_outreach"), {"tier": "3"})
+    assert response.status_code == 404
+    client.force_login(listed.leader)
+    assert "Start outreach" in client.get(reverse("attendance:at_risk")).content.decode()
+
+
 def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
     ids = list(StudentAttendance.objects.values_list("student_id", flat=True))
     today = timezone.localdate()

@@ -112,3 +112,32 @@ def test_rows_where_in_reads_the_rows_whose_column_is_in_the_values():
     assert sorted(rows) == sorted([(a.pk, a.name), (c.pk, c.name)])
     assert db.rows_where_in(Household, ["id"], "id", []) == []
     assert b.pk not in {pk for pk, _name in rows}
+
+
+def test_insert_new_rows_leaves_out_rows_a_unique_constraint_holds_and_returns_only_its_own():
+    from liaison.attendance.models import AttendanceNudge
+
+    district = f.DistrictFactory()
+    first, second = f.HouseholdFactory(district=district), f.HouseholdFactory(district=district)
+    day = dt.date(2026, 10, 5)
+    columns = ["district_id", "household_id", "day", "sent_on", "student_ids", "created_at"]
+    now = timezone.now()
+    held = db.insert_new_rows(
+        AttendanceNudge,
+        columns,
+        [(district.pk, first.pk, day, day, [1], now)],
+        returning="household_id",
+    )
+    again = db.insert_new_rows(
+        AttendanceNudge,
+        columns,
+        [
+            (district.pk, first.pk, day, day, [2], now),
+            (district.pk, second.pk, day, day, [3, 4], now),
+        ],
+        returning="household_id",
+    )
+    assert [h for h, _pk in held] == [first.pk]
+    assert [h for h, _pk in again] == [second.pk]
+    stored = dict(AttendanceNudge.objects.values_list("household_id", "student_ids"))
+    assert stored == {first.pk: [1], second.pk: [3, 4]}

@@ -18,10 +18,11 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_decimal
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -36,6 +37,7 @@ from liaison.attendance.models import (
     school_year_of,
 )
 from liaison.core.dates import local_date, reader_locale
+from liaison.core.db import insert_new_rows, update_rows
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging
@@ -92,7 +94,16 @@ def send_days_nudges(
     """Tell each family whose child was absent on `day` (a whole day, excused or not), once.
 
     Running it again for the same day sends nothing new. Returns what was sent and, by reason,
-    how many absent students' families were not told."""
+    how many absent students' families were not told. One transaction: on SQLite two runs then
+    take turns (its writers queue for the one write lock); on PostgreSQL the nudges' unique
+    constraints decide between them (_claim)."""
+    with transaction.atomic():
+        return _days_nudges(district=district, day=day, site_ids=site_ids, now=now)
+
+
+def _days_nudges(
+    *, district: Any, day: dt.date, site_ids: Any, now: dt.datetime | None
+) -> NudgeResult:
     result = NudgeResult(day=day)
     now = now or timezone.now()
     tz = zone(district.time_zone)
@@ -118,21 +129,23 @@ def send_days_nudges(
             site_id__in=set(site_of.values()), date=day, is_instructional=True
         ).values_list("site_id", flat=True)
     )
+    # The day's absent students as a subquery, not a list: a day's file names thousands.
+    absent = events.values("student_id")
     students = {
         s["pk"]: s
         for s in Student.objects.filter(
-            pk__in=list(site_of),
+            pk__in=absent,
             is_active=True,
             household__isnull=False,
             household__is_active=True,
         ).values("pk", "household_id", "given_name", "preferred_name", "grade")
     }
-    restricted = _students_with_restricted_guardian(list(students))
+    restricted = _students_with_restricted_guardian(absent)
     year = school_year_of(day, rules.year_starts)
     measures = {
         m["student_id"]: m
         for m in StudentAttendance.objects.filter(
-            student_id__in=list(students), school_year=year, as_of__gte=day
+            student_id__in=absent, school_year=year, as_of__gte=day
         ).values("student_id", "days_absent", "days_enrolled", "site_id")
     }
     by_household: dict[int, list[int]] = defaultdict(list)
@@ -152,17 +165,18 @@ def send_days_nudges(
         return result
 
     told = set(
-        AttendanceNudge.objects.filter(household_id__in=list(by_household), day=day).values_list(
+        AttendanceNudge.objects.filter(district=district, day=day).values_list(
             "household_id", flat=True
         )
-    )
+    ) & set(by_household)
     for household_id in told:
         result.skipped["already_told"] += len(by_household.pop(household_id))
     typical = _typical_days_missed(
         year, {(site_of[s], students[s]["grade"]) for ids in by_household.values() for s in ids}
     )
     send_days = _send_moments(district, {site_of[s] for v in by_household.values() for s in v}, now)
-    recipients = _recipients(by_household)
+    recipients = _recipients(by_household, absent)
+    planned: list[_Planned] = []
     for household_id, student_ids in sorted(by_household.items()):
         student_ids.sort(key=lambda s: students[s]["preferred_name"] or students[s]["given_name"])
         guardian_ids = recipients.get(household_id, [])
@@ -182,76 +196,121 @@ def send_days_nudges(
             }
             for s in student_ids
         ]
-        message = _send_one(
-            district=district,
-            household_id=household_id,
-            day=day,
-            moment=moment,
-            now=now,
-            guardian_ids=guardian_ids,
-            student_ids=student_ids,
-            children=children,
-        )
-        if message is None:
-            result.skipped["already_told"] += len(student_ids)
+        planned.append(_Planned(household_id, student_ids, guardian_ids, moment, children))
+    sent = _send_all(district=district, day=day, now=now, planned=planned)
+    for plan in planned:
+        message_id = sent.get(plan.household_id)
+        if message_id is None:
+            result.skipped["already_told"] += len(plan.student_ids)
             continue
-        result.messages.append(message.pk)
-        result.students += len(student_ids)
+        result.messages.append(message_id)
+        result.students += len(plan.student_ids)
     return result
 
 
-def _send_one(
-    *,
-    district: Any,
-    household_id: int,
-    day: dt.date,
-    moment: dt.datetime,
-    now: dt.datetime,
-    guardian_ids: list[int],
-    student_ids: list[int],
-    children: list[dict[str, Any]],
-) -> Any:
-    """One household's message and its record, in one transaction; None when already told."""
-    from liaison.people.models import Household
+@dataclass
+class _Planned:
+    household_id: int
+    student_ids: list[int]
+    guardian_ids: list[int]
+    moment: dt.datetime
+    children: list[dict[str, Any]]
 
-    household = Household.objects.get(pk=household_id)
-    context = wording_context(
-        NUDGE_WORDING,
-        day=day.isoformat(),
-        children=children,
-        phone=district.contact_phone,
+
+def _send_all(
+    *, district: Any, day: dt.date, now: dt.datetime, planned: list[_Planned]
+) -> dict[int, int]:
+    """Every planned household's message and its AttendanceNudge, in one transaction and a few
+    statements whatever their number. Returns household id → message id for those sent.
+
+    The households are claimed first (_claim: the nudges' unique constraints decide), so a second
+    run, even one racing this one, finds them told and sends nothing; then the messages, their
+    renderings and deliveries are written together (messaging.send_notices) and the delivery
+    worker is kicked once, after the commit."""
+    if not planned:
+        return {}
+    tz = zone(district.time_zone)
+    with transaction.atomic():
+        claimed = _claim(district=district, day=day, now=now, planned=planned, tz=tz)
+        chosen = [p for p in planned if p.household_id in claimed]
+        if not chosen:
+            return {}
+        notices = []
+        for plan in chosen:
+            context = wording_context(
+                NUDGE_WORDING,
+                day=day.isoformat(),
+                children=plan.children,
+                phone=district.contact_phone,
+            )
+            english = nudge_wording("en", context)
+            notices.append(
+                messaging.HouseholdNotice(
+                    household_id=plan.household_id,
+                    guardian_ids=plan.guardian_ids,
+                    subject=english.subject,
+                    body=english.body,
+                    context=context,
+                    dedupe_key=_dedupe_key(plan.household_id, day),
+                    send_at=plan.moment if plan.moment > now else None,
+                    related_type=NUDGE_RELATED_TYPE,
+                    related_id=str(claimed[plan.household_id]),
+                )
+            )
+        message_ids = messaging.send_notices(district=district, notices=notices, kind=NUDGE_KIND)
+        # Each nudge points at its message (one statement: update_rows).
+        update_rows(
+            AttendanceNudge,
+            ["message_id"],
+            [
+                (message_id, claimed[plan.household_id])
+                for plan, message_id in zip(chosen, message_ids, strict=True)
+                if message_id is not None
+            ],
+        )
+    return {
+        plan.household_id: message_id
+        for plan, message_id in zip(chosen, message_ids, strict=True)
+        if message_id is not None
+    }
+
+
+NUDGE_RELATED_TYPE = "attendance.attendancenudge"
+
+
+def _dedupe_key(household_id: int, day: dt.date) -> str:
+    return f"attendance-nudge-{household_id}-{day.isoformat()}"
+
+
+def _claim(
+    *, district: Any, day: dt.date, now: dt.datetime, planned: list[_Planned], tz: Any
+) -> dict[int, int]:
+    """Write each household's AttendanceNudge unless one exists for that school day or for the
+    day it would go out (INSERT … ON CONFLICT DO NOTHING: the two unique constraints decide, on
+    PostgreSQL also against a run racing this one, which waits for ours to commit). Returns
+    household id → nudge id for the rows this call wrote; households in id order, so two runs
+    take the rows' locks in the same order."""
+    return dict(
+        insert_new_rows(
+            AttendanceNudge,
+            ["district_id", "household_id", "day", "sent_on", "student_ids", "created_at"],
+            [
+                (
+                    district.pk,
+                    p.household_id,
+                    day,
+                    p.moment.astimezone(tz).date(),
+                    p.student_ids,
+                    now,
+                )
+                for p in sorted(planned, key=lambda p: p.household_id)
+            ],
+            returning="household_id",
+        )
     )
-    english = nudge_wording("en", context)
-    sent_on = moment.astimezone(zone(district.time_zone)).date()
-    try:
-        with transaction.atomic():
-            nudge = AttendanceNudge.objects.create(
-                district=district,
-                household_id=household_id,
-                day=day,
-                sent_on=sent_on,
-                student_ids=student_ids,
-            )
-            message = messaging.send_notice(
-                guardians=guardian_ids,
-                subject=english.subject,
-                body=english.body,
-                by=None,
-                kind=NUDGE_KIND,
-                send_at=moment if moment > now else None,
-                context=context,
-                dedupe_key=f"attendance-nudge-{household_id}-{day.isoformat()}",
-                related=nudge,
-                conversation=messaging.conversation_for(household),
-            )
-            nudge.message = message
-            nudge.save(update_fields=["message"])
-    except IntegrityError:
-        return None  # told already for that day, or sent something today (the constraints)
-    return message
 
 
-def _students_with_restricted_guardian(student_ids: list[int]) -> set[int]:
+def _students_with_restricted_guardian(student_ids: Any) -> set[int]:
     """Students with a guardian under a contact restriction: linked to them, or in their household."""
     linked = GuardianStudent.objects.filter(
         student_id__in=student_ids, guardian__contact_restricted=True
@@ -262,22 +321,24 @@ def _students_with_restricted_guardian(student_ids: list[int]) -> set[int]:
     return set(linked) | set(housed)
 
 
-def _recipients(by_household: dict[int, list[int]]) -> dict[int, list[int]]:
+def _recipients(by_household: dict[int, list[int]], absent: Any) -> dict[int, list[int]]:
     """Each household's guardians who may be sent messages, leaving out a guardian who may not
-    receive school communications about any of the children named."""
-    named = {s for ids in by_household.values() for s in ids}
+    receive school communications about any of the children named. `absent`: the day's absent
+    students' ids (a subquery; households and children outside by_household are ignored)."""
     refused: dict[int, set[int]] = defaultdict(set)
     for guardian_id, student_id in GuardianStudent.objects.filter(
-        student_id__in=list(named), may_receive_communications=False
+        student_id__in=absent, may_receive_communications=False
     ).values_list("guardian_id", "student_id"):
         refused[guardian_id].add(student_id)
     out: dict[int, list[int]] = defaultdict(list)
     for guardian_id, household_id in (
         Guardian.objects.filter(is_active=True, contact_restricted=False)
-        .filter(household_id__in=list(by_household))
+        .filter(household_id__in=Student.objects.filter(pk__in=absent).values("household_id"))
         .order_by("pk")
         .values_list("pk", "household_id")
     ):
+        if household_id not in by_household:
+            continue
         if refused.get(guardian_id, set()) >= set(by_household[household_id]):
             continue
         out[household_id].append(guardian_id)
@@ -339,11 +400,20 @@ def _send_moments(district: Any, site_ids: set[int], now: dt.datetime) -> dict[i
 # --- the words -----------------------------------------------------------------------------------
 
 
+# The words are made for thousands of families at once (a day's nudges): the few distinct numbers,
+# dates and catalogue answers are worked out once per language, not once per family.
+@lru_cache(maxsize=4096)
 def _number(value: str | int | None, language: str) -> str:
     amount = Decimal(str(value or 0))
     return format_decimal(amount.normalize(), format="#,##0.#", locale=reader_locale(language))
 
 
+@lru_cache(maxsize=512)
+def _full_date(day: str, language: str) -> str:
+    return local_date(dt.date.fromisoformat(day), "full", language)
+
+
+@lru_cache(maxsize=128)
 def has_catalogue(language: str) -> bool:
     """Whether the portal catalogues word family texts in `language` (English always)."""
     if (language or "en").split("-")[0] == "en":
@@ -352,50 +422,54 @@ def has_catalogue(language: str) -> bool:
         return pgettext("family", "School attendance") != "School attendance"
 
 
+@lru_cache(maxsize=128)
+def _nudge_sentences(language: str) -> dict[str, str]:
+    """The nudge's sentences in `language`, looked up in the catalogues once per language."""
+    with translation.override(language):
+        return {
+            "subject": pgettext("family", "School attendance"),
+            "absent": pgettext("family", "%(name)s was not at school on %(date)s."),
+            "missed": pgettext(
+                "family",
+                "Days missed this school year: %(missed)s (school days so far: %(enrolled)s).",
+            ),
+            "typical": pgettext("family", "Days a typical classmate has missed: %(typical)s."),
+            "counts": pgettext("family", "Every school day counts, and we are here to help."),
+            "help": pgettext(
+                "family",
+                "If something makes it hard to come to school, such as transport, illness, "
+                "housing or bullying, reply to this message and we will help.",
+            ),
+            "call": pgettext("family", "You can also call us at %(phone)s."),
+        }
+
+
 def nudge_wording(language: str, context: dict[str, Any]) -> Wording:
     """The nudge in `language`; a language the catalogues lack gets English, marked untranslated
     (the pipeline adds the note in their language and flags the delivery for a person)."""
     worded = has_catalogue(language)
     language = language if worded else "en"
-    day = dt.date.fromisoformat(context["day"])
-    with translation.override(language):
-        subject = pgettext("family", "School attendance")
-        lines = []
-        for child in context["children"]:
-            lines.append(
-                pgettext("family", "%(name)s was not at school on %(date)s.")
-                % {"name": child["name"], "date": local_date(day, "full", language)}
-            )
-            lines.append(
-                pgettext(
-                    "family",
-                    "Days missed this school year: %(missed)s (school days so far: %(enrolled)s).",
-                )
-                % {
-                    "missed": _number(child["missed"], language),
-                    "enrolled": _number(child["enrolled"], language),
-                }
-            )
-            if child.get("typical") is not None:
-                lines.append(
-                    pgettext("family", "Days a typical classmate has missed: %(typical)s.")
-                    % {"typical": _number(child["typical"], language)}
-                )
-            lines.append("")
-        lines.append(pgettext("family", "Every school day counts, and we are here to help."))
+    words = _nudge_sentences(language)
+    lines = []
+    for child in context["children"]:
         lines.append(
-            pgettext(
-                "family",
-                "If something makes it hard to come to school, such as transport, illness, "
-                "housing or bullying, reply to this message and we will help.",
-            )
+            words["absent"] % {"name": child["name"], "date": _full_date(context["day"], language)}
         )
-        if context.get("phone"):
-            lines.append(
-                pgettext("family", "You can also call us at %(phone)s.")
-                % {"phone": context["phone"]}
-            )
-    return Wording(subject, "\n".join(lines), ORIGINAL if worded else UNTRANSLATED)
+        lines.append(
+            words["missed"]
+            % {
+                "missed": _number(child["missed"], language),
+                "enrolled": _number(child["enrolled"], language),
+            }
+        )
+        if child.get("typical") is not None:
+            lines.append(words["typical"] % {"typical": _number(child["typical"], language)})
+        lines.append("")
+    lines.append(words["counts"])
+    lines.append(words["help"])
+    if context.get("phone"):
+        lines.append(words["call"] % {"phone": context["phone"]})
+    return Wording(words["subject"], "\n".join(lines), ORIGINAL if worded else UNTRANSLATED)
 
 
 # --- Tier 1: the school's attendance message to every family -----------------------------------

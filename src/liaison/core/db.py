@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import BooleanField, Expression, F
 from django.dispatch import Signal
 
-# Sent (sender: the model) after insert_rows or update_rows wrote rows, which no model signal
+# Sent (sender: the model) after insert_rows, insert_new_rows or update_rows wrote rows, which no model signal
 # reports: the access policy drops its kept scope sets when a table they read was written.
 rows_written = Signal()
 
@@ -194,6 +194,50 @@ def _insert_rows(
     return out
 
 
+def insert_new_rows(model, columns: list[str], rows, *, returning: str | None = None) -> list:
+    """INSERT plain tuples as insert_rows does, leaving out every row a unique constraint already
+    holds (ON CONFLICT DO NOTHING: on PostgreSQL a row another transaction is writing waits for it,
+    then is left out). With `returning` (a column among `columns`), returns (returning, pk) pairs
+    of the rows this call wrote, and of no other: what a caller claims by writing it is its own."""
+    out = _insert_new_rows(model, columns, rows, returning=returning)
+    rows_written.send(sender=model)
+    return out
+
+
+def _insert_new_rows(model, columns: list[str], rows, *, returning: str | None) -> list:
+    rows = list(rows)
+    if not rows:
+        return []
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    cols = ", ".join(q(c) for c in _columns(model, columns))
+    tail = " ON CONFLICT DO NOTHING"
+    if returning:
+        tail += f" RETURNING {q(returning)}, {q(model._meta.pk.column)}"
+    out: list = []
+    if connection.vendor == "postgresql":
+        select, arrays = _unnest(model, list(columns))
+        sql = f"INSERT INTO {table} ({cols}) {select}{tail}"
+        with bulk_cursor() as cursor:
+            for start in range(0, len(rows), 20000):
+                chunk = arrays(rows[start : start + 20000])
+                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+                if returning:
+                    out.extend(cursor.fetchall())
+        return out
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    size = _batch_rows(len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            chunk = _prepared(model, columns, rows[start : start + size])
+            values = ", ".join([one] * len(chunk))
+            sql = f"INSERT INTO {table} ({cols}) VALUES {values}{tail}"  # noqa: S608 - names from the model
+            cursor.execute(sql, [v for row in chunk for v in row])
+            if returning:
+                out.extend(cursor.fetchall())
+    return out
+
+
 def _copy_rows(model, columns: list[str], rows: list, returning: str | None) -> list:
     """PostgreSQL: COPY the rows in. psycopg formats COPY data in C, where an INSERT from arrays
     dumps every array element in Python, and the server neither parses nor plans a statement per
@@ -338,22 +382,28 @@ def rows_where_in(model, columns: list[str], column: str, values) -> list[tuple]
 
     PostgreSQL: one `= ANY(%s)` array per statement, bound on the server; an IN list of thousands
     of bind parameters costs more to build and quote in Python than the query takes. Elsewhere: the
-    ORM's IN lists, in batches the database accepts.
+    plain IN lists, in batches the database accepts.
     """
     values = list(values)
     if not values:
         return []
-    if connection.vendor != "postgresql":
-        out = []
-        size = _batch_rows(1)
-        qs = model._base_manager.order_by()
-        for start in range(0, len(values), size):
-            chunk = values[start : start + size]
-            out.extend(qs.filter(**{f"{column}__in": chunk}).values_list(*columns))
-        return out
     q = connection.ops.quote_name
     cols = ", ".join(q(c) for c in _columns(model, columns))
     (where,) = _columns(model, [column])
+    if connection.vendor != "postgresql":
+        # Plain IN lists: the ORM prepares each of thousands of values one by one.
+        out = []
+        size = _batch_rows(1)
+        with connection.cursor() as cursor:
+            for start in range(0, len(values), size):
+                chunk = values[start : start + size]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT {cols} FROM {q(model._meta.db_table)} WHERE {q(where)} IN ({marks})",  # noqa: S608
+                    chunk,
+                )
+                out.extend(cursor.fetchall())
+        return out
     sql = f"SELECT {cols} FROM {q(model._meta.db_table)} WHERE {q(where)} = ANY(%s)"  # noqa: S608
     out = []
     with bulk_cursor() as cursor:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from liaison.core.db import insert_rows
 from liaison.core.i18n import base_language
 from liaison.language import glossary, phrases, templating, wordings
 from liaison.language.choices import MemoryStatus, TranslationStatus
@@ -60,6 +61,47 @@ def render_message(
     With hold_untranslated, a language nothing can translate into is left out (and not recorded)."""
     message = (district, subject, body, source_language, target_languages, template, context)
     return _Render(*message).run(preview=False, hold=hold_untranslated)
+
+
+def render_worded_messages(*, district, messages) -> list[dict[str, Rendering]]:
+    """Many messages the system words itself (a wording context: wordings.py), each into its own
+    languages, recorded for the coverage report in one write. `messages`: (subject, body,
+    source_language, context, target_languages) tuples; the answer is in the same order.
+
+    The bulk path of render_message for notices written by the hundred (a day's attendance
+    nudges): a worded text needs no engine and no memory, so nothing waits and nothing is held."""
+    renders = [_Render(district, s, b, src, langs, None, ctx) for s, b, src, ctx, langs in messages]
+    if any(wordings.builder_for(r.context) is None for r in renders):
+        raise ValueError("render_worded_messages takes only texts with a registered wording")
+    answers = [r.word() for r in renders]
+    if district is not None:
+        now = timezone.now()
+        insert_rows(
+            RenderRecord,
+            [
+                "district_id",
+                "language",
+                "method",
+                "needs_follow_up",
+                "recipients",
+                "source_hash",
+                "created_at",
+            ],
+            [
+                (
+                    district.pk,
+                    rendering.language,
+                    rendering.method,
+                    rendering.needs_follow_up,
+                    render.recipients[rendering.language],
+                    render.key,
+                    now,
+                )
+                for render, out in zip(renders, answers, strict=True)
+                for rendering in out.values()
+            ],
+        )
+    return answers
 
 
 def preview_message(
@@ -200,6 +242,11 @@ class _Render:
         return out
 
     # -- a text the system words itself (wordings.py) -----------------------------------------
+    def word(self) -> dict[str, Rendering]:
+        """Every language of a worded text, written nowhere (render_worded_messages records them)."""
+        builder = wordings.builder_for(self.context)
+        return {language: self._worded(builder, language) for language in self.recipients}
+
     def _worded(self, builder, language):
         wording = builder(language, self.context)
         note = ""

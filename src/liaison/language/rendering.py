@@ -80,6 +80,14 @@ def render_message(
     )
 
 
+def render_worded_messages(*, district, messages) -> list[dict[str, Rendering]]:
+    """render_message for many texts the system words itself, recorded in one write:
+    `messages` are (subject, body, source_language, context, target_languages) tuples."""
+    from liaison.language import pipeline
+
+    return pipeline.render_worded_messages(district=district, messages=messages)
+
+
 def untranslatable(*, district, subject: str, body: str, source_language: str, languages) -> list:
     """The languages among `languages` that would get the original with a note: no approved
     translation and no engine for them (the composer counts their families before sending)."""

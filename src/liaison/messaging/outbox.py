@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from liaison.core.db import bulk_cursor
-from liaison.language.rendering import TranslationDelayed, render_message
+from liaison.core.db import bulk_cursor, insert_rows, rows_where_in
+from liaison.language.rendering import TranslationDelayed, render_message, render_worded_messages
 from liaison.messaging.choices import Channel, DeliveryState, MessageState
 from liaison.messaging.models import Delivery, Message, Rendering, Suppression
 from liaison.people.models import Guardian
@@ -218,8 +218,35 @@ def _ids_clause(ids) -> tuple[str, list]:
     return f"g.id IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def insert_batch(message: Message, ids, *, renderings, delayed_until, now) -> int:
+def _message_join(message_of: dict[int, int]) -> tuple[str, list]:
+    """A join naming each guardian's own message (many notices written together)."""
+    if connection.vendor == "postgresql":
+        sql = "JOIN unnest(%s::bigint[], %s::bigint[]) AS m(guardian_id, message_id) "
+        return sql + "ON m.guardian_id = g.id ", [list(message_of), list(message_of.values())]
+    rows = ", ".join(["(%s, %s)"] * len(message_of))
+    params = [value for pair in message_of.items() for value in pair]
+    # SQLite names a VALUES list's columns column1, column2 …
+    return (
+        f"JOIN (SELECT column1 AS guardian_id, column2 AS message_id FROM (VALUES {rows})) m "  # noqa: S608
+        "ON m.guardian_id = g.id ",
+        params,
+    )
+
+
+def insert_batch(
+    message: Message,
+    ids,
+    *,
+    renderings,
+    delayed_until,
+    now,
+    message_of: dict[int, int] | None = None,
+) -> int:
     """Write the rows for these guardian ids in two statements, whatever their number.
+
+    message_of (guardian id → message id): each guardian gets their own message (notices written
+    together, one per household: send_notices); `message` then stands for them all (its district,
+    send_at and urgency are theirs) and `ids` are message_of's keys.
 
     Restricted and inactive guardians get no row; INSERT … SELECT … ON CONFLICT DO NOTHING lets the
     unique key message × guardian × channel decide. No guardian passes through Python: the first
@@ -301,13 +328,20 @@ def insert_batch(message: Message, ids, *, renderings, delayed_until, now) -> in
         at_params = [adapt(first_at)]
     follow = sorted(lang for lang, r in renderings.items() if r.needs_follow_up)
     follow_sql = f"c.lang IN ({', '.join(['%s'] * len(follow))})" if follow else "FALSE"
+    if message_of:
+        message_sql, message_params = "c.message_id", []
+        join_sql, join_params = _message_join(message_of)
+        pick_sql = ", m.message_id"
+    else:
+        message_sql, message_params = "%s", [message.pk]
+        join_sql, join_params, pick_sql = "", [], ""
     columns = ", ".join(connection.ops.quote_name(c) for c in INSERT_COLUMNS)
     # Unicode-aware on both (SQLite's own LOWER folds ASCII only: see MessagingConfig.ready).
     lower = "LOWER" if connection.vendor == "postgresql" else "liaison_lower"
     now_db = adapt(now)
     sql = (
         f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"SELECT %s, c.id, c.household_id, c.channel, "
+        f"SELECT {message_sql}, c.id, c.household_id, c.channel, "
         "CASE c.channel WHEN 'sms' THEN c.phone WHEN 'email' THEN c.email ELSE '' END, "
         f"c.lang, '{DeliveryState.QUEUED}', {at_sql}, 0, '', '', '', {follow_sql}, %s, %s, %s "
         f"FROM (SELECT b.*, {channel_sql} AS channel FROM ("
@@ -316,22 +350,23 @@ def insert_batch(message: Message, ids, *, renderings, delayed_until, now) -> in
         "COALESCE(NULLIF(g.preferred_language, ''), 'en') AS lang, "
         f"{zone_sql} AS zone, {prefs_sql} AS prefs, "
         "(COALESCE(g.phone, '') <> '' AND xs.id IS NULL) AS so, "
-        "(COALESCE(g.email, '') <> '' AND xe.id IS NULL) AS eo "
+        f"(COALESCE(g.email, '') <> '' AND xe.id IS NULL) AS eo{pick_sql} "
         # At most one suppression per channel and address (its unique key): joins, not subqueries,
         # so the planner hashes them once instead of probing per row and per CASE branch.
         f"{joins} LEFT JOIN {sup} xs ON xs.channel = 'sms' AND xs.address = g.phone "
         f"LEFT JOIN {sup} xe ON xe.channel = 'email' AND xe.address = {lower}(g.email) "
-        f"{eligible}) b) c WHERE TRUE ON CONFLICT DO NOTHING"
+        f"{join_sql}{eligible}) b) c WHERE TRUE ON CONFLICT DO NOTHING"
     )
     # Placeholders in the order they appear in the statement.
     all_params = [
-        message.pk,
+        *message_params,
         *at_params,
         *follow,
         message.urgent,
         now_db,
         now_db,
         *params,
+        *join_params,
         *id_params,
     ]
     with transaction.atomic(), bulk_cursor() as cursor:
@@ -360,15 +395,76 @@ def write_deliveries(message: Message, guardians, *, batched: bool) -> int:
     all_ids = list(guardians.order_by("pk").values_list("pk", flat=True))
     for i in range(0, len(all_ids), batch):
         ids = all_ids[i : i + batch]
-        kwargs = dict(renderings=renderings, delayed_until=delayed_until, now=now)
         if not batched:
-            written += insert_batch(message, ids, **kwargs)
+            written += insert_batch(
+                message, ids, renderings=renderings, delayed_until=delayed_until, now=now
+            )
             continue
         with transaction.atomic():
-            written += insert_batch(message, ids, **kwargs)
+            written += insert_batch(
+                message, ids, renderings=renderings, delayed_until=delayed_until, now=now
+            )
         if connection.vendor == "sqlite" and pause:
             # Let an interactive writer waiting on SQLite's single write lock go first.
             time.sleep(pause)
+    return written
+
+
+def write_worded_notices(template: Message, notices: list) -> int:
+    """The renderings and deliveries of many notices the system words itself, one per household
+    (a day's attendance nudges), in a handful of statements whatever their number.
+
+    notices: objects with message_id, subject, body, context, send_at and guardian_ids, all from
+    `template`'s district, source language and urgency. Each is worded in its guardians' languages
+    (render_worded_messages, recorded in one write); then the notices that share a send time and
+    the languages flagged for follow-up have their deliveries written together by insert_batch,
+    each guardian's row pointing at their own household's message. Returns how many guardians the
+    rows reach."""
+    if not notices:
+        return 0
+    now = timezone.now()
+    everyone = sorted({g for n in notices for g in n.guardian_ids})
+    language_of = dict(rows_where_in(Guardian, ["id", "preferred_language"], "id", everyone))
+    languages = [sorted({language_of.get(g) or "en" for g in n.guardian_ids}) for n in notices]
+    made = render_worded_messages(
+        district=template.district,
+        messages=[
+            (n.subject, n.body, template.source_language, n.context, langs)
+            for n, langs in zip(notices, languages, strict=True)
+        ],
+    )
+    insert_rows(
+        Rendering,
+        ["message_id", "language", "subject", "body", "method", "needs_follow_up", "note"],
+        [
+            (n.message_id, lang, r.subject, r.body, r.method, r.needs_follow_up, r.note)
+            for n, out in zip(notices, made, strict=True)
+            for lang, r in out.items()
+        ],
+    )
+    groups: dict[tuple, dict] = {}
+    for n, out in zip(notices, made, strict=True):
+        follow = {lang: r for lang, r in out.items() if r.needs_follow_up}
+        key = (n.send_at, tuple(sorted(follow)))
+        group = groups.setdefault(key, {"send_at": n.send_at, "renderings": follow, "of": {}})
+        group["of"].update({g: n.message_id for g in n.guardian_ids})
+    batch = int(getattr(settings, "MESSAGING_FANOUT_BATCH", 0)) or (
+        2500 if connection.vendor == "sqlite" else 10000
+    )
+    written = 0
+    for group in groups.values():
+        # The group's stand-in: insert_batch reads its district, send time and urgency.
+        like = Message(district=template.district, send_at=group["send_at"], urgent=template.urgent)
+        message_of = group["of"]
+        for ids in _chunks(sorted(message_of), batch):
+            written += insert_batch(
+                like,
+                ids,
+                renderings=group["renderings"],
+                delayed_until=None,
+                now=now,
+                message_of={g: message_of[g] for g in ids},
+            )
     return written
 
 

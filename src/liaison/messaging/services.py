@@ -3,6 +3,7 @@
 Staff → family:       send_message(household=, body=, by=)            the household's thread
 Family → staff:       record_family_reply(guardian=, body=, channel=)  SMS/email inbound, the portal
 One-way notices:      send_notice(guardians=, subject=, body=, by=, kind=, dedupe_key=...)
+                      send_notices(district=, notices=[HouseholdNotice…], kind=) many at once
 Announcements:        preview_announcement(...), send_announcement(...) with an Audience
 Consent:              opt_out(...), opt_in(...), is_opted_out(...)
 Delivery care:        retry_delivery(...), switch_channel(...), record_delivery_status(...)
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liaison.core import live
+from liaison.core.db import insert_new_rows, insert_rows, rows_where_in, update_rows
 from liaison.core.policy import messaging as mpolicy
 from liaison.language.rendering import untranslatable
 from liaison.language.services import save_district_template
@@ -66,6 +68,7 @@ from liaison.messaging.registry import (
 
 __all__ = [
     "Audience",
+    "HouseholdNotice",
     "Preview",
     "assign_conversation",
     "attach_unmatched",
@@ -92,7 +95,9 @@ __all__ = [
     "send_announcement",
     "send_message",
     "send_notice",
+    "send_notices",
     "set_portal_link_builder",
+    "shared_threads",
     "switch_channel",
     "unread_count",
 ]
@@ -475,6 +480,167 @@ def send_notice(
             return Message.objects.get(dedupe_key=dedupe_key)
         raise
     return message
+
+
+@dataclass
+class HouseholdNotice:
+    """One household's notice in send_notices: its own words, for some of its guardians."""
+
+    household_id: int
+    guardian_ids: list[int]
+    subject: str
+    body: str
+    context: dict  # a wording context (language.wordings): worded in each guardian's language
+    dedupe_key: str
+    send_at: dt.datetime | None = None
+    related_type: str = ""
+    related_id: str = ""
+    message_id: int | None = None  # set by send_notices
+
+
+def shared_threads(*, district_id: int, household_ids) -> dict[int, int]:
+    """Each household's shared thread id, made where missing, in three statements whatever their
+    number (conversation_for, for many households; safe when another process makes one at once)."""
+    return _shared_threads(district_id, household_ids)[0]
+
+
+def _shared_threads(
+    district_id: int, household_ids, first_message_at=None
+) -> tuple[dict[int, int], set[int]]:
+    """shared_threads, and the ids of the threads it made (starting with a message written at
+    `first_message_at`, so that they need no update afterwards)."""
+    ids = sorted(set(household_ids))
+    found = {
+        h: pk
+        for h, pk, staff in rows_where_in(
+            Conversation, ["household_id", "id", "staff_id"], "household_id", ids
+        )
+        if staff is None
+    }
+    missing = [h for h in ids if h not in found]
+    made: dict[int, int] = {}
+    if missing:
+        now = timezone.now()
+        made = dict(
+            insert_new_rows(
+                Conversation,
+                [
+                    "district_id",
+                    "household_id",
+                    "reply_token",
+                    "status",
+                    "created_at",
+                    "last_message_at",
+                ],
+                [
+                    (district_id, h, _reply_token(), ConversationStatus.OPEN, now, first_message_at)
+                    for h in missing
+                ],
+                returning="household_id",
+            )
+        )
+        found.update(made)
+        if len(made) < len(missing):  # another process made some of them first
+            found.update(
+                Conversation.objects.filter(
+                    household_id__in=[h for h in missing if h not in found], staff__isnull=True
+                ).values_list("household_id", "pk")
+            )
+    return found, set(made.values())
+
+
+def _reply_token() -> str:
+    return Conversation._meta.get_field("reply_token").get_default()
+
+
+def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list[int | None]:
+    """Many households' notices at once, each written in its household's shared thread (so the
+    family's answer lands beside it), in one transaction and a handful of statements whatever
+    their number: the messages, their renderings and their deliveries (outbox.write_worded_notices,
+    the announcements' insert), then one delivery kick. The texts must be worded by the system
+    (a wording context), so that each language's text is made without an engine.
+
+    Returns the id of each notice's Message in order, None where its dedupe key was already used
+    (sent once, as send_notice). A notice naming no guardian is refused, as by send_notice."""
+    if any(not n.guardian_ids for n in notices):
+        raise ValidationError(_("A notice needs at least one guardian."))
+    with transaction.atomic():
+        used = {
+            key
+            for (key,) in rows_where_in(
+                Message, ["dedupe_key"], "dedupe_key", [n.dedupe_key for n in notices]
+            )
+        }
+        fresh = [n for n in notices if n.dedupe_key not in used]
+        if not fresh:
+            return [None for _n in notices]
+        now = timezone.now()
+        threads, made_now = _shared_threads(district.pk, [n.household_id for n in fresh], now)
+        columns = [
+            "district_id",
+            "conversation_id",
+            "direction",
+            "kind",
+            "notice_kind",
+            "state",
+            "subject",
+            "body",
+            "source_language",
+            "template",
+            "context",
+            "urgent",
+            "send_at",
+            "channel",
+            "dedupe_key",
+            "related_type",
+            "related_id",
+            "audience",
+            "recipient_count",
+            "created_at",
+        ]
+        made = dict(
+            insert_rows(
+                Message,
+                columns,
+                [
+                    (
+                        district.pk,
+                        threads[n.household_id],
+                        Direction.OUT,
+                        MessageKind.CONVERSATION,
+                        str(kind)[:40],
+                        MessageState.QUEUED,
+                        (n.subject or "")[:200],
+                        n.body,
+                        "en",
+                        "",
+                        n.context,
+                        False,
+                        n.send_at,
+                        "",
+                        n.dedupe_key,
+                        n.related_type,
+                        n.related_id[:60],
+                        {"guardian_ids": list(n.guardian_ids)},
+                        len(n.guardian_ids),
+                        now,
+                    )
+                    for n in fresh
+                ],
+                returning="dedupe_key",
+            )
+        )
+        for n in fresh:
+            n.message_id = made[n.dedupe_key]
+        outbox.write_worded_notices(Message(district=district, source_language="en"), fresh)
+        # Threads made just now already carry the time of their first message.
+        update_rows(
+            Conversation,
+            ["last_message_at"],
+            [(now, pk) for pk in sorted(set(threads.values()) - made_now)],
+        )
+        _kick_delivery()
+    return [made.get(n.dedupe_key) for n in notices]
 
 
 def _related_type(obj) -> str:

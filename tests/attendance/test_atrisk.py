@@ -177,6 +177,18 @@ def test_start_outreach_hands_the_families_to_the_announcement_builder(client, l
     assert not outreach_audience(district=listed.district, user=listed.teacher, param=":3")
 
 
+def test_a_liaison_who_may_not_announce_is_not_offered_start_outreach(client, listed):
+    """The announcement builder is for admins and site leaders: the button led a liaison to a
+    page they may not open."""
+    client.force_login(listed.liaison)
+    page = client.get(reverse("attendance:at_risk")).content.decode()
+    assert "Call list" in page and "Start outreach" not in page
+    response = client.post(reverse("attendance:at_risk_outreach"), {"tier": "3"})
+    assert response.status_code == 404
+    client.force_login(listed.leader)
+    assert "Start outreach" in client.get(reverse("attendance:at_risk")).content.decode()
+
+
 def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
     ids = list(StudentAttendance.objects.values_list("student_id", flat=True))
     today = timezone.localdate()
@@ -206,6 +218,27 @@ def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
     page = client.get("/").content.decode()
     # Tried today: the attendance row waits for tomorrow (the task stays until it is done).
     assert "Tier 3 attendance: CaseloadChild Caseload" not in page
+
+
+def test_a_tier_3_task_opened_after_the_day_computed_is_due_today_not_overdue(world):
+    row = _measures(world.caseload_family, absent=14, tier=Tier.INTENSIVE, in_a_row=3)
+    today = timezone.localdate()
+    friday = today - dt.timedelta(days=2)
+    services.open_intensive_tasks(
+        district=world.district, student_ids=[row.student_id], as_of=friday
+    )
+    assert Task.objects.get().due_on == today
+
+
+def test_tier_3_last_school_year_opens_no_task_this_year(world):
+    row = _measures(world.caseload_family, absent=30, tier=Tier.INTENSIVE, in_a_row=3)
+    row.school_year -= 1
+    row.save()
+    today = timezone.localdate()
+    made = services.open_intensive_tasks(
+        district=world.district, student_ids=[row.student_id], as_of=today
+    )
+    assert made == 0 and not Task.objects.exists()
 
 
 def test_the_district_admin_sets_the_numbers_and_points_and_the_list_is_scored_again(

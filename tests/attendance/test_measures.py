@@ -198,9 +198,10 @@ def test_early_warning_pace_in_the_first_month(term):
     assert a.tier_reasons == [{"code": "early_pace", "month": 1, "absent": "2.00", "pace": 2}]
 
 
-def test_an_imported_day_brings_measures_and_tiers_up_to_date(term):
+def test_an_imported_day_brings_measures_and_tiers_up_to_date(term, time_machine):
     from liaison.attendance.signals import day_imported
 
+    time_machine.move_to(dt.datetime(2026, 12, 14, 20, tzinfo=dt.UTC))
     district, site, ana, ben, cleo, _dev = term
     recompute(district=district, student_ids=None, as_of=AS_OF)
     # The next day's file: Cleo absent. Then a correction to an earlier day removes Ben's absence.
@@ -213,3 +214,50 @@ def test_an_imported_day_brings_measures_and_tiers_up_to_date(term):
     b = row(ben)
     assert b.as_of == D(2026, 12, 14)  # a correction does not move the measures back in time
     assert (b.days_enrolled, b.days_absent, b.consecutive_unexcused) == (11, Decimal("2.00"), 0)
+
+
+def test_a_calendar_of_the_whole_year_brings_the_measures_only_up_to_today(term, time_machine):
+    """A calendar lists the days to come: counting them would make every student present on
+    them, the rates too high and the chronically absent too few."""
+    from liaison.attendance.signals import day_imported
+
+    time_machine.move_to(dt.datetime(2026, 12, 11, 20, tzinfo=dt.UTC))
+    district, site, ana, ben, _cleo, _dev = term
+    days = SchoolDay.objects.filter(site=site).values_list("date", flat=True)
+    assert max(days) == LAST_DAY  # the 18th is still to come
+    day_imported.send(None, district=district, site_ids=[site.pk], days=list(days))
+    a, b = row(ana), row(ben)
+    assert a.as_of == b.as_of == AS_OF
+    assert (b.days_enrolled, b.days_absent, b.consecutive_unexcused) == (10, Decimal(3), 3)
+    assert b.tier == Tier.INTENSIVE
+
+
+def test_a_file_reaching_into_last_school_year_brings_that_year_to_its_end_first(
+    term, time_machine
+):
+    """Last year's chronic absence is read from last year's measures: a first import holding both
+    years computes last year to its last school day, then this year places the student."""
+    from liaison.attendance.signals import day_imported
+
+    time_machine.move_to(dt.datetime(2026, 9, 4, 20, tzinfo=dt.UTC))
+    district, site, ana, _ben, cleo, _dev = term
+    june = [D(2026, 6, d) for d in range(1, 20) if D(2026, 6, d).weekday() < 5]
+    SchoolDay.objects.bulk_create(
+        SchoolDay(site=site, date=day, school_year=2025, is_instructional=True) for day in june
+    )
+    cleo.enrolments.update(starts_on=D(2026, 6, 1))
+    for day in june[:3]:
+        event(cleo, site, day, Category.EXCUSED_ABSENCE)
+    september = [D(2026, 9, 1), D(2026, 9, 2), D(2026, 9, 3), D(2026, 9, 4)]
+    day_imported.send(None, district=district, site_ids=[site.pk], days=june[:3] + september)
+    last_year = StudentAttendance.objects.get(student=cleo, school_year=2025)
+    assert (last_year.as_of, last_year.days_enrolled, last_year.chronic) == (
+        D(2026, 6, 19),
+        len(june),
+        True,
+    )
+    this_year = row(cleo)
+    assert this_year.as_of == D(2026, 9, 4) and this_year.days_absent == 0
+    assert this_year.tier == Tier.EARLY
+    assert this_year.tier_reasons == [{"code": "chronic_last_year"}]
+    assert row(ana).as_of == D(2026, 9, 4)

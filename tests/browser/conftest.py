@@ -27,10 +27,11 @@ class OneRequestAtATimeServer(ThreadedWSGIServer):
     sqlite3 connection used by two threads at once fails ("bad parameter or other API
     misuse"). A page's own request and the navigation counts it polls for can arrive
     together, so each request holds a lock while Django handles it. Connections stay one
-    thread each (Chromium keeps idle ones open), so only the handling is serialised."""
+    thread each (Chromium keeps idle ones open), so only the handling is serialised. A test
+    that works on the database while pages poll (a task worker's run) holds `request_lock`."""
 
     def set_app(self, application):
-        lock = threading.Lock()
+        lock = self.request_lock = threading.Lock()
 
         def one_at_a_time(environ, start_response):
             with lock:

@@ -157,3 +157,43 @@ def test_the_attendance_came_in_through_the_import_with_nothing_refused(district
         AttendanceEvent.objects.filter(district=district, date__gte=timezone.localdate()).count()
         == 0
     )
+
+
+def test_this_years_attendance_is_measured_to_the_last_school_day_with_every_tier_populated(
+    district, db
+):
+    """The calendar runs to June: the measures stop at the last school day that has come, so about
+    a fifth of the students are chronically absent, and both tiers of support have students; last
+    year's measures are kept for the "chronically absent last school year" rule."""
+    from collections import Counter
+
+    from liaison.attendance.models import StudentAttendance, school_year_of
+
+    today = timezone.localdate()
+    year = school_year_of(today)
+    rows = StudentAttendance.objects.filter(district=district, school_year=year)
+    assert rows.count() == STUDENTS
+    assert {r.as_of for r in rows} == {max(r.as_of for r in rows)}
+    assert max(r.as_of for r in rows) <= today
+    assert 0.15 <= rows.filter(chronic=True).count() / STUDENTS <= 0.30
+    tiers = Counter(rows.values_list("tier", flat=True))
+    assert tiers[2] >= STUDENTS * 0.05 and tiers[3] >= STUDENTS * 0.05
+    last_year = StudentAttendance.objects.filter(district=district, school_year=year - 1)
+    assert last_year.filter(chronic=True).exists()
+    reasons = rows.values_list("tier_reasons", flat=True)
+    assert any({"code": "chronic_last_year"} in r for r in reasons)
+
+
+def test_the_attendance_outcomes_page_shows_figures_by_tier(district, client):
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get(reverse("insights:attendance_outcomes")).content.decode()
+    assert "All students reached" in page
+    for tier in ("Tier 1: universal", "Tier 2: early support", "Tier 3: intensive support"):
+        assert tier in page
+    assert page.count("%</td>") >= 10
+
+
+def test_the_demo_liaison_has_tier_3_students_to_reach(district, db):
+    from liaison.attendance.today import intensive_on_caseload
+
+    assert intensive_on_caseload(User.objects.get(username="liaison")).exists()

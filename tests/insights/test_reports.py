@@ -71,7 +71,10 @@ def test_the_at_risk_list_says_why_each_family_is_on_it(client, at_risk_world):
     assert "Every channel failing" in html
     assert "1 urgent concern open past its target" in html
     assert "Othersite household" not in html  # another site: out of the leader's scope
-    assert "Attendance is not imported" in html
+    # Attendance is not one of this list's rules: the page says so and leads to attendance's own.
+    assert "Attendance is not imported" not in html
+    assert "Students at risk through their attendance are on their own list" in html
+    assert f'href="{reverse("attendance:at_risk")}"' in html
 
 
 def test_a_district_tunes_its_rules(client, at_risk_world):

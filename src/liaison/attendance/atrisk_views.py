@@ -29,6 +29,7 @@ from liaison.core.exports import table_response
 from liaison.core.policy import attendance as attendance_policy
 from liaison.core.policy import concerns as concern_policy
 from liaison.core.policy import insights as insights_policy
+from liaison.core.policy import messaging as messaging_policy
 from liaison.core.validators import format_phone, language_name
 from liaison.people.models import Guardian, Site
 
@@ -142,6 +143,9 @@ def at_risk(request: Any) -> HttpResponse:
             "rows": rows,
             "query": urlencode(query),
             "outreach_param": form.param(),
+            # The announcement builder is for admins and site leaders: a liaison calls, from the
+            # call list, and is not offered a button that leads nowhere.
+            "may_start_outreach": messaging_policy.can_announce(request.user),
             "weights": [
                 (atrisk.REASONS[code], _points(points))
                 for code, points in _weights(request.user).items()
@@ -299,7 +303,10 @@ def _call_list(request: Any, qs: Any) -> HttpResponse:
 @require_POST
 def start_outreach(request: Any) -> HttpResponse:
     """An announcement to the families on the list as filtered (the builder takes it from here)."""
-    if not attendance_policy.can_see_at_risk(request.user):
+    if not (
+        attendance_policy.can_see_at_risk(request.user)
+        and messaging_policy.can_announce(request.user)
+    ):
         raise Http404
     form = AtRiskFilterForm(request.POST, sites=_filters(request).fields["site"].queryset)  # type: ignore[attr-defined]
     if not form.is_valid():

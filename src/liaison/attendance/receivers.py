@@ -2,10 +2,15 @@
 the at-risk scores and Tier 3 tasks of the students they moved."""
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from liaison.attendance.models import AttendanceEvent
+from django.db.models import Max
+from django.utils import timezone
+
+from liaison.attendance.measures import rules_for
+from liaison.attendance.models import AttendanceEvent, SchoolDay, school_year_of
 from liaison.attendance.services import (
     RecomputeResult,
     after_recompute,
@@ -25,25 +30,57 @@ def recompute_after_import(
 ) -> RecomputeResult | None:
     """Recompute the students whose days changed, and carry everyone else forward.
 
-    A day after the last one computed brings new events: those students are recomputed. A day
-    already computed is a correction that may also have removed a student's event, which no row
-    shows any more: every student enrolled at those sites is recomputed from their events."""
-    days = sorted(set(days))
+    Days still to come (a calendar's) are left out; a file reaching into an earlier school year
+    brings that year to its end first, then this year's measures to the file's last day (or the
+    last day computed, when later)."""
+    today = timezone.localdate()
+    # A calendar lists its days to come: they are not attendance yet (measures "as of" a day in
+    # the future would count every day up to it as present).
+    days = sorted({day for day in days if day <= today})
     site_ids = list(site_ids)
     if not days:
         return None
-    last = latest_as_of(district)
-    as_of = max(days[-1], last) if last else days[-1]
+    rules = rules_for(district)
+    years: dict[int, list[dt.date]] = defaultdict(list)
+    for day in days:
+        years[school_year_of(day, rules.year_starts)].append(day)
+    # A file reaching back into an earlier school year (a first import, a late correction) brings
+    # that year's measures to its last school day first: "chronically absent last school year"
+    # is read from them.
+    for year in sorted(years)[:-1]:
+        year_end = _last_school_day(district, year) or years[year][-1]
+        _recompute_days(district, year, site_ids, years[year], min(year_end, today))
+    year = max(years)
+    last = latest_as_of(district, school_year=year)
+    as_of = min(max(years[year][-1], last) if last else years[year][-1], today)
+    result = _recompute_days(district, year, site_ids, years[year], as_of)
+    # Then outreach, for this school year: the at-risk scores of those students, and a task for
+    # each now in Tier 3.
+    after_recompute(district=district, student_ids=result.touched, as_of=as_of)
+    return result
+
+
+def _last_school_day(district: District, year: int) -> dt.date | None:
+    found: dt.date | None = SchoolDay.objects.filter(
+        site__district=district, school_year=year, is_instructional=True
+    ).aggregate(d=Max("date"))["d"]
+    return found
+
+
+def _recompute_days(
+    district: District, year: int, site_ids: list[int], days: list[dt.date], as_of: dt.date
+) -> RecomputeResult:
+    """Recompute the students with events on `days`; a day already computed is a correction that
+    may also have removed a student's event, which no row shows any more: every student enrolled
+    at those sites is recomputed from their events."""
     changed = set(
         AttendanceEvent.objects.filter(
             district=district, site_id__in=site_ids, date__in=days
         ).values_list("student_id", flat=True)
     )
+    last = latest_as_of(district, school_year=year)
     if last is not None and days[0] <= last:
         changed |= set(
             Enrolment.objects.filter(site_id__in=site_ids).values_list("student_id", flat=True)
         )
-    result = recompute(district=district, student_ids=changed, as_of=as_of)
-    # Then outreach: the at-risk scores of those students, and a task for each now in Tier 3.
-    after_recompute(district=district, student_ids=result.touched, as_of=as_of)
-    return result
+    return recompute(district=district, student_ids=changed, as_of=as_of)

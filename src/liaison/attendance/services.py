@@ -24,6 +24,7 @@ from liaison.attendance.models import (
     StudentAttendance,
     TierChange,
     Unreachable,
+    school_year_of,
 )
 from liaison.attendance.outreach import outreach_for, rules_for
 from liaison.attendance.tiers import place
@@ -306,11 +307,12 @@ def recompute(
     )
 
 
-def latest_as_of(district: District) -> dt.date | None:
-    """The day the district's measures were last brought up to."""
-    found: dt.date | None = StudentAttendance.objects.filter(district=district).aggregate(
-        d=Max("as_of")
-    )["d"]
+def latest_as_of(district: District, *, school_year: int | None = None) -> dt.date | None:
+    """The day the district's measures (of that school year, when given) were last brought up to."""
+    rows = StudentAttendance.objects.filter(district=district)
+    if school_year is not None:
+        rows = rows.filter(school_year=school_year)
+    found: dt.date | None = rows.aggregate(d=Max("as_of"))["d"]
     return found
 
 
@@ -386,9 +388,11 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
     talk about support. One task per student and school year (a student who comes back to Tier 3
     reopens it for the new day); a family with no liaison gets none (the list still shows it).
     Returns how many tasks were made or reopened."""
+    year = school_year_of(as_of, M.rules_for(district).year_starts)
     rows = list(
         StudentAttendance.objects.filter(
             district=district,
+            school_year=year,  # not last year's Tier 3
             student_id__in=list(student_ids),
             tier=Tier.INTENSIVE,
             student__household__isnull=False,
@@ -412,7 +416,9 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
                 source=row,
                 owner=owner,
                 household=row.student.household,
-                due_on=as_of,
+                # Due the day it is opened at the earliest: a file for Friday imported on the
+                # weekend must not hand the liaison a task already overdue.
+                due_on=max(as_of, timezone.localdate()),
                 title=_("Tier 3 attendance: reach %(name)s's family, offer a home visit")
                 % {"name": row.student.full_name},
                 url=reverse("attendance:at_risk") + f"?student={row.student_id}",

@@ -1,8 +1,8 @@
 """The at-risk list: the families a district's rules flag, each with the reasons why.
 
 Rules (AtRiskRules, tunable per district): no two-way contact in N days (default 60), every
-channel failing, an urgent concern open past its target. Attendance is not imported into Liaison
-(the roster carries no attendance flag), so there is no attendance rule yet.
+channel failing, an urgent concern open past its target. Attendance has a list of its own, by
+student (attendance.atrisk: the measures, tiers and the outreach so far); this page links to it.
 """
 
 import datetime as dt

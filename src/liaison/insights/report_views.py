@@ -16,6 +16,7 @@ from liaison.attendance.services import latest_as_of
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
 from liaison.core.policy import access_for
+from liaison.core.policy import attendance as attendance_policy
 from liaison.core.policy import insights as insights_policy
 from liaison.insights import advocacy, atrisk, attendance, exports, panels, services
 from liaison.insights.choices import Dimension, Scope
@@ -77,6 +78,7 @@ def at_risk(request):
             "scope_id": scope_id,
             "district_id": district_id,
             "scope_label": _scope_label(scope, scope_id, sites),
+            "attendance_list": attendance_policy.can_see_at_risk(request.user),
         },
     )
 
@@ -122,6 +124,7 @@ def at_risk_rules(request):
                 "scope_id": scope_id,
                 "district_id": district_id,
                 "scope_label": _scope_label(scope, scope_id, sites),
+                "attendance_list": attendance_policy.can_see_at_risk(request.user),
             },
             status=400,
         )

@@ -100,11 +100,23 @@ def test_admin_downloads_the_templates(client, world, kind, text):
     assert client.get(reverse("attendance:template", args=[kind])).status_code == 404
 
 
-def test_the_navigation_offers_attendance_imports_to_admins_only(client, world):
+def test_the_attendance_pages_link_each_other_for_those_who_may_open_them(client, world):
+    """Not in the menu (the admin's must fit a 1366 px screen): the Imports page and the
+    attendance pages link the attendance imports, message and rules, each to whom it is for."""
     client.force_login(world.admin)
-    assert "Attendance imports" in client.get(reverse("attendance:imports")).content.decode()
+    imports = client.get(reverse("roster:imports")).content.decode()
+    assert reverse("attendance:imports") in imports
+    page = client.get(reverse("attendance:at_risk")).content.decode()
+    for name in ("attendance:imports", "attendance:message", "attendance:rules"):
+        assert f'href="{reverse(name)}"' in page, name
+    client.force_login(world.leader)
+    page = client.get(reverse("attendance:at_risk")).content.decode()
+    assert f'href="{reverse("attendance:message")}"' in page
+    assert f'href="{reverse("attendance:rules")}"' not in page
     client.force_login(world.liaison)
     assert "Attendance imports" not in client.get("/").content.decode()
+    page = client.get(reverse("attendance:at_risk")).content.decode()
+    assert f'href="{reverse("attendance:message")}"' not in page
 
 
 def test_the_guide_shows_the_templates_the_page_offers():

@@ -5,6 +5,7 @@ was given to."""
 
 import asyncio
 import re
+import threading
 from html import unescape
 
 import pytest
@@ -22,6 +23,24 @@ from tests.core.conftest import REDIS_URL
 from tests.core.test_page_cost import just_seen
 
 pytestmark = pytest.mark.django_db
+
+
+def _run(scenario):
+    """Run the async scenario in a thread of its own: a Playwright test earlier in this worker
+    leaves an event loop running in the main thread, where asyncio.run() refuses to start."""
+    failure = []
+
+    def target():
+        try:
+            asyncio.run(scenario())
+        except BaseException as error:  # re-raised in the test's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 @pytest.fixture(autouse=True)
@@ -217,7 +236,7 @@ def test_the_stream_tells_an_open_thread_of_a_reply_at_once(world, live_redis):
         await close_connections()
 
     before = live.version([topic])
-    asyncio.run(scenario())
+    _run(scenario)
     assert live.version([topic]) != before
 
 
@@ -236,7 +255,7 @@ def test_the_stream_is_refused_to_a_session_it_was_not_given_to(world, live_redi
         assert (await AsyncClient().get(stream_url)).status_code == 204
         await close_connections()
 
-    asyncio.run(scenario())
+    _run(scenario)
 
 
 def test_a_reply_is_kept_when_redis_cannot_be_reached(world, thread, committed, settings, caplog):

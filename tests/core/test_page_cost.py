@@ -81,7 +81,7 @@ CEILING = {
     "events:slots_print": 6,
     "healthz": 3,
     "readyz": 11,
-    "home": 12,
+    "home": 15,
     "insights:advocacy": 7,
     "attendance:at_risk": 8,
     "insights:at_risk": 9,

@@ -21,24 +21,9 @@ class AttendanceConfig(AppConfig):
         from liaison.core import nav
         from liaison.messaging import registry as messaging
 
-        nav.register(
-            _("Attendance imports"),
-            "attendance:imports",
-            order=81,
-            allowed=lambda access: access.is_admin,
-        )
-        nav.register(
-            _("Attendance message"),
-            "attendance:message",
-            order=84,
-            allowed=lambda access: access.is_leader,
-        )
-        nav.register(
-            _("Attendance rules"),
-            "attendance:rules",
-            order=85,
-            allowed=lambda access: access.is_admin,
-        )
+        # The attendance imports, message and rules are reached from the Imports page and the
+        # attendance pages' own links (attendance.views.attendance_pages), not the menu, which must
+        # fit a 1366 px screen.
         nudges.register()
         positive.register()
         universal.register()

@@ -22,6 +22,7 @@ from liaison.attendance.forms import AtRiskFilterForm, OutreachRulesForm
 from liaison.attendance.models import AtRiskScore
 from liaison.attendance.outreach import outreach_for, rules_for
 from liaison.attendance.tasks import refresh_district_scores
+from liaison.attendance.views import attendance_pages
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
 from liaison.core import policy
@@ -146,6 +147,7 @@ def at_risk(request: Any) -> HttpResponse:
             # The announcement builder is for admins and site leaders: a liaison calls, from the
             # call list, and is not offered a button that leads nowhere.
             "may_start_outreach": messaging_policy.can_announce(request.user),
+            "attendance_pages": attendance_pages(request),
             "weights": [
                 (atrisk.REASONS[code], _points(points))
                 for code, points in _weights(request.user).items()

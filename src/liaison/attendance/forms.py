@@ -47,7 +47,7 @@ class UploadForm(forms.Form):
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-DAYS = _("days")
+DAYS = _("school days")
 
 
 def _whole(

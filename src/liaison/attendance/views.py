@@ -58,7 +58,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
         )
         return redirect("attendance:import", pk=batch.pk)
     batches = AttendanceImport.objects.filter(district_id__in=district_ids).select_related("by")
-    return render(request, "attendance/imports.html", {"form": form, "batches": batches[:20]})
+    return render(
+        request,
+        "attendance/imports.html",
+        {"form": form, "batches": batches[:20], "attendance_pages": attendance_pages(request)},
+    )
 
 
 @login_required
@@ -197,3 +201,16 @@ def attendance_message(request: HttpRequest) -> HttpResponse:
             "sent": universal.sent_already(scope),
         },
     )
+
+
+def attendance_pages(request: HttpRequest) -> list[tuple[str, str]]:
+    """The attendance pages this person may open, for the links at the head of each of them."""
+    access = policy.access_for(request.user)
+    pages = []
+    if access.is_admin:
+        pages.append((_("Attendance imports"), reverse("attendance:imports")))
+    if access.is_leader:
+        pages.append((_("Attendance message"), reverse("attendance:message")))
+    if access.is_admin:
+        pages.append((_("Attendance rules"), reverse("attendance:rules")))
+    return pages

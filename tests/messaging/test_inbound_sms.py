@@ -201,3 +201,29 @@ def test_status_callbacks_update_deliveries_and_a_carrier_rejection_marks_the_nu
     assert Suppression.objects.get(address=dad.phone).reason == SuppressionReason.REJECTED
     bad = post_signed(client, "/messages/sms/status/", {"MessageSid": sid_mum}, signature="eA==")
     assert bad.status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_text_cut_off_before_it_was_stored_is_stored_when_the_provider_retries(
+    client, world, gateway, monkeypatch
+):
+    """The process dies after the MessageSid was marked seen but before the text was stored (here:
+    the guardian lookup fails). Nothing was answered 2xx, so the provider retries; the retry must
+    store the text, not be turned away as a duplicate of a text that was never kept."""
+    from liaison.messaging import inbound as inbound_module
+
+    _household, (mum,) = family(world.district, guardians=1)
+
+    def cut_off(number):
+        raise RuntimeError("worker killed")
+
+    client.raise_request_exception = False
+    with monkeypatch.context() as patched:
+        patched.setattr(inbound_module, "guardians_with_number", cut_off)
+        assert inbound(client, mum.phone, "Llego tarde hoy", "SM-CUT").status_code == 500
+    assert not Message.objects.filter(guardian=mum).exists()
+
+    assert inbound(client, mum.phone, "Llego tarde hoy", "SM-CUT").status_code == 200
+    assert Message.objects.get(guardian=mum).body == "Llego tarde hoy"
+    assert inbound(client, mum.phone, "Llego tarde hoy", "SM-CUT").status_code == 200
+    assert Message.objects.filter(guardian=mum).count() == 1

@@ -146,7 +146,16 @@ def handle_inbound_sms(*, sender: str, body: str, provider_id: str = "", media=(
     Returns {"outcome": "...", "message": Message | None, "reply": text to answer at once or ""}.
     A provider retrying the same webhook (same MessageSid) stores nothing new. A short text that
     may mean stop (optout.MAYBE) is stored as usual and flagged on the thread for a liaison.
+
+    One transaction: the receipt that marks the MessageSid as seen commits with the text it
+    stored, so a process killed between the two leaves neither, and the provider's retry (it
+    retries what was not answered 2xx) stores the text instead of being turned away as a duplicate.
     """
+    with transaction.atomic():
+        return _handle_inbound_sms(sender=sender, body=body, provider_id=provider_id, media=media)
+
+
+def _handle_inbound_sms(*, sender: str, body: str, provider_id: str, media) -> dict:
     from liaison.messaging import services
 
     if provider_id:

@@ -94,6 +94,9 @@ NOT_PICKERS = {
     "language.CorrectionForm.source_language": "hidden, posted by the page",
     # A menu of the languages the caseload's families speak, each "Spanish — español".
     "people.CaseloadFilterForm.language": "menu of the caseload's languages, by name",
+    # The school's attendance message previewed in one of the portal's languages, each by name.
+    "attendance.AttendanceMessageForm.language": "menu of the portal's languages, by name",
+    "attendance.SendAttendanceMessageForm.language": "menu of the portal's languages, by name",
 }
 
 # A language by its English name and by its own, one or several.

@@ -62,7 +62,7 @@ class AccessLog(AppendOnlyModel):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     object_id = models.BigIntegerField()
     household_id = models.BigIntegerField(null=True, db_index=True)
-    action = models.CharField(max_length=16, default="view")
+    action = models.CharField(max_length=40, default="view")
     path = models.CharField(max_length=300, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=200, blank=True)

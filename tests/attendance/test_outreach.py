@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.attendance import services
-from liaison.attendance.models import AttendanceRules, Unreachable
-from liaison.attendance.outreach import outreach_for, rules_for
+from liaison.attendance.models import AttendanceRules, Unreachable, rules_for
+from liaison.attendance.outreach import outreach_for
 from liaison.concerns import services as concern_services
 from liaison.concerns.choices import ContactKind, ContactResult
 

@@ -26,6 +26,7 @@ from liaison.attendance.models import (
     AtRiskScore,
     AttendanceRules,
     StudentAttendance,
+    rules_for,
     school_year_of,
 )
 from liaison.concerns.choices import Urgency
@@ -231,9 +232,7 @@ def refresh_scores(
     """Score again the students named (None: every student with measures this school year) from
     their measures, programmes, their family's concerns and engagement. Returns how many rows."""
     district_id = getattr(district, "pk", district)
-    rules = AttendanceRules.objects.filter(district_id=district_id).first() or AttendanceRules(
-        district_id=district_id
-    )
+    rules = rules_for(district_id)
     weights = weights_of(rules)
     as_of = as_of or timezone.localdate()
     year = school_year_of(as_of, rules.year_starts)

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from liaison.attendance import atrisk, services
 from liaison.attendance.choices import Tier
 from liaison.attendance.forms import AtRiskFilterForm, OutreachRulesForm
-from liaison.attendance.models import AtRiskScore
-from liaison.attendance.outreach import outreach_for, rules_for
+from liaison.attendance.models import AtRiskScore, rules_for
+from liaison.attendance.outreach import outreach_for
 from liaison.attendance.tasks import refresh_district_scores
 from liaison.attendance.views import attendance_pages
 from liaison.audit.models import AccessLog

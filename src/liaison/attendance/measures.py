@@ -38,7 +38,13 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from liaison.attendance.choices import Category
-from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay, school_year_of
+from liaison.attendance.models import (
+    AttendanceEvent,
+    AttendanceRules,
+    SchoolDay,
+    rules_for,
+    school_year_of,
+)
 from liaison.people.models import District, Enrolment
 
 TREND_DAYS = 28
@@ -65,12 +71,6 @@ def raw_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
 def as_date(value: dt.date | str) -> dt.date:
     """A date from the driver: a date already, or ISO text (SQLite without its converters)."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def rules_for(district: District) -> AttendanceRules:
-    """The district's rules, or Attendance Works' defaults (unsaved) when it has set none."""
-    found = AttendanceRules.objects.filter(district=district).first()
-    return found or AttendanceRules(district=district)
 
 
 @functools.lru_cache(maxsize=65_536)  # a district's students share a few thousand (days, absences)

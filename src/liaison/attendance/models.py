@@ -7,6 +7,7 @@ district's `school_year_starts` month and day (AttendanceRules, default 1 July).
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -210,6 +211,14 @@ class AttendanceRules(models.Model):
     @property
     def year_starts(self) -> tuple[int, int]:
         return (self.school_year_starts_month, self.school_year_starts_day)
+
+
+def rules_for(district: Any) -> "AttendanceRules":
+    """The district's rules (a District or its id), or Attendance Works' defaults, unsaved, when it
+    has set none."""
+    district_id = getattr(district, "pk", district)
+    found = AttendanceRules.objects.filter(district_id=district_id).first()
+    return found or AttendanceRules(district_id=district_id)
 
 
 class StudentAttendanceQuerySet(models.QuerySet["StudentAttendance"]):

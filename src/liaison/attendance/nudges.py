@@ -31,9 +31,9 @@ from liaison.attendance.choices import WHOLE_DAY_ABSENCES
 from liaison.attendance.models import (
     AttendanceEvent,
     AttendanceNudge,
-    AttendanceRules,
     SchoolDay,
     StudentAttendance,
+    rules_for,
     school_year_of,
 )
 from liaison.core.dates import local_date, reader_locale
@@ -80,12 +80,6 @@ class NudgeResult:
 
     def skipped_in_words(self) -> list[str]:
         return [f"{SKIP_REASONS[code]}: {n}" for code, n in sorted(self.skipped.items())]
-
-
-def rules_for(district: Any) -> AttendanceRules:
-    return AttendanceRules.objects.filter(district=district).first() or AttendanceRules(
-        district=district
-    )
 
 
 def send_days_nudges(

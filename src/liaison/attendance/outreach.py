@@ -138,13 +138,6 @@ class Outreach:
         ) % {"n": len(self.attempts), "list": listed}
 
 
-def rules_for(district_id: int) -> AttendanceRules:
-    """The district's attendance rules, or the defaults (unsaved) when it has not set them."""
-    return AttendanceRules.objects.filter(district_id=district_id).first() or AttendanceRules(
-        district_id=district_id
-    )
-
-
 def year_start(day: dt.date, rules: AttendanceRules) -> dt.date:
     month, dom = rules.year_starts
     return dt.date(school_year_of(day, rules.year_starts), month, dom)

@@ -32,6 +32,7 @@ from liaison.attendance.models import (
     PositiveNote,
     SchoolDay,
     StudentAttendance,
+    rules_for,
     school_year_of,
 )
 from liaison.attendance.nudges import (
@@ -40,7 +41,6 @@ from liaison.attendance.nudges import (
     _send_moments,
     _students_with_restricted_guardian,
     has_catalogue,
-    rules_for,
 )
 from liaison.core.db import insert_new_rows, update_rows
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED

@@ -9,8 +9,7 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from liaison.attendance.measures import rules_for
-from liaison.attendance.models import AttendanceEvent, SchoolDay, school_year_of
+from liaison.attendance.models import AttendanceEvent, SchoolDay, rules_for, school_year_of
 from liaison.attendance.services import (
     RecomputeResult,
     after_recompute,

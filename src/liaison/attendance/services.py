@@ -24,9 +24,10 @@ from liaison.attendance.models import (
     StudentAttendance,
     TierChange,
     Unreachable,
+    rules_for,
     school_year_of,
 )
-from liaison.attendance.outreach import outreach_for, rules_for
+from liaison.attendance.outreach import outreach_for
 from liaison.attendance.tiers import place
 from liaison.core.policy import AssignmentRole
 from liaison.people.models import District, HouseholdAssignment
@@ -201,7 +202,7 @@ def recompute(
     are computed from all their events; everyone else is carried forward over days present.
     A tier that changes is recorded as a TierChange with the reasons (a student's first placement
     only when it is above Tier 1)."""
-    rules = M.rules_for(district)
+    rules = rules_for(district)
     calendar = M.load_calendar(district, as_of, rules)
     year = calendar.school_year
     spells = M.load_spells(district, calendar, None)
@@ -388,7 +389,7 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
     talk about support. One task per student and school year (a student who comes back to Tier 3
     reopens it for the new day); a family with no liaison gets none (the list still shows it).
     Returns how many tasks were made or reopened."""
-    year = school_year_of(as_of, M.rules_for(district).year_starts)
+    year = school_year_of(as_of, rules_for(district).year_starts)
     rows = list(
         StudentAttendance.objects.filter(
             district=district,

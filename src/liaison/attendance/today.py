@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from liaison.attendance import atrisk
 from liaison.attendance.choices import Tier
-from liaison.attendance.models import AtRiskScore
-from liaison.attendance.outreach import outreach_for, rules_for
+from liaison.attendance.models import AtRiskScore, rules_for
+from liaison.attendance.outreach import outreach_for
 from liaison.core import policy
 from liaison.core.policy import AssignmentRole
 from liaison.core.policy.scopes import Access

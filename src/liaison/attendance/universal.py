@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
-from liaison.attendance.models import school_year_of
-from liaison.attendance.nudges import has_catalogue, rules_for
+from liaison.attendance.models import rules_for, school_year_of
+from liaison.attendance.nudges import has_catalogue
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging

@@ -20,8 +20,7 @@ from liaison.attendance.forms import (
     SendAttendanceMessageForm,
     UploadForm,
 )
-from liaison.attendance.measures import rules_for
-from liaison.attendance.models import AttendanceImport
+from liaison.attendance.models import AttendanceImport, rules_for
 from liaison.attendance.services import save_rules
 from liaison.attendance.templates_csv import TEMPLATES
 from liaison.attendance.tiers import rules_table

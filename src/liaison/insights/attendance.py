@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from liaison.attendance import measures as M
-from liaison.attendance.models import StudentAttendance, TierChange
+from liaison.attendance.models import StudentAttendance, TierChange, rules_for
 from liaison.concerns.models import Contact
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.metrics import share, suppress
@@ -217,7 +217,7 @@ WEEKS_4 = dt.timedelta(days=M.TREND_DAYS)
 def before_after(district: District, *, as_of: dt.date) -> dict[tuple[str, str], BeforeAfter]:
     """(breakdown, value) -> before/after figures, by tier (the tier on the day of the first
     outreach), site and language, plus ("all", "")."""
-    rules = M.rules_for(district)
+    rules = rules_for(district)
     calendar = M.load_calendar(district, as_of, rules)
     rows = {
         r[0]: r

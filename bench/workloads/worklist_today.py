@@ -13,17 +13,33 @@ def _queries(client) -> tuple[int, int]:
     return len(queries.captured_queries), response.content.count(b'class="today-row')
 
 
+def _cold_queries(client, district_id) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liaison.core import today_writes
+
+    today_writes.changed(district_id)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    return len(queries.captured_queries)
+
+
 def run(ctx):
     import datetime as dt
 
     from django.test import Client
     from django.utils import timezone
 
+    from liaison.core import today_writes
     from liaison.people.models import Household, User
     from liaison.worklist import services
 
     demo_district()
     liaison = User.objects.get(username="liaison")
+    liaison_district = liaison.memberships.filter(is_active=True).values_list(
+        "district_id", flat=True
+    )[0]
     client = Client()
     client.force_login(liaison)
     today = timezone.localdate()
@@ -47,6 +63,15 @@ def run(ctx):
     after, rows_after = _queries(client)
     samples = time_calls(lambda: client.get("/"), repeat=200)
     median = percentile(samples, 50)
+
+    # The same page just after something it shows changed (a colleague logged a call, a family
+    # wrote): the queue is built again from every source.
+    def after_a_change():
+        today_writes.changed(liaison_district)
+        client.get("/")
+
+    cold = time_calls(after_a_change, repeat=100)
+    cold_queries = _cold_queries(client, liaison_district)
     for task in made:
         task.delete()
     yield Result(
@@ -55,7 +80,18 @@ def run(ctx):
         unit="ms",
         target="p50 < 15 ms",
         ok=median < 15,
-        notes=f"{rows_after} rows in the queue; p95 {percentile(samples, 95):.1f} ms",
+        notes=f"{rows_after} rows in the queue; p95 {percentile(samples, 95):.1f} ms; "
+        "the queue kept in the cache as nothing it shows changed between visits",
+    )
+    cold_median = percentile(cold, 50)
+    yield Result(
+        name="Today (liaison), median render just after a change",
+        value=cold_median,
+        unit="ms",
+        target="",
+        ok=None,
+        notes=f"every source asked again ({cold_queries} queries); p95 "
+        f"{percentile(cold, 95):.1f} ms",
     )
     yield Result(
         name="Today (liaison), queries",

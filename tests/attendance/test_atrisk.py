@@ -21,6 +21,7 @@ from liaison.attendance.models import (
 )
 from liaison.concerns import services as concern_services
 from liaison.concerns.choices import ContactKind, ContactResult
+from liaison.concerns.models import Contact
 from liaison.people.choices import Programme
 from liaison.people.models import StudentProgramme
 from liaison.worklist.models import Task
@@ -207,6 +208,9 @@ def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
     assert "Tier 3 attendance: CaseloadChild Caseload" in page
     assert "Chronically absent: 14 of 60 days missed (23%)" in page
     assert "No attempt yet" in page
+    # One row for the student, carrying the task's actions: not the task again on its own.
+    assert page.count("Tier 3 attendance") == 1
+    assert f'id="task-{task.pk}"' in page and "Mark done" in page
 
     concern_services.log_contact(
         household=listed.caseload_family,
@@ -216,8 +220,19 @@ def test_tier_3_gives_the_liaison_one_task_and_a_row_on_today(client, listed):
         result=ContactResult.NOT_HOME,
     )
     page = client.get("/").content.decode()
-    # Tried today: the attendance row waits for tomorrow (the task stays until it is done).
+    # Tried today: the next attempt is due another day, the row stays until the task is done.
+    assert page.count("Tier 3 attendance: CaseloadChild Caseload") == 1
+    client.post(
+        reverse("worklist:complete", args=[task.pk]), {"outcome": "Home visit, nobody home"}
+    )
+    page = client.get("/").content.decode()
     assert "Tier 3 attendance: CaseloadChild Caseload" not in page
+
+    # Another day with no attempt: the row is back, without the task's actions.
+    Contact.objects.update(at=timezone.now() - dt.timedelta(days=1))
+    page = client.get("/").content.decode()
+    assert page.count("Tier 3 attendance: CaseloadChild Caseload") == 1
+    assert "Mark done" not in page
 
 
 def test_a_tier_3_task_opened_after_the_day_computed_is_due_today_not_overdue(world):

@@ -243,3 +243,59 @@ def test_today_costs_the_same_queries_and_rows_however_long_the_queue(client, wo
     assert len(everything) == total
     assert everything[:SHOWN] == rows
     assert "Show all" not in client.get("/?all=1").content.decode()
+
+
+def _queries(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    return len(queries.captured_queries), response
+
+
+def test_today_is_kept_between_visits_until_something_it_shows_changes(
+    client, world, django_capture_on_commit_callbacks
+):
+    from liaison.people.models import HouseholdAssignment
+
+    client.force_login(world.liaison)
+    task = services.create_task(
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Bring the form",
+        due_on=timezone.localdate(),
+        by=world.liaison,
+    )
+    first, page = _queries(client)
+    again, page_again = _queries(client)
+    # Nothing changed: the queue kept from the first visit, no source asked again.
+    assert again < first
+    assert _rows(page_again) == _rows(page)
+    assert any("Bring the form" in r for r in _rows(page_again))
+
+    # A change made elsewhere in one statement (no model signal): shown on the next visit.
+    Task.objects.filter(pk=task.pk).update(title="Bring the signed form")
+    assert any("Bring the signed form" in r for r in _rows(client.get("/")))
+
+    # A concern opened for the family by someone else, then a reply from the family.
+    cf.concern(world.caseload_family, assignee=world.liaison, urgency="high")
+    rows = _rows(client.get("/"))
+    assert rows[0].startswith("Urgent")
+    with django_capture_on_commit_callbacks(execute=True):  # as its request commits
+        _reply(world, world.caseload_family, "¿A qué hora es la reunión?")
+    assert any("awaiting a reply" in r for r in _rows(client.get("/")))
+
+    # Who sees which family changed: the liaison now has another family with a task due.
+    other = Task.objects.create(
+        owner=world.liaison,
+        district=world.district,
+        household=world.other_site_family,
+        title="Meet the new family",
+        due_on=timezone.localdate(),
+    )
+    assert not any(other.title in r for r in _rows(client.get("/")))
+    HouseholdAssignment.objects.create(
+        household=world.other_site_family, staff=world.liaison, role="liaison"
+    )
+    assert any(other.title in r for r in _rows(client.get("/")))

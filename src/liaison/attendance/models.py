@@ -23,6 +23,7 @@ from liaison.attendance.choices import (
     ImportStatus,
     Tier,
 )
+from liaison.core.today_writes import TodayWrites
 
 
 def school_year_of(day: dt.date, starts: tuple[int, int] = (7, 1)) -> int:
@@ -398,7 +399,7 @@ class PositiveNote(models.Model):
         return f"{self.student} {self.month:%Y-%m}"
 
 
-class UnreachableQuerySet(models.QuerySet["Unreachable"]):
+class UnreachableQuerySet(TodayWrites, models.QuerySet["Unreachable"]):
     def standing(self) -> "UnreachableQuerySet":
         """The marks still standing: a family reached since is not unreachable any more."""
         return self.filter(cleared_at__isnull=True)
@@ -457,6 +458,8 @@ class AtRiskScore(models.Model):
     # [{"code": "chronic", "points": 30, …numbers}, …], highest points first.
     reasons = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = TodayWrites.as_manager()
 
     class Meta:
         indexes = [

@@ -23,6 +23,7 @@ from liaison.concerns.choices import (
     category_label,
 )
 from liaison.core.models import TrackedModel
+from liaison.core.today_writes import TodayWrites
 from liaison.core.validators import validate_language_tag
 
 User = settings.AUTH_USER_MODEL
@@ -92,7 +93,7 @@ class ServiceTarget(models.Model):
         return f"{self.get_urgency_display()}: {self.hours} h"
 
 
-class ConcernQuerySet(models.QuerySet):
+class ConcernQuerySet(TodayWrites, models.QuerySet):
     def visible_to(self, user):
         from liaison.core.policy import concerns as concern_policy
 
@@ -386,6 +387,8 @@ class FollowUpAction(models.Model):
 
 class Contact(TrackedModel):
     """One interaction with a family: a call, text, email, visit, meeting or walk-in."""
+
+    objects = TodayWrites.as_manager()
 
     household = models.ForeignKey(
         "people.Household", on_delete=models.CASCADE, related_name="contacts"

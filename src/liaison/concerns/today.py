@@ -90,4 +90,9 @@ def _works_with_concerns(access: Access) -> bool:
 
 
 def register() -> None:
-    add_source("concern", concern_items, ask=_works_with_concerns)
+    add_source(
+        "concern",
+        concern_items,
+        ask=_works_with_concerns,
+        tables=("concerns.Concern", "concerns.ConcernCategory", "people.Household"),
+    )

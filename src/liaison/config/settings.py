@@ -284,6 +284,9 @@ LIAISON_LIVE_STREAM = env_bool("LIAISON_LIVE_STREAM", True)
 LIAISON_LIVE_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_POLL_SECONDS", "3"))
 # With the stream on, pages still poll this rarely (0: never), in case a change was missed.
 LIAISON_LIVE_STREAM_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_STREAM_POLL_SECONDS", "60"))
+# Today (core/today.py): a person's queue is kept in the cache while nothing it shows changed, and
+# at most this long, for what only the clock changes (a family no longer new this week).
+LIAISON_TODAY_SECONDS = int(os.environ.get("LIAISON_TODAY_SECONDS", "120"))
 
 # Background work: django.tasks with the database backend by default; Redis (RQ) for scale-out.
 TASK_BACKEND = os.environ.get("LIAISON_TASK_BACKEND", "database")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.models import TrackedModel
+from liaison.core.today_writes import TodayWrites
 from liaison.core.validators import validate_language_tag
 from liaison.events.choices import (
     Answer,
@@ -204,7 +205,7 @@ class Event(TrackedModel):
         return self.invitations.filter(seat=Seat.CONFIRMED).aggregate(n=Sum("party_size"))["n"] or 0
 
 
-class InvitationQuerySet(models.QuerySet):
+class InvitationQuerySet(TodayWrites, models.QuerySet):
     def open(self):
         return self.filter(event__status=EventStatus.SCHEDULED, event__ends_at__gte=timezone.now())
 

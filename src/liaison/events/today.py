@@ -67,4 +67,9 @@ def _arranges(access: Access) -> bool:
 
 
 def register() -> None:
-    add_source("rsvp", rsvp_items, ask=_arranges)
+    add_source(
+        "rsvp",
+        rsvp_items,
+        ask=_arranges,
+        tables=("events.Invitation", "events.Event", "people.Household"),
+    )

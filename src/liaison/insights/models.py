@@ -7,6 +7,7 @@ Flow: sources (messaging, the contact log, events) -> ContactFact / ResponseFact
 from django.db import models
 from django.utils import timezone
 
+from liaison.core.today_writes import TodayWrites
 from liaison.insights.choices import ContactKind, Dimension, Scope
 
 
@@ -88,6 +89,8 @@ class HouseholdEngagement(models.Model):
     last_failed_at = models.DateTimeField(null=True, blank=True)
     all_channels_failing = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TodayWrites.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["district_id", "last_two_way_at"])]

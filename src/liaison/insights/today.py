@@ -45,4 +45,15 @@ def _has_caseload(access: Access) -> bool:
 
 
 def register() -> None:
-    add_source("atrisk", at_risk_items, ask=_has_caseload)
+    add_source(
+        "atrisk",
+        at_risk_items,
+        ask=_has_caseload,
+        tables=(
+            "insights.HouseholdEngagement",
+            "insights.AtRiskRules",
+            "concerns.Concern",
+            "people.Guardian",
+            "people.Household",
+        ),
+    )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.models import TrackedModel
+from liaison.core.today_writes import TodayWrites
 from liaison.core.validators import language_name, validate_language_tag
 from liaison.language.choices import (
     EngineKind,
@@ -357,7 +358,7 @@ class Interpreter(TrackedModel):
         return [language_name(t) for t in self.languages]
 
 
-class InterpreterRequestQuerySet(models.QuerySet):
+class InterpreterRequestQuerySet(TodayWrites, models.QuerySet):
     def open(self):
         return self.exclude(status__in=[RequestStatus.CANCELLED, RequestStatus.DONE])
 

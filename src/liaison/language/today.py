@@ -60,4 +60,9 @@ def _arranges(access: Access) -> bool:
 
 
 def register() -> None:
-    add_source("interpreter", request_items, ask=_arranges)
+    add_source(
+        "interpreter",
+        request_items,
+        ask=_arranges,
+        tables=("language.InterpreterRequest", "language.Interpreter", "people.Household"),
+    )

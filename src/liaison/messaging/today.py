@@ -62,7 +62,7 @@ def _uses_inbox(access: Access) -> bool:
 
 
 def register() -> None:
-    add_source("message", message_items, ask=_uses_inbox)
+    add_source("message", message_items, ask=_uses_inbox, tables=("people.Household",))
     add_count(
         "awaiting",
         gettext_lazy("awaiting reply"),

@@ -44,4 +44,4 @@ def _works_with_families(access: Access) -> bool:
 
 
 def register() -> None:
-    add_source("family", new_family_items, ask=_works_with_families)
+    add_source("family", new_family_items, ask=_works_with_families, tables=("people.Household",))

@@ -8,8 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core.today_writes import TodayWrites
 
-class TaskQuerySet(models.QuerySet["Task"]):
+
+class TaskQuerySet(TodayWrites, models.QuerySet["Task"]):
     def open(self) -> "TaskQuerySet":
         return self.filter(done_at__isnull=True)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liaison.core import policy
-from liaison.core.today import Item, add_count, add_source, url_maker
+from liaison.core.today import Item, add_count, add_source, claimed, url_maker
 from liaison.worklist.models import Task, TaskQuerySet
 
 
@@ -29,8 +29,10 @@ def due_tasks(user: Any, day: dt.date) -> TaskQuerySet:
 
 
 def task_items(user: Any, *, today: dt.date, limit: int) -> Iterator[Item]:
+    shown_elsewhere = claimed(policy.access_for(user))
     rows = (
         due_tasks(user, today)
+        .exclude(source_kind__in=shown_elsewhere)
         .order_by("due_on", "pk")
         .values(
             "pk",
@@ -86,5 +88,5 @@ def count_due(user: Any, *, today: dt.date) -> int:
 
 
 def register() -> None:
-    add_source("task", task_items)
+    add_source("task", task_items, tables=("worklist.Task", "people.Household"))
     add_count("due", gettext_lazy("due today"), count_due, url_name="home")

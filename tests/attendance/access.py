@@ -41,7 +41,8 @@ NO_RECORD = {
     # The list shows no one family's record: each row is a student the reader may open.
     "attendance:at_risk": ROLE_PAGES,
     "attendance:at_risk_outreach": dict.fromkeys(ROLE_PAGES, 405),  # POST only
-    "attendance:at_risk_rules": dict.fromkeys(ROLE_PAGES, 405),  # POST only
+    # POST only; a GET goes to the list, where the form is (and the list's own access applies)
+    "attendance:at_risk_rules": dict.fromkeys(ROLE_PAGES, 302),
 }
 EXEMPT = {
     "attendance:import": "one import run, not a family: tests/attendance/test_pages.py",

@@ -4,6 +4,8 @@ school day), the liaison and the site leader told at once and once; staff keep t
 urgency shown in colour and words; closing asks for the outcome or the reason there is none."""
 
 import datetime as dt
+import email
+import re
 import zoneinfo
 
 import pytest
@@ -100,6 +102,11 @@ def test_the_portal_form_routes_the_concern_and_the_liaison_and_leader_are_told_
     raw = b"".join(raw for _rcpts, raw in smtp.recorder.messages).decode("utf-8", "replace")
     assert "High concern: Caseload household" in raw
     assert f"/concerns/{concern.pk}/" in raw
+    # The due time stands on its own line: "10:00 a.m." is not followed by another full stop.
+    body = email.message_from_bytes(smtp.recorder.messages[0][1]).get_payload(decode=True)
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    assert re.search(r"^Due: .+\d.*$", text, flags=re.M), text
+    assert ".." not in text
 
     # Later saves tell nobody again, nor does asking again.
     with django_capture_on_commit_callbacks(execute=True):

@@ -125,6 +125,8 @@ def test_before_and_after_the_first_outreach_with_small_groups_suppressed(term):
     assert found[("tier", "1")].students == 1
     shared = everyone.shared()
     assert shared["students"] == "<10" and shared["rate_before"] is None
+    # None of the handful left chronic absence: not said as "0" beside "<10".
+    assert shared["were_chronic"] == shared["left_chronic"] == "<10"
 
 
 def test_the_before_after_page_is_for_district_admins_and_hides_small_groups(client, term):

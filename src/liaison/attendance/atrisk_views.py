@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from liaison.attendance import atrisk, services
 from liaison.attendance.choices import Tier
@@ -175,10 +175,13 @@ def _rules_form(user: Any, form: OutreachRulesForm | None = None) -> dict[str, A
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def at_risk_rules(request: Any) -> HttpResponse:
     """A district admin sets the proof-of-outreach numbers and the score's points; the scores are
-    computed again in the background."""
+    computed again in the background. The form lives on the at-risk list: a GET here (the address
+    a refused form was answered at, reloaded) goes there."""
+    if request.method == "GET":
+        return redirect(reverse("attendance:at_risk") + "#rules")
     try:
         district_id = int(request.POST.get("district", ""))
     except ValueError:

@@ -357,9 +357,10 @@ def _send_pressing_notices(concern_pk, user_ids) -> None:
                 district=concern.district_id,
                 subject=_("%(urgency)s concern: %(household)s")
                 % {"urgency": Urgency(concern.urgency).label, "household": concern.household},
+                # A line each, no full stop after the date ("10:00 a.m." has its own).
                 body=_(
-                    "%(household)s raised a concern (%(category)s). Urgency: %(urgency)s, due "
-                    "%(due)s. Assigned to: %(assignee)s.\n%(url)s"
+                    "%(household)s raised a concern (%(category)s).\nUrgency: %(urgency)s\n"
+                    "Due: %(due)s\nAssigned to: %(assignee)s\n%(url)s"
                 )
                 % {
                     "household": concern.household,

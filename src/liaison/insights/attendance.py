@@ -200,14 +200,15 @@ class BeforeAfter:
 
     def shared(self) -> dict[str, Any]:
         """As shown outside the district's own staff: counts under 10 as "<10", and no rates for a
-        group of fewer than 10 students (a rate of a handful identifies them)."""
+        group of fewer than 10 students (a rate of a handful identifies them), nor any of its counts
+        shown apart: "0 left chronic absence" beside "<10 students" would tell of each of them."""
         small = self.students < 10
         return {
             "students": suppress(self.students),
             "rate_before": None if small else self.rate_before,
             "rate_after": None if small else self.rate_after,
-            "were_chronic": suppress(self.were_chronic),
-            "left_chronic": suppress(self.left_chronic),
+            "were_chronic": "<10" if small else suppress(self.were_chronic),
+            "left_chronic": "<10" if small else suppress(self.left_chronic),
         }
 
 

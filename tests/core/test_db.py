@@ -141,3 +141,62 @@ def test_insert_new_rows_leaves_out_rows_a_unique_constraint_holds_and_returns_o
     assert [h for h, _pk in again] == [second.pk]
     stored = dict(AttendanceNudge.objects.values_list("household_id", "student_ids"))
     assert stored == {first.pk: [1], second.pk: [3, 4]}
+
+
+def test_upsert_rows_inserts_new_rows_and_updates_those_a_unique_constraint_holds():
+    from decimal import Decimal
+
+    from liaison.attendance.models import StudentAttendance
+
+    district = f.DistrictFactory()
+    held, new = f.StudentFactory(district=district), f.StudentFactory(district=district)
+    StudentAttendance.objects.create(
+        district=district, student=held, school_year=2026, as_of=dt.date(2026, 10, 1), tier=1
+    )
+    columns = [
+        "district_id",
+        "student_id",
+        "school_year",
+        "as_of",
+        "days_absent",
+        "rate",
+        "chronic",
+        "tier_reasons",
+        "support_since",
+    ]
+    db.upsert_rows(
+        StudentAttendance,
+        columns,
+        [
+            (
+                district.pk,
+                held.pk,
+                2026,
+                dt.date(2026, 10, 2),
+                Decimal("2.5"),
+                Decimal("0.9512"),
+                True,
+                [{"code": "chronic", "absent": "2.5"}],
+                dt.date(2026, 10, 2),
+            ),
+            (district.pk, new.pk, 2026, dt.date(2026, 10, 2), Decimal("0"), None, False, [], None),
+        ],
+        conflict=["student_id", "school_year"],
+    )
+    rows = {
+        r.student_id: r
+        for r in StudentAttendance.objects.filter(district=district, school_year=2026)
+    }
+    assert len(rows) == 2
+    assert (rows[held.pk].as_of, rows[held.pk].days_absent, rows[held.pk].rate) == (
+        dt.date(2026, 10, 2),
+        Decimal("2.5"),
+        Decimal("0.9512"),
+    )
+    assert rows[held.pk].chronic and rows[held.pk].support_since == dt.date(2026, 10, 2)
+    assert rows[held.pk].tier_reasons == [{"code": "chronic", "absent": "2.5"}]
+    assert (rows[new.pk].rate, rows[new.pk].tier_reasons, rows[new.pk].support_since) == (
+        None,
+        [],
+        None,
+    )

@@ -153,47 +153,33 @@ def test_upsert_rows_inserts_new_rows_and_updates_those_a_unique_constraint_hold
     StudentAttendance.objects.create(
         district=district, student=held, school_year=2026, as_of=dt.date(2026, 10, 1), tier=1
     )
-    columns = [
-        "district_id",
-        "student_id",
-        "school_year",
-        "as_of",
-        "days_absent",
-        "rate",
-        "chronic",
-        "tier_reasons",
-        "support_since",
-    ]
-    db.upsert_rows(
+    day = dt.date(2026, 10, 2)
+    common = {"district_id": district.pk, "school_year": 2026, "as_of": day}
+    columns, first = _full(
         StudentAttendance,
-        columns,
-        [
-            (
-                district.pk,
-                held.pk,
-                2026,
-                dt.date(2026, 10, 2),
-                Decimal("2.5"),
-                Decimal("0.9512"),
-                True,
-                [{"code": "chronic", "absent": "2.5"}],
-                dt.date(2026, 10, 2),
-            ),
-            (district.pk, new.pk, 2026, dt.date(2026, 10, 2), Decimal("0"), None, False, [], None),
-        ],
-        conflict=["student_id", "school_year"],
+        {
+            **common,
+            "student_id": held.pk,
+            "days_enrolled": 20,
+            "days_absent": Decimal("2.5"),
+            "rate": Decimal("0.8750"),
+            "chronic": True,
+            "tier_reasons": [{"code": "chronic", "absent": "2.5"}],
+            "support_since": day,
+        },
     )
-    rows = {
-        r.student_id: r
-        for r in StudentAttendance.objects.filter(district=district, school_year=2026)
-    }
+    _columns, second = _full(StudentAttendance, {**common, "student_id": new.pk, "rate": None})
+    db.upsert_rows(
+        StudentAttendance, columns, [first, second], conflict=["student_id", "school_year"]
+    )
+    rows = {r.student_id: r for r in StudentAttendance.objects.filter(district=district)}
     assert len(rows) == 2
     assert (rows[held.pk].as_of, rows[held.pk].days_absent, rows[held.pk].rate) == (
-        dt.date(2026, 10, 2),
+        day,
         Decimal("2.5"),
-        Decimal("0.9512"),
+        Decimal("0.8750"),
     )
-    assert rows[held.pk].chronic and rows[held.pk].support_since == dt.date(2026, 10, 2)
+    assert rows[held.pk].chronic and rows[held.pk].support_since == day
     assert rows[held.pk].tier_reasons == [{"code": "chronic", "absent": "2.5"}]
     assert (rows[new.pk].rate, rows[new.pk].tier_reasons, rows[new.pk].support_since) == (
         None,

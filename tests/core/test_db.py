@@ -141,3 +141,48 @@ def test_insert_new_rows_leaves_out_rows_a_unique_constraint_holds_and_returns_o
     assert [h for h, _pk in again] == [second.pk]
     stored = dict(AttendanceNudge.objects.values_list("household_id", "student_ids"))
     assert stored == {first.pk: [1], second.pk: [3, 4]}
+
+
+def test_upsert_rows_inserts_new_rows_and_updates_those_a_unique_constraint_holds():
+    from decimal import Decimal
+
+    from liaison.attendance.models import StudentAttendance
+
+    district = f.DistrictFactory()
+    held, new = f.StudentFactory(district=district), f.StudentFactory(district=district)
+    StudentAttendance.objects.create(
+        district=district, student=held, school_year=2026, as_of=dt.date(2026, 10, 1), tier=1
+    )
+    day = dt.date(2026, 10, 2)
+    common = {"district_id": district.pk, "school_year": 2026, "as_of": day}
+    columns, first = _full(
+        StudentAttendance,
+        {
+            **common,
+            "student_id": held.pk,
+            "days_enrolled": 20,
+            "days_absent": Decimal("2.5"),
+            "rate": Decimal("0.8750"),
+            "chronic": True,
+            "tier_reasons": [{"code": "chronic", "absent": "2.5"}],
+            "support_since": day,
+        },
+    )
+    _columns, second = _full(StudentAttendance, {**common, "student_id": new.pk, "rate": None})
+    db.upsert_rows(
+        StudentAttendance, columns, [first, second], conflict=["student_id", "school_year"]
+    )
+    rows = {r.student_id: r for r in StudentAttendance.objects.filter(district=district)}
+    assert len(rows) == 2
+    assert (rows[held.pk].as_of, rows[held.pk].days_absent, rows[held.pk].rate) == (
+        day,
+        Decimal("2.5"),
+        Decimal("0.8750"),
+    )
+    assert rows[held.pk].chronic and rows[held.pk].support_since == day
+    assert rows[held.pk].tier_reasons == [{"code": "chronic", "absent": "2.5"}]
+    assert (rows[new.pk].rate, rows[new.pk].tier_reasons, rows[new.pk].support_since) == (
+        None,
+        [],
+        None,
+    )

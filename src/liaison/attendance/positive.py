@@ -42,7 +42,7 @@ from liaison.attendance.nudges import (
     _students_with_restricted_guardian,
     has_catalogue,
 )
-from liaison.core.db import insert_new_rows, update_rows
+from liaison.core.db import IdIn, insert_new_rows, update_rows
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging
@@ -172,8 +172,10 @@ def _positive_notes(
         result.skipped["not_recent"] += len(found)
         return result
     month = today.replace(day=1)
+    # The ids as one bound array (IdIn), not an IN list: a month's first school day finds tens of
+    # thousands, and SQLite then drove the join from every household, probing the list for each.
     noted = set(
-        PositiveNote.objects.filter(student_id__in=list(found), month=month).values_list(
+        PositiveNote.objects.filter(IdIn("student_id", found), month=month).values_list(
             "student_id", flat=True
         )
     )
@@ -181,12 +183,14 @@ def _positive_notes(
     students = {
         s["pk"]: s
         for s in Student.objects.filter(
-            pk__in=list(found), is_active=True, household__isnull=False, household__is_active=True
-        ).values("pk", "household_id", "given_name", "preferred_name")
+            IdIn("pk", found), is_active=True, household__isnull=False, household__is_active=True
+        )
+        .order_by()
+        .values("pk", "household_id", "given_name", "preferred_name")
     }
     site_of = dict(
         StudentAttendance.objects.filter(
-            student_id__in=list(students),
+            IdIn("student_id", students),
             school_year=school_year_of(as_of, rules_for(district).year_starts),
         ).values_list("student_id", "site_id")
     )

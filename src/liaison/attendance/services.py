@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from liaison.attendance.models import (
 )
 from liaison.attendance.outreach import outreach_for
 from liaison.attendance.tiers import place
+from liaison.core.db import upsert_rows
 from liaison.core.policy import AssignmentRole
 from liaison.people.models import District, HouseholdAssignment
 from liaison.worklist import services as worklist
@@ -78,67 +79,13 @@ COLUMNS = [
     "early_absences",
     "computed_at",
 ]
-UPSERT_BATCH = 500
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _json(value: list[Any]) -> str:
-    return "[]" if not value else json.dumps(value)
 
 
 def _upsert(rows: list[tuple[object, ...]]) -> None:
-    """Insert or update StudentAttendance rows (one per student and year) in multi-row statements.
-
-    Written as SQL because the ORM's bulk upsert spends most of a district's recompute preparing
-    values; the statement (INSERT … ON CONFLICT DO UPDATE) is the same on SQLite and PostgreSQL."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(StudentAttendance._meta.db_table)
-    ops = connection.ops
-    one = (
-        "("
-        + ", ".join(
-            "%s::jsonb"
-            if c in ("tier_reasons", "early_absences") and connection.vendor == "postgresql"
-            else "%s"
-            for c in COLUMNS
-        )
-        + ")"
-    )
-    names = ", ".join(ops.quote_name(c) for c in COLUMNS)
-    updates = ", ".join(
-        f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}"
-        for c in COLUMNS
-        if c not in ("student_id", "school_year")
-    )
-    # Values as the driver takes them: psycopg adapts dates and decimals itself; SQLite stores
-    # them as Django's backend does (ISO text, decimal text).
-    plain = connection.vendor == "postgresql"
-    key = '("student_id", "school_year")'
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), UPSERT_BATCH):
-            batch = rows[i : i + UPSERT_BATCH]
-            params: list[Any] = []
-            for row in batch:
-                if plain:
-                    params.extend(row)
-                    continue
-                params.extend(
-                    value
-                    if value is None or type(value) in (int, str, bool)
-                    else _sqlite_value(value)
-                    for value in row
-                )
-            values = ", ".join([one] * len(batch))
-            sql = f"INSERT INTO {table} ({names}) VALUES {values} ON CONFLICT {key} DO UPDATE SET {updates}"  # noqa: S608 - names from the model, values bound
-            cursor.execute(sql, params)
+    """Insert or update StudentAttendance rows (one per student and year): plain tuples through
+    core.db.upsert_rows, as the ORM's bulk upsert spends most of a district's recompute preparing
+    values (the statement, INSERT … ON CONFLICT DO UPDATE, is the same on SQLite and PostgreSQL)."""
+    upsert_rows(StudentAttendance, COLUMNS, rows, conflict=["student_id", "school_year"])
 
 
 STORED = (
@@ -288,10 +235,10 @@ def recompute(
                 m.consecutive_unexcused,
                 m.last_absent_on,
                 placement.tier,
-                _json(placement.reasons),
+                placement.reasons,
                 tier_since,
                 placement.support_since,
-                _json(m.early_absences),
+                m.early_absences,
                 now,
             )
         )

@@ -97,6 +97,11 @@ def _converters(model, columns: list[str]) -> list:
         if field.get_internal_type() in _PLAIN:
             out.append(None)
             continue
+        if field.get_internal_type() == "JSONField" and connection.vendor != "postgresql":
+            # What the field's own conversion does on SQLite, without its per-value checks (a
+            # district's recompute writes two JSON values per student).
+            out.append(partial(_json_value, field=field))
+            continue
         cache: dict = {}
 
         def convert(value, field=field, cache=cache):
@@ -112,6 +117,12 @@ def _converters(model, columns: list[str]) -> list:
 
         out.append(convert)
     return out
+
+
+def _json_value(value, *, field):
+    if value is None:  # SQL NULL or JSON null: the field decides
+        return field.get_db_prep_save(value, connection)
+    return json.dumps(value, cls=field.encoder)
 
 
 def _prepared(model, columns, rows):
@@ -446,6 +457,65 @@ def _update_rows(model, columns: list[str], rows) -> None:
     rows = _prepared(model, names, rows)
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def upsert_rows(model, columns: list[str], rows, *, conflict: list[str]) -> None:
+    """INSERT plain tuples (values of `columns`, attnames, as insert_rows takes them), each row
+    already held under the unique `conflict` columns updated in place (INSERT … ON CONFLICT DO
+    UPDATE, the other columns set from the new row).
+
+    PostgreSQL: from arrays bound on the server, 20,000 rows a statement (no value quoted in
+    Python); SQLite: the driver's own cursor and placeholders, as insert_rows does."""
+    _upsert_rows(model, columns, rows, conflict=conflict)
+    rows_written.send(sender=model)
+
+
+def _upsert_rows(model, columns: list[str], rows, *, conflict: list[str]) -> None:
+    rows = list(rows)
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    names = _columns(model, columns)
+    keys = set(_columns(model, conflict))
+    cols = ", ".join(q(c) for c in names)
+    tail = (
+        f" ON CONFLICT ({', '.join(q(c) for c in _columns(model, conflict))}) DO UPDATE SET "
+        + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in names if c not in keys)
+    )
+    if connection.vendor == "postgresql":
+        select, arrays = _unnest(model, list(columns))
+        sql = f"INSERT INTO {table} ({cols}) {select}{tail}"
+        with bulk_cursor() as cursor:
+            for start in range(0, len(rows), 20000):
+                chunk = arrays(rows[start : start + 20000])
+                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+        return
+    size = _batch_rows(len(columns))
+    if connection.vendor != "sqlite":  # pragma: no cover - the two databases Liaison runs on
+        with connection.cursor() as cursor:
+            one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            for start in range(0, len(rows), size):
+                chunk = _prepared(model, columns, rows[start : start + size])
+                values = ", ".join([one] * len(chunk))
+                cursor.execute(
+                    f"INSERT INTO {table} ({cols}) VALUES {values}{tail}",  # noqa: S608
+                    [v for row in chunk for v in row],
+                )
+        return
+    connection.ensure_connection()
+    raw = connection.connection.cursor()
+    one = "(" + ", ".join(["?"] * len(columns)) + ")"
+    try:
+        for start in range(0, len(rows), size):
+            chunk = _prepared(model, columns, rows[start : start + size])
+            sqlite3.Cursor.execute(  # not Django's wrapper, which rewrites every placeholder
+                raw,
+                f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(chunk))}{tail}",  # noqa: S608 - names from the model, values bound
+                [v for row in chunk for v in row],
+            )
+    finally:
+        raw.close()
 
 
 def delete_rows(model, column: str, values) -> None:

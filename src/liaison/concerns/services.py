@@ -43,6 +43,7 @@ from liaison.concerns.models import (
     Reminder,
     ServiceTarget,
 )
+from liaison.core import live
 from liaison.core.policy import concerns as concern_policy
 from liaison.language.fields import translate_object, translate_text
 from liaison.language.wordings import Wording, register_wording, wording_context
@@ -153,7 +154,18 @@ def _actor_name(by, guardian=None) -> str:
     return ""  # the system (a reminder, a scheduled task): named in the reader's language
 
 
+def concerns_changed(district_id: int, *concern_ids: int) -> None:
+    """Open pages showing these concerns, and the district's queues, refresh once the transaction
+    commits (core/live.py): "concern:<id>", "concerns:<district>" (and "concerns:all", the queues
+    of those who see every district)."""
+    live.changed(
+        *(f"concern:{pk}" for pk in concern_ids), f"concerns:{district_id}", "concerns:all"
+    )
+
+
 def _log(concern, *, by, action, field="", old="", new="", guardian=None, at=None):
+    # Every change to a concern is logged here: what a page shows of it changed with it.
+    concerns_changed(concern.district_id, concern.pk)
     return ConcernChange.objects.create(
         concern=concern,
         at=at or timezone.now(),
@@ -760,6 +772,10 @@ def reassign_all(*, from_user, to_user, by, concerns=None) -> int:
                 for pk in moved
             ]
         )
+        if moved:
+            districts = Concern.objects.filter(pk__in=moved).values_list("district_id", flat=True)
+            for district_id in set(districts):
+                concerns_changed(district_id, *moved)
     return len(moved)
 
 

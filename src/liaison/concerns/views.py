@@ -1,5 +1,7 @@
 """Staff pages for concerns, meetings and the contact log. Thin: parse, ask the policy, call a service."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -40,7 +42,8 @@ from liaison.concerns.models import (
     MediationMeeting,
     ServiceTarget,
 )
-from liaison.core import policy
+from liaison.core import live, policy
+from liaison.core.htmx import partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
 from liaison.core.policy import concerns as concern_policy
@@ -77,6 +80,10 @@ def queue(request):
     name = request.GET.get("queue") or ("mine" if access.is_liaison else "all")
     if name not in QUEUES:
         name = "all"
+    # The rows refresh when a concern of the person's districts changes (core/live.py); read
+    # before the rows, so that a change in between shows again at the next refresh.
+    topics = [f"concerns:{d}" for d in sorted(access.district_ids)]
+    watch = live.watch(request, *topics, *(["concerns:all"] if access.superuser else []))
     qs = Concern.objects.visible_to(user)
     now = timezone.now()
     qs = {
@@ -94,9 +101,11 @@ def queue(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "concerns/queue.html",
+        partial(request, "concerns/queue.html", "rows"),
         {
             "page": page,
+            "watch": watch,
+            "here": urlencode({"queue": name, "q": query, "page": page.number}),
             "queue": name,
             "queues": QUEUES,
             "query": query,
@@ -451,10 +460,22 @@ def _detail_context(request, concern, **forms):
     }
 
 
+# The parts of a concern's page that refresh themselves when it changes (core/live.py): the head
+# (status, urgency, due, assignee) and the history. Forms are left alone, a half-written note too.
+LIVE_PARTS = ("head", "history")
+
+
 @login_required
 def detail(request, pk):
     concern = policy.open_concern(request, pk, log=True)
-    return render(request, "concerns/detail.html", _detail_context(request, concern))
+    # Read before the concern is shown: a change in between shows again at the next refresh.
+    watch = live.watch(request, f"concern:{concern.pk}")
+    context = {**_detail_context(request, concern), "watch": watch}
+    part = request.GET.get("part")
+    template = "concerns/detail.html"
+    if part in LIVE_PARTS:
+        template = partial(request, template, part)
+    return render(request, template, context)
 
 
 @login_required

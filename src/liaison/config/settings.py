@@ -281,6 +281,9 @@ else:
 # page came from an ASGI server (`liaison serve --asgi`); 0 turns the stream off (a proxy that
 # buffers answers), leaving the conditional poll every LIAISON_LIVE_POLL_SECONDS.
 LIAISON_LIVE_STREAM = env_bool("LIAISON_LIVE_STREAM", True)
+# Pages served by a WSGI server (gunicorn, `liaison serve`) get the stream too when the proxy sends
+# /live/ to an ASGI server beside it (uvicorn liaison.config.asgi:application): docs/live.md.
+LIAISON_LIVE_ASGI_BESIDE = env_bool("LIAISON_LIVE_ASGI_BESIDE", False)
 LIAISON_LIVE_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_POLL_SECONDS", "3"))
 # With the stream on, pages still poll this rarely (0: never), in case a change was missed.
 LIAISON_LIVE_STREAM_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_STREAM_POLL_SECONDS", "60"))

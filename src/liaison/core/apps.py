@@ -10,11 +10,16 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from liaison.core import checks  # noqa: F401  (registers system checks)
+        from liaison.core import (
+            checks,  # noqa: F401  (registers system checks)
+            live,
+            today,
+        )
         from liaison.core.policy.cache import watch_scope_writes
 
         post_migrate.connect(_create_cache_table, sender=self)
         watch_scope_writes()
+        live.add_page_topics(today.page_topics)  # every staff page's stream: the nav's counts
 
 
 def _create_cache_table(using="default", **kwargs):

@@ -36,6 +36,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from liaison.core import metrics
@@ -50,6 +51,11 @@ KEEPALIVE_SECONDS = 15.0
 # --- versions ------------------------------------------------------------------------------------
 
 
+# A topic no write bumps: its version is today's date (in the installation's zone), so what counts
+# "due today" is asked again once the day turns, and is quiet all day long.
+DAY = "day"
+
+
 def _key(topic: str) -> str:
     return f"live:{topic}"
 
@@ -58,7 +64,8 @@ def version(topics: Iterable[str]) -> str:
     """The versions of `topics` as one string ("0" for a topic never changed): a cache read, no
     database."""
     topics = list(topics)
-    found = caches["live"].get_many([_key(t) for t in topics])
+    found = caches["live"].get_many([_key(t) for t in topics if t != DAY])
+    found[_key(DAY)] = timezone.localdate().isoformat()
     return ".".join(str(found.get(_key(t), "0")) for t in topics)
 
 
@@ -129,12 +136,23 @@ def _session_key(request: HttpRequest) -> str | None:
 
 def streaming(request: HttpRequest) -> bool:
     """Whether this page can hear of changes by the stream: Redis carries them, the stream is on,
-    and an ASGI server (which can hold the connection open) served the page."""
+    and an ASGI server (which can hold the connection open) serves /live/: the one that served
+    the page, or (LIAISON_LIVE_ASGI_BESIDE) one the proxy sends /live/ to beside a WSGI server."""
     return bool(
         settings.LIAISON_LIVE_REDIS_URL
         and settings.LIAISON_LIVE_STREAM
-        and isinstance(request, ASGIRequest)
+        and (isinstance(request, ASGIRequest) or settings.LIAISON_LIVE_ASGI_BESIDE)
     )
+
+
+# Topics every signed-in page watches besides its own parts (the navigation's counts): each hook
+# is `hook(request) -> topics`, registered by core's AppConfig.ready().
+_page_topics: list[Callable[[HttpRequest], list[str]]] = []
+
+
+def add_page_topics(hook: Callable[[HttpRequest], list[str]]) -> None:
+    if hook not in _page_topics:
+        _page_topics.append(hook)
 
 
 @dataclass(frozen=True)
@@ -144,10 +162,28 @@ class Watch:
 
     query: str
     trigger: str
+    version: str = ""  # the versions it shows: what the caller reads is at least this new
 
 
 def event_name(topic: str) -> str:
     return topic.replace(":", "-")
+
+
+def _listen(request: HttpRequest, topics: list[str]) -> None:
+    """Add `topics` to the page's stream."""
+    watched = getattr(request, "_live_topics", [])
+    request._live_topics = [*watched, *(t for t in topics if t not in watched)]  # type: ignore[attr-defined]
+
+
+def trigger(request: HttpRequest, topics: list[str]) -> str:
+    """The hx-trigger of a part showing `topics`: their stream events (and a rare poll), or the
+    poll every few seconds without a stream."""
+    if streaming(request):
+        triggers = [f"sse:{event_name(t)}" for t in topics if t != DAY]
+        if settings.LIAISON_LIVE_STREAM_POLL_SECONDS:
+            triggers.append(f"every {settings.LIAISON_LIVE_STREAM_POLL_SECONDS}s")
+        return ", ".join(triggers) or f"every {settings.LIAISON_LIVE_POLL_SECONDS}s"
+    return f"every {settings.LIAISON_LIVE_POLL_SECONDS}s"
 
 
 def watch(request: HttpRequest, *topics: str) -> Watch:
@@ -155,15 +191,9 @@ def watch(request: HttpRequest, *topics: str) -> Watch:
     its poll parameters and trigger, and the topics added to the page's stream."""
     topics_list = list(topics)
     shown = version(topics_list)  # read before the caller reads what it shows
-    watched = getattr(request, "_live_topics", [])
-    request._live_topics = [*watched, *(t for t in topics_list if t not in watched)]  # type: ignore[attr-defined]
+    _listen(request, topics_list)
     query = urlencode({"live": sign(topics_list, _session_key(request)), "lv": shown})
-    if streaming(request):
-        triggers = [f"sse:{event_name(t)}" for t in topics_list]
-        if settings.LIAISON_LIVE_STREAM_POLL_SECONDS:
-            triggers.append(f"every {settings.LIAISON_LIVE_STREAM_POLL_SECONDS}s")
-        return Watch(query=query, trigger=", ".join(triggers))
-    return Watch(query=query, trigger=f"every {settings.LIAISON_LIVE_POLL_SECONDS}s")
+    return Watch(query=query, trigger=trigger(request, topics_list), version=shown)
 
 
 def context(request: HttpRequest) -> dict[str, str]:
@@ -171,8 +201,12 @@ def context(request: HttpRequest) -> dict[str, str]:
     view has called watch() by the time the base template asks."""
 
     def url() -> str:
-        topics = getattr(request, "_live_topics", None)
-        if not topics or not streaming(request):
+        if not streaming(request):
+            return ""
+        for hook in _page_topics:
+            _listen(request, hook(request))
+        topics = [t for t in getattr(request, "_live_topics", []) if t != DAY]
+        if not topics:
             return ""
         return reverse("live_stream") + "?" + urlencode({"t": sign(topics, _session_key(request))})
 
@@ -231,7 +265,9 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
     page was connecting is fetched (by a conditional poll: 304 when nothing changed)."""
     user = await request.auser()
     topics = unsign(request.GET.get("t", ""), _session_key(request))
-    if not user.is_authenticated or not topics or not streaming(request):
+    # Only an ASGI server holds the stream open (a WSGI worker would be held by it for good).
+    served = isinstance(request, ASGIRequest) and streaming(request)
+    if not user.is_authenticated or not topics or not served:
         return _no_stream()
     response = StreamingHttpResponse(_events(topics), content_type="text/event-stream")
     response["Cache-Control"] = "no-store"

@@ -4,13 +4,17 @@ An app adds a source from its `today.py` (called in AppConfig.ready()), so that 
 never imports the apps above it:
 
     today.add_source("messages", awaiting_reply, ask=lambda access: access.works_with_families)
-    today.add_count("awaiting", _("awaiting reply"), count_awaiting, url_name="messaging:inbox")
+    today.add_count("awaiting", _("awaiting reply"), count_awaiting, url_name="messaging:inbox",
+                    topics=lambda access: [f"inbox:{d}" for d in access.district_ids])
 
 A provider is called `provider(user, *, today, limit)` and returns at most `limit` Items, each
 for a family the user may see (the provider filters with the policy's scopes); it runs a fixed
 number of queries whatever its length. The queue puts urgent items first, then what needs doing
 (oldest first: the longest wait, the earliest due date), then what is only worth knowing.
-A count is `counter(user, *, today) -> int`: one query, shown in the navigation bar.
+A count is `counter(user, *, today) -> int`: one query, shown in the navigation bar. Its
+`topics(access)` name what it depends on (core/live.py): the services that change a count bump
+them, the navigation refreshes its counts when they change and not otherwise, and the numbers are
+kept in the live cache under those topics' versions (a bump is their invalidation).
 
 The queue a person was shown is kept in the shared cache and shown again while nothing it is made
 of has changed: a source names the tables it reads (`tables=`), and a save or delete of a row of
@@ -23,14 +27,13 @@ booking coming within two weeks, a family no longer new).
 """
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -43,6 +46,7 @@ from liaison.core.policy.scopes import Access
 URGENT, ACTION, NOTICE = 0, 1, 2
 
 Ask = Callable[[Access], bool]
+Topics = Callable[[Access], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class Count:
     counter: Callable[..., int]
     ask: Ask
     url_name: str
+    topics: Topics
 
 
 _sources: list[Source] = []
@@ -110,10 +115,16 @@ def add_source(
 
 
 def add_count(
-    key: str, label: Any, counter: Callable[..., int], *, url_name: str, ask: Ask = _always
+    key: str,
+    label: Any,
+    counter: Callable[..., int],
+    *,
+    url_name: str,
+    topics: Topics,
+    ask: Ask = _always,
 ) -> None:
     if all(c.key != key for c in _counts):
-        _counts.append(Count(key, label, counter, ask, url_name))
+        _counts.append(Count(key, label, counter, ask, url_name, topics))
 
 
 def url_maker(name: str) -> Callable[[int], str]:
@@ -194,17 +205,43 @@ def _written(sender: Any, **kwargs: Any) -> None:
 rows_written.connect(_written, dispatch_uid="liaison-today-rows")
 
 
-def counts(user: Any, *, today: dt.date) -> list[dict[str, Any]]:
-    """The navigation's counts for this person: [{key, label, n, url_name}]."""
+# How long counted numbers are kept: a bump of their topics replaces them at once; this bounds what
+# no topic tells of (a person given another site or caseload sees the new counts within it).
+COUNTS_KEPT_SECONDS = 600
+
+
+def count_topics(user: Any) -> list[str]:
+    """What this person's navigation counts depend on (the live topics their counts watch)."""
     access = policy.access_for(user)
+    if access.user_id is None:
+        return []
+    topics: list[str] = []
+    for c in _counts:
+        if c.ask(access):
+            topics.extend(t for t in c.topics(access) if t not in topics)
+    return sorted(topics)
+
+
+def counts(user: Any, *, today: dt.date, version: str = "") -> list[dict[str, Any]]:
+    """The navigation's counts for this person: [{key, label, n, url_name}]. With `version` (the
+    versions of `count_topics(user)`, read before this call), they are kept in the live cache
+    under it: asked again only once a write they depend on has bumped a topic."""
+    access = policy.access_for(user)
+    shown = [c for c in _counts if c.ask(access)]
+    key = f"nav-counts:{user.pk}:{today.isoformat()}:{version}"
+    numbers = caches["live"].get(key) if version else None
+    if not isinstance(numbers, dict) or set(numbers) != {c.key for c in shown}:
+        numbers = {c.key: c.counter(user, today=today) for c in shown}
+        if version:
+            caches["live"].set(key, numbers, timeout=COUNTS_KEPT_SECONDS)
     return [
-        {"key": c.key, "label": c.label, "n": c.counter(user, today=today), "url_name": c.url_name}
-        for c in _counts
-        if c.ask(access)
+        {"key": c.key, "label": c.label, "n": numbers[c.key], "url_name": c.url_name} for c in shown
     ]
 
 
-def version(numbers: list[dict[str, Any]]) -> str:
-    """A short fingerprint of the counts: the poll answers 204 while it has not changed."""
-    text = ",".join(f"{c['key']}={c['n']}" for c in numbers)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+def page_topics(request: Any) -> list[str]:
+    """The topics every staff page's stream carries for the navigation's counts."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return count_topics(user)

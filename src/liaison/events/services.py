@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from liaison.core import live
 from liaison.core.i18n import base_language
 from liaison.events import notify
 from liaison.events.choices import Answer, EventStatus, RsvpChannel, Seat
@@ -76,6 +77,12 @@ def occurrences(*, starts_at: dt.datetime, rule: str, zone) -> list[dt.datetime]
 
 
 @transaction.atomic
+def event_changed(event_id: int) -> None:
+    """Open pages showing the event's answers and invited families refresh once the transaction
+    commits (core/live.py: "event:<id>")."""
+    live.changed(f"event:{event_id}")
+
+
 def create_event(*, district, by=None, recurrence: str = "", **fields) -> list[Event]:
     """Create an event, and one row per occurrence when it repeats; returns them all."""
     event = Event(district=district, recurrence=recurrence, **fields)
@@ -113,6 +120,7 @@ def update_event(*, event: Event, by=None, **changes) -> Event:
     if material:
         event.sequence += 1
     event.save()
+    event_changed(event.pk)
     if "capacity" in changes:
         _promote_waitlist(event)
     if material:
@@ -129,6 +137,7 @@ def cancel_event(*, event: Event, by=None) -> Event:
         event.status = EventStatus.CANCELLED
         event.sequence += 1
         event.save(update_fields=["status", "sequence"])
+        event_changed(event.pk)
         transaction.on_commit(lambda: _enqueue(send_cancel_notices_task, event.pk))
     return event
 
@@ -223,6 +232,8 @@ def invite_households(*, event: Event, households, by=None, send=True) -> list[I
     new = [Invitation(event=event, household_id=pk) for pk in ids if pk not in existing]
     Invitation.objects.bulk_create(new)
     made = list(Invitation.objects.filter(event=event, household_id__in=set(ids) - existing))
+    if made:
+        event_changed(event.pk)
     if send and made:
         pks = [i.pk for i in made]
         transaction.on_commit(lambda: _enqueue(send_invitations_task, pks))
@@ -413,6 +424,7 @@ def _respond(
         inv.save()
         if was_confirmed and inv.seat != Seat.CONFIRMED:
             _promote_waitlist(event)
+        event_changed(event.pk)
 
 
 def _promote_waitlist(event: Event) -> list[Invitation]:
@@ -682,6 +694,8 @@ def check_in(*, event: Event, token: str = "", invitation=None, count=None, by=N
         updated = Invitation.objects.filter(pk=invitation.pk, checked_in_at__isnull=True).update(
             checked_in_at=timezone.now(), checked_in_count=people, checked_in_by=by
         )
+        if updated:
+            event_changed(event.pk)
     invitation.refresh_from_db()
     invitation.just_checked_in = bool(updated)
     return invitation
@@ -701,6 +715,7 @@ def add_walk_in(*, event: Event, name: str = "", household=None, party_size: int
         checked_in_count=party_size,
         checked_in_by=by,
     )
+    event_changed(event.pk)
     invitation.refresh_from_db()
     return invitation
 
@@ -716,6 +731,7 @@ def match_walk_in(*, walk_in: Invitation, household, by=None) -> Invitation:
     walk_in = Invitation.objects.select_for_update().get(pk=walk_in.pk)
     if walk_in.household_id is not None:
         raise ValidationError(_("This walk-in is already matched to a family."))
+    event_changed(walk_in.event_id)
     existing = (
         Invitation.objects.select_for_update()
         .filter(event_id=walk_in.event_id, household=household)

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.core import policy
+from liaison.core import live, policy
 from liaison.core.htmx import is_htmx
 from liaison.core.policy import Want
 from liaison.core.policy import events as event_policy
@@ -134,9 +134,17 @@ def _invitations_visible(user, event):
 def event_detail(request, pk):
     event = _event_or_404(request.user, pk)
     manage = event_policy.can_manage(request.user, event)
+    # The answers and the invited families refresh themselves when an RSVP, a check-in or the
+    # event changes (core/live.py); read before them.
+    watch = live.watch(request, f"event:{event.pk}")
+    if request.GET.get("part") == "rsvps" and is_htmx(request):
+        invitations = _invitations_visible(request.user, event)[:500] if manage else []
+        context = {"event": event, "manage": manage, "invitations": invitations, "watch": watch}
+        return render(request, "events/event.html#rsvps", context)
     context = {
         "event": event,
         "manage": manage,
+        "watch": watch,
         "counts": services.live_counts(event),
         "when": services.when_text(event),
         "invitations": _invitations_visible(request.user, event)[:500] if manage else [],
@@ -149,12 +157,13 @@ def event_detail(request, pk):
 
 @login_required
 def event_counts(request, pk):
-    """The live counts, polled by htmx every few seconds on the event page."""
+    """The answers and needs, a live part of the event page (core/live.py)."""
     event = _event_or_404(request.user, pk)
+    watch = live.watch(request, f"event:{event.pk}")
     return render(
         request,
         "events/event.html#counts",
-        {"event": event, "counts": services.live_counts(event)},
+        {"event": event, "counts": services.live_counts(event), "watch": watch},
     )
 
 

@@ -252,9 +252,13 @@ def _store(guardian, body, media, *, consumed):
 
 def _not_awaiting(message) -> None:
     """A text that a keyword answered needs no staff reply (unless something else was waiting)."""
-    Conversation.objects.filter(
+    from liaison.messaging import services
+
+    if Conversation.objects.filter(
         pk=message.conversation_id, awaiting_since=message.created_at
-    ).update(awaiting_since=None)
+    ).update(awaiting_since=None):
+        # The navigation's "awaiting reply" count read after the reply's own bump is stale now.
+        services.thread_changed(message.conversation_id, message.conversation.district_id)
 
 
 # --- email ---------------------------------------------------------------------------------------

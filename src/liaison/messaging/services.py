@@ -117,7 +117,7 @@ def thread_changed(conversation_id: int | None, district_id: int | None = None) 
     once the transaction commits (core/live.py)."""
     topics = [f"thread:{conversation_id}"] if conversation_id else []
     if district_id:
-        topics.append(f"inbox:{district_id}")
+        topics += [f"inbox:{district_id}", "inbox:all"]
     live.changed(*topics)
 
 

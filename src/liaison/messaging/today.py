@@ -61,6 +61,14 @@ def _uses_inbox(access: Access) -> bool:
     return access.works_with_families or access.is_interpreter or access.is_teacher
 
 
+def awaiting_topics(access: Access) -> list[str]:
+    """The "awaiting reply" count changes when a thread of the person's districts does (a reply
+    in or out, assigning, closing: messaging.services.thread_changed bumps "inbox:<district>");
+    a superuser's count covers every district ("inbox:all")."""
+    topics = [f"inbox:{d}" for d in sorted(access.district_ids)]
+    return [*topics, "inbox:all"] if access.superuser else topics
+
+
 def register() -> None:
     add_source("message", message_items, ask=_uses_inbox, tables=("people.Household",))
     add_count(
@@ -68,5 +76,6 @@ def register() -> None:
         gettext_lazy("awaiting reply"),
         count_awaiting,
         url_name="messaging:inbox",
+        topics=awaiting_topics,
         ask=_uses_inbox,
     )

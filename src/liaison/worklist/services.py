@@ -12,8 +12,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from liaison.core import live
 from liaison.messaging import staff as staff_notices
 from liaison.worklist.models import Task
+
+
+def tasks_changed(*owner_ids: int | None) -> None:
+    """The owners' tasks changed: their navigation's "due today" count (and any page watching
+    "tasks:<owner>") refreshes once the transaction commits (core/live.py)."""
+    live.changed(*(f"tasks:{pk}" for pk in owner_ids if pk))
 
 
 def _source_key(source: Any) -> tuple[str, str]:
@@ -33,7 +40,7 @@ def create_task(
     district_id = getattr(household, "district_id", None) or getattr(district, "pk", district)
     if district_id is None:
         raise ValidationError({"household": _("Say which district the task is for.")})
-    return Task.objects.create(
+    task = Task.objects.create(
         district_id=district_id,
         owner=owner,
         household=household,
@@ -41,6 +48,8 @@ def create_task(
         due_on=due_on,
         created_by=by,
     )
+    tasks_changed(task.owner_id)
+    return task
 
 
 def schedule_follow_up(
@@ -57,8 +66,13 @@ def schedule_follow_up(
     the date (and reopens a finished task for the new date). No date: the open task goes away.
     Call it inside the source's own transaction."""
     kind, pk = _source_key(source)
+    # Whoever owned it before: a task handed over or gone leaves their count too.
+    before = list(
+        Task.objects.filter(source_kind=kind, source_id=pk).values_list("owner_id", flat=True)
+    )
     if due_on is None:
         Task.objects.open().filter(source_kind=kind, source_id=pk).delete()
+        tasks_changed(*before)
         return None
     fields = {
         "district_id": household.district_id,
@@ -76,17 +90,19 @@ def schedule_follow_up(
         defaults={**fields, **reopened},
         create_defaults={**fields, "created_by": by or owner},
     )
+    tasks_changed(*before, task.owner_id)
     return task
 
 
 def close_for_source(*, source: Any, outcome: str) -> int:
     """The source is settled (the concern closed, the action done): its open task is done too."""
     kind, pk = _source_key(source)
-    return (
-        Task.objects.open()
-        .filter(source_kind=kind, source_id=pk)
-        .update(done_at=timezone.now(), outcome=outcome[:2000])
-    )
+    settled = Task.objects.open().filter(source_kind=kind, source_id=pk)
+    owners = list(settled.values_list("owner_id", flat=True))
+    if not owners:
+        return 0
+    tasks_changed(*owners)
+    return settled.update(done_at=timezone.now(), outcome=outcome[:2000])
 
 
 def snooze(*, task: Task, until: dt.date, by: Any) -> Task:
@@ -100,6 +116,7 @@ def snooze(*, task: Task, until: dt.date, by: Any) -> Task:
     task.snoozed_until = until
     task.last_reminded_on = None
     task.save(update_fields=["snoozed_until", "last_reminded_on"])
+    tasks_changed(task.owner_id)
     return task
 
 
@@ -114,6 +131,7 @@ def complete(*, task: Task, outcome: str, by: Any) -> Task:
     if not done:
         raise ValidationError({"outcome": _("This task is done already.")})
     task.refresh_from_db()
+    tasks_changed(task.owner_id)
     return task
 
 
@@ -128,9 +146,11 @@ def reassign(*, task: Task, owner: Any, by: Any) -> Task:
         or not owner.memberships.filter(district_id=task.district_id, is_active=True).exists()
     ):
         raise ValidationError({"owner": _("Choose a colleague in the task's district.")})
+    before = task.owner_id
     task.owner = owner
     task.last_reminded_on = None
     task.save(update_fields=["owner", "last_reminded_on"])
+    tasks_changed(before, task.owner_id)
     return task
 
 

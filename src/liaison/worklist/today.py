@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liaison.core import policy
+from liaison.core import live, policy
+from liaison.core.policy.scopes import Access
 from liaison.core.today import Item, add_count, add_source, claimed, url_maker
 from liaison.worklist.models import Task, TaskQuerySet
 
@@ -87,6 +88,12 @@ def count_due(user: Any, *, today: dt.date) -> int:
     return Task.objects.due(today).filter(owner=user).count()
 
 
+def due_topics(access: Access) -> list[str]:
+    """The "due today" count changes with the person's own tasks (worklist.services bumps
+    "tasks:<owner>") and with the day."""
+    return [f"tasks:{access.user_id}", live.DAY]
+
+
 def register() -> None:
     add_source("task", task_items, tables=("worklist.Task", "people.Household"))
-    add_count("due", gettext_lazy("due today"), count_due, url_name="home")
+    add_count("due", gettext_lazy("due today"), count_due, url_name="home", topics=due_topics)

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liaison.core import policy, today
+from liaison.core import live, policy, today
 from liaison.core.htmx import is_htmx
 from liaison.worklist import services
 from liaison.worklist.forms import CompleteForm, ReassignForm, SnoozeForm, TaskForm, colleagues
@@ -52,12 +52,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def counts(request: HttpRequest) -> HttpResponse:
-    """The navigation's counts; 204 while they are what the page shows (its `v`)."""
-    numbers = today.counts(request.user, today=timezone.localdate())
-    version = today.version(numbers)
-    if request.GET.get("v") == version:
-        return HttpResponse(status=204)
-    return render(request, "worklist/_counts.html", {"counts": numbers, "version": version})
+    """The navigation's counts, a live part (core/live.py): while the writes they depend on have
+    not bumped their topics, its poll is answered 304 before the session is read; after one, the
+    numbers come from the live cache once each person has counted them again."""
+    watch = live.watch(request, *today.count_topics(request.user))
+    numbers = today.counts(request.user, today=timezone.localdate(), version=watch.version)
+    return render(request, "worklist/_counts.html", {"counts": numbers, "watch": watch})
 
 
 def _open_task(request: HttpRequest, pk: int) -> Task:

@@ -28,5 +28,5 @@ class StaffBackend(_ReadsMemberships, ModelBackend):
     """Django's username-and-password backend."""
 
 
-class AccountBackend(_ReadsMemberships, AuthenticationBackend):
+class AccountBackend(_ReadsMemberships, AuthenticationBackend):  # type: ignore[misc]
     """django-allauth's sign-in (the session of a person who signed in through its forms)."""

@@ -107,7 +107,10 @@ def _memberships(user: Person) -> Iterable[tuple[int, int | None, str]]:
     the database), else from the database."""
     rows = getattr(user, "membership_rows", None)
     if rows is None:
-        return user.memberships.filter(is_active=True).values_list("district_id", "site_id", "role")
+        read: Iterable[tuple[int, int | None, str]] = user.memberships.filter(
+            is_active=True
+        ).values_list("district_id", "site_id", "role")
+        return read
     del user.membership_rows  # through request.user's lazy object to the person it wraps
     out = []
     for row in filter(None, rows.split(",")):

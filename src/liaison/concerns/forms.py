@@ -17,6 +17,9 @@ from liaison.core.languages import LanguageField
 from liaison.people.choices import Role
 from liaison.people.models import User
 
+# Who may be named on a meeting or own its follow-up: every role but the interpreter's.
+WORKING_ROLES = [r for r in Role.values if r != Role.INTERPRETER]
+
 
 def staff_choices(district, roles=(Role.LIAISON, Role.SITE_LEADER, Role.DISTRICT_ADMIN)):
     return (
@@ -198,12 +201,12 @@ class MeetingForm(forms.ModelForm):
             "agreements": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, concern, **kwargs):
+    def __init__(self, *args, concern, staff_read=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["guardians"].queryset = concern.household.guardians.filter(is_active=True)
-        self.fields["staff"].queryset = staff_choices(
-            concern.district, roles=[r for r in Role.values if r != Role.INTERPRETER]
-        )
+        self.fields["staff"].queryset = staff_choices(concern.district, roles=WORKING_ROLES)
+        if staff_read is not None:
+            _offer(self.fields["staff"], staff_read)
         self.fields["interpreter"].queryset = staff_choices(
             concern.district, roles=[Role.INTERPRETER]
         )
@@ -216,11 +219,11 @@ class FollowUpActionForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=None, label=_("Owner"))
     due_on = forms.DateField(widget=DateInput, label=_("Due"))
 
-    def __init__(self, *args, district, **kwargs):
+    def __init__(self, *args, district, staff_read=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_choices(
-            district, roles=[r for r in Role.values if r != Role.INTERPRETER]
-        )
+        self.fields["owner"].queryset = staff_choices(district, roles=WORKING_ROLES)
+        if staff_read is not None:
+            _offer(self.fields["owner"], staff_read)
 
 
 def _offer(field: forms.ModelChoiceField, rows) -> None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from liaison.concerns import services
 from liaison.concerns.choices import TRANSITIONS, ContactKind, Status, Urgency, default_triage
 from liaison.concerns.forms import (
+    WORKING_ROLES,
     AssignForm,
     CategoryForm,
     CategoryTriageFormSet,
@@ -32,6 +33,7 @@ from liaison.concerns.forms import (
     ReassignAllForm,
     SatisfactionForm,
     StatusForm,
+    staff_choices,
 )
 from liaison.concerns.household import contact_form as _contact_form
 from liaison.concerns.models import (
@@ -630,8 +632,12 @@ def meeting_new(request, pk):
 
 def _open_meeting(request, pk, want=Want.SEE) -> MediationMeeting:
     """A mediation meeting, through its concern's door."""
+    # Its guardians and staff come along: the facts list and the form's initial ticks read them.
     meeting = get_object_or_404(
-        MediationMeeting.objects.select_related("concern", "interpreter"), pk=pk
+        MediationMeeting.objects.select_related("concern", "interpreter").prefetch_related(
+            "guardians", "staff"
+        ),
+        pk=pk,
     )
     meeting.concern = policy.open_concern(request, meeting.concern_id, want)
     return meeting
@@ -645,8 +651,12 @@ def meeting(request, pk):
     can_work = concern_policy.can_work_on(request.user, concern)
     if request.method == "POST" and not can_work:
         raise Http404
+    # The district's staff, read once for the meeting's staff and the follow-up's owner.
+    staff = list(staff_choices(concern.district, roles=WORKING_ROLES)) if can_work else []
     form = (
-        MeetingForm(request.POST or None, instance=meeting, concern=concern) if can_work else None
+        MeetingForm(request.POST or None, instance=meeting, concern=concern, staff_read=staff)
+        if can_work
+        else None
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -665,7 +675,7 @@ def meeting(request, pk):
             "concern": concern,
             "form": form,
             "can_work": can_work,
-            "action_form": FollowUpActionForm(district=concern.district),
+            "action_form": FollowUpActionForm(district=concern.district, staff_read=staff),
             "actions": meeting.actions.select_related("owner"),
         },
         status=400 if request.method == "POST" else 200,

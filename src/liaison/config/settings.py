@@ -153,9 +153,11 @@ AUTH_USER_MODEL = "people.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "people:caseload"
 LOGOUT_REDIRECT_URL = "login"
+# Django's and allauth's backends, each reading the person's memberships along with them
+# (people/auth.py): the access policy then asks no query of its own for their roles.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "liaison.people.auth.StaffBackend",
+    "liaison.people.auth.AccountBackend",
 ]
 # django-allauth: staff sign in with their username and password (no self sign-up), then a second
 # factor (TOTP or a passkey) that district admins and site leaders must have (RequireSecondFactor).

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from liaison.core.policy import messaging as mpolicy
 from liaison.language.pipeline import personalize
 from liaison.messaging.models import SavedReply
-from liaison.people.models import Enrolment, Guardian
+from liaison.people.models import Enrolment
 
 # The placeholders a saved reply may use, and what each becomes.
 PLACEHOLDERS = {
@@ -23,12 +23,11 @@ PLACEHOLDERS = {
 
 
 def context_for(household: Any, by: Any) -> dict[str, str]:
-    """The placeholders' values for this household, written by `by` (two queries)."""
-    guardian = (
-        Guardian.objects.filter(household=household, is_active=True, contact_restricted=False)
-        .order_by("family_name", "given_name", "pk")
-        .first()
-    )
+    """The placeholders' values for this household, written by `by` (at most two queries:
+    its guardians unless prefetched, and a child's school when the family has no home site)."""
+    # From the household's guardians: no query where the page has read them already.
+    reachable = [g for g in household.guardians.all() if g.is_active and not g.contact_restricted]
+    guardian = min(reachable, key=lambda g: (g.family_name, g.given_name, g.pk), default=None)
     site = household.site
     if site is None:
         enrolment = (

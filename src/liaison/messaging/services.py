@@ -154,19 +154,21 @@ def conversation_for(household, staff=None) -> Conversation:
     """The household's shared thread, or with `staff` that person's own thread with the family;
     made on first use (safe when two requests make it at once)."""
     found = Conversation.objects.filter(household=household, staff=staff).first()
-    if found:
-        return found
-    try:
-        with transaction.atomic():
-            return Conversation.objects.create(
-                household=household,
-                district_id=household.district_id,
-                staff=staff,
-                # A member of staff's own thread is theirs to answer.
-                assigned_to=staff,
-            )
-    except IntegrityError:
-        return Conversation.objects.get(household=household, staff=staff)
+    if found is None:
+        try:
+            with transaction.atomic():
+                return Conversation.objects.create(
+                    household=household,
+                    district_id=household.district_id,
+                    staff=staff,
+                    # A member of staff's own thread is theirs to answer.
+                    assigned_to=staff,
+                )
+        except IntegrityError:
+            found = Conversation.objects.get(household=household, staff=staff)
+    # The thread's household is the one given (with what it was read with): not read again.
+    found.household = household
+    return found
 
 
 def conversation_for_reply(guardian, channel: str) -> Conversation:

@@ -4,7 +4,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -156,6 +156,9 @@ def _thread_context(request, conversation, form=None, *, page=True):
     )
     items.reverse()
     # The family's guardians, read once: the restrictions shown and the call links (the page only).
+    # Kept on the household: the saved replies' placeholders read them there too.
+    if page:
+        prefetch_related_objects([household], "guardians")
     guardians = list(household.guardians.all()) if page else []
     deliveries: dict[int, list] = {}
     for d in (

@@ -79,9 +79,7 @@ def _read_access(user: Person) -> Access:
     liaison: set[int] = set()
     districts: set[int] = set()
     roles: set[str] = set()
-    for district_id, site_id, role in user.memberships.filter(is_active=True).values_list(
-        "district_id", "site_id", "role"
-    ):
+    for district_id, site_id, role in _memberships(user):
         districts.add(district_id)
         roles.add(role)
         if role == Role.DISTRICT_ADMIN:
@@ -101,6 +99,24 @@ def _read_access(user: Person) -> Access:
         district_ids=frozenset(districts),
         roles=frozenset(roles),
     )
+
+
+def _memberships(user: Person) -> Iterable[tuple[int, int | None, str]]:
+    """(district id, site id, role) of the person's active memberships: from the rows read along
+    with the signed-in user (people.auth), used once (a later answer, after the policy forgot, asks
+    the database), else from the database."""
+    rows = getattr(user, "membership_rows", None)
+    if rows is None:
+        read: Iterable[tuple[int, int | None, str]] = user.memberships.filter(
+            is_active=True
+        ).values_list("district_id", "site_id", "role")
+        return read
+    del user.membership_rows  # through request.user's lazy object to the person it wraps
+    out = []
+    for row in filter(None, rows.split(",")):
+        district_id, site_id, role = row.split(":", 2)
+        out.append((int(district_id), int(site_id) if site_id else None, role))
+    return out
 
 
 NOTHING = Q(pk__in=[])

@@ -155,9 +155,13 @@ LOGIN_REDIRECT_URL = "people:caseload"
 LOGOUT_REDIRECT_URL = "login"
 # Django's and allauth's backends, each reading the person's memberships along with them
 # (people/auth.py): the access policy then asks no query of its own for their roles.
+# The backends before them stay listed (last), so that a session signed in before an upgrade is
+# still served (Django keeps the backend's name in the session) instead of signing everyone out.
 AUTHENTICATION_BACKENDS = [
     "liaison.people.auth.StaffBackend",
     "liaison.people.auth.AccountBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 # django-allauth: staff sign in with their username and password (no self sign-up), then a second
 # factor (TOTP or a passkey) that district admins and site leaders must have (RequireSecondFactor).

@@ -20,6 +20,12 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashing costs ~0.3 s a password; tests create hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The live versions and what is kept under them (core/live.py: files in one folder) start
+    # empty for each test, as the database does: a count kept by an earlier test under the same
+    # person's id must not answer for this one's.
+    live = settings.CACHES["live"]
+    if live["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES = {**settings.CACHES, "live": {**live, "LOCATION": str(tmp_path / "live")}}
     yield
     # A request served in another language leaves it active in this thread (LocaleMiddleware
     # does not undo it); the next test starts in the default language.

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 # contacts, referral steps, events, tasks); the panels (threads, latest messages, opt-outs, open
 # concerns, interpreters to pick, disclosures, language reports, suggestions and interpreter
 # requests, referrals, unmet needs); the team; the access-log row.
-HOUSEHOLD_PAGE_QUERIES = 29
+HOUSEHOLD_PAGE_QUERIES = 28
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from liaison.core import policy
 from liaison.core.policy import audit as audit_policy
 from liaison.people.models import Household
 
-
 # How far back the break-the-glass log looks: months -> days (a month back from today, not from
 # the start of the month). The bound on `at` lets PostgreSQL read only those months' partitions.
 BREAK_GLASS_PERIODS = {3: 92, 12: 366, 24: 731}

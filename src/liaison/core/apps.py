@@ -12,8 +12,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from liaison.core import checks  # noqa: F401  (registers system checks)
-        from liaison.core import partitions, periodic
+        from liaison.core import (
+            checks,  # noqa: F401  (registers system checks)
+            partitions,
+            periodic,
+        )
         from liaison.core.policy.cache import watch_scope_writes
 
         post_migrate.connect(_create_cache_table, sender=self)

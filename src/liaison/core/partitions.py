@@ -93,6 +93,15 @@ def partitions(table: str, using=None) -> list[Partition]:
     return sorted(monthly, key=lambda p: p.month or dt.date.min) + default
 
 
+def _prepare(cursor) -> None:
+    """Take the partitions' lock, give up on a busy table rather than queue writes behind us, and
+    check now the deferred foreign keys of rows written earlier in the same transaction
+    (PostgreSQL refuses to drop or alter a table with checks still pending)."""
+    cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
 def _make_month(cursor, table: str, column: str, month: dt.date) -> str:
     """Make the month's partition, moving into it any rows the default partition caught.
 
@@ -107,7 +116,7 @@ def _make_month(cursor, table: str, column: str, month: dt.date) -> str:
     cursor.execute("SELECT to_regclass(%s)", [default])
     if cursor.fetchone()[0] is not None:
         cursor.execute(
-            f"WITH moved AS (DELETE FROM {qn(default)} WHERE {qn(column)} >= %s "
+            f"WITH moved AS (DELETE FROM {qn(default)} WHERE {qn(column)} >= %s "  # noqa: S608
             f"AND {qn(column)} < %s RETURNING *) INSERT INTO {qn(name)} SELECT * FROM moved",
             [lo, hi],
         )
@@ -125,19 +134,25 @@ def ensure_partitions(months_ahead: int = 2, today: dt.date | None = None) -> li
     if connection.vendor != "postgresql":
         return []
     today = today or dt.datetime.now(dt.UTC).date()
-    first = month_start(today)
+    months = [add_months(month_start(today), n) for n in range(months_ahead + 1)]
+    made = []
+    for table in sorted(TABLES):
+        made += make_months(table, months)
+    return made
+
+
+def make_months(table: str, months: list[dt.date]) -> list[str]:
+    """Make `table`'s partitions of these months (firsts of months) where missing."""
+    if not is_partitioned(table):
+        return []
     made = []
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        for table, column in sorted(TABLES.items()):
-            if not is_partitioned(table):
-                continue
-            have = {p.month for p in partitions(table)}
-            for n in range(months_ahead + 1):
-                month = add_months(first, n)
-                if month not in have:
-                    made.append(_make_month(cursor, table, column, month))
+        _prepare(cursor)
+        # Read under the lock: another process may have made them while this one waited.
+        have = {p.month for p in partitions(table)}
+        for month in months:
+            if month not in have:
+                made.append(_make_month(cursor, table, TABLES[table], month))
     return made
 
 
@@ -149,8 +164,7 @@ def drop_months_before(table: str, month: dt.date) -> list[str]:
     qn = connection.ops.quote_name
     dropped = []
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        _prepare(cursor)
         for part in partitions(table):
             if part.month is not None and part.month < month:
                 cursor.execute(f"ALTER TABLE {qn(table)} DETACH PARTITION {qn(part.name)}")

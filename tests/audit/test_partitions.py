@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
@@ -245,3 +246,15 @@ def test_the_break_glass_page_reads_only_the_months_of_its_period(client, world)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert partitions.partition_name(TABLE, THIS_MONTH) in plan
             assert partitions.partition_name(TABLE, old) not in plan
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_liaison_migrate_makes_the_coming_months_when_they_are_missing():
+    coming = partitions.partition_name(TABLE, partitions.add_months(THIS_MONTH, 2))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {coming}")
+        cursor.execute(f"DROP TABLE {coming}")
+    assert coming not in names()
+    call_command("migrate", verbosity=0)  # nothing to migrate: post_migrate alone
+    assert coming in names()

@@ -18,6 +18,9 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.backends.utils import CursorWrapper
 
 # Tables partitioned by month: table -> timestamp column. Apps register theirs in ready().
 TABLES: dict[str, str] = {}
@@ -60,7 +63,7 @@ class Partition:
     month: dt.date | None  # None: the default partition
 
 
-def is_partitioned(table: str, using=None) -> bool:
+def is_partitioned(table: str, using: BaseDatabaseWrapper | None = None) -> bool:
     conn = using or connection
     if conn.vendor != "postgresql":
         return False
@@ -73,7 +76,7 @@ def is_partitioned(table: str, using=None) -> bool:
         return cursor.fetchone() is not None
 
 
-def partitions(table: str, using=None) -> list[Partition]:
+def partitions(table: str, using: BaseDatabaseWrapper | None = None) -> list[Partition]:
     """The partitions attached to `table`, monthly ones in order, the default last."""
     conn = using or connection
     with conn.cursor() as cursor:
@@ -93,7 +96,7 @@ def partitions(table: str, using=None) -> list[Partition]:
     return sorted(monthly, key=lambda p: p.month or dt.date.min) + default
 
 
-def _prepare(cursor) -> None:
+def _prepare(cursor: CursorWrapper) -> None:
     """Take the partitions' lock, give up on a busy table rather than queue writes behind us, and
     check now the deferred foreign keys of rows written earlier in the same transaction
     (PostgreSQL refuses to drop or alter a table with checks still pending)."""
@@ -102,7 +105,7 @@ def _prepare(cursor) -> None:
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
-def _make_month(cursor, table: str, column: str, month: dt.date) -> str:
+def _make_month(cursor: CursorWrapper, table: str, column: str, month: dt.date) -> str:
     """Make the month's partition, moving into it any rows the default partition caught.
 
     Made as a plain table then attached: ATTACH locks the parent less than CREATE … PARTITION OF
@@ -176,7 +179,9 @@ def drop_months_before(table: str, month: dt.date) -> list[str]:
 # --- migrations ------------------------------------------------------------------------------
 
 
-def partition_table(schema_editor, table: str, column: str, months_ahead: int = 2) -> None:
+def partition_table(
+    schema_editor: BaseDatabaseSchemaEditor, table: str, column: str, months_ahead: int = 2
+) -> None:
     """Turn `table` into one partitioned by month on `column`, rows, indexes, foreign keys and
     identity kept (for a migration's RunPython; PostgreSQL only).
 
@@ -246,7 +251,7 @@ def partition_table(schema_editor, table: str, column: str, months_ahead: int = 
             cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
 
 
-def _keep_sequence(cursor, table: str, max_id: int | None) -> None:
+def _keep_sequence(cursor: CursorWrapper, table: str, max_id: int | None) -> None:
     """The new table's identity carries on past the old one's ids, under the usual name (made
     while the old table still held it, PostgreSQL named it …_seq1)."""
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
@@ -258,7 +263,7 @@ def _keep_sequence(cursor, table: str, max_id: int | None) -> None:
         cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {connection.ops.quote_name(wanted)}")
 
 
-def unpartition_table(schema_editor, table: str) -> None:
+def unpartition_table(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
     """The reverse of partition_table: one plain table again, rows, indexes and keys kept."""
     conn = schema_editor.connection
     if conn.vendor != "postgresql" or not is_partitioned(table, conn):

@@ -141,7 +141,7 @@ def a_year_of_log(ctx, request_cycle, households):
                        CASE WHEN g %% 1000 = 0 THEN 'break_glass' ELSE 'view' END,
                        '/people/households/' || h || '/', '10.0.0.1', 'Mozilla/5.0 (bench)',
                        CASE WHEN g %% 1000 = 0 THEN 'Covering for a colleague' ELSE '' END, NULL
-                FROM generate_series(%s, %s) g,
+                FROM generate_series(%s::bigint, %s::bigint) g,
                      LATERAL (SELECT (%s::bigint[])[1 + (g * 7919) %% %s] AS h) pick""",
                 [year_start, span / rows, FILL_USERNAME, lo, hi - 1, hh, len(households)],
             )

@@ -9,12 +9,14 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from liaison.audit import household, signals  # noqa: F401
-        from liaison.audit.models import UsedLink
+        from liaison.audit.models import AccessLog, UsedLink
         from liaison.audit.services import record_access
         from liaison.audit.tasks import RETENTION, schedule_retention
-        from liaison.core import links, nav, periodic, policy
+        from liaison.core import links, nav, partitions, periodic, policy
 
         policy.register_recorder(record_access)
+        # 50 million rows a year in a large district: one partition a month (PostgreSQL).
+        partitions.register(AccessLog._meta.db_table, "at")
         links.register_store(UsedLink)
         periodic.register(RETENTION, schedule_retention)
 

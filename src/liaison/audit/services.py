@@ -6,9 +6,10 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from liaison.audit.models import (
     LegalHold,
     RetentionPolicy,
 )
-from liaison.core import family_record
+from liaison.core import family_record, partitions
 from liaison.core.clientaddr import client_address
 
 
@@ -363,6 +364,57 @@ def apply_retention(
                 action.erased = tombstone.sections if tombstone else {}
             actions.append(action)
     return actions
+
+
+# Rows deleted per statement on SQLite: each batch is a short write transaction, so a first run on
+# years of log never holds the database's one write lock for long.
+ACCESS_LOG_DELETE_BATCH = 5000
+
+
+def access_log_cutoff(today: dt.date | None = None) -> dt.datetime | None:
+    """The start of the oldest month of access log kept (LIAISON_ACCESS_LOG_MONTHS back from the
+    start of this month, in UTC), or None when the whole log is kept."""
+    months = settings.LIAISON_ACCESS_LOG_MONTHS
+    if months <= 0:
+        return None
+    today = today or dt.datetime.now(dt.UTC).date()
+    month = partitions.add_months(partitions.month_start(today), -months)
+    return dt.datetime(month.year, month.month, 1, tzinfo=dt.UTC)
+
+
+def expire_access_log(*, today: dt.date | None = None) -> int:
+    """Remove the access log older than LIAISON_ACCESS_LOG_MONTHS (nothing when it is 0).
+
+    On PostgreSQL whole monthly partitions are dropped: no row-by-row delete, no dead rows, no
+    vacuum. On SQLite (and on a PostgreSQL table not partitioned) old rows are deleted in batches.
+    This is the only way access-log rows leave: the model itself stays append-only. Returns the
+    partitions dropped (PostgreSQL) or the rows deleted."""
+    cutoff = access_log_cutoff(today)
+    if cutoff is None:
+        return 0
+    table = AccessLog._meta.db_table
+    if partitions.is_partitioned(table):
+        # Rows older than the kept months that the default partition caught (made before the
+        # partitioning, or written with an old date) are deleted like on SQLite, below.
+        dropped = len(partitions.drop_months_before(table, cutoff.date()))
+        return dropped + _delete_access_log_before(f"{table}_default", cutoff)
+    return _delete_access_log_before(table, cutoff)
+
+
+def _delete_access_log_before(table: str, cutoff: dt.datetime) -> int:
+    qn = connection.ops.quote_name
+    deleted = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {qn(table)} WHERE id IN (SELECT id FROM {qn(table)} "  # noqa: S608
+                "WHERE at < %s LIMIT %s)",
+                [cutoff, ACCESS_LOG_DELETE_BATCH],
+            )
+            count = cursor.rowcount
+        deleted += count
+        if count < ACCESS_LOG_DELETE_BATCH:
+            return deleted
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:

@@ -25,6 +25,7 @@ def apply_retention(token: str = "", reschedule: bool = True):
     if token and not periodic.start(RETENTION, token):
         return 0
     count = len(services.apply_retention())
+    services.expire_access_log()
     if token and reschedule:
         periodic.finish(RETENTION, token, apply_retention, next_run())
     return count

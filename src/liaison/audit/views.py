@@ -1,6 +1,8 @@
 """Audit pages: break-the-glass log for leaders, a family's record on request, erasure, and a
 staff member's own contact details (behind a fresh sign-in)."""
 
+import datetime as dt
+
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,15 +22,35 @@ from liaison.core import policy
 from liaison.core.policy import audit as audit_policy
 from liaison.people.models import Household
 
+# How far back the break-the-glass log looks: months -> days (a month back from today, not from
+# the start of the month). The bound on `at` lets PostgreSQL read only those months' partitions.
+BREAK_GLASS_PERIODS = {3: 92, 12: 366, 24: 731}
+BREAK_GLASS_DEFAULT = 3
+
+
+def _break_glass_periods():
+    return [
+        (3, _("Last 3 months")),
+        (12, _("Last 12 months")),
+        (24, _("Last 2 years")),
+    ]
+
 
 @login_required
 def break_glass(request):
     """Break-the-glass openings (and erasures) of families at the leader's sites."""
     if not audit_policy.can_see_access_log(request.user):
         raise Http404
+    try:
+        period = int(request.GET.get("months", BREAK_GLASS_DEFAULT))
+    except ValueError:
+        period = BREAK_GLASS_DEFAULT
+    if period not in BREAK_GLASS_PERIODS:
+        period = BREAK_GLASS_DEFAULT
+    since = timezone.now() - dt.timedelta(days=BREAK_GLASS_PERIODS[period])
     households = audit_policy.access_log_households(request.user)
     entries = (
-        AccessLog.objects.filter(action="break_glass")
+        AccessLog.objects.filter(action="break_glass", at__gte=since)
         .filter(Exists(households.filter(pk=OuterRef("household_id"))))
         .order_by("-at")
     )
@@ -46,7 +68,13 @@ def break_glass(request):
     return render(
         request,
         "audit/break_glass.html",
-        {"page": page, "tombstones": tombstones},
+        {
+            "page": page,
+            "tombstones": tombstones,
+            "periods": _break_glass_periods(),
+            "period": period,
+            "pager_params": f"months={period}",
+        },
     )
 
 

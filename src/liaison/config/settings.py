@@ -583,3 +583,8 @@ _LANG_INFO.setdefault(
 # --- insights: rollups, dashboards, exports ---
 
 # --- audit and trust: access log, retention, staff sign-in, throttling ---
+
+# Months of access log kept, counted back from the start of this month; 0 (the default) keeps it
+# all, as the access log always was. Older months go with the nightly retention run: whole monthly
+# partitions dropped on PostgreSQL, rows deleted in batches on SQLite (docs/audit.md).
+LIAISON_ACCESS_LOG_MONTHS = int(os.environ.get("LIAISON_ACCESS_LOG_MONTHS", "0"))

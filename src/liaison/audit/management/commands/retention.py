@@ -44,3 +44,9 @@ class Command(BaseCommand):
                 f"#{a.household_id} ({a.household_name})"
             )
         self.stdout.write(f"{len(actions)} household section(s) {verb}.")
+        cutoff = services.access_log_cutoff()
+        if cutoff is not None and not dry_run:
+            services.expire_access_log()
+            self.stdout.write(f"Access log before {cutoff:%Y-%m-%d} removed.")
+        elif cutoff is not None:
+            self.stdout.write(f"Would remove the access log before {cutoff:%Y-%m-%d}.")

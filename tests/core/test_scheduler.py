@@ -15,7 +15,13 @@ CHAINS = {
     "task-reminders": "liaison.worklist.tasks.remind_overdue_tasks",
     "forget-throttles": "liaison.portal.tasks.forget_old_throttles",
 }
-SWEEPS = ["concern-reminders", "event-reminders", "insights-refresh", "referral-reminders"]
+SWEEPS = [
+    "concern-reminders",
+    "delivery-drain",
+    "event-reminders",
+    "insights-refresh",
+    "referral-reminders",
+]
 
 STATE = """
 import django, json; django.setup()

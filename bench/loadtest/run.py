@@ -87,6 +87,8 @@ def deployment_env(database_url: str, redis: str, gateway: FakeGateway) -> dict[
         "LIAISON_DELIVERY_LEASE_SECONDS": "20",
         # Pages poll (every 3 s) rather than hold a stream: Locust measures requests.
         "LIAISON_LIVE_STREAM": "0",
+        # The scheduler's sweeps (the delivery drain's among them) are looked at every 10 s.
+        "LIAISON_SCHEDULER_SECONDS": "10",
         "LIAISON_LOG_LEVEL": "ERROR",
     }
 

@@ -492,16 +492,21 @@ def main() -> int:
                 text=True,
             )
             time.sleep(args.kill_seconds / 3)
+            sent_before = len(gateway.sent)
+            announcements.append(int(django_script(env, ANNOUNCE).splitlines()[-1]))
             group = next(p for p in procs if p.name == "web0")
             victims = django_processes(group)
             if victims:
                 os.kill(victims[0], signal.SIGKILL)
                 kill["web_pid"] = victims[0]
                 log(f"killed web process {victims[0]} (SIGKILL)")
-            time.sleep(args.kill_seconds / 6)
+            # The worker dies mid-drain: once the kill step's own announcement is being handed over.
+            deadline = time.monotonic() + args.kill_seconds
+            while len(gateway.sent) < sent_before + 2000 and time.monotonic() < deadline:
+                time.sleep(0.05)
             victim = workers[0]
             kill["worker_pid"] = victim.process.pid
-            kill["sent_before_worker_kill"] = len(gateway.sent)
+            kill["sent_before_worker_kill"] = len(gateway.sent) - sent_before
             victim.kill()
             log(f"killed worker {victim.process.pid} and its work horse (SIGKILL); restarting it")
             procs.append(Proc("worker0-restarted", [*MANAGE, "worker"], env))
@@ -627,8 +632,9 @@ def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu
         f"During a {args.kill_seconds} s step at {kill['staff']} staff on the last configuration: "
         f"web process {kill.get('web_pid', '(none found)')} killed with SIGKILL (replaced by its "
         f"supervisor: {'yes' if kill['web_replaced'] else 'NO'}), then worker "
-        f"{kill['worker_pid']} and its work horse killed with SIGKILL after "
-        f"{kill['sent_before_worker_kill']:,} texts had reached the gateway, and started again. "
+        f"{kill['worker_pid']} and its work horse killed with SIGKILL once "
+        f"{kill['sent_before_worker_kill']:,} texts had reached the gateway since a last "
+        "announcement was sent for this step (mid-drain), and started again. "
         f"That step: page p95 {kill['p95']:.0f} ms, {kill['errors']} failed requests "
         f"({', '.join(kill['error_kinds']) or 'none'}) — requests in flight on the killed "
         "process, never answered 2xx.",
@@ -637,7 +643,7 @@ def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu
         f"database: **{len(w['calls_missing'])}**",
         f"- Inbound texts answered 2xx during the whole run: {w['texts']:,}; missing from the "
         f"database: **{len(w['texts_missing'])}**",
-        f"- The announcements ({len(kill['announcements'])}, one a configuration, "
+        f"- The announcements ({len(kill['announcements'])}: one a configuration, one for the kill, "
         f"{d['recipients']:,} recipients; {d['preparing']} still preparing): deliveries "
         f"{', '.join(f'{s} {n:,}' for s, n in sorted(d['states'].items()))}; not in a final state "
         f"after the drain wait: **{kill['deliveries_open']:,}**; handed to the provider twice: "

@@ -12,7 +12,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # tests have a database each (tests/redis_db.py). XDIST= runs it in one process.
 XDIST ?= -n auto --maxprocesses 6 --dist loadgroup
 
-.PHONY: run test test-fast bench lint coverage format install install-test migrate demo clean lock
+.PHONY: run test test-fast bench loadtest lint coverage format install install-test migrate demo clean lock
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || exit 1
@@ -54,6 +54,12 @@ test-fast: install-test
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+## make loadtest: issue #22's performance run (bench/loadtest/): Locust against `liaison serve --asgi`
+## groups, the workers and an announcement on PostgreSQL + Redis; writes bench/loadtest.md (< 20 min)
+loadtest: install-test
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis,s3,test,load]'
+	$(BIN)/python bench/loadtest/run.py $(LOADTEST_ARGS)
+
 ## make lint: ruff, ruff format, mypy held to mypy-ratchet.txt, and the layers (.importlinter)
 lint: install-test
 	$(BIN)/ruff check src tests bench
@@ -72,7 +78,7 @@ format: install-test
 ## make lock: resolve every dependency again at its newest release and rewrite requirements/lock.txt
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install -q 'uv>=0.9'
-	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra redis --extra s3 --extra test \
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra redis --extra s3 --extra test --extra load \
 		--universal --python-version 3.12 --upgrade --custom-compile-command "make lock" --annotation-style line -o $(LOCK)
 	@echo "$(LOCK) refreshed: run make test, then commit it"
 

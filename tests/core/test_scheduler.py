@@ -17,6 +17,7 @@ CHAINS = {
 }
 SWEEPS = [
     "concern-reminders",
+    "delivery-drain",
     "event-reminders",
     "insights-refresh",
     "partitions",

@@ -128,7 +128,12 @@ TEMPLATES = [
 # SQLite in the data folder unless DATABASE_URL names another database.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # 0 under ASGI (config/asgi.py): there a kept connection stays with its request's thread.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=int(os.environ.get("LIAISON_DB_CONN_MAX_AGE", "60"))
+        )
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -14,9 +16,21 @@ class MessagingConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from liaison.core import nav
+        from liaison.core import nav, periodic
         from liaison.language import services as language
-        from liaison.messaging import household, languages, media, metrics, records, registry, today
+        from liaison.messaging import (
+            delivery,
+            household,
+            languages,
+            media,
+            metrics,
+            records,
+            registry,
+            today,
+        )
+
+        # Each drain queues the next; the sweep restarts the chain when a killed worker broke it.
+        periodic.register_sweep("delivery-drain", dt.timedelta(minutes=1), delivery.drain_if_due)
 
         # The language app sits below messaging: messaging tells it about replies and deliveries.
         registry.register_keyword_handler(languages.didnt_understand_keyword)

@@ -53,7 +53,7 @@ def changed(district_id: int | None = None) -> None:
         transaction.on_commit(draw)
 
 
-class TodayWrites(models.QuerySet):
+class TodayWrites(models.QuerySet[Any]):
     """Bulk writes to a table Today reads send no model signal: they make the kept queues stale
     themselves (the model's QuerySet inherits this)."""
 

@@ -63,7 +63,7 @@ def counts(request: HttpRequest) -> HttpResponse:
 def _open_task(request: HttpRequest, pk: int) -> Task:
     """A task this person may act on: through the family's door when it is about a family (those
     who may change the family's record), else only its owner or whoever made it."""
-    task = Task.objects.select_related("household", "owner").filter(pk=pk).first()
+    task: Task | None = Task.objects.select_related("household", "owner").filter(pk=pk).first()
     if task is None:
         raise Http404
     if task.household_id is not None:

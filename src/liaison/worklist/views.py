@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from liaison.core import live, policy, today
 from liaison.core.htmx import is_htmx
-from liaison.worklist import services
+from liaison.worklist import rows, services
 from liaison.worklist.forms import CompleteForm, ReassignForm, SnoozeForm, TaskForm, colleagues
 from liaison.worklist.models import Task
 
@@ -34,17 +35,18 @@ def home(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
     queue = today.queue(request.user, today=day)
     items = queue if request.GET.get("all") == "1" else queue[:SHOWN]
+    # asked when the queue holds a task, shown or not: the same queries page after page
+    people = list(colleagues(request.user)) if any(i.task_id for i in queue) else []
     return render(
         request,
         "worklist/today.html",
         {
             "items": items,
+            "rows": rows.rows(items, request=request, colleagues=bool(people), now=timezone.now()),
             "total": len(queue),
             "more": len(queue) - len(items),
             "today": day,
-            "now": timezone.now(),
-            # asked when the queue holds a task, shown or not: the same queries page after page
-            "colleagues": list(colleagues(request.user)) if any(i.task_id for i in queue) else [],
+            "colleagues": people,
         },
     )
 
@@ -81,15 +83,15 @@ def _answer(request: HttpRequest, task: Task, done_text: str, form: Any = None) 
                 for error in errors:
                     messages.error(request, error)
             return redirect("home")
-        return render(
-            request,
-            "worklist/_task_row.html",
-            {
-                "task": task,
-                "pk": task.pk,
-                "errors": form,
-                "colleagues": list(colleagues(request.user)),
-            },
+        people = list(colleagues(request.user))
+        return HttpResponse(
+            rows.task_row(
+                task.pk,
+                actions=rows.TaskActions(request, colleagues=bool(people)),
+                body=rows.task_title(task),
+                errors=[e for errors in form.errors.values() for e in errors],
+                after=render_to_string("worklist/_colleagues.html", {"colleagues": people}),
+            )
         )
     if not is_htmx(request):
         messages.success(request, done_text)

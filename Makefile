@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml $(LOCK) $(STAMP)
-	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis,s3,test]'
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[postgres,redis,s3,test,load]'
 	@touch $@
 
 install: $(STAMP)

@@ -237,6 +237,7 @@ class Load:
 
 
 @pytest.mark.slow
+@pytest.mark.postgresql  # the deployment it kills runs on PostgreSQL and Redis (docs/deploy.md)
 def test_killing_a_web_process_and_a_worker_under_load_loses_no_answered_write_and_no_delivery(
     own_database, redis_db, tmp_path
 ):
@@ -286,8 +287,9 @@ def test_killing_a_web_process_and_a_worker_under_load_loses_no_answered_write_a
                 os.kill(victim, signal.SIGKILL)
                 # The worker starts now: it writes the announcement's deliveries, then drains.
                 worker = start([*MANAGE, "worker"], env, tmp_path / "worker.log")
-                # The worker dies while the announcement's texts are being handed over.
-                deadline = time.monotonic() + 120
+                # The worker dies while the announcement's texts are being handed over (a loaded
+                # CI machine may take minutes to start it and write the 1,501 deliveries).
+                deadline = time.monotonic() + 300
                 while len(gateway.requests) < GUARDIANS // 4 and time.monotonic() < deadline:
                     time.sleep(0.005)
                 os.killpg(worker.pid, signal.SIGKILL)

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 # the household's other threads; its guardians (the restricted shown, the call links); staff to
 # assign; the district's saved replies for the composer; the access-log row; the families the
 # person may see, kept in the shared cache (one read of the database cache by default).
-THREAD_PAGE_QUERIES = 17
+THREAD_PAGE_QUERIES = 16
 # The poll of a thread that changed: the messages only (no other threads, restrictions, staff,
 # access-log row). Its version is in the live cache (core/live.py), not the database.
-POLL_QUERIES = 12
+POLL_QUERIES = 11
 # The poll of a thread that did not change is answered before the session is read.
 QUIET_POLL_QUERIES = 0
 

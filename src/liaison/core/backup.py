@@ -188,6 +188,19 @@ def _pg_restore(database: dict[str, Any], source: Path, *, clean: bool) -> None:
         "--single-transaction",
         f"--dbname={database['NAME']}",
     ]
+    env = _pg_env(database)
     if clean:
-        command += ["--clean", "--if-exists"]
-    _run([*command, str(source)], _pg_env(database))
+        # Not pg_restore --clean: it drops a partition's index before the partitioned index that
+        # requires it (the access log is partitioned by month) and fails. The schema is emptied
+        # instead, then the backup restored into it.
+        _run(
+            [
+                _pg_tool("psql"),
+                "--no-psqlrc",
+                "--set=ON_ERROR_STOP=1",
+                f"--dbname={database['NAME']}",
+                "--command=DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+            ],
+            env,
+        )
+    _run([*command, str(source)], env)

@@ -41,7 +41,7 @@ from django.utils import timezone, translation
 from liaison.core import live, policy, today_writes
 from liaison.core.db import rows_written
 from liaison.core.policy.cache import SCOPE_VERSION
-from liaison.core.policy.scopes import Access
+from liaison.core.policy.scopes import Access, fingerprint
 
 URGENT, ACTION, NOTICE = 0, 1, 2
 
@@ -165,7 +165,7 @@ def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
         translation.get_language(),
         timezone.get_current_timezone_name(),
         limit,
-        _roles(access),
+        fingerprint(access),
     )
     entry = found.get(key)
     today_writes.read_since_drawn.set(True)
@@ -180,16 +180,6 @@ def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
     items = items[:limit]
     cache.set(key, (stamp, items), settings.LIAISON_TODAY_SECONDS)
     return items
-
-
-def _roles(access: Access) -> tuple[Any, ...]:
-    return (
-        access.superuser,
-        tuple(sorted(access.admin_district_ids)),
-        tuple(sorted(access.leader_site_ids)),
-        tuple(sorted(access.liaison_site_ids)),
-        tuple(sorted(access.roles)),
-    )
 
 
 def _saved(sender: Any, instance: Any = None, raw: bool = False, **kwargs: Any) -> None:

@@ -202,7 +202,8 @@ def _by_district_alone(access: Access) -> bool:
     )
 
 
-def _fingerprint(access: Access) -> tuple[Any, ...]:
+def fingerprint(access: Access) -> tuple[Any, ...]:
+    """The roles and places an answer kept for this person depends on (a cache entry's key part)."""
     return (
         access.superuser,
         tuple(sorted(access.admin_district_ids)),
@@ -224,7 +225,7 @@ def _scope_set(user: Person, name: str, rule: Callable[[], Q]) -> frozenset[int]
 
     return kept(
         ("scope set", name, access.user_id),
-        lambda: shared_set(name, user.pk, _fingerprint(access), compute),
+        lambda: shared_set(name, user.pk, fingerprint(access), compute),
     )
 
 

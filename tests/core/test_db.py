@@ -186,3 +186,39 @@ def test_upsert_rows_inserts_new_rows_and_updates_those_a_unique_constraint_hold
         [],
         None,
     )
+
+
+def test_a_compiled_query_gives_what_the_queryset_gives_for_each_value():
+    district = f.DistrictFactory()
+    _insert_households(district, 3)
+    households = list(Household.objects.filter(district=district).order_by("pk"))
+    compiled = db.Compiled(lambda pk: Household.objects.filter(pk=pk).order_by())
+    names = db.Compiled(
+        lambda pk, district_id: (
+            Household.objects.filter(pk__gte=pk, district_id=district_id)
+            .order_by("pk")
+            .values_list("pk", "name")
+        )
+    )
+    assert len(households) == 3
+    for h in households:
+        assert compiled.instances(h.pk) == [h]
+        assert compiled.instances(h.pk)[0].name == h.name
+        assert names.rows(h.pk, district.pk) == list(
+            Household.objects.filter(pk__gte=h.pk, district=district)
+            .order_by("pk")
+            .values_list("pk", "name")
+        )
+    assert compiled.instances(-1) == []
+
+
+def test_a_compiled_query_whose_value_is_not_bound_compiles_each_time_and_stays_right():
+    district = f.DistrictFactory()
+    _insert_households(district, 2)
+    households = list(Household.objects.filter(district=district).order_by("pk"))
+    # a value the query does not bind (used in Python before the QuerySet is built)
+    compiled = db.Compiled(
+        lambda pk: Household.objects.filter(pk=households[0].pk if pk > 0 else households[1].pk)
+    )
+    assert compiled.instances(1) == [households[0]]
+    assert compiled.instances(0) == [households[1]]

@@ -1,13 +1,14 @@
 """Small database helpers that differ between SQLite and PostgreSQL."""
 
 import contextlib
+import inspect
 import json
 import sqlite3
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, Expression, F
 from django.dispatch import Signal
 
@@ -532,3 +533,61 @@ def delete_rows(model, column: str, values) -> None:
                 f"({', '.join(['%s'] * len(chunk))})",
                 chunk,
             )
+
+
+class Compiled:
+    """A query run on every request, compiled to SQL once per database instead of on every call.
+
+    `build(*values)` returns the QuerySet; it is built once with stand-in integers no row has
+    (negative, far out of any id's range), and each call binds the real values where the stand-ins
+    were bound. Django's compiler is the costly part of a small query (the signed-in person with
+    their memberships: 1.7 ms to compile, 0.2 to run on SQLite). A stand-in that does not come out
+    as a bound parameter (a value the compiler inlined) makes the query compile on every call as
+    before; nothing else changes."""
+
+    _STAND_IN = -7_300_000_000_000_000
+
+    def __init__(self, build: Callable[..., Any]) -> None:
+        self.build = build
+        self.arity = len(inspect.signature(build).parameters)
+        self.model: Any = None
+        self._plans: dict[str, tuple[str, list[Any], list[int | None]] | None] = {}
+
+    def _plan(self, alias: str) -> tuple[str, list[Any], list[int | None]] | None:
+        if alias not in self._plans:
+            marks = [self._STAND_IN - i for i in range(self.arity)]
+            queryset = self.build(*marks)
+            self.model = queryset.model
+            sql, params = queryset.query.get_compiler(using=alias).as_sql()
+            where: list[int | None] = [
+                marks.index(p) if type(p) is int and p in marks else None for p in params
+            ]
+            bound = {i for i in where if i is not None}
+            self._plans[alias] = (
+                (sql, list(params), where) if bound == set(range(self.arity)) else None
+            )
+        return self._plans[alias]
+
+    def _bind(self, alias: str, values: tuple[Any, ...]) -> tuple[str, list[Any]] | None:
+        plan = self._plan(alias)
+        if plan is None:
+            return None
+        sql, params, where = plan
+        return sql, [p if i is None else values[i] for p, i in zip(params, where, strict=True)]
+
+    def instances(self, *values: Any, using: str = "default") -> list[Any]:
+        """The model instances the QuerySet would give (its annotations set on each)."""
+        bound = self._bind(using, values)
+        if bound is None:
+            return list(self.build(*values).using(using))
+        return list(self.model._default_manager.raw(bound[0], bound[1], using=using))
+
+    def rows(self, *values: Any, using: str = "default") -> list[tuple[Any, ...]]:
+        """The rows of a values_list() QuerySet, as tuples, as the database gives them (no field's
+        conversion from the database: for text and integer columns)."""
+        bound = self._bind(using, values)
+        if bound is None:
+            return [tuple(r) for r in self.build(*values).using(using)]
+        with connections[using].cursor() as cursor:
+            cursor.execute(*bound)
+            return [tuple(r) for r in cursor.fetchall()]

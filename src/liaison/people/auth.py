@@ -11,17 +11,26 @@ from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.db import router
 
+from liaison.core.db import Compiled
 from liaison.people.models import User
+
+# Read on every request: compiled once (the memberships' subquery costs more to compile than to run).
+_signed_in = Compiled(lambda pk: User.objects.with_memberships().filter(pk=pk).order_by())
 
 
 class _ReadsMemberships:
     def get_user(self, user_id: Any) -> Any:
         try:
-            user = User.objects.with_memberships().get(pk=user_id)
-        except User.DoesNotExist:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
             return None
-        return user if self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
+        found = _signed_in.instances(pk, using=router.db_for_read(User))
+        if not found:
+            return None
+        return found[0] if self.user_can_authenticate(found[0]) else None  # type: ignore[attr-defined]
 
 
 class StaffBackend(_ReadsMemberships, ModelBackend):

@@ -1,12 +1,15 @@
 """The worklist's forms: every value a task takes is checked here."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from liaison.core.db import Compiled
+from liaison.people.models import Membership
 
 MAX_AHEAD = dt.timedelta(days=366)
 
@@ -45,17 +48,42 @@ class SnoozeForm(forms.Form):
 
 def colleagues(user: Any) -> Any:
     """Active staff of the districts this person works in: whom a task may be handed to."""
+    return _colleagues_of(user.pk)
+
+
+def _colleagues_of(pk: int) -> Any:
     return (
         get_user_model()
         .objects.filter(
             is_active=True,
             memberships__is_active=True,
-            memberships__district__in=user.memberships.filter(is_active=True).values("district_id"),
+            memberships__district__in=Membership.objects.filter(user_id=pk, is_active=True).values(
+                "district_id"
+            ),
         )
-        .exclude(pk=user.pk)
+        .exclude(pk=pk)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+class Colleague(NamedTuple):
+    username: str
+    name: str  # their full name, else their username
+
+
+_colleague_rows = Compiled(
+    lambda pk: _colleagues_of(pk).values_list("username", "first_name", "last_name")
+)
+
+
+def colleague_list(user: Any) -> list[Colleague]:
+    """colleagues(user) as the page's list of them shows them (compiled once: read on every
+    Today that holds a task)."""
+    return [
+        Colleague(username, f"{first} {last}".strip() or username)
+        for username, first, last in _colleague_rows.rows(user.pk)
+    ]
 
 
 class ReassignForm(forms.Form):

@@ -17,7 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from liaison.core import live, policy, today
 from liaison.core.htmx import is_htmx
 from liaison.worklist import rows, services
-from liaison.worklist.forms import CompleteForm, ReassignForm, SnoozeForm, TaskForm, colleagues
+from liaison.worklist.forms import (
+    CompleteForm,
+    ReassignForm,
+    SnoozeForm,
+    TaskForm,
+    colleague_list,
+)
 from liaison.worklist.models import Task
 
 CHANGED = "today-changed"  # the event that makes the navigation's counts ask again
@@ -36,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
     queue = today.queue(request.user, today=day)
     items = queue if request.GET.get("all") == "1" else queue[:SHOWN]
     # asked when the queue holds a task, shown or not: the same queries page after page
-    people = list(colleagues(request.user)) if any(i.task_id for i in queue) else []
+    people = colleague_list(request.user) if any(i.task_id for i in queue) else []
     return render(
         request,
         "worklist/today.html",
@@ -83,7 +89,7 @@ def _answer(request: HttpRequest, task: Task, done_text: str, form: Any = None) 
                 for error in errors:
                     messages.error(request, error)
             return redirect("home")
-        people = list(colleagues(request.user))
+        people = colleague_list(request.user)
         return HttpResponse(
             rows.task_row(
                 task.pk,

@@ -8,15 +8,19 @@ site's own, the admin's and allauth's URLs are listed in tests/core/access.py. A
 URLconf without a row fails `test_every_url_has_a_row` (and a test of that test shows it does).
 """
 
+import copy
 import importlib
 import pkgutil
 import types
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import tests
 from tests.access import RELATIONSHIPS, ROLES, SUBJECT_FAMILY, family
+from tests.conftest import make_world, make_world_in_another_district
 
 
 def _modules():
@@ -68,6 +72,34 @@ def urls_without_a_row(resolver=None) -> set[str]:
             continue
         missing.add(name)
     return missing
+
+
+@pytest.fixture(scope="module")
+def _worlds(django_db_setup, django_db_blocker):
+    """The world and the same shape in its other district, built once for the module (a world
+    costs ten times the request a matrix cell makes): each test runs inside its own savepoint
+    (pytest-django), so whatever a request writes is undone before the next, and gets a copy of
+    the objects (a test naming `world.subject` changes only its own)."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        home = make_world()
+        yield home, make_world_in_another_district(home)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(_worlds, db):
+    return copy.deepcopy(_worlds[0])
+
+
+@pytest.fixture
+def far(_worlds, db):
+    """The same district shape in the world's other district, with its own staff and records."""
+    return copy.deepcopy(_worlds[1])
 
 
 def test_every_url_has_a_row():
@@ -210,14 +242,6 @@ def test_scopes_asked_for_in_the_query_string(client, world, role, scope_row, ur
     assert response.status_code == row.table[role], (
         f"{role} → {scope_row}: {url_name} {response.status_code}"
     )
-
-
-@pytest.fixture
-def far(world):
-    """The same district shape in the world's other district, with its own staff and records."""
-    from tests.conftest import make_world_in_another_district
-
-    return make_world_in_another_district(world)
 
 
 # The community-resource directory (HSDS) belongs to the installation, not to one district: the

@@ -11,6 +11,7 @@ import datetime as dt
 import types
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from liaison.messaging import delivery, services
@@ -117,3 +118,33 @@ def test_a_drain_stops_claiming_after_its_budget(world, gateway, settings, clock
     monkeypatch.undo()
     assert Delivery.objects.filter(state=DeliveryState.QUEUED).count() == 4
     assert delivery.next_due_at() <= timezone.now(), "deliver_due queues the next drain at once"
+
+
+def test_a_reconcile_does_not_take_an_earlier_text_alike_for_this_one(world, gateway):
+    """The same words to the same number a minute earlier (a notice repeated; `make loadtest`
+    sends three announcements alike) are another delivery's text: this one was never handed
+    over, so it goes back to the queue and is sent, rather than marked sent by the other's id."""
+    start = timezone.now()
+    (mum,) = notices(world, guardians=1)
+    delivery.drain(owner="w")
+    first = Delivery.objects.get()
+    assert first.state == DeliveryState.SENT
+    with time_machine.travel(start + dt.timedelta(minutes=1)):
+        services.send_notice(
+            guardians=[mum],
+            subject="",
+            body="Notice 0: the buses run late today.",
+            by=None,
+            kind="other",
+            urgent=True,
+        )
+        rows = delivery._claim_rows("dead", limit=10)
+        delivery._mark_sending([d.pk for d in rows], "dead")  # and the worker died
+    with time_machine.travel(start + dt.timedelta(minutes=5)):
+        assert delivery.reconcile_due() == 1
+        second = Delivery.objects.exclude(pk=first.pk).get()
+        assert second.state == DeliveryState.QUEUED
+        delivery.drain(owner="w")
+    second.refresh_from_db()
+    assert len(gateway.sent) == 2
+    assert {first.provider_id, second.provider_id} == {m["sid"] for m in gateway.sent}

@@ -394,3 +394,33 @@ def test_sigkill_during_smtp_leaves_only_the_email_in_data_uncertain(own_databas
     [(uncertain, failure)] = [(pk, f) for pk, state, f in rows if state == "failed"]
     assert f"liaison-delivery-{uncertain}" == in_flight, "only the email in DATA is uncertain"
     assert failure == "uncertain"
+
+
+def test_the_loadtest_counts_states_apart_and_calls_only_a_real_loss_or_a_duplicate_loss():
+    """bench/loadtest/run.py's kill check: "sending" rows awaiting reconciliation are unfinished,
+    not lost; a row queued again after its text reached the gateway is a duplicate in waiting."""
+    from bench.loadtest.run import tally
+
+    gateway = [{"key": f"liaison-delivery-{pk}", "sid": f"SM{pk}"} for pk in (1, 2, 3, 5)]
+    awaiting = tally(
+        [
+            [1, "sent", "", "SM1"],
+            [2, "sending", "", ""],  # the killed worker's: at the gateway, not yet reconciled
+            [3, "failed", "uncertain", ""],
+            [4, "queued", "", ""],
+            [5, "sent", "", "SM5"],
+        ],
+        gateway,
+    )
+    assert awaiting["states"] == {"queued": 1, "sending": 1, "sent": 2, "uncertain": 1}
+    assert awaiting["texts_per_delivery"] == {"0": 1, "1": 4}
+    assert awaiting["open"] == 2 and awaiting["awaiting_reconcile"] == 1
+    assert not awaiting["lost"]
+
+    requeued = tally([[1, "sent", "", "SM1"], [2, "queued", "", ""]], gateway)
+    assert requeued["queued_again_after_reaching_gateway"] == [2] and requeued["lost"]
+    twice = tally([[1, "sent", "", "SM1"]], [*gateway, {"key": "liaison-delivery-1", "sid": "SMx"}])
+    assert twice["sent_twice"] == [1] and twice["lost"]
+    never = tally([[6, "sent", "", "SM1"]], gateway)
+    assert never["sent_never_handed_over"] == [6] and never["lost"]
+    assert never["other_texts"] == 4

@@ -17,13 +17,19 @@ What it does:
 4. the kill check: a step at the last size that passed, during which one Django web process and
    one worker are killed with SIGKILL (the web process is replaced by its uvicorn supervisor, the
    worker by this script, as systemd's Restart= would); afterwards every logged call and inbound
-   text answered 2xx during the whole run must be in the database, and every delivery of the
-   announcement must reach a final state (sent, delivered, failed, suppressed, cancelled) within
-   --drain-seconds with none handed to the provider twice;
+   text answered 2xx during the whole run must be in the database, and the announcements'
+   deliveries are counted by state (queued, leased, sending, sent, uncertain, …) after waiting up
+   to --drain-seconds for them to settle (rows left "sending" by the killed worker wait for the
+   scheduler's reconcile sweep), beside the texts the gateway took for each;
 5. bench/loadtest.md: the figures, the slowest views from /metrics, the kill check.
 
+A loss is a delivery marked sent that never reached the gateway, one that reached it twice, or one
+"queued" or "leased" again although its text reached the gateway (the next drain would send it a
+second time). A delivery still open after the wait is not lost: it is reported as unfinished.
+
 Exit status: 0 when the harness ran and the kill check held (whatever the capacity figure), 1
-when a write or a delivery was lost, 2 when PostgreSQL or Redis cannot be reached.
+when a write or a delivery was lost or sent twice, 2 when PostgreSQL or Redis cannot be reached,
+3 when nothing was lost but deliveries were still open after --drain-seconds.
 """
 
 import argparse
@@ -37,6 +43,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -56,6 +63,9 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379"
 P95_LIMIT_MS = 250
 TARGET_STAFF, TARGET_TEXTS = 1000, 20
 FINAL = {"sent", "delivered", "failed", "suppressed", "cancelled"}
+# The kill check's states, in the order the report gives them ("uncertain": failed because the
+# provider could not say whether it took the text).
+STATES = ("queued", "leased", "sending", "sent", "delivered", "uncertain", "failed", "suppressed")
 METRICS_TOKEN = "loadtest-metrics"  # noqa: S105 - loopback only
 
 
@@ -85,6 +95,8 @@ def deployment_env(database_url: str, redis: str, gateway: FakeGateway) -> dict[
         "LIAISON_QUIET_HOURS_CHANNELS": "",  # the run must not depend on the hour
         # A worker killed mid-send holds its leased rows this long before another takes them.
         "LIAISON_DELIVERY_LEASE_SECONDS": "20",
+        # Under a third of the lease: every call ends before a reconcile may look (delivery.py).
+        "LIAISON_SMS_TIMEOUT": "5",
         # Pages poll (every 3 s) rather than hold a stream: Locust measures requests.
         "LIAISON_LIVE_STREAM": "0",
         # The scheduler's sweeps (the delivery drain's among them) are looked at every 10 s.
@@ -309,6 +321,62 @@ print(json.dumps({{"preparing": messages.filter(state="preparing").count(),
     "states": dict(Counter(Delivery.objects.filter(message_id__in={pks}).values_list("state", flat=True)))}}))
 """
 
+DELIVERY_ROWS = """
+from liaison.messaging.models import Delivery
+print(json.dumps([list(r) for r in Delivery.objects.filter(message_id__in={pks})
+    .values_list("pk", "state", "failure", "provider_id")]))
+"""
+
+
+def tally(rows: list[list], gateway_sent: list[dict]) -> dict:
+    """The kill check's accounting: the deliveries by state (failed as uncertain counted apart),
+    how many texts the gateway took for each, and what of that is a loss.
+
+    rows: [pk, state, failure, provider_id] of every delivery of the announcements; gateway_sent:
+    the texts the gateway took (each with the delivery's idempotency key and the sid it gave).
+    """
+    texts = Counter(m["key"] for m in gateway_sent)
+    sids = {m["key"]: m["sid"] for m in gateway_sent}
+    states: Counter = Counter()
+    by_texts: Counter = Counter()  # texts a delivery got: "0", "1", "2+"
+    by_state_texts: Counter = Counter()
+    never_sent, resend, twice, other_sid = [], [], [], []
+    for pk, state, failure, provider_id in rows:
+        label = "uncertain" if state == "failed" and failure == "uncertain" else state
+        key = f"liaison-delivery-{pk}"
+        n = texts.get(key, 0)
+        got = "2+" if n > 1 else str(n)
+        states[label] += 1
+        by_texts[got] += 1
+        by_state_texts[f"{label} / {got}"] += 1
+        if n > 1:
+            twice.append(pk)
+        if label in ("sent", "delivered"):
+            if n == 0:
+                never_sent.append(pk)  # marked sent, never reached the provider: a family lost it
+            elif provider_id != sids[key]:
+                other_sid.append(pk)  # reconciled against another text to the same number
+        elif label in ("queued", "leased") and n:
+            resend.append(pk)  # will be handed over again: a duplicate in waiting
+    ours = {f"liaison-delivery-{pk}" for pk, *_ in rows}
+    return {
+        "states": {
+            s: states[s] for s in (*STATES, *sorted(set(states) - set(STATES))) if states[s]
+        },
+        "texts_per_delivery": dict(sorted(by_texts.items())),
+        "state_by_texts": dict(sorted(by_state_texts.items())),
+        "gateway_texts": sum(texts[k] for k in ours),
+        "other_texts": sum(n for k, n in texts.items() if k not in ours),
+        "open": sum(states[s] for s in ("queued", "leased", "sending")),
+        "awaiting_reconcile": states["sending"],
+        "sent_never_handed_over": never_sent,
+        "sent_twice": twice,
+        "queued_again_after_reaching_gateway": resend,
+        "sent_with_another_texts_id": other_sid,
+        "lost": bool(never_sent or twice or resend),
+    }
+
+
 CHECK_WRITES = """
 import re
 from liaison.concerns.models import Contact
@@ -527,12 +595,13 @@ def main() -> int:
                 time.sleep(10)
             kill["deliveries"] = states
             kill["announcements"] = announcements
-            kill["deliveries_open"] = open_rows
-            keys: dict[str, int] = {}
-            for r in gateway.requests:
-                keys[r["key"]] = keys.get(r["key"], 0) + 1
-            kill["sent_twice"] = sum(1 for n in keys.values() if n > 1)
-            kill["gateway_texts"] = len(gateway.sent)
+            kill["waited"] = round(args.drain_seconds - max(0.0, deadline - time.monotonic()))
+            rows = json.loads(django_script(env, DELIVERY_ROWS.format(pks=announcements)))
+            with gateway.lock:
+                taken = list(gateway.sent)
+            kill["tally"] = tally(rows, taken)
+            kill["sent_twice"] = len(kill["tally"]["sent_twice"])
+            kill["gateway_texts"] = len(taken)
             (WORK / "writes-calls.json").write_text(json.dumps(writes["calls"]))
             (WORK / "writes-texts.json").write_text(json.dumps(writes["texts"]))
             kill["writes"] = json.loads(
@@ -548,10 +617,7 @@ def main() -> int:
                 p.stop()
     cpu = os.times()
     lost = bool(
-        kill["writes"]["calls_missing"]
-        or kill["writes"]["texts_missing"]
-        or kill["deliveries_open"]
-        or kill["sent_twice"]
+        kill["writes"]["calls_missing"] or kill["writes"]["texts_missing"] or kill["tally"]["lost"]
     )
     write_report(
         args,
@@ -562,7 +628,7 @@ def main() -> int:
         - (cpu_start.children_user + cpu_start.children_system),
     )
     log(f"wrote {REPORT.relative_to(ROOT)}")
-    return 1 if lost else 0
+    return 1 if lost else 3 if kill["tally"]["open"] else 0
 
 
 def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu: float) -> None:
@@ -624,7 +690,7 @@ def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu
             "|---|---|---|",
             *[f"| {v} | {ms:.0f} ms | {n} |" for v, ms, n in r["views"]],
         ]
-    w, d = kill["writes"], kill["deliveries"]
+    w, d, t = kill["writes"], kill["deliveries"], kill["tally"]
     lines += [
         "",
         "## Kill check",
@@ -644,21 +710,29 @@ def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu
         f"- Inbound texts answered 2xx during the whole run: {w['texts']:,}; missing from the "
         f"database: **{len(w['texts_missing'])}**",
         f"- The announcements ({len(kill['announcements'])}: one a configuration, one for the kill, "
-        f"{d['recipients']:,} recipients; {d['preparing']} still preparing): deliveries "
-        f"{', '.join(f'{s} {n:,}' for s, n in sorted(d['states'].items()))}; not in a final state "
-        f"after the drain wait: **{kill['deliveries_open']:,}**; handed to the provider twice: "
-        f"**{kill['sent_twice']}** ({kill['gateway_texts']:,} texts reached the gateway)",
+        f"{d['recipients']:,} recipients; {d['preparing']} still preparing), after waiting "
+        f"{kill['waited']} s of at most {args.drain_seconds} s for them to settle: deliveries "
+        f"{', '.join(f'{s} {n:,}' for s, n in t['states'].items())}",
+        f"- Texts the gateway took for them: {t['gateway_texts']:,} "
+        f"({kill['gateway_texts']:,} in all); deliveries by texts taken: "
+        f"{', '.join(f'{k}: {n:,}' for k, n in t['texts_per_delivery'].items())}; by state and "
+        f"texts: {', '.join(f'{k}: {n:,}' for k, n in t['state_by_texts'].items())}",
+        f"- Marked sent but never at the gateway: **{len(t['sent_never_handed_over']):,}**; at "
+        f"the gateway twice or more: **{len(t['sent_twice']):,}**; queued or leased again "
+        f"although their text reached the gateway (the next drain would send it twice): "
+        f"**{len(t['queued_again_after_reaching_gateway']):,}**",
+        f"- Still open after the wait (not lost, not finished): {t['open']:,}, of which "
+        f'{t["awaiting_reconcile"]:,} "sending" awaiting reconciliation; marked sent with '
+        f"another text's id (reconciled against an earlier text to the same number): "
+        f"{len(t['sent_with_another_texts_id']):,}",
         "",
         "Verdict: "
         + (
-            "nothing lost."
-            if not (
-                w["calls_missing"]
-                or w["texts_missing"]
-                or kill["deliveries_open"]
-                or kill["sent_twice"]
-            )
-            else "**LOSS** (see above)."
+            "**LOSS** (see above)."
+            if w["calls_missing"] or w["texts_missing"] or t["lost"]
+            else f"nothing lost; **{t['open']:,} deliveries unfinished** after the wait."
+            if t["open"]
+            else "nothing lost."
         ),
         "",
     ]

@@ -18,6 +18,7 @@ CHAINS = {
 SWEEPS = [
     "concern-reminders",
     "delivery-drain",
+    "delivery-reconcile",
     "event-reminders",
     "insights-refresh",
     "partitions",

@@ -6,13 +6,16 @@
         gw.sent  # [{"to", "body", "key", "sid"}] in arrival order, one per POST it answered
 
 `fail_next(n, status=503)` answers the next n sends with an error; `reject` is a set of numbers
-answered with Twilio error 21211 (invalid number, a permanent refusal).
+answered with Twilio error 21211 (invalid number, a permanent refusal). `delay` (seconds) holds
+each answer to a send after the text is taken: a provider slow to answer, a worker whose batch
+outlasts its lease.
 """
 
 import base64
 import datetime as dt
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -74,6 +77,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "date_created": dt.datetime.now(dt.UTC).isoformat(),
             }
             gw.sent.append(item)
+        if gw.delay:
+            time.sleep(gw.delay)
         return self._json(201, item)
 
     def do_GET(self):
@@ -109,6 +114,7 @@ class FakeGateway:
         self.media: dict[str, tuple[bytes, str]] = {}  # path → (content, type) of MMS items
         self._fail = 0
         self._fail_status = 503
+        self.delay = 0.0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.server.gateway = self

@@ -25,7 +25,7 @@ GUARDIANS = 100
 NOTICES = 100
 
 
-def setup_data():
+def setup_data(guardians_count=GUARDIANS, notices=NOTICES):
     """Run in a subprocess: a district, 100 guardians (555-0100..0199), 100 notices to all of them."""
     import django
 
@@ -35,7 +35,7 @@ def setup_data():
 
     district = District.objects.create(name="Killtown", slug="killtown")
     guardians = []
-    for i in range(GUARDIANS):
+    for i in range(guardians_count):
         household = Household.objects.create(district=district, name=f"Family {i}")
         guardians.append(
             Guardian.objects.create(
@@ -47,7 +47,7 @@ def setup_data():
                 preferred_channels=["sms"],
             )
         )
-    for n in range(NOTICES):
+    for n in range(notices):
         services.send_notice(
             guardians=guardians,
             subject="",
@@ -72,6 +72,10 @@ def report():
                 "provider_ids": list(
                     Delivery.objects.exclude(provider_id="").values_list("provider_id", flat=True)
                 ),
+                "rows": [
+                    list(r)
+                    for r in Delivery.objects.values_list("pk", "state", "failure", "provider_id")
+                ],
             }
         )
     )
@@ -144,6 +148,102 @@ def test_sigkill_mid_drain_loses_nothing_and_sends_nothing_twice(own_database, t
     assert max(keys.values()) == 1, "no delivery reached the gateway twice"
     assert result["states"] == {"sent": GUARDIANS * NOTICES}, "none lost, none left failed"
     assert sorted(result["provider_ids"]) == sorted(m["sid"] for m in gateway.sent)
+
+
+OVERRUN_GUARDIANS = 30
+OVERRUN_NOTICES = 20
+
+
+def sms_env(database: str, data_dir, gateway: FakeGateway, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database,
+        "LIAISON_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+        "LIAISON_SMS_BASE_URL": gateway.url,
+        "LIAISON_SMS_ACCOUNT_SID": gateway.account,
+        "LIAISON_SMS_AUTH_TOKEN": gateway.token,
+        "LIAISON_SMS_FROM": "+16175550199",
+        "LIAISON_MESSAGING_CONSOLE": "0",
+        "LIAISON_TASK_BACKEND": "database",  # tasks are queued, never run: `deliver` drains
+        "LIAISON_LOG_LEVEL": "ERROR",
+        **extra,
+    }
+
+
+def settled_once(gateway: FakeGateway, rows: list[list]) -> dict[str, int]:
+    """Every delivery ended sent, with exactly one text at the gateway and that text's id, or
+    failed as uncertain with at most one; none reached the gateway twice. Returns the states."""
+    keys = Counter(r["key"] for r in gateway.requests)
+    sids = {m["key"]: m["sid"] for m in gateway.sent}
+    twice = sorted(k for k, n in keys.items() if n > 1)
+    assert not twice, f"{len(twice)} deliveries reached the gateway twice: {twice[:5]}"
+    assert set(keys) <= {f"liaison-delivery-{pk}" for pk, *_ in rows}
+    for pk, state, failure, provider_id in rows:
+        key = f"liaison-delivery-{pk}"
+        if state == "sent":
+            assert keys[key] == 1, f"delivery {pk} is marked sent but never reached the gateway"
+            assert provider_id == sids[key], f"delivery {pk} is marked sent with another text's id"
+        else:
+            assert (state, failure) == ("failed", "uncertain"), f"delivery {pk} ended {state}"
+    return dict(Counter(state for _pk, state, *_ in rows))
+
+
+@pytest.mark.slow
+def test_a_batch_outlasting_its_lease_beside_a_live_worker_is_sent_once(own_database, tmp_path):
+    """The loadtest's kill check on a loaded machine, small: two workers whose batches take longer
+    to hand over than their lease (the gateway answers each text after 0.2 s), one of them killed
+    mid-batch, a third started to finish. The live worker must not put back to "queued" (nor mark
+    sent) a row the other is still handing over, and no worker may hand over a row it no longer
+    holds: each delivery reaches the gateway once, or is marked uncertain."""
+    with FakeGateway() as gateway:
+        gateway.delay = 0.2
+        env = sms_env(
+            own_database,
+            tmp_path,
+            gateway,
+            LIAISON_DELIVERY_LEASE_SECONDS="3",
+            LIAISON_SMS_TIMEOUT="0.9",
+            LIAISON_SEND_THREADS="2",
+        )
+        run = dict(cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+        manage = [sys.executable, "-m", "liaison.cli"]
+        subprocess.run([*manage, "migrate", "--no-input"], **run)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from tests.messaging.test_worker_kill import setup_data; "
+                f"setup_data({OVERRUN_GUARDIANS}, {OVERRUN_NOTICES})",
+            ],
+            **run,
+        )
+        deliver = [*manage, "deliver", "--batch-size", "60", "--poll", "0.2"]
+        quiet = dict(cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        victim = subprocess.Popen(deliver, **quiet)
+        survivor = subprocess.Popen([*deliver, "--until-done"], **quiet)
+        deadline = time.monotonic() + 120
+        while len(gateway.requests) < 150 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        assert 0 < len(gateway.requests) < OVERRUN_GUARDIANS * OVERRUN_NOTICES
+        subprocess.run([*deliver, "--until-done"], **run)
+        assert survivor.wait(timeout=300) == 0
+        rows = json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from tests.messaging.test_worker_kill import report; report()",
+                ],
+                **run,
+            ).stdout
+        )["rows"]
+
+    assert len(rows) == OVERRUN_GUARDIANS * OVERRUN_NOTICES
+    settled_once(gateway, rows)
 
 
 EMAIL_GUARDIANS = 30
@@ -294,3 +394,33 @@ def test_sigkill_during_smtp_leaves_only_the_email_in_data_uncertain(own_databas
     [(uncertain, failure)] = [(pk, f) for pk, state, f in rows if state == "failed"]
     assert f"liaison-delivery-{uncertain}" == in_flight, "only the email in DATA is uncertain"
     assert failure == "uncertain"
+
+
+def test_the_loadtest_counts_states_apart_and_calls_only_a_real_loss_or_a_duplicate_loss():
+    """bench/loadtest/run.py's kill check: "sending" rows awaiting reconciliation are unfinished,
+    not lost; a row queued again after its text reached the gateway is a duplicate in waiting."""
+    from bench.loadtest.run import tally
+
+    gateway = [{"key": f"liaison-delivery-{pk}", "sid": f"SM{pk}"} for pk in (1, 2, 3, 5)]
+    awaiting = tally(
+        [
+            [1, "sent", "", "SM1"],
+            [2, "sending", "", ""],  # the killed worker's: at the gateway, not yet reconciled
+            [3, "failed", "uncertain", ""],
+            [4, "queued", "", ""],
+            [5, "sent", "", "SM5"],
+        ],
+        gateway,
+    )
+    assert awaiting["states"] == {"queued": 1, "sending": 1, "sent": 2, "uncertain": 1}
+    assert awaiting["texts_per_delivery"] == {"0": 1, "1": 4}
+    assert awaiting["open"] == 2 and awaiting["awaiting_reconcile"] == 1
+    assert not awaiting["lost"]
+
+    requeued = tally([[1, "sent", "", "SM1"], [2, "queued", "", ""]], gateway)
+    assert requeued["queued_again_after_reaching_gateway"] == [2] and requeued["lost"]
+    twice = tally([[1, "sent", "", "SM1"]], [*gateway, {"key": "liaison-delivery-1", "sid": "SMx"}])
+    assert twice["sent_twice"] == [1] and twice["lost"]
+    never = tally([[6, "sent", "", "SM1"]], gateway)
+    assert never["sent_never_handed_over"] == [6] and never["lost"]
+    assert never["other_texts"] == 4

@@ -512,6 +512,9 @@ MESSAGING_INBOUND_EMAIL_TOKEN = os.environ.get("LIAISON_INBOUND_EMAIL_TOKEN", ""
 MESSAGING_MAX_ATTACHMENT_BYTES = int(os.environ.get("LIAISON_MAX_ATTACHMENT_BYTES", 10_000_000))
 # Delivery: leases, retries with exponential backoff and jitter, fan-out batches.
 MESSAGING_LEASE_SECONDS = int(os.environ.get("LIAISON_DELIVERY_LEASE_SECONDS", "60"))
+# A drain stops claiming after this many seconds and queues the next: with a batch's hand-over
+# (at most two thirds of the lease) it stays well below RQ's job timeout of 180 s.
+MESSAGING_DRAIN_SECONDS = float(os.environ.get("LIAISON_DELIVERY_DRAIN_SECONDS", "60"))
 MESSAGING_MAX_ATTEMPTS = int(os.environ.get("LIAISON_DELIVERY_MAX_ATTEMPTS", "6"))
 MESSAGING_RETRY_BASE_SECONDS = float(os.environ.get("LIAISON_RETRY_BASE_SECONDS", "30"))
 # Backoff is capped at a few minutes: a delivery that waits is retried soon after the cause goes.

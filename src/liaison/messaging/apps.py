@@ -31,6 +31,10 @@ class MessagingConfig(AppConfig):
 
         # Each drain queues the next; the sweep restarts the chain when a killed worker broke it.
         periodic.register_sweep("delivery-drain", dt.timedelta(minutes=1), delivery.drain_if_due)
+        # Rows a dead worker left "sending" are asked about on their own schedule, not by drains.
+        periodic.register_sweep(
+            "delivery-reconcile", dt.timedelta(minutes=1), delivery.reconcile_due
+        )
 
         # The language app sits below messaging: messaging tells it about replies and deliveries.
         registry.register_keyword_handler(languages.didnt_understand_keyword)

@@ -4,7 +4,19 @@ States: queued → leased (a worker holds it; nothing handed over yet) → sendi
 just before the hand-over) → sent/delivered, or back to queued with backoff, or failed.
 - A worker killed while a row is "leased" loses nothing: the lease expires and another claims it.
 - A row found in "sending" with an expired lease may or may not be at the provider: it is reconciled
-  (the channel asks the provider), never simply sent again.
+  (the channel asks the provider), never simply sent again. Reconciling runs on its own schedule
+  (the scheduler's `delivery-reconcile` sweep, and each round of `liaison deliver`), not at the
+  start of every drain.
+- A lease must outlast the hand-over it covers, or a reconcile would ask the provider about a row
+  a live worker is still handing over, hear "not there yet", put it back to "queued", and the
+  text would go twice (`make loadtest` on a loaded machine: 1,348 rows queued whose texts had
+  reached the gateway). So turning a batch "sending" renews its lease from that moment and returns
+  only the rows the worker still holds (one another worker took over is not handed over), and no
+  hand-over starts in the last third of the lease: rows not started by then go back to "queued"
+  untried. Keep the channels' timeouts (LIAISON_SMS_TIMEOUT) under a third of the lease, so that
+  every call has ended before a reconcile may look.
+- A drain stops claiming after LIAISON_DELIVERY_DRAIN_SECONDS and queues the next one, so a
+  queue's job timeout (RQ's 180 s) never kills it halfway through a batch.
 - The claim is one statement: on PostgreSQL `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)`
   returning the rows with their guardians' fields; on SQLite the same UPDATE inside an IMMEDIATE
   transaction, which holds the single write lock.
@@ -26,6 +38,7 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -64,6 +77,10 @@ def worker_name() -> str:
 
 def lease_seconds() -> int:
     return int(getattr(settings, "MESSAGING_LEASE_SECONDS", 60))
+
+
+def drain_seconds() -> float:
+    return float(getattr(settings, "MESSAGING_DRAIN_SECONDS", 60))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -164,18 +181,42 @@ def _load(owner: str, ids: list[int]) -> list["_Claimed"]:
     ]
 
 
-def _mark_sending(pks: list[int], owner: str) -> None:
-    """Commit "sending" for rows we still hold, before any of them is handed over."""
+def _mark_sending(pks: list[int], owner: str, *, keep_leased=()) -> tuple[set[int], float]:
+    """Commit "sending" for rows we still hold, before any of them is handed over, and renew their
+    lease from now. Returns the ids still held (a row whose lease ran out while the batch was being
+    prepared may be another worker's now: it is not ours to hand over) and the time.monotonic() at
+    which the batch must stop starting hand-overs (two thirds into the renewed lease).
+
+    Rows in `keep_leased` (channels that mark each hand-over themselves) stay "leased", their lease
+    renewed the same way."""
+    started = time.monotonic()
+    now = timezone.now()
+    until = now + dt.timedelta(seconds=lease_seconds())
+    keep = set(keep_leased)
+    held = _hold([pk for pk in pks if pk not in keep], owner, DeliveryState.SENDING, until, now)
+    held |= _hold([pk for pk in pks if pk in keep], owner, DeliveryState.LEASED, until, now)
+    return held, started + lease_seconds() * 2 / 3
+
+
+def _hold(pks: list[int], owner: str, state: str, until, now) -> set[int]:
+    """Set `state` and a fresh lease on the rows of `pks` we hold as "leased"; the ids it set."""
+    if not pks:
+        return set()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     if connection.vendor == "postgresql":
         # One array parameter: an IN list of 500 bind parameters is parsed on both sides every time.
-        sql = f"UPDATE {table} SET state = %s, updated_at = %s WHERE id = ANY(%s) AND lease_owner = %s"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [DeliveryState.SENDING, timezone.now(), pks, owner])
-        return
-    Delivery.objects.filter(pk__in=pks, lease_owner=owner).update(
-        state=DeliveryState.SENDING, updated_at=timezone.now()
+        which, ids = "id = ANY(%s)", [pks]
+    else:
+        which, ids = f"id IN ({', '.join(['%s'] * len(pks))})", list(pks)
+        adapt = connection.ops.adapt_datetimefield_value
+        until, now = adapt(until), adapt(now)
+    sql = (
+        f"UPDATE {table} SET state = %s, lease_until = %s, updated_at = %s "  # noqa: S608
+        f"WHERE {which} AND lease_owner = %s AND state = %s RETURNING id"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [state, until, now, *ids, owner, DeliveryState.LEASED])
+        return {row[0] for row in cursor.fetchall()}
 
 
 # --- composing what a channel sends ----------------------------------------------------------------
@@ -528,7 +569,12 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
     backends = {name: channels.get(name) for name in {d.channel for d in ready}}
     # Commit "sending" before any hand-over: from here a lost worker means reconcile, not resend.
     # Channels that mark each hand-over themselves (email, just before DATA) keep theirs "leased".
-    _mark_sending([d.pk for d in ready if not backends[d.channel].marks_each_handover], owner)
+    held, deadline = _mark_sending(
+        [d.pk for d in ready],
+        owner,
+        keep_leased=[d.pk for d in ready if backends[d.channel].marks_each_handover],
+    )
+    ready = [d for d in ready if d.pk in held]
     # Portal links for a whole message's texts and emails at once (signing is per guardian).
     linked: dict[int, list] = {}
     for d in ready:
@@ -576,10 +622,16 @@ def _process(batch: list[_Claimed], owner: str) -> dict:
             (d.message.district_id, outages.health_channel(channel_name)) in health
             for d, _r, _o in work
         )
-        results = _hand_over(backend, [out for _d, _r, out in work], probe=probe)
+        results = _hand_over(backend, [out for _d, _r, out in work], probe=probe, deadline=deadline)
         at = timezone.now()
         paused, why = _note_outage(channel_name, [d for d, _r, _o in work], results, at)
         for (d, rendering, _out), (kind, value) in zip(work, results, strict=True):
+            if kind == "NotStarted":
+                # Never handed over (the lease was running short): queued again, no attempt spent.
+                outcomes.append(
+                    (d, "retry", dict(attempts=d.attempts, error="", next_attempt_at=at))
+                )
+                continue
             if kind in ("ChannelUnavailable", "Skipped"):
                 # The row that met the outage was tried (an attempt); the ones after it were not.
                 tried = 1 if kind == "ChannelUnavailable" else 0
@@ -633,13 +685,17 @@ def _send_one(backend, out):
 CHANNEL_DOWN = ("ChannelUnavailable", "Uncertain")
 
 
-def _send_all(backend, outs, stop=None) -> list:
+def _send_all(backend, outs, stop=None, deadline=None) -> list:
     """Send one after another; once the channel is down (here or in a sibling thread), the rest
-    are "Skipped": a refused connection is not tried 500 times, nor a timeout waited out 500 times."""
+    are "Skipped": a refused connection is not tried 500 times, nor a timeout waited out 500 times.
+    Past `deadline` (time.monotonic()) the rest are "NotStarted": the lease is running short."""
     results = []
     for out in outs:
         if stop is not None and stop.is_set():
             results.append(("Skipped", None))
+            continue
+        if deadline is not None and time.monotonic() >= deadline:
+            results.append(("NotStarted", None))
             continue
         result = _send_one(backend, out)
         if result[0] in CHANNEL_DOWN and stop is not None:
@@ -728,28 +784,28 @@ def _note_outage(channel_name, rows, results, now) -> tuple[dict, str]:
 _pool = None
 
 
-def _hand_over(backend, outs, *, probe: bool = False) -> list:
+def _hand_over(backend, outs, *, probe: bool = False, deadline: float | None = None) -> list:
     """Provider calls, concurrently for channels that allow it (each thread keeps its connection).
 
     Each thread takes every n-th row and sends them one after another: one task per thread, not
-    one per row, which cost a future, a lock and a wake-up a text.
+    one per row, which cost a future, a lock and a wake-up a text. No call starts after `deadline`.
     """
     global _pool
     threads = int(getattr(settings, "MESSAGING_SEND_THREADS", 1))
     stop = threading.Event()
     if threads <= 1 or len(outs) < 2 or not backend.concurrent:
-        return _send_all(backend, outs, stop)
+        return _send_all(backend, outs, stop, deadline)
     if probe:
-        first = _send_all(backend, outs[:1], stop)
+        first = _send_all(backend, outs[:1], stop, deadline)
         if stop.is_set():
             return first + [("Skipped", None)] * (len(outs) - 1)
-        return first + _hand_over(backend, outs[1:])
+        return first + _hand_over(backend, outs[1:], deadline=deadline)
     if _pool is None:
         from concurrent.futures import ThreadPoolExecutor
 
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deliver")
     n = min(threads, len(outs))
-    futures = [_pool.submit(_send_all, backend, outs[i::n], stop) for i in range(n)]
+    futures = [_pool.submit(_send_all, backend, outs[i::n], stop, deadline) for i in range(n)]
     results = [None] * len(outs)
     for i, future in enumerate(futures):
         results[i::n] = future.result()
@@ -858,8 +914,13 @@ def mark_unreachable(*, channel: str, address: str, reason: str, detail: str = "
 # --- reconciling rows a dead worker left in "sending" --------------------------------------------
 
 
-def reconcile_interrupted(*, now=None, limit: int = 500) -> int:
+def reconcile_interrupted(*, now=None, limit: int = 500, seconds: float | None = None) -> int:
+    """Settle up to `limit` rows left "sending" past their lease (the worker died, or stopped):
+    "sent" when the provider has the message, "queued" again when it has not, "failed" as
+    uncertain when it cannot tell. Stops after `seconds` (each row is a question to the provider).
+    Returns how many rows it settled."""
     now = now or timezone.now()
+    started = time.monotonic()
     stale = list(
         Delivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=now)
         .select_related("message__district", "message__conversation__staff", "guardian")
@@ -867,6 +928,8 @@ def reconcile_interrupted(*, now=None, limit: int = 500) -> int:
     )
     done = 0
     for d in stale:
+        if seconds is not None and time.monotonic() - started >= seconds:
+            break
         have, _ = ensure_renderings(d.message, [d.language])
         try:
             out = compose(d, have.get(d.language))
@@ -902,17 +965,30 @@ def reconcile_interrupted(*, now=None, limit: int = 500) -> int:
 
 
 def drain(
-    *, owner: str | None = None, batch_size: int = 100, max_batches: int | None = None
+    *,
+    owner: str | None = None,
+    batch_size: int = 100,
+    max_batches: int | None = None,
+    seconds: float | None = None,
 ) -> int:
-    """Deliver everything due now, then return how many rows were handled."""
+    """Deliver what is due now, for at most `seconds` (LIAISON_DELIVERY_DRAIN_SECONDS; 0: until
+    nothing is due), then return how many rows were handled.
+
+    The budget is checked before each claim: a batch under way is finished (its hand-over ends
+    within two thirds of the lease), and deliver_due queues the next drain for what is left, so a
+    queue's job timeout never stops a drain halfway. Rows a dead worker left "sending" are not
+    looked at here: reconcile_interrupted runs on its own schedule (reconcile_due)."""
     owner = owner or worker_name()
+    budget = drain_seconds() if seconds is None else seconds
+    started = time.monotonic()
     total = 0
     batches = 0
-    reconcile_interrupted()
     # Staff notices (reminders) share the worker, the channels and their outages.
     total += staff.drain(owner, limit=batch_size)
     outages.alert_urgent_waiting()
     while max_batches is None or batches < max_batches:
+        if budget and time.monotonic() - started >= budget:
+            break
         rows = _claim_rows(owner, limit=batch_size)
         if not rows:
             break
@@ -923,8 +999,22 @@ def drain(
 
 
 def next_due_at():
-    due = (Delivery.objects.next_due_at(), staff.next_due_at())
+    """When a drain next has something to do: a queued row falls due or a "leased" one's lease
+    runs out (a "sending" one's is the reconcile's business, not a drain's)."""
+    due = (Delivery.objects.next_due_at(leases=[DeliveryState.LEASED]), staff.next_due_at())
     return min([t for t in due if t is not None], default=None)
+
+
+def reconcile_due(*, enqueue: bool = True) -> int:
+    """The scheduler's `delivery-reconcile` sweep (and each round of `liaison deliver`): settle
+    rows dead workers left "sending", families' and staff's, and queue a drain when some were
+    settled (some may be "queued" again). On its own schedule, so that neither a drain's budget
+    nor a queue's job timeout decides when a text is reconciled."""
+    done = reconcile_interrupted(seconds=drain_seconds() or None)
+    done += staff.reconcile_interrupted()
+    if done and enqueue:
+        enqueue_delivery()
+    return done
 
 
 # --- the background entry point ----------------------------------------------------------------

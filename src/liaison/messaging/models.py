@@ -243,9 +243,9 @@ class OutboxQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state__in=OPEN_DELIVERY_STATES)
 
-    def next_due_at(self):
+    def next_due_at(self, leases=(DeliveryState.LEASED, DeliveryState.SENDING)):
         """When the worker next has something to do: the first queued row or the first lease to
-        run out (None when nothing waits)."""
+        run out among rows in `leases` (None when nothing waits)."""
         queued = (
             self.filter(state=DeliveryState.QUEUED)
             .order_by("next_attempt_at")
@@ -253,7 +253,7 @@ class OutboxQuerySet(models.QuerySet):
             .first()
         )
         lease = (
-            self.filter(state__in=[DeliveryState.LEASED, DeliveryState.SENDING])
+            self.filter(state__in=list(leases))
             .order_by("lease_until")
             .values_list("lease_until", flat=True)
             .first()

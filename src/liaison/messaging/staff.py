@@ -100,7 +100,8 @@ def drain(owner: str, *, limit: int = 100, now=None) -> int:
     from liaison.messaging.delivery import _Handover, _send_one
 
     now = now or timezone.now()
-    reconcile_interrupted(now=now)
+    # Rows left "sending" are reconciled on their own schedule (delivery.reconcile_due), never
+    # here: a drain must not ask the provider about a row another worker is still handing over.
     rows = _claim(owner, limit=limit, now=now)
     if not rows:
         return 0
@@ -255,4 +256,4 @@ def reconcile_interrupted(*, now=None) -> int:
 
 
 def next_due_at():
-    return StaffDelivery.objects.next_due_at()
+    return StaffDelivery.objects.next_due_at(leases=[DeliveryState.LEASED])

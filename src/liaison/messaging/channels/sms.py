@@ -10,6 +10,7 @@ reconciled by listing the provider's messages to that number, never by sending a
 import base64
 import contextlib
 import datetime as dt
+import email.utils
 import json
 import select
 import socket
@@ -276,8 +277,13 @@ class TwilioSMS(ChannelBackend):
         raise PermanentFailure(f"SMS gateway refused ({status}): {message}")
 
     def reconcile(self, delivery, outgoing):
-        """Did the gateway take this text before the worker died? Look for it among messages to the number."""
+        """Did the gateway take this text before the worker died? Look for it among messages to the
+        number created since the row turned "sending" (updated_at; a few seconds' leeway for clocks):
+        the same words sent to the same number earlier (a notice repeated, three announcements
+        alike in `make loadtest`) are another delivery's text, and counting them would mark this
+        one sent when it never left."""
         since = (delivery.updated_at - dt.timedelta(minutes=5)).astimezone(dt.UTC)
+        handed_over = delivery.updated_at - RECONCILE_LEEWAY
         query = urlencode({"To": delivery.address, "DateSent>": since.date().isoformat()})
         try:
             status, data = self._request("GET", self._path(f"Messages.json?{query}"))
@@ -288,10 +294,30 @@ class TwilioSMS(ChannelBackend):
         messages = json.loads(data or b"{}").get("messages", [])
         wanted = (outgoing.body if outgoing else "")[:60]
         for item in messages:
+            created = _created(item)
             if (
                 item.get("to") == delivery.address
                 and wanted
                 and item.get("body", "")[:60] == wanted
+                and (created is None or created >= handed_over)
             ):
                 return "sent", str(item.get("sid", ""))
         return "not_sent", ""
+
+
+# How far the provider's clock may be behind ours (and its whole seconds) when a reconcile compares
+# a message's creation with the moment its delivery turned "sending".
+RECONCILE_LEEWAY = dt.timedelta(seconds=10)
+
+
+def _created(item) -> dt.datetime | None:
+    """A message's date_created: RFC 2822 from Twilio ("Wed, 18 Aug 2010 20:01:40 +0000"), ISO 8601
+    from some gateways; None when absent or unreadable (then the date cannot rule it out)."""
+    raw = item.get("date_created") or ""
+    for parse in (email.utils.parsedate_to_datetime, dt.datetime.fromisoformat):
+        try:
+            value = parse(raw)
+        except (TypeError, ValueError, IndexError):
+            continue
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return None

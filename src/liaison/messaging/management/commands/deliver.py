@@ -31,6 +31,9 @@ class Command(BaseCommand):
         owner = delivery.worker_name()
         total = 0
         while True:
+            # Rows a dead worker left "sending", each round (`liaison scheduler` does the same for
+            # `liaison worker`); the queue is not asked to drain them: this loop does.
+            total += delivery.reconcile_due(enqueue=False)
             total += delivery.drain(owner=owner, batch_size=batch_size)
             if once:
                 break

@@ -20,9 +20,9 @@ the enrolments and the attendance events.
 - early absences: days absent by the end of the school's first, second and third month (for
   Attendance Works' early-warning pace), counted from the district's first instructional day.
 
-`compute` does it for a set of students from scratch; `advance` carries a stored row forward over
-days on which the student has no event (every one of them a day present), which is what keeps the
-daily recompute for a whole district cheap.
+`compute` does it for a set of students from scratch; attendance.carry carries a stored row forward
+over days on which the student has no event (every one of them a day present), in one UPDATE, which
+is what keeps the daily recompute for a whole district cheap.
 """
 
 import bisect
@@ -352,53 +352,3 @@ def compute(
     spells = load_spells(district, calendar, ids)
     events = load_events(district, calendar, ids)
     return {sid: measure(sid, spells[sid], events.get(sid, []), calendar, rules) for sid in spells}
-
-
-def advance(
-    stored: Measures,
-    spells: list[Spell],
-    window_events: list[tuple[int, dt.date, str]],
-    calendar: Calendar,
-    rules: AttendanceRules,
-) -> Measures:
-    """A stored row carried forward to calendar.as_of, for a student with no event after stored.as_of.
-
-    Every enrolled day since is a day present: totals stay, days enrolled grow, runs of absences end.
-    The trend windows slide, so they are recounted from the events inside them (window_events)."""
-    m = Measures(stored.student_id, calendar.school_year, calendar.as_of)
-    m.early_period_end = calendar.month_ends[-1]
-    if not spells:
-        return m
-    m.site_id = spells[-1].site_id
-    new_days = enrolled_days(calendar, spells, stored.as_of + dt.timedelta(days=1), calendar.as_of)
-    m.days_enrolled = enrolled_days(calendar, spells, calendar.year_start, calendar.as_of)
-    m.days_absent = stored.days_absent
-    m.days_unexcused = stored.days_unexcused
-    m.late_arrivals = stored.late_arrivals
-    m.rate = rate_of(m.days_enrolled, m.days_absent)
-    m.chronic = is_chronic(m.days_enrolled, m.days_absent, rules)
-    m.consecutive_absences = 0 if new_days else stored.consecutive_absences
-    m.consecutive_unexcused = 0 if new_days else stored.consecutive_unexcused
-    m.last_absent_on = stored.last_absent_on
-    absent, _whole, _unexcused, _late = day_weights(
-        window_events, calendar, spells, Decimal(rules.partial_day_absent)
-    )
-    last_start = calendar.as_of - dt.timedelta(days=TREND_DAYS - 1)
-    prev_start = last_start - dt.timedelta(days=TREND_DAYS)
-    m.rate_last_4_weeks = _window_rate(calendar, spells, absent, last_start, calendar.as_of)
-    m.rate_previous_4_weeks = _window_rate(
-        calendar, spells, absent, prev_start, last_start - dt.timedelta(days=1)
-    )
-    # No absence since stored.as_of: a month already counted keeps its figure, a month begun
-    # since counts the unchanged total.
-    early = list(stored.early_absences)
-    for end in calendar.month_ends[len(early) :]:
-        if _month_started(calendar, end):
-            early.append(str(m.days_absent.quantize(HUNDREDTH)))
-    m.early_absences = early
-    return m
-
-
-def window_start(as_of: dt.date) -> dt.date:
-    """The first day the trend windows look at."""
-    return as_of - dt.timedelta(days=2 * TREND_DAYS - 1)

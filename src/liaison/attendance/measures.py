@@ -45,6 +45,7 @@ from liaison.attendance.models import (
     rules_for,
     school_year_of,
 )
+from liaison.core.db import IdIn
 from liaison.people.models import District, Enrolment
 
 TREND_DAYS = 28
@@ -154,17 +155,25 @@ def load_spells(
     ).exclude(ends_on__lt=calendar.year_start)
     qs = qs.exclude(is_active=False, ends_on__isnull=True)
     if student_ids is not None:
-        qs = qs.filter(student_id__in=list(student_ids))
+        qs = qs.filter(IdIn("student_id", student_ids))
     spells: dict[int, list[Spell]] = defaultdict(list)
+    # A district's enrolments share a few hundred (school, start, end): each Spell made once
+    # (they are never changed).
+    made: dict[tuple[Any, Any, Any], Spell | None] = {}
     for student_id, site_id, starts_on, ends_on in raw_rows(
         qs.values_list("student_id", "site_id", "starts_on", "ends_on").order_by(
             "student_id", "starts_on"
         )
     ):
-        start = max(as_date(starts_on), calendar.year_start)
-        end = min(as_date(ends_on), calendar.as_of) if ends_on else calendar.as_of
-        if start <= end:
-            spells[student_id].append(Spell(site_id, start, end))
+        key = (site_id, starts_on, ends_on)
+        if key in made:
+            spell = made[key]
+        else:
+            start = max(as_date(starts_on), calendar.year_start)
+            end = min(as_date(ends_on), calendar.as_of) if ends_on else calendar.as_of
+            spell = made[key] = Spell(site_id, start, end) if start <= end else None
+        if spell is not None:
+            spells[student_id].append(spell)
     return dict(spells)
 
 
@@ -325,7 +334,7 @@ def load_events(
         district=district, date__gte=since or calendar.year_start, date__lte=calendar.as_of
     )
     if student_ids is not None:
-        qs = qs.filter(student_id__in=list(student_ids))
+        qs = qs.filter(IdIn("student_id", student_ids))
     found: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
     dates: dict[Any, dt.date] = {}  # a few hundred distinct days: parse each once
     for student_id, site_id, date, category in raw_rows(

@@ -473,9 +473,9 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
     year = school_year_of(as_of, rules_for(district).year_starts)
     rows = list(
         StudentAttendance.objects.filter(
+            IdIn("student_id", student_ids),
             district=district,
             school_year=year,  # not last year's Tier 3
-            student_id__in=list(student_ids),
             tier=Tier.INTENSIVE,
             student__household__isnull=False,
         ).select_related("student", "student__household")

@@ -162,15 +162,54 @@ def apply(
     as_of = calendar.as_of
     last_start = as_of - dt.timedelta(days=M.TREND_DAYS - 1)
     prev_start = last_start - dt.timedelta(days=M.TREND_DAYS)
-    partial = _hundredths(rules.partial_day_absent)
-    absences = (Category.EXCUSED_ABSENCE.value, Category.UNEXCUSED_ABSENCE.value)
-    partials = (Category.PARTIAL.value, Category.EARLY_DEPARTURE.value)
+    params: dict[str, object] = {
+        "absent1": Category.EXCUSED_ABSENCE.value,
+        "absent2": Category.UNEXCUSED_ABSENCE.value,
+        "partial1": Category.PARTIAL.value,
+        "partial2": Category.EARLY_DEPARTURE.value,
+        "partial": _hundredths(rules.partial_day_absent),
+        "year": calendar.school_year,
+        "district": district_id,
+        "min_days": rules.chronic_min_days,
+        "share": int(Decimal(rules.chronic_share) * 1000),
+    }
+    if postgres:
+        params.update(prev_start=prev_start, as_of=as_of, last_start=last_start, now=now)
+    else:  # as Django's SQLite backend writes them (ISO dates, naive UTC times)
+        params.update(
+            prev_start=prev_start.isoformat(),
+            as_of=as_of.isoformat(),
+            last_start=last_start.isoformat(),
+            now=connection.ops.adapt_datetimefield_value(now),
+        )
+    # A day's weight in hundredths of a day absent: a whole day, a partial day, or none (late).
+    weight = """MAX(CASE WHEN e.category IN (%(absent1)s, %(absent2)s) THEN 100
+        WHEN e.category IN (%(partial1)s, %(partial2)s) THEN %(partial)s ELSE 0 END)"""
+    sums = """SUM(CASE WHEN day >= %(last_start)s THEN weight ELSE 0 END) AS missed_last,
+        SUM(CASE WHEN day < %(last_start)s THEN weight ELSE 0 END) AS missed_prev"""
     if postgres:
         types = ["bigint", "bigint", "date", "date", "date", "int", "int", "int", "int", "int"]
         types += ["int", "int"]
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        arrays = ", ".join(f"%(c{i})s::{t}[]" for i, t in enumerate(types))
         source = f"SELECT * FROM unnest({arrays}) AS u({', '.join(FIELDS)})"  # noqa: S608
-        source_params: list[object] = [list(column) for column in zip(*rows, strict=True)]
+        params.update({f"c{i}": list(column) for i, column in enumerate(zip(*rows, strict=True))})
+        # Each student's events of the eight weeks, read through the unique index that starts
+        # with the student, and each event's school day looked up by its key: written so that
+        # no other plan is open (`site_id + 0` keeps the school's index, which would read every
+        # student of the school, out of reach), as a table just loaded has no statistics yet.
+        window = f"""LEFT JOIN LATERAL (
+            SELECT {sums} FROM (
+                SELECT e.date AS day, {weight} AS weight
+                FROM {events} e
+                WHERE e.student_id = c.student_id AND e.site_id + 0 = c.site_id
+                    AND e.date >= GREATEST(c.lo, %(prev_start)s)
+                    AND e.date <= LEAST(c.hi, %(as_of)s)
+                    AND (SELECT sd.is_instructional AND sd.school_year = %(year)s
+                        FROM {days} sd WHERE sd.site_id = e.site_id AND sd.date = e.date)
+                GROUP BY e.date
+            ) d
+        ) w ON TRUE"""  # noqa: S608
+        window_cte = ""
         absent_total = f"CAST(ROUND({table}.days_absent * 100) AS BIGINT)"
         early_length = f"jsonb_array_length({table}.early_absences)"
         early_appended = (
@@ -180,40 +219,36 @@ def apply(
         extracts = ", ".join(
             f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(FIELDS)
         )
-        source = f"SELECT {extracts} FROM json_each(%s)"  # noqa: S608
-        source_params = [json.dumps(rows, separators=(",", ":"))]
+        source = f"SELECT {extracts} FROM json_each(%(rows)s)"  # noqa: S608
+        params["rows"] = json.dumps(rows, separators=(",", ":"))
+        window_cte = f""",
+        d AS (
+            SELECT e.student_id, e.date AS day, {weight} AS weight
+            FROM c
+            JOIN {events} e ON e.student_id = c.student_id AND e.site_id = c.site_id
+                AND e.date >= c.lo AND e.date <= c.hi
+            JOIN {days} sd ON sd.site_id = e.site_id AND sd.date = e.date
+                AND sd.is_instructional AND sd.school_year = %(year)s
+            WHERE e.district_id = %(district)s AND e.date >= %(prev_start)s
+                AND e.date <= %(as_of)s
+            GROUP BY e.student_id, e.date
+        ),
+        w AS (SELECT student_id, {sums} FROM d GROUP BY student_id)"""  # noqa: S608
+        window = "LEFT JOIN w ON w.student_id = c.student_id"
         absent_total = f"CAST(ROUND({table}.days_absent * 100) AS INTEGER)"
         early_length = f"json_array_length({table}.early_absences)"
         early_appended = (
             f"json_insert({table}.early_absences, '$[#]', printf('%%.2f', {table}.days_absent))"
         )
     enrolled = f"({table}.days_enrolled + c.new_days)"
-    share = int(Decimal(rules.chronic_share) * 1000)
     sql = f"""
-        WITH c AS ({source}),
-        d AS (
-            SELECT e.student_id, e.date AS day,
-                MAX(CASE WHEN e.category IN (%s, %s) THEN 100
-                         WHEN e.category IN (%s, %s) THEN %s ELSE 0 END) AS weight
-            FROM c
-            JOIN {events} e ON e.student_id = c.student_id AND e.site_id = c.site_id
-                AND e.date >= c.lo AND e.date <= c.hi
-            JOIN {days} sd ON sd.site_id = e.site_id AND sd.date = e.date
-                AND sd.is_instructional AND sd.school_year = %s
-            WHERE e.district_id = %s AND e.date >= %s AND e.date <= %s
-            GROUP BY e.student_id, e.date
-        ),
-        w AS (
-            SELECT student_id,
-                SUM(CASE WHEN day >= %s THEN weight ELSE 0 END) AS missed_last,
-                SUM(CASE WHEN day < %s THEN weight ELSE 0 END) AS missed_prev
-            FROM d GROUP BY student_id
-        )
+        WITH c AS ({source}){window_cte}
         UPDATE {table} SET
-            as_of = %s,
+            as_of = %(as_of)s,
             days_enrolled = {enrolled},
             rate = {_rate(enrolled, absent_total, postgres)},
-            chronic = ({enrolled} >= %s AND {absent_total} * 1000 >= {enrolled} * 100 * %s),
+            chronic = ({enrolled} >= %(min_days)s
+                AND {absent_total} * 1000 >= {enrolled} * 100 * %(share)s),
             chronic_last_year = (c.chronic_last_year = 1),
             rate_last_4_weeks = {_rate("c.enr_last", "COALESCE(w.missed_last, 0)", postgres)},
             rate_previous_4_weeks = {_rate("c.enr_prev", "COALESCE(w.missed_prev, 0)", postgres)},
@@ -223,37 +258,13 @@ def apply(
                 ELSE {table}.consecutive_unexcused END,
             early_absences = CASE WHEN c.add_month = 1 THEN {early_appended}
                 ELSE {table}.early_absences END,
-            computed_at = %s
-        FROM c LEFT JOIN w ON w.student_id = c.student_id
-        WHERE {table}.student_id = c.student_id AND {table}.school_year = %s
-            AND {table}.district_id = %s AND {table}.as_of = c.old_as_of
+            computed_at = %(now)s
+        FROM c {window}
+        WHERE {table}.student_id = c.student_id AND {table}.school_year = %(year)s
+            AND {table}.district_id = %(district)s AND {table}.as_of = c.old_as_of
             AND {table}.site_id = c.site_id AND {table}.days_enrolled = c.old_enrolled
             AND {early_length} = c.old_months
     """  # noqa: S608 - names from the models, values bound
-    if postgres:
-        dates: list[object] = [prev_start, as_of, last_start, now]
-    else:  # as Django's SQLite backend writes them (ISO dates, naive UTC times)
-        dates = [d.isoformat() for d in (prev_start, as_of, last_start)]
-        dates.append(connection.ops.adapt_datetimefield_value(now))
-    prev_start, as_of, last_start, now = dates  # type: ignore[assignment]
-    params = [
-        *source_params,
-        *absences,
-        *partials,
-        partial,
-        calendar.school_year,
-        district_id,
-        prev_start,
-        as_of,
-        last_start,
-        last_start,
-        as_of,
-        rules.chronic_min_days,
-        share,
-        now,
-        calendar.school_year,
-        district_id,
-    ]
     if postgres:
         with bulk_cursor() as cursor:
             cursor.execute(sql, params, prepare=False)

@@ -2,6 +2,7 @@
 changing the district's rules."""
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -254,6 +255,19 @@ PLACED = (
 )
 
 
+RATE = M.RATE_PLACES
+READ = {
+    "as_of": "date",
+    "days_absent": "days",
+    "rate_last_4_weeks": "rate",
+    "rate_previous_4_weeks": "rate",
+    "early_absences": "json",
+    "tier_reasons": "json",
+    "tier_since": "date",
+    "support_since": "date",
+}
+
+
 def _place_carried(
     district: District, rules: AttendanceRules, calendar: M.Calendar, now: dt.datetime
 ) -> list[TierChange]:
@@ -282,8 +296,28 @@ def _place_carried(
     )
     changes: list[TierChange] = []
     writes: list[tuple[object, ...]] = []
-    for values in rows:
+    # As the driver gives them (the ORM's converters cost more than the placing); the same few
+    # dates, JSON lists and numbers recur across students: each parsed once.
+    parsed: dict[tuple[str, Any], Any] = {}
+
+    def read(kind: str, raw: Any) -> Any:
+        if raw is None or (kind == "json" and not isinstance(raw, str)):
+            return raw
+        key = (kind, raw)
+        if key not in parsed:
+            if kind == "date":
+                parsed[key] = M.as_date(raw)
+            elif kind == "json":
+                parsed[key] = json.loads(raw)
+            else:
+                parsed[key] = Decimal(str(raw)).quantize(M.HUNDREDTH if kind == "days" else RATE)
+        return parsed[key]
+
+    for values in M.raw_rows(rows):
         row = dict(zip(PLACED, values, strict=True))
+        for name, kind in READ.items():
+            row[name] = read(kind, row[name])
+        row["chronic_last_year"] = bool(row["chronic_last_year"])
         m = M.Measures(
             student_id=row["student_id"],
             school_year=year,
@@ -471,16 +505,25 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
     reopens it for the new day); a family with no liaison gets none (the list still shows it).
     Returns how many tasks were made or reopened."""
     year = school_year_of(as_of, rules_for(district).year_starts)
+    # Ids first: most of a day's Tier 3 students have no liaison, or one already asked; only the
+    # rows that may get a task are read whole.
+    found = StudentAttendance.objects.filter(
+        IdIn("student_id", student_ids),
+        district=district,
+        school_year=year,  # not last year's Tier 3
+        tier=Tier.INTENSIVE,
+        student__household__isnull=False,
+    ).values_list("pk", "student__household_id")
+    households = dict(found)
+    owners = liaisons_of(set(households.values()))
+    wanted = [pk for pk, household_id in households.items() if household_id in owners]
+    if not wanted:
+        return 0
     rows = list(
-        StudentAttendance.objects.filter(
-            IdIn("student_id", student_ids),
-            district=district,
-            school_year=year,  # not last year's Tier 3
-            tier=Tier.INTENSIVE,
-            student__household__isnull=False,
-        ).select_related("student", "student__household")
+        StudentAttendance.objects.filter(IdIn("pk", wanted)).select_related(
+            "student", "student__household"
+        )
     )
-    owners = liaisons_of(r.student.household_id for r in rows if r.student.household_id)
     made = 0
     with transaction.atomic():
         for row in rows:

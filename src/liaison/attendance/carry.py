@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
@@ -109,23 +110,8 @@ def plan(
         if numbers is None:
             refused.append(sid)
             continue
-        lo, hi, old_iso, old_enrolled, months_old, new_days, enr_last, enr_prev, add = numbers
-        rows.append(
-            (
-                sid,
-                s.site_id,
-                lo,
-                hi,
-                old_iso,
-                old_enrolled,
-                months_old,
-                new_days,
-                enr_last,
-                enr_prev,
-                add,
-                1 if sid in chronic_last_year else 0,
-            )
-        )
+        # The numbers are in the order of FIELDS, after the student and the school.
+        rows.append((sid, s.site_id, *numbers, 1 if sid in chronic_last_year else 0))
     return Plan(rows, refused)
 
 
@@ -162,7 +148,7 @@ def apply(
     as_of = calendar.as_of
     last_start = as_of - dt.timedelta(days=M.TREND_DAYS - 1)
     prev_start = last_start - dt.timedelta(days=M.TREND_DAYS)
-    params: dict[str, object] = {
+    params: dict[str, Any] = {
         "absent1": Category.EXCUSED_ABSENCE.value,
         "absent2": Category.UNEXCUSED_ABSENCE.value,
         "partial1": Category.PARTIAL.value,

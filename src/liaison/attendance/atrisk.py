@@ -31,6 +31,8 @@ from liaison.attendance.models import (
 )
 from liaison.concerns.choices import Urgency
 from liaison.concerns.models import Concern
+from liaison.core.db import IdIn, upsert_rows
+from liaison.core.today_writes import changed as today_changed
 from liaison.people.choices import Programme
 from liaison.people.models import StudentProgramme
 
@@ -226,6 +228,18 @@ MEASURES = (
 )
 
 
+SCORE_COLUMNS = [
+    "district_id",
+    "student_id",
+    "household_id",
+    "site_id",
+    "tier",
+    "score",
+    "reasons",
+    "computed_at",
+]
+
+
 def refresh_scores(
     *, district: Any, student_ids: Iterable[int] | None = None, as_of: dt.date | None = None
 ) -> int:
@@ -238,7 +252,7 @@ def refresh_scores(
     year = school_year_of(as_of, rules.year_starts)
     rows_qs = StudentAttendance.objects.filter(district_id=district_id, school_year=year)
     if student_ids is not None:
-        rows_qs = rows_qs.filter(student_id__in=list(student_ids))
+        rows_qs = rows_qs.filter(IdIn("student_id", student_ids))
     ids = list(rows_qs.values_list("pk", flat=True))
     now = timezone.now()
     written = 0
@@ -247,13 +261,13 @@ def refresh_scores(
         chunk = [
             SimpleNamespace(**values)
             for values in StudentAttendance.objects.filter(
-                pk__in=ids[start : start + CHUNK]
+                IdIn("pk", ids[start : start + CHUNK])
             ).values(*MEASURES, household_id=F("student__household_id"))
         ]
         household_ids = sorted({r.household_id for r in chunk if r.household_id})
         programmes: dict[int, set[str]] = defaultdict(set)
         for student_id, programme in StudentProgramme.objects.filter(
-            student_id__in=[r.student_id for r in chunk],
+            IdIn("student_id", [r.student_id for r in chunk]),
             programme__in=[Programme.MCKINNEY_VENTO, Programme.FOSTER_CARE],
         ).values_list("student_id", "programme"):
             programmes[student_id].add(programme)
@@ -273,32 +287,22 @@ def refresh_scores(
                 weights,
             )
             scores.append(
-                AtRiskScore(
-                    district_id=district_id,
-                    student_id=row.student_id,
-                    household_id=household_id,
-                    site_id=row.site_id,
-                    tier=row.tier or Tier.UNIVERSAL,
-                    score=score,
-                    reasons=reasons,
-                    computed_at=now,
+                (
+                    district_id,
+                    row.student_id,
+                    household_id,
+                    row.site_id,
+                    row.tier or Tier.UNIVERSAL,
+                    score,
+                    reasons,
+                    now,
                 )
             )
+        # Plain tuples upserted (as the measures are): the ORM's bulk upsert prepared each value
+        # of each object, most of a day's scoring. Today reads the scores: its queues go stale.
         with transaction.atomic():
-            AtRiskScore.objects.bulk_create(
-                scores,
-                update_conflicts=True,
-                unique_fields=["student"],
-                update_fields=[
-                    "district",
-                    "household",
-                    "site",
-                    "tier",
-                    "score",
-                    "reasons",
-                    "computed_at",
-                ],
-            )
+            upsert_rows(AtRiskScore, SCORE_COLUMNS, scores, conflict=["student_id"])
+            today_changed(district_id)
         written += len(scores)
     return written
 

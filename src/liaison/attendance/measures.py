@@ -20,9 +20,9 @@ the enrolments and the attendance events.
 - early absences: days absent by the end of the school's first, second and third month (for
   Attendance Works' early-warning pace), counted from the district's first instructional day.
 
-`compute` does it for a set of students from scratch; `advance` carries a stored row forward over
-days on which the student has no event (every one of them a day present), which is what keeps the
-daily recompute for a whole district cheap.
+`compute` does it for a set of students from scratch; attendance.carry carries a stored row forward
+over days on which the student has no event (every one of them a day present), in one UPDATE, which
+is what keeps the daily recompute for a whole district cheap.
 """
 
 import bisect
@@ -45,6 +45,7 @@ from liaison.attendance.models import (
     rules_for,
     school_year_of,
 )
+from liaison.core.db import IdIn
 from liaison.people.models import District, Enrolment
 
 TREND_DAYS = 28
@@ -154,17 +155,25 @@ def load_spells(
     ).exclude(ends_on__lt=calendar.year_start)
     qs = qs.exclude(is_active=False, ends_on__isnull=True)
     if student_ids is not None:
-        qs = qs.filter(student_id__in=list(student_ids))
+        qs = qs.filter(IdIn("student_id", student_ids))
     spells: dict[int, list[Spell]] = defaultdict(list)
+    # A district's enrolments share a few hundred (school, start, end): each Spell made once
+    # (they are never changed).
+    made: dict[tuple[Any, Any, Any], Spell | None] = {}
     for student_id, site_id, starts_on, ends_on in raw_rows(
         qs.values_list("student_id", "site_id", "starts_on", "ends_on").order_by(
             "student_id", "starts_on"
         )
     ):
-        start = max(as_date(starts_on), calendar.year_start)
-        end = min(as_date(ends_on), calendar.as_of) if ends_on else calendar.as_of
-        if start <= end:
-            spells[student_id].append(Spell(site_id, start, end))
+        key = (site_id, starts_on, ends_on)
+        if key in made:
+            spell = made[key]
+        else:
+            start = max(as_date(starts_on), calendar.year_start)
+            end = min(as_date(ends_on), calendar.as_of) if ends_on else calendar.as_of
+            spell = made[key] = Spell(site_id, start, end) if start <= end else None
+        if spell is not None:
+            spells[student_id].append(spell)
     return dict(spells)
 
 
@@ -325,7 +334,7 @@ def load_events(
         district=district, date__gte=since or calendar.year_start, date__lte=calendar.as_of
     )
     if student_ids is not None:
-        qs = qs.filter(student_id__in=list(student_ids))
+        qs = qs.filter(IdIn("student_id", student_ids))
     found: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
     dates: dict[Any, dt.date] = {}  # a few hundred distinct days: parse each once
     for student_id, site_id, date, category in raw_rows(
@@ -352,53 +361,3 @@ def compute(
     spells = load_spells(district, calendar, ids)
     events = load_events(district, calendar, ids)
     return {sid: measure(sid, spells[sid], events.get(sid, []), calendar, rules) for sid in spells}
-
-
-def advance(
-    stored: Measures,
-    spells: list[Spell],
-    window_events: list[tuple[int, dt.date, str]],
-    calendar: Calendar,
-    rules: AttendanceRules,
-) -> Measures:
-    """A stored row carried forward to calendar.as_of, for a student with no event after stored.as_of.
-
-    Every enrolled day since is a day present: totals stay, days enrolled grow, runs of absences end.
-    The trend windows slide, so they are recounted from the events inside them (window_events)."""
-    m = Measures(stored.student_id, calendar.school_year, calendar.as_of)
-    m.early_period_end = calendar.month_ends[-1]
-    if not spells:
-        return m
-    m.site_id = spells[-1].site_id
-    new_days = enrolled_days(calendar, spells, stored.as_of + dt.timedelta(days=1), calendar.as_of)
-    m.days_enrolled = enrolled_days(calendar, spells, calendar.year_start, calendar.as_of)
-    m.days_absent = stored.days_absent
-    m.days_unexcused = stored.days_unexcused
-    m.late_arrivals = stored.late_arrivals
-    m.rate = rate_of(m.days_enrolled, m.days_absent)
-    m.chronic = is_chronic(m.days_enrolled, m.days_absent, rules)
-    m.consecutive_absences = 0 if new_days else stored.consecutive_absences
-    m.consecutive_unexcused = 0 if new_days else stored.consecutive_unexcused
-    m.last_absent_on = stored.last_absent_on
-    absent, _whole, _unexcused, _late = day_weights(
-        window_events, calendar, spells, Decimal(rules.partial_day_absent)
-    )
-    last_start = calendar.as_of - dt.timedelta(days=TREND_DAYS - 1)
-    prev_start = last_start - dt.timedelta(days=TREND_DAYS)
-    m.rate_last_4_weeks = _window_rate(calendar, spells, absent, last_start, calendar.as_of)
-    m.rate_previous_4_weeks = _window_rate(
-        calendar, spells, absent, prev_start, last_start - dt.timedelta(days=1)
-    )
-    # No absence since stored.as_of: a month already counted keeps its figure, a month begun
-    # since counts the unchanged total.
-    early = list(stored.early_absences)
-    for end in calendar.month_ends[len(early) :]:
-        if _month_started(calendar, end):
-            early.append(str(m.days_absent.quantize(HUNDREDTH)))
-    m.early_absences = early
-    return m
-
-
-def window_start(as_of: dt.date) -> dt.date:
-    """The first day the trend windows look at."""
-    return as_of - dt.timedelta(days=2 * TREND_DAYS - 1)

@@ -3,19 +3,19 @@ changing the district's rules."""
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison.attendance import atrisk
+from liaison.attendance import atrisk, carry
 from liaison.attendance import measures as M
 from liaison.attendance.choices import Tier
 from liaison.attendance.models import (
@@ -29,7 +29,7 @@ from liaison.attendance.models import (
 )
 from liaison.attendance.outreach import outreach_for
 from liaison.attendance.tiers import place
-from liaison.core.db import upsert_rows
+from liaison.core.db import IdIn, update_rows, upsert_rows
 from liaison.core.policy import AssignmentRole
 from liaison.people.models import District, HouseholdAssignment
 from liaison.worklist import services as worklist
@@ -106,9 +106,15 @@ STORED = (
 DATES = ("as_of", "last_absent_on", "tier_since", "support_since")
 
 
-def _stored_rows(district: District, year: int) -> dict[int, dict[str, Any]]:
-    """Each student's stored row of the year (the fields the recompute carries forward)."""
-    qs = StudentAttendance.objects.filter(district=district, school_year=year).values_list(*STORED)
+def _stored_rows(
+    district: District, year: int, student_ids: list[int]
+) -> dict[int, dict[str, Any]]:
+    """These students' stored rows of the year (what the placement carries forward)."""
+    qs = (
+        StudentAttendance.objects.filter(district=district, school_year=year)
+        .filter(IdIn("student_id", student_ids))
+        .values_list(*STORED)
+    )
     parsed: dict[Any, Any] = {}  # dates and JSON lists repeat across students: parse each once
     out: dict[int, dict[str, Any]] = {}
     for values in M.raw_rows(qs):
@@ -117,26 +123,23 @@ def _stored_rows(district: District, year: int) -> dict[int, dict[str, Any]]:
             raw = row[name]
             if raw is not None and not isinstance(raw, dt.date):
                 row[name] = parsed.get(raw) or parsed.setdefault(raw, M.as_date(raw))
-        early = row["early_absences"]
-        if isinstance(early, str):
-            row["early_absences"] = parsed.get(early) or parsed.setdefault(early, json.loads(early))
         out[row["student_id"]] = row
     return out
 
 
-def _stored(row: Mapping[str, Any]) -> M.Measures:
-    return M.Measures(
-        student_id=row["student_id"],
-        school_year=row["school_year"],
-        as_of=row["as_of"],
-        days_absent=Decimal(str(row["days_absent"])).quantize(M.HUNDREDTH),
-        days_unexcused=Decimal(str(row["days_unexcused"])).quantize(M.HUNDREDTH),
-        late_arrivals=row["late_arrivals"],
-        consecutive_absences=row["consecutive_absences"],
-        consecutive_unexcused=row["consecutive_unexcused"],
-        last_absent_on=row["last_absent_on"],
-        early_absences=list(row["early_absences"] or []),
+def _stored_dates(district: District, year: int) -> dict[int, dt.date]:
+    """Each student's stored date of the year (the day their row was brought up to)."""
+    qs = StudentAttendance.objects.filter(district=district, school_year=year).values_list(
+        "student_id", "as_of"
     )
+    parsed: dict[Any, dt.date] = {}
+    out: dict[int, dt.date] = {}
+    for sid, raw in M.raw_rows(qs):
+        day = parsed.get(raw)
+        if day is None:
+            day = parsed[raw] = M.as_date(raw)
+        out[sid] = day
+    return out
 
 
 def recompute(
@@ -144,115 +147,280 @@ def recompute(
 ) -> RecomputeResult:
     """Bring every enrolled student's measures and tier up to `as_of` for its school year.
 
-    `student_ids` are the students whose days changed (an import names them; None: everyone):
-    they, the students with an event after their stored date, and the students with no row yet
-    are computed from all their events; everyone else is carried forward over days present.
+    `student_ids` are the students whose days changed (an import names them; None: everyone,
+    the full recompute): they, the students with an event after their stored date, and the
+    students with no row yet are computed from all their events; everyone else is carried forward
+    over days present by one UPDATE (attendance.carry), and only those of them whose tier may
+    have moved are placed again. Both ways give the same rows.
     A tier that changes is recorded as a TierChange with the reasons (a student's first placement
     only when it is above Tier 1)."""
     rules = rules_for(district)
     calendar = M.load_calendar(district, as_of, rules)
     year = calendar.school_year
     spells = M.load_spells(district, calendar, None)
-    stored = _stored_rows(district, year)
+    dates = _stored_dates(district, year)
     full: set[int] = set(spells) if student_ids is None else set(student_ids) & set(spells)
-    full |= set(spells) - set(stored)
-    full |= {sid for sid, row in stored.items() if row["as_of"] > as_of}
-    oldest = min((row["as_of"] for row in stored.values()), default=None)
+    full |= set(spells) - set(dates)
+    full |= {sid for sid, day in dates.items() if day > as_of}
+    oldest = min(dates.values(), default=None)
     if oldest is not None and oldest < as_of:
         for sid, day in AttendanceEvent.objects.filter(
             district=district, date__gt=oldest, date__lte=as_of
         ).values_list("student_id", "date"):
-            row = stored.get(sid)
-            if row is not None and day > row["as_of"]:
+            stored_on = dates.get(sid)
+            if stored_on is not None and day > stored_on:
                 full.add(sid)
-
-    computed: dict[int, M.Measures] = {}
-    full_ids = sorted(full)
-    for chunk in _chunks(full_ids):
-        events = M.load_events(district, calendar, chunk)
-        for sid in chunk:
-            computed[sid] = M.measure(sid, spells[sid], events.get(sid, []), calendar, rules)
-    rest = [sid for sid in spells if sid not in full]
-    if rest:
-        window = M.load_events(district, calendar, None, since=M.window_start(as_of))
-        for sid in rest:
-            computed[sid] = M.advance(
-                _stored(stored[sid]), spells[sid], window.get(sid, []), calendar, rules
-            )
-
     last_year = set(
         StudentAttendance.objects.filter(
             district=district, school_year=year - 1, chronic=True
         ).values_list("student_id", flat=True)
     )
     now = timezone.now()
-    rows: list[tuple[object, ...]] = []
     changes: list[TierChange] = []
-    for sid, m in computed.items():
-        before = stored.get(sid)
-        previous_tier = before["tier"] if before else None
-        placement = place(
-            m,
-            rules,
-            chronic_last_year=sid in last_year,
-            previous_tier=previous_tier,
-            support_since=before["support_since"] if before else None,
-        )
-        if placement.tier != previous_tier:
-            tier_since = as_of
-            if previous_tier is not None or placement.tier > 1:
-                changes.append(
-                    TierChange(
-                        district=district,
-                        student_id=sid,
-                        school_year=year,
-                        from_tier=previous_tier,
-                        to_tier=placement.tier,
-                        reasons=placement.reasons,
-                        on=as_of,
-                        at=now,
-                    )
-                )
-        else:
-            tier_since = (before["tier_since"] if before else None) or as_of
-        rows.append(
-            (
-                district.pk,
-                sid,
-                year,
-                m.site_id,
-                as_of,
-                m.days_enrolled,
-                m.days_absent,
-                m.days_unexcused,
-                m.late_arrivals,
-                m.rate,
-                m.chronic,
-                sid in last_year,
-                m.rate_last_4_weeks,
-                m.rate_previous_4_weeks,
-                m.consecutive_absences,
-                m.consecutive_unexcused,
-                m.last_absent_on,
-                placement.tier,
-                placement.reasons,
-                tier_since,
-                placement.support_since,
-                m.early_absences,
-                now,
-            )
-        )
+    carried = 0
     with transaction.atomic():
-        _upsert(rows)
+        rest = [sid for sid in spells if sid not in full]
+        if rest:
+            plan = carry.plan(
+                calendar=calendar,
+                spells=spells,
+                stored_as_of=dates,
+                student_ids=rest,
+                chronic_last_year=last_year,
+            )
+            carry.apply(
+                district_id=district.pk, calendar=calendar, rules=rules, rows=plan.rows, now=now
+            )
+            # A row not as the plan read it was left alone: computed from its events below.
+            planned = {row[0] for row in plan.rows}
+            left = {
+                sid
+                for sid in StudentAttendance.objects.filter(district=district, school_year=year)
+                .exclude(computed_at=now)
+                .values_list("student_id", flat=True)
+                if sid in planned
+            }
+            full |= left | set(plan.refused)
+            carried = len(planned) - len(left)
+            changes += _place_carried(district, rules, calendar, now)
+        full_ids = sorted(full)
+        changes += _compute_in_full(district, rules, calendar, spells, full_ids, last_year, now)
         TierChange.objects.bulk_create(changes, batch_size=2_000)
     return RecomputeResult(
         school_year=year,
         as_of=as_of,
         recomputed=len(full_ids),
-        advanced=len(rest),
+        advanced=carried,
         tier_changes=len(changes),
         touched=sorted(set(full_ids) | {change.student_id for change in changes}),
     )
+
+
+def _tier_change(
+    district: District,
+    sid: int,
+    year: int,
+    before: int | None,
+    placement: Any,
+    as_of: dt.date,
+    now: dt.datetime,
+) -> TierChange:
+    return TierChange(
+        district=district,
+        student_id=sid,
+        school_year=year,
+        from_tier=before,
+        to_tier=placement.tier,
+        reasons=placement.reasons,
+        on=as_of,
+        at=now,
+    )
+
+
+PLACED = (
+    "id",
+    "student_id",
+    "as_of",
+    "days_enrolled",
+    "days_absent",
+    "consecutive_unexcused",
+    "rate_last_4_weeks",
+    "rate_previous_4_weeks",
+    "early_absences",
+    "chronic_last_year",
+    "tier",
+    "tier_reasons",
+    "tier_since",
+    "support_since",
+)
+
+
+RATE = M.RATE_PLACES
+READ = {
+    "as_of": "date",
+    "days_absent": "days",
+    "rate_last_4_weeks": "rate",
+    "rate_previous_4_weeks": "rate",
+    "early_absences": "json",
+    "tier_reasons": "json",
+    "tier_since": "date",
+    "support_since": "date",
+}
+
+
+def _place_carried(
+    district: District, rules: AttendanceRules, calendar: M.Calendar, now: dt.datetime
+) -> list[TierChange]:
+    """Place again the carried students (their rows written at `now`) whose tier may have moved:
+    those above Tier 1 (their reasons carry the day's numbers), and in Tier 1 those the day may
+    have lifted (chronic absence judged, last year's chronic absence, a run of unexcused days, the
+    early-warning pace in the first three months). Anyone else stays in Tier 1 with no reason,
+    as a placement would leave them. Returns the tier changes."""
+    as_of, year = calendar.as_of, calendar.school_year
+    maybe = (
+        Q(tier__gte=Tier.EARLY)
+        | Q(chronic_last_year=True)
+        | Q(consecutive_unexcused__gte=rules.consecutive_unexcused_intensive)
+    )
+    # Tier 2 and 3 for absences follow the share missed; the chronic flag is that share judged.
+    if Decimal(rules.intensive_share) >= Decimal(rules.chronic_share):
+        maybe |= Q(chronic=True)
+    else:
+        maybe |= Q(days_enrolled__gte=rules.chronic_min_days)
+    if as_of <= calendar.month_ends[-1]:
+        maybe |= Q(days_absent__gte=min(rules.pace))
+    rows = (
+        StudentAttendance.objects.filter(district=district, school_year=year, computed_at=now)
+        .filter(maybe)
+        .values_list(*PLACED)
+    )
+    changes: list[TierChange] = []
+    writes: list[tuple[object, ...]] = []
+    # As the driver gives them (the ORM's converters cost more than the placing); the same few
+    # dates, JSON lists and numbers recur across students: each parsed once.
+    parsed: dict[tuple[str, Any], Any] = {}
+
+    def read(kind: str, raw: Any) -> Any:
+        if raw is None or (kind == "json" and not isinstance(raw, str)):
+            return raw
+        key = (kind, raw)
+        if key not in parsed:
+            if kind == "date":
+                parsed[key] = M.as_date(raw)
+            elif kind == "json":
+                parsed[key] = json.loads(raw)
+            else:
+                parsed[key] = Decimal(str(raw)).quantize(M.HUNDREDTH if kind == "days" else RATE)
+        return parsed[key]
+
+    for values in M.raw_rows(rows):
+        row = dict(zip(PLACED, values, strict=True))
+        for name, kind in READ.items():
+            row[name] = read(kind, row[name])
+        row["chronic_last_year"] = bool(row["chronic_last_year"])
+        m = M.Measures(
+            student_id=row["student_id"],
+            school_year=year,
+            as_of=row["as_of"],
+            days_enrolled=row["days_enrolled"],
+            days_absent=row["days_absent"],
+            consecutive_unexcused=row["consecutive_unexcused"],
+            rate_last_4_weeks=row["rate_last_4_weeks"],
+            rate_previous_4_weeks=row["rate_previous_4_weeks"],
+            early_absences=list(row["early_absences"] or []),
+            early_period_end=calendar.month_ends[-1],
+        )
+        placement = place(
+            m,
+            rules,
+            chronic_last_year=row["chronic_last_year"],
+            previous_tier=row["tier"],
+            support_since=row["support_since"],
+        )
+        tier_since = row["tier_since"] or as_of
+        if placement.tier != row["tier"]:
+            tier_since = as_of
+            changes.append(
+                _tier_change(district, m.student_id, year, row["tier"], placement, as_of, now)
+            )
+        elif (placement.reasons, placement.support_since, tier_since) == (
+            row["tier_reasons"],
+            row["support_since"],
+            row["tier_since"],
+        ):
+            continue
+        writes.append(
+            (placement.tier, placement.reasons, tier_since, placement.support_since, row["id"])
+        )
+    update_rows(StudentAttendance, ["tier", "tier_reasons", "tier_since", "support_since"], writes)
+    return changes
+
+
+def _compute_in_full(
+    district: District,
+    rules: AttendanceRules,
+    calendar: M.Calendar,
+    spells: dict[int, list[M.Spell]],
+    full_ids: list[int],
+    last_year: set[int],
+    now: dt.datetime,
+) -> list[TierChange]:
+    """These students' measures from all their events, their tiers placed, their rows written.
+    Returns the tier changes."""
+    as_of, year = calendar.as_of, calendar.school_year
+    stored = _stored_rows(district, year, full_ids)
+    rows: list[tuple[object, ...]] = []
+    changes: list[TierChange] = []
+    for chunk in _chunks(full_ids):
+        events = M.load_events(district, calendar, chunk)
+        for sid in chunk:
+            m = M.measure(sid, spells[sid], events.get(sid, []), calendar, rules)
+            before = stored.get(sid)
+            previous_tier = before["tier"] if before else None
+            placement = place(
+                m,
+                rules,
+                chronic_last_year=sid in last_year,
+                previous_tier=previous_tier,
+                support_since=before["support_since"] if before else None,
+            )
+            if placement.tier != previous_tier:
+                tier_since = as_of
+                if previous_tier is not None or placement.tier > 1:
+                    changes.append(
+                        _tier_change(district, sid, year, previous_tier, placement, as_of, now)
+                    )
+            else:
+                tier_since = (before["tier_since"] if before else None) or as_of
+            rows.append(
+                (
+                    district.pk,
+                    sid,
+                    year,
+                    m.site_id,
+                    as_of,
+                    m.days_enrolled,
+                    m.days_absent,
+                    m.days_unexcused,
+                    m.late_arrivals,
+                    m.rate,
+                    m.chronic,
+                    sid in last_year,
+                    m.rate_last_4_weeks,
+                    m.rate_previous_4_weeks,
+                    m.consecutive_absences,
+                    m.consecutive_unexcused,
+                    m.last_absent_on,
+                    placement.tier,
+                    placement.reasons,
+                    tier_since,
+                    placement.support_since,
+                    m.early_absences,
+                    now,
+                )
+            )
+    _upsert(rows)
+    return changes
 
 
 def latest_as_of(district: District, *, school_year: int | None = None) -> dt.date | None:
@@ -337,16 +505,25 @@ def open_intensive_tasks(*, district: Any, student_ids: Iterable[int], as_of: dt
     reopens it for the new day); a family with no liaison gets none (the list still shows it).
     Returns how many tasks were made or reopened."""
     year = school_year_of(as_of, rules_for(district).year_starts)
+    # Ids first: most of a day's Tier 3 students have no liaison, or one already asked; only the
+    # rows that may get a task are read whole.
+    found = StudentAttendance.objects.filter(
+        IdIn("student_id", student_ids),
+        district=district,
+        school_year=year,  # not last year's Tier 3
+        tier=Tier.INTENSIVE,
+        student__household__isnull=False,
+    ).values_list("pk", "student__household_id")
+    households = dict(found)
+    owners = liaisons_of(set(households.values()))
+    wanted = [pk for pk, household_id in households.items() if household_id in owners]
+    if not wanted:
+        return 0
     rows = list(
-        StudentAttendance.objects.filter(
-            district=district,
-            school_year=year,  # not last year's Tier 3
-            student_id__in=list(student_ids),
-            tier=Tier.INTENSIVE,
-            student__household__isnull=False,
-        ).select_related("student", "student__household")
+        StudentAttendance.objects.filter(IdIn("pk", wanted)).select_related(
+            "student", "student__household"
+        )
     )
-    owners = liaisons_of(r.student.household_id for r in rows if r.student.household_id)
     made = 0
     with transaction.atomic():
         for row in rows:

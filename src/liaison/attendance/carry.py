@@ -1,0 +1,260 @@
+"""Carrying forward, in one UPDATE, the measures of the students a day's file changed nothing for.
+
+After a day's file most students (about nine in ten) have no new event: every enrolled day since
+their stored row is a day present. Their totals stay; days enrolled grow by the new days, the
+rates and the chronic flag follow from the stored counts, runs of absences end, a school month
+begun since records the unchanged total, and the trend windows slide (the absences inside them are
+summed from the events by the database). `plan` works out, per student, the few numbers that
+depend on the calendar (the same for every student of a school enrolled over the same days);
+`apply` writes them with the database doing the arithmetic, in integers (hundredths of days), so
+that every value is exactly what `measures.measure` gives from all the events.
+
+A student is carried only when their row is what the stored numbers say it is: one enrolment
+(spell) this year, at the stored school, with the stored number of days enrolled up to the stored
+date and the stored number of school months. Anyone else (and anyone whose row the UPDATE finds
+different) is computed from all their events.
+"""
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+from liaison.attendance import measures as M
+from liaison.attendance.choices import Category
+from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay, StudentAttendance
+from liaison.core.db import bulk_cursor, rows_written
+
+# The columns of one carried student, in the order the statement reads them.
+FIELDS = (
+    "student_id",
+    "site_id",
+    "lo",  # the spell's first and last day this year (events outside it do not count)
+    "hi",
+    "old_as_of",  # the stored row's date, days enrolled and school months, as checked
+    "old_enrolled",
+    "old_months",
+    "new_days",  # enrolled days after the stored date
+    "enr_last",  # enrolled days in the last four weeks and in the four before
+    "enr_prev",
+    "add_month",  # 1 when a school month has begun since the stored date
+    "chronic_last_year",
+)
+
+
+@dataclass
+class Plan:
+    rows: list[tuple[object, ...]]
+    refused: list[int]  # students to compute from all their events instead
+
+
+def months_begun(calendar: M.Calendar, day: dt.date) -> int:
+    """How many of the school's first three months have begun by `day` (the first always has)."""
+    ends = calendar.month_ends
+    return sum(1 for k in range(len(ends)) if k == 0 or day > ends[k - 1])
+
+
+def plan(
+    *,
+    calendar: M.Calendar,
+    spells: dict[int, list[M.Spell]],
+    stored_as_of: dict[int, dt.date],
+    student_ids: Iterable[int],
+    chronic_last_year: set[int],
+) -> Plan:
+    """The UPDATE's row for each of these students (each has a stored row dated no later than
+    calendar.as_of and no event after it), or their place among the refused."""
+    as_of = calendar.as_of
+    last_start = as_of - dt.timedelta(days=M.TREND_DAYS - 1)
+    prev_start = last_start - dt.timedelta(days=M.TREND_DAYS)
+    prev_end = last_start - dt.timedelta(days=1)
+    months_now = months_begun(calendar, as_of)
+    one_day = dt.timedelta(days=1)
+
+    def count(site_id: int, lo: dt.date, hi: dt.date) -> int:
+        return calendar.count(site_id, lo, hi) if lo <= hi else 0
+
+    known: dict[tuple[int, dt.date, dt.date, dt.date], tuple[object, ...] | None] = {}
+    rows: list[tuple[object, ...]] = []
+    refused: list[int] = []
+    for sid in student_ids:
+        spell = spells[sid]
+        if len(spell) != 1:
+            refused.append(sid)  # a change of school this year: rare, computed in full
+            continue
+        s = spell[0]
+        old = stored_as_of[sid]
+        key = (s.site_id, s.start, s.end, old)
+        numbers = known.get(key, ())
+        if numbers == ():
+            months_old = months_begun(calendar, old)
+            if months_now - months_old > 1:
+                numbers = None  # two school months begun since: computed in full
+            else:
+                numbers = (
+                    s.start.isoformat(),
+                    s.end.isoformat(),
+                    old.isoformat(),
+                    count(s.site_id, s.start, min(s.end, old)),
+                    months_old,
+                    count(s.site_id, max(s.start, old + one_day), s.end),
+                    count(s.site_id, max(s.start, last_start), s.end),
+                    count(s.site_id, max(s.start, prev_start), min(s.end, prev_end)),
+                    months_now - months_old,
+                )
+            known[key] = numbers
+        if numbers is None:
+            refused.append(sid)
+            continue
+        # The numbers are in the order of FIELDS, after the student and the school.
+        rows.append((sid, s.site_id, *numbers, 1 if sid in chronic_last_year else 0))
+    return Plan(rows, refused)
+
+
+def _hundredths(value: Decimal | str) -> int:
+    return int(Decimal(value) * 100)
+
+
+def _rate(enrolled: str, missed: str, postgres: bool) -> str:
+    """SQL for measures.rate_of in integers: (enrolled − missed) ÷ enrolled to four places, half
+    up, with `missed` in hundredths of a day; null before the first enrolled day."""
+    e = f"CAST({enrolled} AS BIGINT)"
+    rounded = f"((({e} * 100 - ({missed})) * 20000 + {e} * 100) / ({e} * 200))"
+    value = f"CAST({rounded} AS NUMERIC) / 10000" if postgres else f"{rounded} / 10000.0"
+    return f"CASE WHEN {enrolled} > 0 THEN {value} END"
+
+
+def apply(
+    *,
+    district_id: int,
+    calendar: M.Calendar,
+    rules: AttendanceRules,
+    rows: list[tuple[object, ...]],
+    now: dt.datetime,
+) -> None:
+    """Carry these students' rows forward to calendar.as_of in one statement. A row that is not
+    as `plan` read it (date, school, days enrolled, months) is left as it was."""
+    if not rows:
+        return
+    postgres = connection.vendor == "postgresql"
+    q = connection.ops.quote_name
+    table = q(StudentAttendance._meta.db_table)
+    events = q(AttendanceEvent._meta.db_table)
+    days = q(SchoolDay._meta.db_table)
+    as_of = calendar.as_of
+    last_start = as_of - dt.timedelta(days=M.TREND_DAYS - 1)
+    prev_start = last_start - dt.timedelta(days=M.TREND_DAYS)
+    params: dict[str, Any] = {
+        "absent1": Category.EXCUSED_ABSENCE.value,
+        "absent2": Category.UNEXCUSED_ABSENCE.value,
+        "partial1": Category.PARTIAL.value,
+        "partial2": Category.EARLY_DEPARTURE.value,
+        "partial": _hundredths(rules.partial_day_absent),
+        "year": calendar.school_year,
+        "district": district_id,
+        "min_days": rules.chronic_min_days,
+        "share": int(Decimal(rules.chronic_share) * 1000),
+    }
+    if postgres:
+        params.update(prev_start=prev_start, as_of=as_of, last_start=last_start, now=now)
+    else:  # as Django's SQLite backend writes them (ISO dates, naive UTC times)
+        params.update(
+            prev_start=prev_start.isoformat(),
+            as_of=as_of.isoformat(),
+            last_start=last_start.isoformat(),
+            now=connection.ops.adapt_datetimefield_value(now),
+        )
+    # A day's weight in hundredths of a day absent: a whole day, a partial day, or none (late).
+    weight = """MAX(CASE WHEN e.category IN (%(absent1)s, %(absent2)s) THEN 100
+        WHEN e.category IN (%(partial1)s, %(partial2)s) THEN %(partial)s ELSE 0 END)"""
+    sums = """SUM(CASE WHEN day >= %(last_start)s THEN weight ELSE 0 END) AS missed_last,
+        SUM(CASE WHEN day < %(last_start)s THEN weight ELSE 0 END) AS missed_prev"""
+    if postgres:
+        types = ["bigint", "bigint", "date", "date", "date", "int", "int", "int", "int", "int"]
+        types += ["int", "int"]
+        arrays = ", ".join(f"%(c{i})s::{t}[]" for i, t in enumerate(types))
+        source = f"SELECT * FROM unnest({arrays}) AS u({', '.join(FIELDS)})"  # noqa: S608
+        params.update({f"c{i}": list(column) for i, column in enumerate(zip(*rows, strict=True))})
+        # Each student's events of the eight weeks, read through the unique index that starts
+        # with the student, and each event's school day looked up by its key: written so that
+        # no other plan is open (`site_id + 0` keeps the school's index, which would read every
+        # student of the school, out of reach), as a table just loaded has no statistics yet.
+        window = f"""LEFT JOIN LATERAL (
+            SELECT {sums} FROM (
+                SELECT e.date AS day, {weight} AS weight
+                FROM {events} e
+                WHERE e.student_id = c.student_id AND e.site_id + 0 = c.site_id
+                    AND e.date >= GREATEST(c.lo, %(prev_start)s)
+                    AND e.date <= LEAST(c.hi, %(as_of)s)
+                    AND (SELECT sd.is_instructional AND sd.school_year = %(year)s
+                        FROM {days} sd WHERE sd.site_id = e.site_id AND sd.date = e.date)
+                GROUP BY e.date
+            ) d
+        ) w ON TRUE"""  # noqa: S608
+        window_cte = ""
+        absent_total = f"CAST(ROUND({table}.days_absent * 100) AS BIGINT)"
+        early_length = f"jsonb_array_length({table}.early_absences)"
+        early_appended = (
+            f"{table}.early_absences || jsonb_build_array(CAST({table}.days_absent AS TEXT))"
+        )
+    else:
+        extracts = ", ".join(
+            f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(FIELDS)
+        )
+        source = f"SELECT {extracts} FROM json_each(%(rows)s)"  # noqa: S608
+        params["rows"] = json.dumps(rows, separators=(",", ":"))
+        window_cte = f""",
+        d AS (
+            SELECT e.student_id, e.date AS day, {weight} AS weight
+            FROM c
+            JOIN {events} e ON e.student_id = c.student_id AND e.site_id = c.site_id
+                AND e.date >= c.lo AND e.date <= c.hi
+            JOIN {days} sd ON sd.site_id = e.site_id AND sd.date = e.date
+                AND sd.is_instructional AND sd.school_year = %(year)s
+            WHERE e.district_id = %(district)s AND e.date >= %(prev_start)s
+                AND e.date <= %(as_of)s
+            GROUP BY e.student_id, e.date
+        ),
+        w AS (SELECT student_id, {sums} FROM d GROUP BY student_id)"""  # noqa: S608
+        window = "LEFT JOIN w ON w.student_id = c.student_id"
+        absent_total = f"CAST(ROUND({table}.days_absent * 100) AS INTEGER)"
+        early_length = f"json_array_length({table}.early_absences)"
+        early_appended = (
+            f"json_insert({table}.early_absences, '$[#]', printf('%%.2f', {table}.days_absent))"
+        )
+    enrolled = f"({table}.days_enrolled + c.new_days)"
+    sql = f"""
+        WITH c AS ({source}){window_cte}
+        UPDATE {table} SET
+            as_of = %(as_of)s,
+            days_enrolled = {enrolled},
+            rate = {_rate(enrolled, absent_total, postgres)},
+            chronic = ({enrolled} >= %(min_days)s
+                AND {absent_total} * 1000 >= {enrolled} * 100 * %(share)s),
+            chronic_last_year = (c.chronic_last_year = 1),
+            rate_last_4_weeks = {_rate("c.enr_last", "COALESCE(w.missed_last, 0)", postgres)},
+            rate_previous_4_weeks = {_rate("c.enr_prev", "COALESCE(w.missed_prev, 0)", postgres)},
+            consecutive_absences = CASE WHEN c.new_days > 0 THEN 0
+                ELSE {table}.consecutive_absences END,
+            consecutive_unexcused = CASE WHEN c.new_days > 0 THEN 0
+                ELSE {table}.consecutive_unexcused END,
+            early_absences = CASE WHEN c.add_month = 1 THEN {early_appended}
+                ELSE {table}.early_absences END,
+            computed_at = %(now)s
+        FROM c {window}
+        WHERE {table}.student_id = c.student_id AND {table}.school_year = %(year)s
+            AND {table}.district_id = %(district)s AND {table}.as_of = c.old_as_of
+            AND {table}.site_id = c.site_id AND {table}.days_enrolled = c.old_enrolled
+            AND {early_length} = c.old_months
+    """  # noqa: S608 - names from the models, values bound
+    if postgres:
+        with bulk_cursor() as cursor:
+            cursor.execute(sql, params, prepare=False)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    rows_written.send(sender=StudentAttendance)

@@ -183,28 +183,85 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory):
+    """A database migrated once for the session (per pytest-xdist worker), which own_database
+    copies: `liaison migrate` on an empty database costs about 20 s of CPU, and a dozen tests
+    start processes on a database of their own. The tests still run `migrate` as an operator
+    would; it finds the schema in place. Built on first use."""
+    from django.db import connection
+
+    made: dict[str, str] = {}
+
+    def template() -> str:
+        if "url" in made:
+            return made["url"]
+        import subprocess
+
+        from tests.processes import LIAISON, runner
+
+        folder = tmp_path_factory.mktemp("migrated")
+        if connection.vendor == "postgresql":
+            name = _pg_name(connection, "migrated")
+            _pg_recreate(connection, name)
+            url = f"{_pg_base(connection)}/{name}"
+        else:
+            url = f"sqlite:///{folder / 'migrated.sqlite3'}"
+        subprocess.run([*LIAISON, "migrate", "--no-input", "-v0"], **runner(url, folder))
+        made["url"] = url
+        return url
+
+    yield template
+    if "url" in made and connection.vendor == "postgresql":
+        _pg_drop(connection, made["url"].rsplit("/", 1)[1])
+
+
+def _pg_base(connection) -> str:
+    params = connection.settings_dict
+    return f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+
+
+def _pg_name(connection, suffix: str) -> str:
+    return f"{connection.settings_dict['NAME']}_{suffix}"[:63]
+
+
+def _pg_recreate(connection, name: str, template: str | None = None) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{_pg_base(connection)}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def _pg_drop(connection, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{_pg_base(connection)}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def own_database(request, tmp_path):
+def own_database(request, tmp_path, _migrated_template):
     """A database that `liaison` commands in processes of their own share with the test (the
     test's own SQLite database is in memory): a file, or a PostgreSQL database named after the
-    test module, made empty for the test and dropped after it."""
+    test module, dropped after it; migrated already (a copy of the session's migrated database),
+    holding no rows of its own."""
     from django.db import connection
 
     module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    template = _migrated_template()
     if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / f'{module}.sqlite3'}"
+        path = tmp_path / f"{module}.sqlite3"
+        source = template.removeprefix("sqlite:///")
+        shutil.copyfile(source, path)
+        if os.path.exists(f"{source}-wal"):  # not folded into the file yet: part of the database
+            shutil.copyfile(f"{source}-wal", f"{path}-wal")
+        yield f"sqlite:///{path}"
         return
-    import psycopg
-
-    params = connection.settings_dict
-    name = f"{params['NAME']}_{module}"[:63]
-    base = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{base}/{name}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name = _pg_name(connection, module)
+    _pg_recreate(connection, name, template=template.rsplit("/", 1)[1])
+    yield f"{_pg_base(connection)}/{name}"
+    _pg_drop(connection, name)
 
 
 def pytest_collection_modifyitems(config, items):

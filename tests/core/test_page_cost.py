@@ -27,7 +27,8 @@ from tests.conftest import make_world
 from tests.core.test_access_matrix import NO_RECORD, ROWS
 
 # The marker makes pytest-django set the test database up (the module fixture uses it).
-pytestmark = pytest.mark.django_db
+# One worker takes the module (pytest-xdist): its module fixture is built once, not once a worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("page-cost")]
 
 SMALL, LARGE = 5, 50
 

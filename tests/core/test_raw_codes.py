@@ -19,7 +19,8 @@ from tests.conftest import make_world
 from tests.core.test_access_matrix import ROWS
 from tests.core.test_page_cost import PAGES, Grower
 
-pytestmark = pytest.mark.django_db
+# One worker takes the module (pytest-xdist): its module fixture is built once, not once a worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("raw-codes")]
 
 LANGUAGE_TAGS = {"es", "ar", "zh-Hans", "zh-hans", "vi", "ht", "so", "pt", "ru", "fr", "ko", "en"}
 

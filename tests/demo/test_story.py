@@ -18,6 +18,9 @@ from liaison.people.models import District, Household, Site, Student, User
 
 HOUSEHOLDS, STUDENTS = 600, 900
 
+# One worker takes the module (pytest-xdist): the demo is built once, not once a worker.
+pytestmark = pytest.mark.xdist_group("demo-story")
+
 
 @pytest.fixture(scope="module")
 def district(django_db_setup, django_db_blocker):

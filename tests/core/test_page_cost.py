@@ -116,11 +116,11 @@ CEILING = {
     "people:guardian": 11,
     "people:guardian_edit": 5,
     "people:guardian_new": 6,
-    "people:household": 28,  # the tasks feed of the timeline
+    "people:household": 9,  # the team, the panels and the timeline in one query (core/reads.py)
     "people:household_assign": 6,
     "people:household_edit": 7,
     "people:household_new": 3,
-    "people:household_timeline": 13,  # the tasks feed
+    "people:household_timeline": 6,  # the feeds in one query
     "people:search": 2,
     "people:student": 12,
     "people:student_edit": 8,

@@ -249,3 +249,13 @@ def later(queryset: QuerySet, then: Callable[[list[Any]], Any] | None = None) ->
     first used; `then`: what the caller makes of them (a list), made once."""
     lazy = Later(queryset)
     return lazy.then(then) if then is not None else lazy
+
+
+def offer(field: Any, rows: Any) -> None:
+    """Show these rows (a list, or a lazy list read when the form is drawn) as a ModelChoiceField's
+    choices; its queryset still checks what is sent (the field would read its queryset again to
+    list them, a query of its own)."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.widget.choices = lambda: (
+        empty + [(field.prepare_value(row), field.label_from_instance(row)) for row in rows]
+    )

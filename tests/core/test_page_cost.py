@@ -105,10 +105,10 @@ CEILING = {
     "messaging:announcement_new": 5,
     "messaging:announcements": 4,
     "messaging:attachment": 7,
-    "messaging:conversation": 16,
-    "messaging:conversation_messages": 11,
-    "messaging:household_write": 17,  # the saved replies offered in the composer
-    "messaging:household_write_own": 13,
+    "messaging:conversation": 12,
+    "messaging:conversation_messages": 10,
+    "messaging:household_write": 13,  # the saved replies offered in the composer
+    "messaging:household_write_own": 11,
     "messaging:inbox": 8,
     "messaging:saved_replies": 4,
     "messaging:unmatched": 3,

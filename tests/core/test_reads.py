@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from liaison.core.reads import later, together
-from liaison.people.models import Guardian, Household, HouseholdAssignment, Student
+from liaison.people.models import Guardian, Household, HouseholdAssignment, Student, User
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,11 @@ def test_reads_made_together_come_back_as_each_alone_in_one_query(world):
         .annotate(n=Count("guardians"))
         .order_by("pk")
         .values_list("pk", "n"),
+        # DISTINCT (each row compared whole), and a row of more columns than a call takes.
+        User.objects.staff_of(world.district).order_by("username"),
+        HouseholdAssignment.objects.filter(household=family).select_related(
+            "staff", "created_by", "household__district", "household__site"
+        ),
         # Nothing to read: no query at all.
         Guardian.objects.filter(pk__in=[]),
     ]

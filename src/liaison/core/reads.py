@@ -84,6 +84,7 @@ class _Read:
         self.sql: str | None = None
         self.params: list[Any] = []
         self.decoders: list[Callable[[Any], Any] | None] = []
+        self.grouped = False
         try:
             sql, params = self.compiler.as_sql()
         except EmptyResultSet:
@@ -112,33 +113,40 @@ class _Read:
         prefix = head + ", ".join(out)
         if not sql.startswith(prefix + " FROM "):
             return  # compiled some other way (a wrapped subquery ...): read on its own
-        make = "json_build_array" if connection.vendor == "postgresql" else "json_array"
-        groups = [row_sql[i : i + _GROUP] for i in range(0, len(row_sql), _GROUP)]
-        parts = [f"{make}({', '.join(group)})" for group in groups]
-        row = f"{make}({', '.join(parts)})"
+        # jsonb on PostgreSQL: a DISTINCT query compares its rows, and json has no equality.
+        make = "jsonb_build_array" if connection.vendor == "postgresql" else "json_array"
+        if len(row_sql) <= _GROUP:
+            row = f"{make}({', '.join(row_sql)})"
+        else:  # an array of arrays, flattened when read
+            self.grouped = True
+            groups = [row_sql[i : i + _GROUP] for i in range(0, len(row_sql), _GROUP)]
+            parts = [f"{make}({', '.join(group)})" for group in groups]
+            row = f"{make}({', '.join(parts)})"
         # The row goes last: an ORDER BY may name the columns by their position.
         inner = f'{prefix}, {row} AS "liaison_row"{sql[len(prefix) :]}'
         # Django compiled `inner` (values are bound as parameters); nothing here comes from input.
         if connection.vendor == "postgresql":
-            aggregate = "COALESCE(json_agg(\"liaison_row\"), '[]'::json)::text"
+            aggregate = "COALESCE(jsonb_agg(\"liaison_row\"), '[]'::jsonb)::text"
             self.sql = f'(SELECT {aggregate} FROM ({inner}) AS "liaison_read")'  # noqa: S608
-        else:
-            self.sql = f'(SELECT json_group_array(json("liaison_row")) FROM ({inner}))'  # noqa: S608
+        else:  # the rows' JSON joined as it is (json_group_array would parse each row again)
+            joined = "'[' || COALESCE(group_concat(\"liaison_row\", ','), '') || ']'"
+            self.sql = f"(SELECT {joined} FROM ({inner}))"  # noqa: S608
         selected = len(row_params)  # the columns' own parameters come first, the same again
         self.params = params[:selected] + row_params + params[selected:]
 
     def rows(self, text: str) -> list[list[Any]]:
-        rows = []
+        # Real numbers exactly as written (a decimal column's digits); only the columns that
+        # PostgreSQL wrote as JSON types are decoded (_PLAIN columns hold no real numbers).
         parse_float = Decimal if self.compiler.connection.vendor == "postgresql" else None
-        for groups in json.loads(text, parse_float=parse_float):
-            row = [value for group in groups for value in group]
-            for i, decode in enumerate(self.decoders):
-                if row[i] is not None:
-                    if decode is not None:
+        rows = json.loads(text, parse_float=parse_float)
+        if self.grouped:
+            rows = [[value for group in groups for value in group] for groups in rows]
+        decoded = [(i, decode) for i, decode in enumerate(self.decoders) if decode is not None]
+        if decoded:
+            for row in rows:
+                for i, decode in decoded:
+                    if row[i] is not None:
                         row[i] = decode(row[i])
-                    elif isinstance(row[i], Decimal):  # a number in an integer or text column
-                        row[i] = int(row[i]) if row[i] == int(row[i]) else float(row[i])
-            rows.append(row)
         return rows
 
     def fill(self, rows: list[list[Any]]) -> list[Any]:

@@ -70,14 +70,14 @@ def _internal_type(expression: Any) -> str:
     kind = field.get_internal_type()
     if kind in {"ForeignKey", "OneToOneField"}:
         kind = field.target_field.get_internal_type()
-    return kind
+    return str(kind)
 
 
 class _Read:
     """One queryset of a batch: its compiler (which fixes the order of its columns) and SQL."""
 
-    def __init__(self, queryset: QuerySet) -> None:
-        self.queryset = queryset._chain()
+    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
+        self.queryset = queryset.all()  # a copy, whose compiler this read patches
         query = self.queryset.query
         self.compiler = query.get_compiler(using=self.queryset.db)
         self.empty = False
@@ -138,7 +138,7 @@ class _Read:
         # Real numbers exactly as written (a decimal column's digits); only the columns that
         # PostgreSQL wrote as JSON types are decoded (_PLAIN columns hold no real numbers).
         parse_float = Decimal if self.compiler.connection.vendor == "postgresql" else None
-        rows = json.loads(text, parse_float=parse_float)
+        rows: list[list[Any]] = json.loads(text, parse_float=parse_float)
         if self.grouped:
             rows = [[value for group in groups for value in group] for groups in rows]
         decoded = [(i, decode) for i, decode in enumerate(self.decoders) if decode is not None]
@@ -156,7 +156,7 @@ class _Read:
         def execute_sql(*args: Any, **kwargs: Any) -> list[list[list[Any]]]:
             return [rows]
 
-        compiler.execute_sql = execute_sql  # type: ignore[method-assign]
+        compiler.execute_sql = execute_sql
         self.queryset.query.get_compiler = lambda *a, **k: compiler  # type: ignore[method-assign]
         self.queryset._fetch_all()
         return list(self.queryset._result_cache or [])
@@ -170,18 +170,18 @@ class _Batch:
         waiting, self.waiting = self.waiting, []
         batched: list[tuple[Later, _Read]] = []
         for lazy in waiting:
-            read = _Read(lazy.queryset)
+            read = _Read(lazy.source)
             if read.empty:
                 lazy.settle([])
             elif read.sql is None or len(waiting) == 1:
-                lazy.settle(list(lazy.queryset))
+                lazy.settle(list(lazy.source))
             else:
                 batched.append((lazy, read))
         if len(batched) == 1:
             lazy, _ = batched[0]
-            lazy.settle(list(lazy.queryset))
+            lazy.settle(list(lazy.source))
         elif batched:
-            using = batched[0][0].queryset.db
+            using = batched[0][0].source.db
             sql = "SELECT " + ", ".join(read.sql or "" for _, read in batched)
             params = [p for _, read in batched for p in read.params]
             with connections[using].cursor() as cursor:
@@ -208,7 +208,13 @@ def together() -> Iterator[None]:
 class Later(Sequence[Any]):
     """A queryset's rows (or what `then` makes of them), read when first used."""
 
-    def __init__(self, queryset: QuerySet | None, *, parent: "Later | None" = None, then=None):
+    def __init__(
+        self,
+        queryset: QuerySet[Any, Any] | None,
+        *,
+        parent: "Later | None" = None,
+        then: Callable[[list[Any]], Any] | None = None,
+    ) -> None:
         self.queryset = queryset
         self.parent = parent
         self.then_fn = then
@@ -217,6 +223,11 @@ class Later(Sequence[Any]):
         if queryset is not None:
             self.batch = _batch.get() or _Batch()
             self.batch.waiting.append(self)
+
+    @property
+    def source(self) -> QuerySet[Any, Any]:
+        assert self.queryset is not None
+        return self.queryset
 
     def settle(self, rows: list[Any]) -> None:
         self._rows = rows
@@ -229,6 +240,7 @@ class Later(Sequence[Any]):
     def rows(self) -> list[Any]:
         if self._rows is None:
             if self.parent is not None:
+                assert self.then_fn is not None
                 self._rows = list(self.then_fn(self.parent.rows))
             else:
                 assert self.batch is not None
@@ -245,14 +257,14 @@ class Later(Sequence[Any]):
     def __bool__(self) -> bool:
         return bool(self.rows)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index: Any) -> Any:
         return self.rows[index]
 
     def __repr__(self) -> str:
         return f"<Later {'read' if self._rows is not None else 'unread'}>"
 
 
-def later(queryset: QuerySet, then: Callable[[list[Any]], Any] | None = None) -> Later:
+def later(queryset: QuerySet[Any, Any], then: Callable[[list[Any]], Any] | None = None) -> Later:
     """The queryset's rows (as list(queryset) gives them), read with the rest of the batch when
     first used; `then`: what the caller makes of them (a list), made once."""
     lazy = Later(queryset)

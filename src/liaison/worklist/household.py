@@ -34,7 +34,7 @@ def task_entries(
     return reads.later(rows, _entries)
 
 
-def _entries(rows: list[tuple]) -> Iterator[TimelineEntry]:
+def _entries(rows: list[tuple[Any, ...]]) -> Iterator[TimelineEntry]:
     for at, title, due_on, snoozed, done_at, outcome, url, first, last, username in rows:
         if done_at is not None:
             badge = _("Done %(day)s") % {"day": date_format(done_at.date(), "SHORT_DATE_FORMAT")}

@@ -147,11 +147,11 @@ def _thread_context(request, conversation, form=None, *, page=True):
     # The thread refreshes itself when it changes (core/live.py). Its version is read before the
     # messages: a reply landing in between shows now, and again at the next refresh, never not.
     watch = live.watch(request, f"thread:{conversation.pk}")
-    shown = (
-        conversation.messages.filter(registry.readable_messages(request.user, household))
-        .order_by("-created_at")
-        .values("pk")[:100]
-    )
+    # The messages this person may read, newest first (the policy's filter built once).
+    readable = conversation.messages.filter(
+        registry.readable_messages(request.user, household)
+    ).order_by("-created_at")
+    shown = readable.values("pk")[:100]
     staff = (
         User.objects.filter(is_active=True)
         .staff_of(household.district)
@@ -182,10 +182,9 @@ def _thread_context(request, conversation, form=None, *, page=True):
         # A reply's possible opt-out and detected language come along in the same query (one-to-one).
         items = list(
             reads.later(
-                conversation.messages.filter(registry.readable_messages(request.user, household))
-                .select_related("guardian", "sent_by", "possible_opt_out", "detected_language")
-                .prefetch_related("attachments")
-                .order_by("-created_at")[:100]
+                readable.select_related(
+                    "guardian", "sent_by", "possible_opt_out", "detected_language"
+                ).prefetch_related("attachments")[:100]
             )
         )
     items.reverse()

@@ -106,10 +106,10 @@ CEILING = {
     "messaging:announcement_new": 5,
     "messaging:announcements": 4,
     "messaging:attachment": 7,
-    "messaging:conversation": 16,
-    "messaging:conversation_messages": 11,
-    "messaging:household_write": 17,  # the saved replies offered in the composer
-    "messaging:household_write_own": 13,
+    "messaging:conversation": 12,
+    "messaging:conversation_messages": 10,
+    "messaging:household_write": 13,  # the saved replies offered in the composer
+    "messaging:household_write_own": 11,
     "messaging:inbox": 8,
     "messaging:saved_replies": 4,
     "messaging:unmatched": 3,
@@ -117,11 +117,11 @@ CEILING = {
     "people:guardian": 11,
     "people:guardian_edit": 5,
     "people:guardian_new": 6,
-    "people:household": 28,  # the tasks feed of the timeline
+    "people:household": 9,  # the team, the panels and the timeline in one query (core/reads.py)
     "people:household_assign": 6,
     "people:household_edit": 7,
     "people:household_new": 3,
-    "people:household_timeline": 13,  # the tasks feed
+    "people:household_timeline": 6,  # the feeds in one query
     "people:search": 2,
     "people:student": 12,
     "people:student_edit": 8,

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from liaison.audit.models import Disclosure
-from liaison.core import pages
+from liaison.core import pages, reads
 from liaison.core.policy import audit as audit_policy
 from liaison.core.policy import full_view
 from liaison.people.models import Household, Student
@@ -15,9 +15,8 @@ from liaison.people.models import Household, Student
 
 def disclosures_context(request: HttpRequest, household: Household) -> dict[str, Any]:
     return {
-        "disclosures": list(
-            Disclosure.objects.for_household(household.pk).prefetch_related("students")[:20]
-        )
+        # The panel shows each disclosure's own columns (not its students).
+        "disclosures": reads.later(Disclosure.objects.for_household(household.pk)[:20])
     }
 
 

@@ -13,6 +13,7 @@ from liaison.concerns.choices import (
     Urgency,
 )
 from liaison.concerns.models import ConcernCategory, Contact, MediationMeeting
+from liaison.core import reads
 from liaison.core.languages import LanguageField
 from liaison.people.choices import Role
 from liaison.people.models import User
@@ -227,12 +228,10 @@ class FollowUpActionForm(forms.Form):
 
 
 def _offer(field: forms.ModelChoiceField, rows) -> None:
-    """Show these rows, already read, as the field's choices; its queryset still checks what is
-    sent (a ModelChoiceField would read its queryset again to list them)."""
-    empty = [("", field.empty_label)] if field.empty_label is not None else []
-    field.widget.choices = empty + [
-        (field.prepare_value(row), field.label_from_instance(row)) for row in rows
-    ]
+    """Show these rows, already read (or a reads.later() list, read with the page's other reads
+    when the form is drawn), as the field's choices; its queryset still checks what is sent (a
+    ModelChoiceField would read its queryset again to list them)."""
+    reads.offer(field, rows)
 
 
 class ContactForm(forms.ModelForm):
@@ -276,6 +275,7 @@ class ContactForm(forms.ModelForm):
         self.fields["interpreter"].queryset = staff_choices(
             household.district, roles=[Role.INTERPRETER]
         )
+        _offer(self.fields["interpreter"], reads.later(self.fields["interpreter"].queryset))
         self.fields["at"].initial = timezone.now
         self.fields["kind"].initial = "call"
 

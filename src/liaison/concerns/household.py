@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from liaison.concerns.choices import OPEN_STATUSES, ContactKind, Status, Urgency
 from liaison.concerns.forms import ContactForm
 from liaison.concerns.models import Concern, ConcernNote, Contact
-from liaison.core import pages
+from liaison.core import pages, reads
 from liaison.core.pages import TimelineEntry
 from liaison.core.policy import concerns as concern_policy
 from liaison.people import caseload
@@ -50,10 +50,10 @@ def contact_form(request, household, data=None, *, concerns_read=None):
 def panel_context(request, household):
     """The household page's panel: open concerns and the short contact form (its choices are the
     same concerns, read once)."""
-    concerns = list(open_concerns(request, household))
+    concerns = reads.later(open_concerns(request, household))
     return {
         "form": contact_form(request, household, concerns_read=concerns),
-        "open_concerns": concerns[:10],
+        "open_concerns": concerns.then(lambda rows: rows[:10]),
         "now": timezone.now(),
     }
 
@@ -87,6 +87,10 @@ def concern_entries(household, user, *, before=None, limit=25):
     rows = qs.order_by("-created_at").values_list(
         "pk", "created_at", "category__label", "description", "status", "urgency", "language"
     )[:limit]
+    return reads.later(rows, _concern_entries)
+
+
+def _concern_entries(rows):
     statuses, urgencies = _labels(Status), _labels(Urgency)
     url = _concern_url_pattern()
     for pk, at, category, description, status, urgency, language in rows:
@@ -114,6 +118,10 @@ def note_entries(household, user, *, before=None, limit=25):
     rows = qs.order_by("-created_at").values_list(
         "pk", "concern_id", "body", "restricted", "created_at", *_user_columns("author")
     )[:limit]
+    return reads.later(rows, _note_entries)
+
+
+def _note_entries(rows):
     url = _concern_url_pattern()
     for pk, concern_id, body, restricted, at, *author in rows:
         yield TimelineEntry(
@@ -144,6 +152,10 @@ def contact_entries(household, user, *, before=None, limit=25):
         "guardian__family_name",
         *_user_columns("by"),
     )[:limit]
+    return reads.later(rows, _contact_entries)
+
+
+def _contact_entries(rows):
     kinds = _labels(ContactKind)
     for (
         at,

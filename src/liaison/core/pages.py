@@ -17,8 +17,10 @@ is asked of the guardian's or student's household (a student without one gets no
 
 An action's `url_name` is reversed with the page object's pk; a panel's template gets the page's
 context plus what `context(request, obj)` returns, as `panel`. A timeline provider is called
-`provider(household, user, *, before, limit)` and yields TimelineEntry objects newest first, at
-most `limit`, all older than `before` when it is given; the page merges the feeds.
+`provider(household, user, *, before, limit)` and returns (or yields) TimelineEntry objects, at
+most `limit`, all older than `before` when it is given; the page merges the feeds. A provider that
+returns `reads.later(queryset, to_entries)` has its query made with the other feeds' and the
+panels' (core/reads.py); a panel's context may hold such lazy lists too.
 """
 
 import heapq
@@ -28,7 +30,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from liaison.core import policy
+from liaison.core import policy, reads
 
 Question = Callable[..., bool]
 
@@ -158,21 +160,18 @@ def timeline(
     """The page's timeline for this viewer: the feeds whose question they pass, merged newest
     first, at most `limit`, older than `before` when it is given."""
     wanted = set(kinds or [])
-    streams = []
-    # Every feed asks about the same viewer and family: each answer is looked up once.
-    with policy.answers_kept():
+    found = []
+    # Every feed asks about the same viewer and family: each answer is looked up once. Feeds that
+    # return their entries as reads.later() lists are all read in one query (with what the page
+    # asked for before, in the same reads.together() block), when the first is sorted.
+    with policy.answers_kept(), reads.together():
         for feed in _page(page).feeds:
             if wanted and feed.kind not in wanted:
                 continue
             if not _allowed(page, user, obj, feed.ask):
                 continue
-            streams.append(
-                sorted(
-                    feed.provider(_HOUSEHOLD_OF[page](obj), user, before=before, limit=limit),
-                    key=lambda e: e.at,
-                    reverse=True,
-                )
-            )
+            found.append(feed.provider(_HOUSEHOLD_OF[page](obj), user, before=before, limit=limit))
+        streams = [sorted(entries, key=lambda e: e.at, reverse=True) for entries in found]
     merged = heapq.merge(*streams, key=lambda e: e.at, reverse=True)
     out = []
     for entry in merged:

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liaison.core import pages
+from liaison.core import pages, reads
 from liaison.core.pages import TimelineEntry
 from liaison.events.models import Invitation
 
@@ -22,7 +22,11 @@ def timeline_entries(household, user, *, before=None, limit=25):
     if before is not None:
         qs = qs.filter(at__lt=before)
     url = reverse("events:household_events", args=[household.pk])
-    for inv in qs.order_by("-at")[:limit]:
+    return reads.later(qs.order_by("-at")[:limit], lambda rows: _entries(rows, url))
+
+
+def _entries(invitations, url):
+    for inv in invitations:
         if inv.checked_in_at:
             title = _("Came to %(title)s") % {"title": inv.event.title}
             badges = (_("attended"),)

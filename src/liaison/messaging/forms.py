@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core import reads
 from liaison.core.languages import LanguagesField
 from liaison.language.templating import placeholders
 from liaison.messaging.audiences import Audience
@@ -60,9 +61,12 @@ class MessageForm(forms.Form):
 class AssignForm(forms.Form):
     staff = forms.ModelChoiceField(label=_("Assign to"), queryset=None, required=False)
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args, candidates, offered=None, **kwargs):
+        """`offered`: the candidates as read with the page's other reads (core/reads.py)."""
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = candidates
+        if offered is not None:
+            reads.offer(self.fields["staff"], offered)
 
 
 class SwitchChannelForm(forms.Form):

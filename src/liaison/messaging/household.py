@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liaison.core import pages
+from liaison.core import pages, reads
 from liaison.core.pages import TimelineEntry
 from liaison.core.policy import messaging as mpolicy
 from liaison.messaging import registry
@@ -14,22 +14,26 @@ from liaison.messaging.models import Delivery, Message, Suppression
 from liaison.people import caseload
 
 
-def channel_status(guardians) -> list[dict]:
-    """Per guardian: the channels we may use, and the opt-outs and bounces that stop the others."""
+def channel_status(guardians) -> reads.Later:
+    """Per guardian: the channels we may use, and the opt-outs and bounces that stop the others
+    (read with the page's other reads, when first used)."""
     guardians = list(guardians)
     phones = [g.phone for g in guardians if g.phone]
     emails = [g.email.lower() for g in guardians if g.email]
-    found = {
-        (s.channel, s.address): s
-        for s in Suppression.objects.filter(channel=Channel.SMS, address__in=phones)
-        | Suppression.objects.filter(channel=Channel.EMAIL, address__in=emails)
-    }
-    out = []
-    for g in guardians:
-        sms = found.get((Channel.SMS, g.phone)) if g.phone else None
-        email = found.get((Channel.EMAIL, g.email.lower())) if g.email else None
-        out.append({"guardian": g, "sms": sms, "email": email})
-    return out
+    suppressions = Suppression.objects.filter(
+        channel=Channel.SMS, address__in=phones
+    ) | Suppression.objects.filter(channel=Channel.EMAIL, address__in=emails)
+
+    def rows(found_rows):
+        found = {(s.channel, s.address): s for s in found_rows}
+        out = []
+        for g in guardians:
+            sms = found.get((Channel.SMS, g.phone)) if g.phone else None
+            email = found.get((Channel.EMAIL, g.email.lower())) if g.email else None
+            out.append({"guardian": g, "sms": sms, "email": email})
+        return out
+
+    return reads.later(suppressions, rows)
 
 
 def guardian_panel_context(request, guardian) -> dict:
@@ -47,14 +51,14 @@ def panel_context(request, household) -> dict:
 
     # The household page's guardians, prefetched (active first, by name): no query of its own.
     guardians = [g for g in household.guardians.all() if g.is_active]
-    threads = list(
+    # Read with the page's other reads (core/reads.py) when the panel is drawn.
+    threads = reads.later(
         Conversation.objects.filter(household=household)
         .select_related("staff")
         .order_by(F("staff_id").asc(nulls_first=True), "pk")
     )
-    conversation = next((t for t in threads if t.staff_id is None), None)
     # What the timeline hides from this person (a concern about them) the latest messages hide too.
-    recent = list(
+    recent = reads.later(
         Message.objects.filter(conversation__household=household)
         .filter(registry.readable_messages(request.user, household))
         .select_related("guardian", "sent_by")
@@ -62,8 +66,9 @@ def panel_context(request, household) -> dict:
     )
     return {
         "channel_status": channel_status(guardians),
-        "conversation": conversation,
-        "staff_threads": [t for t in threads if t.staff_id is not None],
+        # A template calls this when it uses it (the family's shared thread, or None).
+        "conversation": lambda: next((t for t in threads if t.staff_id is None), None),
+        "staff_threads": threads.then(lambda rows: [t for t in rows if t.staff_id is not None]),
         "recent": recent,
     }
 
@@ -79,16 +84,26 @@ def timeline_entries(household, user, *, before=None, limit=25):
     if before is not None:
         inbound = inbound.filter(created_at__lt=before)
     received = inbound.order_by("-created_at").values("pk")[:limit]
-    messages = list(
-        Message.objects.filter(Q(pk__in=Subquery(sent)) | Q(pk__in=Subquery(received)))
-        .filter(registry.readable_messages(user, household))
-        .select_related("sent_by", "guardian")
+    chosen = Message.objects.filter(Q(pk__in=Subquery(sent)) | Q(pk__in=Subquery(received))).filter(
+        registry.readable_messages(user, household)
     )
+    # The sent messages' deliveries, chosen by the same subqueries: both lists are read together
+    # (with the page's other reads, core/reads.py) rather than one after the other.
+    deliveries = reads.later(
+        Delivery.objects.filter(
+            household_id_copy=household.pk,
+            message_id__in=chosen.exclude(direction=Direction.IN).values("pk"),
+        ).values_list("message_id", "state", "channel", "guardian__given_name")
+    )
+    return reads.later(
+        chosen.select_related("sent_by", "guardian"),
+        lambda messages: _entries(messages, deliveries, limit),
+    )
+
+
+def _entries(messages, deliveries, limit):
     states: dict[int, list] = {}
-    sent_ids = [m.pk for m in messages if m.direction != Direction.IN]
-    for mid, state, channel, name in Delivery.objects.filter(
-        household_id_copy=household.pk, message_id__in=sent_ids
-    ).values_list("message_id", "state", "channel", "guardian__given_name"):
+    for mid, state, channel, name in deliveries:
         states.setdefault(mid, []).append(f"{name}: {channel} {state}")
     entries = []
     for m in messages:
@@ -120,7 +135,7 @@ def timeline_entries(household, user, *, before=None, limit=25):
             )
         )
     entries.sort(key=lambda e: e.at, reverse=True)
-    yield from entries[:limit]
+    return entries[:limit]
 
 
 def last_family_message():

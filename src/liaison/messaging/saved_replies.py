@@ -5,10 +5,12 @@ The replies' text lives in language's district templates (see SavedReply); the p
 message that names its template from that template's translation in each language.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core import reads
 from liaison.core.policy import messaging as mpolicy
 from liaison.language.pipeline import personalize
 from liaison.messaging.models import SavedReply
@@ -57,15 +59,19 @@ def fill(reply: SavedReply, context: dict[str, str]) -> str:
     return personalize(template.body, language=template.source_language, context=context)
 
 
-def for_composer(household: Any, user: Any) -> list[dict[str, Any]]:
-    """The district's saved replies, filled for this household: [{id, name, text}]."""
+def for_composer(household: Any, user: Any) -> Sequence[dict[str, Any]]:
+    """The district's saved replies, filled for this household: [{id, name, text}], read with the
+    page's other reads (core/reads.py) and filled when first used."""
     if not mpolicy.can_use_saved_replies(user):
         return []
-    replies = list(active_for(household.district_id))
-    if not replies:
-        return []
-    context = context_for(household, user)
-    return [{"id": r.pk, "name": r.template.name, "text": fill(r, context)} for r in replies]
+
+    def filled(replies: list[SavedReply]) -> list[dict[str, Any]]:
+        if not replies:
+            return []
+        context = context_for(household, user)
+        return [{"id": r.pk, "name": r.template.name, "text": fill(r, context)} for r in replies]
+
+    return reads.later(active_for(household.district_id), filled)
 
 
 def as_sent(reply_id: int | None, *, household: Any, by: Any, body: str) -> dict[str, Any]:

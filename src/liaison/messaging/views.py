@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.core import live, policy
+from liaison.core import live, policy, reads
 from liaison.core.htmx import is_htmx, partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
@@ -147,13 +147,46 @@ def _thread_context(request, conversation, form=None, *, page=True):
     # The thread refreshes itself when it changes (core/live.py). Its version is read before the
     # messages: a reply landing in between shows now, and again at the next refresh, never not.
     watch = live.watch(request, f"thread:{conversation.pk}")
-    # A reply's possible opt-out and detected language come along in the same query (one-to-one).
-    items = list(
-        conversation.messages.filter(registry.readable_messages(request.user, household))
-        .select_related("guardian", "sent_by", "possible_opt_out", "detected_language")
-        .prefetch_related("attachments")
-        .order_by("-created_at")[:100]
+    # The messages this person may read, newest first (the policy's filter built once).
+    readable = conversation.messages.filter(
+        registry.readable_messages(request.user, household)
+    ).order_by("-created_at")
+    shown = readable.values("pk")[:100]
+    staff = (
+        User.objects.filter(is_active=True)
+        .staff_of(household.district)
+        .order_by("last_name", "first_name")
     )
+    may_message = mpolicy.can_message(request.user, household)
+    # The messages, their deliveries and what else the page lists are read in one query
+    # (core/reads.py); the messages' attachments and what depends on the messages come after.
+    with reads.together():
+        # The sent messages' deliveries, chosen by the same subquery as the messages.
+        delivery_rows = reads.later(
+            Delivery.objects.filter(message__in=shown, message__direction=Direction.OUT)
+            .select_related("guardian")
+            .order_by("pk")
+        )
+        others = (
+            reads.later(
+                Conversation.objects.filter(household=household)
+                .exclude(pk=conversation.pk)
+                .select_related("staff")
+                .order_by(F("staff_id").asc(nulls_first=True), "pk")
+            )
+            if page and may_message
+            else []
+        )
+        offered = reads.later(staff) if page else None
+        replies = saved_replies.for_composer(household, request.user) if page else []
+        # A reply's possible opt-out and detected language come along in the same query (one-to-one).
+        items = list(
+            reads.later(
+                readable.select_related(
+                    "guardian", "sent_by", "possible_opt_out", "detected_language"
+                ).prefetch_related("attachments")[:100]
+            )
+        )
     items.reverse()
     # The family's guardians, read once: the restrictions shown and the call links (the page only).
     # Kept on the household: the saved replies' placeholders read them there too.
@@ -161,11 +194,7 @@ def _thread_context(request, conversation, form=None, *, page=True):
         prefetch_related_objects([household], "guardians")
     guardians = list(household.guardians.all()) if page else []
     deliveries: dict[int, list] = {}
-    for d in (
-        Delivery.objects.filter(message__in=[m for m in items if m.direction == Direction.OUT])
-        .select_related("guardian")
-        .order_by("pk")
-    ):
+    for d in delivery_rows:
         deliveries.setdefault(d.message_id, []).append(d)
     from_family = [m for m in items if m.direction == Direction.IN]
     actions = registry.message_actions(request.user, conversation, from_family)
@@ -195,35 +224,24 @@ def _thread_context(request, conversation, form=None, *, page=True):
         m.actions = actions.get(m.pk, [])
         m.stop_flag = flags.get(m.pk)
         m.stop_flag_open = m.stop_flag is not None and m.stop_flag.address not in opted_out
-    staff = (
-        User.objects.filter(is_active=True)
-        .staff_of(household.district)
-        .order_by("last_name", "first_name")
-    )
-    others = []
-    if page and mpolicy.can_message(request.user, household):
-        others = list(
-            Conversation.objects.filter(household=household)
-            .exclude(pk=conversation.pk)
-            .select_related("staff")
-            .order_by(F("staff_id").asc(nulls_first=True), "pk")
-        )
     return {
         "conversation": conversation,
         "other_threads": others,
-        "may_assign": mpolicy.can_message(request.user, household),
+        "may_assign": may_message,
         "may_opt_out": mpolicy.can_opt_out_number(request.user, conversation),
         "household": household,
         "items": items,
         "form": form or MessageForm(),
-        "assign_form": AssignForm(initial={"staff": conversation.assigned_to_id}, candidates=staff),
+        "assign_form": AssignForm(
+            initial={"staff": conversation.assigned_to_id}, candidates=staff, offered=offered
+        ),
         "switch_form": SwitchChannelForm(),
         "restricted": [g for g in guardians if g.contact_restricted],
         "calls": _call_links(request.user, guardians),
         "latest": items[-1].pk if items else 0,
         "watch": watch,
         "now": timezone.now(),
-        "saved_replies": saved_replies.for_composer(household, request.user) if page else [],
+        "saved_replies": replies,
     }
 
 

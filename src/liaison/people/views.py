@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from liaison.core import pages, policy
+from liaison.core import pages, policy, reads
 from liaison.core.htmx import partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.params import datetime_param
@@ -148,7 +148,12 @@ def household(request, pk):
         .prefetch_related(Prefetch("enrolments", Enrolment.objects.select_related("site")))
         .order_by("family_name", "given_name")
     )
-    assignments = household.assignments.current().select_related("staff")
+    # What the team card, the panels and the timeline show is read in one query (core/reads.py):
+    # the panels and the team ask for their rows first; the timeline reads them all with its own.
+    with reads.together():
+        assignments = reads.later(household.assignments.current().select_related("staff"))
+        household_panels = pages.panels("household", request, household)
+        entries = pages.timeline("household", household, user, limit=25)
     context = {
         "household": household,
         "guardians": guardians,
@@ -158,10 +163,10 @@ def household(request, pk):
         "can_edit": policy.can_edit_household(user, household),
         "can_assign": policy.can_manage_caseloads(user),
         "restricted": [g for g in guardians if g.contact_restricted],
-        "entries": pages.timeline("household", household, user, limit=25),
+        "entries": entries,
         "timeline_kinds": pages.timeline_kinds("household"),
         "household_actions": pages.actions("household", request, household),
-        "household_panels": pages.panels("household", request, household),
+        "household_panels": household_panels,
     }
     return render(request, "people/household.html", context)
 

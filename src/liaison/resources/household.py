@@ -5,7 +5,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core import pages
+from liaison.core import pages, reads
 from liaison.core.pages import TimelineEntry
 from liaison.core.policy import resources as rpolicy
 from liaison.people import caseload
@@ -20,7 +20,11 @@ def timeline_entries(household, user, *, before=None, limit=25):
     )
     if before is not None:
         qs = qs.filter(at__lt=before)
-    for event in qs.order_by("-at", "-id")[:limit]:
+    return reads.later(qs.order_by("-at", "-id")[:limit], _entries)
+
+
+def _entries(events):
+    for event in events:
         yield TimelineEntry(
             at=event.at,
             kind="referral",
@@ -33,8 +37,12 @@ def timeline_entries(household, user, *, before=None, limit=25):
 
 def panel_context(request, household):
     return {
-        "referrals": household.referrals.select_related("need").order_by("-created_at")[:10],
-        "unmet": household.unmet_needs.select_related("need").filter(resolved_at__isnull=True)[:10],
+        "referrals": reads.later(
+            household.referrals.select_related("need").order_by("-created_at")[:10]
+        ),
+        "unmet": reads.later(
+            household.unmet_needs.select_related("need").filter(resolved_at__isnull=True)[:10]
+        ),
         "can_refer": rpolicy.can_refer(request.user, household),
     }
 

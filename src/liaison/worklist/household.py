@@ -1,21 +1,21 @@
 """What the worklist adds to the household page: the family's tasks on its timeline."""
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liaison.core import pages, policy
+from liaison.core import pages, policy, reads
 from liaison.core.pages import TimelineEntry
 from liaison.worklist.models import Task
 
 
 def task_entries(
     household: Any, user: Any, *, before: dt.datetime | None = None, limit: int = 25
-) -> Iterator[TimelineEntry]:
+) -> Sequence[TimelineEntry]:
     qs = Task.objects.filter(household=household)
     if before is not None:
         qs = qs.filter(created_at__lt=before)
@@ -31,6 +31,10 @@ def task_entries(
         "owner__last_name",
         "owner__username",
     )[:limit]
+    return reads.later(rows, _entries)
+
+
+def _entries(rows: list[tuple[Any, ...]]) -> Iterator[TimelineEntry]:
     for at, title, due_on, snoozed, done_at, outcome, url, first, last, username in rows:
         if done_at is not None:
             badge = _("Done %(day)s") % {"day": date_format(done_at.date(), "SHORT_DATE_FORMAT")}

@@ -9,8 +9,24 @@ to the household's (prefetched or not) guardians and students.
 from typing import Any
 
 from django import template
+from django.utils import translation
+
+from liaison.people.choices import Grade
 
 register = template.Library()
+
+# The grades' names in each language, made once: get_grade_display() hashes every grade's lazy name
+# (a translation each) on every call, which on a caseload of 50 families was most of the page.
+_grade_names: dict[str, dict[str, str]] = {}
+
+
+def grade_names() -> dict[str, str]:
+    """Grade code -> its name in the active language."""
+    language = translation.get_language() or ""
+    names = _grade_names.get(language)
+    if names is None:
+        names = _grade_names[language] = {code: str(name) for code, name in Grade.choices}
+    return names
 
 
 def _guardians(household: Any) -> list[Any]:
@@ -24,7 +40,11 @@ def _children(household: Any) -> list[Any]:
     found = getattr(household, "label_students", None)
     if found is None:
         found = [s for s in household.students.all() if s.is_active]
-    return list(found)
+    found = list(found)
+    names = grade_names()
+    for student in found:
+        student.grade_name = names.get(student.grade, student.grade)
+    return found
 
 
 def phone_last_four(guardians: list[Any]) -> str:

@@ -84,21 +84,7 @@ def report():
 @pytest.mark.slow
 def test_sigkill_mid_drain_loses_nothing_and_sends_nothing_twice(own_database, tmp_path):
     with FakeGateway() as gateway:
-        env = {
-            **os.environ,
-            "DATABASE_URL": own_database,
-            "LIAISON_DATA_DIR": str(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
-            "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
-            "LIAISON_SMS_BASE_URL": gateway.url,
-            "LIAISON_SMS_ACCOUNT_SID": gateway.account,
-            "LIAISON_SMS_AUTH_TOKEN": gateway.token,
-            "LIAISON_SMS_FROM": "+16175550199",
-            "LIAISON_MESSAGING_CONSOLE": "0",
-            "LIAISON_TASK_BACKEND": "database",  # tasks are queued, never run: `deliver` drains
-            "LIAISON_DELIVERY_LEASE_SECONDS": "3",
-            "LIAISON_LOG_LEVEL": "ERROR",
-        }
+        env = sms_env(own_database, tmp_path, gateway, LIAISON_DELIVERY_LEASE_SECONDS="3")
         run = dict(cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
         manage = [sys.executable, "-m", "liaison.cli"]
         subprocess.run([*manage, "migrate", "--no-input"], **run)

@@ -55,7 +55,8 @@ def two_schedulers_at_once(run: dict) -> str:
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=180)[0] for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outputs
+    # Whole outputs on failure (a list's repr is cut short): the traceback names the cause.
+    assert [p.returncode for p in procs] == [0, 0], "\n---\n".join(outputs)
     return "".join(outputs)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.tasks import default_task_backend
 
 from liaison.core import periodic
@@ -49,11 +49,24 @@ class Command(BaseCommand):
 
     def round(self) -> None:
         close_old_connections()
-        for name, (when, queued) in periodic.schedule_all().items():
+        # A database that does not answer in time (another scheduler holding SQLite's write lock
+        # past its busy timeout, a PostgreSQL failover) costs this round one job's turn, which
+        # another scheduler or the next round takes; it never stops the scheduler.
+        for name, schedule_job in sorted(periodic.JOBS.items()):
+            try:
+                when, queued = schedule_job()
+            except DatabaseError:
+                log.exception("could not queue %s this round", name)
+                continue
             if queued:
                 self.stdout.write(f"{name}: queued for {when:%Y-%m-%d %H:%M} UTC")
         for name, (every, run) in sorted(periodic.SWEEPS.items()):
-            if not periodic.claim(name, every):
+            try:
+                claimed = periodic.claim(name, every)
+            except DatabaseError:
+                log.exception("could not claim sweep %s this round", name)
+                continue
+            if not claimed:
                 continue
             try:
                 run()
@@ -61,6 +74,9 @@ class Command(BaseCommand):
                 # One failing sweep must not stop the others, nor the chains next round.
                 log.exception("sweep %s failed", name)
                 continue
-            periodic.finished(name)
+            try:
+                periodic.finished(name)
+            except DatabaseError:  # it ran; only the time it finished is not written
+                log.exception("could not record the end of sweep %s", name)
             self.stdout.write(f"{name}: ran")
         self.stdout.flush()

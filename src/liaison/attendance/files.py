@@ -686,7 +686,15 @@ def _flush(
             whole[c[0]].append(c[1])
         else:
             by_site_day[(c[0], c[1])].append(c[2])
-    conditions = [Q(site_id=s, date__in=days) for s, days in whole.items()]
+    # Schools sharing the same days (a district's file names every school on every day) are
+    # cleared by one statement: a year's file otherwise ran two per school per batch.
+    schools_by_days: dict[frozenset[dt.date], list[int]] = defaultdict(list)
+    for s, days in whole.items():
+        schools_by_days[frozenset(days)].append(s)
+    conditions = [
+        Q(site_id__in=sorted(schools), date__in=sorted(days))
+        for days, schools in schools_by_days.items()
+    ]
     conditions += [
         Q(site_id=s, date=day, student_id__in=ids) for (s, day), ids in by_site_day.items()
     ]

@@ -292,3 +292,38 @@ def test_every_import_is_recorded(school, csv_file):
         ("x.csv", "failed"),
         ("y.csv", "done"),
     ]
+
+
+def test_rows_of_a_student_removed_while_the_file_is_read_are_refused_and_the_rest_kept(
+    school, csv_file, monkeypatch
+):
+    """A roster import may take a student off while an attendance file is being read: the file's
+    foreign keys are checked once at its end (on PostgreSQL without the row-by-row checks), its
+    rows for that student are refused by line, and every other row is imported."""
+    gone = f.StudentFactory(household=school.world.site_family, sourced_id="s-gone")
+    f.EnrolmentFactory(student=gone, site=school.world.school, starts_on=dt.date(2026, 8, 1))
+
+    class RosterChangedMeanwhile(files._Directory):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            gone.delete()
+
+    monkeypatch.setattr(files, "_Directory", RosterChangedMeanwhile)
+    path = csv_file(
+        "day.csv",
+        TP_HEADER + "alder,s-ana,2026-09-14,Unexcused Absence,\n"
+        "alder,s-gone,2026-09-14,Unexcused Absence,\n"
+        "alder,s-cali,2026-09-14,Tardy,\n"
+        "alder,s-gone,2026-09-15,Excused Absence,\n",
+    )
+    batch = import_file(district=school.world.district, path=path)
+    assert batch.status == ImportStatus.DONE_WITH_ERRORS
+    assert (batch.rows_read, batch.rows_saved, batch.rows_refused) == (4, 2, 2)
+    assert [(e["line"], e["column"], e["value"], e["reason"]) for e in batch.errors] == [
+        (3, "student_id", "s-gone", "the student was removed while the file was imported"),
+        (5, "student_id", "s-gone", "the student was removed while the file was imported"),
+    ]
+    assert _events() == [
+        ("s-ana", "2026-09-14", Category.UNEXCUSED_ABSENCE),
+        ("s-cali", "2026-09-14", Category.TARDY),
+    ]

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from liaison.attendance import measures as M
 from liaison.attendance.choices import PART_DAY_ABSENCES, WHOLE_DAY_ABSENCES
 from liaison.attendance.models import (
     AttendanceEvent,
@@ -95,8 +96,8 @@ def month_before(day: dt.date) -> tuple[dt.date, dt.date]:
     return last.replace(day=1), last
 
 
-def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict[int, list[str]]:
-    """Student id → the reasons for a positive note, from the measures computed up to `as_of`."""
+def _praised(district: Any, as_of: dt.date, site_ids: Any) -> tuple[Any, Q, Q]:
+    """The measures rows computed up to `as_of` that deserve a note, and the two conditions."""
     rules = rules_for(district)
     year = school_year_of(as_of, rules.year_starts)
     rows = StudentAttendance.objects.filter(district=district, school_year=year, as_of__gte=as_of)
@@ -129,21 +130,58 @@ def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict
             )
         ),
     )
-    out: dict[int, list[str]] = {}
-    for student_id, is_improved, is_perfect in (
-        rows.filter(improved | perfect)
-        .annotate(
-            is_improved=ExpressionWrapper(improved, output_field=BooleanField()),
-            is_perfect=ExpressionWrapper(perfect, output_field=BooleanField()),
+    flags = {
+        "is_improved": ExpressionWrapper(improved, output_field=BooleanField()),
+        "is_perfect": ExpressionWrapper(perfect, output_field=BooleanField()),
+    }
+    return rows.filter(improved | perfect).annotate(**flags), improved, perfect
+
+
+def _reasons(is_improved: Any, is_perfect: Any) -> list[str]:
+    return [
+        reason for reason, holds in ((PERFECT_MONTH, is_perfect), (IMPROVED, is_improved)) if holds
+    ]
+
+
+def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict[int, list[str]]:
+    """Student id → the reasons for a positive note, from the measures computed up to `as_of`."""
+    rows, _improved, _perfect = _praised(district, as_of, site_ids)
+    return {
+        student_id: _reasons(is_improved, is_perfect)
+        for student_id, is_improved, is_perfect in rows.values_list(
+            "student_id", "is_improved", "is_perfect"
         )
-        .values_list("student_id", "is_improved", "is_perfect")
-    ):
-        out[student_id] = [
-            reason
-            for reason, holds in ((PERFECT_MONTH, is_perfect), (IMPROVED, is_improved))
-            if holds
-        ]
-    return out
+    }
+
+
+def _praiseworthy_unnoted(
+    *, district: Any, as_of: dt.date, site_ids: Any, month: dt.date
+) -> tuple[dict[int, list[str]], int]:
+    """The praiseworthy students without a note this month (id → reasons), and how many with one
+    are active in an active household (the students a run would have skipped as already noted).
+
+    One pass, as the driver gives the rows: in the weeks after a month without absences most of
+    the district is praiseworthy and already noted, and only the few others are read further."""
+    rows, _improved, _perfect = _praised(district, as_of, site_ids)
+    rows = rows.annotate(
+        noted=Exists(PositiveNote.objects.filter(student_id=OuterRef("student_id"), month=month)),
+        reachable=Exists(
+            Student.objects.filter(
+                pk=OuterRef("student_id"),
+                is_active=True,
+                household__isnull=False,
+                household__is_active=True,
+            )
+        ),
+    ).values_list("student_id", "is_improved", "is_perfect", "noted", "reachable")
+    fresh: dict[int, list[str]] = {}
+    noted = 0
+    for student_id, is_improved, is_perfect, is_noted, reachable in M.raw_rows(rows):
+        if is_noted:
+            noted += 1 if reachable else 0
+        else:
+            fresh[student_id] = _reasons(is_improved, is_perfect)
+    return fresh, noted
 
 
 def send_positive_notes(
@@ -162,23 +200,22 @@ def _positive_notes(
     now = now or timezone.now()
     tz = zone(district.time_zone)
     today = now.astimezone(tz).date()
-    found = praiseworthy(district=district, as_of=as_of, site_ids=site_ids)
-    if not found:
-        return result
-    if not rules_for(district).positive_notes_on:
-        result.skipped["off"] += len(found)
-        return result
-    if as_of > today or (today - as_of).days > RECENT_DAYS:
-        result.skipped["not_recent"] += len(found)
+    off = not rules_for(district).positive_notes_on
+    if off or as_of > today or (today - as_of).days > RECENT_DAYS:
+        everyone = praiseworthy(district=district, as_of=as_of, site_ids=site_ids)
+        if everyone:
+            result.skipped["off" if off else "not_recent"] += len(everyone)
         return result
     month = today.replace(day=1)
-    # The ids as one bound array (IdIn), not an IN list: a month's first school day finds tens of
-    # thousands, and SQLite then drove the join from every household, probing the list for each.
-    noted = set(
-        PositiveNote.objects.filter(IdIn("student_id", found), month=month).values_list(
-            "student_id", flat=True
-        )
+    # The students already noted this month are counted by the database, not read: after a month
+    # without absences they are most of the district.
+    found, noted = _praiseworthy_unnoted(
+        district=district, as_of=as_of, site_ids=site_ids, month=month
     )
+    if noted:
+        result.skipped["already_noted"] += noted
+    if not found:
+        return result
     restricted = _students_with_restricted_guardian(list(found))
     students = {
         s["pk"]: s
@@ -199,9 +236,7 @@ def _positive_notes(
         student = students.get(student_id)
         if student is None:
             continue  # no longer active, or in no household: nobody to tell
-        if student_id in noted:
-            result.skipped["already_noted"] += 1
-        elif student_id in restricted:
+        if student_id in restricted:
             result.skipped["restricted"] += 1
         else:
             by_household[student["household_id"]].append(student_id)

@@ -96,8 +96,9 @@ def month_before(day: dt.date) -> tuple[dt.date, dt.date]:
     return last.replace(day=1), last
 
 
-def _praised(district: Any, as_of: dt.date, site_ids: Any) -> tuple[Any, Q, Q]:
-    """The measures rows computed up to `as_of` that deserve a note, and the two conditions."""
+def _praised(district: Any, as_of: dt.date, site_ids: Any) -> tuple[Any, Q, Q | None]:
+    """The measures rows computed up to `as_of`, and the two conditions for a note: a clear
+    improvement, and a month without an absence (None when no school held a full month)."""
     rules = rules_for(district)
     year = school_year_of(as_of, rules.year_starts)
     rows = StudentAttendance.objects.filter(district=district, school_year=year, as_of__gte=as_of)
@@ -115,6 +116,8 @@ def _praised(district: Any, as_of: dt.date, site_ids: Any) -> tuple[Any, Q, Q]:
         .filter(n__gte=MIN_MONTH_SCHOOL_DAYS)
         .values_list("site_id", flat=True)
     )
+    if not full_month_sites:
+        return rows, improved, None
     perfect = Q(site_id__in=full_month_sites) & Q(
         Exists(
             Enrolment.objects.filter(
@@ -130,11 +133,7 @@ def _praised(district: Any, as_of: dt.date, site_ids: Any) -> tuple[Any, Q, Q]:
             )
         ),
     )
-    flags = {
-        "is_improved": ExpressionWrapper(improved, output_field=BooleanField()),
-        "is_perfect": ExpressionWrapper(perfect, output_field=BooleanField()),
-    }
-    return rows.filter(improved | perfect).annotate(**flags), improved, perfect
+    return rows, improved, perfect
 
 
 def _reasons(is_improved: Any, is_perfect: Any) -> list[str]:
@@ -145,12 +144,16 @@ def _reasons(is_improved: Any, is_perfect: Any) -> list[str]:
 
 def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict[int, list[str]]:
     """Student id → the reasons for a positive note, from the measures computed up to `as_of`."""
-    rows, _improved, _perfect = _praised(district, as_of, site_ids)
+    rows, improved, perfect = _praised(district, as_of, site_ids)
+    either = improved if perfect is None else improved | perfect
     return {
         student_id: _reasons(is_improved, is_perfect)
-        for student_id, is_improved, is_perfect in rows.values_list(
-            "student_id", "is_improved", "is_perfect"
+        for student_id, is_improved, is_perfect in rows.filter(either)
+        .annotate(
+            is_improved=ExpressionWrapper(improved, output_field=BooleanField()),
+            is_perfect=ExpressionWrapper(perfect or Q(pk__in=[]), output_field=BooleanField()),
         )
+        .values_list("student_id", "is_improved", "is_perfect")
     }
 
 
@@ -160,12 +163,16 @@ def _praiseworthy_unnoted(
     """The praiseworthy students without a note this month (id → reasons), and how many with one
     are active in an active household (the students a run would have skipped as already noted).
 
-    One pass, as the driver gives the rows: in the weeks after a month without absences most of
-    the district is praiseworthy and already noted, and only the few others are read further."""
-    rows, _improved, _perfect = _praised(district, as_of, site_ids)
-    rows = rows.annotate(
-        noted=Exists(PositiveNote.objects.filter(student_id=OuterRef("student_id"), month=month)),
-        reachable=Exists(
+    Each condition is its own query, the month without an absence as plain (NOT) EXISTS filters
+    that PostgreSQL answers with a semi- and an anti-join instead of two subqueries per row; the
+    rows come as the driver gives them: in the weeks after a month without absences most of the
+    district is praiseworthy and already noted, and only the few others are read further."""
+    rows, improved, perfect = _praised(district, as_of, site_ids)
+    marks = {
+        "noted": Exists(
+            PositiveNote.objects.filter(student_id=OuterRef("student_id"), month=month)
+        ),
+        "reachable": Exists(
             Student.objects.filter(
                 pk=OuterRef("student_id"),
                 is_active=True,
@@ -173,14 +180,26 @@ def _praiseworthy_unnoted(
                 household__is_active=True,
             )
         ),
-    ).values_list("student_id", "is_improved", "is_perfect", "noted", "reachable")
+    }
+    flags: dict[int, tuple[bool, bool]] = {}
+    holds: dict[int, set[str]] = defaultdict(set)
+    for reason, condition in ((IMPROVED, improved), (PERFECT_MONTH, perfect)):
+        if condition is None:
+            continue
+        found = rows.filter(condition).annotate(**marks)
+        for student_id, is_noted, reachable in M.raw_rows(
+            found.values_list("student_id", "noted", "reachable")
+        ):
+            flags[student_id] = (bool(is_noted), bool(reachable))
+            holds[student_id].add(reason)
     fresh: dict[int, list[str]] = {}
     noted = 0
-    for student_id, is_improved, is_perfect, is_noted, reachable in M.raw_rows(rows):
+    for student_id, (is_noted, reachable) in flags.items():
         if is_noted:
             noted += 1 if reachable else 0
         else:
-            fresh[student_id] = _reasons(is_improved, is_perfect)
+            reasons = holds[student_id]
+            fresh[student_id] = _reasons(IMPROVED in reasons, PERFECT_MONTH in reasons)
     return fresh, noted
 
 

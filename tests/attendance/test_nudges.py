@@ -165,6 +165,34 @@ def test_the_nudge_reads_in_the_familys_language_with_a_typical_classmate(school
     assert renderings["es"].subject == "Asistencia escolar"
 
 
+def test_a_typical_classmate_is_the_middle_of_the_grade_at_that_school(school):
+    """Six students in the grade (the child among them), two with the same total: the typical
+    classmate is halfway between the third and fourth, rounded (2 and 3.5: 2.75, said as 3); a
+    student of another grade or school does not count."""
+    child = school.caseload_family.students.get()
+    _absent(child, school.school, missed="3.5")
+    other_school = f.SiteFactory(district=school.district)
+    classmates = [("1", child.grade, school.school), ("1", child.grade, school.school)]
+    classmates += [("2", child.grade, school.school), ("4.5", child.grade, school.school)]
+    classmates += [("6", child.grade, school.school), ("40", "12", school.school)]
+    classmates += [("40", child.grade, other_school)]
+    for n, (days, grade, site) in enumerate(classmates):
+        classmate = f.StudentFactory(district=school.district, given_name=f"Mate{n}", grade=grade)
+        StudentAttendance.objects.create(
+            district=school.district,
+            student=classmate,
+            school_year=2026,
+            site=site,
+            as_of=MONDAY,
+            days_enrolled=25,
+            days_absent=Decimal(days),
+        )
+    result = send_days_nudges(district=school.district, day=MONDAY, now=TUESDAY_MORNING)
+    message = Message.objects.get(pk=result.messages[0])
+    renderings, _retry = ensure_renderings(message, ["en"])
+    assert "Days a typical classmate has missed: 3." in renderings["en"].body
+
+
 def test_a_language_without_a_catalogue_gets_english_flagged_for_a_person(school):
     household = school.caseload_family
     guardian = household.guardians.get()

@@ -242,8 +242,9 @@ class StudentAttendance(models.Model):
     Kept up to date after each import (only the students whose days changed are recomputed)."""
 
     district = models.ForeignKey("people.District", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (student, school year) index serves lookups by student.
     student = models.ForeignKey(
-        "people.Student", on_delete=models.CASCADE, related_name="attendance"
+        "people.Student", on_delete=models.CASCADE, related_name="attendance", db_index=False
     )
     school_year = models.PositiveSmallIntegerField(_("school year"))
     # The school the student is (last) enrolled at this year, for rollups by site.

@@ -14,7 +14,6 @@ the message (registered with language.wordings in AttendanceConfig.ready()).
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +22,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -340,24 +340,50 @@ def _recipients(by_household: dict[int, list[int]], absent: Any) -> dict[int, li
 
 
 def _typical_days_missed(year: int, groups: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
-    """The median days missed this year by the students of each (school, grade), as a string."""
+    """The median days missed this year by the students of each (school, grade), as a string.
+
+    The database counts the students of each (school, grade, days missed): a grade's students
+    share a few dozen totals, so a few thousand rows come back instead of a row per student of
+    every school named (the whole district on a school day)."""
     if not groups:
         return {}
-    values: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
-    rows = StudentAttendance.objects.filter(
-        school_year=year,
-        site_id__in={site for site, _grade in groups},
-        student__grade__in={grade for _site, grade in groups},
-        days_enrolled__gt=0,
-    ).values_list("site_id", "student__grade", "days_absent")
-    for site_id, grade, days in rows:
+    counts: dict[tuple[int, str], list[tuple[Decimal, int]]] = defaultdict(list)
+    rows = (
+        StudentAttendance.objects.filter(
+            school_year=year,
+            site_id__in={site for site, _grade in groups},
+            student__grade__in={grade for _site, grade in groups},
+            days_enrolled__gt=0,
+        )
+        .values_list("site_id", "student__grade", "days_absent")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for site_id, grade, days, n in rows:
         if (site_id, grade) in groups:
-            values[(site_id, grade)].append(days)
+            counts[(site_id, grade)].append((days, n))
     return {
-        key: str(Decimal(statistics.median(days)).quantize(Decimal("1")))
-        for key, days in values.items()
-        if len(days) >= MIN_CLASSMATES
+        key: str(Decimal(_median(found)).quantize(Decimal("1")))
+        for key, found in counts.items()
+        if sum(n for _days, n in found) >= MIN_CLASSMATES
     }
+
+
+def _median(counted: list[tuple[Decimal, int]]) -> Decimal:
+    """statistics.median of the values, each given with how often it occurs."""
+    counted = sorted(counted)
+    total = sum(n for _value, n in counted)
+
+    def at(index: int) -> Decimal:
+        for value, n in counted:
+            if index < n:
+                return value
+            index -= n
+        raise IndexError(index)  # pragma: no cover - index < total
+
+    if total % 2:
+        return at(total // 2)
+    return (at(total // 2 - 1) + at(total // 2)) / 2
 
 
 def _send_moments(district: Any, site_ids: set[int], now: dt.datetime) -> dict[int, dt.datetime]:

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from liaison.attendance import measures as M
 from liaison.attendance.choices import PART_DAY_ABSENCES, WHOLE_DAY_ABSENCES
 from liaison.attendance.models import (
     AttendanceEvent,
@@ -95,8 +96,9 @@ def month_before(day: dt.date) -> tuple[dt.date, dt.date]:
     return last.replace(day=1), last
 
 
-def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict[int, list[str]]:
-    """Student id → the reasons for a positive note, from the measures computed up to `as_of`."""
+def _praised(district: Any, as_of: dt.date, site_ids: Any) -> tuple[Any, Q, Q | None]:
+    """The measures rows computed up to `as_of`, and the two conditions for a note: a clear
+    improvement, and a month without an absence (None when no school held a full month)."""
     rules = rules_for(district)
     year = school_year_of(as_of, rules.year_starts)
     rows = StudentAttendance.objects.filter(district=district, school_year=year, as_of__gte=as_of)
@@ -114,6 +116,8 @@ def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict
         .filter(n__gte=MIN_MONTH_SCHOOL_DAYS)
         .values_list("site_id", flat=True)
     )
+    if not full_month_sites:
+        return rows, improved, None
     perfect = Q(site_id__in=full_month_sites) & Q(
         Exists(
             Enrolment.objects.filter(
@@ -129,21 +133,74 @@ def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict
             )
         ),
     )
-    out: dict[int, list[str]] = {}
-    for student_id, is_improved, is_perfect in (
-        rows.filter(improved | perfect)
+    return rows, improved, perfect
+
+
+def _reasons(is_improved: Any, is_perfect: Any) -> list[str]:
+    return [
+        reason for reason, holds in ((PERFECT_MONTH, is_perfect), (IMPROVED, is_improved)) if holds
+    ]
+
+
+def praiseworthy(*, district: Any, as_of: dt.date, site_ids: Any = None) -> dict[int, list[str]]:
+    """Student id → the reasons for a positive note, from the measures computed up to `as_of`."""
+    rows, improved, perfect = _praised(district, as_of, site_ids)
+    either = improved if perfect is None else improved | perfect
+    return {
+        student_id: _reasons(is_improved, is_perfect)
+        for student_id, is_improved, is_perfect in rows.filter(either)
         .annotate(
             is_improved=ExpressionWrapper(improved, output_field=BooleanField()),
-            is_perfect=ExpressionWrapper(perfect, output_field=BooleanField()),
+            is_perfect=ExpressionWrapper(perfect or Q(pk__in=[]), output_field=BooleanField()),
         )
         .values_list("student_id", "is_improved", "is_perfect")
-    ):
-        out[student_id] = [
-            reason
-            for reason, holds in ((PERFECT_MONTH, is_perfect), (IMPROVED, is_improved))
-            if holds
-        ]
-    return out
+    }
+
+
+def _praiseworthy_unnoted(
+    *, district: Any, as_of: dt.date, site_ids: Any, month: dt.date
+) -> tuple[dict[int, list[str]], int]:
+    """The praiseworthy students without a note this month (id → reasons), and how many with one
+    are active in an active household (the students a run would have skipped as already noted).
+
+    Each condition is its own query, the month without an absence as plain (NOT) EXISTS filters
+    that PostgreSQL answers with a semi- and an anti-join instead of two subqueries per row; the
+    rows come as the driver gives them: in the weeks after a month without absences most of the
+    district is praiseworthy and already noted, and only the few others are read further."""
+    rows, improved, perfect = _praised(district, as_of, site_ids)
+    marks = {
+        "noted": Exists(
+            PositiveNote.objects.filter(student_id=OuterRef("student_id"), month=month)
+        ),
+        "reachable": Exists(
+            Student.objects.filter(
+                pk=OuterRef("student_id"),
+                is_active=True,
+                household__isnull=False,
+                household__is_active=True,
+            )
+        ),
+    }
+    flags: dict[int, tuple[bool, bool]] = {}
+    holds: dict[int, set[str]] = defaultdict(set)
+    for reason, condition in ((IMPROVED, improved), (PERFECT_MONTH, perfect)):
+        if condition is None:
+            continue
+        found = rows.filter(condition).annotate(**marks)
+        for student_id, is_noted, reachable in M.raw_rows(
+            found.values_list("student_id", "noted", "reachable")
+        ):
+            flags[student_id] = (bool(is_noted), bool(reachable))
+            holds[student_id].add(reason)
+    fresh: dict[int, list[str]] = {}
+    noted = 0
+    for student_id, (is_noted, reachable) in flags.items():
+        if is_noted:
+            noted += 1 if reachable else 0
+        else:
+            reasons = holds[student_id]
+            fresh[student_id] = _reasons(IMPROVED in reasons, PERFECT_MONTH in reasons)
+    return fresh, noted
 
 
 def send_positive_notes(
@@ -162,23 +219,22 @@ def _positive_notes(
     now = now or timezone.now()
     tz = zone(district.time_zone)
     today = now.astimezone(tz).date()
-    found = praiseworthy(district=district, as_of=as_of, site_ids=site_ids)
-    if not found:
-        return result
-    if not rules_for(district).positive_notes_on:
-        result.skipped["off"] += len(found)
-        return result
-    if as_of > today or (today - as_of).days > RECENT_DAYS:
-        result.skipped["not_recent"] += len(found)
+    off = not rules_for(district).positive_notes_on
+    if off or as_of > today or (today - as_of).days > RECENT_DAYS:
+        everyone = praiseworthy(district=district, as_of=as_of, site_ids=site_ids)
+        if everyone:
+            result.skipped["off" if off else "not_recent"] += len(everyone)
         return result
     month = today.replace(day=1)
-    # The ids as one bound array (IdIn), not an IN list: a month's first school day finds tens of
-    # thousands, and SQLite then drove the join from every household, probing the list for each.
-    noted = set(
-        PositiveNote.objects.filter(IdIn("student_id", found), month=month).values_list(
-            "student_id", flat=True
-        )
+    # The students already noted this month are counted by the database, not read: after a month
+    # without absences they are most of the district.
+    found, noted = _praiseworthy_unnoted(
+        district=district, as_of=as_of, site_ids=site_ids, month=month
     )
+    if noted:
+        result.skipped["already_noted"] += noted
+    if not found:
+        return result
     restricted = _students_with_restricted_guardian(list(found))
     students = {
         s["pk"]: s
@@ -199,9 +255,7 @@ def _positive_notes(
         student = students.get(student_id)
         if student is None:
             continue  # no longer active, or in no household: nobody to tell
-        if student_id in noted:
-            result.skipped["already_noted"] += 1
-        elif student_id in restricted:
+        if student_id in restricted:
             result.skipped["restricted"] += 1
         else:
             by_household[student["household_id"]].append(student_id)

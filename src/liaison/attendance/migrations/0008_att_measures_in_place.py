@@ -25,7 +25,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("attendance", "0006_att_tier1"),
+        ("attendance", "0007_att_event_fk_indexes"),
     ]
 
     operations = [

@@ -83,7 +83,11 @@ CEILING = {
     "events:slots_print": 5,
     "healthz": 3,
     "readyz": 11,
-    "home": 14,
+    # Today, the household page and the caseload are kept for their reader (core/kept.py) and
+    # measured drawn afresh: + the stamp read from the cache and the part written back, 6 queries on
+    # the database cache in a test's transaction (a savepoint, the cache's count, the row looked
+    # up, written, the savepoint released), none on Redis. Kept, they run 5 or fewer.
+    "home": 20,
     "insights:advocacy": 6,
     "attendance:at_risk": 7,
     "insights:at_risk": 8,
@@ -114,11 +118,11 @@ CEILING = {
     "messaging:inbox": 8,
     "messaging:saved_replies": 4,
     "messaging:unmatched": 3,
-    "people:caseload": 9,  # + the at-risk rules and the families under each reason
+    "people:caseload": 15,  # + the at-risk rules and the families under each reason; kept: above
     "people:guardian": 11,
     "people:guardian_edit": 5,
     "people:guardian_new": 6,
-    "people:household": 9,  # the team, the panels and the timeline in one query (core/reads.py)
+    "people:household": 15,  # the team, panels and timeline in one query (core/reads.py); kept
     "people:household_assign": 6,
     "people:household_edit": 7,
     "people:household_new": 3,

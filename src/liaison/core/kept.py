@@ -21,7 +21,8 @@ The stamp is made of:
 - **the policy's scope version** (who sees which family) and the person's roles and places
   (`fingerprint`), so that a change of caseload, site or role is seen at once;
 - **the versions of live topics** it names (core/live.py: a thread's deliveries, the inbox);
-- the **date, language and time zone**, and whatever the caller passes as `vary`.
+- the **date, language and time zone**, and whatever the caller passes as `vary` (one entry is
+  kept per name and person: a search for another name replaces the last one).
 An entry is kept at most `seconds`: what only the clock changes ("3 days ago", a family no longer
 new) and writes no signal tells of (a QuerySet.update on a table without `KeptWrites`) show within
 it. A part is per person (the key holds their id): it may hold what only they may see.
@@ -31,12 +32,11 @@ puts a marker in its place before the HTML is kept, `bind_csrf` this request's t
 """
 
 import functools
-import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.cache import cache
 from django.db import models, transaction
@@ -44,10 +44,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-from liaison.core import live
+from liaison.core import live, policy
 from liaison.core.db import rows_written
-
-T = TypeVar("T")
+from liaison.core.policy.cache import SCOPE_VERSION, scope_version_read
+from liaison.core.policy.scopes import fingerprint
 
 ANY = "*"  # `tables=ANY`: the part reads more tables than it can name; any save makes it stale
 _ALL = "!"  # drawn by changed(): every part of the district, whatever tables it reads
@@ -179,11 +179,6 @@ class KeptWrites(models.QuerySet[Any]):
         return done
 
 
-def _vary_key(vary: Iterable[Any]) -> str:
-    text = repr(tuple(vary))
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
 def part[T](
     name: str,
     user: Any,
@@ -197,16 +192,16 @@ def part[T](
 ) -> T:
     """What `make()` returns for this person, kept while the tables it reads (in `districts`), the
     live `topics`, the policy's scopes, the date, the language and `vary` are unchanged, at most
-    `seconds`. Call it after the door: the part is only what is shown once access was granted."""
-    from liaison.core import policy
-    from liaison.core.policy.cache import SCOPE_VERSION
-    from liaison.core.policy.scopes import fingerprint
-
+    `seconds`. Call it after the door: the part is only what is shown once access was granted.
+    One entry is kept for each name and person (the last `vary` asked for)."""
     access = policy.access_for(user)
     places = [None, *sorted(set(districts))]
     groups = [_ALL, *([ANY] if tables == ANY else sorted(set(tables)))]
     versions = [version_key(g, d) for g in groups for d in places]
-    key = f"{_PREFIX}:{name}:{user.pk}:{_vary_key(vary)}"
+    # One entry for a name and a person: another `vary` (a search, a filter) takes its place, so
+    # that what one person keeps stays a handful of entries however much they type.
+    key = f"{_PREFIX}:{name}:{user.pk}"
+    scope_version_read()
     found = cache.get_many([*versions, SCOPE_VERSION, key])
     missing = [v for v in versions if v not in found]
     for v in missing:  # never drawn yet (an empty cache): draw one to keep entries under

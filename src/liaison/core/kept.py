@@ -109,7 +109,7 @@ def changed(district_id: int | None = None, *, table: str | None = None) -> None
 
 
 @functools.cache
-def _shown(model: type) -> bool:
+def _shown(model: Any) -> bool:
     """Whether a page may show this model's rows: Liaison's own tables, not the quiet ones (nor
     Django's migration records, written before the cache's table exists)."""
     return model.__module__.startswith("liaison.") and model._meta.label not in QUIET

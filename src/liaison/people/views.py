@@ -61,7 +61,7 @@ def caseload(request):
     return render(request, "people/caseload.html", {"heading": heading, "body": SafeString(body)})
 
 
-def _caseload_body(request, heading) -> str:
+def _caseload_body(request, heading):
     user = request.user
     access = policy.access_for(user)
     if access.is_liaison:

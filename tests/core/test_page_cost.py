@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from liaison.core import kept
 from tests import factories as f
 from tests.access import family
 from tests.conftest import make_world
@@ -82,7 +83,11 @@ CEILING = {
     "events:slots_print": 5,
     "healthz": 3,
     "readyz": 11,
-    "home": 14,
+    # Today, the household page and the caseload are kept for their reader (core/kept.py) and
+    # measured drawn afresh: + the stamp read from the cache and the part written back, 6 queries on
+    # the database cache in a test's transaction (a savepoint, the cache's count, the row looked
+    # up, written, the savepoint released), none on Redis. Kept, they run 5 or fewer.
+    "home": 20,
     "insights:advocacy": 6,
     "attendance:at_risk": 7,
     "insights:at_risk": 8,
@@ -113,11 +118,11 @@ CEILING = {
     "messaging:inbox": 8,
     "messaging:saved_replies": 4,
     "messaging:unmatched": 3,
-    "people:caseload": 9,  # + the at-risk rules and the families under each reason
+    "people:caseload": 15,  # + the at-risk rules and the families under each reason; kept: above
     "people:guardian": 11,
     "people:guardian_edit": 5,
     "people:guardian_new": 6,
-    "people:household": 9,  # the team, the panels and the timeline in one query (core/reads.py)
+    "people:household": 15,  # the team, panels and timeline in one query (core/reads.py); kept
     "people:household_assign": 6,
     "people:household_edit": 7,
     "people:household_new": 3,
@@ -289,6 +294,9 @@ def _measure(clients, world):
             url = reverse(name, args=ROWS[name].args(world, family(world, relationship)))
         client.get(url)  # what a first request fills once (content types, the site) is not counted
         just_seen(client)
+        # A page kept for its reader (core/kept.py) is measured as drawn afresh, as just after a
+        # change in the district: what it costs then is what must not grow with the data.
+        kept.changed()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, f"{role} {name} {url}: {response.status_code}"

@@ -301,6 +301,9 @@ LIAISON_LIVE_STREAM_POLL_SECONDS = int(os.environ.get("LIAISON_LIVE_STREAM_POLL_
 # Today (core/today.py): a person's queue is kept in the cache while nothing it shows changed, and
 # at most this long, for what only the clock changes (a family no longer new this week).
 LIAISON_TODAY_SECONDS = int(os.environ.get("LIAISON_TODAY_SECONDS", "120"))
+# The household page, the caseload and search (core/kept.py): what a person was shown is kept the
+# same way, at most this long (relative times, bulk updates no signal tells of).
+LIAISON_KEPT_SECONDS = int(os.environ.get("LIAISON_KEPT_SECONDS", "120"))
 
 # Background work: django.tasks with the database backend by default; Redis (RQ) for scale-out.
 TASK_BACKEND = os.environ.get("LIAISON_TASK_BACKEND", "database")

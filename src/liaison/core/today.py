@@ -16,32 +16,28 @@ A count is `counter(user, *, today) -> int`: one query, shown in the navigation 
 them, the navigation refreshes its counts when they change and not otherwise, and the numbers are
 kept in the live cache under those topics' versions (a bump is their invalidation).
 
-The queue a person was shown is kept in the shared cache and shown again while nothing it is made
-of has changed: a source names the tables it reads (`tables=`), and a save or delete of a row of
-one of them (a model signal), a bulk load (core.db.rows_written) or a bulk update (whose code
-calls `changed()`) draws a new version once its transaction commits; the inbox's threads are
-followed by their live versions (core.live, bumped by the messaging services); who sees which
-family by the policy's scope version. The date, the language and the roles are part of the entry,
-and an entry is kept at most TODAY_SECONDS, for what only the clock changes (an interpreter
-booking coming within two weeks, a family no longer new).
+The queue a person was shown is kept with core.kept (`kept.part`) and shown again while nothing it
+is made of has changed: a source names the tables it reads (`tables=`), and a save or delete of a
+row of one of them, a bulk load (core.db.rows_written) or a bulk update (a QuerySet with
+`KeptWrites`, or code calling `kept.changed()`) makes it stale; the inbox's threads are followed
+by their live versions (core.live, bumped by the messaging services); who sees which family by
+the policy's scope version. The date, the language and the roles are part of the stamp, and a
+queue is kept at most TODAY_SECONDS, for what only the clock changes (an interpreter booking
+coming within two weeks, a family no longer new).
 """
 
 import datetime as dt
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.db.models.signals import post_save
+from django.core.cache import caches
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from liaison.core import live, policy, today_writes
-from liaison.core.db import rows_written
-from liaison.core.policy.cache import SCOPE_VERSION
-from liaison.core.policy.scopes import Access, fingerprint
+from liaison.core import kept, policy
+from liaison.core.policy.scopes import Access
 
 URGENT, ACTION, NOTICE = 0, 1, 2
 
@@ -110,8 +106,7 @@ def add_source(
     own source leaves them out for the people this source is asked for."""
     if all(s.kind != kind for s in _sources):
         _sources.append(Source(kind, provider, ask, tuple(tables), tuple(claims)))
-        for label in tables:
-            post_save.connect(_saved, sender=label, dispatch_uid=f"liaison-today-saved-{label}")
+        kept.watch_deletes(*tables)
 
 
 def add_count(
@@ -148,51 +143,27 @@ def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
     """What needs this person today, in order: urgent first, then oldest first (the queue kept
     for them while nothing it is made of changed)."""
     access = policy.access_for(user)
-    key = f"liaison:today:queue:{user.pk}"
     districts = sorted(access.district_ids)
-    versions = [today_writes.key(None), *(today_writes.key(d) for d in districts)]
-    found = cache.get_many([*versions, SCOPE_VERSION, key])
-    missing = [v for v in versions if v not in found]
-    for name in missing:  # never drawn yet (an empty cache): draw one to keep entries under
-        cache.add(name, secrets.token_hex(8), None)
-    if missing:
-        found.update(cache.get_many(missing))
-    stamp = (
-        tuple(found.get(v) for v in versions),
-        found.get(SCOPE_VERSION),
-        live.version(f"inbox:{d}" for d in districts),
-        today.isoformat(),
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        limit,
-        fingerprint(access),
+
+    def make() -> list[Item]:
+        items: list[Item] = []
+        with policy.answers_kept():
+            for source in _sources:
+                if source.ask(access):
+                    items.extend(source.provider(user, today=today, limit=limit))
+        items.sort(key=lambda i: (i.priority, i.at))
+        return items[:limit]
+
+    return kept.part(
+        "today",
+        user,
+        make=make,
+        districts=districts,
+        tables=sorted({t for s in _sources for t in s.tables}),
+        topics=[f"inbox:{d}" for d in districts],
+        vary=(today.isoformat(), limit),
+        seconds=settings.LIAISON_TODAY_SECONDS,
     )
-    entry = found.get(key)
-    today_writes.read_since_drawn.set(True)
-    if entry is not None and not missing and entry[0] == stamp:
-        return entry[1]  # type: ignore[no-any-return]
-    items: list[Item] = []
-    with policy.answers_kept():
-        for source in _sources:
-            if source.ask(access):
-                items.extend(source.provider(user, today=today, limit=limit))
-    items.sort(key=lambda i: (i.priority, i.at))
-    items = items[:limit]
-    cache.set(key, (stamp, items), settings.LIAISON_TODAY_SECONDS)
-    return items
-
-
-def _saved(sender: Any, instance: Any = None, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
-        today_writes.changed(getattr(instance, "district_id", None))
-
-
-def _written(sender: Any, **kwargs: Any) -> None:
-    if any(sender._meta.label in s.tables for s in _sources):
-        today_writes.changed()
-
-
-rows_written.connect(_written, dispatch_uid="liaison-today-rows")
 
 
 # How long counted numbers are kept: a bump of their topics replaces them at once; this bounds what

@@ -2,19 +2,22 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from liaison.core import pages, policy, reads
-from liaison.core.htmx import partial
+from liaison.core import kept, pages, policy, reads
+from liaison.core.htmx import is_htmx
 from liaison.core.paging import OnePassPaginator
 from liaison.core.params import datetime_param
 from liaison.core.policy import Want
@@ -39,14 +42,32 @@ def caseload(request):
     user = request.user
     access = policy.access_for(user)
     if access.is_liaison:
-        qs = Household.objects.in_caseload_of(user)
         heading = _("My caseload")
     elif access.is_teacher and not access.works_with_families:
-        qs = Household.objects.visible_to(user)
         heading = _("My students' families")
     else:
-        qs = Household.objects.visible_to(user)
         heading = _("Households")
+    # The list is drawn once and kept for this person and these filters (core/kept.py) while
+    # nothing in their districts changed.
+    query = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET)
+    body = kept.part(
+        "caseload",
+        user,
+        make=lambda: _caseload_body(request, heading),
+        districts=access.district_ids,
+        vary=(query,),
+        seconds=settings.LIAISON_KEPT_SECONDS,
+    )
+    return render(request, "people/caseload.html", {"heading": heading, "body": SafeString(body)})
+
+
+def _caseload_body(request, heading):
+    user = request.user
+    access = policy.access_for(user)
+    if access.is_liaison:
+        qs = Household.objects.in_caseload_of(user)
+    else:
+        qs = Household.objects.visible_to(user)
     qs = qs.filter(is_active=True)
     now = timezone.now()
     # The at-risk reasons the list can be filtered by, each with how many of its families it flags.
@@ -69,9 +90,8 @@ def caseload(request):
     page = OnePassPaginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "people/caseload.html",
+    return render_to_string(
+        "people/_caseload_body.html",
         {
             "page": page,
             "heading": heading,
@@ -80,17 +100,34 @@ def caseload(request):
             "open_kinds": caseload_list.open_item_kinds(),
             "query": query.urlencode(),
         },
+        request,
     )
 
 
 @login_required
 def search(request):
     query = request.GET.get("q", "")[:100]
-    results = search_households(request.user, query) if query else []
+    user = request.user
+    results = ""
+    if query:
+        # The results of a query are kept for this person (core/kept.py) while nothing in their
+        # districts changed: the same name looked up again is answered from the cache.
+        results = kept.part(
+            "search",
+            user,
+            make=lambda: render_to_string(
+                "people/search.html#results",
+                {"query": query, "results": search_households(user, query)},
+                request,
+            ),
+            districts=policy.access_for(user).district_ids,
+            vary=(query,),
+            seconds=settings.LIAISON_KEPT_SECONDS,
+        )
+    if is_htmx(request):
+        return HttpResponse(results)
     return render(
-        request,
-        partial(request, "people/search.html", "results"),
-        {"query": query, "results": results},
+        request, "people/search.html", {"query": query, "results_html": SafeString(results)}
     )
 
 
@@ -137,6 +174,27 @@ def household(request, pk):
     )
     user = request.user
     full = policy.full_view(user, household)
+    # What the door let through is drawn once and kept for this person (core/kept.py) while
+    # nothing in the district changed: the door and the access-log row above run every time.
+    body = kept.part(
+        f"household:{household.pk}",
+        user,
+        make=lambda: kept.unbind_csrf(_household_body(request, household, full=full)),
+        districts=[household.district_id],
+        vary=(full,),
+        seconds=settings.LIAISON_KEPT_SECONDS,
+    )
+    return render(
+        request,
+        "people/household.html",
+        {"household": household, "body": SafeString(kept.bind_csrf(request, body))},
+    )
+
+
+def _household_body(request, household, *, full: bool) -> str:
+    """The household page's content for this viewer: the family, the team, the apps' panels and
+    the timeline."""
+    user = request.user
     # The family's guardians and children, read once: the panels and the timeline's providers take
     # them from the household (household.guardians.all(), policy.visible_students) at no cost.
     _read_members(household, children=full)
@@ -168,7 +226,7 @@ def household(request, pk):
         "household_actions": pages.actions("household", request, household),
         "household_panels": household_panels,
     }
-    return render(request, "people/household.html", context)
+    return render_to_string("people/_household_body.html", context, request)
 
 
 def _read_members(household, *, children: bool) -> None:
@@ -203,7 +261,7 @@ def household_timeline(request, pk):
     )
     return render(
         request,
-        "people/household.html#timeline",
+        "people/_household_body.html#timeline",
         {
             "household": household,
             "entries": entries,

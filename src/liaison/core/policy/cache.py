@@ -107,6 +107,12 @@ def scopes_changed() -> None:
         transaction.on_commit(_new_version)
 
 
+def scope_version_read() -> None:
+    """Something was just kept under the scope version (a set, a kept part: core/kept.py): the
+    next scope change in this transaction draws a new version at once."""
+    _drawn.set(False)
+
+
 def shared_set(name: str, user_id: int, fingerprint: Hashable, compute: Callable[[], Any]) -> Any:
     """A person's scope set `name` from the shared cache (one round trip), computed and kept there
     when missing or made under another scope version, day or set of roles (`fingerprint`)."""

@@ -1,0 +1,244 @@
+"""Parts of pages kept in the shared cache for one person while nothing they show has changed.
+
+A busy page (Today's queue, a household, the caseload, a search) is rebuilt from a dozen tables on
+every visit, though between two visits of the same person nothing it shows has usually changed.
+`part()` keeps what a view builds *after its door* (the policy's check and the access-log row,
+which every request still goes through) under a stamp, and gives it back while the stamp holds:
+
+    body = kept.part(f"household:{household.pk}", user, make=draw, districts=[district_id],
+                     tables=kept.ANY, vary=(full,), seconds=300)
+
+The stamp is made of:
+- **versions of the tables it reads, per district**: a save of a row draws a new version of its
+  table in the row's district (its `district_id`; in every district when it has none) and of
+  `ANY` (any table) there, once the transaction commits (a model signal, connected for every
+  model; deletes only for the tables named with `watch_deletes`, as a delete receiver turns off
+  Django's fast deletes). A bulk write sends no signal: core.db's loaders send `rows_written`, and
+  a QuerySet inheriting `KeptWrites` draws on update, bulk_create, bulk_update and delete, in
+  every district. `changed(district_id)` makes every part of a district stale (None: of all);
+  code that writes around the ORM calls it. A part names its tables (`tables=("worklist.Task",)`)
+  or reads too many to name (`tables=ANY`: any save in its districts makes it stale);
+- **the policy's scope version** (who sees which family) and the person's roles and places
+  (`fingerprint`), so that a change of caseload, site or role is seen at once;
+- **the versions of live topics** it names (core/live.py: a thread's deliveries, the inbox);
+- the **date, language and time zone**, and whatever the caller passes as `vary` (one entry is
+  kept per name and person: a search for another name replaces the last one).
+An entry is kept at most `seconds`: what only the clock changes ("3 days ago", a family no longer
+new) and writes no signal tells of (a QuerySet.update on a table without `KeptWrites`) show within
+it. A part is per person (the key holds their id): it may hold what only they may see.
+
+Rendered HTML holds a form's CSRF token, which belongs to one browser's session: `unbind_csrf`
+puts a marker in its place before the HTML is kept, `bind_csrf` this request's token when shown.
+"""
+
+import functools
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+from liaison.core import live, policy
+from liaison.core.db import rows_written
+from liaison.core.policy.cache import SCOPE_VERSION, scope_version_read
+from liaison.core.policy.scopes import fingerprint
+
+ANY = "*"  # `tables=ANY`: the part reads more tables than it can name; any save makes it stale
+_ALL = "!"  # drawn by changed(): every part of the district, whatever tables it reads
+_PREFIX = "liaison:kept"
+# Tables written while pages are only read (every view writes its access-log row; the session
+# its last-seen time): a save of theirs is no change of what a kept part shows.
+QUIET = frozenset({"audit.AccessLog", "sessions.Session", "admin.LogEntry"})
+
+
+def version_key(table: str, district_id: int | None) -> str:
+    """The cache key of a table's version in a district (None: in every district)."""
+    return f"{_PREFIX}:v:{table}:{'all' if district_id is None else district_id}"
+
+
+@functools.cache
+def _drawer(name: str) -> Callable[[], None]:
+    """The function that draws a new version under `name`: one object per key, so that a
+    transaction queues it once however many rows it writes."""
+
+    def draw() -> None:
+        cache.set(name, secrets.token_hex(8), None)
+
+    return draw
+
+
+# True once a part was read (and kept) since this context last drew a version: a write after it
+# draws again, though its transaction already queued a draw for its commit.
+read_since_drawn: ContextVar[bool] = ContextVar("liaison_kept_read", default=False)
+
+
+def _draw(names: Iterable[str]) -> None:
+    """Draw new versions now outside a transaction; inside one, when it commits and, as the
+    writer's own connection sees the write at once, now too (once per transaction, unless a part
+    was read since: a bulk load writing many rows draws once)."""
+    connection = transaction.get_connection()
+    fresh = read_since_drawn.get()
+    for name in names:
+        draw = _drawer(name)
+        if not connection.in_atomic_block:
+            draw()
+            continue
+        queued = any(callback is draw for _ids, callback, _r in connection.run_on_commit)
+        if not queued or fresh:
+            draw()
+        if not queued:
+            transaction.on_commit(draw)
+    if fresh:
+        read_since_drawn.set(False)
+
+
+def changed(district_id: int | None = None, *, table: str | None = None) -> None:
+    """Something kept parts show may have changed: with `table` ("app.Model"), the parts that read
+    it (and the ANY parts) in this district (None: in every district); without, every part of the
+    district."""
+    if table is None:
+        _draw([version_key(_ALL, district_id)])
+    else:
+        _draw([version_key(table, district_id), version_key(ANY, district_id)])
+
+
+@functools.cache
+def _shown(model: Any) -> bool:
+    """Whether a page may show this model's rows: Liaison's own tables, not the quiet ones (nor
+    Django's migration records, written before the cache's table exists)."""
+    return model.__module__.startswith("liaison.") and model._meta.label not in QUIET
+
+
+def _saved(sender: Any, instance: Any = None, raw: bool = False, **kwargs: Any) -> None:
+    if raw or not _shown(sender):
+        return
+    label = sender._meta.label
+    district = getattr(instance, "district_id", None)
+    if district is None:
+        district = getattr(instance, "district_id_copy", None)
+    changed(district, table=label)
+
+
+def _written(sender: Any, **kwargs: Any) -> None:
+    if _shown(sender):
+        changed(table=sender._meta.label)
+
+
+def _linked(sender: Any, action: str, instance: Any = None, **kwargs: Any) -> None:
+    if action.startswith("post_") and _shown(sender):
+        changed(getattr(instance, "district_id", None), table=sender._meta.label)
+
+
+post_save.connect(_saved, dispatch_uid="liaison-kept-saved")
+m2m_changed.connect(_linked, dispatch_uid="liaison-kept-linked")
+rows_written.connect(_written, dispatch_uid="liaison-kept-rows")
+
+
+def watch_deletes(*labels: str) -> None:
+    """Make a delete of a row of these tables ("app.Model") a change (Model.delete() and the
+    collector's cascades; a QuerySet inheriting KeptWrites draws itself)."""
+    for label in labels:
+        post_delete.connect(_written, sender=label, dispatch_uid=f"liaison-kept-deleted-{label}")
+
+
+class KeptWrites(models.QuerySet[Any]):
+    """Bulk writes send no model signal: a QuerySet that inherits this makes the kept parts that
+    read its table stale itself, in every district."""
+
+    def _changed(self) -> None:
+        changed(table=self.model._meta.label)
+
+    def update(self, **kwargs: Any) -> int:
+        done = super().update(**kwargs)
+        if done:
+            self._changed()
+        return done
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
+        made = super().bulk_create(objs, *args, **kwargs)
+        if made:
+            self._changed()
+        return made
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        done = super().bulk_update(objs, fields, *args, **kwargs)
+        if done:
+            self._changed()
+        return done
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        done = super().delete()
+        if done[0]:
+            self._changed()
+        return done
+
+
+def part[T](
+    name: str,
+    user: Any,
+    *,
+    make: Callable[[], T],
+    districts: Iterable[int],
+    tables: str | Iterable[str] = ANY,
+    topics: Iterable[str] = (),
+    vary: Iterable[Any] = (),
+    seconds: int = 120,
+) -> T:
+    """What `make()` returns for this person, kept while the tables it reads (in `districts`), the
+    live `topics`, the policy's scopes, the date, the language and `vary` are unchanged, at most
+    `seconds`. Call it after the door: the part is only what is shown once access was granted.
+    One entry is kept for each name and person (the last `vary` asked for)."""
+    access = policy.access_for(user)
+    places = [None, *sorted(set(districts))]
+    groups = [_ALL, *([ANY] if tables == ANY else sorted(set(tables)))]
+    versions = [version_key(g, d) for g in groups for d in places]
+    # One entry for a name and a person: another `vary` (a search, a filter) takes its place, so
+    # that what one person keeps stays a handful of entries however much they type.
+    key = f"{_PREFIX}:{name}:{user.pk}"
+    scope_version_read()
+    found = cache.get_many([*versions, SCOPE_VERSION, key])
+    missing = [v for v in versions if v not in found]
+    for v in missing:  # never drawn yet (an empty cache): draw one to keep entries under
+        cache.add(v, secrets.token_hex(8), None)
+    if missing:
+        found.update(cache.get_many(missing))
+    topics = list(topics)
+    stamp = (
+        tuple(found.get(v) for v in versions),
+        found.get(SCOPE_VERSION),
+        live.version(topics) if topics else "",
+        timezone.localdate().isoformat(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        fingerprint(access),
+        repr(tuple(vary)),
+    )
+    entry = found.get(key)
+    read_since_drawn.set(True)
+    if entry is not None and not missing and entry[0] == stamp:
+        return entry[1]  # type: ignore[no-any-return]
+    value = make()
+    cache.set(key, (stamp, value), seconds)
+    return value
+
+
+CSRF_MARKER = "liaison-kept-csrf-token"
+_CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def unbind_csrf(html: str) -> str:
+    """The HTML with every form's CSRF token replaced by a marker (to be kept)."""
+    return _CSRF_INPUT.sub(rf"\g<1>{CSRF_MARKER}\g<2>", html)
+
+
+def bind_csrf(request: Any, html: str) -> str:
+    """Kept HTML with this request's CSRF token in its forms."""
+    if CSRF_MARKER not in html:
+        return html
+    return html.replace(CSRF_MARKER, get_token(request))

@@ -1,0 +1,97 @@
+"""Kept parts (core/kept.py): a part is given back while nothing it shows changed, and drawn again
+after a save in its district, a bulk write, `changed()` or a change of who sees which family."""
+
+import pytest
+from django.utils import timezone
+
+from liaison.core import kept
+from liaison.core.policy.cache import scopes_changed
+from liaison.worklist.models import Task
+
+
+def _task(world):
+    return Task.objects.create(
+        district=world.district,
+        owner=world.liaison,
+        household=world.caseload_family,
+        title="Call back",
+        due_on=timezone.localdate(),
+    )
+
+
+class Drawn:
+    """A part's maker that counts how many times it was drawn."""
+
+    def __init__(self):
+        self.times = 0
+
+    def __call__(self):
+        self.times += 1
+        return f"drawn {self.times} times"
+
+
+@pytest.fixture
+def drawn():
+    return Drawn()
+
+
+def _part(world, drawn, **kwargs):
+    kwargs.setdefault("districts", [world.district.pk])
+    return kept.part("test", world.liaison, make=drawn, **kwargs)
+
+
+def test_a_part_is_given_back_until_a_save_in_its_district(world, drawn):
+    assert _part(world, drawn) == "drawn 1 times"
+    assert _part(world, drawn) == "drawn 1 times"
+    world.site_family.notes = "Prefers mornings"
+    world.site_family.save()
+    assert _part(world, drawn) == "drawn 2 times"
+
+
+def test_a_part_that_names_its_tables_is_kept_through_saves_of_others(world, drawn):
+    tables = ("worklist.Task",)
+    _part(world, drawn, tables=tables)
+    world.foreign_family.save(update_fields=["notes"])  # another district, table
+    world.site_family.save(update_fields=["notes"])  # a table the part does not read
+    assert _part(world, drawn, tables=tables) == "drawn 1 times"
+    _task(world)
+    assert _part(world, drawn, tables=tables) == "drawn 2 times"
+
+
+def test_a_save_in_another_district_leaves_the_part_kept(world, drawn):
+    tables = ("people.Household",)
+    _part(world, drawn, tables=tables)
+    world.foreign_family.save(update_fields=["notes"])  # no change of scope
+    assert _part(world, drawn, tables=tables) == "drawn 1 times"
+    world.caseload_family.save(update_fields=["notes"])
+    assert _part(world, drawn, tables=tables) == "drawn 2 times"
+
+
+def test_bulk_writes_changed_and_scope_changes_make_a_part_stale(world, drawn):
+    tables = ("worklist.Task",)
+    _task(world)
+    _part(world, drawn, tables=tables)
+    Task.objects.filter(owner=world.liaison).update(title="Call back soon")  # KeptWrites
+    assert _part(world, drawn, tables=tables) == "drawn 2 times"
+    kept.changed(world.district.pk)
+    assert _part(world, drawn, tables=tables) == "drawn 3 times"
+    scopes_changed()
+    assert _part(world, drawn, tables=tables) == "drawn 4 times"
+    assert _part(world, drawn, vary=("another search",), tables=tables) == "drawn 5 times"
+
+
+def test_parts_are_kept_for_one_person(world, drawn):
+    _part(world, drawn)
+    assert kept.part("test", world.admin, make=drawn, districts=[world.district.pk]) == (
+        "drawn 2 times"
+    )
+
+
+def test_kept_html_gets_each_requests_csrf_token(rf):
+    html = '<form><input type="hidden" name="csrfmiddlewaretoken" value="abc123"></form>'
+    unbound = kept.unbind_csrf(html)
+    assert "abc123" not in unbound and kept.CSRF_MARKER in unbound
+    request = rf.get("/")
+    bound = kept.bind_csrf(request, unbound)
+    assert kept.CSRF_MARKER not in bound and "abc123" not in bound
+    assert 'name="csrfmiddlewaretoken" value="' in bound

@@ -204,8 +204,9 @@ def _fill_year(table, rows, households):
     table does not have yet is filled as a plain table and then attached: PostgreSQL builds its
     indexes (those of production: the parent's) once over the month instead of keeping them up
     row by row. The month that has rows already (this one) is written with its indexes in place.
-    One in a thousand rows is a break-the-glass opening of a demo family (the page has something
-    to show). Returns the partitions made and the seconds each step took."""
+    One in a thousand rows is a break-the-glass opening of a demo family, spread over the demo's
+    first households (g / 1000 in the pick: with g alone every such row was the same family, one
+    outside the leader's sites, and the page had nothing to show). Returns the partitions made and the seconds each step took."""
     from django.db import connection
 
     from liaison.core import partitions
@@ -255,7 +256,7 @@ def _fill_year(table, rows, households):
                        '/people/households/' || h || '/', '10.0.0.1', 'Mozilla/5.0 (bench)',
                        CASE WHEN g %% 1000 = 0 THEN 'Covering for a colleague' ELSE '' END, NULL
                 FROM generate_series(%s::bigint, %s::bigint) g,
-                     LATERAL (SELECT (%s::bigint[])[1 + (g * 7919) %% %s] AS h) pick""",
+                     LATERAL (SELECT (%s::bigint[])[1 + ((g + g / 1000) * 7919) %% %s] AS h) pick""",
                 [first_id, year_start, step, FILL_USERNAME, g_lo, g_hi - 1, hh, len(households)],
             )
             seconds["insert"] += time.perf_counter() - start

@@ -32,7 +32,9 @@ def _liaison_emailed(world, household, days_ago):
 
 
 def _facts(household):
-    return sorted(ContactFact.objects.filter(household_id=household.pk).values_list("at", flat=True))
+    return sorted(
+        ContactFact.objects.filter(household_id=household.pk).values_list("at", flat=True)
+    )
 
 
 def test_facts_older_than_every_figure_go_and_the_figures_stay_the_same(world):

@@ -19,6 +19,7 @@ SWEEPS = [
     "concern-reminders",
     "delivery-drain",
     "delivery-reconcile",
+    "delivery-retention",
     "event-reminders",
     "insights-refresh",
     "partitions",

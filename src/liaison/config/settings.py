@@ -599,3 +599,8 @@ _LANG_INFO.setdefault(
 # all, as the access log always was. Older months go with the nightly retention run: whole monthly
 # partitions dropped on PostgreSQL, rows deleted in batches on SQLite (docs/audit.md).
 LIAISON_ACCESS_LOG_MONTHS = int(os.environ.get("LIAISON_ACCESS_LOG_MONTHS", "0"))
+# Months of finished deliveries kept, counted back from the start of this month (at least 4);
+# 0 (the default) keeps them all. Older ones go with the scheduler's daily `delivery-retention`
+# sweep, and with them the family portal's and record export's copies of those announcements
+# (docs/operations.md).
+LIAISON_DELIVERY_MONTHS = int(os.environ.get("LIAISON_DELIVERY_MONTHS", "0"))

@@ -4,7 +4,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -122,6 +122,31 @@ def collect_responses(*, batch: int = BATCH) -> set[int]:
     ResponseFact.objects.bulk_update(updates, ["replied_at", "seconds"], batch_size=2_000)
     touched.update(r[3] for r in answered)
     return touched
+
+
+def prune_facts(*, now=None, batch: int = BATCH) -> int:
+    """Keep the contact and response facts bounded: remove those no figure reads any more.
+
+    Every figure over facts looks back at most max(metrics.PERIODS) days (the response times 30),
+    except a household's last contact and last two-way contact, which may be older: those facts
+    are kept, whatever their age. What goes are facts derived from rows that stay in their apps'
+    tables (messages, contact logs, check-ins), in batches (short transactions on SQLite too).
+    Issue #22.5: without this the tables grow by every message a family ever sent, and every
+    refresh visits each unanswered message since the first. Returns how many were removed."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=max(metrics.PERIODS) + 1)
+    newer = ContactFact.objects.filter(household_id=OuterRef("household_id"), at__gt=OuterRef("at"))
+    superseded = ContactFact.objects.filter(at__lt=cutoff).filter(
+        Exists(newer.filter(two_way=True)) | (Q(two_way=False) & Exists(newer))
+    )
+    removed = 0
+    for old in (ResponseFact.objects.filter(received_at__lt=cutoff), superseded):
+        while True:
+            ids = list(old.values_list("pk", flat=True)[:batch])
+            if not ids:
+                break
+            removed += old.model.objects.filter(pk__in=ids).delete()[0]
+    return removed
 
 
 FULL_REFRESH_ABOVE = 20_000
@@ -366,6 +391,7 @@ def _refresh_all(*, now, full) -> dict:
     from liaison.people.models import District
 
     touched = collect_facts() | collect_responses()
+    prune_facts(now=now)
     if full or not HouseholdEngagement.objects.exists():
         refreshed = refresh_engagement(now=now)
     else:

@@ -26,6 +26,7 @@ class MessagingConfig(AppConfig):
             metrics,
             records,
             registry,
+            retention,
             today,
         )
 
@@ -34,6 +35,10 @@ class MessagingConfig(AppConfig):
         # Rows a dead worker left "sending" are asked about on their own schedule, not by drains.
         periodic.register_sweep(
             "delivery-reconcile", dt.timedelta(minutes=1), delivery.reconcile_due
+        )
+        # Old finished deliveries, when LIAISON_DELIVERY_MONTHS is set (nothing happens otherwise).
+        periodic.register_sweep(
+            "delivery-retention", dt.timedelta(days=1), retention.prune_deliveries
         )
 
         # The language app sits below messaging: messaging tells it about replies and deliveries.

@@ -167,6 +167,17 @@ def prefixed(q: Q, prefix: str) -> Q:
     return Q(**{f"{prefix}__in": model("people.Household").objects.filter(q).values("id")})
 
 
+def reached(q: Q, prefix: str) -> Q:
+    """Re-root a Household filter for the door, which fetches one record by its id: an EXISTS
+    asking the rule of the one household the record points at through `prefix`. `prefixed`'s
+    IN (subquery) selects the same records, but SQLite builds its whole list first, every family
+    in scope with the rule's subqueries (5 ms of CPU for a liaison's 1,400 families on the demo)
+    before it looks at the one record."""
+    if q == Q():
+        return Q()
+    return Q(Exists(model("people.Household").objects.filter(q, pk=OuterRef(prefix))))
+
+
 def household_rule(user: Person) -> Q:
     """The rule on Household selecting what this person may open, asked of the database as it is
     now (the door, and the scope set household_filter reads, ask it)."""

@@ -10,14 +10,16 @@ Scopes, per role:
 Anything outside a person's scope answers 404, as if it did not exist.
 """
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from liaison.core.db import IdIn
-from liaison.core.policy.cache import keep, kept, shared_set
+from liaison.core.policy.cache import keep, kept, scope_version, shared_set
 from liaison.core.policy.lookup import Person, Record, model
 from liaison.core.policy.roles import AssignmentRole, Role
 
@@ -281,6 +283,16 @@ def households_in_scope(user: Person, path: str = "household_id") -> Q:
     if _by_district_alone(access):
         return prefixed(household_rule(user), path)
     return Q(IdIn(path, visible_household_ids(user)))
+
+
+def scope_stamp(user: Person) -> str:
+    """(One read of the shared cache.) What a part of a page kept for this person (in the shared cache) depends on in their
+    scope: the scope version, the day (caseloads start and end on dates) and their roles and
+    places. A key holding it is given up by any change of who sees which family."""
+    digest = hashlib.sha256(repr(fingerprint(access_for(user))).encode()).hexdigest()[:16]
+    # The person's scope set comes along: the page drawn afresh reads it next.
+    version = scope_version(user.pk, "households")
+    return f"{version}:{timezone.localdate().isoformat()}:{digest}"
 
 
 def may_skip_scope_filter(user: Person) -> bool:

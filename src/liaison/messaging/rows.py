@@ -42,8 +42,9 @@ def inbox_rows(threads: Iterable[Any], *, now: dt.datetime) -> SafeString:
         if c.unread:
             name = f"<strong>{name}</strong>"
         if c.staff_id:
-            own = _("%(staff)s's thread") % {"staff": c.staff}
-            name += f' <span class="meta">· {_e(own)}</span>'
+            # The words are the catalogue's (as the template's blocktranslate), the name escaped.
+            own = _("%(staff)s's thread") % {"staff": _e(c.staff)}
+            name += f' <span class="meta">· {own}</span>'
         if c.preview:
             who = words["family"] if c.preview_from_family else words["you"]
             text = _bdi(c.preview)

@@ -334,8 +334,8 @@ def _messages_key(request, conversation, watch) -> str:
     """Where a thread's messages, drawn for this person, are kept: under what they show and
     depend on. The thread's version (every message, delivery, file, flag written to it bumps it
     on commit), the district's concerns (a message made a concern, a notice hidden with its
-    concern), the person, their language, time zone and scope (core/policy: scope_stamp), and the
-    minute (a scheduled message's "Scheduled for" ends when it goes out; anything else the
+    concern), the person, their language, time zone, roles and places (core/policy: scope_stamp),
+    and the minute (a scheduled message's "Scheduled for" ends when it goes out; anything else the
     thread's version does not follow is at most a minute old)."""
     user = request.user
     district = conversation.household.district_id
@@ -346,10 +346,16 @@ def _messages_key(request, conversation, watch) -> str:
             str(user.pk),
             translation.get_language() or "",
             timezone.get_current_timezone_name(),
-            policy.scope_stamp(user),
+            # The door has just asked the database whether this person opens the thread; what
+            # else their scope changes in it (a notice about a concern now kept from them) may
+            # be a minute old, as the scope version would cost a read.
+            policy.scope_stamp(user, version=False),
             timezone.now().strftime("%Y%m%d%H%M"),
             watch.version,
             live.version([f"concerns:{district}"]),
+            # Read with the thread by the door: a message written shows even before the
+            # version's bump (which waits for the commit).
+            conversation.last_message_at.isoformat() if conversation.last_message_at else "",
         ]
     )
 

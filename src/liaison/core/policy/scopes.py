@@ -285,14 +285,18 @@ def households_in_scope(user: Person, path: str = "household_id") -> Q:
     return Q(IdIn(path, visible_household_ids(user)))
 
 
-def scope_stamp(user: Person) -> str:
-    """(One read of the shared cache.) What a part of a page kept for this person (in the shared cache) depends on in their
-    scope: the scope version, the day (caseloads start and end on dates) and their roles and
-    places. A key holding it is given up by any change of who sees which family."""
+def scope_stamp(user: Person, *, version: bool = True) -> str:
+    """(One read of the shared cache.) What a part of a page kept for this person (in the shared
+    cache) depends on in their scope: the scope version, the day (caseloads start and end on
+    dates) and their roles and places. A key holding it is given up by any change of who sees
+    which family. `version=False`: the day and roles alone, no read (for a part whose record the
+    door has just checked, kept for the minute)."""
     digest = hashlib.sha256(repr(fingerprint(access_for(user))).encode()).hexdigest()[:16]
+    day = timezone.localdate().isoformat()
+    if not version:
+        return f"{day}:{digest}"
     # The person's scope set comes along: the page drawn afresh reads it next.
-    version = scope_version(user.pk, "households")
-    return f"{version}:{timezone.localdate().isoformat()}:{digest}"
+    return f"{scope_version(user.pk, 'households')}:{day}:{digest}"
 
 
 def may_skip_scope_filter(user: Person) -> bool:

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 # (one read of the database cache by default).
 THREAD_PAGE_QUERIES = 12
 # The same page again while nothing it shows changed: its messages are kept drawn (the live cache,
-# messaging.views._thread_messages); the session, the user, the door, the read mark, the scope
-# version, the page's other lists, the guardians and the access-log row are still asked.
-KEPT_THREAD_PAGE_QUERIES = 8
+# messaging.views._thread_messages); the session, the user, the door, the read mark, the page's
+# other lists, the guardians and the access-log row are still asked.
+KEPT_THREAD_PAGE_QUERIES = 7
 # The poll of a thread that changed: the messages only (no other threads, restrictions, staff,
 # access-log row). Its version is in the live cache (core/live.py), not the database.
 POLL_QUERIES = 10

@@ -1,18 +1,21 @@
 """The busy staff pages on the demo district as the liaison: median render and queries, each page.
 
 Issue #22 asks 15 ms and 15 queries of each. The household page, the caseload and search are kept
-for their reader (core/kept.py) while nothing in the district changed: their target is on the
-kept page, and the same page just after a change (drawn afresh) is given beside it, as Today's
-(worklist_today). The other pages are figures for context until they have a target.
+for their reader (core/kept.py) while nothing in the district changed; the inbox keeps its rows
+drawn while nothing they show changes (messaging.views: _kept_inbox); these have the target on
+the kept page. The thread keeps its messages (_thread_messages) but is not under it yet; the
+others are figures for context. The pages that keep a part are measured twice: as a person
+revisits them (kept), and just after a change of what they show (drawn afresh), as Today's
+(worklist_today, which has its own workload).
 """
 
 import time
 
 from bench.harness import Result, demo_district, percentile, time_calls
 
-# The pages kept for their reader, whose median is held to the target.
-KEPT = {"household", "caseload", "search"}
-TARGET_MS = 15
+TARGET_MS = 15.0
+# The pages under the target: their kept figure must meet it.
+UNDER_TARGET = {"household", "caseload", "search", "inbox"}
 
 
 def _queries(client, url: str) -> int:
@@ -25,10 +28,22 @@ def _queries(client, url: str) -> int:
     return len(queries.captured_queries)
 
 
+def _after_change(client, url: str, make_stale, repeat: int) -> list[float]:
+    """Milliseconds of each render just after what it shows changed (the change not counted)."""
+    out = []
+    for _ in range(repeat):
+        make_stale()
+        start = time.perf_counter()
+        client.get(url)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
 def run(ctx):
     from django.test import Client
     from django.urls import reverse
 
+    from liaison.core import kept, live, policy
     from liaison.messaging.models import Conversation
     from liaison.people.models import Household, User
 
@@ -49,44 +64,42 @@ def run(ctx):
         "events": reverse("events:list"),
         "insights": reverse("insights:dashboard"),
     }
+    districts = sorted(policy.access_for(liaison).district_ids)
+    inbox_topics = [f"inbox:{d}" for d in districts]
+    stale = {
+        "household": kept.changed,
+        "caseload": kept.changed,
+        "search": kept.changed,
+        "inbox": lambda: live.bump(inbox_topics),
+        "thread": lambda: live.bump([f"thread:{thread.pk}"]),
+    }
     for name, url in pages.items():
         client.get(url)
         queries = _queries(client, url)
         cpu = time.process_time()
         samples = time_calls(lambda url=url: client.get(url), repeat=60)
-        cpu_ms = (time.process_time() - cpu) * 1000 / 63  # with time_calls' 3 warm-up calls
+        cpu_ms = (time.process_time() - cpu) * 1000 / 63  # 3 warm-up calls besides
         median = percentile(samples, 50)
-        kept = name in KEPT
+        under = name in UNDER_TARGET
         yield Result(
-            name=f"{name} page (liaison), median render",
+            name=f"{name} page (liaison), median render" + (" (kept)" if name in stale else ""),
             value=median,
             unit="ms",
-            target=f"p50 < {TARGET_MS} ms" if kept else "",
-            ok=median < TARGET_MS if kept else None,
+            target=f"p50 < {TARGET_MS:g} ms" if under else "",
+            ok=median < TARGET_MS if under else None,
             notes=f"{queries} queries; p95 {percentile(samples, 95):.1f} ms; "
-            f"CPU {cpu_ms:.1f} ms a render" + ("; kept for the liaison" if kept else ""),
+            f"CPU {cpu_ms:.1f} ms a render",
         )
-        if kept:
-            yield _after_a_change(client, name, url)
-
-
-def _after_a_change(client, name: str, url: str) -> Result:
-    """The page just after something in the district changed: drawn afresh from every source."""
-    from liaison.core import kept
-
-    def fresh():
-        kept.changed()
-        client.get(url)
-
-    kept.changed()
-    queries = _queries(client, url)
-    cpu = time.process_time()
-    samples = time_calls(fresh, repeat=40)
-    cpu_ms = (time.process_time() - cpu) * 1000 / 43
-    return Result(
-        name=f"{name} page (liaison), median render just after a change",
-        value=percentile(samples, 50),
-        unit="ms",
-        notes=f"drawn afresh ({queries} queries); p95 {percentile(samples, 95):.1f} ms; "
-        f"CPU {cpu_ms:.1f} ms a render",
-    )
+        if name in stale:
+            stale[name]()
+            queries = _queries(client, url)
+            cpu = time.process_time()
+            samples = _after_change(client, url, stale[name], repeat=30)
+            cpu_ms = (time.process_time() - cpu) * 1000 / 30
+            yield Result(
+                name=f"{name} page (liaison), median render just after a change",
+                value=percentile(samples, 50),
+                unit="ms",
+                notes=f"drawn afresh ({queries} queries); p95 {percentile(samples, 95):.1f} ms; "
+                f"CPU {cpu_ms:.1f} ms a render (with the change)",
+            )

@@ -118,7 +118,9 @@ def test_sms_reminder_falls_back_to_email_when_the_gateway_fails(world, gateway)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [world.liaison.email]
 
 
-def test_thread_page_offers_each_family_message_as_a_concern_then_links_to_it(client, world):
+def test_thread_page_offers_each_family_message_as_a_concern_then_links_to_it(
+    client, world, django_capture_on_commit_callbacks
+):
     guardian = world.caseload_family.guardians.first()
     message = messaging.record_family_reply(
         guardian=guardian, body="Mi hija no tiene asiento en el autobús.", channel="sms"
@@ -129,7 +131,8 @@ def test_thread_page_offers_each_family_message_as_a_concern_then_links_to_it(cl
     page = client.get(thread).content.decode()
     assert f'href="{make}"' in page and "Make this a concern" in page
     category = world.district.concern_categories.get(code="transport")
-    response = client.post(make, {"category": category.pk, "urgency": "normal"})
+    with django_capture_on_commit_callbacks(execute=True):  # as its request commits
+        response = client.post(make, {"category": category.pk, "urgency": "normal"})
     concern = Concern.objects.get(source_message_id=message.pk)
     assert response["Location"] == concern.get_absolute_url()
     page = client.get(thread).content.decode()

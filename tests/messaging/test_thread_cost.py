@@ -4,6 +4,7 @@ queries whatever the thread holds (issue #19: the thread page was 22, its poll 1
 and 11 before the messages, their deliveries and the page's lists were read together)."""
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,6 +23,10 @@ pytestmark = pytest.mark.django_db
 # the call links); the access-log row; the families the person may see, kept in the shared cache
 # (one read of the database cache by default).
 THREAD_PAGE_QUERIES = 12
+# The same page again while nothing it shows changed: its messages are kept drawn (the live cache,
+# messaging.views._thread_messages); the session, the user, the door, the read mark, the page's
+# other lists, the guardians and the access-log row are still asked.
+KEPT_THREAD_PAGE_QUERIES = 7
 # The poll of a thread that changed: the messages only (no other threads, restrictions, staff,
 # access-log row). Its version is in the live cache (core/live.py), not the database.
 POLL_QUERIES = 10
@@ -41,9 +46,12 @@ def thread(world):
     return grower, conversation
 
 
-def _count(client, url):
+def _count(client, url, *, kept=False):
+    """The queries of `url` drawn afresh (as just after a change: nothing kept), or kept."""
     client.get(url)  # what a first request fills once (content types) is not counted
     just_seen(client)
+    if not kept:
+        caches["live"].clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     return response, len(queries.captured_queries)
@@ -58,6 +66,8 @@ def test_the_liaison_opens_a_busy_thread_in_a_fixed_number_of_queries(client, wo
     assert "Hello 2" in page and "Gracias 2" in page
     assert "receives nothing from this thread" in page
     assert queries == THREAD_PAGE_QUERIES
+
+    assert _count(client, url, kept=True)[1] == KEPT_THREAD_PAGE_QUERIES
 
     grower.grow(6)
     assert _count(client, url)[1] == THREAD_PAGE_QUERIES

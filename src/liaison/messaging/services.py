@@ -314,6 +314,8 @@ def record_family_reply(
 
 def mark_read(*, conversation, user, at=None) -> None:
     at = at or timezone.now()
+    # The person's inbox, kept drawn (messaging.views), shows what they have read.
+    live.changed(f"reads:{user.pk}")
     updated = ConversationRead.objects.filter(conversation=conversation, user=user).update(
         read_at=at
     )
@@ -338,17 +340,26 @@ def unread_count(user) -> int:
     )
 
 
-def message_previews(conversations, user, *, length: int = 100) -> None:
+PREVIEW_COLUMNS = (
+    "pk",
+    "body",
+    "subject",
+    "direction",
+    "source_language",
+    "district_id",
+    "send_at",
+)
+
+
+def message_previews(conversations, user, *, length: int = 100, messages=None) -> None:
     """Set `preview` (the first `length` characters of the newest message, a family's in the
     reader's language when the translation memory holds it) and `preview_from_family` on each
-    conversation annotated by `with_latest_message()`: two or three queries for the whole list."""
-    ids = [c.latest_message_id for c in conversations if c.latest_message_id]
-    latest = {
-        m.pk: m
-        for m in Message.objects.filter(pk__in=ids).only(
-            "pk", "body", "subject", "direction", "source_language", "district_id", "send_at"
-        )
-    }
+    conversation annotated by `with_latest_message()`: two or three queries for the whole list.
+    `messages`: those newest messages, already read by the caller (PREVIEW_COLUMNS)."""
+    if messages is None:
+        ids = [c.latest_message_id for c in conversations if c.latest_message_id]
+        messages = Message.objects.filter(pk__in=ids).only(*PREVIEW_COLUMNS)
+    latest = {m.pk: m for m in messages}
     translated = translate_stored(latest.values(), getattr(user, "interface_language", "") or "en")
     for c in conversations:
         m = latest.get(c.latest_message_id)

@@ -1,13 +1,19 @@
 """Staff pages: the inbox, a household's thread, announcements, the unmatched-number queue."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, prefetch_related_objects
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -48,6 +54,7 @@ from liaison.messaging.models import (
     Suppression,
     UnmatchedInbound,
 )
+from liaison.messaging.rows import inbox_rows
 from liaison.people.models import Guardian, Household, Site, User
 
 
@@ -75,14 +82,29 @@ def attachment(request, pk):
 
 
 INBOX_VIEWS = ("open", "mine", "unassigned", "sites", "awaiting", "done")
+_NAMES = ("username", "first_name", "last_name")
+INBOX_COLUMNS = (
+    "household_id",
+    "staff_id",
+    "assigned_to_id",
+    "status",
+    "awaiting_since",
+    "last_message_at",
+    "household__name",
+    *(f"staff__{f}" for f in _NAMES),
+    *(f"assigned_to__{f}" for f in _NAMES),
+)
 
 
 def _inbox_rows(user, *, show: str):
+    # The unread counts and newest messages are asked of the rows shown alone (_with_unread):
+    # asked here, they were counted over every thread in scope before the page was cut.
+    # Only the columns a row shows: 50 threads with a household and two people each are built
+    # faster from a few columns than from every one.
     qs = (
         Conversation.objects.visible_to(user)
         .select_related("household", "assigned_to", "staff")
-        .with_unread(user)
-        .with_latest_message()
+        .only(*INBOX_COLUMNS)
         .filter(last_message_at__isnull=False)
     )
     if show == "done":
@@ -101,6 +123,102 @@ def _inbox_rows(user, *, show: str):
     return qs.order_by(F("awaiting_since").asc(nulls_last=True), "-last_message_at")
 
 
+def _with_unread(conversations, user) -> list[Message]:
+    """Set `unread` and `latest_message_id` on the threads of a page, and return their newest
+    messages (for the previews): one round trip for these rows (with whatever else the caller's
+    batch asks), whatever the number of threads and messages in the person's scope."""
+    if not conversations:
+        return []
+    shown = Conversation.objects.filter(pk__in=[c.pk for c in conversations])
+    with reads.together():
+        found = reads.later(
+            shown.with_unread(user)
+            .with_latest_message()
+            .values_list("pk", "unread", "latest_message_id")
+        )
+        latest = reads.later(
+            Message.objects.filter(
+                pk__in=shown.with_latest_message().values("latest_message_id")
+            ).only(*services.PREVIEW_COLUMNS)
+        )
+        counts = {pk: (unread, newest) for pk, unread, newest in found}
+    for c in conversations:
+        c.unread, c.latest_message_id = counts.get(c.pk, (0, None))
+    return list(latest)
+
+
+# The inbox's rows are kept in the live cache this long at most (and for the minute they were
+# drawn in: the "waiting" ages are relative).
+INBOX_KEPT_SECONDS = 120
+
+
+@dataclass
+class KeptPage:
+    """A page of the inbox as kept: its rows drawn, and what the pager asks of a Page."""
+
+    rows: str
+    object_list: bool
+    number: int
+    num_pages: int
+
+    @property
+    def paginator(self) -> "KeptPage":
+        return self
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _kept_inbox(request, show: str, watch) -> KeptPage:
+    """The inbox's page of rows, drawn once and kept in the live cache under what they show: the
+    person, their language, their scope (core/policy: scope_stamp), the list and page asked for,
+    the versions of their districts' inboxes (every change of a thread bumps them, on commit),
+    the threads they have read since (`reads:<person>`, bumped by mark_read) and the minute. An
+    unchanged inbox is drawn from the cache with no query of its own."""
+    user = request.user
+    number = request.GET.get("page") or "1"
+    key = ":".join(
+        [
+            "inbox-rows",
+            str(user.pk),
+            translation.get_language() or "",
+            policy.scope_stamp(user),
+            show,
+            number[:12],
+            timezone.now().strftime("%Y%m%d%H%M"),
+            watch.version,
+            live.version([f"reads:{user.pk}"]),
+        ]
+    )
+    kept = caches["live"].get(key)
+    if isinstance(kept, KeptPage):
+        return kept
+    page = OnePassPaginator(_inbox_rows(user, show=show), 50).get_page(number)
+    page.object_list = list(page.object_list)  # the previews are set on the rows shown
+    latest = _with_unread(page.object_list, user)
+    services.message_previews(page.object_list, user, messages=latest)
+    kept = KeptPage(
+        rows=str(inbox_rows(page.object_list, now=timezone.now())),
+        object_list=bool(page.object_list),
+        number=page.number,
+        num_pages=page.paginator.num_pages,
+    )
+    caches["live"].set(key, kept, timeout=INBOX_KEPT_SECONDS)
+    return kept
+
+
 @login_required
 def inbox(request):
     if not mpolicy.can_use_inbox(request.user):
@@ -112,11 +230,7 @@ def inbox(request):
     # before the rows, so that a change in between shows again at the next refresh.
     districts = sorted(policy.access_for(request.user).district_ids)
     watch = live.watch(request, *(f"inbox:{d}" for d in districts))
-    page = OnePassPaginator(_inbox_rows(request.user, show=show), 50).get_page(
-        request.GET.get("page")
-    )
-    page.object_list = list(page.object_list)  # the previews are set on the rows shown
-    services.message_previews(page.object_list, request.user)
+    page = _kept_inbox(request, show, watch)
     context = {
         "page": page,
         "show": show,
@@ -129,7 +243,7 @@ def inbox(request):
             ("awaiting", _("Awaiting reply")),
             ("done", _("Done")),
         ],
-        "now": timezone.now(),
+        "rows": SafeString(page.rows),
         "unmatched_count": UnmatchedInbound.objects.filter(resolved_message__isnull=True).count()
         if mpolicy.can_handle_unmatched(request.user)
         else 0,
@@ -140,6 +254,13 @@ def inbox(request):
 # --- a thread ------------------------------------------------------------------------------------
 
 
+# A thread's messages are kept drawn in the live cache this long at most (and only for the minute
+# they were drawn in: see _kept_messages).
+THREAD_KEPT_SECONDS = 120
+# Stands for the request's CSRF token in the messages as kept; each answer puts its own in.
+CSRF_STAND_IN = "liaison-kept-csrf-3f9a1c"
+
+
 def _thread_context(request, conversation, form=None, *, page=True):
     """What the thread page shows; page=False: only the messages (#thread), for the poll and an
     htmx send, which leave the rest of the page (other threads, assign form, restrictions) alone."""
@@ -147,26 +268,17 @@ def _thread_context(request, conversation, form=None, *, page=True):
     # The thread refreshes itself when it changes (core/live.py). Its version is read before the
     # messages: a reply landing in between shows now, and again at the next refresh, never not.
     watch = live.watch(request, f"thread:{conversation.pk}")
-    # The messages this person may read, newest first (the policy's filter built once).
-    readable = conversation.messages.filter(
-        registry.readable_messages(request.user, household)
-    ).order_by("-created_at")
-    shown = readable.values("pk")[:100]
     staff = (
         User.objects.filter(is_active=True)
         .staff_of(household.district)
         .order_by("last_name", "first_name")
     )
     may_message = mpolicy.can_message(request.user, household)
-    # The messages, their deliveries and what else the page lists are read in one query
-    # (core/reads.py); the messages' attachments and what depends on the messages come after.
+    key = _messages_key(request, conversation, watch)
+    messages_html = caches["live"].get(key)
+    # What else the page lists is read in one query (core/reads.py), with the messages and their
+    # deliveries when they are drawn afresh.
     with reads.together():
-        # The sent messages' deliveries, chosen by the same subquery as the messages.
-        delivery_rows = reads.later(
-            Delivery.objects.filter(message__in=shown, message__direction=Direction.OUT)
-            .select_related("guardian")
-            .order_by("pk")
-        )
         others = (
             reads.later(
                 Conversation.objects.filter(household=household)
@@ -179,6 +291,91 @@ def _thread_context(request, conversation, form=None, *, page=True):
         )
         offered = reads.later(staff) if page else None
         replies = saved_replies.for_composer(household, request.user) if page else []
+        if not isinstance(messages_html, str):
+            items = _thread_messages(request, conversation)
+            messages_html = render_to_string(
+                "messaging/conversation.html#messages",
+                {
+                    "conversation": conversation,
+                    "items": items,
+                    "may_opt_out": mpolicy.can_opt_out_number(request.user, conversation),
+                    "switch_form": SwitchChannelForm(),
+                    "now": timezone.now(),
+                    "csrf_token": CSRF_STAND_IN,
+                },
+                request=request,
+            )
+            caches["live"].set(key, messages_html, timeout=THREAD_KEPT_SECONDS)
+    # The family's guardians, read once: the restrictions shown and the call links (the page only).
+    # Kept on the household: the saved replies' placeholders read them there too.
+    if page:
+        prefetch_related_objects([household], "guardians")
+    guardians = list(household.guardians.all()) if page else []
+    latest, _, messages_html = messages_html.partition("\n")
+    return {
+        "conversation": conversation,
+        "other_threads": others,
+        "may_assign": may_message,
+        "household": household,
+        "messages_html": SafeString(messages_html.replace(CSRF_STAND_IN, get_token(request))),
+        "form": form or MessageForm(),
+        "assign_form": AssignForm(
+            initial={"staff": conversation.assigned_to_id}, candidates=staff, offered=offered
+        ),
+        "restricted": [g for g in guardians if g.contact_restricted],
+        "calls": _call_links(request.user, guardians),
+        "latest": latest,
+        "watch": watch,
+        "saved_replies": replies,
+    }
+
+
+def _messages_key(request, conversation, watch) -> str:
+    """Where a thread's messages, drawn for this person, are kept: under what they show and
+    depend on. The thread's version (every message, delivery, file, flag written to it bumps it
+    on commit), the district's concerns (a message made a concern, a notice hidden with its
+    concern), the person, their language, time zone, roles and places (core/policy: scope_stamp),
+    and the minute (a scheduled message's "Scheduled for" ends when it goes out; anything else the
+    thread's version does not follow is at most a minute old)."""
+    user = request.user
+    district = conversation.household.district_id
+    return ":".join(
+        [
+            "thread-messages",
+            str(conversation.pk),
+            str(user.pk),
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+            # The door has just asked the database whether this person opens the thread; what
+            # else their scope changes in it (a notice about a concern now kept from them) may
+            # be a minute old, as the scope version would cost a read.
+            policy.scope_stamp(user, version=False),
+            timezone.now().strftime("%Y%m%d%H%M"),
+            watch.version,
+            live.version([f"concerns:{district}"]),
+            # Read with the thread by the door: a message written shows even before the
+            # version's bump (which waits for the commit).
+            conversation.last_message_at.isoformat() if conversation.last_message_at else "",
+        ]
+    )
+
+
+def _thread_messages(request, conversation) -> list:
+    """The thread's messages this person may read (the latest 100), each with its deliveries,
+    files, actions, "may mean stop" flag and translation, as the messages part draws them."""
+    household = conversation.household
+    # The messages this person may read, newest first (the policy's filter built once).
+    readable = conversation.messages.filter(
+        registry.readable_messages(request.user, household)
+    ).order_by("-created_at")
+    shown = readable.values("pk")[:100]
+    with reads.together():
+        # The sent messages' deliveries, chosen by the same subquery as the messages.
+        delivery_rows = reads.later(
+            Delivery.objects.filter(message__in=shown, message__direction=Direction.OUT)
+            .select_related("guardian")
+            .order_by("pk")
+        )
         # A reply's possible opt-out and detected language come along in the same query (one-to-one).
         items = list(
             reads.later(
@@ -188,11 +385,6 @@ def _thread_context(request, conversation, form=None, *, page=True):
             )
         )
     items.reverse()
-    # The family's guardians, read once: the restrictions shown and the call links (the page only).
-    # Kept on the household: the saved replies' placeholders read them there too.
-    if page:
-        prefetch_related_objects([household], "guardians")
-    guardians = list(household.guardians.all()) if page else []
     deliveries: dict[int, list] = {}
     for d in delivery_rows:
         deliveries.setdefault(d.message_id, []).append(d)
@@ -224,25 +416,7 @@ def _thread_context(request, conversation, form=None, *, page=True):
         m.actions = actions.get(m.pk, [])
         m.stop_flag = flags.get(m.pk)
         m.stop_flag_open = m.stop_flag is not None and m.stop_flag.address not in opted_out
-    return {
-        "conversation": conversation,
-        "other_threads": others,
-        "may_assign": may_message,
-        "may_opt_out": mpolicy.can_opt_out_number(request.user, conversation),
-        "household": household,
-        "items": items,
-        "form": form or MessageForm(),
-        "assign_form": AssignForm(
-            initial={"staff": conversation.assigned_to_id}, candidates=staff, offered=offered
-        ),
-        "switch_form": SwitchChannelForm(),
-        "restricted": [g for g in guardians if g.contact_restricted],
-        "calls": _call_links(request.user, guardians),
-        "latest": items[-1].pk if items else 0,
-        "watch": watch,
-        "now": timezone.now(),
-        "saved_replies": replies,
-    }
+    return items
 
 
 def _read_along(message, relation: str) -> bool:

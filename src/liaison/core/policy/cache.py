@@ -84,7 +84,18 @@ _drawn: ContextVar[bool] = ContextVar("liaison_scope_version_drawn", default=Fal
 
 
 def _new_version() -> None:
+    _prefetched().clear()
     cache.set(SCOPE_VERSION, secrets.token_hex(8), None)
+
+
+def _prefetched() -> dict[str, Any]:
+    """Shared-cache entries scope_version read along for this request, each used once by
+    shared_set (an empty dict, kept nowhere, outside a store)."""
+    answers = _answers.get()
+    if answers is None:
+        return {}
+    found: dict[str, Any] = answers.setdefault(("shared cache read along",), {})
+    return found
 
 
 def scopes_changed() -> None:
@@ -113,12 +124,37 @@ def scope_version_read() -> None:
     _drawn.set(False)
 
 
+def scope_version(user_id: int | None = None, *names: str) -> str:
+    """The current scope version (one read of the shared cache): a new one is drawn by every
+    write that may change who sees which family. `names`: this person's scope sets read in the
+    same round trip, for shared_set to use when the request asks them next."""
+    keys = [_set_key(name, user_id) for name in names] if user_id is not None else []
+    found = cache.get_many([SCOPE_VERSION, *keys])
+    scope_version_read()  # a part kept under this version: a later change draws a new one
+    version = found.get(SCOPE_VERSION)
+    if version is None:
+        cache.add(SCOPE_VERSION, secrets.token_hex(8), None)
+        return str(cache.get(SCOPE_VERSION))
+    prefetched = _prefetched()
+    for key in keys:
+        prefetched[key] = (version, found.get(key))
+    return str(version)
+
+
+def _set_key(name: str, user_id: int | None) -> str:
+    return f"liaison:policy:scope:{name}:{user_id}"
+
+
 def shared_set(name: str, user_id: int, fingerprint: Hashable, compute: Callable[[], Any]) -> Any:
     """A person's scope set `name` from the shared cache (one round trip), computed and kept there
     when missing or made under another scope version, day or set of roles (`fingerprint`)."""
-    key = f"liaison:policy:scope:{name}:{user_id}"
+    key = _set_key(name, user_id)
     _drawn.set(False)
-    found = cache.get_many([SCOPE_VERSION, key])
+    if key in (prefetched := _prefetched()):
+        version, entry = prefetched.pop(key)
+        found = {SCOPE_VERSION: version, key: entry}
+    else:
+        found = cache.get_many([SCOPE_VERSION, key])
     version = found.get(SCOPE_VERSION)
     if version is None:
         cache.add(SCOPE_VERSION, secrets.token_hex(8), None)

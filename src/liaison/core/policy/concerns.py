@@ -70,9 +70,9 @@ def concern_filter(user: Person, *, live: bool = False) -> Q:
         q |= Q(district_id__in=access.admin_district_ids)
     if live:
         if access.site_ids:
-            q |= prefixed(policy.site_households(access.site_ids), "household_id")
+            q |= policy.reached(policy.site_households(access.site_ids), "household_id")
         if access.is_liaison:
-            q |= prefixed(assigned(user, AssignmentRole.LIAISON), "household_id")
+            q |= policy.reached(assigned(user, AssignmentRole.LIAISON), "household_id")
     elif access.site_ids or access.is_liaison:
         q |= Q(IdIn("household_id", policy.seen_in_full_ids(user)))
     if access.user_id:

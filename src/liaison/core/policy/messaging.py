@@ -69,7 +69,7 @@ def thread_filter(user: Person, *, live: bool = False) -> Q:
     if access.superuser:
         return Q()
     if live:
-        in_scope = policy.prefixed(policy.household_rule(user), "household_id")
+        in_scope = policy.reached(policy.household_rule(user), "household_id")
     else:
         in_scope = policy.households_in_scope(user)
     if access.works_with_families or access.is_interpreter:

@@ -40,7 +40,7 @@ from django.utils import timezone, translation
 
 from liaison.core import live, policy, today_writes
 from liaison.core.db import rows_written
-from liaison.core.policy.cache import SCOPE_VERSION
+from liaison.core.policy.cache import SCOPE_VERSION, scope_version
 from liaison.core.policy.scopes import Access, fingerprint
 
 URGENT, ACTION, NOTICE = 0, 1, 2
@@ -195,8 +195,9 @@ def _written(sender: Any, **kwargs: Any) -> None:
 rows_written.connect(_written, dispatch_uid="liaison-today-rows")
 
 
-# How long counted numbers are kept: a bump of their topics replaces them at once; this bounds what
-# no topic tells of (a person given another site or caseload sees the new counts within it).
+# How long counted numbers are kept: a bump of their topics or a change of scope (another site or
+# caseload, a membership ended: the policy's scope version) replaces them at once; this bounds what
+# neither tells of.
 COUNTS_KEPT_SECONDS = 600
 
 
@@ -215,14 +216,17 @@ def count_topics(user: Any) -> list[str]:
 def counts(user: Any, *, today: dt.date, version: str = "") -> list[dict[str, Any]]:
     """The navigation's counts for this person: [{key, label, n, url_name}]. With `version` (the
     versions of `count_topics(user)`, read before this call), they are kept in the live cache
-    under it: asked again only once a write they depend on has bumped a topic."""
+    under it and the policy's scope version: asked again only once a write they depend on has
+    bumped a topic, or someone's caseload, site or membership changed (whom they count may have)."""
     access = policy.access_for(user)
     shown = [c for c in _counts if c.ask(access)]
-    key = f"nav-counts:{user.pk}:{today.isoformat()}:{version}"
-    numbers = caches["live"].get(key) if version else None
+    # The scope version is read before counting, like `version`: a scope changed while counting
+    # draws a new one, so what was counted under the old scope is never kept under the new.
+    key = f"nav-counts:{user.pk}:{today.isoformat()}:{version}:{scope_version()}" if version else ""
+    numbers = caches["live"].get(key) if key else None
     if not isinstance(numbers, dict) or set(numbers) != {c.key for c in shown}:
         numbers = {c.key: c.counter(user, today=today) for c in shown}
-        if version:
+        if key:
             caches["live"].set(key, numbers, timeout=COUNTS_KEPT_SECONDS)
     return [
         {"key": c.key, "label": c.label, "n": numbers[c.key], "url_name": c.url_name} for c in shown

@@ -107,6 +107,17 @@ def scopes_changed() -> None:
         transaction.on_commit(_new_version)
 
 
+def scope_version() -> str:
+    """The current scope version (drawn if the cache has none yet): what is kept per person and
+    depends on whom they see (Today's navigation counts) is kept under it, so that a change of
+    caseload, site or membership makes it stale at once."""
+    version = cache.get(SCOPE_VERSION)
+    if version is None:
+        cache.add(SCOPE_VERSION, secrets.token_hex(8), None)
+        version = cache.get(SCOPE_VERSION)
+    return str(version)
+
+
 def shared_set(name: str, user_id: int, fingerprint: Hashable, compute: Callable[[], Any]) -> Any:
     """A person's scope set `name` from the shared cache (one round trip), computed and kept there
     when missing or made under another scope version, day or set of roles (`fingerprint`)."""

@@ -366,6 +366,24 @@ def test_the_counts_are_counted_once_per_change_not_once_per_page(client, world,
     assert counted == []
 
 
+def test_a_family_put_on_the_caseload_is_counted_on_the_next_page(client, world, committed):
+    """No topic tells of a change of caseload: the kept counts follow the policy's scope version,
+    so a family given to the liaison, its message waiting, is in the counts of the next page she
+    opens (they were kept up to 10 minutes)."""
+    from liaison.people import services as people
+
+    guardian = world.other_site_family.guardians.order_by("pk").first()
+    services.record_family_reply(guardian=guardian, body="¿Quién me ayuda?", channel=Channel.SMS)
+    client.force_login(world.liaison)
+    before = client.get(reverse("worklist:counts"), HTTP_HX_REQUEST="true").content.decode()
+    with committed():
+        people.assign_household(
+            household=world.other_site_family, staff=world.liaison, by=world.admin
+        )
+    after = client.get(reverse("worklist:counts"), HTTP_HX_REQUEST="true").content.decode()
+    assert _count(after, "awaiting reply") == _count(before, "awaiting reply") + 1
+
+
 def test_the_due_count_is_asked_again_once_the_day_turns(world):
     """No write tells of midnight: the count's "day" topic is the date itself."""
     from liaison.core.policy import access_for

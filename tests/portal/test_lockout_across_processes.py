@@ -101,4 +101,7 @@ def test_wrong_codes_on_alternate_processes_lock_the_number_on_both(own_database
             assert counts == [{"200": 3, "429": 1}, {"200": 2, "429": 1}]
         finally:
             outputs = [served.stop() for served in servers]
+            # Shown by pytest when the test fails: a 500's traceback is in its server's log.
+            for served, output in zip(servers, outputs, strict=True):
+                print(f"--- liaison serve at {served.url}:\n{output}")
     assert "Traceback" not in "".join(outputs)

@@ -127,6 +127,20 @@ TEMPLATES = [
 
 # SQLite in the data folder unless DATABASE_URL names another database.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Every SQLite database gets these, the data folder's or one DATABASE_URL names (sqlite:///…): the
+# web processes, the worker and the scheduler share the file. WAL lets readers go on while one
+# writer writes; IMMEDIATE makes a writing transaction take its lock up front, waiting up to the
+# busy timeout for it. Without it a transaction that read first and then writes (get_or_create)
+# is refused at once with "database is locked" when another process writes too: SQLite cannot
+# wait there without a deadlock, so it does not wait at all.
+SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASE_URL:
     # 0 under ASGI (config/asgi.py): there a kept connection stays with its request's thread.
     DATABASES = {
@@ -134,22 +148,18 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=int(os.environ.get("LIAISON_DB_CONN_MAX_AGE", "60"))
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "liaison.sqlite3",
-            "OPTIONS": {
-                # WAL lets readers go on while one writer writes; IMMEDIATE makes a
-                # writing transaction take its lock up front instead of failing midway.
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.core import kept, policy
+from liaison.core.policy.cache import scope_version
 from liaison.core.policy.scopes import Access
 
 URGENT, ACTION, NOTICE = 0, 1, 2
@@ -166,8 +167,9 @@ def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
     )
 
 
-# How long counted numbers are kept: a bump of their topics replaces them at once; this bounds what
-# no topic tells of (a person given another site or caseload sees the new counts within it).
+# How long counted numbers are kept: a bump of their topics or a change of scope (another site or
+# caseload, a membership ended: the policy's scope version) replaces them at once; this bounds what
+# neither tells of.
 COUNTS_KEPT_SECONDS = 600
 
 
@@ -186,14 +188,17 @@ def count_topics(user: Any) -> list[str]:
 def counts(user: Any, *, today: dt.date, version: str = "") -> list[dict[str, Any]]:
     """The navigation's counts for this person: [{key, label, n, url_name}]. With `version` (the
     versions of `count_topics(user)`, read before this call), they are kept in the live cache
-    under it: asked again only once a write they depend on has bumped a topic."""
+    under it and the policy's scope version: asked again only once a write they depend on has
+    bumped a topic, or someone's caseload, site or membership changed (whom they count may have)."""
     access = policy.access_for(user)
     shown = [c for c in _counts if c.ask(access)]
-    key = f"nav-counts:{user.pk}:{today.isoformat()}:{version}"
-    numbers = caches["live"].get(key) if version else None
+    # The scope version is read before counting, like `version`: a scope changed while counting
+    # draws a new one, so what was counted under the old scope is never kept under the new.
+    key = f"nav-counts:{user.pk}:{today.isoformat()}:{version}:{scope_version()}" if version else ""
+    numbers = caches["live"].get(key) if key else None
     if not isinstance(numbers, dict) or set(numbers) != {c.key for c in shown}:
         numbers = {c.key: c.counter(user, today=today) for c in shown}
-        if version:
+        if key:
             caches["live"].set(key, numbers, timeout=COUNTS_KEPT_SECONDS)
     return [
         {"key": c.key, "label": c.label, "n": numbers[c.key], "url_name": c.url_name} for c in shown

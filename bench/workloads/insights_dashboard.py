@@ -204,6 +204,7 @@ def run(ctx):
     from django.db import connection
     from django.test import Client
 
+    from liaison.core import kept
     from liaison.insights import services
 
     district, site, admin, leader, built, n_households, n_rows = _build(ctx)
@@ -229,23 +230,26 @@ def run(ctx):
         notes=f"{notes}; engagement {engagement:.1f} s, rollups {rebuild - engagement:.1f} s; "
         + _cpu_note(cpu_start, server_start, connection),
     )
+
+    def afresh(**params):
+        # The dashboard is kept for its reader (core/kept.py) until the rollups are rebuilt: each
+        # call is drawn afresh, as just after a refresh, which is what this scale measures.
+        kept.changed(table="insights.Rollup")
+        return client.get("/insights/", params)
+
     client = Client()
     client.force_login(admin)
     yield within(
-        "district dashboard, whole response",
-        time_calls(lambda: client.get("/insights/"), repeat=20, warmup=2),
+        "district dashboard, whole response (drawn afresh)",
+        time_calls(afresh, repeat=20, warmup=2),
         p=95,
         limit_ms=1000,
         notes=notes,
     )
     client.force_login(leader)
     yield within(
-        "site dashboard, whole response",
-        time_calls(
-            lambda: client.get("/insights/", {"scope": "site", "scope_id": site.pk}),
-            repeat=20,
-            warmup=2,
-        ),
+        "site dashboard, whole response (drawn afresh)",
+        time_calls(lambda: afresh(scope="site", scope_id=site.pk), repeat=20, warmup=2),
         p=95,
         limit_ms=500,
         notes=notes,

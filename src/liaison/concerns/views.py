@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,8 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -44,7 +47,7 @@ from liaison.concerns.models import (
     MediationMeeting,
     ServiceTarget,
 )
-from liaison.core import live, policy
+from liaison.core import kept, live, policy
 from liaison.core.htmx import partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
@@ -85,7 +88,51 @@ def queue(request):
     # The rows refresh when a concern of the person's districts changes (core/live.py); read
     # before the rows, so that a change in between shows again at the next refresh.
     topics = [f"concerns:{d}" for d in sorted(access.district_ids)]
-    watch = live.watch(request, *topics, *(["concerns:all"] if access.superuser else []))
+    watched = [*topics, *(["concerns:all"] if access.superuser else [])]
+    watch = live.watch(request, *watched)
+    query = request.GET.get("q", "").strip()[:100]
+    number = request.GET.get("page") or "1"
+    # The rows are drawn once and kept for this person, queue, search and page (core/kept.py)
+    # while no concern, category, family or colleague they name changed and no concern of their
+    # districts changed (the live topics, bumped on every change of one, by anyone); what only the
+    # clock changes (due soon, overdue) shows within LIAISON_KEPT_SECONDS.
+    # A superuser with no district of their own reads every district, whose saves their stamp
+    # would not see: drawn afresh.
+    rows = (
+        _queue_rows(request, name, query)
+        if access.superuser
+        else kept.part(
+            "concerns-queue",
+            user,
+            make=lambda: _queue_rows(request, name, query),
+            districts=access.district_ids,
+            tables=QUEUE_TABLES,
+            topics=watched,
+            vary=(name, query, number[:12]),
+            seconds=settings.LIAISON_KEPT_SECONDS,
+        )
+    )
+    return render(
+        request,
+        partial(request, "concerns/queue.html", "rows"),
+        {
+            "rows": SafeString(rows),
+            "watch": watch,
+            "here": urlencode({"queue": name, "q": query, "page": number[:12]}),
+            "queue": name,
+            "queues": QUEUES,
+            "query": query,
+            "can_lead": concern_policy.can_lead(user),
+        },
+    )
+
+
+# What the queue's rows show: the concern, its category, its family and its assignee.
+QUEUE_TABLES = ("concerns.Concern", "concerns.ConcernCategory", "people.Household", "people.User")
+
+
+def _queue_rows(request, name: str, query: str) -> str:
+    user = request.user
     qs = Concern.objects.visible_to(user)
     now = timezone.now()
     qs = {
@@ -96,24 +143,12 @@ def queue(request):
         "waiting": lambda: qs.waiting(),
         "all": lambda: qs.open(),
     }[name]()
-    query = request.GET.get("q", "").strip()[:100]
     if query:
         qs = qs.filter(Q(description__icontains=query) | Q(household__name__icontains=query))
     qs = qs.select_related("household", "category", "assignee").order_by("due_at")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        partial(request, "concerns/queue.html", "rows"),
-        {
-            "page": page,
-            "watch": watch,
-            "here": urlencode({"queue": name, "q": query, "page": page.number}),
-            "queue": name,
-            "queues": QUEUES,
-            "query": query,
-            "now": now,
-            "can_lead": concern_policy.can_lead(user),
-        },
+    return render_to_string(
+        "concerns/queue.html#rows_body", {"page": page, "query": query, "now": now}, request
     )
 
 

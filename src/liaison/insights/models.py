@@ -7,6 +7,7 @@ Flow: sources (messaging, the contact log, events) -> ContactFact / ResponseFact
 from django.db import models
 from django.utils import timezone
 
+from liaison.core.kept import KeptWrites
 from liaison.core.today_writes import TodayWrites
 from liaison.insights.choices import ContactKind, Dimension, Scope
 
@@ -135,6 +136,9 @@ class Rollup(models.Model):
     dimension = models.CharField(max_length=16, choices=Dimension.choices)
     value = models.CharField(max_length=40)
     number = models.FloatField(null=True)
+
+    # A rebuild (delete and bulk_create) makes the kept dashboards stale (core/kept.py).
+    objects = KeptWrites.as_manager()
 
     class Meta:
         constraints = [

@@ -1,17 +1,22 @@
 """Dashboards, drill-down lists, exports and outreach for liaisons, site leaders and the district."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
+from liaison.core import kept
+from liaison.core.policy import access_for
 from liaison.core.policy import insights as insights_policy
 from liaison.core.validators import language_name
 from liaison.insights import exports, panels, services
@@ -74,13 +79,48 @@ def _scope_label(scope, scope_id, sites):
 def dashboard(request):
     scope, scope_id = _scope_from(request)
     period = _period_from(request)
-    sites = dict(Site.objects.values_list("pk", "name"))
-    board = panels.dashboard(scope, scope_id, period=period, sites=sites)
-    if board["stale"]:
+    access = access_for(request.user)
+    # The figures are drawn once and kept for this person, scope and period (core/kept.py) until
+    # the rollups are rebuilt (a bulk write of Rollup, KeptWrites) or a name they show changes.
+    # A superuser with no district of their own may read any district, whose saves their stamp
+    # would not see: drawn afresh.
+    if access.superuser:
+        body, stale = _dashboard_body(request, scope, scope_id, period)
+    else:
+        body, stale = kept.part(
+            "insights-dashboard",
+            request.user,
+            make=lambda: _dashboard_body(request, scope, scope_id, period),
+            districts=access.district_ids,
+            tables=DASHBOARD_TABLES,
+            vary=(scope, scope_id, period),
+            seconds=settings.LIAISON_KEPT_SECONDS,
+        )
+    if stale:
         transaction.on_commit(refresh_insights.enqueue)
     return render(
-        request,
-        "insights/dashboard.html",
+        request, "insights/dashboard.html", {"body": SafeString(kept.bind_csrf(request, body))}
+    )
+
+
+# What the dashboard reads: the rollups, and the names of the sites, districts, caseloads'
+# liaisons, concern categories and needs it labels them with.
+DASHBOARD_TABLES = (
+    "insights.Rollup",
+    "people.Site",
+    "people.District",
+    "people.User",
+    "concerns.ConcernCategory",
+    "resources.TaxonomyTerm",
+)
+
+
+def _dashboard_body(request, scope, scope_id, period) -> tuple[str, bool]:
+    """The dashboard's HTML (its form's CSRF token unbound) and whether its rollups are stale."""
+    sites = dict(Site.objects.values_list("pk", "name"))
+    board = panels.dashboard(scope, scope_id, period=period, sites=sites)
+    html = render_to_string(
+        "insights/_dashboard_body.html",
         {
             **board,
             "scope_label": _scope_label(scope, scope_id, sites),
@@ -89,12 +129,12 @@ def dashboard(request):
                 (days, _("Last %(days)s days") % {"days": days}) for days in sorted(PERIODS)
             ],
         },
+        request,
     )
+    return kept.unbind_csrf(html), board["stale"]
 
 
 def _scope_choices(user, sites):
-    from liaison.core.policy import access_for
-
     access = access_for(user)
     out = []
     for district_id in sorted(access.admin_district_ids):

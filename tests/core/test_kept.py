@@ -95,3 +95,13 @@ def test_kept_html_gets_each_requests_csrf_token(rf):
     bound = kept.bind_csrf(request, unbound)
     assert kept.CSRF_MARKER not in bound and "abc123" not in bound
     assert 'name="csrfmiddlewaretoken" value="' in bound
+
+
+def test_a_superusers_part_is_drawn_afresh(world, drawn):
+    """A superuser reads every district, not only those named: nothing is kept for them, so a
+    save in a district they are not a member of shows at once."""
+    admin = world.liaison
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    assert kept.part("test", admin, make=drawn, districts=[]) == "drawn 1 times"
+    assert kept.part("test", admin, make=drawn, districts=[]) == "drawn 2 times"

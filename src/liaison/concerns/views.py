@@ -96,21 +96,15 @@ def queue(request):
     # while no concern, category, family or colleague they name changed and no concern of their
     # districts changed (the live topics, bumped on every change of one, by anyone); what only the
     # clock changes (due soon, overdue) shows within LIAISON_KEPT_SECONDS.
-    # A superuser with no district of their own reads every district, whose saves their stamp
-    # would not see: drawn afresh.
-    rows = (
-        _queue_rows(request, name, query)
-        if access.superuser
-        else kept.part(
-            "concerns-queue",
-            user,
-            make=lambda: _queue_rows(request, name, query),
-            districts=access.district_ids,
-            tables=QUEUE_TABLES,
-            topics=watched,
-            vary=(name, query, number[:12]),
-            seconds=settings.LIAISON_KEPT_SECONDS,
-        )
+    rows = kept.part(
+        "concerns-queue",
+        user,
+        make=lambda: _queue_rows(request, name, query),
+        districts=access.district_ids,
+        tables=QUEUE_TABLES,
+        topics=watched,
+        vary=(name, query, number[:12]),
+        seconds=settings.LIAISON_KEPT_SECONDS,
     )
     return render(
         request,

@@ -82,20 +82,15 @@ def dashboard(request):
     access = access_for(request.user)
     # The figures are drawn once and kept for this person, scope and period (core/kept.py) until
     # the rollups are rebuilt (a bulk write of Rollup, KeptWrites) or a name they show changes.
-    # A superuser with no district of their own may read any district, whose saves their stamp
-    # would not see: drawn afresh.
-    if access.superuser:
-        body, stale = _dashboard_body(request, scope, scope_id, period)
-    else:
-        body, stale = kept.part(
-            "insights-dashboard",
-            request.user,
-            make=lambda: _dashboard_body(request, scope, scope_id, period),
-            districts=access.district_ids,
-            tables=DASHBOARD_TABLES,
-            vary=(scope, scope_id, period),
-            seconds=settings.LIAISON_KEPT_SECONDS,
-        )
+    body, stale = kept.part(
+        "insights-dashboard",
+        request.user,
+        make=lambda: _dashboard_body(request, scope, scope_id, period),
+        districts=access.district_ids,
+        tables=DASHBOARD_TABLES,
+        vary=(scope, scope_id, period),
+        seconds=settings.LIAISON_KEPT_SECONDS,
+    )
     if stale:
         transaction.on_commit(refresh_insights.enqueue)
     return render(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.core import policy
+from liaison.core.policy import scopes
 from liaison.people.choices import Role
 from liaison.people.models import Guardian, Household, HouseholdAssignment, Student
 from tests import factories as f
@@ -42,6 +43,7 @@ def test_a_superuser_sees_every_family_of_every_district(world, superuser):
     assert policy.guardian_filter(superuser) == Q()
     assert policy.student_filter(superuser) == Q()
     assert policy.prefixed(policy.household_filter(superuser), "household_id") == Q()
+    assert scopes.reached(policy.household_filter(superuser), "household_id") == Q()
     assert policy.in_scope_cheaply(superuser, world.foreign_family)
 
 
@@ -818,3 +820,18 @@ def test_the_at_risk_rows_follow_the_families_each_person_may_open(world, superu
     )
     policy.forget(world.admin)
     assert _at_risk_families(world.admin, world) == everyone
+
+
+def test_the_scope_version_is_drawn_when_the_shared_cache_has_none(world):
+    """A cache emptied (a Redis restart, a cull) gets a version at the first read, kept for the
+    next ones; a change of scope then draws another, so what was kept under it is given up."""
+    from django.core.cache import cache
+
+    from liaison.core.policy.cache import SCOPE_VERSION, scope_version, scopes_changed
+
+    cache.delete(SCOPE_VERSION)
+    first = scope_version()
+    assert first and first != "None"
+    assert scope_version(world.liaison.pk, "households") == first
+    scopes_changed()
+    assert scope_version() != first

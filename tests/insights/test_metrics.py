@@ -302,3 +302,19 @@ def test_refreshing_some_households_or_all_gives_the_same_rows(data, monkeypatch
     assert services.refresh_engagement(everyone, now=NOW) > len(everyone)
     assert _engagement_rows() == full
     assert (data.taught_family.pk, None, None, True) in full[0]  # its one delivery failed
+
+
+def test_a_student_not_yet_in_a_household_is_left_out_of_the_households_figures(data):
+    """An attendance or roster file can name a student before any guardian is known: the refresh
+    counts the households it knows and does not fail on the one it does not."""
+    from liaison.insights.models import HouseholdDimension
+    from liaison.people.models import Student, StudentProgramme
+
+    before = set(HouseholdDimension.objects.values_list("engagement_id", "dimension", "value"))
+    orphan = Student.objects.create(
+        district=data.district, given_name="Noor", family_name="Solo", grade="11"
+    )
+    StudentProgramme.objects.create(student=orphan, programme="foster_care")
+    services.refresh_engagement(now=NOW)
+    after = set(HouseholdDimension.objects.values_list("engagement_id", "dimension", "value"))
+    assert after == before

@@ -132,12 +132,13 @@ def refresh_households(ids, now) -> int:
         ),
         (
             f"SELECT s.household_id, %s, s.grade FROM {t['student']} s "
-            f"WHERE s.is_active AND s.grade <> ''{in_student}",
+            f"WHERE s.household_id IS NOT NULL AND s.is_active AND s.grade <> ''{in_student}",
             [str(Dimension.GRADE), *p_student],
         ),
         (
             f"SELECT s.household_id, %s, p.programme FROM {t['programme']} p "
-            f"JOIN {t['student']} s ON s.id = p.student_id WHERE 1 = 1{in_student}",
+            f"JOIN {t['student']} s ON s.id = p.student_id "
+            f"WHERE s.household_id IS NOT NULL{in_student}",
             [str(Dimension.PROGRAMME), *p_student],
         ),
         (

@@ -105,3 +105,25 @@ def test_a_superusers_part_is_drawn_afresh(world, drawn):
     admin.save(update_fields=["is_superuser"])
     assert kept.part("test", admin, make=drawn, districts=[]) == "drawn 1 times"
     assert kept.part("test", admin, make=drawn, districts=[]) == "drawn 2 times"
+
+
+def test_a_part_that_names_a_group_is_stale_after_a_write_of_any_of_its_tables(world, drawn):
+    tables = (kept.group("test-group", ["worklist.Task", "people.Guardian"]),)
+    _part(world, drawn, tables=tables)
+    world.site_family.save(update_fields=["notes"])  # a table outside the group
+    assert _part(world, drawn, tables=tables) == "drawn 1 times"
+    _task(world)
+    assert _part(world, drawn, tables=tables) == "drawn 2 times"
+    Task.objects.filter(owner=world.liaison).update(title="Call back soon")  # a bulk write
+    assert _part(world, drawn, tables=tables) == "drawn 3 times"
+    guardian = world.caseload_family.guardians.first()
+    guardian.save()
+    assert _part(world, drawn, tables=tables) == "drawn 4 times"
+
+
+def test_todays_queue_reads_one_version_of_its_sources_tables(world):
+    from liaison.core import today
+
+    tables = {t for s in today._sources for t in s.tables}
+    assert len(tables) > 3
+    assert all(today.TABLES in kept._groups_of[t] for t in tables)

@@ -17,7 +17,8 @@ The stamp is made of:
   a QuerySet inheriting `KeptWrites` draws on update, bulk_create, bulk_update and delete, in
   every district. `changed(district_id)` makes every part of a district stale (None: of all);
   code that writes around the ORM calls it. A part names its tables (`tables=("worklist.Task",)`)
-  or reads too many to name (`tables=ANY`: any save in its districts makes it stale);
+  or reads too many to name (`tables=ANY`: any save in its districts makes it stale); a part that
+  reads many named tables names their `group` instead, one version to read for all of them;
 - **the policy's scope version** (who sees which family) and the person's roles and places
   (`fingerprint`), so that a change of caseload, site or role is seen at once;
 - **the versions of live topics** it names (core/live.py: a thread's deliveries, the inbox);
@@ -98,14 +99,31 @@ def _draw(names: Iterable[str]) -> None:
         read_since_drawn.set(False)
 
 
+# Each table's groups (see `group`): a write of the table draws their versions too.
+_groups_of: dict[str, set[str]] = {}
+
+
+def group(name: str, tables: Iterable[str]) -> str:
+    """Name a set of tables a part reads, so that the part's stamp holds one version for all of
+    them (per district) instead of one per table: a write of any of them draws the group's
+    version as well as the table's. Returns what to pass as `tables=` (alone or among others).
+    Call it where the tables are known at start-up (AppConfig.ready()), so that every process,
+    also one that never shows the part, draws the group's version when it writes."""
+    label = f"group:{name}"
+    for table in tables:
+        _groups_of.setdefault(table, set()).add(label)
+    return label
+
+
 def changed(district_id: int | None = None, *, table: str | None = None) -> None:
     """Something kept parts show may have changed: with `table` ("app.Model"), the parts that read
-    it (and the ANY parts) in this district (None: in every district); without, every part of the
-    district."""
+    it, or a group it is in (and the ANY parts), in this district (None: in every district);
+    without, every part of the district."""
     if table is None:
         _draw([version_key(_ALL, district_id)])
     else:
-        _draw([version_key(table, district_id), version_key(ANY, district_id)])
+        names = [table, ANY, *sorted(_groups_of.get(table, ()))]
+        _draw([version_key(name, district_id) for name in names])
 
 
 @functools.cache

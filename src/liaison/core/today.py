@@ -86,6 +86,9 @@ class Count:
 
 
 _sources: list[Source] = []
+# Every source's tables, as one kept group (add_source adds to it): a kept queue reads one version
+# per district for all of them.
+TABLES = kept.group("today", ())
 _counts: list[Count] = []
 
 
@@ -108,6 +111,7 @@ def add_source(
     if all(s.kind != kind for s in _sources):
         _sources.append(Source(kind, provider, ask, tuple(tables), tuple(claims)))
         kept.watch_deletes(*tables)
+        kept.group("today", tables)
 
 
 def add_count(
@@ -160,7 +164,7 @@ def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
         user,
         make=make,
         districts=districts,
-        tables=sorted({t for s in _sources for t in s.tables}),
+        tables=(TABLES,),
         topics=[f"inbox:{d}" for d in districts],
         vary=(today.isoformat(), limit),
         seconds=settings.LIAISON_TODAY_SECONDS,

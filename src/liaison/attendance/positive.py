@@ -20,17 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    When,
-)
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -175,10 +165,8 @@ def _praiseworthy_unnoted(
 
     Each condition is its own query, the month without an absence as plain (NOT) EXISTS filters
     that PostgreSQL answers with a semi- and an anti-join instead of two subqueries per row; the
-    rows come as the driver gives them. In the weeks after a month without absences most of the
-    district is praiseworthy for it and already noted: those students come back counted, a row per
-    (reachable, also improved) rather than a row each (45,000 rows at 100,000 students, which cost
-    more to read on SQLite than finding them), and only the others are read one by one."""
+    rows come as the driver gives them: in the weeks after a month without absences most of the
+    district is praiseworthy and already noted, and only the few others are read further."""
     rows, improved, perfect = _praised(district, as_of, site_ids)
     marks = {
         "noted": Exists(
@@ -195,30 +183,17 @@ def _praiseworthy_unnoted(
     }
     flags: dict[int, tuple[bool, bool]] = {}
     holds: dict[int, set[str]] = defaultdict(set)
-    for student_id, is_noted, reachable in M.raw_rows(
-        rows.filter(improved).annotate(**marks).values_list("student_id", "noted", "reachable")
-    ):
-        flags[student_id] = (bool(is_noted), bool(reachable))
-        holds[student_id].add(IMPROVED)
-    noted = 0
-    if perfect is not None:
-        found = (
-            rows.filter(perfect)
-            .annotate(**marks, is_improved=ExpressionWrapper(improved, output_field=BooleanField()))
-            # The student's id only when not noted: the noted fall into a few groups.
-            .annotate(fresh_id=Case(When(noted=False, then=F("student_id")), default=None))
-            .values_list("fresh_id", "noted", "reachable", "is_improved")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for student_id, is_noted, reachable, is_improved, n in M.raw_rows(found):
-            if not is_noted:
-                flags[student_id] = (False, bool(reachable))
-                holds[student_id].add(PERFECT_MONTH)
-            elif reachable and not is_improved:
-                # The noted who also improved were counted with the improved rows above.
-                noted += n
+    for reason, condition in ((IMPROVED, improved), (PERFECT_MONTH, perfect)):
+        if condition is None:
+            continue
+        found = rows.filter(condition).annotate(**marks)
+        for student_id, is_noted, reachable in M.raw_rows(
+            found.values_list("student_id", "noted", "reachable")
+        ):
+            flags[student_id] = (bool(is_noted), bool(reachable))
+            holds[student_id].add(reason)
     fresh: dict[int, list[str]] = {}
+    noted = 0
     for student_id, (is_noted, reachable) in flags.items():
         if is_noted:
             noted += 1 if reachable else 0

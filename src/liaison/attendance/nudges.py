@@ -22,7 +22,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, ExpressionWrapper, F, IntegerField
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -104,8 +104,15 @@ def _days_nudges(
     tz = zone(district.time_zone)
     today = now.astimezone(tz).date()
     rules = rules_for(district)
-    events = AttendanceEvent.objects.filter(
-        district=district, date=day, category__in=WHOLE_DAY_ABSENCES
+    # The district compared as `district_id + 0`, which no index serves: SQLite without
+    # statistics otherwise reads the district's whole year of events through the district index
+    # (60 ms at 100,000 students) instead of each school's day through the (site, date) one (4 ms).
+    events = (
+        AttendanceEvent.objects.alias(
+            of_district=ExpressionWrapper(F("district_id") + 0, output_field=IntegerField())
+        )
+        .filter(of_district=district.pk)
+        .filter(date=day, category__in=WHOLE_DAY_ABSENCES)
     )
     if site_ids is not None:
         events = events.filter(site_id__in=list(site_ids))

@@ -295,9 +295,12 @@ def _positive_notes(
     # One attendance message a family a day: a household with an absence nudge or a note going out
     # that day waits (its children are not marked, so a later day's run may praise them).
     busy = _households_told_on(district, {(p.household_id, p.sent_on) for p in planned})
-    for plan in [p for p in planned if (p.household_id, p.sent_on) in busy]:
+    waiting = [p for p in planned if (p.household_id, p.sent_on) in busy]
+    for plan in waiting:
         result.skipped["told_today"] += len(plan.student_ids)
-        planned.remove(plan)
+    # Kept in order without list.remove(), which compared whole plans, field by field, for each
+    # household that waits.
+    planned = [p for p in planned if (p.household_id, p.sent_on) not in busy]
     sent = _send_all(district=district, month=month, now=now, planned=planned, found=found)
     for plan in planned:
         message_id = sent.get(plan.household_id)

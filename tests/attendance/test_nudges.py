@@ -122,6 +122,28 @@ def test_no_message_goes_for_a_closure_day(world):
     assert not Message.objects.filter(notice_kind="attendance_nudge").exists()
 
 
+def test_a_guardian_who_may_not_hear_about_every_child_named_is_left_out(school):
+    household = school.caseload_family
+    first = household.students.get()
+    second = _child(household, school.school, "Marisol")
+    stepparent = f.GuardianFactory(household=household)
+    stepparent.student_links.create(student=first, may_receive_communications=False)
+    stepparent.student_links.create(student=second)
+    _absent(first, school.school)
+    monday = send_days_nudges(district=school.district, day=MONDAY, now=TUESDAY_MORNING)
+    assert monday.sent == 1
+    assert Delivery.objects.filter(message_id=monday.messages[0]).exists()
+    assert not Delivery.objects.filter(guardian=stepparent).exists()
+    # Both absent the next day: the message names Marisol too, whom they may hear about.
+    tuesday = MONDAY + dt.timedelta(days=1)
+    _absent(first, school.school, tuesday)
+    _absent(second, school.school, tuesday)
+    wednesday_morning = TUESDAY_MORNING + dt.timedelta(days=1)
+    again = send_days_nudges(district=school.district, day=tuesday, now=wednesday_morning)
+    assert again.sent == 1 and again.students == 2
+    assert Delivery.objects.filter(guardian=stepparent, message_id=again.messages[0]).exists()
+
+
 def test_a_restricted_guardian_gets_none_and_their_child_is_left_to_a_person(school):
     household = school.caseload_family
     restricted = f.GuardianFactory(

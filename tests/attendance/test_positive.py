@@ -19,10 +19,11 @@ from liaison.attendance.models import (
     SchoolDay,
     StudentAttendance,
 )
-from liaison.attendance.positive import send_positive_notes
+from liaison.attendance.positive import praiseworthy, send_positive_notes
 from liaison.attendance.signals import day_imported
 from liaison.messaging.models import Delivery, Message
 from liaison.messaging.outbox import ensure_renderings
+from liaison.people.models import Student
 from tests import factories as f
 
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -164,6 +165,50 @@ def test_a_note_goes_once_a_month_per_child(school):
     assert first.sent == 1
     assert again.sent == 0 and again.skipped["already_noted"] == 1
     assert Message.objects.filter(notice_kind="attendance_positive").count() == 1
+
+
+def test_already_noted_counts_each_reachable_child_once_whatever_its_reasons(school):
+    """The children already noted this month are counted by the database (a few groups, not a row
+    each); the count must be the one read child by child from praiseworthy()."""
+
+    def family_child(name):
+        household = f.HouseholdFactory(district=school.district)
+        f.GuardianFactory(household=household)
+        return _child(household, school.school, name)
+
+    improved_only = family_child("Ana")
+    _absent(improved_only, school.school, dt.date(2026, 9, 15))
+    perfect_only = family_child("Bao")
+    both = family_child("Chen")
+    moved_away = family_child("Dalia")  # praiseworthy and noted, but no longer reachable
+    children = {
+        improved_only: ("0.9500", "0.8000"),
+        perfect_only: ("0.9500", "0.9500"),
+        both: ("0.9500", "0.8000"),
+        moved_away: ("0.9500", "0.9500"),
+    }
+    for child, (last, previous) in children.items():
+        _figures(child, school.school, last=last, previous=previous)
+    assert _note(school).students == 4
+    moved_away.household.is_active = False
+    moved_away.household.save()
+    newcomer = family_child("Emeka")
+    children[newcomer] = ("0.9500", "0.9500")
+    for child, (last, previous) in children.items():
+        _figures(child, school.school, last=last, previous=previous, as_of=dt.date(2026, 10, 7))
+    from_scratch = sum(
+        1
+        for student_id in praiseworthy(district=school.district, as_of=dt.date(2026, 10, 7))
+        if PositiveNote.objects.filter(student_id=student_id, month=dt.date(2026, 10, 1)).exists()
+        and Student.objects.filter(
+            pk=student_id, is_active=True, household__is_active=True
+        ).exists()
+    )
+    later = dt.datetime(2026, 10, 8, 9, 30, tzinfo=NY)
+    again = send_positive_notes(district=school.district, as_of=dt.date(2026, 10, 7), now=later)
+    assert again.skipped["already_noted"] == from_scratch == 3
+    assert again.students == 1
+    assert PositiveNote.objects.get(student=newcomer).reasons == ["perfect_month"]
 
 
 def test_siblings_are_praised_together_in_one_message(school):

@@ -43,7 +43,7 @@ from liaison.attendance.nudges import (
     _students_with_restricted_guardian,
     has_catalogue,
 )
-from liaison.core.db import IdIn, insert_new_rows, update_rows
+from liaison.core.db import IdIn, insert_new_rows, update_rows, without_jit
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging
@@ -209,6 +209,7 @@ def send_positive_notes(
     """Write each family a warm note about its children whose attendance deserves one (see the
     module's docstring), once a month per child. Running it again sends nothing new."""
     with transaction.atomic():
+        without_jit()
         return _positive_notes(district=district, as_of=as_of, site_ids=site_ids, now=now)
 
 
@@ -262,7 +263,7 @@ def _positive_notes(
     if not by_household:
         return result
     moments = _send_moments(district, {site_of[s] for v in by_household.values() for s in v}, now)
-    recipients = _recipients(by_household, list(found))
+    recipients = _recipients(by_household)
     planned: list[_Planned] = []
     for household_id, student_ids in sorted(by_household.items()):
         student_ids.sort(key=lambda s: students[s]["preferred_name"] or students[s]["given_name"])
@@ -294,9 +295,12 @@ def _positive_notes(
     # One attendance message a family a day: a household with an absence nudge or a note going out
     # that day waits (its children are not marked, so a later day's run may praise them).
     busy = _households_told_on(district, {(p.household_id, p.sent_on) for p in planned})
-    for plan in [p for p in planned if (p.household_id, p.sent_on) in busy]:
+    waiting = [p for p in planned if (p.household_id, p.sent_on) in busy]
+    for plan in waiting:
         result.skipped["told_today"] += len(plan.student_ids)
-        planned.remove(plan)
+    # Kept in order without list.remove(), which compared whole plans, field by field, for each
+    # household that waits.
+    planned = [p for p in planned if (p.household_id, p.sent_on) not in busy]
     sent = _send_all(district=district, month=month, now=now, planned=planned, found=found)
     for plan in planned:
         message_id = sent.get(plan.household_id)

@@ -1,13 +1,13 @@
 """The busy staff pages on the demo district as the liaison: median render and queries, each page.
 
-Issue #22 asks 15 ms and 15 queries of each. The household page, the caseload and search are kept
-for their reader (core/kept.py) while nothing in the district changed, the concerns queue while no
-concern of the district changed (its live topics) nor a table its rows read, the insights
-dashboard until the rollups are rebuilt; the inbox keeps its rows drawn while nothing they show
-changes (messaging.views: _kept_inbox); these have the target on the kept page. The thread keeps
-its messages (_thread_messages) but is not under it yet; the others are figures for context. The
-pages that keep a part are measured twice: as a person revisits them (kept), and just after a
-change of what they show (drawn afresh), as Today's (worklist_today, which has its own workload).
+Issue #22 asks 15 ms and 15 queries of each. The household page, the caseload, search and the
+thread are kept for their reader (core/kept.py) while nothing in the district changed (the thread
+also while none of its messages did: its live topic), the concerns queue while no concern of the
+district changed (its live topics) nor a table its rows read, the insights dashboard until the
+rollups are rebuilt; the inbox keeps its rows drawn while nothing they show changes
+(messaging.views: _kept_inbox). Every page has the target on its median render, the kept ones as a
+person revisits them; those are also measured just after a change of what they show (drawn
+afresh), as Today's (worklist_today, which has its own workload).
 """
 
 import time
@@ -16,7 +16,16 @@ from bench.harness import Result, demo_district, percentile, time_calls
 
 TARGET_MS = 15.0
 # The pages under the target: their kept figure must meet it.
-UNDER_TARGET = {"household", "caseload", "search", "inbox", "concerns", "insights"}
+UNDER_TARGET = {
+    "household",
+    "caseload",
+    "search",
+    "inbox",
+    "thread",
+    "concerns",
+    "events",
+    "insights",
+}
 
 
 def _queries(client, url: str) -> int:

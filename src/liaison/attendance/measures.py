@@ -475,18 +475,27 @@ def load_events(
     qs = AttendanceEvent.objects.filter(
         date__gte=since or calendar.year_start, date__lte=calendar.as_of
     )
-    if student_ids is None:
+    wanted: set[int] | None = None
+    ids = None if student_ids is None else sorted(student_ids)
+    if ids is None:
         qs = qs.filter(district=district)
+    elif not ids:
+        return {}
+    elif ids[-1] - ids[0] < 2 * len(ids):
+        # Ids close together (a batch of a district's students in turn): one range of the unique
+        # index, the others' rows dropped here. PostgreSQL spends ten times longer on `= ANY` of
+        # 5,000 ids, one descent of the index each (4 s of a year's recompute).
+        qs = qs.filter(student_id__gte=ids[0], student_id__lte=ids[-1])
+        wanted = set(ids)
     elif connection.vendor == "sqlite":
         # Found through the unique index, which starts with the student, the district checked on
         # each row. With the district in the query SQLite reads every event of the district
         # through its index for each batch of students; and IdIn, written `(… IN …) = 1` on SQLite
         # (no boolean type), is served by no index: each batch read the whole table. Either way
         # 20 times 1.5 million rows for a district's 100,000 students (80% of the recompute).
-        ids = json.dumps(sorted(student_ids))
-        qs = qs.filter(student_id__in=RawSQL("SELECT value FROM json_each(%s)", [ids]))
+        qs = qs.filter(student_id__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
     else:
-        qs = qs.filter(IdIn("student_id", student_ids))
+        qs = qs.filter(IdIn("student_id", ids))
     found: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
     dates: dict[Any, dt.date] = {}  # a few hundred distinct days: parse each once
     district_id = district.pk
@@ -495,7 +504,7 @@ def load_events(
     for student_id, site_id, date, category, event_district in raw_rows(
         qs.values_list("student_id", "site_id", "date", "category", "district_id").order_by()
     ):
-        if event_district != district_id:
+        if event_district != district_id or (wanted is not None and student_id not in wanted):
             continue
         day = dates.get(date)
         if day is None:

@@ -371,10 +371,11 @@ def _compute_in_full(
     stored = _stored_rows(district, year, full_ids)
     rows: list[tuple[object, ...]] = []
     changes: list[TierChange] = []
+    measurer = M.Measurer(calendar, rules)
     for chunk in _chunks(full_ids):
         events = M.load_events(district, calendar, chunk)
         for sid in chunk:
-            m = M.measure(sid, spells[sid], events.get(sid, []), calendar, rules)
+            m = measurer.measure(sid, spells[sid], events.get(sid, []))
             before = stored.get(sid)
             previous_tier = before["tier"] if before else None
             placement = place(

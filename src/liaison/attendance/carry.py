@@ -172,11 +172,12 @@ def apply(
     rules: AttendanceRules,
     rows: list[tuple[object, ...]],
     now: dt.datetime,
-) -> None:
+) -> int:
     """Carry these students' rows forward to calendar.as_of in one statement. A row that is not
-    as `plan` read it (date, school, days enrolled, months) is left as it was."""
+    as `plan` read it (date, school, days enrolled, months) is left as it was. Returns how many
+    rows were carried."""
     if not rows:
-        return
+        return 0
     postgres = connection.vendor == "postgresql"
     q = connection.ops.quote_name
     table = q(StudentAttendance._meta.db_table)
@@ -371,7 +372,10 @@ def apply(
     if postgres:
         with bulk_cursor() as cursor:
             cursor.execute(sql, params, prepare=False)
+            carried: int = cursor.rowcount
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            carried = cursor.rowcount
     rows_written.send(sender=StudentAttendance)
+    return carried

@@ -200,18 +200,23 @@ def recompute(
                 chronic_last_year=last_year,
                 news=news,
             )
-            carry.apply(
+            updated = carry.apply(
                 district_id=district.pk, calendar=calendar, rules=rules, rows=plan.rows, now=now
             )
-            # A row not as the plan read it was left alone: computed from its events below.
+            # A row not as the plan read it was left alone: computed from its events below
+            # (looked for only when the UPDATE carried fewer rows than planned).
             planned = {row[0] for row in plan.rows}
-            left = {
-                sid
-                for sid in StudentAttendance.objects.filter(district=district, school_year=year)
-                .exclude(computed_at=now)
-                .values_list("student_id", flat=True)
-                if sid in planned
-            }
+            left = (
+                {
+                    sid
+                    for sid in StudentAttendance.objects.filter(district=district, school_year=year)
+                    .exclude(computed_at=now)
+                    .values_list("student_id", flat=True)
+                    if sid in planned
+                }
+                if updated < len(planned)
+                else set()
+            )
             full |= left | set(plan.refused)
             carried = len(planned) - len(left)
             carried_news = len((planned - left) & news)

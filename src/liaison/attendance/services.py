@@ -198,10 +198,14 @@ def recompute(
                 stored_as_of=dates,
                 student_ids=rest,
                 chronic_last_year=last_year,
-                news=news,
             )
             updated = carry.apply(
-                district_id=district.pk, calendar=calendar, rules=rules, rows=plan.rows, now=now
+                district_id=district.pk,
+                calendar=calendar,
+                rules=rules,
+                rows=plan.rows,
+                keys=plan.keys,
+                now=now,
             )
             # A row not as the plan read it was left alone: computed from its events below
             # (looked for only when the UPDATE carried fewer rows than planned).

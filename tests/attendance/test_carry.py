@@ -3,7 +3,9 @@ again only those whose tier may have moved: every row and tier change it writes 
 full recompute (every student from all their events, every student placed) writes from the same
 state. Checked day by day over a generated term: closures (one added late), mid-year enrolments,
 a change of school, enrolments ended, a missed file, corrections of earlier days, partial days
-counting a quarter, and every tier rule firing at some point."""
+counting a quarter, and every tier rule firing at some point. The students with events on the day
+(absences whole and partial, excused and not, late arrivals, mixed) are carried with them, runs
+of absences go on across closures and school months' ends."""
 
 import datetime as dt
 import random
@@ -102,24 +104,36 @@ def test_the_daily_recompute_writes_what_the_full_recompute_writes(db):
         absent_often[s.pk] = 0.3 if i % 5 == 0 else 0.04
         students.append((s, site))
 
-    truant = students[6][0]  # three unexcused days in a row, a file each day
-
-    run = (D(2026, 11, 16), D(2026, 11, 17), D(2026, 11, 18))
+    U, E, T = Category.UNEXCUSED_ABSENCE, Category.EXCUSED_ABSENCE, Category.TARDY
+    runs = {
+        # three unexcused days in a row, a file each day
+        6: {D(2026, 11, 16): [U], D(2026, 11, 17): [U], D(2026, 11, 18): [U]},
+        # unexcused days on both sides of the Thanksgiving closure
+        24: {D(2026, 11, 24): [U], D(2026, 11, 25): [U], D(2026, 11, 30): [U], D(2026, 12, 1): [U]},
+        # absent across the first school month's end, excused and not, and across the closure
+        # found late
+        33: {
+            D(2026, 9, 29): [U],
+            D(2026, 9, 30): [E],
+            D(2026, 10, 1): [U, T],
+            D(2026, 10, 2): [U],
+            D(2026, 10, 5): [U],
+        },
+    }
 
     def events_on(day):
         changed = set()
-        if day in run:
-            AttendanceEvent.objects.filter(student=truant, date=day).delete()
-            AttendanceEvent.objects.create(
-                district=district,
-                site=students[6][1],
-                student=truant,
-                date=day,
-                category=Category.UNEXCUSED_ABSENCE,
-            )
-            changed.add(truant.pk)
-        for s, site in students:
-            if s == truant and day in run:
+        for i, on in runs.items():
+            s, site = students[i]
+            if day in on:
+                AttendanceEvent.objects.filter(student=s, date=day).delete()
+                for category in on[day]:
+                    AttendanceEvent.objects.create(
+                        district=district, site=site, student=s, date=day, category=category
+                    )
+                changed.add(s.pk)
+        for i, (s, site) in enumerate(students):
+            if day in runs.get(i, {}):
                 continue
             p = absent_often[s.pk] * (2 if day > D(2026, 11, 1) and s.pk % 3 == 0 else 1)
             if rng.random() < p:
@@ -132,6 +146,7 @@ def test_the_daily_recompute_writes_what_the_full_recompute_writes(db):
 
     seen_reasons: set[str] = set()
     carried = 0
+    named = with_events = 0  # on the days with only the day's file
     pending: set[int] = set()
     days = list(weekdays(D(2026, 9, 1), D(2026, 12, 11)))
     for n, day in enumerate(days):
@@ -141,10 +156,14 @@ def test_the_daily_recompute_writes_what_the_full_recompute_writes(db):
         if day == MISSED_FILE:
             pending = changed
             continue
+        # As the import's receiver: the students named changed nothing before `since`.
+        since = MISSED_FILE if pending else day
+        plain = not pending
         pending = set()
         if n % 7 == 3:  # a correction of an earlier day: an absence removed, or one added
             s, site = rng.choice(students)
             earlier = days[n - rng.randint(1, 20)]
+            since, plain = earlier, False
             gone = AttendanceEvent.objects.filter(student=s, date=earlier)
             if gone.exists():
                 gone.delete()
@@ -162,11 +181,12 @@ def test_the_daily_recompute_writes_what_the_full_recompute_writes(db):
             changed |= set(
                 Enrolment.objects.filter(site=alder).values_list("student_id", flat=True)
             )
+            since, plain = LATE_CLOSURE, False
         with transaction.atomic():
             recompute(district=district, student_ids=None, as_of=day)
             full = state(district)
             transaction.set_rollback(True)
-        result = recompute(district=district, student_ids=sorted(changed), as_of=day)
+        result = recompute(district=district, student_ids=sorted(changed), as_of=day, since=since)
         now = state(district)
         assert now == full, (
             day,
@@ -175,11 +195,16 @@ def test_the_daily_recompute_writes_what_the_full_recompute_writes(db):
             sorted(set(now[1]) ^ set(full[1])),
         )
         carried += result.advanced
+        if plain:
+            named += len(changed)
+            with_events += result.advanced_with_events
         for reasons in StudentAttendance.objects.filter(school_year=2026).values_list(
             "tier_reasons", flat=True
         ):
             seen_reasons |= {r["code"] for r in reasons}
     assert carried > 20 * len(days)
+    # Most students with the day's events were carried with them, not computed from all events.
+    assert with_events > named * 3 / 4, (with_events, named)
     assert seen_reasons == {
         "chronic_last_year",
         "early_pace",

@@ -82,4 +82,6 @@ def _recompute_days(
         changed |= set(
             Enrolment.objects.filter(site_id__in=site_ids).values_list("student_id", flat=True)
         )
-    return recompute(district=district, student_ids=changed, as_of=as_of)
+    # Nothing before the file's first day changed: a student whose row is dated before it (a
+    # new day's file, the usual case) is carried forward with the day's events.
+    return recompute(district=district, student_ids=changed, as_of=as_of, since=days[0])

@@ -43,8 +43,9 @@ class RecomputeResult:
     school_year: int
     as_of: dt.date
     recomputed: int  # students computed from all their events
-    advanced: int  # students carried forward over days with no event
+    advanced: int  # students carried forward (over days present, or with a new day's events)
     tier_changes: int
+    advanced_with_events: int = 0  # of them, those carried with a new day's events
     # The students computed afresh or whose tier changed: outreach scores them again.
     touched: list[int] = field(default_factory=list)
 
@@ -143,15 +144,20 @@ def _stored_dates(district: District, year: int) -> dict[int, dt.date]:
 
 
 def recompute(
-    *, district: District, student_ids: Iterable[int] | None, as_of: dt.date
+    *,
+    district: District,
+    student_ids: Iterable[int] | None,
+    as_of: dt.date,
+    since: dt.date | None = None,
 ) -> RecomputeResult:
     """Bring every enrolled student's measures and tier up to `as_of` for its school year.
 
     `student_ids` are the students whose days changed (an import names them; None: everyone,
-    the full recompute): they, the students with an event after their stored date, and the
-    students with no row yet are computed from all their events; everyone else is carried forward
-    over days present by one UPDATE (attendance.carry), and only those of them whose tier may
-    have moved are placed again. Both ways give the same rows.
+    the full recompute), on `since` or later when given: they (but those whose row is dated
+    before `since`, whose stored numbers no change reached) and the students with no row yet are
+    computed from all their events; everyone else is carried forward by one UPDATE
+    (attendance.carry), over days present and the events of a new day, and only those of them
+    whose tier may have moved are placed again. Both ways give the same rows.
     A tier that changes is recorded as a TierChange with the reasons (a student's first placement
     only when it is above Tier 1)."""
     rules = rules_for(district)
@@ -159,9 +165,14 @@ def recompute(
     year = calendar.school_year
     spells = M.load_spells(district, calendar, None)
     dates = _stored_dates(district, year)
-    full: set[int] = set(spells) if student_ids is None else set(student_ids) & set(spells)
+    named: set[int] = set(spells) if student_ids is None else set(student_ids) & set(spells)
+    full = {sid for sid in named if since is None or sid not in dates or dates[sid] >= since}
     full |= set(spells) - set(dates)
     full |= {sid for sid, day in dates.items() if day > as_of}
+    # The students with an event after their stored date are carried with it (or, when the
+    # UPDATE cannot add it, computed in full); either way their measures moved: outreach scores
+    # them again, as it does the students named.
+    news: set[int] = set()
     oldest = min(dates.values(), default=None)
     if oldest is not None and oldest < as_of:
         for sid, day in AttendanceEvent.objects.filter(
@@ -169,7 +180,7 @@ def recompute(
         ).values_list("student_id", "date"):
             stored_on = dates.get(sid)
             if stored_on is not None and day > stored_on:
-                full.add(sid)
+                news.add(sid)
     last_year = set(
         StudentAttendance.objects.filter(
             district=district, school_year=year - 1, chronic=True
@@ -177,7 +188,7 @@ def recompute(
     )
     now = timezone.now()
     changes: list[TierChange] = []
-    carried = 0
+    carried = carried_news = 0
     with transaction.atomic():
         rest = [sid for sid in spells if sid not in full]
         if rest:
@@ -188,20 +199,31 @@ def recompute(
                 student_ids=rest,
                 chronic_last_year=last_year,
             )
-            carry.apply(
-                district_id=district.pk, calendar=calendar, rules=rules, rows=plan.rows, now=now
+            updated = carry.apply(
+                district_id=district.pk,
+                calendar=calendar,
+                rules=rules,
+                rows=plan.rows,
+                keys=plan.keys,
+                now=now,
             )
-            # A row not as the plan read it was left alone: computed from its events below.
+            # A row not as the plan read it was left alone: computed from its events below
+            # (looked for only when the UPDATE carried fewer rows than planned).
             planned = {row[0] for row in plan.rows}
-            left = {
-                sid
-                for sid in StudentAttendance.objects.filter(district=district, school_year=year)
-                .exclude(computed_at=now)
-                .values_list("student_id", flat=True)
-                if sid in planned
-            }
+            left = (
+                {
+                    sid
+                    for sid in StudentAttendance.objects.filter(district=district, school_year=year)
+                    .exclude(computed_at=now)
+                    .values_list("student_id", flat=True)
+                    if sid in planned
+                }
+                if updated < len(planned)
+                else set()
+            )
             full |= left | set(plan.refused)
             carried = len(planned) - len(left)
+            carried_news = len((planned - left) & news)
             changes += _place_carried(district, rules, calendar, now)
         full_ids = sorted(full)
         changes += _compute_in_full(district, rules, calendar, spells, full_ids, last_year, now)
@@ -211,8 +233,11 @@ def recompute(
         as_of=as_of,
         recomputed=len(full_ids),
         advanced=carried,
+        advanced_with_events=carried_news,
         tier_changes=len(changes),
-        touched=sorted(set(full_ids) | {change.student_id for change in changes}),
+        touched=sorted(
+            (set(full_ids) | named | news | {change.student_id for change in changes}) & set(spells)
+        ),
     )
 
 

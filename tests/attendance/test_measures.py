@@ -261,3 +261,48 @@ def test_a_file_reaching_into_last_school_year_brings_that_year_to_its_end_first
     assert this_year.tier == Tier.EARLY
     assert this_year.tier_reasons == [{"code": "chronic_last_year"}]
     assert row(ana).as_of == D(2026, 9, 4)
+
+
+def _measures():
+    return {
+        r.student_id: (
+            r.as_of,
+            r.days_enrolled,
+            r.days_absent,
+            r.days_unexcused,
+            r.rate,
+            r.rate_last_4_weeks,
+            r.consecutive_absences,
+            r.consecutive_unexcused,
+            r.last_absent_on,
+            r.tier,
+            r.tier_reasons,
+        )
+        for r in StudentAttendance.objects.filter(school_year=2026)
+    }
+
+
+def test_a_day_sent_again_recomputes_only_the_students_the_file_changed(term, time_machine):
+    """The school's system sends the last computed day again: Ben's absence of that day was a
+    mistake, Cleo was absent after all. The import names both (the one whose event it wrote and
+    the one whose event it took away); they are computed again, and every other student of the
+    school, whose day did not change, is left as it was, and all rows are what computing from
+    scratch gives."""
+    from liaison.attendance.signals import day_imported
+
+    time_machine.move_to(dt.datetime(2026, 12, 14, 20, tzinfo=dt.UTC))
+    district, site, ana, ben, cleo, _dev = term
+    recompute(district=district, student_ids=None, as_of=AS_OF)
+    ana_written = row(ana).computed_at
+    AttendanceEvent.objects.filter(student=ben, date=AS_OF).delete()
+    event(cleo, site, AS_OF, Category.EXCUSED_ABSENCE)
+    day_imported.send(
+        None, district=district, site_ids=[site.pk], days=[AS_OF], student_ids={ben.pk, cleo.pk}
+    )
+    assert row(cleo).days_absent == Decimal("1.00") and row(cleo).as_of == AS_OF
+    assert row(ben).days_absent == Decimal("2.00")
+    assert row(ana).computed_at == ana_written  # nothing of hers changed: not written again
+    sent_again = _measures()
+    StudentAttendance.objects.filter(school_year=2026).delete()
+    recompute(district=district, student_ids=None, as_of=AS_OF)
+    assert sent_again == _measures()

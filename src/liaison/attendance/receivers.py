@@ -25,9 +25,14 @@ def recompute_after_import(
     district: District,
     site_ids: Iterable[int],
     days: Iterable[dt.date],
+    student_ids: Iterable[int] | None = None,
     **kwargs: Any,
 ) -> RecomputeResult | None:
     """Recompute the students whose days changed, and carry everyone else forward.
+
+    `student_ids`: the students an events file changed on its days, those whose events it wrote
+    and those whose events of those days it replaced (None: a calendar, which changes every
+    student of its schools on its days).
 
     Days still to come (a calendar's) are left out; a file reaching into an earlier school year
     brings that year to its end first, then this year's measures to the file's last day (or the
@@ -48,11 +53,13 @@ def recompute_after_import(
     # is read from them.
     for year in sorted(years)[:-1]:
         year_end = _last_school_day(district, year) or years[year][-1]
-        _recompute_days(district, year, site_ids, years[year], min(year_end, today))
+        _recompute_days(
+            district, year, site_ids, years[year], min(year_end, today), student_ids
+        )
     year = max(years)
     last = latest_as_of(district, school_year=year)
     as_of = min(max(years[year][-1], last) if last else years[year][-1], today)
-    result = _recompute_days(district, year, site_ids, years[year], as_of)
+    result = _recompute_days(district, year, site_ids, years[year], as_of, student_ids)
     # Then outreach, for this school year: the at-risk scores of those students, and a task for
     # each now in Tier 3.
     after_recompute(district=district, student_ids=result.touched, as_of=as_of)
@@ -67,18 +74,26 @@ def _last_school_day(district: District, year: int) -> dt.date | None:
 
 
 def _recompute_days(
-    district: District, year: int, site_ids: list[int], days: list[dt.date], as_of: dt.date
+    district: District,
+    year: int,
+    site_ids: list[int],
+    days: list[dt.date],
+    as_of: dt.date,
+    student_ids: Iterable[int] | None,
 ) -> RecomputeResult:
-    """Recompute the students with events on `days`; a day already computed is a correction that
-    may also have removed a student's event, which no row shows any more: every student enrolled
-    at those sites is recomputed from their events."""
+    """Recompute the students with events on `days`. A day already computed is a correction: an
+    events file names the students whose events of its days it wrote or took away (a student
+    whose event was removed has no row to show it any more); a calendar changes every student
+    enrolled at its schools, all recomputed from their events."""
     changed = set(
         AttendanceEvent.objects.filter(
             district=district, site_id__in=site_ids, date__in=days
         ).values_list("student_id", flat=True)
     )
     last = latest_as_of(district, school_year=year)
-    if last is not None and days[0] <= last:
+    if student_ids is not None:
+        changed |= set(student_ids)
+    elif last is not None and days[0] <= last:
         changed |= set(
             Enrolment.objects.filter(site_id__in=site_ids).values_list("student_id", flat=True)
         )

@@ -156,8 +156,9 @@ def recompute(
     the full recompute), on `since` or later when given: they (but those whose row is dated
     before `since`, whose stored numbers no change reached) and the students with no row yet are
     computed from all their events; everyone else is carried forward by one UPDATE
-    (attendance.carry), over days present and the events of a new day, and only those of them
-    whose tier may have moved are placed again. Both ways give the same rows.
+    (attendance.carry), over days present and the events of a new day (with `since`, a student
+    not named whose row is already dated `as_of` is left alone: a day re-imported changed only
+    the students named), and only those of them whose tier may have moved are placed again. Both ways give the same rows.
     A tier that changes is recorded as a TierChange with the reasons (a student's first placement
     only when it is above Tier 1)."""
     rules = rules_for(district)
@@ -190,7 +191,13 @@ def recompute(
     changes: list[TierChange] = []
     carried = carried_news = 0
     with transaction.atomic():
-        rest = [sid for sid in spells if sid not in full]
+        # With `since`, a student not named whose row is already dated `as_of` has nothing new
+        # (no event of theirs changed, and no day passed): left as it is.
+        rest = [
+            sid
+            for sid in spells
+            if sid not in full and (since is None or sid in news or dates.get(sid) != as_of)
+        ]
         if rest:
             plan = carry.plan(
                 calendar=calendar,

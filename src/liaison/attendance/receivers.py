@@ -53,9 +53,7 @@ def recompute_after_import(
     # is read from them.
     for year in sorted(years)[:-1]:
         year_end = _last_school_day(district, year) or years[year][-1]
-        _recompute_days(
-            district, year, site_ids, years[year], min(year_end, today), student_ids
-        )
+        _recompute_days(district, year, site_ids, years[year], min(year_end, today), student_ids)
     year = max(years)
     last = latest_as_of(district, school_year=year)
     as_of = min(max(years[year][-1], last) if last else years[year][-1], today)

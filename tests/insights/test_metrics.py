@@ -308,13 +308,14 @@ def test_a_student_not_yet_in_a_household_is_left_out_of_the_households_figures(
     """An attendance or roster file can name a student before any guardian is known: the refresh
     counts the households it knows and does not fail on the one it does not."""
     from liaison.insights.models import HouseholdDimension
-    from liaison.people.models import Student, StudentProgramme
+    from liaison.people.models import Enrolment, Student, StudentProgramme
 
     before = set(HouseholdDimension.objects.values_list("engagement_id", "dimension", "value"))
     orphan = Student.objects.create(
         district=data.district, given_name="Noor", family_name="Solo", grade="11"
     )
     StudentProgramme.objects.create(student=orphan, programme="foster_care")
+    Enrolment.objects.create(student=orphan, site=data.school, starts_on=NOW.date())
     services.refresh_engagement(now=NOW)
     after = set(HouseholdDimension.objects.values_list("engagement_id", "dimension", "value"))
     assert after == before

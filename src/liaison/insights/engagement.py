@@ -115,7 +115,8 @@ def refresh_households(ids, now) -> int:
         ),
         (
             f"SELECT s.household_id, %s, CAST(e.site_id AS TEXT) FROM {t['enrolment']} e "
-            f"JOIN {t['student']} s ON s.id = e.student_id WHERE e.is_active{in_student}",
+            f"JOIN {t['student']} s ON s.id = e.student_id "
+            f"WHERE s.household_id IS NOT NULL AND e.is_active{in_student}",
             [str(Dimension.SITE), *p_student],
         ),
         (

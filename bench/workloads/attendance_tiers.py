@@ -64,7 +64,7 @@ def run(ctx):
     n = int(os.environ.get("LIAISON_BENCH_ATTENDANCE_STUDENTS", 0)) or ctx.n(100_000)
     full = n >= 100_000
     rng = random.Random(21)
-    district = District.objects.create(name="Attendance bench", slug="attendance-bench")
+    district = District.objects.create(name="Attendance tiers bench", slug="attendance-tiers-bench")
     sites = Site.objects.bulk_create(
         [Site(district=district, name=f"Attendance school {i}") for i in range(50)]
     )

@@ -8,6 +8,7 @@ import pytest
 
 from liaison.attendance.models import SchoolDay
 from liaison.people.models import Enrolment, Student
+from tests.attendance.days import weekdays
 
 FIRST_DAY = dt.date(2026, 9, 8)
 CLOSED = dt.date(2026, 9, 21)
@@ -23,11 +24,7 @@ class School:
 
 
 def school_days(start=FIRST_DAY, end=dt.date(2026, 9, 30)):
-    day = start
-    while day <= end:
-        if day.weekday() < 5:
-            yield day
-        day += dt.timedelta(days=1)
+    return weekdays(start, end)
 
 
 @pytest.fixture

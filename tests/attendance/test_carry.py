@@ -24,6 +24,7 @@ from liaison.attendance.models import (
 from liaison.attendance.services import recompute
 from liaison.people.models import Enrolment
 from tests import factories as f
+from tests.attendance.days import weekdays
 
 D = dt.date
 CLOSURES = {D(2026, 9, 7), D(2026, 11, 26), D(2026, 11, 27)}
@@ -38,14 +39,6 @@ CATEGORIES = [
 ]
 FIELDS = [f.attname for f in StudentAttendance._meta.concrete_fields if f.name not in ("id",)]
 FIELDS.remove("computed_at")
-
-
-def weekdays(start, end):
-    day = start
-    while day <= end:
-        if day.weekday() < 5:
-            yield day
-        day += dt.timedelta(days=1)
 
 
 def state(district):

@@ -16,19 +16,12 @@ from liaison.attendance.choices import Category
 from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay
 from liaison.people.models import Enrolment
 from tests import factories as f
+from tests.attendance.days import weekdays
 
 D = dt.date
 CLOSURES = {D(2026, 9, 7), D(2026, 11, 26), D(2026, 11, 27)}
 CATEGORIES = [*Category.values]
 AS_OF = [D(2026, 9, 1), D(2026, 9, 18), D(2026, 10, 21), D(2026, 11, 30), D(2026, 12, 18)]
-
-
-def weekdays(start, end):
-    day = start
-    while day <= end:
-        if day.weekday() < 5:
-            yield day
-        day += dt.timedelta(days=1)
 
 
 @pytest.fixture

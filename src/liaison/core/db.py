@@ -9,7 +9,8 @@ from functools import partial
 from typing import Any
 
 from django.db import connection, connections
-from django.db.models import BooleanField, Expression, F
+from django.db.models import Expression, F
+from django.db.models.lookups import Lookup
 from django.dispatch import Signal
 
 # Sent (sender: the model) after insert_rows, insert_new_rows or update_rows wrote rows, which no model signal
@@ -17,34 +18,33 @@ from django.dispatch import Signal
 rows_written = Signal()
 
 
-class IdIn(Expression):
+class IdIn(Lookup):
     """`column IN (ids)` with the ids bound as one parameter (a JSON array read by json_each on
     SQLite, an array on PostgreSQL): the statement and its compilation cost the same for ten ids
-    or ten thousand, where Django's `__in` binds (and converts) each id on its own."""
+    or ten thousand, where Django's `__in` binds (and converts) each id on its own.
 
-    conditional = True
-    output_field = BooleanField()
+    A Lookup, so that a filter takes it as it is: any other conditional expression is compared
+    with true on SQLite (`(… IN …) = 1`), which no index can serve."""
+
+    lookup_name = "id_in"
+    prepare_rhs = False
 
     def __init__(self, column: str | Expression, ids) -> None:
-        super().__init__()
-        self.column = F(column) if isinstance(column, str) else column
-        self.ids = sorted(ids)
+        super().__init__(F(column) if isinstance(column, str) else column, sorted(ids))
 
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
+    @property
+    def ids(self) -> list[int]:
+        return self.rhs
 
     def as_sql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.column)
+        sql, params = compiler.compile(self.lhs)
         if connection.vendor == "postgresql":
-            return f"{sql} = ANY(%s::bigint[])", [*params, self.ids]
+            return f"{sql} = ANY(%s::bigint[])", [*params, self.rhs]
         # the column is compiled by Django; the ids are bound
-        return f"{sql} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.ids)]  # noqa: S608
+        return f"{sql} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.rhs)]  # noqa: S608
 
     def __repr__(self) -> str:
-        return f"IdIn({self.column!r}, <{len(self.ids)} ids>)"
+        return f"IdIn({self.lhs!r}, <{len(self.rhs)} ids>)"
 
 
 def refresh_statistics(*models) -> None:

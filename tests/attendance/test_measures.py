@@ -15,6 +15,7 @@ import pytest
 from liaison.attendance.choices import Category, Tier
 from liaison.attendance.models import AttendanceEvent, SchoolDay, StudentAttendance, TierChange
 from liaison.attendance.services import recompute
+from liaison.attendance.tiers import reasons_of
 from tests import factories as f
 
 D = dt.date
@@ -116,7 +117,7 @@ def test_hand_computed_rates_tiers_and_chronic_flags(term):
     )
     assert b.consecutive_unexcused == 3 and b.last_absent_on == AS_OF
     assert b.tier == Tier.INTENSIVE
-    assert b.tier_reasons == [
+    assert reasons_of(b) == [
         {"code": "severe", "absent": "3.00", "enrolled": 10},
         {"code": "consecutive_unexcused", "days": 3},
     ]
@@ -185,7 +186,10 @@ def test_students_leave_a_tier_when_they_come_back(term):
     recompute(district=district, student_ids=[], as_of=D(2026, 12, 18))
     b = row(ben)
     assert b.days_enrolled == 15 and b.consecutive_unexcused == 0
-    assert b.tier_reasons == [{"code": "severe", "absent": "3.00", "enrolled": 15}]
+    assert reasons_of(b) == [{"code": "severe", "absent": "3.00", "enrolled": 15}]
+    # The row keeps the reason without the days enrolled (its own column holds them): a week of
+    # days present moved the numbers, not the reason.
+    assert b.tier_reasons == [{"code": "severe", "absent": "3.00"}]
 
 
 def test_early_warning_pace_in_the_first_month(term):
@@ -306,3 +310,42 @@ def test_a_day_sent_again_recomputes_only_the_students_the_file_changed(term, ti
     StudentAttendance.objects.filter(school_year=2026).delete()
     recompute(district=district, student_ids=None, as_of=AS_OF)
     assert sent_again == _measures()
+
+
+def test_a_rows_reasons_with_the_numbers_of_the_day_are_its_placements():
+    """The row keeps the reasons without the numbers that move every school day (days enrolled,
+    the four-week rates); reasons_of puts them back from the row's columns, losing nothing."""
+    from liaison.attendance.measures import Measures
+    from liaison.attendance.models import AttendanceRules
+    from liaison.attendance.tiers import place
+
+    as_of = D(2026, 12, 11)
+    m = Measures(
+        student_id=1,
+        school_year=2026,
+        as_of=as_of,
+        days_enrolled=60,
+        days_absent=Decimal("9.50"),
+        rate_last_4_weeks=Decimal("0.8000"),
+        rate_previous_4_weeks=Decimal("0.8500"),
+    )
+    placement = place(
+        m,
+        AttendanceRules(),
+        chronic_last_year=False,
+        previous_tier=Tier.EARLY,
+        support_since=as_of - dt.timedelta(weeks=8),
+    )
+    assert [r["code"] for r in placement.reasons] == ["chronic", "no_improvement"]
+    row = StudentAttendance(
+        tier_reasons=placement.lasting_reasons,
+        days_enrolled=60,
+        days_absent=Decimal("9.50"),
+        rate_last_4_weeks=Decimal("0.8000"),
+        rate_previous_4_weeks=Decimal("0.8500"),
+    )
+    assert row.tier_reasons == [
+        {"code": "chronic", "absent": "9.50"},
+        {"code": "no_improvement", "weeks": AttendanceRules().no_improvement_weeks},
+    ]
+    assert reasons_of(row) == placement.reasons

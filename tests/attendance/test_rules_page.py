@@ -5,6 +5,7 @@ import datetime as dt
 from liaison.attendance.choices import Category, Tier
 from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay, StudentAttendance
 from liaison.attendance.services import recompute
+from liaison.attendance.tiers import reasons_of
 from tests import factories as f
 
 
@@ -74,7 +75,7 @@ def test_changed_numbers_place_students_again(client, world):
     # 2 of 15 days is 13%: now above the district's 12% for intensive support.
     row.refresh_from_db()
     assert row.tier == Tier.INTENSIVE
-    assert row.tier_reasons == [{"code": "severe", "absent": "2.00", "enrolled": 15}]
+    assert reasons_of(row) == [{"code": "severe", "absent": "2.00", "enrolled": 15}]
 
 
 def test_bad_numbers_are_refused_with_errors_naming_them(client, world):

@@ -304,10 +304,12 @@ def _place_carried(
     district: District, rules: AttendanceRules, calendar: M.Calendar, now: dt.datetime
 ) -> list[TierChange]:
     """Place again the carried students (their rows written at `now`) whose tier may have moved:
-    those above Tier 1 (their reasons carry the day's numbers), and in Tier 1 those the day may
+    those above Tier 1 (a day may move them between tiers, or end their support), and in Tier 1 those the day may
     have lifted (chronic absence judged, last year's chronic absence, a run of unexcused days, the
     early-warning pace in the first three months). Anyone else stays in Tier 1 with no reason,
-    as a placement would leave them. Returns the tier changes."""
+    as a placement would leave them. Only the rows whose tier or lasting reasons moved are written
+    (a day present changes the numbers, which the row's columns hold, not the reasons). Returns the
+    tier changes."""
     as_of, year = calendar.as_of, calendar.school_year
     maybe = (
         Q(tier__gte=Tier.EARLY)
@@ -375,15 +377,14 @@ def _place_carried(
             changes.append(
                 _tier_change(district, m.student_id, year, row["tier"], placement, as_of, now)
             )
-        elif (placement.reasons, placement.support_since, tier_since) == (
+        lasting = placement.lasting_reasons
+        if placement.tier == row["tier"] and (lasting, placement.support_since, tier_since) == (
             row["tier_reasons"],
             row["support_since"],
             row["tier_since"],
         ):
             continue
-        writes.append(
-            (placement.tier, placement.reasons, tier_since, placement.support_since, row["id"])
-        )
+        writes.append((placement.tier, lasting, tier_since, placement.support_since, row["id"]))
     update_rows(StudentAttendance, ["tier", "tier_reasons", "tier_since", "support_since"], writes)
     return changes
 
@@ -445,7 +446,7 @@ def _compute_in_full(
                     m.consecutive_unexcused,
                     m.last_absent_on,
                     placement.tier,
-                    placement.reasons,
+                    placement.lasting_reasons,
                     tier_since,
                     placement.support_since,
                     m.early_absences,

@@ -2,7 +2,8 @@
 default; the numbers are the district's AttendanceRules).
 
 A student is in the highest tier any rule gives them, Tier 1 (universal) when none applies; the
-reasons stored are the rules that applied, as codes with their numbers (`reason_words` says them).
+reasons are the rules that applied, as codes with their numbers (`reason_words` says them); a
+student's row keeps them without the numbers that move every day (`reasons_of` puts them back).
 Each rule states its trigger, its action, who owns it and the words staff see; the rules page shows
 them with the district's numbers.
 """
@@ -189,11 +190,38 @@ def reason_words(reason: dict[str, Any]) -> str:
     return _("Another reason")
 
 
+# The numbers in a reason that move with every school day: days enrolled, and the four-week rates
+# (their windows slide). A TierChange keeps them as they stood that day; a student's row keeps its
+# reasons without them, its own columns holding today's, so that a day that moved nothing else
+# (a day present, for most students in Tier 2 or 3) rewrites no reasons.
+DAILY_NUMBERS = frozenset({"enrolled", "rate_now", "rate_before"})
+
+
 @dataclass
 class Placement:
     tier: int
     reasons: list[dict[str, Any]]
     support_since: dt.date | None
+
+    @property
+    def lasting_reasons(self) -> list[dict[str, Any]]:
+        """The reasons as a student's row keeps them: without the numbers of the day."""
+        return [{k: v for k, v in r.items() if k not in DAILY_NUMBERS} for r in self.reasons]
+
+
+def reasons_of(row: Any) -> list[dict[str, Any]]:
+    """A student's stored reasons (a StudentAttendance row's) with the numbers of the day put back
+    from the row's own columns: the reasons its placement gave, for `reason_words` to say."""
+    out: list[dict[str, Any]] = []
+    for reason in row.tier_reasons:
+        reason = dict(reason)
+        if reason.get("code") in ("chronic", "severe"):
+            reason["enrolled"] = row.days_enrolled
+        elif reason.get("code") == "no_improvement":
+            reason["rate_now"] = str(row.rate_last_4_weeks)
+            reason["rate_before"] = str(row.rate_previous_4_weeks)
+        out.append(reason)
+    return out
 
 
 def place(

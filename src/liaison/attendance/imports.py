@@ -19,11 +19,17 @@ from django.utils.translation import gettext as _
 
 from liaison.attendance import files
 from liaison.attendance.choices import ImportKind, ImportMode, ImportSource, ImportStatus
-from liaison.attendance.models import AttendanceImport
+from liaison.attendance.models import AttendanceEvent, AttendanceImport, SchoolDay
 from liaison.attendance.signals import day_imported
+from liaison.core.db import refresh_statistics
 from liaison.people.models import District, User
 
 log = logging.getLogger(__name__)
+
+# A file writing at least this many rows (a term or a year, not a day: a day is about 8,000 rows at
+# 100,000 students) leaves the tables it wrote far from the planner's statistics: they are brought
+# up to date before the measures read them, as the roster import does.
+BULK_ROWS = 50_000
 
 
 def import_file(
@@ -77,6 +83,8 @@ def import_file(
         ]
     batch.finished_at = timezone.now()
     batch.save()
+    if outcome is not None and outcome.rows_saved >= BULK_ROWS:
+        refresh_statistics(AttendanceEvent if batch.kind == ImportKind.EVENTS else SchoolDay)
     if outcome is not None and outcome.rows_saved:
         day_imported.send(
             sender=AttendanceImport,

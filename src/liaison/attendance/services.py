@@ -29,7 +29,7 @@ from liaison.attendance.models import (
 )
 from liaison.attendance.outreach import outreach_for
 from liaison.attendance.tiers import place
-from liaison.core.db import IdIn, update_rows, upsert_rows
+from liaison.core.db import IdIn, refresh_statistics, update_rows, upsert_rows
 from liaison.core.policy import AssignmentRole
 from liaison.people.models import District, HouseholdAssignment
 from liaison.worklist import services as worklist
@@ -126,6 +126,11 @@ def _stored_rows(
                 row[name] = parsed.get(raw) or parsed.setdefault(raw, M.as_date(raw))
         out[row["student_id"]] = row
     return out
+
+
+# Students computed from all their events in one recompute from which the measures table's
+# statistics are brought up to date (a first import; a day computes a few thousand).
+FULL_REFRESH = 50_000
 
 
 def _stored_dates(district: District, year: int) -> dict[int, dt.date]:
@@ -235,6 +240,10 @@ def recompute(
         full_ids = sorted(full)
         changes += _compute_in_full(district, rules, calendar, spells, full_ids, last_year, now)
         TierChange.objects.bulk_create(changes, batch_size=2_000)
+        if len(full_ids) >= FULL_REFRESH:
+            # A district's first measures (or a year's): the outreach that reads them next plans
+            # its queries by the table's statistics, which have not seen these rows.
+            refresh_statistics(StudentAttendance)
     return RecomputeResult(
         school_year=year,
         as_of=as_of,

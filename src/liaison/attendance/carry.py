@@ -65,6 +65,10 @@ FIELDS = (
 )
 
 
+# PostgreSQL's memory for the carrying statement's sorts and hashes (see apply).
+WORK_MEM = "64MB"
+
+
 def _starts(as_of: dt.date) -> tuple[dt.date, dt.date]:
     """The first days of the last four weeks to `as_of` and of the four weeks before."""
     last_start = as_of - dt.timedelta(days=M.TREND_DAYS - 1)
@@ -247,10 +251,10 @@ def apply(
             AS out_prev"""
     if postgres:
         types = ["int", "bigint", "date", "date", "date"] + ["int"] * 11 + ["date"] * 4
-        arrays = ", ".join(f"%(k{i})s::{t}[]" for i, t in enumerate(types))
+        arrays = ", ".join(f"%(k{i})b::{t}[]" for i, t in enumerate(types))
         shared = f"SELECT * FROM unnest({arrays}) AS u({', '.join(FIELDS)})"  # noqa: S608
         params.update({f"k{i}": list(column) for i, column in enumerate(zip(*keys, strict=True))})
-        arrays = ", ".join(f"%(s{i})s::{t}[]" for i, t in enumerate(["bigint", "int", "int"]))
+        arrays = ", ".join(f"%(s{i})b::{t}[]" for i, t in enumerate(["bigint", "int", "int"]))
         students = f"SELECT * FROM unnest({arrays}) AS u({', '.join(STUDENT)})"  # noqa: S608
         params.update({f"s{i}": list(column) for i, column in enumerate(zip(*rows, strict=True))})
         old_total = f"CAST(ROUND({table}.days_absent * 100) AS BIGINT)"
@@ -401,8 +405,13 @@ def apply(
     """  # noqa: S608 - names from the models, values bound
     if postgres:
         with bulk_cursor() as cursor:
+            # The students' numbers (a row each) are sorted and hashed twice: with the default
+            # 4 MB they spilled to disk and the planner chose 100,000 index probes into the table
+            # over one pass (2.0 s against 1.4 s at 100,000 students). For this statement only.
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute(sql, params, prepare=False)
             carried: int = cursor.rowcount
+            cursor.execute("SET LOCAL work_mem TO DEFAULT")
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

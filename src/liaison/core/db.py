@@ -381,13 +381,17 @@ def _unnest(model, columns: list[str]):
         field = fields[name]
         db_type = field.db_type(connection)
         if db_type == "jsonb":
-            casts.append("%s::text[]")
+            casts.append("%b::text[]")
             selects.append(f"c{i}::jsonb AS c{i}")
             converters.append(
                 lambda v, f=field: None if v is None else json.dumps(v, cls=f.encoder)
             )
         else:
-            casts.append(f"%s::{db_type}[]")
+            # Binary, as the psycopg cursor these statements run on can bind: two to four times
+            # quicker to dump than text for ints, dates and text (text quotes each element after
+            # a regular expression); numbers with decimals dump quicker as text.
+            mark = "%s" if db_type.startswith("numeric") else "%b"
+            casts.append(f"{mark}::{db_type}[]")
             selects.append(f"c{i}")
             converters.append(None)
     names = ", ".join(f"c{i}" for i in range(len(columns)))
@@ -428,7 +432,7 @@ def rows_where_in(model, columns: list[str], column: str, values) -> list[tuple]
                 )
                 out.extend(cursor.fetchall())
         return out
-    sql = f"SELECT {cols} FROM {q(model._meta.db_table)} WHERE {q(where)} = ANY(%s)"  # noqa: S608
+    sql = f"SELECT {cols} FROM {q(model._meta.db_table)} WHERE {q(where)} = ANY(%b)"  # noqa: S608
     out = []
     with bulk_cursor() as cursor:
         for start in range(0, len(values), 20000):

@@ -190,42 +190,37 @@ def _praiseworthy_unnoted(
     rows come as the driver gives them: in the weeks after a month without absences most of the
     district is praiseworthy and already noted, and only the few others are read further."""
     rows, improved, perfect = _praised(district, as_of, site_ids)
-    marks = {
-        "noted": Exists(
-            PositiveNote.objects.filter(student_id=OuterRef("student_id"), month=month)
-        ),
-        "reachable": Exists(
-            Student.objects.filter(
-                pk=OuterRef("student_id"),
-                is_active=True,
-                household__isnull=False,
-                household__is_active=True,
-            )
-        ),
-    }
-    flags: dict[int, tuple[bool, bool]] = {}
+    # Only children active in an active household: the others are neither praised nor counted
+    # (a join the planner hashes once, where a per-row EXISTS flag was a second pass over them).
+    rows = rows.filter(
+        student__is_active=True,
+        student__household__isnull=False,
+        student__household__is_active=True,
+    )
+    noted = Exists(PositiveNote.objects.filter(student_id=OuterRef("student_id"), month=month))
+    flags: dict[int, bool] = {}
     holds: dict[int, set[str]] = defaultdict(set)
     computed = _computed_by(as_of)
     for reason, condition in ((IMPROVED, improved), (PERFECT_MONTH, perfect)):
         if condition is None:
             continue
-        found = rows.filter(condition).annotate(**marks)
-        for student_id, day, is_noted, reachable in M.raw_rows(
-            found.values_list("student_id", "as_of", "noted", "reachable")
+        found = rows.filter(condition).annotate(noted=noted)
+        for student_id, day, is_noted in M.raw_rows(
+            found.values_list("student_id", "as_of", "noted")
         ):
             if not computed(day):
                 continue
-            flags[student_id] = (bool(is_noted), bool(reachable))
+            flags[student_id] = bool(is_noted)
             holds[student_id].add(reason)
     fresh: dict[int, list[str]] = {}
-    noted = 0
-    for student_id, (is_noted, reachable) in flags.items():
+    already = 0
+    for student_id, is_noted in flags.items():
         if is_noted:
-            noted += 1 if reachable else 0
+            already += 1
         else:
             reasons = holds[student_id]
             fresh[student_id] = _reasons(IMPROVED in reasons, PERFECT_MONTH in reasons)
-    return fresh, noted
+    return fresh, already
 
 
 def send_positive_notes(

@@ -71,7 +71,7 @@ def build(n: int, *, slug: str = "attendance-day-bench"):
     from liaison.attendance import atrisk, positive, services
     from liaison.attendance.choices import Category
     from liaison.attendance.models import AttendanceEvent, SchoolDay, school_year_of
-    from liaison.core.db import insert_rows, refresh_statistics
+    from liaison.core.db import analyze_on_postgresql, insert_rows
     from liaison.people.models import District, Enrolment, Guardian, Household, Site, Student
 
     assert {v.value for v in Category} >= set(CATEGORY_VALUES.values())
@@ -163,9 +163,9 @@ def build(n: int, *, slug: str = "attendance-day-bench"):
     services.recompute(district=district, student_ids=None, as_of=days[-2])
     atrisk.refresh_scores(district=district, as_of=days[-2])
     positive.send_positive_notes(district=district, as_of=days[-2])
-    # A district that imports every day has had its tables analysed (autovacuum does it within
-    # minutes of such writes): so has this one, rather than at whatever moment autovacuum picks.
-    refresh_statistics()
+    # On PostgreSQL a district that imports every day has had its tables analysed (autovacuum does
+    # it within minutes of such writes): so has this one, rather than whenever autovacuum picks.
+    analyze_on_postgresql()
     rows = []
     for i in rng.sample(range(n), n):
         if rng.random() < (0.25 if i in often else 0.03):

@@ -21,7 +21,7 @@ from liaison.attendance import files
 from liaison.attendance.choices import ImportKind, ImportMode, ImportSource, ImportStatus
 from liaison.attendance.models import AttendanceEvent, AttendanceImport, SchoolDay
 from liaison.attendance.signals import day_imported
-from liaison.core.db import refresh_statistics
+from liaison.core.db import analyze_on_postgresql
 from liaison.people.models import District, User
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def import_file(
     batch.finished_at = timezone.now()
     batch.save()
     if outcome is not None and outcome.rows_saved >= BULK_ROWS:
-        refresh_statistics(AttendanceEvent if batch.kind == ImportKind.EVENTS else SchoolDay)
+        analyze_on_postgresql(AttendanceEvent if batch.kind == ImportKind.EVENTS else SchoolDay)
     if outcome is not None and outcome.rows_saved:
         day_imported.send(
             sender=AttendanceImport,

@@ -29,7 +29,7 @@ from liaison.attendance.models import (
 )
 from liaison.attendance.outreach import outreach_for
 from liaison.attendance.tiers import place
-from liaison.core.db import IdIn, refresh_statistics, update_rows, upsert_rows
+from liaison.core.db import IdIn, analyze_on_postgresql, update_rows, upsert_rows
 from liaison.core.policy import AssignmentRole
 from liaison.people.models import District, HouseholdAssignment
 from liaison.worklist import services as worklist
@@ -243,7 +243,7 @@ def recompute(
         if len(full_ids) >= FULL_REFRESH:
             # A district's first measures (or a year's): the outreach that reads them next plans
             # its queries by the table's statistics, which have not seen these rows.
-            refresh_statistics(StudentAttendance)
+            analyze_on_postgresql(StudentAttendance)
     return RecomputeResult(
         school_year=year,
         as_of=as_of,

@@ -63,6 +63,17 @@ def refresh_statistics(*models) -> None:
             cursor.execute("PRAGMA optimize")
 
 
+def analyze_on_postgresql(*models) -> None:
+    """After a bulk write, let PostgreSQL's planner see the new rows of these tables (ANALYZE), as
+    autovacuum would, later. Nothing on SQLite, which has no statistics until asked: statistics
+    for a few of its tables mislead its planner (see refresh_statistics); a year's attendance
+    import ran 209 s instead of 42 with them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+            cursor.execute(f"ANALYZE {tables}")
+
+
 def without_jit() -> None:
     """Turn PostgreSQL's JIT compilation off until the current transaction ends (SET LOCAL).
 

@@ -66,8 +66,8 @@ def refresh_statistics(*models) -> None:
 def analyze_on_postgresql(*models) -> None:
     """After a bulk write, let PostgreSQL's planner see the new rows of these tables (ANALYZE), as
     autovacuum would, later. Nothing on SQLite, which has no statistics until asked: statistics
-    for a few of its tables mislead its planner (see refresh_statistics); a year's attendance
-    import ran 209 s instead of 42 with them."""
+    for a few of its tables can mislead its planner (see refresh_statistics), and the paths that
+    call this were measured on SQLite without them."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)

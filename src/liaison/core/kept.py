@@ -1,4 +1,5 @@
-"""Parts of pages kept in the shared cache for one person while nothing they show has changed.
+"""Parts of pages kept for one person while nothing they show has changed (in the live cache:
+Redis, or files on one server, as core/live.py's versions).
 
 A busy page (Today's queue, a household, the caseload, a search) is rebuilt from a dozen tables on
 every visit, though between two visits of the same person nothing it shows has usually changed.
@@ -39,7 +40,8 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.utils.connection import ConnectionProxy
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.middleware.csrf import get_token
@@ -49,6 +51,12 @@ from liaison.core import live, policy
 from liaison.core.db import rows_written
 from liaison.core.policy.cache import SCOPE_VERSION, scope_version_read
 from liaison.core.policy.scopes import fingerprint
+
+# Parts and the versions of what they read are kept where live versions are (core/live.py): Redis,
+# or files on one server. Not in the default cache, which is a database table unless Redis is
+# configured: a page drawn afresh would write its part into the database (four queries, and
+# SQLite's write lock, on a request that only reads), and every write would write its versions.
+store = ConnectionProxy(caches, "live")
 
 ANY = "*"  # `tables=ANY`: the part reads more tables than it can name; any save makes it stale
 _ALL = "!"  # drawn by changed(): every part of the district, whatever tables it reads
@@ -69,7 +77,7 @@ def _drawer(name: str) -> Callable[[], None]:
     transaction queues it once however many rows it writes."""
 
     def draw() -> None:
-        cache.set(name, secrets.token_hex(8), None)
+        store.set(name, secrets.token_hex(8), None)
 
     return draw
 
@@ -225,16 +233,16 @@ def part[T](
     # that what one person keeps stays a handful of entries however much they type.
     key = f"{_PREFIX}:{name}:{user.pk}"
     scope_version_read()
-    found = cache.get_many([*versions, SCOPE_VERSION, key])
+    found = store.get_many([*versions, key])
     missing = [v for v in versions if v not in found]
     for v in missing:  # never drawn yet (an empty cache): draw one to keep entries under
-        cache.add(v, secrets.token_hex(8), None)
+        store.add(v, secrets.token_hex(8), None)
     if missing:
-        found.update(cache.get_many(missing))
+        found.update(store.get_many(missing))
     topics = list(topics)
     stamp = (
         tuple(found.get(v) for v in versions),
-        found.get(SCOPE_VERSION),
+        cache.get(SCOPE_VERSION),
         live.version(topics) if topics else "",
         timezone.localdate().isoformat(),
         translation.get_language(),
@@ -247,7 +255,7 @@ def part[T](
     if entry is not None and not missing and entry[0] == stamp:
         return entry[1]  # type: ignore[no-any-return]
     value = make()
-    cache.set(key, (stamp, value), seconds)
+    store.set(key, (stamp, value), seconds)
     return value
 
 

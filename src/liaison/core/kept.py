@@ -41,11 +41,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache, caches
-from django.utils.connection import ConnectionProxy
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.connection import ConnectionProxy
 
 from liaison.core import live, policy
 from liaison.core.db import rows_written

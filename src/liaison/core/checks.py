@@ -48,8 +48,9 @@ def live_versions_shared(app_configs, **kwargs):
     if "postgresql" in engine and not settings.LIAISON_LIVE_REDIS_URL:
         return [
             checks.Warning(
-                "Open threads and inboxes keep their versions in files on this server: pages "
-                "served by another server would not show changes taken in here.",
+                "Open threads and inboxes, and the pages kept for their reader (core/kept.py), "
+                "keep their versions in files on this server: pages served by another server "
+                "would not show changes taken in here.",
                 hint="With more than one server, set LIAISON_LIVE_REDIS_URL (or CACHE_URL) to "
                 "redis://… (docs/live.md).",
                 id="liaison.W021",

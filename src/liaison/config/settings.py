@@ -259,7 +259,11 @@ CACHE_URL = os.environ.get("CACHE_URL", "db://liaison_cache")
 LIAISON_WEB_WORKERS = int(os.environ.get("LIAISON_WEB_WORKERS", "2"))
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"pool_class": "liaison.core.redispool.SharedConnectionPool"},
+        }
     }
 elif CACHE_URL.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -290,6 +294,7 @@ if LIAISON_LIVE_REDIS_URL:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": LIAISON_LIVE_REDIS_URL,
         "TIMEOUT": None,
+        "OPTIONS": {"pool_class": "liaison.core.redispool.SharedConnectionPool"},
     }
 else:
     CACHES["live"] = {

@@ -73,7 +73,9 @@ def log(message: str) -> None:
     print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {message}", flush=True)
 
 
-def deployment_env(database_url: str, redis: str, gateway: FakeGateway) -> dict[str, str]:
+def deployment_env(
+    database_url: str, redis: str, gateway: FakeGateway, redis_dbs: tuple[int, int] = (14, 15)
+) -> dict[str, str]:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "liaison.config.settings",
@@ -81,8 +83,8 @@ def deployment_env(database_url: str, redis: str, gateway: FakeGateway) -> dict[
         "DATABASE_URL": database_url,
         "LIAISON_DATA_DIR": str(WORK / "data"),
         "LIAISON_TASK_BACKEND": "redis",
-        "REDIS_URL": f"{redis}/14",
-        "CACHE_URL": f"{redis}/15",
+        "REDIS_URL": f"{redis}/{redis_dbs[0]}",
+        "CACHE_URL": f"{redis}/{redis_dbs[1]}",
         "SECRET_KEY": "loadtest-" + "k" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LIAISON_PUBLIC_URL": "https://liaison.example.org",
@@ -392,10 +394,10 @@ print(json.dumps({{"calls_missing": sorted(calls - stored_calls), "texts_missing
 """
 
 
-def reset_redis(redis: str) -> None:
+def reset_redis(redis: str, redis_dbs: tuple[int, int]) -> None:
     import redis as redis_lib
 
-    for index in (14, 15):
+    for index in redis_dbs:
         redis_lib.Redis.from_url(f"{redis}/{index}").flushdb()
 
 
@@ -425,15 +427,28 @@ def main() -> int:
     parser.add_argument("--healthz-seconds", type=int, default=10)
     parser.add_argument("--kill-seconds", type=int, default=45)
     parser.add_argument("--drain-seconds", type=int, default=240)
+    parser.add_argument(
+        "--redis-dbs",
+        default="14,15",
+        help="the Redis databases for the task queue and the cache, QUEUE,CACHE (both are "
+        "emptied at the start: choose ones nothing else uses)",
+    )
+    parser.add_argument(
+        "--no-announcement",
+        action="store_true",
+        help="measure the pages without an announcement draining beside them (the kill check "
+        "still sends its own): how much of the page time the drain costs",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     cpu_start = os.times()
     WORK.mkdir(parents=True, exist_ok=True)
     database_url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_PG)
     redis = os.environ.get("LOADTEST_REDIS_URL", DEFAULT_REDIS).rstrip("/")
+    queue_db, cache_db = (int(n) for n in args.redis_dbs.split(","))
     try:
         ensure_database(database_url)
-        reset_redis(redis)
+        reset_redis(redis, (queue_db, cache_db))
     except Exception as exc:
         print(f"FAILED: PostgreSQL or Redis is not reachable: {exc}", file=sys.stderr)
         return 2
@@ -443,7 +458,7 @@ def main() -> int:
     writes = {"calls": [], "texts": []}
     procs: list[Proc] = []
     with FakeGateway() as gateway:
-        env = deployment_env(database_url, redis, gateway)
+        env = deployment_env(database_url, redis, gateway, (queue_db, cache_db))
         say = {"token": gateway.token, "public_url": env["LIAISON_PUBLIC_URL"]}
         log("prepare: migrate, the district (once), sessions and links")
         subprocess.run(
@@ -458,8 +473,11 @@ def main() -> int:
         try:
             for groups in group_counts:
                 # Each configuration is measured beside a drain of its own.
-                announcements.append(int(django_script(env, ANNOUNCE).splitlines()[-1]))
-                log(f"announcement {announcements[-1]} to every guardian: draining beside the load")
+                if not args.no_announcement:
+                    announcements.append(int(django_script(env, ANNOUNCE).splitlines()[-1]))
+                    log(
+                        f"announcement {announcements[-1]} to every guardian: draining beside the load"
+                    )
                 web, hosts = start_web(groups, env, args.web_workers)
                 log(f"{groups} web group(s) up: {', '.join(hosts)}")
                 # Warm-up (not counted): every page once in each process, templates compiled.
@@ -535,55 +553,58 @@ def main() -> int:
             hosts = [f"http://127.0.0.1:{18510 + g}" for g in range(group_counts[-1])]
             kill_staff = max(results[group_counts[-1]]["passed"], steps[0])
             kill = {"staff": kill_staff}
-            runner = subprocess.Popen(  # the Locust step, in the background while we kill
-                [
-                    PY,
-                    "-c",
-                    "import sys; from bench.loadtest.run import locust, json; "
-                    "print(json.dumps(locust(**json.loads(sys.argv[1]))))",
-                    json.dumps(
-                        {
-                            "hosts": hosts,
-                            "classes": ["Staff", "Family", "InboundText"],
-                            "seconds": args.kill_seconds,
-                            "staff": kill_staff,
-                            "families": max(1, kill_staff // 5),
-                            "sms_rate": texts_rate(kill_staff),
-                            "label": "kill",
-                            **say,
-                        }
-                    ),
-                ],
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            time.sleep(args.kill_seconds / 3)
-            sent_before = len(gateway.sent)
-            announcements.append(int(django_script(env, ANNOUNCE).splitlines()[-1]))
-            group = next(p for p in procs if p.name == "web0")
-            victims = django_processes(group)
-            if victims:
-                os.kill(victims[0], signal.SIGKILL)
-                kill["web_pid"] = victims[0]
-                log(f"killed web process {victims[0]} (SIGKILL)")
-            # The worker dies mid-drain: once the kill step's own announcement is being handed over.
-            deadline = time.monotonic() + args.kill_seconds
-            while len(gateway.sent) < sent_before + 2000 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            victim = workers[0]
-            kill["worker_pid"] = victim.process.pid
-            kill["sent_before_worker_kill"] = len(gateway.sent) - sent_before
-            victim.kill()
-            log(f"killed worker {victim.process.pid} and its work horse (SIGKILL); restarting it")
-            procs.append(Proc("worker0-restarted", [*MANAGE, "worker"], env))
-            out, _ = runner.communicate(timeout=args.kill_seconds + 120)
-            data = json.loads(out.strip().splitlines()[-1])
-            for kind in writes:
-                writes[kind] += data["writes"][kind]
-            kill |= summarise(data, args.kill_seconds)
-            kill["web_replaced"] = len(django_processes(group)) == args.web_workers
+            if args.kill_seconds:
+                runner = subprocess.Popen(  # the Locust step, in the background while we kill
+                    [
+                        PY,
+                        "-c",
+                        "import sys; from bench.loadtest.run import locust, json; "
+                        "print(json.dumps(locust(**json.loads(sys.argv[1]))))",
+                        json.dumps(
+                            {
+                                "hosts": hosts,
+                                "classes": ["Staff", "Family", "InboundText"],
+                                "seconds": args.kill_seconds,
+                                "staff": kill_staff,
+                                "families": max(1, kill_staff // 5),
+                                "sms_rate": texts_rate(kill_staff),
+                                "label": "kill",
+                                **say,
+                            }
+                        ),
+                    ],
+                    cwd=ROOT,
+                    env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                time.sleep(args.kill_seconds / 3)
+                sent_before = len(gateway.sent)
+                announcements.append(int(django_script(env, ANNOUNCE).splitlines()[-1]))
+                group = next(p for p in procs if p.name == "web0")
+                victims = django_processes(group)
+                if victims:
+                    os.kill(victims[0], signal.SIGKILL)
+                    kill["web_pid"] = victims[0]
+                    log(f"killed web process {victims[0]} (SIGKILL)")
+                # The worker dies mid-drain: once the kill step's own announcement is being handed over.
+                deadline = time.monotonic() + args.kill_seconds
+                while len(gateway.sent) < sent_before + 2000 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                victim = workers[0]
+                kill["worker_pid"] = victim.process.pid
+                kill["sent_before_worker_kill"] = len(gateway.sent) - sent_before
+                victim.kill()
+                log(
+                    f"killed worker {victim.process.pid} and its work horse (SIGKILL); restarting it"
+                )
+                procs.append(Proc("worker0-restarted", [*MANAGE, "worker"], env))
+                out, _ = runner.communicate(timeout=args.kill_seconds + 120)
+                data = json.loads(out.strip().splitlines()[-1])
+                for kind in writes:
+                    writes[kind] += data["writes"][kind]
+                kill |= summarise(data, args.kill_seconds)
+                kill["web_replaced"] = len(django_processes(group)) == args.web_workers
 
             log(f"waiting up to {args.drain_seconds} s for the announcement's deliveries")
             deadline = time.monotonic() + args.drain_seconds
@@ -631,6 +652,25 @@ def main() -> int:
     return 1 if lost else 3 if kill["tally"]["open"] else 0
 
 
+def kill_sentence(args, kill: dict) -> str:
+    if "worker_pid" not in kill:
+        return (
+            "No kill step (`--kill-seconds 0`): nothing was killed; the writes and deliveries "
+            "below are still checked."
+        )
+    return (
+        f"During a {args.kill_seconds} s step at {kill['staff']} staff on the last configuration: "
+        f"web process {kill.get('web_pid', '(none found)')} killed with SIGKILL (replaced by its "
+        f"supervisor: {'yes' if kill['web_replaced'] else 'NO'}), then worker "
+        f"{kill['worker_pid']} and its work horse killed with SIGKILL once "
+        f"{kill['sent_before_worker_kill']:,} texts had reached the gateway since a last "
+        "announcement was sent for this step (mid-drain), and started again. "
+        f"That step: page p95 {kill['p95']:.0f} ms, {kill['errors']} failed requests "
+        f"({', '.join(kill['error_kinds']) or 'none'}) — requests in flight on the killed "
+        "process, never answered 2xx."
+    )
+
+
 def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu: float) -> None:
     load = os.getloadavg()
     lines = [
@@ -647,8 +687,14 @@ def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu
         f"- Load per step: N signed-in staff (think 3–10 s; Today, household, search, inbox, "
         f"an open thread polled every 3 s, logging a call), N/5 families in the portal "
         f"(signed in by a thread's link), inbound texts at {TARGET_TEXTS}/s × N/{TARGET_STAFF} "
-        f"(at least 1/s) through the signed webhook, and an announcement to 50,000 guardians "
-        f"draining (one sent as each configuration starts); {args.step_seconds} s a step; a step passes with page p95 < "
+        f"(at least 1/s) through the signed webhook, and "
+        + (
+            "**no announcement draining** (`--no-announcement`)"
+            if args.no_announcement
+            else "an announcement to 50,000 guardians draining (one sent as each configuration "
+            "starts)"
+        )
+        + f"; {args.step_seconds} s a step; a step passes with page p95 < "
         f"{P95_LIMIT_MS} ms and no error",
         f"- Target (issue #22): {TARGET_STAFF:,} staff and {TARGET_TEXTS} texts/s at page p95 < "
         f"{P95_LIMIT_MS} ms",
@@ -695,21 +741,15 @@ def write_report(args, results: dict[int, dict], kill: dict, *, wall: float, cpu
         "",
         "## Kill check",
         "",
-        f"During a {args.kill_seconds} s step at {kill['staff']} staff on the last configuration: "
-        f"web process {kill.get('web_pid', '(none found)')} killed with SIGKILL (replaced by its "
-        f"supervisor: {'yes' if kill['web_replaced'] else 'NO'}), then worker "
-        f"{kill['worker_pid']} and its work horse killed with SIGKILL once "
-        f"{kill['sent_before_worker_kill']:,} texts had reached the gateway since a last "
-        "announcement was sent for this step (mid-drain), and started again. "
-        f"That step: page p95 {kill['p95']:.0f} ms, {kill['errors']} failed requests "
-        f"({', '.join(kill['error_kinds']) or 'none'}) — requests in flight on the killed "
-        "process, never answered 2xx.",
+        kill_sentence(args, kill),
         "",
         f"- Logged calls answered 2xx during the whole run: {w['calls']:,}; missing from the "
         f"database: **{len(w['calls_missing'])}**",
         f"- Inbound texts answered 2xx during the whole run: {w['texts']:,}; missing from the "
         f"database: **{len(w['texts_missing'])}**",
-        f"- The announcements ({len(kill['announcements'])}: one a configuration, one for the kill, "
+        f"- The announcements ({len(kill['announcements'])}: "
+        f"{'none' if args.no_announcement else 'one'} a configuration, "
+        f"{'one' if 'worker_pid' in kill else 'none'} for the kill, "
         f"{d['recipients']:,} recipients; {d['preparing']} still preparing), after waiting "
         f"{kill['waited']} s of at most {args.drain_seconds} s for them to settle: deliveries "
         f"{', '.join(f'{s} {n:,}' for s, n in t['states'].items())}",

@@ -12,6 +12,7 @@ every call and text answered 2xx is in the database, every delivery reached a fi
 none reached the gateway twice. `make loadtest` (bench/loadtest/) runs the same check at size.
 """
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -221,7 +222,9 @@ class Load:
         while not self.stopping.is_set():
             try:
                 action()
-            except OSError:  # refused, reset or an error status: not answered 2xx, not counted
+            # Refused, reset, an error status, or an answer cut off by the kill after its headers
+            # (http.client's IncompleteRead): not answered 2xx, not counted.
+            except (OSError, http.client.HTTPException):
                 self.failures += 1
                 time.sleep(0.05)
 

@@ -142,12 +142,25 @@ SQLITE_OPTIONS = {
     "timeout": 20,
 }
 if DATABASE_URL:
-    # 0 under ASGI (config/asgi.py): there a kept connection stays with its request's thread.
+    # 0 under ASGI (config/asgi.py): there a kept connection stays with its request's thread;
+    # on PostgreSQL the pool below keeps them instead.
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL, conn_max_age=int(os.environ.get("LIAISON_DB_CONN_MAX_AGE", "60"))
         )
     }
+    # A pool of PostgreSQL connections that every thread of the process borrows from (psycopg's,
+    # through Django): what an ASGI server needs, where each request runs in a thread of its own
+    # and otherwise opened and closed a connection of its own (config/asgi.py turns it on). A
+    # request that finds every connection lent waits for one, up to 20 s.
+    LIAISON_DB_POOL = int(os.environ.get("LIAISON_DB_POOL", "0"))
+    if LIAISON_DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them (Django refuses both)
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": LIAISON_DB_POOL,
+            "timeout": 20,
+        }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = {
             **SQLITE_OPTIONS,
@@ -259,7 +272,11 @@ CACHE_URL = os.environ.get("CACHE_URL", "db://liaison_cache")
 LIAISON_WEB_WORKERS = int(os.environ.get("LIAISON_WEB_WORKERS", "2"))
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"pool_class": "liaison.core.redispool.SharedConnectionPool"},
+        }
     }
 elif CACHE_URL.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -290,6 +307,7 @@ if LIAISON_LIVE_REDIS_URL:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": LIAISON_LIVE_REDIS_URL,
         "TIMEOUT": None,
+        "OPTIONS": {"pool_class": "liaison.core.redispool.SharedConnectionPool"},
     }
 else:
     CACHES["live"] = {

@@ -137,11 +137,17 @@ def _session_key(request: HttpRequest) -> str | None:
 def streaming(request: HttpRequest) -> bool:
     """Whether this page can hear of changes by the stream: Redis carries them, the stream is on,
     and an ASGI server (which can hold the connection open) serves /live/: the one that served
-    the page, or (LIAISON_LIVE_ASGI_BESIDE) one the proxy sends /live/ to beside a WSGI server."""
+    the page (`liaison serve --asgi`, which hands pages to Django's WSGI handler and marks them:
+    config/asgi.py), or (LIAISON_LIVE_ASGI_BESIDE) one the proxy sends /live/ to beside a WSGI
+    server."""
     return bool(
         settings.LIAISON_LIVE_REDIS_URL
         and settings.LIAISON_LIVE_STREAM
-        and (isinstance(request, ASGIRequest) or settings.LIAISON_LIVE_ASGI_BESIDE)
+        and (
+            isinstance(request, ASGIRequest)
+            or request.META.get("liaison.live_asgi")
+            or settings.LIAISON_LIVE_ASGI_BESIDE
+        )
     )
 
 

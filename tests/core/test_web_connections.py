@@ -15,7 +15,8 @@ from http.cookiejar import CookieJar
 import pytest
 
 from tests.core.test_deploy import page, sign_in
-from tests.core.test_serve import MANAGE, ROOT, free_port, healthy, prepare
+from tests.core.test_live_processes import ServedLiveBeside
+from tests.core.test_serve import free_port, prepare
 from tests.core.test_worker import command_env
 from tests.messaging.gateway import FakeGateway
 
@@ -80,22 +81,10 @@ def test_an_asgi_web_process_keeps_its_postgresql_and_redis_connections_across_r
         env = command_env(own_database, tmp_path, gateway, "immediate")
         env |= {"CACHE_URL": f"{redis_url}/0", "LIAISON_WEB_WORKERS": "1"}
         prepare(env)
-        port = free_port()
-        served = subprocess.Popen(
-            [*MANAGE, "serve", "--asgi", "--no-worker", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
+        served = ServedLiveBeside(env, free_port())  # `serve --asgi --no-worker`
+        url = served.url
         try:
-            deadline = time.monotonic() + 90
-            while not healthy(url):
-                assert served.poll() is None and time.monotonic() < deadline
-                time.sleep(0.3)
+            assert served.wait_until_up(), served.stop()
             jar = CookieJar()
             home = sign_in(url, jar)
             for _ in range(3):  # the process's first requests open what it keeps
@@ -107,12 +96,7 @@ def test_an_asgi_web_process_keeps_its_postgresql_and_redis_connections_across_r
             redis_opened = connections_received(client) - redis_before
             pg_opened = sessions_opened(own_database) - pg_before
         finally:
-            served.terminate()
-            try:
-                out = served.communicate(timeout=30)[0]
-            except subprocess.TimeoutExpired:
-                served.kill()
-                out = served.communicate()[0]
+            out = served.stop()
     # One signed-in page a connection each was the old way: PAGES of each. A few may be opened
     # by a pool growing or a thread of its own; nothing like one a page.
     assert pg_opened <= 5, (pg_opened, out[-3000:])

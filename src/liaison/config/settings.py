@@ -161,6 +161,14 @@ if DATABASE_URL:
             "max_size": LIAISON_DB_POOL,
             "timeout": 20,
         }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation for Liaison's connections (unless the URL's `options` name `jit`):
+        # its statements run in milliseconds to a few hundred, and the bulk ones (a day's
+        # attendance, an announcement) cross the planner's JIT threshold by their estimated cost,
+        # then spend 50 ms to seconds compiling what runs faster interpreted.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        if "jit=" not in str(options.get("options", "")).replace(" ", ""):
+            options["options"] = f"-c jit=off {options.get('options', '')}".strip()
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = {
             **SQLITE_OPTIONS,

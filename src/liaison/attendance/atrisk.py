@@ -198,7 +198,7 @@ def _overdue_urgent_by_household(household_ids: list[int], now: dt.datetime) -> 
     counts: dict[int, int] = defaultdict(int)
     overdue = Concern.objects.overdue(now)  # type: ignore[no-untyped-call]
     for household_id in overdue.filter(
-        household_id__in=household_ids, urgency=Urgency.URGENT
+        IdIn("household_id", household_ids), urgency=Urgency.URGENT
     ).values_list("household_id", flat=True):
         counts[household_id] += 1
     return counts

@@ -34,7 +34,7 @@ from django.db import connection
 from liaison.attendance import measures as M
 from liaison.attendance.choices import Category
 from liaison.attendance.models import AttendanceEvent, AttendanceRules, SchoolDay, StudentAttendance
-from liaison.core.db import bulk_cursor, rows_written
+from liaison.core.db import array_param, bulk_cursor, rows_written
 
 # The columns of one carried student, and of the numbers students share (those of a school and
 # a spell, from a stored date: a few hundred in a district), in the order the statement reads them.
@@ -251,12 +251,15 @@ def apply(
             AS out_prev"""
     if postgres:
         types = ["int", "bigint", "date", "date", "date"] + ["int"] * 11 + ["date"] * 4
-        arrays = ", ".join(f"%(k{i})b::{t}[]" for i, t in enumerate(types))
-        shared = f"SELECT * FROM unnest({arrays}) AS u({', '.join(FIELDS)})"  # noqa: S608
-        params.update({f"k{i}": list(column) for i, column in enumerate(zip(*keys, strict=True))})
-        arrays = ", ".join(f"%(s{i})b::{t}[]" for i, t in enumerate(["bigint", "int", "int"]))
-        students = f"SELECT * FROM unnest({arrays}) AS u({', '.join(STUDENT)})"  # noqa: S608
-        params.update({f"s{i}": list(column) for i, column in enumerate(zip(*rows, strict=True))})
+        marks = []
+        for name, values, kinds in (("k", keys, types), ("s", rows, ["bigint", "int", "int"])):
+            for i, (column, t) in enumerate(zip(zip(*values, strict=True), kinds, strict=True)):
+                mark, params[f"{name}{i}"] = array_param(column, t)
+                marks.append(mark.replace("%", f"%({name}{i})", 1))
+        shared = f"SELECT * FROM unnest({', '.join(marks[: len(types)])}) AS u({', '.join(FIELDS)})"  # noqa: S608
+        students = (
+            f"SELECT * FROM unnest({', '.join(marks[len(types) :])}) AS u({', '.join(STUDENT)})"  # noqa: S608
+        )
         old_total = f"CAST(ROUND({table}.days_absent * 100) AS BIGINT)"
         integer = "BIGINT"
         early_length = f"jsonb_array_length({table}.early_absences)"

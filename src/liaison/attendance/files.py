@@ -31,7 +31,7 @@ from liaison.attendance.models import (
     SchoolDay,
     school_year_of,
 )
-from liaison.core.db import IdIn, bulk_cursor, insert_rows, update_rows
+from liaison.core.db import IdIn, TextIn, bulk_cursor, insert_rows, update_rows
 from liaison.people.models import District, Enrolment, Site, Student
 
 # Refused rows kept on the import record (the count is always complete).
@@ -259,19 +259,14 @@ class _Directory:
         enrolments = Enrolment.objects.filter(student__district=district)
         calendar = SchoolDay.objects.filter(site__district=district)
         if only is not None:
-            wanted = sorted(only[0])
-            found: list[tuple[str | None, int]] = []
-            for start in range(0, len(wanted), 2000):
-                found += people.filter(sourced_id__in=wanted[start : start + 2000]).values_list(
-                    "sourced_id", "pk"
-                )
+            # The file's students and their enrolments, the keys bound as one array each.
+            found = people.filter(TextIn("sourced_id", only[0])).values_list("sourced_id", "pk")
             self.students = {sourced: pk for sourced, pk in found if sourced}
-            pks = sorted(self.students.values())
-            enrolment_rows: list[tuple[int, int, dt.date, dt.date | None]] = []
-            for start in range(0, len(pks), 2000):
-                enrolment_rows += enrolments.filter(
-                    student_id__in=pks[start : start + 2000]
-                ).values_list("student_id", "site_id", "starts_on", "ends_on")
+            enrolment_rows: list[tuple[int, int, dt.date, dt.date | None]] = list(
+                enrolments.filter(IdIn("student_id", self.students.values())).values_list(
+                    "student_id", "site_id", "starts_on", "ends_on"
+                )
+            )
             calendar = calendar.filter(date__in=sorted(only[1]))
         else:
             self.students = {

@@ -53,11 +53,14 @@ def recompute_after_import(
     # is read from them.
     for year in sorted(years)[:-1]:
         year_end = _last_school_day(district, year) or years[year][-1]
-        _recompute_days(district, year, site_ids, years[year], min(year_end, today), student_ids)
+        last = latest_as_of(district, school_year=year)
+        _recompute_days(
+            district, year, site_ids, years[year], min(year_end, today), student_ids, last
+        )
     year = max(years)
     last = latest_as_of(district, school_year=year)
     as_of = min(max(years[year][-1], last) if last else years[year][-1], today)
-    result = _recompute_days(district, year, site_ids, years[year], as_of, student_ids)
+    result = _recompute_days(district, year, site_ids, years[year], as_of, student_ids, last)
     # Then outreach, for this school year: the at-risk scores of those students, and a task for
     # each now in Tier 3.
     after_recompute(district=district, student_ids=result.touched, as_of=as_of)
@@ -78,17 +81,18 @@ def _recompute_days(
     days: list[dt.date],
     as_of: dt.date,
     student_ids: Iterable[int] | None,
+    last: dt.date | None,
 ) -> RecomputeResult:
     """Recompute the students with events on `days`. A day already computed is a correction: an
     events file names the students whose events of its days it wrote or took away (a student
     whose event was removed has no row to show it any more); a calendar changes every student
-    enrolled at its schools, all recomputed from their events."""
+    enrolled at its schools, all recomputed from their events. `last`: the day the year's
+    measures were brought up to before (latest_as_of), None when never."""
     changed = set(
         AttendanceEvent.objects.filter(
             district=district, site_id__in=site_ids, date__in=days
         ).values_list("student_id", flat=True)
     )
-    last = latest_as_of(district, school_year=year)
     if student_ids is not None:
         changed |= set(student_ids)
     elif last is not None and days[0] <= last:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from liaison.core import policy
+from liaison.core.db import IdIn
 from liaison.insights.models import AtRiskRules, HouseholdEngagement
 from liaison.insights.services import engaged_households, engaged_in_scope
 from liaison.people.caseload import RiskReason
@@ -214,7 +215,7 @@ def household_signals(household_ids: list[int]) -> dict[int, dict]:
     has gone without two-way contact past the district's days, and whether every channel fails."""
     now = timezone.now()
     rows = list(
-        HouseholdEngagement.objects.filter(household_id__in=household_ids).values_list(
+        HouseholdEngagement.objects.filter(IdIn("household_id", household_ids)).values_list(
             "household_id", "district_id", "last_two_way_at", "all_channels_failing"
         )
     )

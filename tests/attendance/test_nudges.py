@@ -96,6 +96,24 @@ def test_running_the_days_nudges_twice_sends_nothing_the_second_time(school):
     assert Delivery.objects.filter(message__notice_kind="attendance_nudge").count() == 1
 
 
+def test_a_nudge_points_at_its_message_and_at_none_when_its_message_was_already_sent(school):
+    """The nudge row is written before its message (on PostgreSQL with the id the message will
+    have): it must point at the message written, and at nothing when the message's dedupe key
+    was already used (a message sent earlier for that family and day, its nudge since removed)."""
+    child = school.caseload_family.students.get()
+    _absent(child, school.school)
+    first = send_days_nudges(district=school.district, day=MONDAY, now=TUESDAY_MORNING)
+    nudge = AttendanceNudge.objects.get(household=school.caseload_family, day=MONDAY)
+    assert nudge.message_id == first.messages[0]
+    assert Message.objects.get(pk=nudge.message_id).notice_kind == "attendance_nudge"
+    nudge.delete()
+    again = send_days_nudges(district=school.district, day=MONDAY, now=TUESDAY_MORNING)
+    assert again.sent == 0
+    renewed = AttendanceNudge.objects.get(household=school.caseload_family, day=MONDAY)
+    assert renewed.message_id is None
+    assert Message.objects.filter(notice_kind="attendance_nudge").count() == 1
+
+
 def test_a_family_with_two_absent_children_gets_one_message_naming_both(school):
     household = school.caseload_family
     first = household.students.get()

@@ -37,10 +37,11 @@ from liaison.attendance.models import (
     school_year_of,
 )
 from liaison.core.dates import local_date, reader_locale
-from liaison.core.db import IdIn, insert_new_rows, update_rows, without_jit
+from liaison.core.db import IdIn, insert_new_rows, reserve_ids, update_rows, without_jit
 from liaison.language.rendering import ORIGINAL, UNTRANSLATED
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging
+from liaison.messaging.models import Message
 from liaison.messaging.outbox import quiet_hours, quiet_until, zone
 from liaison.people.models import Guardian, GuardianStudent, Student
 
@@ -232,12 +233,20 @@ def _send_all(
     The households are claimed first (_claim: the nudges' unique constraints decide), so a second
     run, even one racing this one, finds them told and sends nothing; then the messages, their
     renderings and deliveries are written together (messaging.send_notices) and the delivery
-    worker is kicked once, after the commit."""
+    worker is kicked once, after the commit. On PostgreSQL each nudge is written with the id its
+    message will have (reserve_ids), rather than updated with it afterwards (a second write of
+    each row and of its indexes)."""
     if not planned:
         return {}
     tz = zone(district.time_zone)
     with transaction.atomic():
-        claimed = _claim(district=district, day=day, now=now, planned=planned, tz=tz)
+        reserved = reserve_ids(Message, len(planned))
+        ahead = (
+            None
+            if reserved is None
+            else dict(zip((p.household_id for p in planned), reserved, strict=True))
+        )
+        claimed = _claim(district=district, day=day, now=now, planned=planned, tz=tz, ids=ahead)
         chosen = [p for p in planned if p.household_id in claimed]
         if not chosen:
             return {}
@@ -261,17 +270,20 @@ def _send_all(
                     send_at=plan.moment if plan.moment > now else None,
                     related_type=NUDGE_RELATED_TYPE,
                     related_id=str(claimed[plan.household_id]),
+                    message_id=None if ahead is None else ahead[plan.household_id],
                 )
             )
         message_ids = messaging.send_notices(district=district, notices=notices, kind=NUDGE_KIND)
-        # Each nudge points at its message (one statement: update_rows).
+        # Each nudge points at its message (one statement: update_rows): those written ahead
+        # only where no message was written under the id (its dedupe key was already used).
         update_rows(
             AttendanceNudge,
             ["message_id"],
             [
                 (message_id, claimed[plan.household_id])
                 for plan, message_id in zip(chosen, message_ids, strict=True)
-                if message_id is not None
+                if (message_id is not None and ahead is None)
+                or (ahead is not None and message_id != ahead[plan.household_id])
             ],
         )
     return {
@@ -289,17 +301,25 @@ def _dedupe_key(household_id: int, day: dt.date) -> str:
 
 
 def _claim(
-    *, district: Any, day: dt.date, now: dt.datetime, planned: list[_Planned], tz: Any
+    *,
+    district: Any,
+    day: dt.date,
+    now: dt.datetime,
+    planned: list[_Planned],
+    tz: Any,
+    ids: dict[int, int] | None = None,
 ) -> dict[int, int]:
     """Write each household's AttendanceNudge unless one exists for that school day or for the
     day it would go out (INSERT … ON CONFLICT DO NOTHING: the two unique constraints decide, on
     PostgreSQL also against a run racing this one, which waits for ours to commit). Returns
     household id → nudge id for the rows this call wrote; households in id order, so two runs
-    take the rows' locks in the same order."""
+    take the rows' locks in the same order. `ids`: household id → the id its message will be
+    written under (reserve_ids), set on the nudge now."""
+    columns = ["district_id", "household_id", "day", "sent_on", "student_ids", "created_at"]
     return dict(
         insert_new_rows(
             AttendanceNudge,
-            ["district_id", "household_id", "day", "sent_on", "student_ids", "created_at"],
+            columns if ids is None else [*columns, "message_id"],
             [
                 (
                     district.pk,
@@ -308,6 +328,7 @@ def _claim(
                     p.moment.astimezone(tz).date(),
                     p.student_ids,
                     now,
+                    *(() if ids is None else (ids[p.household_id],)),
                 )
                 for p in sorted(planned, key=lambda p: p.household_id)
             ],

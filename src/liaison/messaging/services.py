@@ -508,7 +508,7 @@ class HouseholdNotice:
     send_at: dt.datetime | None = None
     related_type: str = ""
     related_id: str = ""
-    message_id: int | None = None  # set by send_notices
+    message_id: int | None = None  # set by send_notices, or given (reserve_ids)
 
 
 def shared_threads(*, district_id: int, household_ids) -> dict[int, int]:
@@ -574,7 +574,9 @@ def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list
     (a wording context), so that each language's text is made without an engine.
 
     Returns the id of each notice's Message in order, None where its dedupe key was already used
-    (sent once, as send_notice). A notice naming no guardian is refused, as by send_notice."""
+    (sent once, as send_notice). A notice naming no guardian is refused, as by send_notice. When
+    every notice comes with a `message_id` (drawn by core.db.reserve_ids, so that rows pointing at
+    the messages could be written first), the messages are written under those ids."""
     if any(not n.guardian_ids for n in notices):
         raise ValidationError(_("A notice needs at least one guardian."))
     with transaction.atomic():
@@ -611,6 +613,9 @@ def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list
             "recipient_count",
             "created_at",
         ]
+        preset = all(n.message_id is not None for n in fresh)
+        if preset:
+            columns.append("id")
         made = dict(
             insert_rows(
                 Message,
@@ -637,6 +642,7 @@ def send_notices(*, district, notices: list[HouseholdNotice], kind: str) -> list
                         {"guardian_ids": list(n.guardian_ids)},
                         len(n.guardian_ids),
                         now,
+                        *([n.message_id] if preset else []),
                     )
                     for n in fresh
                 ],

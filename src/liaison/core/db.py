@@ -391,8 +391,9 @@ def bulk_cursor():
     """A cursor for the few statements that carry thousands of values in one parameter.
 
     PostgreSQL: a psycopg cursor that binds on the server, on Django's own connection (so inside
-    its transaction), so arrays travel in binary, dumped in C; Django's cursors bind on the client
-    and quote every array element in Python. It bypasses Django's query logging (and
+    its transaction), so arrays travel as one parameter each (array_param: ints and dates as the
+    array's text, the rest in binary); Django's cursors bind on the client and quote every array
+    element in Python. It bypasses Django's query logging (and
     assertNumQueries). Elsewhere: Django's cursor.
     """
     if connection.vendor != "postgresql":

@@ -127,3 +127,14 @@ def test_todays_queue_reads_one_version_of_its_sources_tables(world):
     tables = {t for s in today._sources for t in s.tables}
     assert len(tables) > 3
     assert all(today.TABLES in kept._groups_of[t] for t in tables)
+
+
+def test_a_sign_in_leaves_kept_parts_that_show_staff_kept(world, drawn):
+    """Django writes last_login at every sign-in: no page shows it."""
+    tables = ("people.User",)
+    _part(world, drawn, tables=tables)
+    world.admin.save(update_fields=["last_login"])
+    assert _part(world, drawn, tables=tables) == "drawn 1 times"
+    world.admin.first_name = "Renamed"
+    world.admin.save(update_fields=["first_name"])
+    assert _part(world, drawn, tables=tables) == "drawn 2 times"

@@ -68,6 +68,9 @@ _PREFIX = "liaison:kept"
 # Tables written while pages are only read (every view writes its access-log row; the session
 # its last-seen time): a save of theirs is no change of what a kept part shows.
 QUIET = frozenset({"audit.AccessLog", "sessions.Session", "admin.LogEntry"})
+# Columns no page shows, written by a sign-in (Django's update_last_login): a save of only these
+# is no change either, though staff names are on every household and thread page.
+QUIET_COLUMNS = {"people.User": frozenset({"last_login"})}
 
 
 def version_key(table: str, district_id: int | None) -> str:
@@ -250,9 +253,13 @@ def _saved(
     instance: Any = None,
     created: bool = False,
     raw: bool = False,
+    update_fields: Any = None,
     **kwargs: Any,
 ) -> None:
     if raw or not _shown(sender):
+        return
+    quiet = QUIET_COLUMNS.get(sender._meta.label)
+    if quiet and update_fields and quiet.issuperset(update_fields):
         return
     changed(
         _district_of(instance),

@@ -180,7 +180,7 @@ def households_of(instance: Any, *, created: bool = False) -> list[int] | None:
     instance already holds. [] when its table belongs to no household; None when it does but the
     row cannot name one cheaply (a relation not loaded, none set): every household's part of its
     district is then made stale. A model may answer itself (`kept_households(created=...)`)."""
-    model = type(instance)
+    model: Any = type(instance)
     answer = getattr(instance, "kept_households", None)
     if answer is not None:
         found = answer(created=created)
@@ -323,9 +323,10 @@ class KeptWrites(models.QuerySet[Any]):
 
     def _households(self, objs: Any, fields: Any = ()) -> list[int] | None:
         """The households of these rows, when each names its own and the write moves none."""
-        if not owns_households(self.model):
+        model: Any = self.model
+        if not owns_households(model):
             return []
-        path = _household_path(self.model) or ("",)
+        path = _household_path(model) or ("",)
         moved = {name.removesuffix("_id") for name in fields}
         if path[0].removesuffix("_id") in moved or (path == ("",) and moved):
             return None  # rows moved (or a model answering itself): whose they were is unknown

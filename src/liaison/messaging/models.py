@@ -204,9 +204,10 @@ class Message(models.Model):
         changed later, it may be on many (None: every household's of the district)."""
         if self.conversation_id is None:
             return [] if created else None
-        if not self._meta.get_field("conversation").is_cached(self):
+        if not Message.conversation.is_cached(self):
             return None
-        return [self.conversation.household_id]
+        conversation = self.conversation
+        return None if conversation is None else [conversation.household_id]
 
 
 class Rendering(models.Model):

@@ -7,7 +7,8 @@ every visit, though between two visits of the same person nothing it shows has u
 which every request still goes through) under a stamp, and gives it back while the stamp holds:
 
     body = kept.part(f"household:{household.pk}", user, make=draw, districts=[district_id],
-                     tables=kept.ANY, vary=(full,), seconds=300)
+                     households=[household.pk], tables=(pages.kept_tables("household"),),
+                     vary=(full,), seconds=300)
 
 The stamp is made of:
 - **versions of the tables it reads, per district**: a save of a row draws a new version of its
@@ -20,14 +21,30 @@ The stamp is made of:
   code that writes around the ORM calls it. A part names its tables (`tables=("worklist.Task",)`)
   or reads too many to name (`tables=ANY`: any save in its districts makes it stale); a part that
   reads many named tables names their `group` instead, one version to read for all of them;
+- **versions of the households it shows** (`households=[pk]`: the household and thread pages):
+  a save of a row that belongs to a household (`owns_households`: a `household_id` or
+  `household_id_copy` column, the path a model names as `kept_household`, such as an
+  attachment's "message.conversation.household_id", or its own `kept_households()`) draws that
+  household's version as well, named from the instance and the relations it already holds, with
+  no query (`households_of`); so do a watched delete, KeptWrites' bulk_create and bulk_update
+  (which move no row), and core.db's inserting loaders (from the rows' household column). What
+  cannot name its households (a relation not loaded, a QuerySet update or delete, core.db's
+  updates and upserts, more than MANY_HOUSEHOLDS families at once) draws the `HOUSEHOLDS` version
+  of its district instead: every household's part there is stale. Such a part then names, as
+  `tables`, only what it reads that belongs to no household (staff, sites, categories, settings:
+  not ANY), and a write about another family leaves it kept. Rows leave a household only in a
+  merge or a split, which moves guardians or children (a change of the policy's scopes, below)
+  and saves both households;
 - **the policy's scope version** (who sees which family) and the person's roles and places
   (`fingerprint`), so that a change of caseload, site or role is seen at once;
 - **the versions of live topics** it names (core/live.py: a thread's deliveries, the inbox);
 - the **date, language and time zone**, and whatever the caller passes as `vary` (one entry is
   kept per name and person: a search for another name replaces the last one).
 An entry is kept at most `seconds`: what only the clock changes ("3 days ago", a family no longer
-new) and writes no signal tells of (a QuerySet.update on a table without `KeptWrites`) show within
-it. A part is per person (the key holds their id): it may hold what only they may see.
+new) and writes no signal tells of (a QuerySet.update on a table without `KeptWrites`, such as a
+delivery's state: the thread page follows its thread's live topic, the household page does not)
+show within it, as do deletes of tables not watched. A part is per person (the key holds their
+id): it may hold what only they may see.
 
 Rendered HTML holds a form's CSRF token, which belongs to one browser's session: `unbind_csrf`
 puts a marker in its place before the HTML is kept, `bind_csrf` this request's token when shown.

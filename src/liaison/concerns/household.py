@@ -218,8 +218,8 @@ def register() -> None:
         order=20,
         context=panel_context,
         ask=concern_policy.can_log_contact,
-        # the concerns' categories, their assignees
-        tables=("concerns.ConcernCategory", "people.User"),
+        # the concerns' categories, their assignees; the interpreters the contact form offers
+        tables=("concerns.ConcernCategory", "people.User", "people.Membership"),
     )
     # Concerns and notes: each viewer gets the rows the policy's filters leave them (none, some, all).
     for kind, label, entries in [

@@ -101,24 +101,25 @@ def _new_versions(names: Iterable[str]) -> None:
 
 class _AtCommit:
     """The versions a transaction draws when it commits: one callback for all of them, so that a
-    transaction writing rows of a thousand families queues one, not a thousand."""
+    transaction writing rows of a thousand families queues one, not a thousand. `drawn`: each
+    name's last draw before the commit, as the count of parts read then (see parts_read)."""
 
     def __init__(self) -> None:
-        self.names: set[str] = set()
+        self.drawn: dict[str, int] = {}
 
     def __call__(self) -> None:
-        _new_versions(self.names)
+        _new_versions(self.drawn)
 
 
-# True once a part was read (and kept) since this context last drew a version: a write after it
-# draws again, though its transaction already queued a draw for its commit.
-read_since_drawn: ContextVar[bool] = ContextVar("liaison_kept_read", default=False)
+# How many parts this context has read (and kept): a write draws a version at once again when a
+# part was read since it last drew it, though its transaction already queued it for its commit.
+parts_read: ContextVar[int] = ContextVar("liaison_kept_parts_read", default=0)
 
 
 def _draw(names: Iterable[str]) -> None:
     """Draw new versions now outside a transaction; inside one, when it commits and, as the
-    writer's own connection sees the write at once, now too (once per transaction, unless a part
-    was read since: a bulk load writing many rows draws once)."""
+    writer's own connection sees the write at once, now too (once per transaction for each name,
+    unless a part was read since it was drawn: a bulk load writing many rows draws once)."""
     names = list(names)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -132,13 +133,12 @@ def _draw(names: Iterable[str]) -> None:
     if at_commit is None:
         at_commit = _AtCommit()
         transaction.on_commit(at_commit)
-    fresh = read_since_drawn.get()
-    now = [name for name in names if fresh or name not in at_commit.names]
-    at_commit.names.update(names)
+    read = parts_read.get()
+    now = [name for name in names if at_commit.drawn.get(name) != read]
+    for name in now:
+        at_commit.drawn[name] = read
     if now:
         _new_versions(now)
-    if fresh:
-        read_since_drawn.set(False)
 
 
 # Each table's groups (see `group`): a write of the table draws their versions too.
@@ -437,7 +437,7 @@ def part[T](
         repr(tuple(vary)),
     )
     entry = found.get(key)
-    read_since_drawn.set(True)
+    parts_read.set(parts_read.get() + 1)
     if entry is not None and not missing and entry[0] == stamp:
         return entry[1]  # type: ignore[no-any-return]
     value = make()

@@ -182,7 +182,10 @@ def owns_households(model: Any) -> bool:
     """Whether rows of this model belong to households (a many-to-many table: when either side's
     rows do), so that a write of it a household part must hear of."""
     if isinstance(model, str):
-        model = apps.get_model(model)
+        try:
+            model = apps.get_model(model)
+        except LookupError:  # not a model's label: whose rows it writes is unknown, so anyone's
+            return True
     if _household_path(model) is not None or hasattr(model, "kept_households"):
         return True
     if model._meta.auto_created:  # a many-to-many link table

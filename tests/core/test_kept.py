@@ -127,3 +127,120 @@ def test_todays_queue_reads_one_version_of_its_sources_tables(world):
     tables = {t for s in today._sources for t in s.tables}
     assert len(tables) > 3
     assert all(today.TABLES in kept._groups_of[t] for t in tables)
+
+
+def test_a_sign_in_leaves_kept_parts_that_show_staff_kept(world, drawn):
+    """Django writes last_login at every sign-in: no page shows it."""
+    tables = ("people.User",)
+    _part(world, drawn, tables=tables)
+    world.admin.save(update_fields=["last_login"])
+    assert _part(world, drawn, tables=tables) == "drawn 1 times"
+    world.admin.first_name = "Renamed"
+    world.admin.save(update_fields=["first_name"])
+    assert _part(world, drawn, tables=tables) == "drawn 2 times"
+
+
+def _family_part(world, drawn, household, **kwargs):
+    kwargs.setdefault("tables", ("people.User",))
+    return kept.part(
+        f"family:{household.pk}",
+        world.liaison,
+        make=drawn,
+        districts=[household.district_id],
+        households=[household.pk],
+        **kwargs,
+    )
+
+
+def test_a_family_part_is_kept_through_writes_about_other_families(world, drawn):
+    home = world.caseload_family
+    _family_part(world, drawn, home)
+    world.site_family.save(update_fields=["notes"])  # another family, same district
+    _task_for(world, world.site_family)
+    world.site_family.guardians.first().save(update_fields=["given_name"])  # no change of scope
+    assert _family_part(world, drawn, home) == "drawn 1 times"
+    home.save(update_fields=["notes"])  # the family itself
+    assert _family_part(world, drawn, home) == "drawn 2 times"
+    _task_for(world, home)  # a row of the family's
+    assert _family_part(world, drawn, home) == "drawn 3 times"
+    world.admin.save(update_fields=["first_name"])  # a table it names
+    assert _family_part(world, drawn, home) == "drawn 4 times"
+
+
+def _task_for(world, household):
+    return Task.objects.create(
+        district=world.district,
+        owner=world.liaison,
+        household=household,
+        title="Call back",
+        due_on=timezone.localdate(),
+    )
+
+
+def test_a_family_part_is_stale_after_writes_that_cannot_name_their_families(world, drawn):
+    home = world.caseload_family
+    task = _task_for(world, world.site_family)
+    _family_part(world, drawn, home)
+    Task.objects.filter(pk=task.pk).update(title="Call back soon")  # KeptWrites: whose rows?
+    assert _family_part(world, drawn, home) == "drawn 2 times"
+    # A row whose household is only reachable through a relation not loaded with it.
+    from liaison.messaging import services
+    from liaison.messaging.models import Message
+
+    services.send_message(household=world.site_family, body="Hello", by=world.liaison)
+    _family_part(world, drawn, home)
+    message = Message.objects.get(body="Hello")  # its thread not loaded
+    assert kept.households_of(message) is None
+    message.save(update_fields=["body"])
+    assert _family_part(world, drawn, home) == "drawn 3 times"
+    message = Message.objects.select_related("conversation").get(pk=message.pk)
+    assert kept.households_of(message) == [world.site_family.pk]
+
+
+def test_a_bulk_insert_names_the_families_of_its_rows_unless_too_many(world, drawn):
+    from liaison.core.db import MANY_HOUSEHOLDS, households_in
+
+    assert households_in(["household_id", "title"], [(1, "a"), (2, "b"), (1, "c")]) == {1, 2}
+    assert households_in(["title"], [("a",)]) is None  # no household column: cannot name
+    assert households_in(["household_id"], [(None,)]) is None
+    many = [(pk,) for pk in range(MANY_HOUSEHOLDS + 1)]
+    assert households_in(["household_id_copy"], many) is None
+    home = world.caseload_family
+    _family_part(world, drawn, home)
+    Task.objects.bulk_create([_unsaved_task(world, world.site_family)])
+    assert _family_part(world, drawn, home) == "drawn 1 times"
+    Task.objects.bulk_create([_unsaved_task(world, home)])
+    assert _family_part(world, drawn, home) == "drawn 2 times"
+
+
+def _unsaved_task(world, household):
+    return Task(
+        district=world.district,
+        owner=world.liaison,
+        household=household,
+        title="Loaded",
+        due_on=timezone.localdate(),
+    )
+
+
+def test_which_tables_belong_to_households():
+    assert kept.owns_households("people.Household")
+    assert kept.owns_households("messaging.Delivery")  # household_id_copy
+    assert kept.owns_households("messaging.Message")  # answers itself
+    assert kept.owns_households("messaging.Attachment")  # through its message's thread
+    assert kept.owns_households("concerns.Concern_students")  # a link to a household's rows
+    assert not kept.owns_households("people.Site")
+    assert not kept.owns_households("concerns.ConcernCategory")
+
+
+def test_a_notice_made_without_a_thread_is_on_no_page_until_its_deliveries(world):
+    from liaison.messaging.models import Message
+
+    notice = Message(district=world.district, kind="notice", body="Reminder")
+    assert notice.kept_households(created=True) == []
+    assert notice.kept_households(created=False) is None
+
+
+def test_a_family_part_names_its_other_tables():
+    with pytest.raises(ValueError):
+        kept.part("x", None, make=str, districts=[], households=[1], tables=kept.ANY)

@@ -16,9 +16,14 @@ class ConcernsConfig(AppConfig):
         from liaison.messaging import registry as messaging
 
         household.register()
-        messaging.register_message_actions(thread_message_actions)
+        # Concerns' categories: the policy hides a concern about a member of staff by its category.
+        messaging.register_message_actions(
+            thread_message_actions, tables=("concerns.ConcernCategory",)
+        )
         messaging.register_keyword_handler(services.answer_satisfaction_by_sms)
-        messaging.register_message_filter(messaging_hooks.hidden_notices)
+        messaging.register_message_filter(
+            messaging_hooks.hidden_notices, tables=("concerns.ConcernCategory",)
+        )
         messaging.set_call_log_link(messaging_hooks.call_log_link)
         records.register()
         services.register_wordings()

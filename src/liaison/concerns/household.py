@@ -218,17 +218,27 @@ def register() -> None:
         order=20,
         context=panel_context,
         ask=concern_policy.can_log_contact,
+        # the concerns' categories, their assignees; the interpreters the contact form offers
+        tables=("concerns.ConcernCategory", "people.User", "people.Membership"),
     )
     # Concerns and notes: each viewer gets the rows the policy's filters leave them (none, some, all).
     for kind, label, entries in [
         ("concern", gettext_lazy("Concerns"), concern_entries),
         ("note", gettext_lazy("Notes"), note_entries),
     ]:
-        pages.add_timeline("household", kind, label, entries, ask=pages.page_opened)
+        pages.add_timeline(
+            "household",
+            kind,
+            label,
+            entries,
+            ask=pages.page_opened,
+            tables=("concerns.ConcernCategory", "people.User"),  # a category; a note's author
+        )
     pages.add_timeline(
         "household",
         "contact",
         gettext_lazy("Contacts"),
         contact_entries,
         ask=concern_policy.can_see_contacts,
+        tables=("people.User",),  # who logged it
     )

@@ -235,6 +235,8 @@ class Concern(TrackedModel):
 class ConcernChange(models.Model):
     """One line of a concern's history: who changed what, when. Written by the services only."""
 
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "concern.household_id"
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -331,6 +333,8 @@ class ConcernNote(models.Model):
 
 
 class MediationMeeting(TrackedModel):
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "concern.household_id"
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="meetings")
     starts_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=200)

@@ -13,9 +13,34 @@ from django.db.models import Expression, F
 from django.db.models.lookups import Lookup
 from django.dispatch import Signal
 
-# Sent (sender: the model) after insert_rows, insert_new_rows or update_rows wrote rows, which no model signal
-# reports: the access policy drops its kept scope sets when a table they read was written.
+# Sent (sender: the model) after insert_rows, insert_new_rows, update_rows or upsert_rows wrote rows,
+# which no model signal reports: the access policy drops its kept scope sets when a table they read
+# was written, core/kept.py makes the kept parts that show it stale. With `households` (the
+# inserting loaders), the ids of the households the new rows belong to, when the rows name them (a
+# `household_id` or `household_id_copy` column) and they are few; None when they cannot be named
+# (an update, which may move a row from one household to another, or too many).
 rows_written = Signal()
+# More households than this in one write are not named one by one (core/kept.py draws the
+# version of every household of the district instead).
+MANY_HOUSEHOLDS = 50
+HOUSEHOLD_COLUMNS = ("household_id", "household_id_copy")
+
+
+def households_in(columns: list[str], rows: list) -> set[int] | None:
+    """The households the inserted rows belong to (see rows_written): None when the rows hold no
+    household column, one without a household, or more than MANY_HOUSEHOLDS of them."""
+    at = next((columns.index(c) for c in HOUSEHOLD_COLUMNS if c in columns), None)
+    if at is None:
+        return None
+    found: set[int] = set()
+    for row in rows:
+        household = row[at]
+        if household is None:
+            return None
+        found.add(household)
+        if len(found) > MANY_HOUSEHOLDS:
+            return None
+    return found
 
 
 class IdIn(Lookup):
@@ -210,8 +235,9 @@ def insert_rows(
     `prepared`: the rows hold what the database takes already (on SQLite, dates as ISO text), so
     the fields' conversions are skipped (a million-row load spends seconds in them).
     """
+    rows = list(rows)
     out = _insert_rows(model, columns, rows, returning=returning, prepared=prepared)
-    rows_written.send(sender=model)
+    rows_written.send(sender=model, households=households_in(columns, rows))
     return out
 
 
@@ -266,8 +292,9 @@ def insert_new_rows(model, columns: list[str], rows, *, returning: str | None = 
     holds (ON CONFLICT DO NOTHING: on PostgreSQL a row another transaction is writing waits for it,
     then is left out). With `returning` (a column among `columns`), returns (returning, pk) pairs
     of the rows this call wrote, and of no other: what a caller claims by writing it is its own."""
+    rows = list(rows)
     out = _insert_new_rows(model, columns, rows, returning=returning)
-    rows_written.send(sender=model)
+    rows_written.send(sender=model, households=households_in(columns, rows))
     return out
 
 

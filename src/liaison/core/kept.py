@@ -7,7 +7,8 @@ every visit, though between two visits of the same person nothing it shows has u
 which every request still goes through) under a stamp, and gives it back while the stamp holds:
 
     body = kept.part(f"household:{household.pk}", user, make=draw, districts=[district_id],
-                     tables=kept.ANY, vary=(full,), seconds=300)
+                     households=[household.pk], tables=(pages.kept_tables("household"),),
+                     vary=(full,), seconds=300)
 
 The stamp is made of:
 - **versions of the tables it reads, per district**: a save of a row draws a new version of its
@@ -20,14 +21,30 @@ The stamp is made of:
   code that writes around the ORM calls it. A part names its tables (`tables=("worklist.Task",)`)
   or reads too many to name (`tables=ANY`: any save in its districts makes it stale); a part that
   reads many named tables names their `group` instead, one version to read for all of them;
+- **versions of the households it shows** (`households=[pk]`: the household and thread pages):
+  a save of a row that belongs to a household (`owns_households`: a `household_id` or
+  `household_id_copy` column, the path a model names as `kept_household`, such as an
+  attachment's "message.conversation.household_id", or its own `kept_households()`) draws that
+  household's version as well, named from the instance and the relations it already holds, with
+  no query (`households_of`); so do a watched delete, KeptWrites' bulk_create and bulk_update
+  (which move no row), and core.db's inserting loaders (from the rows' household column). What
+  cannot name its households (a relation not loaded, a QuerySet update or delete, core.db's
+  updates and upserts, more than MANY_HOUSEHOLDS families at once) draws the `HOUSEHOLDS` version
+  of its district instead: every household's part there is stale. Such a part then names, as
+  `tables`, only what it reads that belongs to no household (staff, sites, categories, settings:
+  not ANY), and a write about another family leaves it kept. Rows leave a household only in a
+  merge or a split, which moves guardians or children (a change of the policy's scopes, below)
+  and saves both households;
 - **the policy's scope version** (who sees which family) and the person's roles and places
   (`fingerprint`), so that a change of caseload, site or role is seen at once;
 - **the versions of live topics** it names (core/live.py: a thread's deliveries, the inbox);
 - the **date, language and time zone**, and whatever the caller passes as `vary` (one entry is
   kept per name and person: a search for another name replaces the last one).
 An entry is kept at most `seconds`: what only the clock changes ("3 days ago", a family no longer
-new) and writes no signal tells of (a QuerySet.update on a table without `KeptWrites`) show within
-it. A part is per person (the key holds their id): it may hold what only they may see.
+new) and writes no signal tells of (a QuerySet.update on a table without `KeptWrites`, such as a
+delivery's state: the thread page follows its thread's live topic, the household page does not)
+show within it, as do deletes of tables not watched. A part is per person (the key holds their
+id): it may hold what only they may see.
 
 Rendered HTML holds a form's CSRF token, which belongs to one browser's session: `unbind_csrf`
 puts a marker in its place before the HTML is kept, `bind_csrf` this request's token when shown.
@@ -40,6 +57,7 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
+from django.apps import apps
 from django.core.cache import cache, caches
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -48,7 +66,7 @@ from django.utils import timezone, translation
 from django.utils.connection import ConnectionProxy
 
 from liaison.core import live, policy
-from liaison.core.db import rows_written
+from liaison.core.db import MANY_HOUSEHOLDS, rows_written
 from liaison.core.policy.cache import SCOPE_VERSION, scope_version_read
 from liaison.core.policy.scopes import fingerprint
 
@@ -60,10 +78,16 @@ store = ConnectionProxy(caches, "live")
 
 ANY = "*"  # `tables=ANY`: the part reads more tables than it can name; any save makes it stale
 _ALL = "!"  # drawn by changed(): every part of the district, whatever tables it reads
+# Drawn by a write of rows of households it cannot name (a bulk write, a row whose household is not
+# loaded with it): every household's part in the district.
+HOUSEHOLDS = "households"
 _PREFIX = "liaison:kept"
 # Tables written while pages are only read (every view writes its access-log row; the session
 # its last-seen time): a save of theirs is no change of what a kept part shows.
 QUIET = frozenset({"audit.AccessLog", "sessions.Session", "admin.LogEntry"})
+# Columns no page shows, written by a sign-in (Django's update_last_login): a save of only these
+# is no change either, though staff names are on every household and thread page.
+QUIET_COLUMNS = {"people.User": frozenset({"last_login"})}
 
 
 def version_key(table: str, district_id: int | None) -> str:
@@ -71,40 +95,50 @@ def version_key(table: str, district_id: int | None) -> str:
     return f"{_PREFIX}:v:{table}:{'all' if district_id is None else district_id}"
 
 
-@functools.cache
-def _drawer(name: str) -> Callable[[], None]:
-    """The function that draws a new version under `name`: one object per key, so that a
-    transaction queues it once however many rows it writes."""
-
-    def draw() -> None:
-        store.set(name, secrets.token_hex(8), None)
-
-    return draw
+def _new_versions(names: Iterable[str]) -> None:
+    store.set_many({name: secrets.token_hex(8) for name in names}, None)
 
 
-# True once a part was read (and kept) since this context last drew a version: a write after it
-# draws again, though its transaction already queued a draw for its commit.
-read_since_drawn: ContextVar[bool] = ContextVar("liaison_kept_read", default=False)
+class _AtCommit:
+    """The versions a transaction draws when it commits: one callback for all of them, so that a
+    transaction writing rows of a thousand families queues one, not a thousand. `drawn`: each
+    name's last draw before the commit, as the count of parts read then (see parts_read)."""
+
+    def __init__(self) -> None:
+        self.drawn: dict[str, int] = {}
+
+    def __call__(self) -> None:
+        _new_versions(self.drawn)
+
+
+# How many parts this context has read (and kept): a write draws a version at once again when a
+# part was read since it last drew it, though its transaction already queued it for its commit.
+parts_read: ContextVar[int] = ContextVar("liaison_kept_parts_read", default=0)
 
 
 def _draw(names: Iterable[str]) -> None:
     """Draw new versions now outside a transaction; inside one, when it commits and, as the
-    writer's own connection sees the write at once, now too (once per transaction, unless a part
-    was read since: a bulk load writing many rows draws once)."""
+    writer's own connection sees the write at once, now too (once per transaction for each name,
+    unless a part was read since it was drawn: a bulk load writing many rows draws once)."""
+    names = list(names)
     connection = transaction.get_connection()
-    fresh = read_since_drawn.get()
-    for name in names:
-        draw = _drawer(name)
-        if not connection.in_atomic_block:
-            draw()
-            continue
-        queued = any(callback is draw for _ids, callback, _r in connection.run_on_commit)
-        if not queued or fresh:
-            draw()
-        if not queued:
-            transaction.on_commit(draw)
-    if fresh:
-        read_since_drawn.set(False)
+    if not connection.in_atomic_block:
+        _new_versions(names)
+        return
+    # The transaction's callback, if one is queued and was not dropped with a savepoint rolled back.
+    at_commit = next(
+        (cb for _ids, cb, _r in reversed(connection.run_on_commit) if isinstance(cb, _AtCommit)),
+        None,
+    )
+    if at_commit is None:
+        at_commit = _AtCommit()
+        transaction.on_commit(at_commit)
+    read = parts_read.get()
+    now = [name for name in names if at_commit.drawn.get(name) != read]
+    for name in now:
+        at_commit.drawn[name] = read
+    if now:
+        _new_versions(now)
 
 
 # Each table's groups (see `group`): a write of the table draws their versions too.
@@ -123,15 +157,101 @@ def group(name: str, tables: Iterable[str]) -> str:
     return label
 
 
-def changed(district_id: int | None = None, *, table: str | None = None) -> None:
+def household_key(household_id: int) -> str:
+    """The cache key of one household's version (every row that belongs to the family draws it)."""
+    return f"{_PREFIX}:h:{household_id}"
+
+
+@functools.cache
+def _household_path(model: Any) -> tuple[str, ...] | None:
+    """How a row of this model names the household it belongs to, as attributes to follow: the
+    model's `kept_household` ("conversation.household_id", "pk" for a household itself), else its
+    `household_id` or `household_id_copy` column; None: its rows belong to no household."""
+    path = getattr(model, "kept_household", None)
+    if path:
+        return tuple(path.split("."))
+    columns = {f.attname for f in model._meta.concrete_fields}
+    for column in ("household_id", "household_id_copy"):
+        if column in columns:
+            return (column,)
+    return None
+
+
+@functools.cache
+def owns_households(model: Any) -> bool:
+    """Whether rows of this model belong to households (a many-to-many table: when either side's
+    rows do), so that a write of it a household part must hear of."""
+    if isinstance(model, str):
+        try:
+            model = apps.get_model(model)
+        except LookupError:  # not a model's label: whose rows it writes is unknown, so anyone's
+            return True
+    if _household_path(model) is not None or hasattr(model, "kept_households"):
+        return True
+    if model._meta.auto_created:  # a many-to-many link table
+        return any(
+            f.is_relation and owns_households(f.related_model) for f in model._meta.concrete_fields
+        )
+    return False
+
+
+def households_of(instance: Any, *, created: bool = False) -> list[int] | None:
+    """The households a row belongs to, without a query: followed through the relations the
+    instance already holds. [] when its table belongs to no household; None when it does but the
+    row cannot name one cheaply (a relation not loaded, none set): every household's part of its
+    district is then made stale. A model may answer itself (`kept_households(created=...)`)."""
+    model: Any = type(instance)
+    answer = getattr(instance, "kept_households", None)
+    if answer is not None:
+        found = answer(created=created)
+        return None if found is None else list(found)
+    path = _household_path(model)
+    if path is None:
+        return []
+    obj = instance
+    for name in path[:-1]:
+        field = obj._meta.get_field(name)
+        if not field.is_cached(obj):
+            return None
+        obj = getattr(obj, name)
+        if obj is None:
+            return None
+    household_id = getattr(obj, path[-1], None)
+    return None if household_id is None else [household_id]
+
+
+def _named(households: Iterable[int]) -> list[int] | None:
+    """The households of a bulk write, when few enough to draw one by one (None: too many)."""
+    households = set(households)
+    return sorted(households) if len(households) <= MANY_HOUSEHOLDS else None
+
+
+def group_tables(label: str) -> set[str]:
+    """The tables of a group (what `group` returned)."""
+    return {table for table, groups in _groups_of.items() if label in groups}
+
+
+def changed(
+    district_id: int | None = None,
+    *,
+    table: str | None = None,
+    households: Iterable[int] | None = None,
+) -> None:
     """Something kept parts show may have changed: with `table` ("app.Model"), the parts that read
-    it, or a group it is in (and the ANY parts), in this district (None: in every district);
-    without, every part of the district."""
+    it, or a group it is in (and the ANY parts), in this district (None: in every district), and,
+    for a table whose rows belong to households, the parts of those `households` (None: of every
+    household of the district); without `table`, every part of the district."""
     if table is None:
         _draw([version_key(_ALL, district_id)])
-    else:
-        names = [table, ANY, *sorted(_groups_of.get(table, ()))]
-        _draw([version_key(name, district_id) for name in names])
+        return
+    names = [
+        version_key(name, district_id) for name in [table, ANY, *sorted(_groups_of.get(table, ()))]
+    ]
+    if households is not None:
+        names += [household_key(pk) for pk in households]
+    elif owns_households(table):
+        names.append(version_key(HOUSEHOLDS, district_id))
+    _draw(names)
 
 
 @functools.cache
@@ -141,24 +261,64 @@ def _shown(model: Any) -> bool:
     return model.__module__.startswith("liaison.") and model._meta.label not in QUIET
 
 
-def _saved(sender: Any, instance: Any = None, raw: bool = False, **kwargs: Any) -> None:
-    if raw or not _shown(sender):
-        return
-    label = sender._meta.label
+def _district_of(instance: Any) -> int | None:
     district = getattr(instance, "district_id", None)
     if district is None:
         district = getattr(instance, "district_id_copy", None)
-    changed(district, table=label)
+    return district
 
 
-def _written(sender: Any, **kwargs: Any) -> None:
+def _saved(
+    sender: Any,
+    instance: Any = None,
+    created: bool = False,
+    raw: bool = False,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
+    if raw or not _shown(sender):
+        return
+    quiet = QUIET_COLUMNS.get(sender._meta.label)
+    if quiet and update_fields and quiet.issuperset(update_fields):
+        return
+    changed(
+        _district_of(instance),
+        table=sender._meta.label,
+        households=households_of(instance, created=created),
+    )
+
+
+def _deleted(sender: Any, instance: Any = None, **kwargs: Any) -> None:
     if _shown(sender):
-        changed(table=sender._meta.label)
+        changed(table=sender._meta.label, households=households_of(instance))
 
 
-def _linked(sender: Any, action: str, instance: Any = None, **kwargs: Any) -> None:
-    if action.startswith("post_") and _shown(sender):
-        changed(getattr(instance, "district_id", None), table=sender._meta.label)
+def _written(sender: Any, households: Iterable[int] | None = None, **kwargs: Any) -> None:
+    """A bulk write (core.db's loaders): in every district; of the `households` the loader names
+    (the household column of the rows it inserted), else of every household."""
+    if _shown(sender):
+        changed(
+            table=sender._meta.label, households=None if households is None else _named(households)
+        )
+
+
+def _linked(
+    sender: Any,
+    action: str,
+    instance: Any = None,
+    reverse: bool = False,
+    model: Any = None,
+    **kwargs: Any,
+) -> None:
+    if not (action.startswith("post_") and _shown(sender)):
+        return
+    # A link belongs to the household of the row it was added from (a concern's students); from the
+    # other side (a student's concerns), or a link of a row of no household to one of a household
+    # (a class's students), to rows it cannot name.
+    households = households_of(instance)
+    if (reverse or households == []) and model is not None and owns_households(model):
+        households = None
+    changed(_district_of(instance), table=sender._meta.label, households=households)
 
 
 post_save.connect(_saved, dispatch_uid="liaison-kept-saved")
@@ -170,15 +330,30 @@ def watch_deletes(*labels: str) -> None:
     """Make a delete of a row of these tables ("app.Model") a change (Model.delete() and the
     collector's cascades; a QuerySet inheriting KeptWrites draws itself)."""
     for label in labels:
-        post_delete.connect(_written, sender=label, dispatch_uid=f"liaison-kept-deleted-{label}")
+        post_delete.connect(_deleted, sender=label, dispatch_uid=f"liaison-kept-deleted-{label}")
 
 
 class KeptWrites(models.QuerySet[Any]):
     """Bulk writes send no model signal: a QuerySet that inherits this makes the kept parts that
-    read its table stale itself, in every district."""
+    read its table stale itself, in every district (and the parts of the households of the rows
+    it creates, or of every household when it cannot name them)."""
 
-    def _changed(self) -> None:
-        changed(table=self.model._meta.label)
+    def _changed(self, households: Iterable[int] | None = None) -> None:
+        changed(table=self.model._meta.label, households=households)
+
+    def _households(self, objs: Any, fields: Any = ()) -> list[int] | None:
+        """The households of these rows, when each names its own and the write moves none."""
+        model: Any = self.model
+        if not owns_households(model):
+            return []
+        path = _household_path(model) or ("",)
+        moved = {name.removesuffix("_id") for name in fields}
+        if path[0].removesuffix("_id") in moved or (path == ("",) and moved):
+            return None  # rows moved (or a model answering itself): whose they were is unknown
+        found = [households_of(obj) for obj in objs]
+        if any(h is None for h in found):
+            return None
+        return _named(pk for h in found for pk in h or ())
 
     def update(self, **kwargs: Any) -> int:
         done = super().update(**kwargs)
@@ -189,13 +364,14 @@ class KeptWrites(models.QuerySet[Any]):
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:
         made = super().bulk_create(objs, *args, **kwargs)
         if made:
-            self._changed()
+            self._changed(self._households(made))
         return made
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        objs = list(objs)
         done = super().bulk_update(objs, fields, *args, **kwargs)
         if done:
-            self._changed()
+            self._changed(self._households(objs, fields))
         return done
 
     def delete(self) -> tuple[int, dict[str, int]]:
@@ -212,6 +388,7 @@ def part[T](
     make: Callable[[], T],
     districts: Iterable[int],
     tables: str | Iterable[str] = ANY,
+    households: Iterable[int] | None = None,
     topics: Iterable[str] = (),
     vary: Iterable[Any] = (),
     seconds: int = 120,
@@ -220,7 +397,13 @@ def part[T](
     live `topics`, the policy's scopes, the date, the language and `vary` are unchanged, at most
     `seconds`. Call it after the door: the part is only what is shown once access was granted.
     One entry is kept for each name and person (the last `vary` asked for); a superuser's part is
-    drawn afresh."""
+    drawn afresh.
+
+    `households`: the part shows these families' rows, of any table whose rows belong to a
+    household (`owns_households`), and of no other family: it is stale when a row of theirs is
+    written, or rows of households a write cannot name in its districts, not when another family's
+    are. `tables` then names only what it reads that belongs to no household (staff, sites,
+    categories...): not ANY."""
     access = policy.access_for(user)
     if access.superuser:
         # A superuser reads every district, also those not in `districts`, whose saves the stamp
@@ -228,7 +411,13 @@ def part[T](
         return make()
     places = [None, *sorted(set(districts))]
     groups = [_ALL, *([ANY] if tables == ANY else sorted(set(tables)))]
+    if households is not None:
+        if tables == ANY:
+            raise ValueError("a part of households names the other tables it reads, not ANY")
+        groups.append(HOUSEHOLDS)
     versions = [version_key(g, d) for g in groups for d in places]
+    if households is not None:
+        versions += [household_key(pk) for pk in sorted(set(households))]
     # One entry for a name and a person: another `vary` (a search, a filter) takes its place, so
     # that what one person keeps stays a handful of entries however much they type.
     key = f"{_PREFIX}:{name}:{user.pk}"
@@ -251,7 +440,7 @@ def part[T](
         repr(tuple(vary)),
     )
     entry = found.get(key)
-    read_since_drawn.set(True)
+    parts_read.set(parts_read.get() + 1)
     if entry is not None and not missing and entry[0] == stamp:
         return entry[1]  # type: ignore[no-any-return]
     value = make()

@@ -21,6 +21,12 @@ context plus what `context(request, obj)` returns, as `panel`. A timeline provid
 most `limit`, all older than `before` when it is given; the page merges the feeds. A provider that
 returns `reads.later(queryset, to_entries)` has its query made with the other feeds' and the
 panels' (core/reads.py); a panel's context may hold such lazy lists too.
+
+A page is kept for its reader per household (core/kept.py: `kept.part(..., households=[pk],
+tables=pages.kept_tables(page))`): a panel or feed names with `tables=` what it reads that belongs
+to no household (a category, an event, the staff shown), so that a write of one makes the page
+stale; rows that belong to a household need no naming. tests/people/test_kept_households.py fails
+when a page reads a table neither kind covers.
 """
 
 import heapq
@@ -30,7 +36,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from liaison.core import policy, reads
+from liaison.core import kept, policy, reads
 
 Question = Callable[..., bool]
 
@@ -105,15 +111,39 @@ def add_action(page: str, label, url_name: str, *, ask: Question, order: int = 5
         actions.append(Action(label, url_name, order, ask))
 
 
+def kept_tables(page: str) -> str:
+    """What the page's kept part names as `tables=`: the group of the tables its pieces read that
+    belong to no household (a write of any of them, in the family's district, makes it stale)."""
+    _page(page)
+    return kept.group(f"page:{page}", ())
+
+
+def add_tables(page: str, tables: Iterable[str]) -> None:
+    """Tables ("app.Model") the page reads that belong to no household: its own, or a piece's
+    (`tables=` of add_panel and add_timeline). Called at start-up, as kept.group is."""
+    _page(page)
+    kept.group(f"page:{page}", tables)
+
+
 def add_panel(
-    page: str, template: str, *, ask: Question, order: int = 50, context: Callable | None = None
+    page: str,
+    template: str,
+    *,
+    ask: Question,
+    order: int = 50,
+    context: Callable | None = None,
+    tables: Iterable[str] = (),
 ) -> None:
+    add_tables(page, tables)
     panels = _page(page).panels
     if all(p.template != template for p in panels):
         panels.append(Panel(template, order, context, ask))
 
 
-def add_timeline(page: str, kind: str, label, provider: Callable, *, ask: Question) -> None:
+def add_timeline(
+    page: str, kind: str, label, provider: Callable, *, ask: Question, tables: Iterable[str] = ()
+) -> None:
+    add_tables(page, tables)
     target = _page(page)
     if all(f.provider is not provider for f in target.feeds):
         target.feeds.append(Feed(kind, provider, ask))

@@ -3,6 +3,6 @@
 `TodayWrites` is `core.kept.KeptWrites`."""
 
 from liaison.core.kept import KeptWrites as TodayWrites
-from liaison.core.kept import changed, read_since_drawn
+from liaison.core.kept import changed
 
-__all__ = ["TodayWrites", "changed", "read_since_drawn"]
+__all__ = ["TodayWrites", "changed"]

@@ -52,5 +52,10 @@ def register() -> None:
         ask=pages.page_opened,
     )
     pages.add_timeline(
-        "household", "event", gettext_lazy("Events"), timeline_entries, ask=pages.page_opened
+        "household",
+        "event",
+        gettext_lazy("Events"),
+        timeline_entries,
+        ask=pages.page_opened,
+        tables=("events.Event",),  # the event's title
     )

@@ -43,4 +43,5 @@ def register() -> None:
         order=40,
         context=household_context,
         ask=policy.full_view,
+        tables=("language.Interpreter",),  # who is booked for a request
     )

@@ -295,6 +295,9 @@ class UnderstandingReport(TrackedModel):
 class LanguageSuggestion(TrackedModel):
     """A reply came in another language than the one on file: suggest updating the guardian's."""
 
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "guardian.household_id"
+
     guardian = models.ForeignKey(
         "people.Guardian", on_delete=models.CASCADE, related_name="language_suggestions"
     )
@@ -428,6 +431,9 @@ class InterpreterRequest(TrackedModel):
 
 class ReplyLanguage(models.Model):
     """The language a family's reply was written in, as detected (messaging stores the reply)."""
+
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "message.conversation.household_id"
 
     message = models.OneToOneField(
         "messaging.Message", on_delete=models.CASCADE, related_name="detected_language"

@@ -169,6 +169,8 @@ def register() -> None:
         order=20,
         context=panel_context,
         ask=mpolicy.can_message,
+        # opt-outs and bounces are kept by address, not by family; a thread's staff member
+        tables=("messaging.Suppression", "people.User"),
     )
     pages.add_panel(
         "guardian",
@@ -178,5 +180,10 @@ def register() -> None:
         ask=mpolicy.can_message,
     )
     pages.add_timeline(
-        "household", "message", gettext_lazy("Messages"), timeline_entries, ask=mpolicy.can_message
+        "household",
+        "message",
+        gettext_lazy("Messages"),
+        timeline_entries,
+        ask=mpolicy.can_message,
+        tables=("people.User",),  # who sent it
     )

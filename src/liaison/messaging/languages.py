@@ -24,7 +24,11 @@ def on_message_saved(sender, instance, created, **kwargs):
 
 def note_reply(message_id: int):
 
-    message = Message.objects.select_related("guardian").filter(pk=message_id).first()
+    # With its thread: the detected language names the family whose kept pages show it
+    # (core/kept.py) through the message's thread, without a query of its own.
+    message = (
+        Message.objects.select_related("guardian", "conversation").filter(pk=message_id).first()
+    )
     if message is None or message.guardian is None:
         return None
     try:

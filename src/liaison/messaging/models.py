@@ -197,6 +197,18 @@ class Message(models.Model):
     def __str__(self):
         return self.subject or self.body[:60]
 
+    def kept_households(self, *, created: bool = False) -> list[int] | None:
+        """The households whose kept pages show this message (core/kept.py), named without a
+        query: its thread's. A notice or an announcement (no thread) reaches pages through its
+        deliveries, which name their households when written: just made, it is on no page yet;
+        changed later, it may be on many (None: every household's of the district)."""
+        if self.conversation_id is None:
+            return [] if created else None
+        if not Message.conversation.is_cached(self):
+            return None
+        conversation = self.conversation
+        return None if conversation is None else [conversation.household_id]
+
 
 class Rendering(models.Model):
     """A message's text in one language, made once per language (never once per guardian)."""
@@ -219,6 +231,8 @@ class Rendering(models.Model):
 
 
 class Attachment(models.Model):
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "message.conversation.household_id"
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="messaging/%Y/%m/", blank=True)
     name = models.CharField(max_length=200)
@@ -487,6 +501,8 @@ class PossibleOptOut(models.Model):
     """A short text from a family that may mean "stop texting me" but is none of the known ways of
     saying it ("STOP!!! who is this"): shown on the thread for a liaison to opt the number out."""
 
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "message.conversation.household_id"
     message = models.OneToOneField(
         Message, on_delete=models.CASCADE, related_name="possible_opt_out"
     )

@@ -1,7 +1,9 @@
 """Extension points other apps plug into (in their AppConfig.ready()): keywords, audiences, portal links."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from liaison.core import kept
 
 _keyword_handlers: list[Callable] = []
 _audience_sources: dict[str, "AudienceSource"] = {}
@@ -10,6 +12,33 @@ _family_choices: list[tuple[Callable, Callable] | None] = [None]
 _message_actions: list[Callable] = []
 _message_filters: list[Callable] = []
 _call_log_link: list[Callable | None] = [None]
+
+# The thread page is kept for its reader per household (core/kept.py; messaging.views): the tables
+# it reads that belong to no family (staff, the district's saved replies and their templates, the
+# translation memory and settings its replies are translated with, opt-outs kept by address), and
+# those the hooks below read (`tables=`). Rows of the family's own need no naming.
+THREAD_TABLES = kept.group(
+    "thread-page",
+    [
+        "people.District",
+        "people.Site",
+        "people.User",
+        "people.Membership",
+        "messaging.Suppression",
+        "messaging.SavedReply",
+        "language.MessageTemplate",
+        "language.TemplateTranslation",
+        "language.TranslationMemory",
+        "language.GlossaryTerm",
+        "language.DistrictLanguageSettings",
+        "language.EngineWait",
+    ],
+)
+
+
+def add_thread_tables(tables: Iterable[str]) -> None:
+    """Tables a hook shown on the thread page reads that belong to no household."""
+    kept.group("thread-page", tables)
 
 
 @dataclass(frozen=True)
@@ -34,14 +63,16 @@ def keyword_handlers() -> list[Callable]:
     return list(_keyword_handlers)
 
 
-def register_message_actions(fn: Callable) -> None:
+def register_message_actions(fn: Callable, *, tables: Iterable[str] = ()) -> None:
     """fn(user, conversation, messages) -> {message_id: [(label, url), ...]}: links shown beside a
     family's message on the staff thread page ("Make this a concern"). An action that does
     something at once is (label, url, "post"): a button posting to `url` (one tap, CSRF-checked).
 
     Called once per render of the thread with the family's messages on it: ask the policy and the
-    database once for them all, not once per message.
+    database once for them all, not once per message. `tables`: what it reads that belongs to no
+    household (see THREAD_TABLES).
     """
+    add_thread_tables(tables)
     if fn not in _message_actions:
         _message_actions.append(fn)
 
@@ -56,12 +87,14 @@ def message_actions(user, conversation, messages) -> dict[int, list[tuple[str, .
     return out
 
 
-def register_message_filter(fn: Callable) -> None:
+def register_message_filter(fn: Callable, *, tables: Iterable[str] = ()) -> None:
     """fn(user, household) -> Q on Message, or None: the household's messages this person may not
     read on staff pages (the concerns app hides the notices about a concern kept from them).
 
-    Called once per page for the household, never per message.
+    Called once per page for the household, never per message. `tables`: what it reads that
+    belongs to no household (see THREAD_TABLES).
     """
+    add_thread_tables(tables)
     if fn not in _message_filters:
         _message_filters.append(fn)
 

@@ -506,7 +506,9 @@ def _thread_page(request, household, conversation):
             status=400,
         )
     # The page after the door is drawn once and kept for this person (core/kept.py) while nothing
-    # in the district and no message of the thread changed, and at most a minute (a scheduled
+    # it shows changed: no row of the family's (of any table whose rows belong to one), none of
+    # the tables it reads that belong to no family (registry.THREAD_TABLES) in the district, no
+    # message of the thread (its live topic), and at most a minute (a scheduled
     # message's "Scheduled for" ends when it goes out): the door, the access-log row and the read
     # mark above run every time. The thread's watch (its signed poll query, its stream) belongs
     # to this browser's session: asked here, and part of what the kept page varies on.
@@ -522,6 +524,8 @@ def _thread_page(request, household, conversation):
             )
         ),
         districts=[conversation.household.district_id],
+        households=[conversation.household_id],
+        tables=(registry.THREAD_TABLES,),
         topics=[f"thread:{conversation.pk}"],
         vary=(watch.query, timezone.now().strftime("%Y%m%d%H%M")),
         seconds=THREAD_KEPT_SECONDS,

@@ -20,5 +20,10 @@ def record_entries(household, user, *, before=None, limit=25):
 
 
 def register() -> None:
+    # What the page reads that belongs to no family: the district (its time zone), the children's
+    # sites, the team's staff and the viewer's own roles (the policy's questions).
+    pages.add_tables(
+        "household", ("people.District", "people.Site", "people.User", "people.Membership")
+    )
     # Whoever opens the page sees when the family came in; the students are those they may see.
     pages.add_timeline("household", "record", _("Records"), record_entries, ask=pages.page_opened)

@@ -327,6 +327,7 @@ def household_label_prefetches(path: str = "", *, children: bool = True) -> list
 
 
 class Household(TrackedModel, PostalAddress):
+    kept_household = "pk"  # its own kept pages (core/kept.py)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="households")
     name = NameField(
         _("household name"),
@@ -527,6 +528,8 @@ class Student(TrackedModel):
 
 
 class Enrolment(TrackedModel):
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "student.household_id"
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="enrolments")
     starts_on = models.DateField(_("from"), default=timezone.localdate)
@@ -551,6 +554,8 @@ class Enrolment(TrackedModel):
 
 
 class StudentProgramme(TrackedModel):
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "student.household_id"
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="programmes")
     programme = models.CharField(_("programme"), max_length=32, choices=Programme.choices)
     starts_on = models.DateField(_("from"), null=True, blank=True)
@@ -569,6 +574,8 @@ class StudentProgramme(TrackedModel):
 
 
 class GuardianStudent(TrackedModel):
+    # The household whose kept pages show this row (core/kept.py: a save draws its version).
+    kept_household = "guardian.household_id"
     guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="student_links")
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardian_links")
     relationship = models.CharField(

@@ -175,12 +175,17 @@ def household(request, pk):
     user = request.user
     full = policy.full_view(user, household)
     # What the door let through is drawn once and kept for this person (core/kept.py) while
-    # nothing in the district changed: the door and the access-log row above run every time.
+    # nothing it shows changed: no row of this family (of any table whose rows belong to one), and
+    # none of the tables the page and its panels name that belong to no family (the staff, sites,
+    # categories, events...: pages.kept_tables) in the district. Writes about other families leave
+    # it kept. The door and the access-log row above run every time.
     body = kept.part(
         f"household:{household.pk}",
         user,
         make=lambda: kept.unbind_csrf(_household_body(request, household, full=full)),
         districts=[household.district_id],
+        households=[household.pk],
+        tables=(pages.kept_tables("household"),),
         vary=(full,),
         seconds=settings.LIAISON_KEPT_SECONDS,
     )

@@ -61,7 +61,12 @@ def open_referrals():
 def register() -> None:
     caseload.register_open_items("referrals", _("open referrals"), open_referrals)
     pages.add_timeline(
-        "household", "referral", _("Referrals"), timeline_entries, ask=rpolicy.can_see_referrals
+        "household",
+        "referral",
+        _("Referrals"),
+        timeline_entries,
+        ask=rpolicy.can_see_referrals,
+        tables=("people.User",),  # who took the step
     )
     pages.add_action(
         "household",
@@ -76,4 +81,5 @@ def register() -> None:
         order=40,
         context=panel_context,
         ask=rpolicy.can_see_referrals,
+        tables=("resources.TaxonomyTerm",),  # the needs' names (the directory's taxonomy)
     )

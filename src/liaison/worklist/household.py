@@ -53,5 +53,10 @@ def _entries(rows: list[tuple[Any, ...]]) -> Iterator[TimelineEntry]:
 
 def register() -> None:
     pages.add_timeline(
-        "household", "task", gettext_lazy("Tasks"), task_entries, ask=policy.full_view
+        "household",
+        "task",
+        gettext_lazy("Tasks"),
+        task_entries,
+        ask=policy.full_view,
+        tables=("people.User",),  # the task's owner
     )

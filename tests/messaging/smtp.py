@@ -1,15 +1,16 @@
-"""A real SMTP server on loopback (aiosmtpd) that records what it accepted, and can be stopped and restarted."""
+"""A real SMTP server on loopback (aiosmtpd) that records what it accepted, and can be stopped and restarted.
+
+While it is not running, its port stays bound (not listening): a connection is refused as by a
+server that is down, and no other process's free port can be that one. A port that was only
+looked up and let go could be handed to a server in another pytest-xdist worker, which then took
+this test's "undeliverable" mail (CI saw a reminder sent while the server here was down).
+"""
 
 import socket
 import threading
+import weakref
 
 from aiosmtpd.controller import Controller
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Recorder:
@@ -30,12 +31,22 @@ class Recorder:
 
 
 class SMTPServer:
-    def __init__(self, recorder=None, port=None):
+    def __init__(self, recorder=None):
         self.recorder = recorder or Recorder()
-        self.port = port or free_port()
         self.controller = None
+        self._held = None
+        self.port = self._hold(0)
+
+    def _hold(self, port: int) -> int:
+        held = socket.socket()
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind(("127.0.0.1", port))
+        self._held = held
+        self._release = weakref.finalize(self, held.close)
+        return held.getsockname()[1]
 
     def start(self):
+        self._release()
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         return self
@@ -44,6 +55,7 @@ class SMTPServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+            self._hold(self.port)
 
     def mailers(self):
         return {

@@ -62,7 +62,8 @@ def test_smtp_server_stopped_mid_send_retries_and_completes_when_it_returns(worl
         assert "mail server unavailable" in waiting.first().error
 
         server.stop()
-        server = SMTPServer(recorder=Recorder(), port=server.port).start()
+        server.recorder = Recorder()
+        server.start()
         deadline = time.monotonic() + 30
         while message.deliveries.exclude(state=DeliveryState.SENT).exists():
             assert time.monotonic() < deadline, list(
@@ -142,7 +143,8 @@ def test_a_hard_bounce_at_the_smtp_server_marks_the_address_unreachable(world, s
 
 def test_staff_can_switch_a_failed_delivery_to_sms(world, settings, gateway, client):
     settings.MESSAGING_MAX_ATTEMPTS = 1
-    settings.MAILERS = SMTPServer().mailers()  # nothing listens there
+    down = SMTPServer()  # nothing listens there while this test runs
+    settings.MAILERS = down.mailers()
     channels.reset()
     mum = world.caseload_family.guardians.get()
     mum.preferred_channels = ["email", "sms"]

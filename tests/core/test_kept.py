@@ -244,3 +244,16 @@ def test_a_notice_made_without_a_thread_is_on_no_page_until_its_deliveries(world
 def test_a_family_part_names_its_other_tables():
     with pytest.raises(ValueError):
         kept.part("x", None, make=str, districts=[], households=[1], tables=kept.ANY)
+
+
+def test_a_version_the_store_forgot_draws_the_part_afresh(world, drawn):
+    """Versions are kept a day after their last draw (kept.VERSION_SECONDS), not for ever: one
+    that is gone must never give back a part drawn before the write that replaced it."""
+    home = world.caseload_family
+    _family_part(world, drawn, home)
+    home.save(update_fields=["notes"])  # a new version of the family, not read yet
+    kept.store.delete(kept.household_key(home.pk))  # then forgotten (expired or evicted)
+    assert _family_part(world, drawn, home) == "drawn 2 times"
+    assert _family_part(world, drawn, home) == "drawn 2 times"
+    kept.store.delete(kept.version_key(kept.HOUSEHOLDS, world.district.pk))
+    assert _family_part(world, drawn, home) == "drawn 3 times"

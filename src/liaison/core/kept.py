@@ -95,8 +95,15 @@ def version_key(table: str, district_id: int | None) -> str:
     return f"{_PREFIX}:v:{table}:{'all' if district_id is None else district_id}"
 
 
+# How long a version is kept after it was last drawn. A version that is gone is drawn afresh at
+# the next read, and a part stamped with the one before is not given back (its stamp cannot match
+# a new random version), so forgetting is always safe: this only bounds the store, which would
+# otherwise keep a key for every household ever written to.
+VERSION_SECONDS = 24 * 3600
+
+
 def _new_versions(names: Iterable[str]) -> None:
-    store.set_many({name: secrets.token_hex(8) for name in names}, None)
+    store.set_many({name: secrets.token_hex(8) for name in names}, VERSION_SECONDS)
 
 
 class _AtCommit:
@@ -425,7 +432,7 @@ def part[T](
     found = store.get_many([*versions, key])
     missing = [v for v in versions if v not in found]
     for v in missing:  # never drawn yet (an empty cache): draw one to keep entries under
-        store.add(v, secrets.token_hex(8), None)
+        store.add(v, secrets.token_hex(8), VERSION_SECONDS)
     if missing:
         found.update(store.get_many(missing))
     topics = list(topics)

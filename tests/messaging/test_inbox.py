@@ -218,7 +218,8 @@ def test_messages_and_deliveries_appear_on_the_household_timeline(client, world,
         e for e in pages.timeline("household", household, world.liaison) if e.kind == "message"
     ]
     assert [e.summary for e in entries] == ["Thank you", "Welcome to Alder"]
-    assert any("sms sent" in badge for badge in entries[1].badges)
+    # In words, not the stored codes.
+    assert entries[1].badges == (f"{mum.given_name}: Sent (Text message)",)
     assert [
         e for e in pages.timeline("household", household, world.teacher) if e.kind == "message"
     ] == []

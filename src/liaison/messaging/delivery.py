@@ -40,6 +40,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -49,7 +50,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
-from liaison.core import live
+from liaison.core import kept, live
 from liaison.core.db import bulk_cursor
 from liaison.messaging import channels, outages, registry, staff
 from liaison.messaging.choices import (
@@ -462,7 +463,35 @@ def process(ids: list[int], owner: str) -> dict:
 COUNTS = ("sent", "retry", "failed", "suppressed", "held")
 
 
+def deliveries_changed(rows: Iterable[tuple[int, int | None]]) -> None:
+    """Deliveries' states were written without a model's save (set-based statements): the kept
+    pages of their families (core/kept.py; the household page lists its latest deliveries) are
+    drawn anew. `rows`: (district id, household id) of each; a household of None draws every
+    household of that district."""
+    by_district: dict[int, set[int]] = {}
+    everyone: set[int] = set()
+    for district_id, household_id in rows:
+        if household_id is None:
+            everyone.add(district_id)
+        else:
+            by_district.setdefault(district_id, set()).add(household_id)
+    for district_id in everyone:
+        kept.changed(district_id, table=Delivery._meta.label)
+        by_district.pop(district_id, None)
+    for district_id, households in by_district.items():
+        kept.changed(district_id, table=Delivery._meta.label, households=sorted(households))
+
+
 def _process(batch: list[_Claimed], owner: str) -> dict:
+    counts = _handle(batch, owner)
+    # Whatever the batch wrote (sent, failed, waiting, suppressed) shows on its families' pages.
+    deliveries_changed(
+        (d.message.district_id, d.household_id_copy) for d in batch if hasattr(d, "message")
+    )
+    return counts
+
+
+def _handle(batch: list[_Claimed], owner: str) -> dict:
     counts = dict.fromkeys(COUNTS, 0)
     if not batch:
         return counts
@@ -901,13 +930,16 @@ def mark_unreachable(*, channel: str, address: str, reason: str, detail: str = "
     suppression, _ = Suppression.objects.get_or_create(
         channel=channel, address=address, defaults={"reason": reason, "detail": detail}
     )
-    Delivery.objects.filter(channel=channel, address=address, state=DeliveryState.QUEUED).exclude(
-        message__notice_kind="consent"
-    ).update(
+    stopped = Delivery.objects.filter(
+        channel=channel, address=address, state=DeliveryState.QUEUED
+    ).exclude(message__notice_kind="consent")
+    shown = list(stopped.values_list("message__district_id", "household_id_copy").distinct())
+    stopped.update(
         state=DeliveryState.SUPPRESSED,
         error=str(suppression.get_reason_display()),
         updated_at=timezone.now(),
     )
+    deliveries_changed(shown)
     return suppression
 
 
@@ -958,6 +990,7 @@ def reconcile_interrupted(*, now=None, limit: int = 500, seconds: float | None =
                 lease_owner="",
                 updated_at=now,
             )
+    deliveries_changed((d.message.district_id, d.household_id_copy) for d in stale)
     return done
 
 

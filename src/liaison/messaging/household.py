@@ -9,7 +9,7 @@ from liaison.core import pages, reads
 from liaison.core.pages import TimelineEntry
 from liaison.core.policy import messaging as mpolicy
 from liaison.messaging import registry
-from liaison.messaging.choices import Channel, Direction
+from liaison.messaging.choices import Channel, DeliveryState, Direction
 from liaison.messaging.models import Delivery, Message, Suppression
 from liaison.people import caseload
 
@@ -101,10 +101,25 @@ def timeline_entries(household, user, *, before=None, limit=25):
     )
 
 
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:  # a value no longer among the choices: shown as stored
+        return value
+
+
 def _entries(messages, deliveries, limit):
     states: dict[int, list] = {}
     for mid, state, channel, name in deliveries:
-        states.setdefault(mid, []).append(f"{name}: {channel} {state}")
+        # In words, as everywhere: "Ana: Sent (Text message)", not the stored codes.
+        states.setdefault(mid, []).append(
+            _("%(name)s: %(state)s (%(channel)s)")
+            % {
+                "name": name,
+                "state": _label(DeliveryState, state),
+                "channel": _label(Channel, channel),
+            }
+        )
     entries = []
     for m in messages:
         if m.direction == Direction.IN:

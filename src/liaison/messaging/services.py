@@ -47,7 +47,7 @@ from liaison.messaging.choices import (
     MessageState,
     SuppressionReason,
 )
-from liaison.messaging.delivery import enqueue_delivery, mark_unreachable
+from liaison.messaging.delivery import deliveries_changed, enqueue_delivery, mark_unreachable
 from liaison.messaging.models import (
     Attachment,
     Conversation,
@@ -853,6 +853,8 @@ def cancel_message(*, message, by) -> int:
         )
         Message.objects.filter(pk=message.pk).update(state=MessageState.CANCELLED)
         thread_changed(message.conversation_id)
+        # An announcement's rows belong to many families: every household page of the district.
+        deliveries_changed([(message.district_id, None)])
     return n
 
 
@@ -911,6 +913,7 @@ def retry_delivery(*, delivery, by) -> Delivery:
         )
         _kick_delivery()
         thread_changed(delivery.message.conversation_id)
+        deliveries_changed([(delivery.message.district_id, delivery.household_id_copy)])
     delivery.refresh_from_db()
     return delivery
 
@@ -1081,6 +1084,7 @@ def record_delivery_status(
         fields["error"] = (detail or f"{status} {error_code}").strip()[:500]
     Delivery.objects.filter(pk=delivery.pk).exclude(state=DeliveryState.DELIVERED).update(**fields)
     thread_changed(delivery.message.conversation_id)
+    deliveries_changed([(delivery.message.district_id, delivery.household_id_copy)])
     permanent = status == "bounced" or str(error_code) in _PERMANENT_CODES
     if new_state == DeliveryState.FAILED and permanent and delivery.address:
         mark_unreachable(

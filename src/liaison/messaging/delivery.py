@@ -51,7 +51,7 @@ from django.utils import timezone, translation
 from django.utils.translation import pgettext
 
 from liaison.core import kept, live
-from liaison.core.db import bulk_cursor
+from liaison.core.db import MANY_HOUSEHOLDS, bulk_cursor
 from liaison.messaging import channels, outages, registry, staff
 from liaison.messaging.choices import (
     Channel,
@@ -466,8 +466,9 @@ COUNTS = ("sent", "retry", "failed", "suppressed", "held")
 def deliveries_changed(rows: Iterable[tuple[int, int | None]]) -> None:
     """Deliveries' states were written without a model's save (set-based statements): the kept
     pages of their families (core/kept.py; the household page lists its latest deliveries) are
-    drawn anew. `rows`: (district id, household id) of each; a household of None draws every
-    household of that district."""
+    drawn anew. `rows`: (district id, household id) of each; a household of None, or more than
+    MANY_HOUSEHOLDS families in a district (a batch of an announcement), draws every household
+    of that district: one version, not one a family."""
     by_district: dict[int, set[int]] = {}
     everyone: set[int] = set()
     for district_id, household_id in rows:
@@ -475,6 +476,7 @@ def deliveries_changed(rows: Iterable[tuple[int, int | None]]) -> None:
             everyone.add(district_id)
         else:
             by_district.setdefault(district_id, set()).add(household_id)
+    everyone |= {d for d, households in by_district.items() if len(households) > MANY_HOUSEHOLDS}
     for district_id in everyone:
         kept.changed(district_id, table=Delivery._meta.label)
         by_district.pop(district_id, None)

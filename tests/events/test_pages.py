@@ -106,6 +106,7 @@ def test_committee_with_members_meetings_minutes_and_asks(client, world):
     )
     html = client.get(reverse("events:group", args=[group.pk])).content.decode()
     assert guardian.full_name in html and "Chair" in html
+    assert "· Spanish</p>" in html, "the group's language by name, not its tag"
     assert "Spanish interpretation at every board meeting" in html
     assert "minutes recorded" in html
     meeting.refresh_from_db()

@@ -13,14 +13,9 @@ from liaison.messaging.choices import DeliveryState
 from liaison.messaging.models import Delivery
 from tests.core.test_page_cost import just_seen
 from tests.people.test_household_page_cost import KEPT_HOUSEHOLD_PAGE_QUERIES
+from tests.people.test_kept_households import _page
 
 pytestmark = pytest.mark.django_db
-
-
-def _page(client, url) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 @pytest.fixture

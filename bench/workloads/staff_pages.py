@@ -8,8 +8,9 @@ rollups are rebuilt; the inbox keeps its rows drawn while nothing they show chan
 (messaging.views: _kept_inbox). Every page has the target on its median render, the kept ones as a
 person revisits them; those are also measured just after a change of what they show (drawn
 afresh), as Today's (worklist_today, which has its own workload). The household page and the
-thread are kept per family (core/kept.py: `households=`): they are measured too just after a
-change to another family of the district (a call logged, a text received), which leaves them kept.
+thread are kept per family (core/kept.py: `households=`), the search results under the tables they
+read: they are measured too just after a change to another family of the district (a call logged,
+a text received), which leaves them kept.
 """
 
 import itertools
@@ -155,11 +156,12 @@ def run(ctx):
                 notes=f"drawn afresh ({queries} queries); p95 {percentile(samples, 95):.1f} ms; "
                 f"CPU {cpu_ms:.1f} ms a render (with the change)",
             )
-    # Kept per family: a write about another family of the district leaves the page kept.
+    # Kept per family: a write about another family of the district leaves the page kept. Search
+    # names the tables it reads (people.search.TABLES), none of which a call or a text writes.
     other_changed = _another_familys_change(
         household.district_id, liaison, [household.pk, thread.household_id]
     )
-    for name in ("household", "thread"):
+    for name in ("household", "thread", "search"):
         url = pages[name]
         client.get(url)
         other_changed()

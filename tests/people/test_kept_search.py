@@ -203,3 +203,15 @@ def test_a_site_leaders_kept_search_follows_a_family_moved_to_their_site(client,
     student = world.other_site_family.students.first()
     f.EnrolmentFactory(student=student, site=world.school)
     assert "Othersite household" in _page(client, url)
+
+
+def test_an_engagement_refresh_shows_at_once_on_the_kept_caseloads_reasons(client, world):
+    """The refresh writes the engagement table around the ORM (insights.engagement) and says so:
+    the count of families the "no two-way contact" reason flags follows it."""
+    from liaison.insights.services import refresh_engagement
+
+    client.force_login(world.liaison)
+    url = reverse("people:caseload")
+    assert "No two-way contact within the district&#x27;s limit (0)" in _page(client, url)
+    refresh_engagement([world.caseload_family.pk])
+    assert "No two-way contact within the district&#x27;s limit (1)" in _page(client, url)

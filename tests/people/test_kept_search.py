@@ -215,3 +215,31 @@ def test_an_engagement_refresh_shows_at_once_on_the_kept_caseloads_reasons(clien
     assert "No two-way contact within the district&#x27;s limit (0)" in _page(client, url)
     refresh_engagement([world.caseload_family.pk])
     assert "No two-way contact within the district&#x27;s limit (1)" in _page(client, url)
+
+
+def test_a_section_erased_by_retention_shows_at_once_on_the_kept_caseload(client, world):
+    """Retention erases a family's contact log: its last contact is gone (the contact log's deletes
+    are watched, core/kept.py's watch_deletes, as Today reads it too)."""
+    from liaison.audit.services import erase_section
+
+    concerns.log_contact(
+        household=world.caseload_family, by=world.liaison, kind="call", purpose="Bus pass"
+    )
+    client.force_login(world.liaison)
+    url = reverse("people:caseload") + "?not_reached_days=30"
+    assert "Caseload household" not in _page(client, url)  # reached today
+    assert erase_section(household=world.caseload_family, section="concerns") is not None
+    assert "Caseload household" in _page(client, url)  # never reached, as far as the log says
+
+
+def test_a_familys_messages_erased_by_retention_show_at_once_on_the_kept_caseload(client, world):
+    """Retention deletes a family's threads in bulk (no model signal): messaging.records says so."""
+    from liaison.audit.services import erase_section
+
+    guardian = world.caseload_family.guardians.first()
+    messaging.record_family_reply(guardian=guardian, body="Hola", channel="sms")
+    client.force_login(world.liaison)
+    url = reverse("people:caseload") + "?not_reached_days=30"
+    assert "Caseload household" not in _page(client, url)  # they wrote today
+    assert erase_section(household=world.caseload_family, section="messages") is not None
+    assert "Caseload household" in _page(client, url)

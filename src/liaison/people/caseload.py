@@ -12,9 +12,11 @@ tables it reads, in their districts: TABLES, the group of the people tables it r
 each source names (`tables=`). It shows many families at once, so it cannot be kept per household:
 a row of a named table written anywhere in the district (a family's text, a logged call, a
 concern opened) makes every kept list of the district stale; writes of tables it does not read
-(deliveries, tasks, notes, the access log) leave it kept. Deletes are not watched: rows of the
-apps' tables go only with their family (an erasure deletes the household, a change of the
-policy's scopes, which every kept part follows); people's bulk writes are KeptWrites.
+(deliveries, tasks, notes, the access log) leave it kept. Rows of the apps' tables are deleted
+only by an erasure: a whole family's deletes the household (a change of the policy's scopes, which
+every kept part follows); a section's by retention is told by the section (the contact log's
+deletes are watched, concerns are KeptWrites, messaging.records draws for the threads). People's
+bulk writes are KeptWrites.
 """
 
 import datetime as dt

@@ -243,3 +243,17 @@ def test_a_familys_messages_erased_by_retention_show_at_once_on_the_kept_caseloa
     assert "Caseload household" not in _page(client, url)  # they wrote today
     assert erase_section(household=world.caseload_family, section="messages") is not None
     assert "Caseload household" in _page(client, url)
+
+
+def test_a_familys_referrals_erased_by_retention_leave_the_kept_caseload(client, world):
+    """Retention deletes a family's referrals in bulk (no model signal): resources.records says
+    so, and the caseload's open referrals are gone."""
+    from liaison.audit.services import erase_section
+    from tests.resources.factories import ReferralFactory
+
+    ReferralFactory(household=world.caseload_family)
+    client.force_login(world.liaison)
+    url = reverse("people:caseload") + "?open_items=on"
+    assert "1 open referrals" in _page(client, url)
+    assert erase_section(household=world.caseload_family, section="referrals") is not None
+    assert "Caseload household" not in _page(client, url)

@@ -15,8 +15,8 @@ concern opened) makes every kept list of the district stale; writes of tables it
 (deliveries, tasks, notes, the access log) leave it kept. Rows of the apps' tables are deleted
 only by an erasure: a whole family's deletes the household (a change of the policy's scopes, which
 every kept part follows); a section's by retention is told by the section (the contact log's
-deletes are watched, concerns are KeptWrites, messaging.records draws for the threads). People's
-bulk writes are KeptWrites.
+deletes are watched, concerns are KeptWrites, messaging.records and resources.records draw for
+the threads and referrals). People's bulk writes are KeptWrites.
 """
 
 import datetime as dt

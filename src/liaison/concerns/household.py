@@ -203,8 +203,12 @@ def open_concern_count():
 
 
 def register() -> None:
-    caseload.register_last_contact("concerns.contact", last_logged_contact)
-    caseload.register_open_items("concerns", gettext_lazy("open concerns"), open_concern_count)
+    caseload.register_last_contact(
+        "concerns.contact", last_logged_contact, tables=("concerns.Contact",)
+    )
+    caseload.register_open_items(
+        "concerns", gettext_lazy("open concerns"), open_concern_count, tables=("concerns.Concern",)
+    )
     pages.add_action(
         "household",
         gettext_lazy("Raise a concern"),

@@ -4,7 +4,7 @@ import contextlib
 import inspect
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -13,7 +13,8 @@ from django.db.models import Expression, F
 from django.db.models.lookups import Lookup
 from django.dispatch import Signal
 
-# Sent (sender: the model) after insert_rows, insert_new_rows, update_rows or upsert_rows wrote rows,
+# Sent (sender: the model) after insert_rows, insert_new_rows, update_rows, upsert_rows or delete_rows
+# wrote rows,
 # which no model signal reports: the access policy drops its kept scope sets when a table they read
 # was written, core/kept.py makes the kept parts that show it stale. With `households` (the
 # inserting loaders), the ids of the households the new rows belong to, when the rows name them (a
@@ -640,9 +641,12 @@ def _upsert_rows(model, columns: list[str], rows, *, conflict: list[str]) -> Non
         raw.close()
 
 
-def delete_rows(model, column: str, values) -> None:
-    """DELETE the rows whose `column` is in `values`, in batches the database accepts."""
+def delete_rows(model, column: str, values, *, households: Iterable[int] | None = None) -> None:
+    """DELETE the rows whose `column` is in `values`, in batches the database accepts; the kept
+    parts that read them are told (rows_written), of these `households` (None: of any)."""
     values = list(values)
+    if not values:
+        return
     q = connection.ops.quote_name
     (column,) = _columns(model, [column])
     size = _batch_rows(1)
@@ -654,6 +658,7 @@ def delete_rows(model, column: str, values) -> None:
                 f"({', '.join(['%s'] * len(chunk))})",
                 chunk,
             )
+    rows_written.send(sender=model, households=None if households is None else set(households))
 
 
 class Compiled:

@@ -17,7 +17,7 @@ class InsightsConfig(AppConfig):
 
         sources.register_builtin_sources()
         today.register()
-        caseload.register_risk_reasons(atrisk.caseload_reasons)
+        caseload.register_risk_reasons(atrisk.caseload_reasons, tables=atrisk.CASELOAD_TABLES)
         attendance_atrisk.register_household_signals(atrisk.household_signals)
         periodic.register_sweep("insights-refresh", dt.timedelta(minutes=15), services.refresh_all)
         from liaison.insights.views import outreach_audience

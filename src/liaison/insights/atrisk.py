@@ -31,6 +31,9 @@ REASON_LABELS = {
     CHANNELS_FAILING: gettext_lazy("Every channel failing"),
     OVERDUE_URGENT: gettext_lazy("Urgent concern open past its target"),
 }
+# What the caseload's filter by reason reads (people.caseload.TABLES): the rules, the engagement
+# facts (rebuilt by insights' refresh, whose KeptWrites draws their version) and the concerns.
+CASELOAD_TABLES = ("insights.AtRiskRules", "insights.HouseholdEngagement", "concerns.Concern")
 
 
 def rules_for(district_id) -> AtRiskRules:

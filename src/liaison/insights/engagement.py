@@ -12,6 +12,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.core import kept
+from liaison.core.db import MANY_HOUSEHOLDS
 from liaison.insights import metrics
 from liaison.insights.choices import Dimension
 from liaison.insights.models import ContactFact, HouseholdDimension, HouseholdEngagement
@@ -169,4 +171,9 @@ def refresh_households(ids, now) -> int:
         cursor.execute(engagement_sql, engagement_params)
         refreshed = cursor.rowcount
         cursor.execute(dimension_sql, dimension_params)
+        # Written around the ORM: the kept parts that read these tables (the caseload's at-risk
+        # filter, Today's at-risk rows) are told, of these households when few (core/kept.py).
+        few = None if ids is None or len(ids) > MANY_HOUSEHOLDS else ids
+        for model in (HouseholdEngagement, HouseholdDimension):
+            kept.changed(table=model._meta.label, households=few)
     return refreshed

@@ -163,7 +163,11 @@ def last_family_message():
 
 
 def register() -> None:
-    caseload.register_last_contact("messaging.family_message", last_family_message)
+    caseload.register_last_contact(
+        "messaging.family_message",
+        last_family_message,
+        tables=("messaging.Message", "messaging.Conversation"),
+    )
     pages.add_action(
         "household",
         gettext_lazy("Write to family"),

@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core import family_record
+from liaison.core import family_record, kept
 from liaison.language.services import forget_texts
 from liaison.messaging.models import Conversation, Delivery, Message
 
@@ -43,6 +43,10 @@ def erase(household, *, keep_tombstone=True) -> int:
     n = forget_texts(district=household.district, texts=texts_of_this_family_only(household))
     n += Delivery.objects.filter(household_id_copy=household.pk).delete()[0]
     n += Conversation.objects.filter(household=household).delete()[0]
+    # Bulk deletes send no signal: the kept parts that read the family's threads (the caseload's
+    # last two-way contact, the inbox, the thread page) are told (core/kept.py).
+    for table in ("messaging.Conversation", "messaging.Message", "messaging.Delivery"):
+        kept.changed(household.district_id, table=table, households=[household.pk])
     return n
 
 

@@ -6,6 +6,17 @@ A contact source is `fn() -> Expression`: a subquery on its app's table, correla
 household as OuterRef("pk"), giving the latest two-way contact (a family's message, a logged call
 or visit) or NULL. An open-items source is `fn() -> Expression` counting the household's open
 records of one kind (concerns, referrals, tasks).
+
+The list is kept for its reader (core/kept.py; people.views.caseload) under the versions of the
+tables it reads, in their districts: TABLES, the group of the people tables it reads and of those
+each source names (`tables=`). It shows many families at once, so it cannot be kept per household:
+a row of a named table written anywhere in the district (a family's text, a logged call, a
+concern opened) makes every kept list of the district stale; writes of tables it does not read
+(deliveries, tasks, notes, the access log) leave it kept. Rows of the apps' tables are deleted
+only by an erasure: a whole family's deletes the household (a change of the policy's scopes, which
+every kept part follows); a section's by retention is told by the section (the contact log's
+deletes are watched, concerns are KeptWrites, messaging.records and resources.records draw for
+the threads and referrals). People's bulk writes are KeptWrites.
 """
 
 import datetime as dt
@@ -28,6 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.utils.functional import Promise
 
+from liaison.core import kept
 from liaison.people.models import Enrolment, Guardian, Student
 
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -51,8 +63,29 @@ _contact_sources: dict[str, Callable[[], Expression]] = {}
 _open_items: dict[str, OpenItems] = {}
 _risk_reasons: list[Callable[[Any, dt.datetime], list[RiskReason]]] = []
 
+# What the list reads of people's own tables (the policy's scope tables, whose version every kept
+# part holds, are named too: the scope version follows only the columns that decide who sees whom,
+# not the names, languages and grades the list shows and filters by).
+TABLES = kept.group(
+    "caseload",
+    [
+        "people.District",
+        "people.Site",
+        "people.Household",
+        "people.Guardian",
+        "people.Student",
+        "people.Enrolment",
+        "people.HouseholdAssignment",
+    ],
+)
 
-def register_risk_reasons(fn: Callable[[Any, dt.datetime], list[RiskReason]]) -> None:
+
+def register_risk_reasons(
+    fn: Callable[[Any, dt.datetime], list[RiskReason]], *, tables: Sequence[str] = ()
+) -> None:
+    """`fn(user, now)` gives the reasons the list can be filtered by; `tables` ("app.Model") are
+    what its filters and their counts read (see TABLES)."""
+    kept.group("caseload", tables)
     if fn not in _risk_reasons:
         _risk_reasons.append(fn)
 
@@ -68,11 +101,19 @@ def count_by_reason(qs: QuerySet[Any], reasons: list[RiskReason]) -> dict[str, i
     return qs.aggregate(**{r.key: CountRows("pk", distinct=True, filter=r.q) for r in reasons})
 
 
-def register_last_contact(name: str, fn: Callable[[], Expression]) -> None:
+def register_last_contact(
+    name: str, fn: Callable[[], Expression], *, tables: Sequence[str] = ()
+) -> None:
+    """`tables`: what the expression reads (see TABLES)."""
+    kept.group("caseload", tables)
     _contact_sources[name] = fn
 
 
-def register_open_items(key: str, label: str | Promise, fn: Callable[[], Expression]) -> None:
+def register_open_items(
+    key: str, label: str | Promise, fn: Callable[[], Expression], *, tables: Sequence[str] = ()
+) -> None:
+    """`tables`: what the count reads (see TABLES)."""
+    kept.group("caseload", tables)
     _open_items[key] = OpenItems(key, label, fn)
 
 

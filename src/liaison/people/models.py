@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core.kept import KeptWrites
 from liaison.core.models import NameField, TrackedModel
 from liaison.core.policy.cache import scopes_changed, touches_scope
 from liaison.core.validators import (
@@ -69,9 +70,11 @@ def default_district_time_zone() -> str:
     return settings.TIME_ZONE
 
 
-class ScopeWrites(models.QuerySet):
+class ScopeWrites(KeptWrites):
     """Bulk writes to a table the access policy's scopes read (who sees which family): they send
-    no model signal, so they drop the kept scope sets themselves (core.policy.cache)."""
+    no model signal, so they drop the kept scope sets themselves (core.policy.cache), and, as
+    KeptWrites, make the kept parts that show these tables stale (a guardian renamed by an import
+    shows at once on a kept search or caseload, whose scope version only follows who sees whom)."""
 
     def _wrote(self, fields: Any = None) -> None:
         if touches_scope(self.model._meta.label, fields):

@@ -3,6 +3,10 @@
 Each household has a set of normalised words (SearchTerm rows). A query matches households that have,
 for every word typed, a term starting with it; when that finds too little, words of three letters or
 more also match terms that start within one or two typos of them ("Ngyuen" finds "Nguyen").
+
+A person's results are kept (core/kept.py; people.views.search) under the versions of TABLES in
+their districts: the terms they are found by and the families, members, sites and assignments
+they show. Nothing else: a text, a call or a delivery written meanwhile leaves them kept.
 """
 
 import functools
@@ -16,6 +20,7 @@ from django.db.models import Exists, OuterRef
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from liaison.core import kept
 from liaison.core.db import delete_rows, insert_rows, rows_where_in
 from liaison.people.models import (
     District,
@@ -24,6 +29,22 @@ from liaison.people.models import (
     HouseholdAssignment,
     SearchTerm,
     Student,
+)
+
+# What the results read: the terms, the families and their label (guardians, children), the site,
+# whether the family is on the reader's caseload (assignments). The policy's scope tables among
+# them are named too: the scope version follows only who sees whom, not a renamed guardian.
+TABLES = kept.group(
+    "people-search",
+    [
+        "people.SearchTerm",
+        "people.District",
+        "people.Site",
+        "people.Household",
+        "people.Guardian",
+        "people.Student",
+        "people.HouseholdAssignment",
+    ],
 )
 
 MAX_TERM = 64
@@ -158,7 +179,10 @@ def reindex(
             )
         }
         with transaction.atomic():
-            delete_rows(SearchTerm, "id", [pk for key, pk in have.items() if key not in wanted])
+            gone = [(key[0], pk) for key, pk in have.items() if key not in wanted]
+            delete_rows(
+                SearchTerm, "id", [pk for _hid, pk in gone], households={h for h, _ in gone}
+            )
             insert_rows(
                 SearchTerm,
                 ["household_id", "term", "district_id_copy"],

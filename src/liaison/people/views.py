@@ -32,6 +32,7 @@ from liaison.people.forms import (
     StudentForm,
 )
 from liaison.people.models import Enrolment, Guardian, Household, Site, Student
+from liaison.people.search import TABLES as SEARCH_TABLES
 from liaison.people.search import search_households
 
 
@@ -48,13 +49,15 @@ def caseload(request):
     else:
         heading = _("Households")
     # The list is drawn once and kept for this person and these filters (core/kept.py) while
-    # nothing in their districts changed.
+    # none of the tables it reads (people.caseload.TABLES: the families, their members, sites and
+    # assignments, and what the apps' columns read) changed in their districts.
     query = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET)
     body = kept.part(
         "caseload",
         user,
         make=lambda: _caseload_body(request, heading),
         districts=access.district_ids,
+        tables=(caseload_list.TABLES,),
         vary=(query,),
         seconds=settings.LIAISON_KEPT_SECONDS,
     )
@@ -110,8 +113,10 @@ def search(request):
     user = request.user
     results = ""
     if query:
-        # The results of a query are kept for this person (core/kept.py) while nothing in their
-        # districts changed: the same name looked up again is answered from the cache.
+        # The results of a query are kept for this person (core/kept.py) while none of the tables
+        # they are found in and shown from (people.search.TABLES) changed in their districts: the
+        # same name looked up again is answered from the cache, whatever texts, calls and
+        # deliveries were written meanwhile.
         results = kept.part(
             "search",
             user,
@@ -121,6 +126,7 @@ def search(request):
                 request,
             ),
             districts=policy.access_for(user).district_ids,
+            tables=(SEARCH_TABLES,),
             vary=(query,),
             seconds=settings.LIAISON_KEPT_SECONDS,
         )

@@ -59,7 +59,9 @@ def open_referrals():
 
 
 def register() -> None:
-    caseload.register_open_items("referrals", _("open referrals"), open_referrals)
+    caseload.register_open_items(
+        "referrals", _("open referrals"), open_referrals, tables=("resources.Referral",)
+    )
     pages.add_timeline(
         "household",
         "referral",

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core import family_record
+from liaison.core import family_record, kept
 
 
 def export_household(household) -> list[dict]:
@@ -57,6 +57,10 @@ def erase_household(household, *, keep_tombstone: bool = True) -> int:
         household.referrals.all().delete()
         household.unmet_needs.all().delete()
         household.service_feedback.all().delete()
+        # Bulk deletes send no signal: the kept parts that show them (the caseload's open
+        # referrals, the family's page) are told (core/kept.py).
+        for model in ("resources.Referral", "resources.UnmetNeed", "resources.ServiceFeedback"):
+            kept.changed(household.district_id, table=model, households=[household.pk])
     return count
 
 

@@ -112,3 +112,37 @@ def test_outside_a_request_cycle_the_row_is_written_at_once(world, rf):
     request.user = world.admin
     entry = record_access(request, kind="household", object_id=1, household_id=1)
     assert entry.pk is not None
+
+
+def test_a_requests_single_row_is_written_whole(transactional_db, world, rf):
+    """The usual request (one record viewed) writes its row with a plain INSERT, not Model.save():
+    every column arrives as recorded, the time included."""
+    from liaison.audit.middleware import AccessLogMiddleware
+    from liaison.audit.services import record_access
+
+    recorded = {}
+
+    def view(request):
+        recorded["entry"] = record_access(
+            request,
+            kind="guardian",
+            object_id=31,
+            household_id=12,
+            action="break_glass",
+            reason="Covering for a colleague",
+        )
+        return HttpResponse("the record")
+
+    request = rf.get("/people/guardians/31/", HTTP_USER_AGENT="Firefox", REMOTE_ADDR="10.1.2.3")
+    request.user = world.leader
+    AccessLogMiddleware(view)(request)
+    row = AccessLog.objects.get(object_id=31)
+    assert (row.kind, row.household_id, row.action, row.reason) == (
+        "guardian",
+        12,
+        "break_glass",
+        "Covering for a colleague",
+    )
+    assert (row.user_id, row.username) == (world.leader.pk, "leader")
+    assert (row.path, row.ip, row.user_agent) == ("/people/guardians/31/", "10.1.2.3", "Firefox")
+    assert row.at == recorded["entry"].at

@@ -98,7 +98,7 @@ def _single_insert() -> tuple[list, str]:
         fields = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
         sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
             q(AccessLog._meta.db_table),
-            ", ".join(q(f.column) for f in fields),
+            ", ".join(q(str(f.column)) for f in fields),
             ", ".join(["%s"] * len(fields)),
         )
         made = _insert_statements[connection.vendor] = (fields, sql)

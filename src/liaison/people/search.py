@@ -21,7 +21,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from liaison.core import kept
-from liaison.core.db import delete_rows, insert_rows, rows_where_in
+from liaison.core.db import analyze_on_postgresql, delete_rows, insert_rows, rows_where_in
 from liaison.people.models import (
     District,
     Guardian,
@@ -131,6 +131,7 @@ GUARDIAN_COLUMNS = (
     "alt_email",
 )
 STUDENT_COLUMNS = ("given_name", "family_name", "preferred_name")
+STATISTICS_AFTER_TERMS = 5000  # a reindex that wrote more new terms shows the planner them
 
 
 def reindex(
@@ -141,10 +142,14 @@ def reindex(
     Works on plain rows and writes only the terms that changed: an import refreshes tens of
     thousands of households, most of them with the same terms as before. `fresh` names households
     created in the caller's transaction, which have no terms yet: theirs are written without
-    looking for stored ones (a first import of a district is all fresh households).
+    looking for stored ones (a first import of a district is all fresh households). After
+    STATISTICS_AFTER_TERMS new terms PostgreSQL's planner is shown them (ANALYZE): with the
+    statistics of an empty index, a liaison's search nested-looped their site's households over
+    every term of a surname (440 ms a query at 20,000 households, against 21 ms analysed).
     """
     ids = sorted(set(household_ids))
     fresh = set(fresh)
+    added = 0
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         households = {
@@ -183,11 +188,11 @@ def reindex(
             delete_rows(
                 SearchTerm, "id", [pk for _hid, pk in gone], households={h for h, _ in gone}
             )
-            insert_rows(
-                SearchTerm,
-                ["household_id", "term", "district_id_copy"],
-                sorted(wanted.difference(have)),
-            )
+            new = sorted(wanted.difference(have))
+            insert_rows(SearchTerm, ["household_id", "term", "district_id_copy"], new)
+            added += len(new)
+    if added >= STATISTICS_AFTER_TERMS:
+        analyze_on_postgresql(SearchTerm)
 
 
 def _query_tokens(query: str) -> list[str]:

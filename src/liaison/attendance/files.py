@@ -163,6 +163,16 @@ def read_header(path: Path) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), None)
+    except FileNotFoundError:
+        raise Refused(_("There is no file at %(path)s.") % {"path": path}) from None
+    except IsADirectoryError:
+        raise Refused(
+            _(
+                "%(path)s is a folder, not a CSV file: to import every .csv waiting in it, "
+                "add --drop-folder."
+            )
+            % {"path": path}
+        ) from None
     except UnicodeDecodeError:
         raise Refused(_("The file is not UTF-8 text: save it as CSV UTF-8.")) from None
     except csv.Error as e:

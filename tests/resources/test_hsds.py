@@ -164,7 +164,9 @@ def test_the_commands_refuse_a_path_they_cannot_use_in_words(db, tmp_path):
     damaged.write_bytes(b"PK\x03\x04 cut short in the download")
     lone = tmp_path / "services.csv"  # one file of a package, not the package
     lone.write_text("id,organization_id,name\n1,2,Food pantry\n")
-    with pytest.raises(CommandError, match=r"directory\.zip is not a ZIP archive, or a damaged one$"):
+    with pytest.raises(
+        CommandError, match=r"directory\.zip is not a ZIP archive, or a damaged one$"
+    ):
         call_command("import_hsds", str(damaged))
     with pytest.raises(
         CommandError,

@@ -42,6 +42,17 @@ def test_the_command_says_which_district_and_why_a_file_was_refused(school, csv_
         )
 
 
+def test_a_mistyped_path_or_a_folder_is_refused_in_words_without_a_traceback(
+    school, tmp_path, caplog
+):
+    with pytest.raises(CommandError, match=r"Not imported: There is no file at .*day\.csv\.$"):
+        call_command("import_attendance", str(tmp_path / "day.csv"), "--district", "testville")
+    with pytest.raises(CommandError, match=r"is a folder, not a CSV file: .* add --drop-folder\.$"):
+        call_command("import_attendance", str(tmp_path), "--district", "testville")
+    assert [r.exc_info for r in caplog.records if r.exc_info] == []  # no trace in the log either
+    assert AttendanceEvent.objects.count() == 0
+
+
 def test_a_corrections_file_from_the_command_keeps_the_rest_of_the_day(school, csv_file):
     call_command(
         "import_attendance",

@@ -200,6 +200,22 @@ def test_refused_rows_say_file_line_column_and_reason_and_the_rest_is_imported(
     ]
 
 
+def test_a_row_that_stops_short_is_read_for_what_it_has_not_as_an_unknown_student(school, csv_file):
+    """A spreadsheet drops an empty last cell; a row cut short lacks its date. The student is
+    known either way: the first row is imported, the second refused for its missing date."""
+    path = csv_file(
+        "day.csv",
+        TP_HEADER + "alder,s-bao,2026-09-14,Excused Absence\n"  # no reason, no comma for it
+        "alder,s-ana\n",
+    )
+    batch = import_file(district=school.world.district, path=path)
+    assert (batch.rows_read, batch.rows_saved, batch.rows_refused) == (2, 1, 1)
+    assert [(e["line"], e["column"], e["value"], e["reason"]) for e in batch.errors] == [
+        (3, "attendance_event_date", "", "not a date: write it as 2026-09-14")
+    ]
+    assert _events() == [("s-bao", "2026-09-14", Category.EXCUSED_ABSENCE)]
+
+
 def test_a_file_without_a_required_column_is_refused_whole(school, csv_file):
     path = csv_file(
         "day.csv",

@@ -342,6 +342,24 @@ def test_the_command_sends_the_days_nudges(school, capsys, time_machine):
     assert "2026-10-05: 1 families told about 1 children." in capsys.readouterr().out
 
 
+def test_the_welcome_command_sends_once_and_says_so_when_run_again(school, capsys, time_machine):
+    time_machine.move_to(TUESDAY_MORNING)
+    call_command("attendance_nudges", "--district", "testville", "--welcome")
+    message = Message.objects.get(dedupe_key__startswith="attendance-universal-")
+    deliveries = Delivery.objects.filter(message=message).count()
+    assert deliveries == message.recipient_count > 0
+    assert capsys.readouterr().out == (
+        f"The attendance message is sent to {message.recipient_count} guardians.\n"
+    )
+    call_command("attendance_nudges", "--district", "testville", "--welcome")
+    assert capsys.readouterr().out == (
+        f"Already sent this school year, on 2026-10-06 to {message.recipient_count} guardians; "
+        "nothing was sent.\n"
+    )
+    assert Message.objects.filter(dedupe_key__startswith="attendance-universal-").count() == 1
+    assert Delivery.objects.filter(message=message).count() == deliveries
+
+
 def test_the_attendance_message_goes_to_every_family_once_a_year(school):
     first = send_attendance_message(district=school.district, today=MONDAY)
     again = send_attendance_message(district=school.district, today=MONDAY)

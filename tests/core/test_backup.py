@@ -195,3 +195,14 @@ def test_a_postgresql_backup_without_pg_dump_says_what_to_install(tmp_path):
     assert "pg_dump was not found" in refused.stderr
     assert "postgresql-client" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_backup_given_a_folder_asks_for_a_file_name_before_copying(own_database, tmp_path):
+    """The nightly cron names a file; a hand-typed run often names the backups folder."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    refused = liaison(own_database, tmp_path, "backup", str(folder), check=False)
+    assert refused.returncode == 1
+    assert f"{folder} is a folder: name the backup file in it, e.g. " in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert list(tmp_path.glob("*.partial")) == [] and list(folder.iterdir()) == []

@@ -114,3 +114,28 @@ def test_a_hostile_media_count_or_url_is_ignored_not_a_500(client, world, gatewa
     data.update(MessageSid="MM105", NumMedia="1")
     assert post_signed(client, "/messages/sms/inbound/", data).status_code == 200
     assert not Attachment.objects.exists() and Message.objects.filter(guardian=mum).count() == 2
+
+
+def test_the_fetch_media_command_keeps_what_the_background_fetch_left_pending(
+    client, world, gateway
+):
+    """docs/messaging.md: `liaison fetch_media` retries what is still pending."""
+    import io
+
+    from django.core.management import call_command
+
+    _household, (mum,) = family(world.district, guardians=1)
+    url = gateway.add_media(PNG, "image/png")
+    text_with_media(client, mum.phone, "MM105", url)  # its task never ran (no on_commit here)
+    assert Attachment.objects.get().is_pending
+
+    def run() -> str:
+        out = io.StringIO()
+        call_command("fetch_media", stdout=out)
+        return out.getvalue()
+
+    assert run() == "kept 1, could not keep 0\n"
+    attachment = Attachment.objects.get()
+    assert not attachment.is_pending and attachment.size == len(PNG)
+    assert attachment.file.read() == PNG
+    assert run() == "kept 0, could not keep 0\n"  # nothing is fetched twice

@@ -155,3 +155,26 @@ def test_import_command_prints_problems(db, tmp_path, capsys):
     assert "locations.csv row 2, latitude='100'" in captured.err
     call_command("export_hsds", str(tmp_path / "out.json"))
     assert json.loads((tmp_path / "out.json").read_text())["contents"]
+
+
+def test_the_commands_refuse_a_path_they_cannot_use_in_words(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    damaged = tmp_path / "directory.zip"
+    damaged.write_bytes(b"PK\x03\x04 cut short in the download")
+    lone = tmp_path / "services.csv"  # one file of a package, not the package
+    lone.write_text("id,organization_id,name\n1,2,Food pantry\n")
+    with pytest.raises(
+        CommandError, match=r"directory\.zip is not a ZIP archive, or a damaged one$"
+    ):
+        call_command("import_hsds", str(damaged))
+    with pytest.raises(
+        CommandError,
+        match=r"services\.csv is not JSON \(line 1, column 1: .*\); give a data package folder",
+    ):
+        call_command("import_hsds", str(lone))
+    with pytest.raises(CommandError, match=r"there is no file or folder at .*gone\.zip$"):
+        call_command("import_hsds", str(tmp_path / "gone.zip"))
+    with pytest.raises(CommandError, match=r"The folder .*nowhere does not exist\.$"):
+        call_command("export_hsds", str(tmp_path / "nowhere" / "directory.zip"))
+    assert not Service.objects.exists()

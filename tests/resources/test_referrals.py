@@ -249,3 +249,28 @@ def test_a_restricted_guardian_is_never_sent_the_referral(client, world, pantry)
         services.send_referral_to_family(referral=referral, by=world.liaison)
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.SUGGESTED
+
+
+def test_the_remind_referrals_command_sends_each_due_follow_up_once(
+    world, pantry, smtp_server, time_machine
+):
+    """docs/resources.md: `liaison remind_referrals` (cron) sweeps the follow-ups that are due."""
+    import io
+
+    from django.core.management import call_command
+
+    time_machine.move_to(dt.datetime(2026, 12, 8, 15, 0, tzinfo=dt.UTC))
+    world.liaison.email = "rosa@example.org"
+    world.liaison.save()
+    refer(world, pantry, follow_up_on=dt.date(2026, 12, 8))
+    refer(world, pantry, follow_up_on=dt.date(2026, 12, 20))  # not due yet
+
+    def run() -> str:
+        out = io.StringIO()
+        call_command("remind_referrals", stdout=out)
+        return out.getvalue()
+
+    assert run() == "1 reminders sent\n"
+    assert run() == "0 reminders sent\n"  # cron may run it as often as it likes
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["rosa@example.org"]]
+    assert b"Weekly Food Pantry" in smtp_server.messages[0].content

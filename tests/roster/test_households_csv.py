@@ -161,6 +161,18 @@ def test_a_file_that_is_not_a_households_csv_is_refused(world, tmp_path):
         run(path)
 
 
+def test_a_missing_file_or_a_folder_is_refused_in_words_without_a_traceback(
+    world, tmp_path, caplog
+):
+    with pytest.raises(CommandError, match=r"Refused: There is no file at .*h\.csv\.$"):
+        run(tmp_path / "h.csv")
+    with pytest.raises(
+        CommandError, match=r"Refused: .* is a folder: give the households CSV file itself\.$"
+    ):
+        run(tmp_path)
+    assert [r.exc_info for r in caplog.records if r.exc_info] == []  # no trace in the log either
+
+
 def test_template_download(client, world):
     client.force_login(world.admin)
     response = client.get(reverse("roster:households_template"))

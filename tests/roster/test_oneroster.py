@@ -321,6 +321,23 @@ def test_rejected_rows_download_neutralises_spreadsheet_formulas(tmp_path):
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
 
 
+def test_a_missing_or_mistyped_mapping_file_refuses_the_import_in_words(tmp_path, settings, caplog):
+    settings.LIAISON_ROSTER_MAPPING = str(tmp_path / "mapping.toml")
+    with pytest.raises(
+        CommandError,
+        match=r"Refused: The roster mapping file .*mapping\.toml \(LIAISON_ROSTER_MAPPING\) "
+        r"cannot be read: No such file or directory$",
+    ):
+        run_cli(DATA / "small")
+    (tmp_path / "mapping.toml").write_text("[guardian]\npreferred_language = metadata.lang\n")
+    with pytest.raises(
+        CommandError, match=r"cannot be read: Invalid value \(at line 2, column 22\)$"
+    ):
+        run_cli(DATA / "small")
+    assert [r.exc_info for r in caplog.records if r.exc_info] == []  # no trace in the log
+    assert not Guardian.objects.exists()
+
+
 def test_a_mapping_file_names_other_metadata_columns(tmp_path, settings):
     mapping = tmp_path / "mapping.toml"
     mapping.write_text(

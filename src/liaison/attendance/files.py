@@ -163,6 +163,16 @@ def read_header(path: Path) -> list[str]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle), None)
+    except FileNotFoundError:
+        raise Refused(_("There is no file at %(path)s.") % {"path": path}) from None
+    except IsADirectoryError:
+        raise Refused(
+            _(
+                "%(path)s is a folder, not a CSV file: to import every .csv waiting in it, "
+                "add --drop-folder."
+            )
+            % {"path": path}
+        ) from None
     except UnicodeDecodeError:
         raise Refused(_("The file is not UTF-8 text: save it as CSV UTF-8.")) from None
     except csv.Error as e:
@@ -339,11 +349,14 @@ def _read_events(
     if path.stat().st_size <= SMALL_FILE:
         only = (set(), set())
         for _line, row in _rows(path, file):
-            if len(row) >= width:
-                only[0].update((row[i_student], row[i_student].strip()))
-                day = parse_date(row[i_date])
-                if day is not None:
-                    only[1].add(day)
+            # A short row is read padded below (its missing cells refused as such): its student
+            # and date are looked up all the same, or an existing student reads as unknown.
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            only[0].update((row[i_student], row[i_student].strip()))
+            day = parse_date(row[i_date])
+            if day is not None:
+                only[1].add(day)
     d = _Directory(district, students=True, only=only)
     out = Outcome()
     tomorrow = dt.date.today() + dt.timedelta(days=1)  # a school in a zone ahead of the server's

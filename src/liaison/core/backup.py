@@ -34,6 +34,11 @@ def backup(path: Path, *, alias: str = "default") -> str:
     path = Path(path)
     if not path.parent.is_dir():
         raise BackupError(f"The folder {path.parent} does not exist.")
+    if path.is_dir():
+        # Found out before the copy, not after minutes of it (the file replaces what is at path).
+        raise BackupError(
+            f"{path} is a folder: name the backup file in it, e.g. {path / 'liaison.backup'}."
+        )
     partial = path.with_name(path.name + ".partial")
     vendor = _vendor(alias)
     try:

@@ -130,6 +130,11 @@ class HouseholdsImport(OneRosterImport):
                 _check_utf8(raw)
         except FileNotFoundError:
             raise Refused(_("There is no file at %(path)s.") % {"path": self.path}) from None
+        except IsADirectoryError:
+            raise Refused(
+                _("%(path)s is a folder: give the households CSV file itself.")
+                % {"path": self.path}
+            ) from None
         except UnicodeDecodeError:
             raise Refused(_("The file is not UTF-8 text. Save it as “CSV UTF-8”.")) from None
         with self.path.open(encoding="utf-8-sig", newline="") as fh:

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from liaison.core.validators import language_from_name, normalize_language_tag
 from liaison.people.choices import Programme
+from liaison.roster.bundle import Refused
 
 PROGRAMMES = frozenset(Programme.values)
 
@@ -71,8 +73,16 @@ class Mapping:
 
 def load(path: str | Path | None = None) -> Mapping:
     path = Path(path or getattr(settings, "LIAISON_ROSTER_MAPPING", "") or DEFAULT)
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    # An operator's file (LIAISON_ROSTER_MAPPING) that is missing or mistyped refuses the import
+    # in words, before anything is read or written.
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise Refused(
+            _("The roster mapping file %(path)s (LIAISON_ROSTER_MAPPING) cannot be read: %(error)s")
+            % {"path": path, "error": getattr(e, "strerror", None) or e}
+        ) from None
 
     def lists(section):
         return {k: [v] if isinstance(v, str) else list(v) for k, v in data.get(section, {}).items()}

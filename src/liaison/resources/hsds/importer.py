@@ -93,19 +93,32 @@ def read_source(path) -> tuple[list[RawRow], list[str], list[Problem]]:
     """Rows from a data package folder, a zip of one, or a JSON file; and a problem for each
     file of a package that could not be read (its rows are left out, the other files import)."""
     path = Path(path)
+    if not path.exists():
+        raise ValueError(f"there is no file or folder at {path}")
     if path.is_dir():
         files = {p.name: p.read_bytes() for p in path.iterdir() if p.is_file()}
         return _csv_rows(files)
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as z:
-            files = {Path(n).name: z.read(n) for n in z.namelist() if not n.endswith("/")}
+        try:
+            with zipfile.ZipFile(path) as z:
+                files = {Path(n).name: z.read(n) for n in z.namelist() if not n.endswith("/")}
+        except zipfile.BadZipFile:
+            raise ValueError(f"{path.name} is not a ZIP archive, or a damaged one") from None
         return _csv_rows(files)
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise NotUtf8(path.name, data, exc) from None
-    return (*json_rows(json.loads(text), path.name), [])
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Most often a lone CSV file of a package: the package is read whole, as a folder or zip.
+        raise ValueError(
+            f"{path.name} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "give a data package folder, a .zip of one, or a .json file"
+        ) from None
+    return (*json_rows(document, path.name), [])
 
 
 def _csv_rows(files: dict[str, bytes]) -> tuple[list[RawRow], list[str], list[Problem]]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from liaison.attendance.nudges import send_days_nudges
 from liaison.attendance.positive import send_positive_notes
-from liaison.attendance.universal import send_attendance_message
+from liaison.attendance.universal import Scope, send_attendance_message, sent_already
 from liaison.messaging.outbox import zone
 from liaison.people.models import District
 
@@ -37,6 +37,15 @@ class Command(BaseCommand):
         if district is None:
             raise CommandError(f"No district has the short name “{options['district']}”.")
         if options["welcome"]:
+            # Once a school year: a second run sends nothing, and must not say it sent.
+            already = sent_already(Scope(district))
+            if already is not None:
+                sent_on = already.created_at.astimezone(zone(district.time_zone)).date()
+                self.stdout.write(
+                    f"Already sent this school year, on {sent_on.isoformat()} to "
+                    f"{already.recipient_count} guardians; nothing was sent."
+                )
+                return
             message = send_attendance_message(district=district)
             if message is None:
                 self.stdout.write("No family can be sent messages.")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from liaison.resources.hsds import exporter
 
@@ -14,8 +14,15 @@ class Command(BaseCommand):
         parser.add_argument("target")
 
     def handle(self, *args, target, **options):
-        if Path(target).suffix.lower() == ".json":
-            exporter.write_json(target)
-        else:
-            exporter.write_csv(target)
+        path = Path(target)
+        single_file = path.suffix.lower() in (".json", ".zip")
+        if single_file and not path.parent.is_dir():
+            raise CommandError(f"The folder {path.parent} does not exist.")
+        try:
+            if path.suffix.lower() == ".json":
+                exporter.write_json(target)
+            else:
+                exporter.write_csv(target)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {target}: {exc.strerror or exc}") from None
         self.stdout.write(self.style.SUCCESS(f"Wrote {target}"))

@@ -14,8 +14,10 @@ class Command(BaseCommand):
     def handle(self, *args, path, **options):
         try:
             report = importer.import_path(path)
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from None
         for problem in report.problems:
             self.stderr.write(str(problem))
         for name in report.skipped_files:

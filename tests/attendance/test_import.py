@@ -216,6 +216,45 @@ def test_a_row_that_stops_short_is_read_for_what_it_has_not_as_an_unknown_studen
     assert _events() == [("s-bao", "2026-09-14", Category.EXCUSED_ABSENCE)]
 
 
+def test_a_quote_left_open_names_the_lines_it_swallowed(school, csv_file):
+    """A reason opened with a quote and not closed makes the CSV reader read on to the next
+    quote, or to the end of the file: the lines it swallowed are not silently lost inside one
+    reason, the row is refused naming them, and what follows the closing quote is imported."""
+    path = csv_file(
+        "day.csv",
+        TP_HEADER + "alder,s-ana,2026-09-14,Excused Absence,Doctor\n"  # line 2
+        'alder,s-bao,2026-09-14,Excused Absence,"Dentist (half day\n'  # 3: the quote opens
+        "alder,s-cali,2026-09-14,Unexcused Absence,\n"  # 4: read into line 3's reason
+        'alder,s-ana,2026-09-15,Tardy,Bus" late\n'  # 5: the next quote closes it
+        "alder,s-cali,2026-09-15,Tardy,\n",  # 6
+    )
+    batch = import_file(district=school.world.district, path=path)
+    assert (batch.rows_read, batch.rows_saved, batch.rows_refused) == (3, 2, 1)
+    [error] = batch.errors
+    assert (error["line"], error["column"], error["value"]) == (
+        3,
+        "attendance_event_reason",
+        "Dentist (half day…",
+    )
+    assert "closed only on line 5, or never: lines 3 to 5" in error["reason"]
+    assert _events() == [
+        ("s-ana", "2026-09-14", Category.EXCUSED_ABSENCE),
+        ("s-cali", "2026-09-15", Category.TARDY),
+    ]
+
+
+def test_a_quote_never_closed_refuses_its_row_to_the_end_of_the_file(school, csv_file):
+    path = csv_file(
+        "day.csv",
+        TP_HEADER + 'alder,s-bao,2026-09-14,Excused Absence,"Dentist\n'
+        "alder,s-cali,2026-09-14,Unexcused Absence,\n",
+    )
+    batch = import_file(district=school.world.district, path=path)
+    assert (batch.rows_read, batch.rows_saved, batch.rows_refused) == (1, 0, 1)
+    assert "lines 2 to 3 were read as this one cell" in batch.errors[0]["reason"]
+    assert _events() == []
+
+
 def test_a_file_without_a_required_column_is_refused_whole(school, csv_file):
     path = csv_file(
         "day.csv",

@@ -182,13 +182,26 @@ def read_header(path: Path) -> list[str]:
     return header
 
 
-def _rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(
+    path: Path, file: str, broken: Callable[[int, int, list[str]], None] | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """The file's rows after the header, each with its line. A row that spans several lines with
+    a line break in a cell (a quote opened and not closed where it should be: Python's reader
+    then reads on to the next quote, or to the end of the file) is not given: `broken(first,
+    last, row)` is told of it instead, so that the lines it swallowed are named, not lost
+    silently."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         try:
             next(reader, None)
+            last = reader.line_num
             for row in reader:
-                yield reader.line_num, row
+                first, last = last + 1, reader.line_num
+                if last > first and any("\n" in cell or "\r" in cell for cell in row):
+                    if broken is not None:
+                        broken(first, last, row)
+                    continue
+                yield last, row
         except UnicodeDecodeError:
             raise Refused(
                 _("%(file)s is not UTF-8 text (after line %(line)s): save it as CSV UTF-8.")
@@ -199,6 +212,31 @@ def _rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
                 _("%(file)s, line %(line)s is not readable CSV: %(error)s")
                 % {"file": file, "line": reader.line_num + 1, "error": e}
             ) from None
+
+
+def _refuse_broken(out: "Outcome", file: str, header: list[str]):
+    """What `_rows` tells of a row it could not give: refused at its first line, in the column
+    whose cell holds the line break, naming the lines read into it."""
+
+    def broken(first: int, last: int, row: list[str]) -> None:
+        at = next(i for i, cell in enumerate(row) if "\n" in cell or "\r" in cell)
+        column = header[at].strip().lstrip("\ufeff") if at < len(header) else str(at + 1)
+        cell = row[at].splitlines()[0] if row[at].strip() else ""
+        out.rows_read += 1
+        out.refuse(
+            file,
+            first,
+            column,
+            cell[:40] + "…",
+            _(
+                "a quote opened in this cell is closed only on line %(last)s, or never: lines "
+                "%(first)s to %(last)s were read as this one cell, and none of them was "
+                "imported. Close the quote and import the file again."
+            )
+            % {"first": first, "last": last},
+        )
+
+    return broken
 
 
 def _require(
@@ -386,7 +424,7 @@ def _read_events(
     def refuse(line: int, name: str, value: str, reason: str) -> None:
         out.refuse(file, line, names.get(name, name), value, reason)
 
-    for line, row in _rows(path, file):
+    for line, row in _rows(path, file, _refuse_broken(out, file, header)):
         if len(row) < width:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # a blank line
@@ -753,7 +791,7 @@ def read_calendar(*, path: Path, file: str, district: District) -> Outcome:
     out = Outcome()
     seen: dict[tuple[int, dt.date], int] = {}
     found: dict[tuple[int, dt.date], tuple[bool, str]] = {}
-    for line, row in _rows(path, file):
+    for line, row in _rows(path, file, _refuse_broken(out, file, header)):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         out.rows_read += 1

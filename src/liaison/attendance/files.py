@@ -214,7 +214,9 @@ def _rows(
             ) from None
 
 
-def _refuse_broken(out: "Outcome", file: str, header: list[str]):
+def _refuse_broken(
+    out: "Outcome", file: str, header: list[str]
+) -> Callable[[int, int, list[str]], None]:
     """What `_rows` tells of a row it could not give: refused at its first line, in the column
     whose cell holds the line break, naming the lines read into it."""
 

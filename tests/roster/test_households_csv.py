@@ -191,3 +191,19 @@ def test_a_malformed_email_or_unknown_site_is_left_out_and_the_family_imported(w
     assert "rejected 0, warnings 3" in out
     assert "warning households.csv:2 column email value 'rosa(at)example.org'" in out
     assert "warning households.csv:3 column site value 'Nowhere Academy': unknown site" in out
+
+
+def test_a_quote_left_open_is_refused_naming_its_line_not_swallowing_the_rest(world, tmp_path):
+    """A name typed as '"Rosa' opens a quote that nothing closes: the CSV reader reads every line
+    after it into that cell. The row is refused in words at its line and column, saying the lines
+    after it were not imported, instead of a guardian named with the rest of the file."""
+    lines = [",".join(TEMPLATE_HEADER)] + [",".join(row) for row in ROWS]
+    lines[1] = lines[1].replace(",Rosa,", ',"Rosa,', 1)
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = run(path)
+    assert "REJECTED households.csv:2 column given_name value 'Rosa,Garcia," in out
+    assert "holds a line break: a quote opened in this cell is not closed" in out
+    assert not Guardian.objects.filter(
+        household__district=world.district, given_name__startswith="Rosa"
+    ).exists()

@@ -146,9 +146,23 @@ def clean_email(value: str, column: str) -> str:
 
 def check_text(row: dict, checked: frozenset[str] = frozenset()) -> None:
     """Refuse a row with a NUL character in it: that is not text, and PostgreSQL cannot store it.
-    `checked` columns are optional fields whose own check refuses a NUL (the field is dropped)."""
-    if "\x00" not in "".join(row.values()):  # one scan of the row; columns only when needed
+    `checked` columns are optional fields whose own check refuses a NUL (the field is dropped).
+
+    And a row with a line break in a cell: no roster field holds one, and it is what a quote
+    opened and not closed leaves (the CSV reader reads on to the next quote, or to the end of the
+    file, and every line between becomes this cell: rows lost without a word)."""
+    joined = "".join(row.values())  # one scan of the row; columns only when needed
+    if "\x00" not in joined and "\n" not in joined and "\r" not in joined:
         return
+    for column, value in row.items():
+        if value and ("\n" in value or "\r" in value):
+            raise RowError(
+                column or "",
+                value.splitlines()[0][:40] + "…",
+                "holds a line break: a quote opened in this cell is not closed where it should "
+                "be, so the lines after it were read into it and none of them was imported; "
+                "close the quote and import again",
+            )
     for column, value in row.items():
         if value and "\x00" in value and column not in checked:
             raise RowError(column or "", value, "contains a NUL character, which is not text")

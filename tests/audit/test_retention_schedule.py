@@ -53,3 +53,23 @@ def test_a_chain_whose_run_was_lost_is_scheduled_afresh():
     with time_machine.travel("2026-12-03 12:00Z", tick=False):
         assert "runs nightly from" in schedule()
         assert queued_runs().count() == 1
+
+
+def test_a_run_queued_on_another_backend_is_queued_again_on_this_one(settings):
+    """A district that moves from the database's queue to Redis: the nightly run waiting in the
+    database's table would never be taken by the new workers. The scheduler queues it again on
+    the new backend (once), and the old run, if anything ever runs it, stops as superseded."""
+    from django.tasks import default_task_backend
+
+    with time_machine.travel("2026-12-01 12:00Z", tick=False):
+        schedule()
+        [old] = queued_runs()
+        settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+        assert "runs nightly from" in schedule()
+        assert "already scheduled" in schedule()
+        [moved] = default_task_backend.results
+        assert moved.task.module_path == apply_retention.module_path
+        assert moved.kwargs["token"] == PeriodicRun.objects.get(name="retention").token
+    with time_machine.travel("2026-12-02 09:00Z", tick=False):
+        apply_retention.call(token=old.args_kwargs["kwargs"]["token"])  # superseded: does nothing
+        assert len(default_task_backend.results) == 1

@@ -71,6 +71,9 @@ class PeriodicRun(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     token = models.CharField(max_length=32)
+    # Which queue holds the run (core.periodic.queue_identity): a run queued on another (the
+    # database's, before a move to Redis) is one no worker will take, and is queued again.
+    queued_on = models.CharField(max_length=16, blank=True, default="")
     next_run_at = models.DateTimeField()
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,9 +1,11 @@
 """Jobs that repeat by queueing their own next run, kept to one chain of runs each (PeriodicRun)."""
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,6 +13,16 @@ from liaison.core.models import PeriodicRun
 
 # A queued run this late never ran (its worker died, the queue was emptied): schedule afresh.
 LOST_AFTER = dt.timedelta(hours=1)
+
+
+def queue_identity() -> str:
+    """Which queue the task backend puts runs on, as a digest (a Redis URL may hold a password):
+    the backend, and for RQ the Redis it talks to. A run queued under another identity (the
+    database backend's table, before a district moved to Redis; another Redis) is one that no
+    worker of this one will take."""
+    backend = str(settings.TASKS.get("default", {}).get("BACKEND", ""))
+    where = getattr(settings, "REDIS_URL", "") if "rq" in backend.lower() else ""
+    return hashlib.sha256(f"{backend}|{where}".encode()).hexdigest()[:16]
 
 
 def _enqueue(task, when: dt.datetime, token: str) -> None:
@@ -35,7 +47,8 @@ def schedule_all() -> dict[str, tuple[dt.datetime, bool]]:
 
 
 def schedule(name: str, task, when: dt.datetime) -> tuple[dt.datetime, bool]:
-    """Queue `task(token=…)` at `when`, unless a run of `name` is queued already.
+    """Queue `task(token=…)` at `when`, unless a run of `name` is queued already on this
+    backend's queue (one queued on another is queued again here, and supersedes it).
 
     Returns the time of the run that is queued and whether this call queued it. Two callers at
     once (two schedulers starting together) queue one run: the job's row is made first, so that
@@ -43,10 +56,11 @@ def schedule(name: str, task, when: dt.datetime) -> tuple[dt.datetime, bool]:
     with transaction.atomic():
         PeriodicRun.objects.get_or_create(name=name, defaults={"token": "", "next_run_at": _NEVER})
         run = PeriodicRun.objects.select_for_update().get(name=name)
-        if run.token and run.next_run_at > timezone.now() - LOST_AFTER:
+        here = queue_identity()
+        if run.token and run.queued_on == here and run.next_run_at > timezone.now() - LOST_AFTER:
             return run.next_run_at, False
         token = secrets.token_hex(16)
-        PeriodicRun.objects.filter(pk=run.pk).update(token=token, next_run_at=when)
+        PeriodicRun.objects.filter(pk=run.pk).update(token=token, next_run_at=when, queued_on=here)
         _enqueue(task, when, token)
     return when, True
 
@@ -63,7 +77,7 @@ def finish(name: str, token: str, task, when: dt.datetime) -> None:
     new = secrets.token_hex(16)
     with transaction.atomic():
         moved = PeriodicRun.objects.filter(name=name, token=token).update(
-            token=new, next_run_at=when, last_finished_at=timezone.now()
+            token=new, next_run_at=when, last_finished_at=timezone.now(), queued_on=queue_identity()
         )
         if moved:
             _enqueue(task, when, new)

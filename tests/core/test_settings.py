@@ -78,3 +78,33 @@ def test_check_deploy_warns_when_pages_on_postgresql_would_keep_versions_on_one_
     assert "liaison.W021" not in {
         w.id for w in checks.run_checks(include_deployment_checks=True, tags=["caches"])
     }
+
+
+def test_links_follow_the_port_the_server_listens_on(tmp_path):
+    """`LIAISON_BIND=127.0.0.1:8767 make run` prints the demo's sign-in links, and sends families
+    theirs, on 8767; LIAISON_PUBLIC_URL, when set, is the base whatever the port."""
+    from liaison.config.settings import default_public_url
+
+    assert default_public_url("0.0.0.0:9000") == "http://127.0.0.1:9000"
+    assert default_public_url("[::]:9000") == "http://127.0.0.1:9000"
+    assert default_public_url("unix:/run/liaison.sock") == "http://127.0.0.1:8000"
+    code = "from django.conf import settings; print(settings.PUBLIC_URL)"
+
+    def public_url(**env):
+        base = {**os.environ, "LIAISON_DATA_DIR": str(tmp_path)}
+        base.pop("LIAISON_PUBLIC_URL", None)
+        base.update(env)
+        result = subprocess.run(
+            [sys.executable, "-m", "liaison.cli", "shell", "-v", "0", "-c", code],
+            env=base,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    assert public_url(LIAISON_BIND="127.0.0.1:8767") == "http://127.0.0.1:8767"
+    assert (
+        public_url(LIAISON_BIND="127.0.0.1:8767", LIAISON_PUBLIC_URL="https://liaison.example.org/")
+        == "https://liaison.example.org"
+    )

@@ -42,8 +42,25 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+
+def default_public_url(bind: str) -> str:
+    """Where a server listening on `bind` (LIAISON_BIND, host:port) is reached from this machine:
+    the base of its links when LIAISON_PUBLIC_URL is not set (a server on another port prints and
+    sends links to that port). An address on every interface is reached on 127.0.0.1."""
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit() or host.startswith("unix"):
+        return "http://127.0.0.1:8000"
+    if host in ("", "0.0.0.0", "[::]", "::"):  # noqa: S104 - read, not bound
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 # The public base URL is used in links sent to families and in webhook signatures.
-PUBLIC_URL = os.environ.get("LIAISON_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+PUBLIC_URL = (
+    os.environ.get("LIAISON_PUBLIC_URL")
+    or default_public_url(os.environ.get("LIAISON_BIND", "127.0.0.1:8000"))
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

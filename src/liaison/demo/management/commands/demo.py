@@ -35,13 +35,13 @@ class Command(BaseCommand):
                 students=students,
             )
             self.stdout.write(self.style.SUCCESS("Demo district built."))
-        self.stdout.write("\nSign in at http://127.0.0.1:8000/ as:")
+        self.stdout.write(f"\nSign in at {settings.PUBLIC_URL}/ as:")
         for username, password, role in demo.sign_ins():
             self.stdout.write(f"  {username:<12} {password}   {role}")
         family = demo.portal_example()
         if family is not None:
             self.stdout.write(
-                f"\nThe family portal is at http://127.0.0.1:8000/family/: sign in as "
+                f"\nThe family portal is at {settings.PUBLIC_URL}/family/: sign in as "
                 f"{family.full_name} ({family.household.name}) with {family.phone}. Without an SMS "
                 "account, texts (the sign-in code too) are printed where `make run` runs."
             )

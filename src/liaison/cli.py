@@ -1,6 +1,7 @@
 """The `liaison` command: every task a user or operator runs, plus all of Django's management commands."""
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -17,6 +18,20 @@ def _data_dir() -> str:
     from django.conf import settings
 
     return str(settings.DATA_DIR)
+
+
+def server_logging(loggers: list[str]) -> dict:
+    """A logging configuration (dictConfig) that writes these loggers' lines as Liaison's JSON
+    lines (core.logs.JsonFormatter), for the web server's own process."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "liaison.core.logs.JsonFormatter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "loggers": {
+            name: {"handlers": ["console"], "level": "INFO", "propagate": False} for name in loggers
+        },
+    }
 
 
 def serve(argv: list[str]) -> int:
@@ -58,6 +73,10 @@ def serve(argv: list[str]) -> int:
     # The immediate backend runs each task inside the request that enqueues it: no worker.
     if not args.no_worker and settings.TASK_BACKEND != "immediate":
         procs.append(subprocess.Popen([exe, "-m", "liaison.cli", "worker"], env=env))
+    # With JSON logs the servers' own lines (started, stopped, a worker restarted) are JSON too,
+    # and their access lines are left to the "liaison.request" logger, which says the same with
+    # the request's id: a log collector reads every line.
+    json_logs = settings.LIAISON_LOG_FORMAT == "json"
     if args.asgi:
         host, _, port = args.bind.rpartition(":")
         web = [
@@ -75,6 +94,10 @@ def serve(argv: list[str]) -> int:
             "--timeout-graceful-shutdown",
             "5",
         ]
+        if json_logs:
+            config = Path(metrics_dir.parent, "uvicorn-logging.json")
+            config.write_text(json.dumps(server_logging(["uvicorn", "uvicorn.error"])))
+            web += ["--log-config", str(config), "--no-access-log"]
     else:
         web = [
             exe,
@@ -87,13 +110,19 @@ def serve(argv: list[str]) -> int:
             str(args.workers),
             "--threads",
             "4",
-            "--access-logfile",
-            "-",
+            *([] if json_logs else ["--access-logfile", "-"]),
             "--config",
             "python:liaison.config.gunicorn",
         ]
     procs.append(subprocess.Popen(web, env=env))
-    print(f"Liaison is serving on http://{args.bind}/ (Ctrl-C stops it)", flush=True)
+    if json_logs:
+        import logging
+        import logging.config
+
+        logging.config.dictConfig(server_logging(["liaison.serve"]))
+        logging.getLogger("liaison.serve").info("Liaison is serving on http://%s/", args.bind)
+    else:
+        print(f"Liaison is serving on http://{args.bind}/ (Ctrl-C stops it)", flush=True)
 
     def stop(*_):
         for p in procs:

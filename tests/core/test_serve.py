@@ -60,10 +60,10 @@ def healthy(url: str) -> bool:
 class Served:
     """`liaison serve` in its own process group, stopped (with its children) at the end."""
 
-    def __init__(self, env, port, workers=1):
+    def __init__(self, env, port, workers=1, extra=()):
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [*MANAGE, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+            [*MANAGE, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *extra],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -202,3 +202,35 @@ def test_behind_a_proxy_sign_in_limits_hold_across_web_processes(own_database, t
             assert "Too many" not in page and "Sign out" in page
         finally:
             served.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["gunicorn", "uvicorn"])
+def test_with_json_logs_every_line_the_server_writes_is_json(own_database, tmp_path, server):
+    """LIAISON_LOG_FORMAT=json for a log collector: the servers' own lines (started, a worker
+    booted, stopping) are JSON objects too, and a request is logged once, by Liaison, with its
+    id (not again by the server's plain access log)."""
+    import json
+
+    with FakeGateway() as gateway:
+        env = command_env(own_database, tmp_path, gateway, "immediate")
+        env.update(LIAISON_LOG_FORMAT="json", LIAISON_LOG_LEVEL="")
+        prepare(env)
+        served = Served(env, free_port(), extra=["--asgi"] if server == "uvicorn" else [])
+        try:
+            assert served.wait_until_up(), served.stop()
+            request = urllib.request.Request(  # noqa: S310 - the server the test started
+                served.url + "/healthz", headers={"X-Request-ID": "collector-check-1"}
+            )
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                assert response.status == 200
+        finally:
+            out = served.stop()
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    loggers = {line["logger"] for line in lines}
+    assert {"liaison.serve", f"{'uvicorn' if server == 'uvicorn' else 'gunicorn'}.error"} <= loggers
+    mine = [line for line in lines if line.get("request_id") == "collector-check-1"]
+    assert [(line["logger"], line["view"], line["status"]) for line in mine] == [
+        ("liaison.request", "healthz", 200)
+    ]
+    assert not any("\x1b[" in line["message"] or "color_message" in line for line in lines)

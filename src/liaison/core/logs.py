@@ -33,6 +33,7 @@ _STANDARD = set(logging.makeLogRecord({}).__dict__) | {
     "asctime",
     "request_id",
     "request",
+    "color_message",  # uvicorn's message with terminal colours: the message says it plainly
 }
 request_log = logging.getLogger("liaison.request")
 

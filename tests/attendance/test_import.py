@@ -243,6 +243,17 @@ def test_a_quote_left_open_names_the_lines_it_swallowed(school, csv_file):
     ]
 
 
+def test_a_reason_written_on_two_lines_is_a_reason_like_any_other(school, csv_file):
+    path = csv_file(
+        "day.csv",
+        TP_HEADER + 'alder,s-bao,2026-09-14,Excused Absence,"Dentist\nthen the bus, late"\n'
+        "alder,s-cali,2026-09-14,Unexcused Absence,\n",
+    )
+    batch = import_file(district=school.world.district, path=path)
+    assert (batch.rows_read, batch.rows_saved, batch.rows_refused) == (2, 2, 0)
+    assert AttendanceEvent.objects.get(student=school.bao).reason == "Dentist\nthen the bus, late"
+
+
 def test_a_quote_never_closed_refuses_its_row_to_the_end_of_the_file(school, csv_file):
     path = csv_file(
         "day.csv",

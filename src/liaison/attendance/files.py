@@ -31,6 +31,7 @@ from liaison.attendance.models import (
     SchoolDay,
     school_year_of,
 )
+from liaison.core.csvquotes import looks_swallowed
 from liaison.core.db import IdIn, TextIn, bulk_cursor, insert_rows, update_rows
 from liaison.people.models import District, Enrolment, Site, Student
 
@@ -183,13 +184,15 @@ def read_header(path: Path) -> list[str]:
 
 
 def _rows(
-    path: Path, file: str, broken: Callable[[int, int, list[str]], None] | None = None
+    path: Path,
+    file: str,
+    broken: Callable[[int, int, list[str]], None] | None = None,
+    separators: int = 3,
 ) -> Iterator[tuple[int, list[str]]]:
     """The file's rows after the header, each with its line. A row that spans several lines with
-    a line break in a cell (a quote opened and not closed where it should be: Python's reader
-    then reads on to the next quote, or to the end of the file) is not given: `broken(first,
-    last, row)` is told of it instead, so that the lines it swallowed are named, not lost
-    silently."""
+    a cell holding lines that look like rows of the file (`separators` commas or more: a quote
+    opened and not closed where it should be, core.csvquotes) is not given: `broken(first, last,
+    row)` is told of it instead, so that the lines it swallowed are named, not lost silently."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         try:
@@ -197,7 +200,7 @@ def _rows(
             last = reader.line_num
             for row in reader:
                 first, last = last + 1, reader.line_num
-                if last > first and any("\n" in cell or "\r" in cell for cell in row):
+                if last > first and any(looks_swallowed(cell, separators) for cell in row):
                     if broken is not None:
                         broken(first, last, row)
                     continue
@@ -221,7 +224,7 @@ def _refuse_broken(
     whose cell holds the line break, naming the lines read into it."""
 
     def broken(first: int, last: int, row: list[str]) -> None:
-        at = next(i for i, cell in enumerate(row) if "\n" in cell or "\r" in cell)
+        at = next(i for i, cell in enumerate(row) if len(cell.splitlines()) > 1)
         column = header[at].strip().lstrip("\ufeff") if at < len(header) else str(at + 1)
         cell = row[at].splitlines()[0] if row[at].strip() else ""
         out.rows_read += 1
@@ -426,7 +429,8 @@ def _read_events(
     def refuse(line: int, name: str, value: str, reason: str) -> None:
         out.refuse(file, line, names.get(name, name), value, reason)
 
-    for line, row in _rows(path, file, _refuse_broken(out, file, header)):
+    separators = len(EVENT_REQUIRED) - 1
+    for line, row in _rows(path, file, _refuse_broken(out, file, header), separators):
         if len(row) < width:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # a blank line
@@ -793,7 +797,8 @@ def read_calendar(*, path: Path, file: str, district: District) -> Outcome:
     out = Outcome()
     seen: dict[tuple[int, dt.date], int] = {}
     found: dict[tuple[int, dt.date], tuple[bool, str]] = {}
-    for line, row in _rows(path, file, _refuse_broken(out, file, header)):
+    separators = len(CALENDAR_REQUIRED) - 1
+    for line, row in _rows(path, file, _refuse_broken(out, file, header), separators):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         out.rows_read += 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from liaison.core.csvquotes import looks_swallowed
 from liaison.core.validators import normalize_phone
 from liaison.people.choices import Grade, Relationship, Role
 from liaison.roster.choices import Severity
@@ -148,14 +149,16 @@ def check_text(row: dict, checked: frozenset[str] = frozenset()) -> None:
     """Refuse a row with a NUL character in it: that is not text, and PostgreSQL cannot store it.
     `checked` columns are optional fields whose own check refuses a NUL (the field is dropped).
 
-    And a row with a line break in a cell: no roster field holds one, and it is what a quote
-    opened and not closed leaves (the CSV reader reads on to the next quote, or to the end of the
-    file, and every line between becomes this cell: rows lost without a word)."""
+    And a row with a cell that holds lines looking like rows of the file: what a quote opened and
+    not closed leaves (the CSV reader reads on to the next quote, or to the end of the file, and
+    every line between becomes this cell: rows lost without a word; core.csvquotes). A value with
+    a line break and no such line is checked as its field is checked."""
     joined = "".join(row.values())  # one scan of the row; columns only when needed
     if "\x00" not in joined and "\n" not in joined and "\r" not in joined:
         return
+    separators = max(1, len(row) // 2)
     for column, value in row.items():
-        if value and ("\n" in value or "\r" in value):
+        if value and looks_swallowed(value, separators):
             raise RowError(
                 column or "",
                 value.splitlines()[0][:40] + "…",

@@ -44,6 +44,7 @@ from liaison.concerns.models import (
     ServiceTarget,
 )
 from liaison.core import live
+from liaison.core.dates import local_date, local_datetime
 from liaison.core.policy import concerns as concern_policy
 from liaison.language.fields import translate_object, translate_text
 from liaison.language.wordings import Wording, register_wording, wording_context
@@ -997,7 +998,7 @@ def plan_meeting(
             concern,
             by=by,
             action="meeting",
-            new=f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M} · {place}",
+            new=f"{local_datetime(starts_at, 'short')} · {place}",
         )
     return meeting
 
@@ -1049,7 +1050,7 @@ def add_follow_up_action(*, meeting, description, owner, due_on, by) -> FollowUp
             meeting.concern,
             by=by,
             action="follow_up_action",
-            new=f"{description} — {owner} — {due_on:%Y-%m-%d}",
+            new=f"{description} — {owner} — {local_date(due_on)}",
         )
     return action
 

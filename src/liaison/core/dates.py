@@ -9,10 +9,47 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from django.utils import timezone, translation
 
+# CLDR has no month or day names for Haitian Creole yet: Babel's "ht" writes "2026 M12 14" and
+# "2026 M12 14 18:00:00". Its dates take French patterns (day month year, a 24-hour clock) with
+# the Haitian Creole names, spelt as language/templating.py spells them in family messages.
+HT_MONTHS = [
+    "janvye", "fevriye", "mas", "avril", "me", "jen",
+    "jiyè", "out", "septanm", "oktòb", "novanm", "desanm",
+]  # fmt: skip
+HT_DAYS = ["lendi", "madi", "mèkredi", "jedi", "vandredi", "samdi", "dimanch"]  # Monday first
+
+
+class _HaitianCreole(Locale):
+    """French's date and time patterns with Haitian Creole month and day names."""
+
+    def __init__(self) -> None:
+        super().__init__("fr")
+
+    @staticmethod
+    def _widths(names: list[str], first: int) -> dict[str, dict[str, dict[int, str]]]:
+        wide = {n: name for n, name in enumerate(names, first)}
+        narrow = {n: name[0].upper() for n, name in wide.items()}
+        # No abbreviations are settled in Haitian Creole: the short forms are the names.
+        widths = {"wide": wide, "abbreviated": wide, "short": wide, "narrow": narrow}
+        return {"format": widths, "stand-alone": widths}
+
+    @property
+    def months(self):  # type: ignore[override]
+        return self._widths(HT_MONTHS, 1)
+
+    @property
+    def days(self):  # type: ignore[override]
+        return self._widths(HT_DAYS, 0)
+
+
+_HT = _HaitianCreole()
+
 
 def reader_locale(language: str | None = None) -> Locale:
     """The Babel locale of the page being made (or of `language`), English when unknown."""
     tag = language or translation.get_language() or "en"
+    if tag.split("-")[0].lower() == "ht":
+        return _HT
     for candidate in (tag, tag.split("-")[0]):
         try:
             return Locale.parse(candidate, sep="-")

@@ -96,3 +96,20 @@ def test_haitian_creole_dates_name_the_month_and_day_in_haitian_creole():
             assert "M06" not in datetime_local(moment)
     finally:
         timezone.deactivate()
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_a_moment_reads_to_the_minute_without_seconds():
+    """CLDR's medium time carries seconds: events, concern histories and the portal's messages
+    read "Jun 12, 2027, 3:30:00 PM" before; a person reads the minute."""
+    moment = timezone.make_aware(timezone.datetime(2027, 6, 12, 19, 30, 41), timezone.UTC)
+    timezone.activate("America/New_York")
+    try:
+        with translation.override("en"):
+            assert datetime_local(moment) == "Jun 12, 2027, 3:30\u202fPM"
+        with translation.override("es"):
+            assert datetime_local(moment) == "12 jun 2027, 15:30"
+        with translation.override("vi"):
+            assert datetime_local(moment) == "15:30 12 thg 6, 2027"
+    finally:
+        timezone.deactivate()

@@ -79,7 +79,15 @@ def local_datetime(
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return str(format_datetime(value, format=length, locale=reader_locale(language)))
+    locale = reader_locale(language)
+    if length == "medium":
+        # CLDR's medium time has the seconds ("Dec 14, 2026, 6:00:00 PM"): a person reads the
+        # minute. The locale's own medium pattern joins its medium date and its short time.
+        pattern = str(locale.datetime_formats["medium"]).replace("'", "")
+        day = str(format_date(value, format="medium", locale=locale))
+        time = str(format_time(value, format="short", locale=locale))
+        return pattern.replace("{0}", time).replace("{1}", day)
+    return str(format_datetime(value, format=length, locale=locale))
 
 
 def local_time(

@@ -126,6 +126,7 @@ def test_the_dashboard_names_each_channel_of_its_delivery_failures_in_words(clie
     assert '<th scope="row">Text message</th><td>25%</td>' in table
     assert ">sms<" not in table
 
+
 def test_the_unreached_list_is_least_recently_reached_first(data):
     behind = list(
         services.households_behind(

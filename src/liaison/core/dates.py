@@ -4,6 +4,7 @@ locale everywhere, "Jun 12, 2027" in US English, "12 jun 2027" in Spanish."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
@@ -34,11 +35,11 @@ class _HaitianCreole(Locale):
         return {"format": widths, "stand-alone": widths}
 
     @property
-    def months(self):  # type: ignore[override]
+    def months(self) -> Any:  # Babel declares its LocaleDataDict
         return self._widths(HT_MONTHS, 1)
 
     @property
-    def days(self):  # type: ignore[override]
+    def days(self) -> Any:
         return self._widths(HT_DAYS, 0)
 
 

@@ -1233,7 +1233,7 @@ def send_due_reminders(now=None) -> int:
                 body = _("The %(category)s concern of %(household)s was due %(due)s.\n%(url)s") % {
                     "category": concern.category.label,
                     "household": concern.household,
-                    "due": timezone.localtime(concern.due_at).strftime("%Y-%m-%d %H:%M"),
+                    "due": local_datetime(concern.due_at, "short"),
                     "url": base + concern.get_absolute_url(),
                 }
             else:
@@ -1244,7 +1244,7 @@ def send_due_reminders(now=None) -> int:
                     "%(kind)s on %(date)s about “%(purpose)s”. Next step: %(next)s\n%(url)s"
                 ) % {
                     "kind": contact.get_kind_display(),
-                    "date": timezone.localtime(contact.at).strftime("%Y-%m-%d"),
+                    "date": local_date(contact.at),
                     "purpose": contact.purpose,
                     "next": contact.next_step or "—",
                     "url": base + contact.household.get_absolute_url(),

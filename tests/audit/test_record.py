@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import subprocess
 import zipfile
@@ -294,6 +295,34 @@ def test_a_household_export_holds_every_record_kind_and_nothing_restricted(clien
     for readable in (json_text, text):
         assert "SECRET" not in readable  # the confidential concern note
         assert "Court order" not in readable  # the restriction's reason
+
+
+def test_the_readable_pdf_is_in_words_not_field_names_codes_iso_times_or_ids(
+    client, world, tmp_path
+):
+    """The PDF a family reads said "preferred_language: es", "channel: sms", "state: queued",
+    "contact_restricted: False", "at: 2026-12-07T10:53:12+00:00", "guardian: 2467" and
+    "household #1442"; record.json beside it keeps the codes for machines."""
+    household = world.caseload_family
+    build_record(household, by=world.liaison)
+    client.force_login(world.liaison)
+    archive = _download(client, household)
+    text = pdf_text(archive.read("record.pdf"), tmp_path)
+    for words in [
+        "Preferred language: Spanish",
+        "Contact restricted: Yes",
+        "Channel: Text message",
+        "Direction: To the family",
+    ]:
+        assert words in text, words
+    guardian = household.guardians.first()
+    assert f"Guardian: {guardian.given_name} {guardian.family_name}" in text
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+    assert not re.findall(r"\d{4}-\d{2}-\d{2}", text)
+    assert not re.findall(r"\b(True|False|None)\b", text)
+    assert f"#{household.pk}" not in text and f"Guardian: {guardian.pk}" not in text
+    data = json.loads(archive.read("record.json"))
+    assert data["sections"]["people"]["entries"][0]["guardians"][0]["preferred_language"] == "es"
 
 
 def test_the_export_is_recorded_as_a_disclosure_and_an_access(client, world):

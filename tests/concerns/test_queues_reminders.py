@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 from django.core import mail
 from django.core.management import call_command
@@ -40,6 +41,10 @@ def test_overdue_concern_is_in_the_overdue_queue_and_its_assignee_gets_one_remin
     assert message.to == [world.liaison.email]
     assert "Overdue concern: Caseload household" in message.subject
     assert f"/concerns/{late.pk}/" in message.body
+    # The due moment as the reader writes it, not "2026-12-07 10:22".
+    due = timezone.localtime(Concern.objects.get(pk=late.pk).due_at)
+    assert f"was due {due:%-m/%-d/%y}, " in message.body
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", message.body)
     assert Reminder.objects.get().channel == Channel.EMAIL
 
 
@@ -122,3 +127,4 @@ def test_follow_up_date_on_a_contact_reminds_the_liaison_on_that_day(world):
     assert services.send_due_reminders(now=reminder.due_at + dt.timedelta(minutes=1)) == 1
     assert services.send_due_reminders(now=reminder.due_at + dt.timedelta(hours=2)) == 0
     assert "Confirm the new stop" in mail.outbox[0].body
+    assert f"Phone call on {timezone.localtime(contact.at):%b %-d, %Y} about" in mail.outbox[0].body

@@ -175,3 +175,51 @@ def test_access_to_a_concern_is_logged(client, world):
         AccessLog.objects.filter(kind="concern", object_id=concern.pk, user=world.liaison).count()
         == 2
     )
+
+
+def _history(client, user, concern):
+    client.force_login(user)
+    html = client.get(concern.get_absolute_url()).content.decode()
+    history = html[html.index('id="concern-history"') :]
+    return history[: history.index("</ol>")]
+
+
+def test_a_status_change_stored_as_its_code_reads_in_words_in_the_history(client, world):
+    """The demo district writes a status change's values as codes ("waiting_family"); the
+    history reads "New → Waiting on family", in the reader's language."""
+    from liaison.concerns.models import ConcernChange
+    from tests.concerns import factories as cf
+
+    concern = cf.concern(world.caseload_family, assignee=world.liaison)
+    ConcernChange.objects.create(
+        concern=concern,
+        by=world.liaison,
+        by_name=str(world.liaison),
+        action="status",
+        field="status",
+        old=Status.NEW,
+        new=Status.WAITING_FAMILY,
+    )
+    history = _history(client, world.liaison, concern)
+    assert "<del>New</del> → Waiting on family" in history
+    assert "waiting_family" not in history and "<del>new</del>" not in history
+
+
+def test_a_meeting_and_a_follow_up_action_read_their_dates_as_the_locale_writes_them(client, world):
+    """Not "2030-01-15 15:30" and "2030-02-01" but the reader's format."""
+    from tests.concerns import factories as cf
+
+    concern = cf.concern(world.caseload_family, assignee=world.liaison)
+    starts = timezone.make_aware(dt.datetime(2030, 1, 15, 15, 30))
+    meeting = cf.meeting(concern, starts_at=starts)
+    services.add_follow_up_action(
+        meeting=meeting,
+        description="Weekly call to the family",
+        owner=world.leader,
+        due_on=dt.date(2030, 2, 1),
+        by=world.liaison,
+    )
+    history = _history(client, world.liaison, concern)
+    assert "meeting → 1/15/30, 3:30\u202fPM · Alder Elementary, room 12" in history
+    assert "Weekly call to the family — " in history and " — Feb 1, 2030" in history
+    assert "2030-01-15" not in history and "2030-02-01" not in history

@@ -79,3 +79,37 @@ def test_the_filters_write_each_locale_its_own_way():
         assert local_time(None) == ""
     finally:
         timezone.deactivate()
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_haitian_creole_dates_name_the_month_and_day_in_haitian_creole():
+    """CLDR has no Haitian Creole names: Babel alone writes "2027 M06 12" and "2027 M06 12
+    15:30:00" to a Haitian Creole family. They read "12 jen 2027" and "samdi 12 jen 2027"."""
+    moment = timezone.make_aware(timezone.datetime(2027, 6, 12, 19, 30), timezone.UTC)
+    timezone.activate("America/New_York")
+    try:
+        with translation.override("ht"):
+            assert date_local(moment) == "12 jen 2027"
+            assert date_local(moment, "full") == "samdi 12 jen 2027"
+            assert time_local(moment) == "15:30"
+            assert datetime_local(moment, "short") == "12/06/2027 15:30"
+            assert "M06" not in datetime_local(moment)
+    finally:
+        timezone.deactivate()
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_a_moment_reads_to_the_minute_without_seconds():
+    """CLDR's medium time carries seconds: events, concern histories and the portal's messages
+    read "Jun 12, 2027, 3:30:00 PM" before; a person reads the minute."""
+    moment = timezone.make_aware(timezone.datetime(2027, 6, 12, 19, 30, 41), timezone.UTC)
+    timezone.activate("America/New_York")
+    try:
+        with translation.override("en"):
+            assert datetime_local(moment) == "Jun 12, 2027, 3:30\u202fPM"
+        with translation.override("es"):
+            assert datetime_local(moment) == "12 jun 2027, 15:30"
+        with translation.override("vi"):
+            assert datetime_local(moment) == "15:30 12 thg 6, 2027"
+    finally:
+        timezone.deactivate()

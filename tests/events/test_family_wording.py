@@ -120,3 +120,24 @@ def test_vietnamese_and_spanish_keywords_answer_the_invitation(world, event, rep
     assert services.handle_sms_reply(guardian, f"{reply} {event.code}")
     invitation.refresh_from_db()
     assert invitation.answer == answer
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("en", "Tuesday, March 2, 2027, 6:00\u202fPM–7:30\u202fPM"),
+        ("so", "Talaado, Maarso 2, 2027, 6:00\u202fGD–7:30\u202fGD"),
+        ("ht", "madi 2 mas 2027, 18:00–19:30"),
+        ("ru", "вторник, 2 марта 2027\u202fг., 18:00–19:30"),
+    ],
+)
+def test_an_events_day_and_times_are_written_as_the_familys_language_writes_them(
+    world, event, language, expected
+):
+    """Django has no formats for Somali or Haitian Creole: their invitations, flyers and portal
+    pages read "Tuesday 2 March 2027, 6 p.m.–7:30 p.m." in English, and Russian "2 Март"."""
+    import datetime as dt
+
+    start = dt.datetime(2027, 3, 2, 18, 0, tzinfo=event.zone)
+    event.starts_at, event.ends_at = start, start + dt.timedelta(minutes=90)
+    assert services.when_text(event, language) == expected

@@ -117,6 +117,16 @@ def test_delivery_failure_rate_by_channel_and_translation_coverage(data):
     assert figures["translation_untranslated"][Dimension.LANGUAGE]["es"] == 2
 
 
+def test_the_dashboard_names_each_channel_of_its_delivery_failures_in_words(client, data):
+    """The delivery table's rows by channel read "Text message", not the stored "sms"."""
+    client.force_login(data.admin)
+    html = client.get("/insights/").content.decode()
+    table = html[html.index('id="delivery-title"') :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="row">Text message</th><td>25%</td>' in table
+    assert ">sms<" not in table
+
+
 def test_the_unreached_list_is_least_recently_reached_first(data):
     behind = list(
         services.households_behind(

@@ -236,6 +236,19 @@ def test_the_pdf_summary_carries_the_figures_and_charts(client, themes):
         assert "Reached in 30 days, by home language" in text
 
 
+def test_the_pdf_summary_dates_its_figures_as_the_reader_writes_dates(client, themes):
+    """ "Figures as of Dec 7, 2026.", not "Figures as of 2026-12-07."."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler) is not installed: make install-test installs it")
+    client.force_login(themes.leader)
+    response = client.get(reverse("insights:summary_pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert re.search(r"Figures as of [A-Z][a-z]{2} \d{1,2}, \d{4}\.", text), text[:300]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+
+
 def test_the_at_risk_list_tells_look_alike_households_apart(client, world):
     from tests import factories as f
 

@@ -227,3 +227,44 @@ def test_a_request_in_the_past_is_refused_with_what_was_typed_kept(client, world
         },
     ).content.decode()
     assert "Choose a time in the future." in page and "Room 12" in page
+
+
+@pytest.mark.django_db
+def test_the_language_pages_name_each_language_in_words_never_by_its_tag(client, world):
+    """A translator reads "Spanish — español" and "Original (English)", not "(es)" or "en → "."""
+    import re
+
+    template = MessageTemplate.objects.get(slug="early_dismissal", district=None)
+    row = TranslationMemory.objects.create(
+        district=world.district,
+        source_language="en",
+        target_language="es",
+        source_hash="z",
+        source_text="Bring a coat",
+        text="Traiga un abrigo",
+        status="machine",
+        needs_review=True,
+    )
+    client.force_login(world.admin)
+    pages = {
+        "template": client.get(reverse("language:template", args=[template.pk])),
+        "memory": client.get(reverse("language:memory")),
+        "memory_edit": client.get(reverse("language:memory_edit", args=[row.pk])),
+        "preview": client.post(
+            reverse("language:preview"),
+            {
+                "subject": "Coats",
+                "body": "Bring a coat",
+                "source_language": "en",
+                "languages": ["es"],
+            },
+        ),
+    }
+    tag = re.compile(r"\((?:en|es|ar|so|vi|zh-Hans)\)|>\s*en →")
+    for name, response in pages.items():
+        html = response.content.decode()
+        assert not tag.findall(html), name
+    assert "Spanish — español</h2>" in pages["template"].content.decode()
+    assert "Spanish — español</h4>" in pages["preview"].content.decode()
+    assert 'Original <span class="meta">(English)</span>' in pages["template"].content.decode()
+    assert "English → Spanish" in pages["memory"].content.decode()

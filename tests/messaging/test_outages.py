@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from liaison.messaging import channels, delivery, services
+from liaison.messaging import channels, delivery, outages, services
 from liaison.messaging.choices import DeliveryState, FailureReason
 from liaison.messaging.models import ChannelHealth, Delivery, StaffDelivery
 from tests.messaging.factories import family
@@ -61,6 +61,12 @@ def test_smtp_down_for_three_hours_then_every_email_is_delivered_once(world, smt
     rows = message.deliveries.all()
     assert {r.state for r in rows} == {DeliveryState.QUEUED}
     assert all("Waiting: Email" in r.error for r in rows), [r.error for r in rows]
+    # The next rows' reason, read by staff on the announcement page: the moment in words.
+    health = ChannelHealth.objects.get(district=world.district, channel="email")
+    since = health.failing_since.astimezone(dt.UTC)
+    waiting = outages.waiting_text("email", health)
+    assert f"has not answered since {since:%-m/%-d/%y}, " in waiting
+    assert f"{since:%Y-%m-%d}" not in waiting
     health = ChannelHealth.objects.get(district=world.district, channel="email")
     assert health.failing_since is not None
 

@@ -100,6 +100,15 @@ def test_family_portal_search_speaks_the_familys_language(world, directory, near
     assert results[0].distance_km < 0.1
 
 
+def test_a_haitian_creole_family_reads_the_opening_days_in_haitian_creole(
+    world, directory, near_food_bank
+):
+    """Babel has no Haitian Creole day names ("Tue, Thu" before): "madi, jedi"."""
+    results = services.search_for_family(household=near_food_bank, text="food", language="ht")
+    pantry = next(r for r in results if r.service.name == "Weekly Food Pantry")
+    assert pantry.hours == ["madi, jedi 09:00–17:00"]
+
+
 def test_rebuilding_the_index_keeps_search_working(directory):
     call_command("rebuild_resource_index")
     assert "Weekly Food Pantry" in names(search.search_services(text="pantry"))

@@ -310,6 +310,30 @@ class ConcernChange(models.Model):
 
         return ", ".join(name(f) for f in self.field.split(", ") if f)
 
+    # The fields whose old and new values may be stored as a choice's value (the demo's history,
+    # rows written before the services stored words): shown by the choice's label.
+    VALUES = {
+        "status": Status,
+        "urgency": Urgency,
+        "closed_reason": ClosedReason,
+        "satisfaction": Satisfaction,
+    }
+
+    def _value_display(self, value: str) -> str:
+        choices = self.VALUES.get(self.field)
+        if choices is not None and value in choices.values:
+            return str(choices(value).label)
+        return value
+
+    @property
+    def old_display(self) -> str:
+        """The value before, in words: a stored status code ("waiting_family") by its label."""
+        return self._value_display(self.old)
+
+    @property
+    def new_display(self) -> str:
+        return self._value_display(self.new)
+
 
 class ConcernNote(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="notes")

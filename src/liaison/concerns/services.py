@@ -44,6 +44,7 @@ from liaison.concerns.models import (
     ServiceTarget,
 )
 from liaison.core import live
+from liaison.core.dates import local_date, local_datetime
 from liaison.core.policy import concerns as concern_policy
 from liaison.language.fields import translate_object, translate_text
 from liaison.language.wordings import Wording, register_wording, wording_context
@@ -997,7 +998,7 @@ def plan_meeting(
             concern,
             by=by,
             action="meeting",
-            new=f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M} · {place}",
+            new=f"{local_datetime(starts_at, 'short')} · {place}",
         )
     return meeting
 
@@ -1049,7 +1050,7 @@ def add_follow_up_action(*, meeting, description, owner, due_on, by) -> FollowUp
             meeting.concern,
             by=by,
             action="follow_up_action",
-            new=f"{description} — {owner} — {due_on:%Y-%m-%d}",
+            new=f"{description} — {owner} — {local_date(due_on)}",
         )
     return action
 
@@ -1232,7 +1233,7 @@ def send_due_reminders(now=None) -> int:
                 body = _("The %(category)s concern of %(household)s was due %(due)s.\n%(url)s") % {
                     "category": concern.category.label,
                     "household": concern.household,
-                    "due": timezone.localtime(concern.due_at).strftime("%Y-%m-%d %H:%M"),
+                    "due": local_datetime(concern.due_at, "short"),
                     "url": base + concern.get_absolute_url(),
                 }
             else:
@@ -1243,7 +1244,7 @@ def send_due_reminders(now=None) -> int:
                     "%(kind)s on %(date)s about “%(purpose)s”. Next step: %(next)s\n%(url)s"
                 ) % {
                     "kind": contact.get_kind_display(),
-                    "date": timezone.localtime(contact.at).strftime("%Y-%m-%d"),
+                    "date": local_date(contact.at),
                     "purpose": contact.purpose,
                     "next": contact.next_step or "—",
                     "url": base + contact.household.get_absolute_url(),

@@ -17,11 +17,11 @@ from django.db.models import Prefetch, Q, Sum
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from liaison.core import live
+from liaison.core.dates import local_date, local_time
 from liaison.core.i18n import base_language
 from liaison.events import notify
 from liaison.events.choices import Answer, EventStatus, RsvpChannel, Seat
@@ -174,8 +174,13 @@ def when_text(event: Event, language: str | None = None) -> str:
     """The date and times in the site's zone, worded in `language` (else the active one)."""
     local = event.starts_at.astimezone(event.zone)
     end = event.ends_at.astimezone(event.zone)
-    with translation.override(language or translation.get_language()):
-        return f"{date_format(local, 'l j F Y')}, {date_format(local, 'TIME_FORMAT')}–{date_format(end, 'TIME_FORMAT')}"
+    language = language or translation.get_language()
+    # core.dates writes CLDR's formats for each language (Django's have none for Somali or
+    # Haitian Creole, which read "Monday 14 December 2026, 6 p.m." in English); the times are
+    # naive in the event's zone so that the reader's zone does not move them.
+    day = local_date(local.date(), "full", language)
+    starts, ends = (local_time(t.time(), "short", language) for t in (local, end))
+    return f"{day}, {starts}–{ends}"
 
 
 def flyer_languages(event: Event) -> list[str]:

@@ -15,6 +15,7 @@ from liaison.insights.activity import UNSPECIFIED
 from liaison.insights.choices import Dimension, Scope
 from liaison.insights.metrics import METRICS
 from liaison.insights.models import Rollup
+from liaison.messaging.choices import Channel
 from liaison.people.choices import Grade, Programme
 
 
@@ -47,6 +48,8 @@ def value_label(dimension, value, sites):
         return dict(Programme.choices).get(value, value)
     if dimension == Dimension.GRADE:
         return dict(Grade.choices).get(value, value)
+    if dimension == Dimension.CHANNEL:
+        return dict(Channel.choices).get(value, value)
     return value
 
 
@@ -410,13 +413,10 @@ def delivery_rows(data, sites) -> list[dict]:
         rates = _by(data, "delivery_failure_rate", dimension)
         totals = _by(data, "deliveries", dimension)
         for value, rate in sorted(rates.items()):
-            label = (
-                value_label(dimension, value, sites) if dimension == Dimension.LANGUAGE else value
-            )
             rows.append(
                 {
                     "dimension": Dimension(dimension).label,
-                    "label": label,
+                    "label": value_label(dimension, value, sites),
                     "rate": pct(rate),
                     "total": int(totals.get(value, 0) or 0),
                 }

@@ -15,6 +15,7 @@ from liaison.attendance.choices import Tier
 from liaison.attendance.services import latest_as_of
 from liaison.audit.models import AccessLog
 from liaison.audit.services import record_access
+from liaison.core.dates import local_date
 from liaison.core.policy import access_for
 from liaison.core.policy import attendance as attendance_policy
 from liaison.core.policy import insights as insights_policy
@@ -219,7 +220,7 @@ def summary_pdf(request):
         title=_("Family engagement summary — %(scope)s")
         % {"scope": _scope_label(scope, scope_id, sites)},
         subtitle=_("Figures as of %(day)s. Prepared with Liaison.")
-        % {"day": latest.isoformat() if latest else "—"},
+        % {"day": local_date(latest) if latest else "—"},
         sections=sections,
     )
     _record_export(request, "export_summary")

@@ -9,14 +9,9 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 
+# CLDR's Haitian Creole data has no month or day names yet: core.dates keeps the standard spellings.
+from liaison.core.dates import HT_DAYS, HT_MONTHS
 from liaison.core.i18n import base_language
-
-# CLDR's Haitian Creole data has no month or day names yet: these are the standard spellings.
-HT_MONTHS = [
-    "janvye", "fevriye", "mas", "avril", "me", "jen",
-    "jiyè", "out", "septanm", "oktòb", "novanm", "desanm",
-]  # fmt: skip
-HT_DAYS = ["lendi", "madi", "mèkredi", "jedi", "vandredi", "samdi", "dimanch"]
 
 PLURAL_RE = re.compile(
     r"\{(\w+),\s*plural,\s*((?:(?:=\d+|zero|one|two|few|many|other)\s*\{[^{}]*\}\s*)+)\}"

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liaison.core.dates import local_datetime
 from liaison.messaging.choices import Channel, DeliveryState
 from liaison.messaging.models import ChannelHealth, Delivery, StaffDelivery
 
@@ -88,6 +89,12 @@ def horizon(district) -> dt.timedelta:
     return dt.timedelta(hours=getattr(district, "delivery_horizon_hours", None) or 48)
 
 
+def _utc_words(moment: dt.datetime) -> str:
+    """A moment in UTC as the reader's locale writes it ("12/7/26, 3:22 PM"): the text is kept
+    on the delivery and read later, so it names UTC rather than a zone of the writer's."""
+    return local_datetime(moment.astimezone(dt.UTC).replace(tzinfo=None), "short")
+
+
 def waiting_text(channel: str, health: ChannelHealth | None, error: str = "") -> str:
     """What a waiting delivery says about itself (staff read it on the announcement page)."""
     name = Channel(channel).label if channel in Channel.values else channel
@@ -95,7 +102,7 @@ def waiting_text(channel: str, health: ChannelHealth | None, error: str = "") ->
     if since is not None:
         text = _("Waiting: %(channel)s has not answered since %(time)s UTC.") % {
             "channel": name,
-            "time": since.strftime("%Y-%m-%d %H:%M"),
+            "time": _utc_words(since),
         }
     else:
         text = _("Waiting: %(channel)s is not answering.") % {"channel": name}
@@ -151,7 +158,7 @@ def alert_urgent_waiting(now=None) -> int:
         ) % {
             "count": waiting,
             "channel": name,
-            "time": health.failing_since.strftime("%Y-%m-%d %H:%M"),
+            "time": _utc_words(health.failing_since),
             "error": health.last_error or "-",
         }
         # By the other channel, so the alert does not wait on the one that is down.

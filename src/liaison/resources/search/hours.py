@@ -8,6 +8,8 @@ from functools import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from liaison.core.dates import reader_locale
+
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
 
@@ -73,10 +75,8 @@ def open_patterns(now: dt.datetime) -> list[int]:
 def _day_names(locale: str):
     import babel.dates
 
-    try:
-        return babel.dates.get_day_names("abbreviated", locale=locale.replace("-", "_"))
-    except Exception:  # an unknown locale falls back to English
-        return babel.dates.get_day_names("abbreviated", locale="en")
+    # core.dates knows the locales CLDR lacks names for (Haitian Creole), and falls back to English.
+    return babel.dates.get_day_names("abbreviated", locale=reader_locale(locale))
 
 
 def describe_hours(schedules) -> list[str]:

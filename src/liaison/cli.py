@@ -20,20 +20,6 @@ def _data_dir() -> str:
     return str(settings.DATA_DIR)
 
 
-def server_logging(loggers: list[str]) -> dict:
-    """A logging configuration (dictConfig) that writes these loggers' lines as Liaison's JSON
-    lines (core.logs.JsonFormatter), for the web server's own process."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "liaison.core.logs.JsonFormatter"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
-        "loggers": {
-            name: {"handlers": ["console"], "level": "INFO", "propagate": False} for name in loggers
-        },
-    }
-
-
 def serve(argv: list[str]) -> int:
     """Serve the web app with gunicorn and run the task worker beside it until interrupted."""
     import argparse
@@ -96,6 +82,8 @@ def serve(argv: list[str]) -> int:
         ]
         if json_logs:
             config = Path(metrics_dir.parent, "uvicorn-logging.json")
+            from liaison.core.logs import server_logging
+
             config.write_text(json.dumps(server_logging(["uvicorn", "uvicorn.error"])))
             web += ["--log-config", str(config), "--no-access-log"]
     else:
@@ -118,6 +106,8 @@ def serve(argv: list[str]) -> int:
     if json_logs:
         import logging
         import logging.config
+
+        from liaison.core.logs import server_logging
 
         logging.config.dictConfig(server_logging(["liaison.serve"]))
         logging.getLogger("liaison.serve").info("Liaison is serving on http://%s/", args.bind)

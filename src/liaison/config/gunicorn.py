@@ -15,6 +15,6 @@ def child_exit(server: Any, worker: Any) -> None:
 # With LIAISON_LOG_FORMAT=json gunicorn's own lines are JSON too (its access lines are not
 # written: the "liaison.request" logger writes each request's, with its id).
 if os.environ.get("LIAISON_LOG_FORMAT") == "json":
-    from liaison.cli import server_logging
+    from liaison.core.logs import server_logging
 
     logconfig_dict = server_logging(["gunicorn.error"])

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.core.signals import request_finished
 from django.http import HttpRequest
@@ -122,3 +123,17 @@ def _user_id(request: HttpRequest) -> int | None:
     if user is None or getattr(user, "_wrapped", None) is empty:
         return None
     return user.pk if user.is_authenticated else None
+
+
+def server_logging(loggers: list[str]) -> dict[str, Any]:
+    """A logging configuration (dictConfig) that writes these loggers' lines as Liaison's JSON
+    lines (core.logs.JsonFormatter), for the web server's own process."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "liaison.core.logs.JsonFormatter"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "loggers": {
+            name: {"handlers": ["console"], "level": "INFO", "propagate": False} for name in loggers
+        },
+    }

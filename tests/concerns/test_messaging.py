@@ -68,6 +68,11 @@ def test_agreed_summary_is_sent_to_the_family_in_their_language_once(world):
     assert services.send_meeting_summary(meeting=meeting, by=world.liaison) is True
     message = Message.objects.get(notice_kind="mediation_summary")
     assert "Elm Street" in message.body and "Confirm with transport" in message.body
+    due = timezone.localdate() + dt.timedelta(days=3)
+    # The due day as a person writes it, not the database's ISO form.
+    assert (
+        f"{due:%b} {due.day}, {due.year})" in message.body and due.isoformat() not in message.body
+    )
     assert message.related_type == "concerns.mediationmeeting"
     deliveries = Delivery.objects.filter(message=message)
     assert deliveries.count() == 1 and deliveries.get().language == "es"

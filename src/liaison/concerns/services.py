@@ -1077,8 +1077,12 @@ def send_meeting_summary(*, meeting, by) -> bool:
     if messaging is None or not guardians.exists():
         return False
     lines = [meeting.agreements.strip()]
+    # Written in the district's language, dates as its readers write them ("Feb 1, 2030"): the
+    # summary is translated for each family from this text, the date with it.
+    source = concern.district.default_language
     for action in meeting.actions.select_related("owner"):
-        lines.append(f"- {action.description} ({action.owner}, {action.due_on:%Y-%m-%d})")
+        due = local_date(action.due_on, language=source)
+        lines.append(f"- {action.description} ({action.owner}, {due})")
     body = "\n".join(lines)
     with transaction.atomic():
         message = messaging.send_notice(

@@ -239,7 +239,7 @@ def test_the_pdf_summary_carries_the_figures_and_charts(client, themes):
 def test_the_pdf_summary_dates_its_figures_as_the_reader_writes_dates(client, themes):
     """ "Figures as of Dec 7, 2026.", not "Figures as of 2026-12-07."."""
     if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler) is not installed: make install-test installs it")
+        pytest.fail("pdftotext is missing: scripts/ensure-poppler installs poppler-utils")
     client.force_login(themes.leader)
     response = client.get(reverse("insights:summary_pdf"))
     text = subprocess.run(

@@ -27,6 +27,8 @@ SCHOOLS = 50
 CATEGORIES = ("Unexcused Absence", "Excused Absence", "Tardy", "Early departure")
 # The receivers of day_imported, by dispatch_uid (attendance.apps), as the notes name them.
 RECEIVERS = {
+    # On PostgreSQL the scores and tasks run beside the nudges (core.alongside): the receiver's
+    # share is then the measures and tiers, and the nudges' share waits for the CPU with them.
     "attendance-recompute": "measures, tiers, scores, tasks",
     "attendance-nudges": "nudges",
     "attendance-positive-notes": "positive notes",

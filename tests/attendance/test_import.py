@@ -2,6 +2,7 @@
 re-import, late corrections, refused rows named by file, line, column and reason, nothing else lost."""
 
 import datetime as dt
+import threading
 
 import pytest
 
@@ -393,3 +394,34 @@ def test_rows_of_a_student_removed_while_the_file_is_read_are_refused_and_the_re
         ("s-ana", "2026-09-14", Category.UNEXCUSED_ABSENCE),
         ("s-cali", "2026-09-14", Category.TARDY),
     ]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_scores_and_tasks_are_written_beside_the_nudges_and_done_on_return(
+    school, csv_file, monkeypatch
+):
+    """The at-risk scores and Tier 3 tasks of a day's students run on a second connection while
+    the nudges run on the first; the import returns once both are written."""
+    from liaison.attendance import receivers
+    from liaison.attendance.choices import Tier
+    from liaison.attendance.models import AtRiskScore
+    from liaison.worklist.models import Task
+
+    ran_on = []
+    after_recompute = receivers.after_recompute
+
+    def watched(**kwargs):
+        ran_on.append(threading.current_thread())
+        after_recompute(**kwargs)
+
+    monkeypatch.setattr(receivers, "after_recompute", watched)
+    days = [dt.date(2026, 9, 8), dt.date(2026, 9, 9), dt.date(2026, 9, 10)]
+    rows = "".join(f"alder,s-ana,{day.isoformat()},Unexcused Absence,\n" for day in days)
+    batch = import_file(district=school.world.district, path=csv_file("days.csv", TP_HEADER + rows))
+    assert batch.status == ImportStatus.DONE
+    assert len(ran_on) == 1 and ran_on[0] is not threading.current_thread()
+    score = AtRiskScore.objects.get(student=school.ana)
+    assert score.tier == Tier.INTENSIVE
+    task = Task.objects.get(household=school.world.caseload_family)
+    assert "Tier 3 attendance" in task.title

@@ -21,6 +21,7 @@ from liaison.attendance import files
 from liaison.attendance.choices import ImportKind, ImportMode, ImportSource, ImportStatus
 from liaison.attendance.models import AttendanceEvent, AttendanceImport, SchoolDay
 from liaison.attendance.signals import day_imported
+from liaison.core.alongside import alongside
 from liaison.core.db import analyze_on_postgresql
 from liaison.people.models import District, User
 
@@ -86,14 +87,17 @@ def import_file(
     if outcome is not None and outcome.rows_saved >= BULK_ROWS:
         analyze_on_postgresql(AttendanceEvent if batch.kind == ImportKind.EVENTS else SchoolDay)
     if outcome is not None and outcome.rows_saved:
-        day_imported.send(
-            sender=AttendanceImport,
-            district=district,
-            site_ids=outcome.site_ids,
-            days=outcome.days,
-            student_ids=outcome.student_ids if batch.kind == ImportKind.EVENTS else None,
-            batch=batch,
-        )
+        # What the receivers hand over `beside` (the at-risk scores) runs beside the nudges on
+        # PostgreSQL, and is finished when the import returns.
+        with alongside():
+            day_imported.send(
+                sender=AttendanceImport,
+                district=district,
+                site_ids=outcome.site_ids,
+                days=outcome.days,
+                student_ids=outcome.student_ids if batch.kind == ImportKind.EVENTS else None,
+                batch=batch,
+            )
     return batch
 
 

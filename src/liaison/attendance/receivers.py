@@ -16,6 +16,7 @@ from liaison.attendance.services import (
     latest_as_of,
     recompute,
 )
+from liaison.core.alongside import beside
 from liaison.people.models import District, Enrolment
 
 
@@ -62,8 +63,9 @@ def recompute_after_import(
     as_of = min(max(years[year][-1], last) if last else years[year][-1], today)
     result = _recompute_days(district, year, site_ids, years[year], as_of, student_ids, last)
     # Then outreach, for this school year: the at-risk scores of those students, and a task for
-    # each now in Tier 3.
-    after_recompute(district=district, student_ids=result.touched, as_of=as_of)
+    # each now in Tier 3. They read only the measures and tiers just committed, and the nudges
+    # (the next receivers) read neither: on PostgreSQL, beside the nudges on a second connection.
+    beside(after_recompute, district=district, student_ids=result.touched, as_of=as_of)
     return result
 
 

@@ -425,3 +425,26 @@ def test_on_postgresql_scores_and_tasks_are_written_beside_the_nudges_and_done_o
     assert score.tier == Tier.INTENSIVE
     task = Task.objects.get(household=school.world.caseload_family)
     assert "Tier 3 attendance" in task.title
+
+
+def test_the_import_and_what_it_sets_off_run_with_fewer_collections(school, csv_file):
+    """A day's file makes millions of short-lived rows: Python's cycle collector runs less often
+    while it and its receivers run (core.collect), and as before once it returns."""
+    import gc
+
+    from liaison.core.collect import YOUNG
+
+    before = gc.get_threshold()
+    seen = []
+
+    def receiver(**kwargs):
+        seen.append(gc.get_threshold()[0])
+
+    day_imported.connect(receiver, dispatch_uid="test-collections")
+    try:
+        path = csv_file("day.csv", TP_HEADER + "alder,s-ana,2026-09-08,Unexcused Absence,\n")
+        import_file(district=school.world.district, path=path)
+    finally:
+        day_imported.disconnect(dispatch_uid="test-collections")
+    assert seen == [max(YOUNG, before[0])]
+    assert gc.get_threshold() == before

@@ -22,6 +22,7 @@ from liaison.attendance.choices import ImportKind, ImportMode, ImportSource, Imp
 from liaison.attendance.models import AttendanceEvent, AttendanceImport, SchoolDay
 from liaison.attendance.signals import day_imported
 from liaison.core.alongside import alongside
+from liaison.core.collect import fewer_collections
 from liaison.core.db import analyze_on_postgresql
 from liaison.people.models import District, User
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 BULK_ROWS = 50_000
 
 
+# A day's file and what it sets off make millions of short-lived rows: collected less often.
+@fewer_collections()
 def import_file(
     *,
     district: District,

@@ -130,16 +130,17 @@ def run(path, district="testville"):
 
 
 def test_households_csv_imports_families_and_reports_bad_rows(world, tmp_path):
-    out = run(write(tmp_path / "h.csv", ROWS))
+    out = run(write(tmp_path / "familias-2026.csv", ROWS))
     rosa = Guardian.objects.get(given_name="Rosa")
     assert rosa.household.name == "Garcia household" and rosa.preferred_language == "es"
     maya = Student.objects.get(given_name="Maya")
     assert maya.household == rosa.household and rosa.students.get() == maya
     assert Enrolment.objects.get(student=maya).site == world.school
     # a malformed birth date is left out with a warning; the child is imported (issue #17)
-    assert "warning households.csv:5 column date_of_birth value '2022-02-30'" in out
+    # Each row is named by the file it came from, line and column
+    assert "warning familias-2026.csv:5 column date_of_birth value '2022-02-30'" in out
     assert Student.objects.get(given_name="Ayan").date_of_birth is None
-    assert "REJECTED households.csv:6 column relationship value 'uncle'" in out
+    assert "REJECTED familias-2026.csv:6 column relationship value 'uncle'" in out
     assert Guardian.objects.get(given_name="Abdi").preferred_language == "so"
 
 
@@ -189,8 +190,8 @@ def test_a_malformed_email_or_unknown_site_is_left_out_and_the_family_imported(w
     assert rosa.email == "" and rosa.phone == "+16175550101"
     assert rosa.students.get() == maya and maya.grade == "" and not maya.enrolments.exists()
     assert "rejected 0, warnings 3" in out
-    assert "warning households.csv:2 column email value 'rosa(at)example.org'" in out
-    assert "warning households.csv:3 column site value 'Nowhere Academy': unknown site" in out
+    assert "warning h.csv:2 column email value 'rosa(at)example.org'" in out
+    assert "warning h.csv:3 column site value 'Nowhere Academy': unknown site" in out
 
 
 def test_a_quote_left_open_is_refused_naming_its_line_not_swallowing_the_rest(world, tmp_path):
@@ -202,7 +203,7 @@ def test_a_quote_left_open_is_refused_naming_its_line_not_swallowing_the_rest(wo
     path = tmp_path / "h.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = run(path)
-    assert "REJECTED households.csv:2 column given_name value 'Rosa,Garcia," in out
+    assert "REJECTED h.csv:2 column given_name value 'Rosa,Garcia," in out
     assert "holds a line break: a quote opened in this cell is not closed" in out
     assert not Guardian.objects.filter(
         household__district=world.district, given_name__startswith="Rosa"

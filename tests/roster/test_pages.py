@@ -49,6 +49,34 @@ def test_admin_uploads_a_bundle_and_follows_it_to_the_result(
     assert len(rows) == 11
 
 
+def test_an_uploaded_households_file_names_its_rows_by_the_files_own_name(
+    client, world, django_capture_on_commit_callbacks
+):
+    """The upload is kept under the run's name while it waits; the rows it refuses are named by
+    the file the district sent, as on the command line."""
+    from liaison.roster.households_csv import TEMPLATE_HEADER
+
+    client.force_login(world.admin)
+    row = dict.fromkeys(TEMPLATE_HEADER, "")
+    row.update(
+        household_id="H1",
+        person_id="g1",
+        role="guardian",
+        given_name="Rosa",
+        family_name="Garcia",
+        relationship="uncle",
+    )
+    text = ",".join(TEMPLATE_HEADER) + "\n" + ",".join(row[c] for c in TEMPLATE_HEADER) + "\n"
+    upload = SimpleUploadedFile("familias-otono.csv", text.encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("roster:imports"), {"kind": "households", "file": upload})
+    run = ImportRun.objects.get()
+    run_import_task.call(run.pk)
+    download = client.get(reverse("roster:run_rejected", args=[run.pk]))
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert rows[1][:4] == ["Row rejected", "familias-otono.csv", "2", "relationship"]
+
+
 def test_upload_form_says_what_is_wrong_with_the_file(client, world):
     client.force_login(world.admin)
     upload = SimpleUploadedFile("roster.xlsx", b"nope")

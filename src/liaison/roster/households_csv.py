@@ -110,14 +110,15 @@ TEMPLATE_ROWS = [
         "",
     ],
 ]
-FILE = "households.csv"
 # Optional fields whose own check refuses a NUL character: such a field is dropped, not the row.
 OPTIONAL = frozenset({"phone", "email", "date_of_birth", "grade", "site"})
 
 
 class HouseholdsImport(OneRosterImport):
-    def __init__(self, *, path, district: District | None, by, progress=None):
+    def __init__(self, *, path, district: District | None, by, progress=None, file_name=""):
         self.path = Path(path)
+        # Rows are named by the file the district sent (an upload is kept under another name).
+        self.file_name = file_name or self.path.name
         if district is None:
             raise Refused(_("Choose the district (--district) the households belong to."))
         super().__init__(
@@ -246,14 +247,14 @@ class HouseholdsImport(OneRosterImport):
             try:
                 pid, rec = self.check(line, row, sites, seen)
             except RowError as e:
-                self.out.issues.append(_issue(line, e))
+                self.out.issues.append(_issue(self.file_name, line, e))
                 seen.add((row.get("person_id") or "").strip())
                 continue
             seen.add(pid)
             people[prefix + pid] = rec
             for column, value, reason in rec.pop("warnings"):
                 self.out.issues.append(
-                    _issue(line, RowError(column, value, reason), Severity.WARNING)
+                    _issue(self.file_name, line, RowError(column, value, reason), Severity.WARNING)
                 )
         self.progress("households", 40)
         # households by key; one arranged by hand is left as it is
@@ -410,9 +411,9 @@ class HouseholdsImport(OneRosterImport):
         self.finish()
 
 
-def _issue(line, e: RowError, severity=Severity.REJECTED):
+def _issue(file_name, line, e: RowError, severity=Severity.REJECTED):
     value = str(e.value).replace("\x00", "\ufffd")[:500]  # shown as it came, never the byte
-    return Issue(severity, FILE, line, e.column, value, str(e.reason))
+    return Issue(severity, file_name, line, e.column, value, str(e.reason))
 
 
 def template_csv() -> str:

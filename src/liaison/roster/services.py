@@ -66,6 +66,7 @@ def execute(run: ImportRun, path: str | Path) -> ImportRun:
                     district=run.district,
                     by=run.started_by,
                     progress=_progress_writer(run),
+                    file_name=Path(run.source_name).name if run.source_name else "",
                 ).run()
         else:
             bundle = open_bundle(path)

@@ -1,5 +1,7 @@
 """Staff write to a household; notices to guardians; each guardian reached once on their channel."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 
@@ -91,3 +93,23 @@ def test_family_messages_show_the_guardian_their_thread_and_notices_in_their_lan
     assert [m.text_body for m in seen] == ["Gracias", "Family night", "Hello from school"]
     assert seen[1].needs_follow_up  # Spanish reader, no translation yet: flagged
     assert services.family_messages(guardian=aunt) == []
+
+
+def test_a_text_carries_plain_spaces_so_an_english_time_does_not_make_it_ucs2(world, gateway):
+    """CLDR writes English times with a narrow no-break space ("6:00\u202fPM"): in a text it would
+    make the whole message UCS-2, 70 characters a part instead of 160. Texts carry a plain space;
+    an email keeps the body as written."""
+    from liaison.core.dates import local_time
+
+    household, (mum, dad) = family(world.district, language="en")
+    dad.phone, dad.preferred_channels = "", ["email"]
+    dad.save()
+    six = local_time(dt.time(18, 0), language="en")
+    assert "\u202f" in six
+    services.send_message(household=household, body=f"Math night starts at {six}.", by=world.admin)
+    delivery.drain()
+    [text] = gateway.sent
+    assert text["to"] == mum.phone and "Math night starts at 6:00 PM." in text["body"]
+    assert text["body"].isascii()
+    [email] = mail.outbox
+    assert "Math night starts at 6:00\u202fPM." in email.body

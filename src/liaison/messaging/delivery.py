@@ -282,6 +282,18 @@ def email_subject(message: Message, language: str) -> str:
         return pgettext("family", "Message from %(school)s") % {"school": school}
 
 
+# Spaces a page needs and a text does not: CLDR puts a narrow no-break space before "PM" ("6:00 PM"
+# in English event times) and no-break spaces in numbers and dates of other languages. One of them
+# makes a text UCS-2 (70 characters a part instead of GSM-7's 160), so that an English invitation
+# cost two or three parts instead of one.
+_TEXT_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2007\u2009\u202f", " "))
+
+
+def sms_text(body: str) -> str:
+    """The body as texted: the typographic spaces above become plain ones."""
+    return body.translate(_TEXT_SPACES)
+
+
 def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
     """What a channel sends for one delivery (a Delivery, or a claimed row in a batch).
 
@@ -317,6 +329,7 @@ def compose(delivery, rendering, *, link=_ASK) -> channels.Outgoing:
         reply_to=reply_address(message) if delivery.channel == Channel.EMAIL else "",
     )
     if delivery.channel == Channel.SMS:
+        out.body = sms_text(body)
         out.status_callback = _public(_status_path())
     if delivery.channel == Channel.EMAIL and message.kind == MessageKind.ANNOUNCEMENT:
         token = unsubscribe_token(delivery.channel, delivery.address)

@@ -55,11 +55,13 @@ def notify(*, staff, district, subject: str, body: str, key: str) -> StaffDelive
 
 
 def _outgoing(row: StaffDelivery) -> channels.Outgoing:
+    from liaison.messaging.delivery import sms_text
+
     return channels.Outgoing(
         delivery_id=row.pk,
         to=row.address,
         subject=row.subject,
-        body=row.body,
+        body=sms_text(row.body) if row.channel == Channel.SMS else row.body,
         idempotency_key=f"liaison-staff-{row.pk}",
     )
 

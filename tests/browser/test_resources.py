@@ -43,7 +43,7 @@ def test_liaison_finds_a_pantry_as_she_types_and_refers_the_family(page, world, 
     expect(pantry).to_be_visible()
     expect(pantry).to_contain_text("Name matches “pant”")
     expect(pantry).to_contain_text("Spanish")
-    expect(pantry).to_contain_text("Tue, Thu 09:00–17:00")
+    expect(pantry).to_contain_text("Tue, Thu 9:00\u202fAM–5:00\u202fPM")
     expect(pantry).to_contain_text("mi")
     assert page.evaluate("window.notReloaded") is True
     expect(page).to_have_url(re.compile(r"q=pant"))  # the address can be shared or reloaded

@@ -229,7 +229,7 @@ def test_referral_is_sent_to_the_family_as_a_message_once(client, world, pantry)
     assert message.notice_kind == "referral"
     assert "Weekly Food Pantry" in message.body
     assert "12 Harbor Street, Riverton, MA 02108" in message.body
-    assert "(617) 555-0110" in message.body and "Tue, Thu 09:00–17:00" in message.body
+    assert "(617) 555-0110" in message.body and "Tue, Thu 9:00\u202fAM–5:00\u202fPM" in message.body
     delivery = Delivery.objects.get()
     assert delivery.guardian == world.caseload_family.guardians.get()
     assert delivery.language == "es"  # the guardian's language

@@ -38,7 +38,7 @@ def test_a_need_near_a_household_lists_services_nearest_first_with_languages_and
     ]
     assert order == sorted(order)
     assert "Immigration Legal Clinic" not in page
-    assert "Tue, Thu 09:00–17:00" in page
+    assert "Tue, Thu 9:00\u202fAM–5:00\u202fPM" in page  # as a US family reads hours
     assert "Spanish" in page
     assert "Need: Food" in page and "miles away" in page
     assert "Refer the family" in page
@@ -96,7 +96,7 @@ def test_a_familys_word_finds_the_service(directory):
 def test_family_portal_search_speaks_the_familys_language(world, directory, near_food_bank):
     results = services.search_for_family(household=near_food_bank, text="comida", language="es")
     assert names(results)[0] == "Weekly Food Pantry"
-    assert results[0].hours == ["mar, jue 09:00–17:00"]
+    assert results[0].hours == ["mar, jue 9:00–17:00"]
     assert results[0].distance_km < 0.1
 
 

@@ -8,7 +8,7 @@ from functools import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from liaison.core.dates import reader_locale
+from liaison.core.dates import local_time, reader_locale
 
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
@@ -80,9 +80,10 @@ def _day_names(locale: str):
 
 
 def describe_hours(schedules) -> list[str]:
-    """ "Mon–Fri 9:00–17:00" lines, in the active language's day names."""
+    """ "Tue, Thu 9:00 AM–5:00 PM" lines, in the active language's day names and times."""
 
-    names = _day_names(translation.get_language() or "en")
+    language = translation.get_language() or "en"
+    names = _day_names(language)
     lines = []
     for s in schedules:
         if s.opens_at and s.closes_at:
@@ -92,7 +93,8 @@ def describe_hours(schedules) -> list[str]:
                 if d.strip() in DAYS or d.strip().upper() in DAYS
             ]
             day_text = ", ".join(names[DAYS.index(d)] for d in days) if days else _("Every day")
-            lines.append(f"{day_text} {s.opens_at:%H:%M}–{s.closes_at:%H:%M}")
+            opens, closes = (local_time(t, language=language) for t in (s.opens_at, s.closes_at))
+            lines.append(f"{day_text} {opens}–{closes}")
         elif s.description:
             lines.append(s.description)
     return lines

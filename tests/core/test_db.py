@@ -114,6 +114,18 @@ def test_rows_where_in_reads_the_rows_whose_column_is_in_the_values():
     assert b.pk not in {pk for pk, _name in rows}
 
 
+def test_id_in_and_text_in_read_exactly_the_rows_named_however_many_or_few():
+    a, b, c = f.HouseholdFactory(), f.HouseholdFactory(), f.HouseholdFactory()
+    Household.objects.filter(pk=b.pk).update(source_key='odd,"key"{}')
+    many = [a.pk, c.pk, *range(10**9, 10**9 + 3000)]  # a liaison's site: thousands of families
+    assert set(Household.objects.filter(db.IdIn("pk", many)).values_list("pk", flat=True)) == {
+        a.pk,
+        c.pk,
+    }
+    assert not Household.objects.filter(db.IdIn("pk", [])).exists()
+    assert list(Household.objects.filter(db.TextIn("source_key", ['odd,"key"{}', "x"]))) == [b]
+
+
 def test_insert_new_rows_leaves_out_rows_a_unique_constraint_holds_and_returns_only_its_own():
     from liaison.attendance.models import AttendanceNudge
 

@@ -128,7 +128,8 @@ def test_portal_concern_walks_through_assignment_mediation_and_resolution(client
         "satisfaction",
     ]:
         assert expected in actions, expected
-    assert ("status", str(world.liaison), "Resolved") in history
+    assert ("status", str(world.liaison), Status.RESOLVED) in history  # shown in words:
+    assert "→ Resolved" in page
     assert actions[-1] == "satisfaction"
     assert "Yes, resolved to our satisfaction" in page
     assert "Seat moved; no incidents for two weeks." in page

@@ -165,7 +165,10 @@ def concerns_changed(district_id: int, *concern_ids: int) -> None:
 
 
 def _log(concern, *, by, action, field="", old="", new="", guardian=None, at=None):
-    # Every change to a concern is logged here: what a page shows of it changed with it.
+    """Every change to a concern is logged here (what a page shows of it changed with it). A
+    choice's old and new values are stored as its value ("waiting_family"), shown in the reader's
+    language (ConcernChange.VALUES): stored as words, they stayed in the language of whoever made
+    the change."""
     concerns_changed(concern.district_id, concern.pk)
     return ConcernChange.objects.create(
         concern=concern,
@@ -572,8 +575,8 @@ def assign_concern(*, concern, assignee, by) -> Concern:
                 by=by,
                 action="status",
                 field="status",
-                old=Status.NEW.label,
-                new=Status.ASSIGNED.label,
+                old=Status.NEW.value,
+                new=Status.ASSIGNED.value,
             )
         concern.save(update_fields=fields)
     return concern
@@ -648,8 +651,8 @@ def change_status(
                 by=by,
                 action="changed",
                 field="closed_reason",
-                old=ClosedReason(concern.closed_reason).label if concern.closed_reason else "",
-                new=ClosedReason(closed_reason).label,
+                old=concern.closed_reason,
+                new=ClosedReason(closed_reason).value,
             )
             concern.closed_reason = closed_reason
             fields.append("closed_reason")
@@ -665,8 +668,8 @@ def change_status(
             by=by,
             action="reopened" if reopening else "status",
             field="status",
-            old=old.label,
-            new=Status(status).label,
+            old=old.value,
+            new=Status(status).value,
             at=now,
         )
         concern.save(update_fields=fields)
@@ -698,8 +701,8 @@ def update_concern(*, concern, by, category=None, urgency=None, students=None) -
                 by=by,
                 action="changed",
                 field="urgency",
-                old=Urgency(concern.urgency).label,
-                new=Urgency(urgency).label,
+                old=concern.urgency,
+                new=Urgency(urgency).value,
             )
             concern.urgency = urgency
             concern.due_at = due_at_for(concern.district, urgency, concern.created_at)
@@ -882,7 +885,7 @@ def record_satisfaction(*, concern, answer, comment="", guardian=None, by=None) 
         raise ValidationError({"guardian": _("This guardian is not in the household.")})
     with transaction.atomic():
         concern = Concern.objects.select_for_update().get(pk=concern.pk)
-        old = concern.get_satisfaction_display() if concern.satisfaction else ""
+        old = concern.satisfaction
         concern.satisfaction = answer
         concern.satisfaction_comment = comment
         concern.satisfaction_answered_at = timezone.now()
@@ -896,7 +899,7 @@ def record_satisfaction(*, concern, answer, comment="", guardian=None, by=None) 
             action="satisfaction",
             field="satisfaction",
             old=old,
-            new=Satisfaction(answer).label,
+            new=Satisfaction(answer).value,
         )
     return concern
 

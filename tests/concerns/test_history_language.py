@@ -1,15 +1,17 @@
 """A concern's history is read in the reader's language, whoever made the change and in whatever
 language they worked."""
 
+import datetime as dt
 import importlib
 
 from django.apps import apps
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from liaison.concerns import services
 from liaison.concerns.choices import Status, Urgency
 from liaison.concerns.models import ConcernChange
+from liaison.portal import family
 from tests.concerns import factories as cf
 
 
@@ -37,6 +39,37 @@ def test_a_change_made_in_spanish_reads_in_english_for_an_english_reader_and_bac
     assert "En curso" in spanish and "Alta" in spanish
 
 
+def test_a_concern_a_family_raised_in_spanish_reads_in_english_with_its_meeting_and_note(
+    client, world
+):
+    guardian = world.caseload_family.guardians.first()
+    with translation.override("es"):  # the family's portal, in Spanish
+        concern = family.raise_concern(
+            guardian=guardian,
+            category="bullying_safety",
+            description="En el autobús.",
+            contact_preference="",
+        )
+    with translation.override("es"):
+        services.add_note(concern=concern, body="Llamé.", by=world.liaison, restricted=True)
+        services.plan_meeting(
+            concern=concern,
+            starts_at=timezone.make_aware(dt.datetime(2026, 12, 14, 15, 30)),
+            place="Sala 4",
+            by=world.liaison,
+        )
+
+    english = _history(client, world.liaison, concern, "en")
+    assert "Bullying or safety · High · Family portal" in english
+    assert "confidential note" in english
+    assert "Dec 14, 2026" in english and "Sala 4" in english
+    for spanish in ("Acoso escolar", "Alta", "Portal familiar", "nota confidencial", "14 dic"):
+        assert spanish not in english
+    assert "Acoso escolar o seguridad · Alta · Portal familiar" in _history(
+        client, world.liaison, concern, "es"
+    )
+
+
 def test_history_written_as_words_before_is_given_its_values(world):
     migration = importlib.import_module("liaison.concerns.migrations.0008_history_values_as_codes")
     concern = cf.concern(world.caseload_family, assignee=world.liaison)
@@ -56,3 +89,29 @@ def test_history_written_as_words_before_is_given_its_values(world):
     assert (spanish.old, spanish.new) == ("assigned", "in_progress")
     assert (english.old, english.new) == ("normal", "high")
     assert (outcome.old, outcome.new) == ("Waiting on family", "In progress")
+
+
+def test_a_raised_line_and_a_note_written_as_words_before_are_given_their_parts(world):
+    migration = importlib.import_module("liaison.concerns.migrations.0009_history_parts")
+    concern = cf.concern(world.caseload_family, assignee=world.liaison)
+    label = concern.category.label
+
+    def change(action, new):
+        return ConcernChange.objects.create(concern=concern, action=action, new=new)
+
+    raised = change("raised", f"{label} · Alta · Portal familiar")
+    note = change("note", "nota confidencial")
+    odd = change("raised", "Something · Else")  # not known words: kept as written
+    migration.words_to_parts(apps, None)
+
+    for row in (raised, note, odd):
+        row.refresh_from_db()
+    assert raised.parts == [
+        {"category": [concern.category.code, label]},
+        {"urgency": "high"},
+        {"source": "portal"},
+    ]
+    with translation.override("en"):
+        assert raised.new_display.endswith("· High · Family portal")
+        assert note.new_display == "confidential note"
+        assert odd.parts == [] and odd.new_display == "Something · Else"

@@ -1,5 +1,8 @@
 """Concerns and their history, confidential notes, mediation meetings, the contact log, reminders."""
 
+import datetime as dt
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -22,6 +25,7 @@ from liaison.concerns.choices import (
     Urgency,
     category_label,
 )
+from liaison.core.dates import local_date, local_datetime
 from liaison.core.models import TrackedModel
 from liaison.core.today_writes import TodayWrites
 from liaison.core.validators import validate_language_tag
@@ -245,6 +249,10 @@ class ConcernChange(models.Model):
     field = models.CharField(max_length=40, blank=True)
     old = models.TextField(blank=True)
     new = models.TextField(blank=True)
+    # What `new` says, as parts drawn in the reader's language when shown (see Part): a raised
+    # concern's category, urgency and source, a meeting's time, a follow-up's due day. `new` keeps
+    # the writer's words beside them, for what reads the row without this model (the record's JSON).
+    parts = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -332,7 +340,35 @@ class ConcernChange(models.Model):
 
     @property
     def new_display(self) -> str:
+        if self.parts:
+            joint = " — " if self.action == "follow_up_action" else " · "
+            return joint.join(filter(None, (_part_words(part) for part in self.parts)))
         return self._value_display(self.new)
+
+
+def part(kind: str, value: Any) -> dict[str, Any]:
+    """One part of what a change says, stored as data and put in words for each reader: "text"
+    (as written), "urgency" and "source" (a choice's value), "category" ([code, the district's
+    label]), "moment" (an ISO date and time), "day" (an ISO date), "note" (confidential or not)."""
+    return {kind: value}
+
+
+def _part_words(stored: dict[str, Any]) -> str:
+    (kind, value), *_rest = stored.items()
+    if kind == "urgency" and value in Urgency.values:
+        return str(Urgency(value).label)
+    if kind == "source" and value in Source.values:
+        return str(Source(value).label)
+    if kind == "category":
+        code, label = value
+        return category_label(code, label)
+    if kind == "moment":
+        return local_datetime(dt.datetime.fromisoformat(value), "short")
+    if kind == "day":
+        return local_date(dt.date.fromisoformat(value))
+    if kind == "note":
+        return str(_("confidential note") if value == "confidential" else _("note"))
+    return str(value)
 
 
 class ConcernNote(models.Model):

@@ -42,6 +42,7 @@ from liaison.concerns.models import (
     MediationMeeting,
     Reminder,
     ServiceTarget,
+    part,
 )
 from liaison.core import live
 from liaison.core.dates import local_date, local_datetime
@@ -164,7 +165,7 @@ def concerns_changed(district_id: int, *concern_ids: int) -> None:
     )
 
 
-def _log(concern, *, by, action, field="", old="", new="", guardian=None, at=None):
+def _log(concern, *, by, action, field="", old="", new="", parts=(), guardian=None, at=None):
     """Every change to a concern is logged here (what a page shows of it changed with it). A
     choice's old and new values are stored as its value ("waiting_family"), shown in the reader's
     language (ConcernChange.VALUES): stored as words, they stayed in the language of whoever made
@@ -179,6 +180,7 @@ def _log(concern, *, by, action, field="", old="", new="", guardian=None, at=Non
         field=field,
         old=str(old or ""),
         new=str(new or ""),
+        parts=list(parts),
     )
 
 
@@ -267,6 +269,11 @@ def raise_concern(
             guardian=guardian,
             action="raised",
             new=f"{category.label} · {Urgency(urgency).label} · {Source(source).label}",
+            parts=[
+                part("category", [category.code, category.label]),
+                part("urgency", str(urgency)),
+                part("source", str(source)),
+            ],
             at=now,
         )
         if assignee is not None:
@@ -740,7 +747,13 @@ def add_note(*, concern, body, by, restricted=False) -> ConcernNote:
             restricted=restricted,
         )
         # The history says a note was added, never what it says (it may be confidential).
-        _log(concern, by=by, action="note", new=_("confidential note") if restricted else _("note"))
+        _log(
+            concern,
+            by=by,
+            action="note",
+            new=_("confidential note") if restricted else _("note"),
+            parts=[part("note", "confidential" if restricted else "note")],
+        )
     return note
 
 
@@ -1002,6 +1015,7 @@ def plan_meeting(
             by=by,
             action="meeting",
             new=f"{local_datetime(starts_at, 'short')} · {place}",
+            parts=[part("moment", starts_at.isoformat()), part("text", place)],
         )
     return meeting
 
@@ -1054,6 +1068,11 @@ def add_follow_up_action(*, meeting, description, owner, due_on, by) -> FollowUp
             by=by,
             action="follow_up_action",
             new=f"{description} — {owner} — {local_date(due_on)}",
+            parts=[
+                part("text", description),
+                part("text", str(owner)),
+                part("day", due_on.isoformat()),
+            ],
         )
     return action
 

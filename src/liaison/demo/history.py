@@ -31,7 +31,7 @@ from liaison.concerns.choices import (
     Urgency,
 )
 from liaison.concerns.choices import Status as ConcernStatus
-from liaison.concerns.models import Concern, ConcernCategory, ConcernChange, Contact
+from liaison.concerns.models import Concern, ConcernCategory, ConcernChange, Contact, part
 from liaison.events.choices import Answer, EventKind
 from liaison.events.models import Event, Invitation
 from liaison.insights.models import AtRiskRules
@@ -595,6 +595,11 @@ def _write_concerns(
                 action="raised",
                 new=f"{category.label} · {Urgency(concern.urgency).label} · "
                 f"{Source(concern.source).label}",
+                parts=[
+                    part("category", [category.code, category.label]),
+                    part("urgency", concern.urgency),
+                    part("source", concern.source),
+                ],
             )
         )
         if concern.status != ConcernStatus.NEW:

@@ -4,6 +4,8 @@ The demo is built once for the module (600 households, the percentages hold at t
 transaction that is rolled back at the end, so the other modules' tests never see it.
 """
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.db import transaction
@@ -194,6 +196,26 @@ def test_the_attendance_outcomes_page_shows_figures_by_tier(district, client):
     for tier in ("Tier 1: universal", "Tier 2: early support", "Tier 3: intensive support"):
         assert tier in page
     assert page.count("%</td>") >= 10
+
+
+def test_a_principal_reads_the_before_and_after_figures_of_their_school_only(district, client):
+    def rows(username):
+        client.force_login(User.objects.get(username=username))
+        page = client.get(reverse("insights:attendance_outcomes")).content.decode()
+        found = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
+        return page, found
+
+    _page, district_rows = rows("admin")
+    page, school_rows = rows("leader")
+    assert "Students of Riverside Elementary School." in page
+    assert (
+        school_rows["Riverside Elementary School"] == district_rows["Riverside Elementary School"]
+    )
+    assert school_rows["All students reached"] == school_rows["Riverside Elementary School"]
+    assert "Lincoln Middle School" in district_rows and "Lincoln Middle School" not in school_rows
+    # The Insights page and the attendance pages lead there.
+    for name in ("insights:dashboard", "attendance:at_risk"):
+        assert reverse("insights:attendance_outcomes") in client.get(reverse(name)).content.decode()
 
 
 def test_the_demo_liaison_has_tier_3_students_to_reach(district, db):

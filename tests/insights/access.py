@@ -24,8 +24,13 @@ NO_RECORD = {
     "insights:at_risk_rules": dict.fromkeys(ROLE_PAGES, 405),  # POST only
     "insights:advocacy": {**ROLE_PAGES, "liaison": 404},  # committees: leaders and admins
     "insights:summary_pdf": ROLE_PAGES,
-    # Attendance before/after outreach: the district's figures, for its admins.
-    "insights:attendance_outcomes": {**dict.fromkeys(ROLE_PAGES, 404), "admin": 200},
+    # Attendance before/after outreach: the district's figures for its admins, a site leader's
+    # schools' for them.
+    "insights:attendance_outcomes": {
+        **dict.fromkeys(ROLE_PAGES, 404),
+        "admin": 200,
+        "leader": 200,
+    },
 }
 ROWS = {}
 EXEMPT = {}

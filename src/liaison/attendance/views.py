@@ -212,4 +212,8 @@ def attendance_pages(request: HttpRequest) -> list[tuple[str, str]]:
         pages.append((_("Attendance message"), reverse("attendance:message")))
     if access.is_admin:
         pages.append((_("Attendance rules"), reverse("attendance:rules")))
+    if access.is_admin or access.is_leader:
+        pages.append(
+            (_("Attendance before and after outreach"), reverse("insights:attendance_outcomes"))
+        )
     return pages

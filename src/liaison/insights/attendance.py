@@ -215,16 +215,22 @@ class BeforeAfter:
 WEEKS_4 = dt.timedelta(days=M.TREND_DAYS)
 
 
-def before_after(district: District, *, as_of: dt.date) -> dict[tuple[str, str], BeforeAfter]:
+def before_after(
+    district: District, *, as_of: dt.date, site_ids: Iterable[int] | None = None
+) -> dict[tuple[str, str], BeforeAfter]:
     """(breakdown, value) -> before/after figures, by tier (the tier on the day of the first
-    outreach), site and language, plus ("all", "")."""
+    outreach), site and language, plus ("all", ""); of the students of `site_ids` only, when
+    given (a site leader's schools)."""
     rules = rules_for(district)
     calendar = M.load_calendar(district, as_of, rules)
+    students = StudentAttendance.objects.filter(district=district, school_year=calendar.school_year)
+    if site_ids is not None:
+        students = students.filter(site_id__in=list(site_ids))
     rows = {
         r[0]: r
-        for r in StudentAttendance.objects.filter(
-            district=district, school_year=calendar.school_year
-        ).values_list("student_id", "student__household_id", "site_id", "chronic", "tier")
+        for r in students.values_list(
+            "student_id", "student__household_id", "site_id", "chronic", "tier"
+        )
     }
     firsts: dict[int, dt.date] = {}
     for household_id, at in (

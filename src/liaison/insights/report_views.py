@@ -234,11 +234,13 @@ def attendance_outcomes(request):
     """Did it work: attendance four weeks before and after a family's first outreach, by tier,
     site and language (a before/after comparison, small groups suppressed)."""
     scope = insights_policy.advocacy_scope(request.user)
-    if scope is None or not scope[2]:
+    if scope is None:
         raise Http404
     district = District.objects.get(pk=scope[0])
+    # A site leader reads their schools' students; the district's admins the whole district.
+    only = None if scope[2] else set(scope[1].values_list("pk", flat=True))
     as_of = latest_as_of(district)
-    found = attendance.before_after(district, as_of=as_of) if as_of else {}
+    found = attendance.before_after(district, as_of=as_of, site_ids=only) if as_of else {}
     sites = dict(Site.objects.filter(district=district).values_list("pk", "name"))
     order = {"all": 0, "tier": 1, "site": 2, "language": 3}
     rows = []
@@ -277,5 +279,10 @@ def attendance_outcomes(request):
     return render(
         request,
         "insights/attendance_outcomes.html",
-        {"rows": rows, "header": header, "as_of": as_of},
+        {
+            "rows": rows,
+            "header": header,
+            "as_of": as_of,
+            "schools": None if only is None else sorted(sites[pk] for pk in only if pk in sites),
+        },
     )

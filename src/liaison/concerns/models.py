@@ -249,7 +249,7 @@ class ConcernChange(models.Model):
     field = models.CharField(max_length=40, blank=True)
     old = models.TextField(blank=True)
     new = models.TextField(blank=True)
-    # What `new` says, as parts drawn in the reader's language when shown (see Part): a raised
+    # What `new` says, as parts drawn in the reader's language when shown (see `part`): a raised
     # concern's category, urgency and source, a meeting's time, a follow-up's due day. `new` keeps
     # the writer's words beside them, for what reads the row without this model (the record's JSON).
     parts = models.JSONField(default=list, blank=True)

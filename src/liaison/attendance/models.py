@@ -23,6 +23,7 @@ from liaison.attendance.choices import (
     ImportStatus,
     Tier,
 )
+from liaison.core.dates import local_date
 from liaison.core.today_writes import TodayWrites
 
 
@@ -57,7 +58,7 @@ class SchoolDay(models.Model):
         indexes = [models.Index(fields=["site", "school_year", "date"], name="school_day_year")]
 
     def __str__(self) -> str:
-        return f"{self.site} {self.date.isoformat()}"
+        return f"{self.site} {local_date(self.date)}"
 
 
 class AttendanceImport(models.Model):
@@ -141,7 +142,7 @@ class AttendanceEvent(models.Model):
         indexes = [models.Index(fields=["site", "date"], name="attendance_event_site_day")]
 
     def __str__(self) -> str:
-        return f"{self.student} {self.date.isoformat()} {self.get_category_display()}"
+        return f"{self.student} {local_date(self.date)} {self.get_category_display()}"
 
 
 class AttendanceRules(models.Model):
@@ -367,7 +368,7 @@ class AttendanceNudge(models.Model):
         indexes = [models.Index(fields=["district", "day"], name="attendance_nudge_day")]
 
     def __str__(self) -> str:
-        return f"{self.household} {self.day.isoformat()}"
+        return f"{self.household} {local_date(self.day)}"
 
 
 class PositiveNote(models.Model):
@@ -403,7 +404,7 @@ class PositiveNote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.student} {self.month:%Y-%m}"
+        return f"{self.student} {local_date(self.month, 'MMMM y')}"
 
 
 class UnreachableQuerySet(TodayWrites, models.QuerySet["Unreachable"]):
@@ -442,7 +443,7 @@ class Unreachable(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household}: unreachable since {self.at:%Y-%m-%d}"
+        return f"{self.household}: {_('unreachable since')} {local_date(self.at)}"
 
 
 class AtRiskScore(models.Model):

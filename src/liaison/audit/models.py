@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.audit.choices import DisclosureChannel, ErasureCause, LegalBasis
+from liaison.core.dates import local_date, local_datetime
 
 
 class AppendOnlyError(Exception):
@@ -81,9 +82,7 @@ class AccessLog(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return (
-            f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.kind} {self.object_id}"
-        )
+        return f"{local_datetime(self.at)} {self.username} {self.action} {self.get_kind_display()} {self.object_id}"
 
 
 class DisclosureQuerySet(AppendOnlyQuerySet):
@@ -121,7 +120,7 @@ class Disclosure(AppendOnlyModel):
         ordering = ["-at"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d} → {self.recipient}"
+        return f"{local_date(self.at)} → {self.recipient}"
 
 
 class DisclosedStudent(models.Model):
@@ -224,4 +223,4 @@ class UsedLink(models.Model):
     used_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self):
-        return f"{self.purpose} {self.used_at:%Y-%m-%d %H:%M}"
+        return f"{self.purpose} {local_datetime(self.used_at)}"

@@ -258,7 +258,7 @@ class ConcernChange(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.by_name} {self.action} {self.field}"
+        return f"{local_datetime(self.at)} {self.actor_display} {self.action_display}"
 
     ACTIONS = {
         "raised": _("raised"),
@@ -427,7 +427,7 @@ class MediationMeeting(TrackedModel):
         ordering = ["starts_at"]
 
     def __str__(self):
-        return f"Mediation {self.starts_at:%Y-%m-%d} — concern {self.concern_id}"
+        return f"{_('Mediation meeting')} {local_datetime(self.starts_at)} — #{self.concern_id}"
 
     def get_absolute_url(self):
         return reverse("concerns:meeting", args=[self.pk])
@@ -500,7 +500,7 @@ class Contact(TrackedModel):
         indexes = [models.Index(fields=["household", "-at"], name="contact_household_recent")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d} — {self.household}"
+        return f"{self.get_kind_display()} {local_date(self.at)} — {self.household}"
 
 
 class Reminder(models.Model):
@@ -534,4 +534,4 @@ class Reminder(models.Model):
         indexes = [models.Index(fields=["sent_at", "due_at"], name="reminder_pending")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} → {self.staff} ({self.due_at:%Y-%m-%d})"
+        return f"{self.get_kind_display()} → {self.staff} ({local_date(self.due_at)})"

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core.dates import local_datetime
 from liaison.core.models import TrackedModel
 from liaison.core.today_writes import TodayWrites
 from liaison.core.validators import language_name, validate_language_tag
@@ -426,7 +427,7 @@ class InterpreterRequest(TrackedModel):
         ]
 
     def __str__(self):
-        return f"{self.household} — {self.language} {self.starts_at:%Y-%m-%d}"
+        return f"{self.household} — {language_name(self.language)} {local_datetime(self.starts_at)}"
 
 
 class ReplyLanguage(models.Model):

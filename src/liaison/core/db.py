@@ -74,7 +74,7 @@ class IdIn(Lookup):
         """The ids as PostgreSQL reads them: the array's text, which str.join writes and the
         server parses in C. psycopg dumps a list element by element: with a liaison's site of
         1,430 families, each of Today's six scoped queries took 1.9 ms against 0.5 ms so."""
-        return "{" + ",".join(map(str, map(int, self.rhs))) + "}"
+        return array_param(self.rhs, "bigint")[1]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.lhs!r}, <{len(self.rhs)} ids>)"

@@ -59,7 +59,8 @@ def test_a_walk_in_added_at_the_kiosk_is_matched_to_its_family(page, world):
     page.get_by_text("Welcome, Ana at the door!").wait_for()
     leave_kiosk(page)
     page.goto(page.base_url + reverse("events:event", args=[event.pk]))
-    page.get_by_role("link", name="Which family?").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Which family?").click()
     assert axe_violations(page) == []
     page.get_by_label("Family or guardian name, phone or email").fill("Caseload")
     page.get_by_role("button", name="Search").click()

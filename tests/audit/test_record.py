@@ -220,9 +220,11 @@ def test_the_disclosure_record_is_append_only(world):
         Disclosure.objects.all().delete()
 
 
-def _download(client, household):
+def _download(client, household, language="en"):
     url = reverse("audit:household_export", args=[household.pk])
-    response = client.post(url, {"recipient": "Maria (mother)", "purpose": "Her request"})
+    response = client.post(
+        url, {"recipient": "Maria (mother)", "purpose": "Her request", "language": language}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     return zipfile.ZipFile(io.BytesIO(response.content))

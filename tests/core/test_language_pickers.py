@@ -83,6 +83,8 @@ PICKERS = [
 
 # Language fields that are not typed: each says why.
 NOT_PICKERS = {
+    # A menu of the few languages the readable record has every word for (English, Spanish).
+    "audit.ExportForm.language": "menu of the languages the record is written in",
     # The family picks one of the portal's ten languages, each named in itself, from a menu.
     "portal.LanguageForm.language": "menu of the portal's languages",
     "portal.PreferencesForm.language": "menu of the portal's languages",

@@ -1,9 +1,11 @@
 """Forms of the audit app: producing a family's record, erasing it, changing contact details."""
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from liaison.core.validators import normalize_phone
+from liaison.audit.record_words import pdf_languages
+from liaison.core.validators import language_name, normalize_phone
 
 
 class ExportForm(forms.Form):
@@ -18,6 +20,33 @@ class ExportForm(forms.Form):
         initial=_("Family's request to inspect their record"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    language = forms.ChoiceField(
+        required=False,  # left out: the one offered first (the family's, else the reader's)
+        label=_("Language of the readable copy"),
+        help_text=_(
+            "The PDF is written in this language; the JSON file beside it keeps the codes for "
+            "machines."
+        ),
+    )
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = pdf_languages()
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(code, language_name(code)) for code in offered]
+        # The family's own language when the record can be written in it, else the reader's.
+        spoken = [
+            g.preferred_language.split("-")[0].lower()
+            for g in household.guardians.all()
+            if g.preferred_language
+        ]
+        spoken += [tag.split("-")[0].lower() for tag in household.home_languages or []]
+        mine = (translation.get_language() or "en").split("-")[0]
+        field.initial = next((code for code in [*spoken, mine] if code in offered), "en")
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or str(self.fields["language"].initial)
 
 
 class EraseForm(forms.Form):

@@ -13,9 +13,12 @@ import re
 from pathlib import Path
 
 from django.apps import apps
+from django.utils import translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from liaison.audit import record_words as W
+from liaison.core import family_record
 from liaison.core.dates import local_date, local_datetime
 from liaison.core.validators import language_name
 
@@ -68,7 +71,13 @@ class RecordPDF(FPDF):
         self.cell(0, 8, f"{self.page_no()}", align="C")
 
 
-def record_pdf(household, data: dict) -> bytes:
+def record_pdf(household, data: dict, language: str = "en") -> bytes:
+    """The readable record, in `language` (one of record_words.pdf_languages())."""
+    with translation.override(language):
+        return _record_pdf(household, data)
+
+
+def _record_pdf(household, data: dict) -> bytes:
     pdf = RecordPDF(format="Letter")
     pdf.setup_fonts()
     pdf.set_auto_page_break(True, margin=15)
@@ -85,40 +94,59 @@ def record_pdf(household, data: dict) -> bytes:
         pdf.set_font(pdf.family_name, size=10)
         pdf.multi_cell(width, 5, pdf.text(text), new_x="LMARGIN", new_y="NEXT")
 
-    heading(f"Family record — {household.name}", 16)
-    line(f"Generated {words.value('generated_at', data['generated_at'])}")
+    heading(_(W.TITLE) % {"name": household.name}, 16)
+    line(_(W.MADE) % {"when": words.value("generated_at", data["generated_at"])})
     pdf.ln(3)
-    for section in data["sections"].values():
-        heading(section["label"])
+    registered = {section.name: section for section in family_record.sections()}
+    for name, section in data["sections"].items():
+        known = registered.get(name)
+        heading(str(known.label) if known else section["label"])
         if not section["entries"]:
-            line("—")
+            line(_(W.NOTHING))
+        said = known.words if known and known.words else None
         for entry in section["entries"]:
-            _write_entry(line, words, entry, indent="")
+            _write_entry(line, words, entry, indent="", said=said)
         pdf.ln(2)
-    heading("Disclosures of this record")
-    for d in data["disclosures"] or [{"at": "—"}]:
-        if "recipient" in d:
-            at = words.value("at", d["at"])
-            line(f"{at}: to {d['recipient']} — {d['purpose']} ({d['legal_basis_label']})")
-        else:
-            line("—")
+    heading(_(W.DISCLOSURES))
+    if not data["disclosures"]:
+        line(_(W.NOTHING))
+    for d in data["disclosures"]:
+        line(
+            _(W.DISCLOSED)
+            % {
+                "when": words.value("at", d["at"]),
+                "recipient": d["recipient"],
+                "purpose": d["purpose"],
+                "basis": words.value("legal_basis", d["legal_basis"]),
+            }
+        )
     pdf.ln(2)
-    heading("Who opened this record")
-    for a in data["access_log"][:500] or [{"at": "—"}]:
-        parts = [words.value(key, a.get(key, "")) for key in ("at", "by", "action", "kind")]
+    heading(_(W.OPENED))
+    if not data["access_log"]:
+        line(_(W.NOTHING))
+    for a in data["access_log"][:500]:
+        action = W.OPENINGS.get(a.get("action", ""))
+        parts = [words.value("at", a.get("at")), a.get("by") or "—"]
+        parts.append(_(action) if action else words.value("action", a.get("action", "")))
+        parts.append(words.value("kind", a.get("kind", "")))
         line(" · ".join(p for p in parts if p and p != "—"))
     return bytes(pdf.output())
 
 
-def _write_entry(line, words, entry, indent):
+def _write_entry(line, words, entry, indent, said=None):
+    """One entry's keys and values; `said`: the section's own words for an entry (see
+    core.family_record), which win over the general ones."""
+    own = said(entry) if said else {}
     for key, value in entry.items():
         if words.hidden(key, value):
             continue
         if isinstance(value, list) and value and isinstance(value[0], dict):
             line(f"{indent}{words.key(key)}:")
             for item in value:
-                _write_entry(line, words, item, indent + "    ")
+                _write_entry(line, words, item, indent + "    ", said)
                 line("")
+        elif key in own:
+            line(f"{indent}{words.key(key)}: {own[key] or '—'}")
         else:
             line(f"{indent}{words.key(key)}: {words.value(key, value, entry)}")
 
@@ -161,11 +189,13 @@ class _Words:
         """Internal ids: the family's record names people and things, not rows."""
         if key in ("guardian", "guardian_id"):
             return False  # shown by the guardian's name
-        return key == "id" or key.endswith(("_id", "_ids"))
+        # "parts": what a history line says, as data (its words are the line's "new").
+        return key in ("id", "parts") or key.endswith(("_id", "_ids"))
 
     @staticmethod
     def key(key: str) -> str:
-        return key.replace("_", " ").capitalize()
+        word = W.KEYS.get(key)
+        return _(word) if word else key.replace("_", " ").capitalize()
 
     def value(self, key: str, value, entry: dict | None = None) -> str:
         if isinstance(value, list):
@@ -180,6 +210,10 @@ class _Words:
             return str(value)
         if "language" in key:
             return language_name(value)
+        if key in ("type", "kind") and value in W.ENTRIES:
+            return _(W.ENTRIES[value])
+        if key == "field" and value in W.KEYS:
+            return _(W.KEYS[value])
         if _ISO_MOMENT.fullmatch(value[:16]):
             try:
                 return local_datetime(dt.datetime.fromisoformat(value))

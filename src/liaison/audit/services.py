@@ -218,8 +218,11 @@ def household_record(household, viewer=None) -> dict:
     }
 
 
-def export_household(*, household, by, request=None, recipient: str, purpose: str) -> bytes:
-    """A ZIP with record.pdf (readable) and record.json (machine-readable) of one household.
+def export_household(
+    *, household, by, request=None, recipient: str, purpose: str, language: str = "en"
+) -> bytes:
+    """A ZIP with record.pdf (readable, in `language`: one of record_words.pdf_languages()) and
+    record.json (machine-readable) of one household.
 
     The export is itself a disclosure (to the family, on their request) and an access."""
     from liaison.audit.pdf import record_pdf
@@ -251,7 +254,7 @@ def export_household(*, household, by, request=None, recipient: str, purpose: st
         zf.writestr(
             "record.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
         )
-        zf.writestr("record.pdf", record_pdf(household, data))
+        zf.writestr("record.pdf", record_pdf(household, data, language))
     return buffer.getvalue()
 
 

@@ -82,7 +82,7 @@ def break_glass(request):
 @require_http_methods(["GET", "POST"])
 def household_export(request, pk):
     household = policy.open_household(request, pk, also=audit_policy.can_export_household)
-    form = ExportForm(request.POST or None)
+    form = ExportForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         data = services.export_household(
             household=household,
@@ -90,6 +90,7 @@ def household_export(request, pk):
             request=request,
             recipient=form.cleaned_data["recipient"],
             purpose=form.cleaned_data["purpose"],
+            language=form.cleaned_data["language"],
         )
         response = HttpResponse(data, content_type="application/zip")
         stamp = timezone.localdate().isoformat()

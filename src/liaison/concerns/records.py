@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from liaison.concerns.models import Concern, ConcernNote, Contact, Reminder
+from liaison.concerns.models import Concern, ConcernChange, ConcernNote, Contact, Reminder
 from liaison.core import family_record
 from liaison.core.policy import concerns as concern_policy
 
@@ -66,6 +66,7 @@ def export_household(household, viewer=None) -> list[dict]:
                         "field": h.field,
                         "old": h.old,
                         "new": h.new,
+                        "parts": h.parts,
                     }
                     for h in c.changes.all()
                 ],
@@ -123,6 +124,27 @@ def erase_household(household, *, keep_tombstone=True) -> int:
     return count
 
 
+def words(entry: dict) -> dict:
+    """A history line of a concern in the reader's words: its action, the field that changed and
+    the values before and after (stored as codes and parts, see ConcernChange)."""
+    if not {"action", "field", "old", "new"} <= set(entry):
+        return {}
+    change = ConcernChange(
+        action=entry["action"],
+        field=entry["field"] or "",
+        old=entry["old"] or "",
+        new=entry["new"] or "",
+        parts=entry.get("parts") or [],
+    )
+    said = change.action_display
+    return {
+        "action": said[:1].upper() + said[1:],
+        "field": change.field_display,
+        "old": change.old_display,
+        "new": change.new_display,
+    }
+
+
 def register() -> None:
     family_record.register(
         section="concerns",
@@ -130,4 +152,5 @@ def register() -> None:
         erase=erase_household,
         label=_("Concerns and contact log"),
         takes_viewer=True,
+        words=words,
     )

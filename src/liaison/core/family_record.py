@@ -8,6 +8,9 @@ AppConfig.ready()); the audit app builds the export and runs the erasure from th
   Registered with takes_viewer=True it is called export(household, viewer=<the staff member
   producing the export>) and leaves out what the policy hides from that person (a concern about
   them).
+- words(entry) -> dict (optional): for one of the section's entries (at any depth), the values
+  that need the app's own words in the reader's language (a history line's action), by key; the
+  readable PDF calls it under the language it is written in.
 - erase(household, *, keep_tombstone=True) -> int: remove the household's data the app owns
   (called by erasure on request and retention; legal holds are checked before calling). The
   "people" section (the household, guardians and students themselves) is erased last.
@@ -26,6 +29,7 @@ class Section:
     export: Callable
     erase: Callable | None
     takes_viewer: bool = False
+    words: Callable[[dict], dict] | None = None
 
     def export_for(self, household, viewer=None) -> list:
         if self.takes_viewer:
@@ -43,8 +47,9 @@ def register(
     erase: Callable | None = None,
     label: str | Promise = "",
     takes_viewer: bool = False,
+    words: Callable[[dict], dict] | None = None,
 ) -> None:
-    _sections[section] = Section(section, label or section, export, erase, takes_viewer)
+    _sections[section] = Section(section, label or section, export, erase, takes_viewer, words)
 
 
 def sections() -> list[Section]:

@@ -35,6 +35,7 @@ install-test: $(TEST_STAMP)
 	@scripts/ensure-chromium
 	@scripts/ensure-fonts
 	@scripts/ensure-poppler
+	@scripts/ensure-apertium
 
 ## make run: install, migrate, build the demo district if empty, serve on :8000 with the worker
 run: install

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class EngineKind(models.TextChoices):
     NONE = "none", _("None (approved translations only)")
     ARGOS = "argos", _("Argos Translate (offline, on this server)")
+    APERTIUM = "apertium", _("Apertium (offline, on this server: English and Spanish)")
     LIBRETRANSLATE = "libretranslate", _("LibreTranslate (self-hosted server)")
     AZURE = "azure", _("Azure AI Translator (cloud)")
     GOOGLE = "google", _("Google Cloud Translation (cloud)")

@@ -12,6 +12,7 @@ from liaison.core.languages import (
 )
 from liaison.core.validators import normalize_language_tag
 from liaison.language.choices import InterpretingMode, RequestPurpose
+from liaison.language.engines import apertium
 from liaison.language.models import (
     DistrictLanguageSettings,
     GlossaryTerm,
@@ -208,6 +209,14 @@ class LanguageSettingsForm(forms.ModelForm):
             self.add_error("endpoint", _("Give the address of your LibreTranslate server."))
         if engine in ("azure", "google", "deepl") and not data.get("api_key"):
             self.add_error("api_key", _("This engine needs an API key."))
+        if engine == "apertium" and not apertium.installed_modes():
+            self.add_error(
+                "engine",
+                _(
+                    "Apertium is not installed on this server. Ask your IT team to install it "
+                    "(Debian or Ubuntu: apt-get install apertium apertium-en-es)."
+                ),
+            )
         return data
 
     def save(self, commit=True):

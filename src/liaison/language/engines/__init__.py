@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from liaison.language.choices import EngineKind
+from liaison.language.engines.apertium import Apertium
 from liaison.language.engines.argos import Argos
 from liaison.language.engines.base import Engine, EngineRefused, EngineUnavailable, NoEngine
 from liaison.language.engines.http import Azure, DeepL, Google, LibreTranslate
@@ -10,6 +11,7 @@ from liaison.language.engines.http import Azure, DeepL, Google, LibreTranslate
 ENGINES: dict[str, type[Engine]] = {
     EngineKind.NONE: NoEngine,
     EngineKind.ARGOS: Argos,
+    EngineKind.APERTIUM: Apertium,
     EngineKind.LIBRETRANSLATE: LibreTranslate,
     EngineKind.AZURE: Azure,
     EngineKind.GOOGLE: Google,

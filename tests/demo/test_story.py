@@ -222,3 +222,46 @@ def test_the_demo_liaison_has_tier_3_students_to_reach(district, db):
     from liaison.attendance.today import intensive_on_caseload
 
     assert intensive_on_caseload(User.objects.get(username="liaison")).exists()
+
+
+def test_the_families_threads_read_in_their_language_and_the_school_writes_in_working_hours(
+    district, db
+):
+    """A Spanish-speaking family wrote its replies in Spanish and reads the liaison's messages in
+    Spanish (translations the district approved); staff read the replies in English; and no
+    liaison wrote to a family in the middle of the night."""
+    import datetime as dt
+    import zoneinfo
+
+    from liaison.demo.phrases import PHRASES
+    from liaison.language.services import stored_staff_translations
+    from liaison.messaging.models import Message
+    from liaison.portal.inbox import shown
+
+    conversation = Message.objects.filter(district=district, kind="conversation")
+    replies = list(
+        conversation.filter(direction="in", guardian__preferred_language="es").select_related(
+            "guardian"
+        )
+    )
+    assert replies and all(m.source_language == "es" for m in replies)
+    assert "Mi hija está enferma hoy." in {m.body for m in replies}
+    in_english = stored_staff_translations(replies, "en")
+    assert in_english and set(in_english) == {m.pk for m in replies}
+    assert "My daughter is sick today." in in_english.values()
+    theirs = next(m for m in replies if m.conversation_id)
+    ours = conversation.filter(direction="out", conversation_id=theirs.conversation_id).first()
+    read = shown(ours, theirs.guardian)
+    assert read.translated and not read.machine
+    assert read.body == PHRASES[ours.body]["es"]
+    # The history's messages (the last day's are as late as the moment the demo was built).
+    zone = zoneinfo.ZoneInfo(district.time_zone)
+    hours = {
+        m.created_at.astimezone(zone).hour
+        for m in conversation.filter(
+            direction="out",
+            sent_by__isnull=False,
+            created_at__lt=timezone.now() - dt.timedelta(days=2),
+        )
+    }
+    assert hours and min(hours) >= 8 and max(hours) <= 17

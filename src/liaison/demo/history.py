@@ -32,11 +32,18 @@ from liaison.concerns.choices import (
 )
 from liaison.concerns.choices import Status as ConcernStatus
 from liaison.concerns.models import Concern, ConcernCategory, ConcernChange, Contact, part
+from liaison.demo.phrases import PHRASES, said_in
 from liaison.events.choices import Answer, EventKind
 from liaison.events.models import Event, Invitation
 from liaison.insights.models import AtRiskRules
-from liaison.language.choices import InterpretingMode, RequestPurpose, RequestStatus
-from liaison.language.models import InterpreterRequest
+from liaison.language.choices import (
+    InterpretingMode,
+    MemoryStatus,
+    RequestPurpose,
+    RequestStatus,
+)
+from liaison.language.models import InterpreterRequest, TranslationMemory, text_hash
+from liaison.language.rendering import APPROVED
 from liaison.messaging import services as messaging
 from liaison.messaging.audiences import Audience
 from liaison.messaging.choices import (
@@ -47,7 +54,7 @@ from liaison.messaging.choices import (
     MessageKind,
     MessageState,
 )
-from liaison.messaging.models import Conversation, Delivery, Message
+from liaison.messaging.models import Conversation, Delivery, Message, Rendering
 from liaison.people.models import District, Guardian, Household, Site, User
 from liaison.resources.choices import ReferralStatus
 from liaison.resources.models import Referral, Service, UnmetNeed
@@ -385,6 +392,7 @@ def _write_conversations(
 ) -> None:
     """Each family's shared thread: the liaison wrote, the family answered, the liaison replied
     (some of the last few days' messages still await a reply)."""
+    zone = zoneinfo.ZoneInfo(district.time_zone)
     by_family = defaultdict(list)
     for family, days in replies:
         by_family[family.id].append((family, days))
@@ -396,13 +404,15 @@ def _write_conversations(
         said, awaiting = [], None
         for _family, days in items:
             received = at(days)
-            said.append((Direction.OUT, rng.choice(STAFF_WRITES), received - _hours(rng, 2, 30)))
+            wrote = _working_hours(received - _hours(rng, 2, 30), zone, before=received)
+            said.append((Direction.OUT, rng.choice(STAFF_WRITES), wrote))
             said.append((Direction.IN, rng.choice(FAMILY_REPLIES), received))
             answered = received + dt.timedelta(hours=rng.choice((0.5, 1, 2, 3, 5, 8, 20, 30, 50)))
             if (days < 3 and rng.random() < 0.5) or answered >= now:
                 awaiting = received
                 continue
             awaiting = None
+            answered = _working_hours(answered, zone, after=received, before=now)
             said.append((Direction.OUT, rng.choice(STAFF_ANSWERS), answered))
         plans.append((family, said, said[-1][2], awaiting))
     threads = [
@@ -419,10 +429,22 @@ def _write_conversations(
     Conversation.objects.bulk_create(threads, batch_size=2_000)
     messages: list[Message] = []
     written_for: list[Family] = []
+    # The liaison's words in the family's language, as the district's interpreters approved them
+    # (None: the family reads English, or the demo has no translation of them).
+    read_as: list[str | None] = []
     for thread, (family, said, _last, _awaiting) in zip(threads, plans, strict=True):
         guardian = family.guardians[0]
+        language = guardian.preferred_language or "en"
         for direction, body, when in said:
             incoming = direction == Direction.IN
+            theirs = said_in(body, language)
+            if incoming:
+                # The family wrote in its own language (English where the demo has no words).
+                read_as.append(None)
+                body, source = theirs or body, language if theirs else "en"
+            else:
+                read_as.append(theirs)
+                source = "en"
             message = Message(
                 district=district,
                 conversation=thread,
@@ -430,7 +452,7 @@ def _write_conversations(
                 kind=MessageKind.CONVERSATION,
                 state=MessageState.RECEIVED if incoming else MessageState.QUEUED,
                 body=body,
-                source_language=guardian.preferred_language if incoming else "en",
+                source_language=source,
                 guardian=guardian if incoming else None,
                 channel=Channel.SMS if incoming else "",
                 sent_by=None if incoming else family.liaison,
@@ -440,6 +462,20 @@ def _write_conversations(
             messages.append(message)
             written_for.append(family)
     Message.objects.bulk_create(messages, batch_size=2_000)
+    Rendering.objects.bulk_create(
+        [
+            Rendering(
+                message=message,
+                language=family.guardians[0].preferred_language,
+                body=text,
+                method=APPROVED,
+            )
+            for message, family, text in zip(messages, written_for, read_as, strict=True)
+            if text
+        ],
+        batch_size=2_000,
+    )
+    _remember_phrases(district, now)
     # One delivery per message the school wrote, as the provider reported it: delivered.
     deliveries = []
     for message, family in zip(messages, written_for, strict=True):
@@ -465,6 +501,53 @@ def _write_conversations(
             )
         )
     Delivery.objects.bulk_create(deliveries, batch_size=2_000)
+
+
+def _remember_phrases(district: District, now: dt.datetime) -> None:
+    """The translation memory of the district's interpreters: the liaisons' phrases in each
+    family language, and the families' phrases in English (staff read the replies in English)."""
+    rows = []
+    for english, languages in PHRASES.items():
+        for language, words in languages.items():
+            for source, target, text, translation in (
+                ("en", language, english, words),
+                (language, "en", words, english),
+            ):
+                rows.append(
+                    TranslationMemory(
+                        district=district,
+                        source_language=source,
+                        target_language=target,
+                        source_hash=text_hash(text),
+                        source_text=text,
+                        text=translation,
+                        status=MemoryStatus.APPROVED,
+                        approved_at=now,
+                    )
+                )
+    TranslationMemory.objects.bulk_create(rows, batch_size=2_000)
+
+
+def _working_hours(
+    when: dt.datetime,
+    zone: zoneinfo.ZoneInfo,
+    *,
+    after: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+) -> dt.datetime:
+    """A liaison's message moved into the working day (8:00 to 17:59 in the district's zone): a
+    family may write at night, the school does not. Kept as it was when moving it would put it
+    before `after` or at or past `before` (the message it answers, the present)."""
+    local = when.astimezone(zone)
+    if local.hour < 8:
+        local = local.replace(hour=8, minute=local.minute % 30)
+    elif local.hour >= 18:
+        local = local.replace(hour=17, minute=local.minute % 30)
+    else:
+        return when
+    if (after is not None and local <= after) or (before is not None and local >= before):
+        return when
+    return local
 
 
 def _hours(rng: random.Random, low: int, high: int) -> dt.timedelta:

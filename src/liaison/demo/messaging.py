@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from liaison.demo.phrases import said_in
 from liaison.messaging import services
 from liaison.messaging.choices import Channel
 from liaison.people.models import Household
@@ -36,7 +37,7 @@ def add_demo_activity(district, staff):
         if theirs:
             services.record_family_reply(
                 guardian=guardian,
-                body=theirs,
+                body=said_in(theirs, guardian.preferred_language) or theirs,
                 channel=Channel.SMS,
                 received_at=now - dt.timedelta(hours=2 * len(written)),
             )
@@ -62,7 +63,10 @@ def add_demo_activity(district, staff):
         if guardian is not None:
             services.record_family_reply(
                 guardian=guardian,
-                body="Thank you, we read together every evening.",
+                body=said_in(
+                    "Thank you, we read together every evening.", guardian.preferred_language
+                )
+                or "Thank you, we read together every evening.",
                 channel=Channel.PORTAL,
                 conversation=thread,
             )

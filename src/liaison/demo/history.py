@@ -32,7 +32,7 @@ from liaison.concerns.choices import (
 )
 from liaison.concerns.choices import Status as ConcernStatus
 from liaison.concerns.models import Concern, ConcernCategory, ConcernChange, Contact, part
-from liaison.demo.phrases import PHRASES, said_in
+from liaison.demo.phrases import ANNOUNCED, PHRASES, said_in
 from liaison.events.choices import Answer, EventKind
 from liaison.events.models import Event, Invitation
 from liaison.insights.models import AtRiskRules
@@ -205,6 +205,8 @@ def add_school_year(
         family.last_two_way = None if window is None else rng.uniform(window[0], window[1] + 0.9)
 
     zone = zoneinfo.ZoneInfo(district.time_zone)
+    # Before anything is written or sent: the messages, announcements and events use it.
+    _remember_phrases(district, now)
 
     def at(days_ago: float) -> dt.datetime:
         moment = now - dt.timedelta(days=days_ago)
@@ -475,7 +477,6 @@ def _write_conversations(
         ],
         batch_size=2_000,
     )
-    _remember_phrases(district, now)
     # One delivery per message the school wrote, as the provider reported it: delivered.
     deliveries = []
     for message, family in zip(messages, written_for, strict=True):
@@ -505,9 +506,10 @@ def _write_conversations(
 
 def _remember_phrases(district: District, now: dt.datetime) -> None:
     """The translation memory of the district's interpreters: the liaisons' phrases in each
-    family language, and the families' phrases in English (staff read the replies in English)."""
+    family language, the families' phrases in English (staff read the replies in English), and
+    the year's announcements in Spanish."""
     rows = []
-    for english, languages in PHRASES.items():
+    for english, languages in [*PHRASES.items(), *ANNOUNCED.items()]:
         for language, words in languages.items():
             for source, target, text, translation in (
                 ("en", language, english, words),

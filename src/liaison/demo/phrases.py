@@ -237,3 +237,72 @@ def said_in(english: str, language: str) -> str | None:
     """The phrase in `language` (a guardian's preferred language), None when the demo has no
     translation of it (English, or a language it does not speak)."""
     return PHRASES.get(english, {}).get(language)
+
+
+# The year's announcements and events, which the district's Spanish interpreter translated before
+# they went out (the other languages went out as written, with the note, and were flagged for a
+# person: the language-access page shows them).
+ANNOUNCED: dict[str, dict[str, str]] = {
+    "Family literacy night: reading together at home": {
+        "es": "Noche de lectura en familia: leer juntos en casa"
+    },
+    (
+        "Bring your family for stories, games and free books to take home. "
+        "Interpreters and childcare are there for you."
+    ): {
+        "es": (
+            "Venga con su familia a disfrutar de cuentos, juegos y libros gratis para llevar a "
+            "casa. Habrá intérpretes y cuidado de niños para ustedes."
+        )
+    },
+    "Coffee with the principal": {"es": "Café con la dirección de la escuela"},
+    "Math games for families": {"es": "Juegos de matemáticas para familias"},
+    "Kindergarten and middle school registration night": {
+        "es": "Noche de inscripción para kínder y secundaria"
+    },
+    "Applying for college and financial aid": {
+        "es": "Cómo solicitar la universidad y la ayuda financiera"
+    },
+    "Spring family conferences": {"es": "Conferencias de primavera con las familias"},
+    "End-of-year celebration and summer programs": {
+        "es": "Celebración de fin de año y programas de verano"
+    },
+    "Back-to-school night": {"es": "Noche de regreso a clases"},
+    "Understanding the report card": {"es": "Cómo entender la libreta de calificaciones"},
+    "Keeping children safe online": {"es": "Cómo proteger a los niños en internet"},
+    "Fall family conferences": {"es": "Conferencias de otoño con las familias"},
+    "Play and learn morning": {"es": "Mañana de jugar y aprender"},
+    "Spring break": {"es": "Vacaciones de primavera"},
+    "School is closed next week for spring break. Enjoy the time together!": {
+        "es": (
+            "La escuela estará cerrada la próxima semana por las vacaciones de primavera. "
+            "¡Disfruten el tiempo juntos!"
+        )
+    },
+    "Summer meals": {"es": "Comidas de verano"},
+    "Free summer meals for children at Riverside and Lincoln, weekdays.": {
+        "es": "Comidas de verano gratuitas para niños en Riverside y Lincoln, de lunes a viernes."
+    },
+    "Welcome back": {"es": "Bienvenidos de nuevo"},
+    "Welcome to the new school year! Classes start on Tuesday.": {
+        "es": "¡Bienvenidos al nuevo año escolar! Las clases empiezan el martes."
+    },
+    "Picture day": {"es": "Día de fotos"},
+    "Picture day is next Thursday. Order forms come home in backpacks.": {
+        "es": (
+            "El día de fotos es el próximo jueves. Los formularios de pedido llegarán a casa en "
+            "las mochilas."
+        )
+    },
+    "Flu clinic": {"es": "Clínica de vacunación contra la gripe"},
+    "A free flu clinic for families is at Lincoln on Saturday morning.": {
+        "es": (
+            "Habrá una clínica gratuita de vacunación contra la gripe para familias en Lincoln "
+            "el sábado por la mañana."
+        )
+    },
+    "Snow day": {"es": "Día de nieve"},
+    "School is closed today because of snow. Stay safe and warm.": {
+        "es": "Hoy no hay clases por la nieve. Cuídense y abríguense."
+    },
+}

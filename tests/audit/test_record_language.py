@@ -42,10 +42,15 @@ def test_every_key_of_every_section_has_words_for_the_family(world):
 
 def test_a_spanish_speaking_family_gets_its_record_in_spanish(client, world, tmp_path):
     household = world.caseload_family
-    guardian = household.guardians.first()
-    guardian.preferred_language = "es"
-    guardian.save()
     build_record(household, by=world.liaison)
+    first, *others = household.guardians.order_by("pk")
+    # The parent entered first reads English, the others Spanish, and the household speaks
+    # Spanish first: its first home language decides.
+    first.preferred_language = "en"
+    first.save()
+    household.guardians.filter(pk__in=[g.pk for g in others]).update(preferred_language="es")
+    household.home_languages = ["es", "en"]
+    household.save()
     client.force_login(world.liaison)
     page = client.get(reverse("audit:household_export", args=[household.pk]))
     assert re.search(rb'<option value="es" selected>\s*Spanish', page.content)
@@ -54,6 +59,7 @@ def test_a_spanish_speaking_family_gets_its_record_in_spanish(client, world, tmp
     for words in [
         f"Expediente de la familia: {household.name}",
         "Idioma preferido: español",
+        "Idioma preferido: inglés",
         "Contacto restringido: Sí",
         "Nombre de pila:",
         "Quién abrió este expediente",

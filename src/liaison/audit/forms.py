@@ -35,13 +35,14 @@ class ExportForm(forms.Form):
         field = self.fields["language"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(code, language_name(code)) for code in offered]
-        # The family's own language when the record can be written in it, else the reader's.
-        spoken = [
+        # The family's own language when the record can be written in it (the household's first
+        # home language, else its guardians' in the order they were added), else the reader's.
+        spoken = [tag.split("-")[0].lower() for tag in household.home_languages or []]
+        spoken += [
             g.preferred_language.split("-")[0].lower()
-            for g in household.guardians.all()
+            for g in household.guardians.order_by("pk")
             if g.preferred_language
         ]
-        spoken += [tag.split("-")[0].lower() for tag in household.home_languages or []]
         mine = (translation.get_language() or "en").split("-")[0]
         field.initial = next((code for code in [*spoken, mine] if code in offered), "en")
 

@@ -65,7 +65,7 @@ def test_a_spanish_speaking_family_gets_its_record_in_spanish(client, world, tmp
         "Quién abrió este expediente",
         "Divulgaciones de este expediente",
         "lo exportó",
-        "Tipo: Inquietud",
+        "Qué es: Inquietud",
         "Picture day is Friday",  # what people wrote stays as they wrote it
     ]:
         assert words in text, words
@@ -77,6 +77,7 @@ def test_a_spanish_speaking_family_gets_its_record_in_spanish(client, world, tmp
         "Contact restricted",
         "Yes",
         "Type:",
+        "What it is",
     ]:
         assert english not in text, english
     assert not re.findall(r"\b[a-z]+_[a-z_]+\b", text)

@@ -127,7 +127,7 @@ KEYS = {
     "subject": noop("Subject"),
     "task": noop("Task"),
     "teacher": noop("Teacher"),
-    "type": noop("Type"),
+    "type": noop("What it is"),
     "until": noop("Until"),
     "updated_at": noop("Updated"),
     "urgency": noop("Urgency"),

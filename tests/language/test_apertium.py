@@ -1,6 +1,7 @@
 """The Apertium engine: Debian's apertium and apertium-en-es, run for real (.ci/run installs them
 through scripts/ensure-apertium and stops when it cannot)."""
 
+import os
 import shutil
 
 import pytest
@@ -13,19 +14,19 @@ from liaison.language.services import translate_for_staff
 
 @pytest.fixture
 def real_apertium():
-    apertium.installed_modes.cache_clear()
+    apertium.forget_modes()
     if shutil.which("apertium") is None or "eng-spa" not in apertium.installed_modes():
         pytest.fail("Apertium is missing: scripts/ensure-apertium installs apertium-en-es")
     yield
-    apertium.installed_modes.cache_clear()
+    apertium.forget_modes()
 
 
 @pytest.fixture
 def without_apertium(monkeypatch):
-    apertium.installed_modes.cache_clear()
+    apertium.forget_modes()
     monkeypatch.setenv("PATH", "/nonexistent")
     yield
-    apertium.installed_modes.cache_clear()
+    apertium.forget_modes()
 
 
 def test_apertium_translates_english_and_spanish_both_ways(real_apertium):
@@ -106,14 +107,14 @@ def test_apertium_failing_makes_the_engine_unavailable(tmp_path, monkeypatch):
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
-    apertium.installed_modes.cache_clear()
+    apertium.forget_modes()
     try:
         engine = apertium.Apertium()
         assert engine.can_translate("en", "es")
         with pytest.raises(EngineUnavailable, match="autogen"):
             engine.translate(["Hi"], source="en", target="es")
     finally:
-        apertium.installed_modes.cache_clear()
+        apertium.forget_modes()
 
 
 @pytest.mark.django_db
@@ -124,7 +125,7 @@ def test_an_admin_chooses_apertium_in_the_settings_only_where_it_is_installed(
 
     client.force_login(world.admin)
     url = reverse("language:settings")
-    apertium.installed_modes.cache_clear()
+    apertium.forget_modes()
     if "eng-spa" not in apertium.installed_modes():
         pytest.fail("Apertium is missing: scripts/ensure-apertium installs apertium-en-es")
     page = client.get(url).content.decode()
@@ -132,9 +133,20 @@ def test_an_admin_chooses_apertium_in_the_settings_only_where_it_is_installed(
     client.post(url, {"engine": "apertium"})
     assert world.district.language_settings.engine == "apertium"
     monkeypatch.setenv("PATH", "/nonexistent")
-    apertium.installed_modes.cache_clear()
+    apertium.forget_modes()
     try:
         page = client.post(url, {"engine": "apertium"}).content.decode()
     finally:
-        apertium.installed_modes.cache_clear()
+        apertium.forget_modes()
     assert "Apertium is not installed on this server." in page
+
+
+def test_a_program_installed_after_the_server_started_is_found(real_apertium, monkeypatch):
+    """Not finding Apertium is not remembered: once the operator installs it, the running
+    server's settings page and engine find it without a restart."""
+    path = os.environ["PATH"]
+    apertium.forget_modes()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert apertium.installed_modes() == frozenset()
+    monkeypatch.setenv("PATH", path)
+    assert "eng-spa" in apertium.installed_modes()

@@ -8,7 +8,6 @@ translate it leaves as written (`-u`: no marks on unknown words). The glossary's
 nothing and messages fall back to the original with a translated note, as with no engine.
 """
 
-import functools
 import shutil
 import subprocess
 
@@ -23,9 +22,16 @@ def program() -> str | None:
     return shutil.which("apertium")
 
 
-@functools.cache
+# The modes found, once found: read once a process (a pair installed later needs a restart), but a
+# program not found yet is looked for again, so a server does not keep refusing an engine that an
+# operator installed after it started.
+_found: list[frozenset[str]] = []
+
+
 def installed_modes() -> frozenset[str]:
-    """The modes `apertium -l` lists (read once a process: installing a pair is a restart)."""
+    """The modes `apertium -l` lists."""
+    if _found:
+        return _found[0]
     found = program()
     if not found:
         return frozenset()
@@ -36,7 +42,15 @@ def installed_modes() -> frozenset[str]:
         )
     except (OSError, subprocess.TimeoutExpired):
         return frozenset()
-    return frozenset(line.strip() for line in listed.stdout.splitlines() if line.strip())
+    modes = frozenset(line.strip() for line in listed.stdout.splitlines() if line.strip())
+    if modes:
+        _found.append(modes)
+    return modes
+
+
+def forget_modes() -> None:
+    """Read the modes again at the next question (tests, and a pair installed while running)."""
+    _found.clear()
 
 
 def _mode(source: str, target: str) -> str | None:

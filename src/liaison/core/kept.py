@@ -388,6 +388,10 @@ class KeptWrites(models.QuerySet[Any]):
         return done
 
 
+# The scope version read by the part being made in this context (see `part`).
+_enclosing_scope: ContextVar[Any] = ContextVar("liaison_kept_enclosing_scope", default=None)
+
+
 def part[T](
     name: str,
     user: Any,
@@ -436,9 +440,15 @@ def part[T](
     if missing:
         found.update(store.get_many(missing))
     topics = list(topics)
+    # A part made inside another's make() (Today's sources within its queue) reads the scope
+    # version the enclosing one read a moment before: the same stamp, one read of the shared
+    # cache (a database table on SQLite) per page rather than one per part.
+    scope = _enclosing_scope.get()
+    if scope is None:
+        scope = cache.get(SCOPE_VERSION)
     stamp = (
         tuple(found.get(v) for v in versions),
-        cache.get(SCOPE_VERSION),
+        scope,
         live.version(topics) if topics else "",
         timezone.localdate().isoformat(),
         translation.get_language(),
@@ -450,7 +460,11 @@ def part[T](
     parts_read.set(parts_read.get() + 1)
     if entry is not None and not missing and entry[0] == stamp:
         return entry[1]  # type: ignore[no-any-return]
-    value = make()
+    token = _enclosing_scope.set(scope)
+    try:
+        value = make()
+    finally:
+        _enclosing_scope.reset(token)
     store.set(key, (stamp, value), seconds)
     return value
 

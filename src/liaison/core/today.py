@@ -19,11 +19,13 @@ kept in the live cache under those topics' versions (a bump is their invalidatio
 The queue a person was shown is kept with core.kept (`kept.part`) and shown again while nothing it
 is made of has changed: a source names the tables it reads (`tables=`), and a save or delete of a
 row of one of them, a bulk load (core.db.rows_written) or a bulk update (a QuerySet with
-`KeptWrites`, or code calling `kept.changed()`) makes it stale; the inbox's threads are followed
-by their live versions (core.live, bumped by the messaging services); who sees which family by
-the policy's scope version. The date, the language and the roles are part of the stamp, and a
-queue is kept at most TODAY_SECONDS, for what only the clock changes (an interpreter booking
-coming within two weeks, a family no longer new).
+`KeptWrites`, or code calling `kept.changed()`) makes it stale; a source may name live topics too
+(`topics=`: the inbox's threads, bumped by the messaging services); who sees which family is
+followed by the policy's scope version. Each source's rows are kept as well, under its own tables
+and topics: when the queue is stale (a family's text came in), only the sources that read what
+changed are asked again (one, not eight). The date, the language and the roles are part of the
+stamp, and a queue is kept at most TODAY_SECONDS, for what only the clock changes (an interpreter
+booking coming within two weeks, a family no longer new).
 """
 
 import datetime as dt
@@ -73,6 +75,8 @@ class Source:
     ask: Ask
     tables: tuple[str, ...] = ()
     claims: tuple[str, ...] = ()
+    topics: Topics | None = None
+    group: str = ""  # the kept group of its tables (kept.group)
 
 
 @dataclass(frozen=True)
@@ -103,13 +107,18 @@ def add_source(
     ask: Ask = _always,
     tables: Iterable[str] = (),
     claims: Iterable[str] = (),
+    topics: Topics | None = None,
 ) -> None:
     """Add a source of Today's rows; `tables` ("app.Model") are the tables its rows are read from,
-    whose writes make a person's kept queue stale; `claims` are the kinds of follow-up task
-    (Task.source_kind) its rows show themselves, with the task's actions, so that the tasks'
-    own source leaves them out for the people this source is asked for."""
+    whose writes make a person's kept queue stale, and `topics(access)` the live topics (core/live.py)
+    whose bumps do (what no table write tells of, such as a thread's latest message); `claims` are
+    the kinds of follow-up task (Task.source_kind) its rows show themselves, with the task's
+    actions, so that the tasks' own source leaves them out for the people this source is asked
+    for."""
     if all(s.kind != kind for s in _sources):
-        _sources.append(Source(kind, provider, ask, tuple(tables), tuple(claims)))
+        tables = tuple(tables)
+        group = kept.group(f"today-{kind}", tables)
+        _sources.append(Source(kind, provider, ask, tables, tuple(claims), topics, group))
         kept.watch_deletes(*tables)
         kept.group("today", tables)
 
@@ -149,13 +158,28 @@ def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
     for them while nothing it is made of changed)."""
     access = policy.access_for(user)
     districts = sorted(access.district_ids)
+    sources = [s for s in _sources if s.ask(access)]
+    vary = (today.isoformat(), limit)
+
+    def rows_of(source: Source) -> list[Item]:
+        """One source's rows, kept on their own: a write that makes the queue stale (a family's
+        text, a task done) has only the sources that read it asked again."""
+        return kept.part(
+            f"today-{source.kind}",
+            user,
+            make=lambda: list(source.provider(user, today=today, limit=limit)),
+            districts=districts,
+            tables=(source.group,),
+            topics=_topics(source, access),
+            vary=vary,
+            seconds=settings.LIAISON_TODAY_SECONDS,
+        )
 
     def make() -> list[Item]:
         items: list[Item] = []
         with policy.answers_kept():
-            for source in _sources:
-                if source.ask(access):
-                    items.extend(source.provider(user, today=today, limit=limit))
+            for source in sources:
+                items.extend(rows_of(source))
         items.sort(key=lambda i: (i.priority, i.at))
         return items[:limit]
 
@@ -165,10 +189,14 @@ def queue(user: Any, *, today: dt.date, limit: int = 100) -> list[Item]:
         make=make,
         districts=districts,
         tables=(TABLES,),
-        topics=[f"inbox:{d}" for d in districts],
-        vary=(today.isoformat(), limit),
+        topics=sorted({t for s in sources for t in _topics(s, access)}),
+        vary=vary,
         seconds=settings.LIAISON_TODAY_SECONDS,
     )
+
+
+def _topics(source: Source, access: Access) -> list[str]:
+    return sorted(source.topics(access)) if source.topics else []
 
 
 # How long counted numbers are kept: a bump of their topics or a change of scope (another site or

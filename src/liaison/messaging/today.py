@@ -70,7 +70,13 @@ def awaiting_topics(access: Access) -> list[str]:
 
 
 def register() -> None:
-    add_source("message", message_items, ask=_uses_inbox, tables=("people.Household",))
+    add_source(
+        "message",
+        message_items,
+        ask=_uses_inbox,
+        tables=("people.Household",),
+        topics=awaiting_topics,
+    )
     add_count(
         "awaiting",
         gettext_lazy("awaiting reply"),

@@ -141,3 +141,31 @@ def test_an_events_day_and_times_are_written_as_the_familys_language_writes_them
     start = dt.datetime(2027, 3, 2, 18, 0, tzinfo=event.zone)
     event.starts_at, event.ends_at = start, start + dt.timedelta(minutes=90)
     assert services.when_text(event, language) == expected
+
+
+def test_the_place_is_in_the_familys_language_in_the_invitation_the_notices_and_the_portal(
+    world, event, libretranslate
+):
+    # "Alder Elementary cafeteria" reached Spanish families in the staff's English, in every
+    # invitation, reminder and portal page, while the title beside it was translated.
+    from liaison.portal import family
+
+    _invitation, rendering = _invitation_rendering(world, event, world.caseload_family)
+    assert "[es] Alder Elementary cafeteria" in rendering.body
+    reminder = wording.notice_wording(event, "reminder", "es")
+    assert "[es] Alder Elementary cafeteria" in reminder.body
+    guardian = world.caseload_family.guardians.get()
+    seen = family.household_invitation(guardian, _invitation.pk, language="es")
+    assert seen is not None and seen.place == "[es] Alder Elementary cafeteria"
+    assert seen.machine
+    # Read in the event's own language, the place is as staff wrote it.
+    assert family.household_invitation(guardian, _invitation.pk, language="en").place == (
+        "Alder Elementary cafeteria"
+    )
+
+
+def test_an_online_event_without_a_place_gives_its_video_link(world, event):
+    event.place, event.video_url = "", "https://meet.example.org/math-night"
+    event.save()
+    body = wording.notice_wording(event, "reminder", "es").body
+    assert "https://meet.example.org/math-night" in body

@@ -323,7 +323,8 @@ def rsvp_link(request, token):
     words = {
         "title": texts["title"],
         "description": texts["description"],
-        "machine": texts["title"].machine or texts["description"].machine,
+        "place": texts["place"].text,
+        "machine": any(text.machine for text in texts.values()),
     }
     form = RsvpForm(request.POST or None, initial=invitation.rsvp_initial())
     if request.method == "POST" and form.is_valid():

@@ -42,11 +42,16 @@ NOTICES: dict[str, tuple[Promise, Promise]] = {
 }
 
 
+# What staff wrote about an event that families read: the place too ("Library, room 204"), which
+# a family reading another language would otherwise find in the staff's words.
+FIELDS = ("title", "description", "place")
+
+
 def event_texts(event: Event, language: str) -> dict[str, FieldText]:
-    """The event's title and description as a reader of `language` sees them."""
+    """The event's title, description and place as a reader of `language` sees them."""
     return translate_fields(
         objects=[event],
-        fields=["title", "description"],
+        fields=FIELDS,
         language=language,
         source_language=event.language,
         district=event.district,
@@ -57,11 +62,16 @@ def events_texts(events: list[Event], language: str) -> dict[Any, dict[str, Fiel
     """event_texts for many events, in one query for what is cached."""
     return translate_fields(
         objects=events,
-        fields=["title", "description"],
+        fields=FIELDS,
         language=language,
         source_language=lambda e: e.language,
         district=lambda e: e.district,
     )
+
+
+def where_words(event: Event, texts: dict[str, FieldText]) -> str:
+    """Where the event is, as the reader's texts have it: the place, else its video link."""
+    return texts["place"].text or event.video_url
 
 
 def invitation_wording(invitation: Invitation, language: str) -> Wording:
@@ -70,7 +80,7 @@ def invitation_wording(invitation: Invitation, language: str) -> Wording:
     title = texts["title"].text
     with translation.override(language):
         subject = pgettext("family", "You are invited: %(title)s") % {"title": title}
-        lines = [title, services.when_text(event), services.where_text(event), ""]
+        lines = [title, services.when_text(event), where_words(event, texts), ""]
         if texts["description"].text:
             lines += [texts["description"].text, ""]
         offered = []
@@ -97,14 +107,15 @@ def invitation_wording(invitation: Invitation, language: str) -> Wording:
 
 def notice_wording(event: Event, notice: str, language: str) -> Wording:
     subject, body = NOTICES[notice]
-    title = event_texts(event, language)["title"]
+    texts = event_texts(event, language)
     with translation.override(language):
         values = {
-            "title": title.text,
+            "title": texts["title"].text,
             "when": services.when_text(event),
-            "where": services.where_text(event),
+            "where": where_words(event, texts),
         }
-        return Wording(str(subject) % values, str(body) % values, title.method)
+        method = weakest(texts[name].method for name in ("title", "place"))
+        return Wording(str(subject) % values, str(body) % values, method)
 
 
 def _build_invitation(language: str, context: dict[str, Any]) -> Wording:

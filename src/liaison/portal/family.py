@@ -22,6 +22,7 @@ class FamilyInvitation:
     text: str  # the invitation's words (rendered for the family, links left out)
     translated: bool
     machine: bool
+    place: str = ""  # where it is, in the family's language when we have it
 
     @property
     def event(self):
@@ -40,13 +41,14 @@ class FamilyInvitation:
 def _family_invitation(invitation, texts) -> FamilyInvitation:
     """The event's words as the reader's language has them: translated through the pipeline
     (approved, else machine with its marker), or the original when nothing can translate."""
-    title, description = texts["title"], texts["description"]
+    title, description, place = texts["title"], texts["description"], texts["place"]
     return FamilyInvitation(
         invitation,
         title.text,
         description.text,
         title.translated,
-        title.machine or description.machine,
+        title.machine or description.machine or place.machine,
+        place.text,
     )
 
 
@@ -82,7 +84,7 @@ def household_invitation(guardian, pk, *, language=None) -> FamilyInvitation | N
 
 # --- concerns ----------------------------------------------------------------------------------
 
-# The standard categories in the family's words; a district's own categories show their label.
+# The standard categories in the family's words; a district's own categories are translated.
 CATEGORY_WORDS = {
     "academic": _("School work"),
     "attendance": _("Attendance"),
@@ -107,8 +109,30 @@ STATUS_WORDS = {
 }
 
 
-def category_words(category) -> str:
-    return str(CATEGORY_WORDS.get(category.code, category.label))
+def categories_words(categories, *, language=None) -> dict[int, str]:
+    """{category pk: what it is called in the family's words}: the standard categories from the
+    portal's catalogues, a district's own (its label, written in the district's staff language)
+    through the translation pipeline, as staff's event titles are (approved, else machine, else
+    the label as written)."""
+    from liaison.language.fields import translate_fields
+
+    language = language or translation.get_language() or "en"
+    words = {c.pk: str(CATEGORY_WORDS[c.code]) for c in categories if c.code in CATEGORY_WORDS}
+    own = [c for c in categories if c.pk not in words]
+    if own:
+        texts = translate_fields(
+            objects=own,
+            fields=["label"],
+            language=language,
+            source_language=lambda c: c.district.default_language,
+            district=lambda c: c.district,
+        )
+        words.update({pk: found["label"].text for pk, found in texts.items()})
+    return words
+
+
+def category_words(category, *, language=None) -> str:
+    return categories_words([category], language=language)[category.pk]
 
 
 def concern_categories(district) -> list[tuple[str, str]]:
@@ -116,10 +140,13 @@ def concern_categories(district) -> list[tuple[str, str]]:
     from liaison.concerns.choices import DEFAULT_CATEGORIES
     from liaison.concerns.models import ConcernCategory
 
-    rows = list(ConcernCategory.objects.filter(district=district, is_active=True))
+    rows = list(
+        ConcernCategory.objects.filter(district=district, is_active=True).select_related("district")
+    )
     if not rows:  # raise_concern gives the district the standard list on first use
         return [(code, str(CATEGORY_WORDS[code])) for code, _label in DEFAULT_CATEGORIES]
-    return [(c.code, category_words(c)) for c in rows]
+    words = categories_words(rows)
+    return [(c.code, words[c.pk]) for c in rows]
 
 
 def family_concerns(guardian, *, open_only=False):
@@ -130,7 +157,7 @@ def family_concerns(guardian, *, open_only=False):
     qs = (
         Concern.objects.filter(household_id=guardian.household_id, guardian=guardian)
         .exclude(source__in=[Source.TEACHER, Source.STAFF])
-        .select_related("category")
+        .select_related("category__district")
         .order_by("-created_at")
     )
     if open_only:

@@ -1,5 +1,7 @@
 """The family portal's pages: sign-in without a password, home, children, preferences."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
@@ -265,10 +267,7 @@ def home(request):
             "new_messages": inbox.new_messages(guardian, threads, seen),
             "latest_news": inbox.announcements(guardian, limit=3),
             "invitations": family.upcoming_invitations(guardian, limit=3),
-            "concerns": [
-                (c, family.category_words(c.category), family.status_words(c))
-                for c in family.family_concerns(guardian, open_only=True)[:5]
-            ],
+            "concerns": _concerns_shown(guardian),
         },
     )
 
@@ -502,6 +501,13 @@ def find_help(request):
 
 
 # --- concerns ----------------------------------------------------------------------------------
+
+
+def _concerns_shown(guardian) -> list[tuple[Any, str, str]]:
+    """The family's open concerns on its home page: (concern, what about, where it stands)."""
+    concerns = list(family.family_concerns(guardian, open_only=True)[:5])
+    words = family.categories_words([c.category for c in concerns])
+    return [(c, words[c.category_id], family.status_words(c)) for c in concerns]
 
 
 @family_required

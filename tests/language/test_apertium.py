@@ -150,3 +150,17 @@ def test_a_program_installed_after_the_server_started_is_found(real_apertium, mo
     assert apertium.installed_modes() == frozenset()
     monkeypatch.setenv("PATH", path)
     assert "eng-spa" in apertium.installed_modes()
+
+
+def test_words_joined_by_a_hyphen_come_out_as_words_a_family_can_read(real_apertium):
+    # eng-spa runs a hyphenated compound together: "Programadespuésescolar" on a Spanish family's
+    # list of concern categories, "niñodecincoaños" in a message.
+    engine = apertium.Apertium()
+    program, child, mail = engine.translate(
+        ["After-school program", "A five-year-old child.", "Send an e-mail to 617-555-0100."],
+        source="en",
+        target="es",
+    )
+    assert "después" in program.lower() and "programadespués" not in program.lower()
+    assert "niño de cinco años" in child
+    assert "email" in mail.replace("-", "") and "617-555-0100" in mail

@@ -8,11 +8,18 @@ translate it leaves as written (`-u`: no marks on unknown words). The glossary's
 nothing and messages fall back to the original with a translated note, as with no engine.
 """
 
+import re
 import shutil
 import subprocess
 
 from liaison.core.i18n import base_language
 from liaison.language.engines.base import Engine, EngineRefused, EngineUnavailable
+
+# A hyphen joining two words ("after-school", "five-year-old"): eng-spa generates such compounds
+# run together ("formadespuésescolar", "niñodecincoaños"), which no family can read; as separate
+# words they come out as Spanish ("forma después escolar", "niño de cinco años"). Short parts
+# ("e-mail", "Wi-Fi", "re-enroll") are left joined: Apertium passes them through as written.
+COMPOUND_HYPHEN = re.compile(r"(?<=[^\W\d_]{3})-(?=[^\W\d_]{3})")
 
 # Apertium's modes for the pairs it has, by (source, target) base language.
 MODES = {("en", "es"): "eng-spa", ("es", "en"): "spa-eng"}
@@ -80,7 +87,7 @@ class Apertium(Engine):
                 # command line.
                 done = subprocess.run(  # noqa: S603
                     [found, "-u", "-f", "txt", mode],
-                    input=text,
+                    input=COMPOUND_HYPHEN.sub(" ", text),
                     capture_output=True,
                     text=True,
                     timeout=self.timeout,

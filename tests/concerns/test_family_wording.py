@@ -19,22 +19,54 @@ def _resolved(world, household):
 
 
 @pytest.mark.parametrize(
-    ("family", "language", "subject", "reply"),
+    ("family", "language", "subject", "reply", "category"),
     [
-        ("caseload_family", "es", "¿Se resolvió su inquietud?", "Responda 1 para sí"),
-        ("taught_family", "ar", "هل تم حل المشكلة التي طرحتموها؟", "ردوا بـ 1 لنعم"),
+        (
+            "caseload_family",
+            "es",
+            "¿Se resolvió su inquietud?",
+            "Responda 1 para sí",
+            "Acoso escolar o seguridad",
+        ),
+        (
+            "taught_family",
+            "ar",
+            "هل تم حل المشكلة التي طرحتموها؟",
+            "ردوا بـ 1 لنعم",
+            "التنمّر أو السلامة",
+        ),
     ],
 )
 def test_the_satisfaction_question_is_asked_in_the_familys_language(
-    world, libretranslate, family, language, subject, reply
+    world, family, language, subject, reply, category
 ):
+    # With no engine at all: a standard category is in the family's words from the catalogue, as
+    # the portal names it (it came in English, in the middle of a Spanish sentence).
     concern = _resolved(world, getattr(world, family))
     assert services.ask_satisfaction(concern=concern, by=world.liaison)
     message = Message.objects.get(notice_kind="concern_satisfaction")
     rendering = ensure_renderings(message, [language])[0][language]
     assert rendering.subject == subject
     assert reply in rendering.body
-    assert f"[{language}] {concern.category.label}" in rendering.body  # staff's words, machine
+    assert category in rendering.body and concern.category.label not in rendering.body
+    assert rendering.method == "original"
+
+
+def test_a_districts_own_category_in_the_satisfaction_question_is_translated(world, libretranslate):
+    from liaison.concerns.models import ConcernCategory
+
+    ConcernCategory.objects.create(
+        district=world.district, code="after-school", label="After-school program", order=5
+    )
+    concern = cf.concern(world.caseload_family, assignee=world.liaison, category="after-school")
+    services.change_status(
+        concern=concern, status="resolved", by=world.liaison, resolution_summary="Fixed."
+    )
+    concern.refresh_from_db()
+    assert services.ask_satisfaction(concern=concern, by=world.liaison)
+    message = Message.objects.get(notice_kind="concern_satisfaction")
+    rendering = ensure_renderings(message, ["es"])[0]["es"]
+    assert "[es] After-school program" in rendering.body  # staff's words, machine
     assert rendering.method == "machine"
 
 

@@ -50,3 +50,14 @@ def test_without_a_translator_the_family_reads_the_label_as_the_district_wrote_i
     _own_category(world)
     form = family_client.get(reverse("portal:concern_new")).content.decode()
     assert "After-school program" in form and "[es]" not in form
+
+
+def test_a_standard_category_the_district_renamed_is_translated_from_its_new_name(
+    world, libretranslate
+):
+    transport = world.district.concern_categories.get(code="transport")
+    transport.label = "Bus and rides"
+    transport.save()
+    assert family.categories_words([transport], language="es") == {
+        transport.pk: "[es] Bus and rides"
+    }

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -212,6 +213,34 @@ DEFAULT_CATEGORIES = [
     ("other", _("Other")),
 ]
 _STANDARD_LABELS = dict(DEFAULT_CATEGORIES)
+# The standard categories in a family's words (the portal's catalogues have them in the ten portal
+# languages); a district's own categories, or a standard one it renamed, are translated from its
+# label (services.family_category_words).
+FAMILY_CATEGORY_WORDS = {
+    "academic": pgettext_lazy("family", "School work"),
+    "attendance": pgettext_lazy("family", "Attendance"),
+    "behaviour": pgettext_lazy("family", "Behavior"),
+    "bullying_safety": pgettext_lazy("family", "Bullying or safety"),
+    "special_education": pgettext_lazy("family", "Special education"),
+    "health": pgettext_lazy("family", "Health"),
+    "basic_needs": pgettext_lazy("family", "Food, housing or other basic needs"),
+    "conflict_staff": pgettext_lazy("family", "A problem with school staff"),
+    "transport": pgettext_lazy("family", "Transport"),
+    "other": pgettext_lazy("family", "Something else"),
+}
+
+
+def is_standard_label(code: str, label: str) -> bool:
+    """Whether a category is a standard one under its standard name (not renamed by the district)."""
+    from django.utils import translation
+
+    standard = _STANDARD_LABELS.get(code)
+    if standard is None:
+        return False
+    with translation.override("en"):
+        return label == str(standard)
+
+
 # The district table's starting rows: a concern of these kinds, raised by a family, is high and due
 # in one school day (the district admin can change it). A district that adds its own "Bullying",
 # "Safety" or "Discrimination" category gets the same by its code.

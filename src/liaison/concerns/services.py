@@ -20,6 +20,7 @@ from liaison.concerns.choices import (
     CLOSE_NEEDS_OUTCOME,
     DEFAULT_CATEGORIES,
     DEFAULT_TARGET_HOURS,
+    FAMILY_CATEGORY_WORDS,
     OPEN_STATUSES,
     PRESSING_URGENCIES,
     SATISFACTION_KEYWORDS,
@@ -31,6 +32,7 @@ from liaison.concerns.choices import (
     Status,
     Urgency,
     default_triage,
+    is_standard_label,
 )
 from liaison.concerns.models import (
     Concern,
@@ -47,7 +49,8 @@ from liaison.concerns.models import (
 from liaison.core import live
 from liaison.core.dates import local_date, local_datetime
 from liaison.core.policy import concerns as concern_policy
-from liaison.language.fields import translate_object, translate_text
+from liaison.language.fields import FieldText, translate_fields, translate_text
+from liaison.language.rendering import ORIGINAL
 from liaison.language.wordings import Wording, register_wording, wording_context
 from liaison.messaging import services as messaging_services
 from liaison.messaging import staff as staff_notices
@@ -817,15 +820,40 @@ SATISFACTION_WORDING = "concerns.satisfaction"
 SUMMARY_WORDING = "concerns.summary"
 
 
+def family_category_words(categories, language: str) -> dict[int, FieldText]:
+    """{category pk: its name as a family reading `language` reads it}: a standard category under
+    its standard name in the family's words from the portal's catalogues; a district's own, or a
+    standard one it renamed, through the translation pipeline from the district's staff language
+    (approved, else machine with its marker, else the label as written). One query for what is
+    cached. Each category's district is read from it (select_related it)."""
+    words: dict[int, FieldText] = {}
+    own = []
+    for category in categories:
+        if category.code in FAMILY_CATEGORY_WORDS and is_standard_label(
+            category.code, category.label
+        ):
+            with translation.override(language):
+                text = str(FAMILY_CATEGORY_WORDS[category.code])
+            words[category.pk] = FieldText(text, ORIGINAL, language)
+        else:
+            own.append(category)
+    if own:
+        texts = translate_fields(
+            objects=own,
+            fields=["label"],
+            language=language,
+            source_language=lambda c: c.district.default_language,
+            district=lambda c: c.district,
+        )
+        words.update({pk: found["label"] for pk, found in texts.items()})
+    return words
+
+
 def _satisfaction_wording(language: str, context: dict) -> Wording:
-    concern = Concern.objects.select_related("category", "district").get(pk=context["concern"])
-    category = translate_object(
-        concern.category,
-        ["label"],
-        language,
-        source_language=concern.district.default_language,
-        district=concern.district,
-    )["label"]
+    concern = Concern.objects.select_related("category__district", "district").get(
+        pk=context["concern"]
+    )
+    category = family_category_words([concern.category], language)[concern.category_id]
     with translation.override(language):
         subject = pgettext("family", "Was your concern resolved?")
         body = pgettext(

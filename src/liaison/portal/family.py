@@ -8,7 +8,6 @@ from typing import Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 # --- events ------------------------------------------------------------------------------------
 
@@ -84,20 +83,6 @@ def household_invitation(guardian, pk, *, language=None) -> FamilyInvitation | N
 
 # --- concerns ----------------------------------------------------------------------------------
 
-# The standard categories in the family's words; a district's own categories are translated.
-CATEGORY_WORDS = {
-    "academic": _("School work"),
-    "attendance": _("Attendance"),
-    "behaviour": _("Behavior"),
-    "bullying_safety": _("Bullying or safety"),
-    "special_education": _("Special education"),
-    "health": _("Health"),
-    "basic_needs": _("Food, housing or other basic needs"),
-    "conflict_staff": _("A problem with school staff"),
-    "transport": pgettext_lazy("family portal", "Transport"),
-    "other": _("Something else"),
-}
-
 STATUS_WORDS = {
     "new": _("Received"),
     "assigned": _("Your liaison is working on it"),
@@ -110,25 +95,12 @@ STATUS_WORDS = {
 
 
 def categories_words(categories, *, language=None) -> dict[int, str]:
-    """{category pk: what it is called in the family's words}: the standard categories from the
-    portal's catalogues, a district's own (its label, written in the district's staff language)
-    through the translation pipeline, as staff's event titles are (approved, else machine, else
-    the label as written)."""
-    from liaison.language.fields import translate_fields
+    """{category pk: what it is called in the family's words} (concerns.services.
+    family_category_words: the standard ones from the catalogues, a district's own translated)."""
+    from liaison.concerns.services import family_category_words
 
     language = language or translation.get_language() or "en"
-    words = {c.pk: str(CATEGORY_WORDS[c.code]) for c in categories if c.code in CATEGORY_WORDS}
-    own = [c for c in categories if c.pk not in words]
-    if own:
-        texts = translate_fields(
-            objects=own,
-            fields=["label"],
-            language=language,
-            source_language=lambda c: c.district.default_language,
-            district=lambda c: c.district,
-        )
-        words.update({pk: found["label"].text for pk, found in texts.items()})
-    return words
+    return {pk: text.text for pk, text in family_category_words(categories, language).items()}
 
 
 def category_words(category, *, language=None) -> str:
@@ -137,14 +109,14 @@ def category_words(category, *, language=None) -> str:
 
 def concern_categories(district) -> list[tuple[str, str]]:
     """The district's categories in use, as (code, the family's words)."""
-    from liaison.concerns.choices import DEFAULT_CATEGORIES
+    from liaison.concerns.choices import DEFAULT_CATEGORIES, FAMILY_CATEGORY_WORDS
     from liaison.concerns.models import ConcernCategory
 
     rows = list(
         ConcernCategory.objects.filter(district=district, is_active=True).select_related("district")
     )
     if not rows:  # raise_concern gives the district the standard list on first use
-        return [(code, str(CATEGORY_WORDS[code])) for code, _label in DEFAULT_CATEGORIES]
+        return [(code, str(FAMILY_CATEGORY_WORDS[code])) for code, _label in DEFAULT_CATEGORIES]
     words = categories_words(rows)
     return [(c.code, words[c.pk]) for c in rows]
 
